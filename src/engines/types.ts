@@ -1,0 +1,84 @@
+/**
+ * The contract between the run worker (src/runs) and the agent engines (src/engines/*).
+ * An engine gets everything it needs through EngineContext and never touches HTTP or SQL.
+ */
+
+export const ENGINE_NAMES = [
+  'skyvern-1.0',
+  'skyvern-2.0',
+  'openai-cua',
+  'anthropic-cua',
+  'ui-tars',
+] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** What the caller asked for, as the engine needs it (already validated). */
+export interface TaskSpec {
+  runId: string;
+  organizationId: string;
+  prompt: string;
+  url: string | null;
+  engine: EngineName;
+  title: string | null;
+  dataExtractionSchema: unknown;
+  errorCodeMapping: Record<string, string> | null;
+  /** Already resolved: request value, else the engine default. */
+  maxSteps: number;
+  totpIdentifier: string | null;
+  totpUrl: string | null;
+  browserSessionId: string | null;
+  browserAddress: string | null;
+  cdpConnectHeaders: Record<string, string> | null;
+  extraHttpHeaders: Record<string, string> | null;
+  proxyLocation: unknown;
+  includeActionHistoryInVerification: boolean;
+  maxScreenshotScrolls: number;
+  model: Record<string, unknown> | null;
+}
+
+export interface RunErrorObject {
+  error_code: string;
+  reasoning: string;
+  confidence_float?: number;
+  error_type: 'USER_DEFINED_ERROR' | 'SYSTEM_DEFINED_ERROR';
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Progress an engine reports while it works; the worker logs and records it. */
+export type EngineEvent =
+  | { type: 'step_started'; stepIndex: number }
+  | {
+      type: 'step_finished';
+      stepIndex: number;
+      summary: string;
+      usage?: Usage;
+    }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string; data?: Record<string, unknown> };
+
+export interface EngineContext {
+  task: TaskSpec;
+  /** Aborted when the run is canceled or exceeds its wall-clock limit. Honour it between actions. */
+  signal: AbortSignal;
+  emit(event: EngineEvent): void;
+}
+
+export type EngineOutcome =
+  | { status: 'completed'; output: unknown }
+  | { status: 'failed' | 'terminated'; failureReason: string; output?: unknown };
+
+export interface EngineResult {
+  outcome: EngineOutcome;
+  errors: RunErrorObject[];
+  stepCount: number;
+  usage: Usage;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  run(ctx: EngineContext): Promise<EngineResult>;
+}
