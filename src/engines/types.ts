@@ -58,7 +58,12 @@ export type EngineEvent =
       summary: string;
       usage?: Usage;
     }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string; data?: Record<string, unknown> };
+  | {
+      type: 'log';
+      level: 'debug' | 'info' | 'warn';
+      message: string;
+      data?: Record<string, unknown>;
+    };
 
 export interface EngineContext {
   task: TaskSpec;
