@@ -297,6 +297,18 @@ function classifySdkError(
         retryAfterMs: null,
       };
     }
+    if (status >= 200 && status < 300) {
+      // A 2xx body the SDK could not parse: a provider glitch worth retrying.
+      return {
+        error: new LlmError('server', `${spec.id}: malformed response: ${describeCause(error)}`, {
+          status,
+          attempts: ctx.attempts,
+          retryable: true,
+          cause: error,
+        }),
+        retryAfterMs: null,
+      };
+    }
     return {
       error: new LlmError(kindForStatus(status), `${spec.id}: HTTP ${status}: ${error.message}`, {
         status,

@@ -68,6 +68,8 @@ export function parseJsonLoose(text: string): JsonParseResult {
     } catch {
       // try repair next
     }
+    // Repair only what looks like an object/array: jsonrepair would turn plain prose into a string.
+    if (!/^[{[]/.test(candidate)) continue;
     try {
       return { ok: true, value: JSON.parse(jsonrepair(candidate)), repaired: true };
     } catch {

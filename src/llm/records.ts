@@ -9,7 +9,15 @@ export function redactForRecord(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redactForRecord(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactForRecord(v, depth + 1);
+    const obj = value as Record<string, unknown>;
+    // Anthropic {media_type, data} and Gemini {mimeType, data} carry bare base64 of any length.
+    const mediaType = obj['media_type'] ?? obj['mimeType'];
+    for (const [k, v] of Object.entries(obj)) {
+      out[k] =
+        k === 'data' && typeof mediaType === 'string' && typeof v === 'string'
+          ? `[${mediaType} base64, ${v.length} chars]`
+          : redactForRecord(v, depth + 1);
+    }
     return out;
   }
   return value;
