@@ -48,6 +48,9 @@ export interface CreateLlmOptions {
 }
 
 export function createLlm(config: LlmConfig, options: CreateLlmOptions = {}): Llm {
+  // The AI SDK prints provider warnings to the console; we return them in each result instead.
+  const g = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
+  if (g.AI_SDK_LOG_WARNINGS === undefined) g.AI_SDK_LOG_WARNINGS = false;
   return {
     config,
     modelFor: (role) => config.roles[role],
@@ -265,6 +268,11 @@ async function complete<T>(
     model: spec.id,
     role: request.role,
     finishReason: result.finishReason,
+    warnings: (result.warnings ?? []).map((w) =>
+      'feature' in w
+        ? `${w.type}: ${w.feature}${w.details ? ` (${w.details})` : ''}`
+        : `${w.type}: ${w.message}`,
+    ),
     durationMs: record.durationMs,
     attempts,
     record,

@@ -93,6 +93,8 @@ export interface CompletionResult<T = unknown> {
   model: string;
   role: ModelRole;
   finishReason: string;
+  /** Provider/SDK warnings, e.g. a setting the model ignores. */
+  warnings: string[];
   durationMs: number;
   attempts: number;
   record: LlmCallRecord;

@@ -299,3 +299,23 @@ describe('usage details', () => {
     expect(fake.findRequests(/no such text/)).toHaveLength(0);
   });
 });
+
+describe('sampling settings', () => {
+  it('sends temperature where supported and reports it as a warning where not', async () => {
+    fake.enqueue({ text: 'a' }, { text: 'b' });
+    const chat = await llmFor('openai-chat/gpt-4.1').complete({
+      role: 'actor',
+      messages: [{ role: 'user', content: 'x' }],
+      temperature: 0.2,
+    });
+    expect((fake.lastRequest().body as Record<string, unknown>)['temperature']).toBe(0.2);
+    expect(chat.warnings).toEqual([]);
+    const reasoning = await llmFor('openai/gpt-5-mini').complete({
+      role: 'actor',
+      messages: [{ role: 'user', content: 'x' }],
+      temperature: 0.2,
+    });
+    expect((fake.lastRequest().body as Record<string, unknown>)['temperature']).toBeUndefined();
+    expect(reasoning.warnings.join('\n')).toContain('temperature');
+  });
+});

@@ -160,4 +160,16 @@ describe('redactForRecord', () => {
       ],
     });
   });
+
+  it('replaces short bare base64 next to a media type (Anthropic, Gemini)', () => {
+    expect(
+      redactForRecord([
+        { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' },
+        { inlineData: { mimeType: 'image/jpeg', data: '/9j/4AAQ' } },
+      ]),
+    ).toEqual([
+      { type: 'base64', media_type: 'image/png', data: '[image/png base64, 12 chars]' },
+      { inlineData: { mimeType: 'image/jpeg', data: '[image/jpeg base64, 8 chars]' } },
+    ]);
+  });
 });
