@@ -161,10 +161,19 @@ async function complete<T>(
       if (spec.structuredOutput === 'json-object') output = rawJsonOutput(undefined, schemaName);
     }
   }
+  const own: Record<string, string | boolean> = {};
+  if (schema && spec.structuredOutput === 'json-schema')
+    own['strictJsonSchema'] = isStrictCompatible(schema);
+  const extraWarnings: string[] = [];
+  if (request.reasoningEffort) {
+    if (spec.dialect === 'openai-responses' || spec.dialect === 'openai-chat') {
+      own['reasoningEffort'] = request.reasoningEffort;
+    } else {
+      extraWarnings.push(`unsupported: reasoningEffort (ignored for ${spec.provider})`);
+    }
+  }
   const providerOptions =
-    schema && spec.structuredOutput === 'json-schema'
-      ? { [providerOptionsKey(spec)]: { strictJsonSchema: isStrictCompatible(schema) } }
-      : undefined;
+    Object.keys(own).length > 0 ? { [providerOptionsKey(spec)]: own } : undefined;
 
   const capture: WireCapture = { url: null, status: null, requestBody: null, responseBody: null };
   const model = languageModelFor(spec, capturingFetch(options.fetch ?? globalThis.fetch, capture));
@@ -268,11 +277,14 @@ async function complete<T>(
     model: spec.id,
     role: request.role,
     finishReason: result.finishReason,
-    warnings: (result.warnings ?? []).map((w) =>
-      'feature' in w
-        ? `${w.type}: ${w.feature}${w.details ? ` (${w.details})` : ''}`
-        : `${w.type}: ${w.message}`,
-    ),
+    warnings: [
+      ...extraWarnings,
+      ...(result.warnings ?? []).map((w) =>
+        'feature' in w
+          ? `${w.type}: ${w.feature}${w.details ? ` (${w.details})` : ''}`
+          : `${w.type}: ${w.message}`,
+      ),
+    ],
     durationMs: record.durationMs,
     attempts,
     record,

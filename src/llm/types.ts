@@ -60,6 +60,11 @@ export interface CompletionRequest {
   schemaDescription?: string;
   maxOutputTokens?: number;
   temperature?: number;
+  /**
+   * Reasoning effort for OpenAI-family reasoning models (gpt-5*, o*), also sent to compatible
+   * servers as reasoning_effort. Other providers ignore it (with a warning in the result).
+   */
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
   /** Cancels the call (and any backoff wait). */
   signal?: AbortSignal;
   /** Per-attempt timeout; defaults to the configured one (WREN_LLM_TIMEOUT_MS). */

@@ -319,3 +319,42 @@ describe('sampling settings', () => {
     expect(reasoning.warnings.join('\n')).toContain('temperature');
   });
 });
+
+describe('reasoning effort', () => {
+  it('maps to reasoning.effort (Responses) and reasoning_effort (Chat), and warns elsewhere', async () => {
+    fake.enqueue({ text: 'a' }, { text: 'b' }, { text: 'c' });
+    const ask = (model: string) =>
+      llmFor(model).complete({
+        role: 'actor',
+        messages: [{ role: 'user', content: 'x' }],
+        reasoningEffort: 'minimal',
+      });
+    await ask('openai/gpt-5-mini');
+    expect((fake.lastRequest().body as { reasoning?: unknown }).reasoning).toEqual({
+      effort: 'minimal',
+    });
+    await ask('openai-compatible/qwen3');
+    expect((fake.lastRequest().body as Record<string, unknown>)['reasoning_effort']).toBe(
+      'minimal',
+    );
+    const claude = await ask('anthropic/claude-sonnet-4-5');
+    expect(claude.warnings).toContain('unsupported: reasoningEffort (ignored for anthropic)');
+  });
+
+  it('accepts images given as base64 strings', async () => {
+    fake.enqueue({ text: 'seen' });
+    await llmFor('anthropic/claude-haiku-4-5').complete({
+      role: 'actor',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', data: screenshot.toString('base64') },
+            { type: 'text', text: 'look' },
+          ],
+        },
+      ],
+    });
+    expect(fake.lastRequest().images[0]?.bytes.equals(screenshot)).toBe(true);
+  });
+});
