@@ -358,3 +358,20 @@ describe('reasoning effort', () => {
     expect(fake.lastRequest().images[0]?.bytes.equals(screenshot)).toBe(true);
   });
 });
+
+describe('truncated replies', () => {
+  it.each([
+    'openai/gpt-5-mini',
+    'openai-chat/gpt-4.1',
+    'anthropic/claude-sonnet-4-5',
+    'google/gemini-2.5-flash',
+  ])(
+    '%s: repairs JSON cut off by the token limit and reports finishReason length',
+    async (model) => {
+      fake.enqueue({ text: '{"answer": 42, "reason": "cut of', finishReason: 'length' });
+      const result = await ask(llmFor(model));
+      expect(result.finishReason).toBe('length');
+      expect(result.json).toEqual({ answer: 42, reason: 'cut of' });
+    },
+  );
+});
