@@ -209,7 +209,19 @@ async function complete<T>(
       (signal) =>
         generateText({
           model,
-          ...(system ? { system } : {}),
+          ...(system
+            ? {
+                system:
+                  request.cacheSystemPrompt && spec.provider === 'anthropic'
+                    ? {
+                        role: 'system' as const,
+                        content: system,
+                        providerOptions: { anthropic: { cacheControl: { type: 'ephemeral' } } },
+                      }
+                    : system,
+              }
+            : {}),
+          allowSystemInMessages: false,
           messages,
           maxRetries: 0,
           abortSignal: signal,

@@ -65,6 +65,12 @@ export interface CompletionRequest {
    * servers as reasoning_effort. Other providers ignore it (with a warning in the result).
    */
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  /**
+   * Mark the system prompt as a cache breakpoint (Anthropic `cache_control`), so repeated calls
+   * with the same system prompt pay the cached input price. OpenAI and Gemini cache long prompt
+   * prefixes on their own; for them this is a no-op.
+   */
+  cacheSystemPrompt?: boolean;
   /** Cancels the call (and any backoff wait). */
   signal?: AbortSignal;
   /** Per-attempt timeout; defaults to the configured one (WREN_LLM_TIMEOUT_MS). */

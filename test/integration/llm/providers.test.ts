@@ -375,3 +375,25 @@ describe('truncated replies', () => {
     },
   );
 });
+
+describe('prompt caching', () => {
+  it('marks the Anthropic system prompt with cache_control when asked', async () => {
+    fake.enqueue({ text: 'a' }, { text: 'b' });
+    const llm = llmFor('anthropic/claude-sonnet-4-5');
+    const call = (cacheSystemPrompt: boolean) =>
+      llm.complete({
+        role: 'actor',
+        system: 'Long stable rules.',
+        messages: [{ role: 'user', content: 'x' }],
+        cacheSystemPrompt,
+      });
+    await call(true);
+    expect((fake.lastRequest().body as { system: unknown }).system).toEqual([
+      { type: 'text', text: 'Long stable rules.', cache_control: { type: 'ephemeral' } },
+    ]);
+    await call(false);
+    expect((fake.lastRequest().body as { system: unknown }).system).toEqual([
+      { type: 'text', text: 'Long stable rules.' },
+    ]);
+  });
+});
