@@ -1,6 +1,10 @@
 import { PNG } from 'pngjs';
 import type { Size } from './geometry.js';
 
+// pngjs defaults (level 9, every filter tried per row) cost ~0.5 s per 1080p frame; a fixed Sub
+// filter at level 6 is ~5x faster for screenshots of similar size.
+const WRITE_OPTIONS = { deflateLevel: 6, filterType: 1 } as const;
+
 /** Width and height from a PNG's IHDR chunk, without decoding it. */
 export function pngSize(png: Buffer): Size {
   const signature = '89504e470d0a1a0a';
@@ -18,36 +22,45 @@ export function resizePng(png: Buffer, target: Size): Buffer {
   const src = PNG.sync.read(png);
   if (src.width === target.width && src.height === target.height) return png;
   const out = new PNG({ width: target.width, height: target.height });
+  const srcData = src.data;
+  const outData = out.data;
+  const sw = src.width;
   const sx = src.width / target.width;
   const sy = src.height / target.height;
+  const xFrom = new Int32Array(target.width);
+  const xTo = new Int32Array(target.width);
+  for (let tx = 0; tx < target.width; tx++) {
+    xFrom[tx] = Math.floor(tx * sx);
+    xTo[tx] = Math.max(xFrom[tx]! + 1, Math.min(src.width, Math.ceil((tx + 1) * sx)));
+  }
+  let o = 0;
   for (let ty = 0; ty < target.height; ty++) {
     const y0 = Math.floor(ty * sy);
     const y1 = Math.max(y0 + 1, Math.min(src.height, Math.ceil((ty + 1) * sy)));
     for (let tx = 0; tx < target.width; tx++) {
-      const x0 = Math.floor(tx * sx);
-      const x1 = Math.max(x0 + 1, Math.min(src.width, Math.ceil((tx + 1) * sx)));
+      const x0 = xFrom[tx]!;
+      const x1 = xTo[tx]!;
       let r = 0;
       let g = 0;
       let b = 0;
       let a = 0;
       for (let y = y0; y < y1; y++) {
-        let i = (y * src.width + x0) * 4;
-        for (let x = x0; x < x1; x++, i += 4) {
-          r += src.data[i]!;
-          g += src.data[i + 1]!;
-          b += src.data[i + 2]!;
-          a += src.data[i + 3]!;
+        const rowEnd = (y * sw + x1) * 4;
+        for (let i = (y * sw + x0) * 4; i < rowEnd; i += 4) {
+          r += srcData[i]!;
+          g += srcData[i + 1]!;
+          b += srcData[i + 2]!;
+          a += srcData[i + 3]!;
         }
       }
       const n = (y1 - y0) * (x1 - x0);
-      const o = (ty * target.width + tx) * 4;
-      out.data[o] = Math.round(r / n);
-      out.data[o + 1] = Math.round(g / n);
-      out.data[o + 2] = Math.round(b / n);
-      out.data[o + 3] = Math.round(a / n);
+      outData[o++] = (r / n + 0.5) | 0;
+      outData[o++] = (g / n + 0.5) | 0;
+      outData[o++] = (b / n + 0.5) | 0;
+      outData[o++] = (a / n + 0.5) | 0;
     }
   }
-  return PNG.sync.write(out);
+  return PNG.sync.write(out, WRITE_OPTIONS);
 }
 
 /** Cuts a rectangle (pixel coordinates of the PNG, clamped to it) out of a PNG. */
@@ -62,7 +75,7 @@ export function cropPng(
   const height = Math.max(1, Math.min(src.height - y, Math.round(rect.height)));
   const out = new PNG({ width, height });
   PNG.bitblt(src, out, x, y, width, height, 0, 0);
-  return PNG.sync.write(out);
+  return PNG.sync.write(out, WRITE_OPTIONS);
 }
 
 export function pngDataUrl(png: Buffer): string {

@@ -9,8 +9,10 @@ export type UiTarsModelVersion = '1.0' | '1.5' | 'doubao';
 
 export function uiTarsVersionForModel(model: string): UiTarsModelVersion {
   const m = model.toLowerCase();
-  if (/doubao|seed/.test(m)) return 'doubao';
+  if (m.includes('doubao')) return 'doubao';
+  // Checked before "seed": the Hugging Face id is ByteDance-Seed/UI-TARS-1.5-7B.
   if (/ui-?tars.*1[._-]5|1[._-]5.*ui-?tars/.test(m)) return '1.5';
+  if (m.includes('seed')) return 'doubao';
   return '1.0';
 }
 
