@@ -11,6 +11,12 @@ export {
   parseAnthropicMessage,
 } from './anthropic/protocol.js';
 export {
+  type CostOf,
+  cuaResultToEngineResult,
+  cuaStepToEvents,
+  describeAction,
+} from './engine-result.js';
+export {
   type OpenAiCuaLoopOptions,
   runOpenAiCuaLoop,
   type SafetyCheckPolicy,
