@@ -8,6 +8,8 @@ import {
   type CuaLoopResult,
   type CuaUsage,
   failureFromError,
+  invalidLoopOptions,
+  invalidOptionsResult,
   ModelScreen,
   postOrThrow,
   ZERO_USAGE,
@@ -37,6 +39,8 @@ export const OMITTED_IMAGE_TEXT = '[older screenshot omitted]';
 type Block = Record<string, unknown>;
 
 export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promise<CuaLoopResult> {
+  const invalid = invalidLoopOptions(opts);
+  if (invalid) return invalidOptionsResult(invalid);
   const version = opts.toolVersion ?? anthropicToolVersionForModel(opts.model);
   const enableZoom = opts.enableZoom ?? true;
   let usage: CuaUsage = ZERO_USAGE;
@@ -83,7 +87,12 @@ export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promis
         if (res.stopReason === 'max_tokens') {
           return failed('the model reply was cut off at max_tokens', steps, usage);
         }
-        return { outcome: 'completed', answer: res.text ?? '', reason: null, steps, usage };
+        const reply = opts.answerQuestion ? await opts.answerQuestion(res.text ?? '') : null;
+        if (reply === null) {
+          return { outcome: 'completed', answer: res.text ?? '', reason: null, steps, usage };
+        }
+        messages.push({ role: 'user', content: [{ type: 'text', text: reply }] });
+        continue;
       }
 
       const records: CuaActionRecord[] = [];

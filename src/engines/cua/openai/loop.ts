@@ -6,6 +6,8 @@ import {
   type CuaLoopResult,
   type CuaUsage,
   failureFromError,
+  invalidLoopOptions,
+  invalidOptionsResult,
   ModelScreen,
   postOrThrow,
   ZERO_USAGE,
@@ -39,6 +41,8 @@ export interface OpenAiCuaLoopOptions extends CuaLoopOptions {
 }
 
 export async function runOpenAiCuaLoop(opts: OpenAiCuaLoopOptions): Promise<CuaLoopResult> {
+  const invalid = invalidLoopOptions(opts);
+  if (invalid) return invalidOptionsResult(invalid);
   const variant = opts.variant ?? openAiVariantForModel(opts.model);
   const policy = opts.safetyCheckPolicy ?? 'stop';
   const log = opts.onLog ?? (() => {});
@@ -71,7 +75,13 @@ export async function runOpenAiCuaLoop(opts: OpenAiCuaLoopOptions): Promise<CuaL
         if (res.refusal !== null) {
           return fail(`the model refused: ${res.refusal}`, steps, usage);
         }
-        return { outcome: 'completed', answer: res.message ?? '', reason: null, steps, usage };
+        const reply = opts.answerQuestion ? await opts.answerQuestion(res.message ?? '') : null;
+        if (reply === null) {
+          return { outcome: 'completed', answer: res.message ?? '', reason: null, steps, usage };
+        }
+        input = [userNote(reply)];
+        previousResponseId = res.id;
+        continue;
       }
 
       const checks = res.calls.flatMap((c) =>

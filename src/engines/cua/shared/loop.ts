@@ -77,6 +77,42 @@ export interface CuaLoopOptions {
   displaySize?: Size;
   onStep?: (record: CuaStepRecord) => void;
   onLog?: (entry: CuaLogEntry) => void;
+  /**
+   * Called when the model stops acting and talks instead (OpenAI/Anthropic: a turn with text and
+   * no action; UI-TARS: `call_user()`), e.g. to confirm a step or ask for a verification code.
+   * Return a reply to send it to the model and carry on, or null to end the run with that text
+   * (`completed`, or `needs_user` for UI-TARS).
+   */
+  answerQuestion?: (text: string) => Promise<string | null>;
+}
+
+/** Checks the options every loop shares; returns a reason naming the field, or null. */
+export function invalidLoopOptions(opts: CuaLoopOptions): string | null {
+  if (!Number.isInteger(opts.maxSteps) || opts.maxSteps < 1) {
+    return `maxSteps must be a positive integer (got ${String(opts.maxSteps)})`;
+  }
+  if (typeof opts.task !== 'string' || opts.task.trim() === '')
+    return 'task must be a non-empty string';
+  if (typeof opts.model !== 'string' || opts.model.trim() === '')
+    return 'model must be a non-empty string';
+  const d = opts.displaySize;
+  if (
+    d &&
+    !(Number.isInteger(d.width) && Number.isInteger(d.height) && d.width > 0 && d.height > 0)
+  ) {
+    return `displaySize must be positive integer width and height (got ${d.width}x${d.height})`;
+  }
+  return null;
+}
+
+export function invalidOptionsResult(reason: string): CuaLoopResult {
+  return {
+    outcome: 'failed',
+    answer: null,
+    reason: `invalid options: ${reason}`,
+    steps: 0,
+    usage: ZERO_USAGE,
+  };
 }
 
 /**

@@ -8,6 +8,8 @@ import {
   type CuaLoopResult,
   type CuaUsage,
   failureFromError,
+  invalidLoopOptions,
+  invalidOptionsResult,
   ModelScreen,
   postOrThrow,
   tokenCount,
@@ -40,9 +42,13 @@ export interface UiTarsLoopOptions extends CuaLoopOptions {
 interface HistoryEntry {
   image: Buffer;
   reply: string;
+  /** A human's answer to `call_user()`, sent right after the reply. */
+  answer?: string;
 }
 
 export async function runUiTarsLoop(opts: UiTarsLoopOptions): Promise<CuaLoopResult> {
+  const invalid = invalidLoopOptions(opts);
+  if (invalid) return invalidOptionsResult(invalid);
   const version = opts.modelVersion ?? uiTarsVersionForModel(opts.model);
   const keep = Math.max(1, opts.historyImages ?? 5);
   const maxRetries = opts.maxParseRetries ?? 2;
@@ -135,6 +141,12 @@ export async function runUiTarsLoop(opts: UiTarsLoopOptions): Promise<CuaLoopRes
         return { outcome: 'completed', answer: turn.finished, reason: null, steps, usage };
       }
       if (turn.callUser) {
+        const reply = opts.answerQuestion ? await opts.answerQuestion(parsed.thought ?? '') : null;
+        if (reply !== null) {
+          history[history.length - 1]!.answer = reply;
+          current = await screen.capture();
+          continue;
+        }
         return {
           outcome: 'needs_user',
           answer: parsed.thought,
@@ -178,6 +190,7 @@ export function buildUiTarsMessages(
   for (const [i, entry] of history.entries()) {
     if (i >= firstWithImage) messages.push(image(entry.image));
     messages.push({ role: 'assistant', content: entry.reply });
+    if (entry.answer !== undefined) messages.push({ role: 'user', content: entry.answer });
   }
   messages.push(image(current));
   return messages;
