@@ -63,13 +63,14 @@ export async function runUiTarsLoop(opts: UiTarsLoopOptions): Promise<CuaLoopRes
 
     while (steps < opts.maxSteps) {
       if (opts.signal?.aborted) break;
+      // extraBody may tune sampling, but model, messages and stream (we parse one JSON body) stay ours.
       const body = {
-        model: opts.model,
-        messages: buildUiTarsMessages(prompt, history, current, keep),
         temperature: 0,
         max_tokens: opts.maxTokens ?? 1000,
-        stream: false,
         ...opts.extraBody,
+        model: opts.model,
+        messages: buildUiTarsMessages(prompt, history, current, keep),
+        stream: false,
       };
       const json = await postOrThrow(opts.postJson, UI_TARS_CHAT_PATH, body, {}, opts.signal);
       const { text, usage: turnUsage } = parseChatCompletion(json);
