@@ -16,6 +16,7 @@ import {
   type Size,
 } from '../../../src/engines/cua/index.js';
 import { PageComputer } from './page-computer.js';
+import { anthropicViolations, openAiViolations, uiTarsViolations } from './wire-checks.js';
 
 const FIXTURE = `<!doctype html>
 <html><head><title>CUA fixture</title><style>
@@ -84,20 +85,37 @@ async function centreIn(
   };
 }
 
-/** A PostJson that answers turn i with script[i](request body), asynchronously. */
-function scripted(script: Array<(body: Record<string, unknown>) => Promise<unknown> | unknown>): {
-  postJson: PostJson;
-  bodies: Array<Record<string, unknown>>;
-} {
+type Check = (
+  previous: Record<string, unknown> | null,
+  body: Record<string, unknown>,
+  headers: Record<string, string>,
+) => string[];
+
+/**
+ * A PostJson that answers turn i with script[i](request body), after checking the request against
+ * the vendor's between-turn rules; a violation gets a 400, as the real API would send.
+ */
+function scripted(
+  check: Check,
+  script: Array<(body: Record<string, unknown>) => Promise<unknown> | unknown>,
+): { postJson: PostJson; bodies: Array<Record<string, unknown>>; violations: string[] } {
   const bodies: Array<Record<string, unknown>> = [];
-  const postJson: PostJson = async (_path, body) => {
+  const violations: string[] = [];
+  let previous: Record<string, unknown> | null = null;
+  const postJson: PostJson = async (_path, body, headers) => {
     const copy = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
     bodies.push(copy);
+    const problems = check(previous, copy, headers);
+    if (problems.length > 0) {
+      violations.push(...problems);
+      return { status: 400, json: { error: { message: problems.join('; ') } } };
+    }
     const turn = script[bodies.length - 1];
     if (!turn) throw new Error(`no scripted turn ${bodies.length}`);
-    return { status: 200, json: await turn(copy) };
+    previous = (await turn(copy)) as Record<string, unknown>;
+    return { status: 200, json: previous };
   };
-  return { postJson, bodies };
+  return { postJson, bodies, violations };
 }
 
 const events = (page: Page) =>
@@ -135,23 +153,30 @@ describe('CUA loops on a real Chromium page', () => {
       action,
       pending_safety_checks: [],
     });
-    const { postJson, bodies } = scripted([
-      async () =>
-        reply([
-          call({ type: 'click', button: 'left', ...(await centreIn(page, '#name', display)) }),
-        ]),
-      () => reply([call({ type: 'type', text: 'Ada Lovelace' })]),
-      () => reply([call({ type: 'scroll', x: 512, y: 384, scroll_x: 0, scroll_y: 1200 })]),
-      async () =>
-        reply([
-          call({ type: 'click', button: 'left', ...(await centreIn(page, '#far', display)) }),
-        ]),
-      () => reply([call({ type: 'keypress', keys: ['CTRL', 'HOME'] })]),
-      () =>
-        reply([
-          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] },
-        ]),
-    ]);
+    const { postJson, bodies, violations } = scripted(
+      (prev, body) => openAiViolations(prev, body),
+      [
+        async () =>
+          reply([
+            call({ type: 'click', button: 'left', ...(await centreIn(page, '#name', display)) }),
+          ]),
+        () => reply([call({ type: 'type', text: 'Ada Lovelace' })]),
+        () => reply([call({ type: 'scroll', x: 512, y: 384, scroll_x: 0, scroll_y: 1200 })]),
+        async () =>
+          reply([
+            call({ type: 'click', button: 'left', ...(await centreIn(page, '#far', display)) }),
+          ]),
+        () => reply([call({ type: 'keypress', keys: ['CTRL', 'HOME'] })]),
+        () =>
+          reply([
+            {
+              type: 'message',
+              role: 'assistant',
+              content: [{ type: 'output_text', text: 'Done.' }],
+            },
+          ]),
+      ],
+    );
     const result = await runOpenAiCuaLoop({
       computer: new PageComputer(page),
       postJson,
@@ -160,6 +185,7 @@ describe('CUA loops on a real Chromium page', () => {
       maxSteps: 10,
       displaySize: display,
     });
+    expect(violations).toEqual([]);
     expect(result).toMatchObject({ outcome: 'completed', answer: 'Done.', steps: 6 });
     expect(await page.inputValue('#name')).toBe('Ada Lovelace');
     expect(await events(page)).toEqual(['focus', 'far']);
@@ -202,7 +228,7 @@ describe('CUA loops on a real Chromium page', () => {
       name: 'computer',
       input,
     });
-    const { postJson, bodies } = scripted([
+    const { postJson, bodies, violations } = scripted(anthropicViolations, [
       async () => {
         const c = await centreIn(page, '#name', display);
         return msg([
@@ -233,6 +259,7 @@ describe('CUA loops on a real Chromium page', () => {
       task: 'Submit Grace',
       maxSteps: 10,
     });
+    expect(violations).toEqual([]);
     expect(result).toMatchObject({
       outcome: 'completed',
       answer: 'Submitted and clicked.',
@@ -258,7 +285,7 @@ describe('CUA loops on a real Chromium page', () => {
       input,
       toolset_name: 'computer',
     });
-    const { postJson } = scripted([
+    const { postJson, violations } = scripted(anthropicViolations, [
       async () => {
         const c = await centreIn(page, '#name', display);
         return {
@@ -290,6 +317,7 @@ describe('CUA loops on a real Chromium page', () => {
       task: 'Submit',
       maxSteps: 5,
     });
+    expect(violations).toEqual([]);
     expect(result).toMatchObject({ outcome: 'completed', answer: 'ok' });
     expect(await events(page)).toEqual(['focus', 'submit:Katherine']);
     await page.context().close();
@@ -305,17 +333,20 @@ describe('CUA loops on a real Chromium page', () => {
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 5, completion_tokens: 5 },
     });
-    const { postJson, bodies } = scripted([
-      async () =>
-        chat(`Thought: Click the name box.\nAction: click(point='${await rel('#name')}')`),
-      () => chat("Thought: Type and submit.\nAction: type(content='Linus\\n')"),
-      () =>
-        chat(
-          "Thought: Scroll.\nAction: scroll(point='<point>500 500</point>', direction='down')\n\nscroll(point='<point>500 500</point>', direction='down')\n\nscroll(point='<point>500 500</point>', direction='down')\n\nscroll(point='<point>500 500</point>', direction='down')",
-        ),
-      async () => chat(`Thought: Click far.\nAction: left_double(point='${await rel('#far')}')`),
-      () => chat("Thought: All done.\nAction: finished(content='Submitted Linus')"),
-    ]);
+    const { postJson, bodies, violations } = scripted(
+      (_prev, body) => uiTarsViolations(body, 'Submit Linus'),
+      [
+        async () =>
+          chat(`Thought: Click the name box.\nAction: click(point='${await rel('#name')}')`),
+        () => chat("Thought: Type and submit.\nAction: type(content='Linus\\n')"),
+        () =>
+          chat(
+            "Thought: Scroll.\nAction: scroll(point='<point>500 500</point>', direction='down')\n\nscroll(point='<point>500 500</point>', direction='down')\n\nscroll(point='<point>500 500</point>', direction='down')\n\nscroll(point='<point>500 500</point>', direction='down')",
+          ),
+        async () => chat(`Thought: Click far.\nAction: left_double(point='${await rel('#far')}')`),
+        () => chat("Thought: All done.\nAction: finished(content='Submitted Linus')"),
+      ],
+    );
     const result = await runUiTarsLoop({
       computer: new PageComputer(page),
       postJson,
@@ -323,6 +354,7 @@ describe('CUA loops on a real Chromium page', () => {
       task: 'Submit Linus',
       maxSteps: 10,
     });
+    expect(violations).toEqual([]);
     expect(result).toMatchObject({ outcome: 'completed', answer: 'Submitted Linus', steps: 5 });
     expect(await events(page)).toEqual(['focus', 'submit:Linus', 'far', 'far']);
     // 0–1000 rounding is coarser: one unit is 1.28 x 0.72 CSS px here.
