@@ -94,7 +94,7 @@ const WEAK_WORDS = [
 ];
 const STRONG_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${STRONG_WORDS.join('|')})`, 'giu');
 // German/Dutch compounds end in "code" (Anmeldecode): catch the suffix too.
-const CODE_SUFFIX_RE = /\p{L}{3,}(?:code|kode|kod)(?![\p{L}\p{N}])/giu;
+const CODE_SUFFIX_RE = /(?<!\p{L})\p{L}{3,}(?:code|kode|kod)(?![\p{L}\p{N}])/giu;
 const WEAK_RE = new RegExp(
   `(?<![\\p{L}\\p{N}])(?:${WEAK_WORDS.join('|')})(?![\\p{L}\\p{N}])`,
   'giu',
@@ -115,11 +115,16 @@ const LINK_TEXT_WORDS =
 const LINK_EXCLUDE =
   /unsubscribe|optout|opt-out|privacy|terms|help|support|preferences|notification-settings|facebook\.com|twitter\.com|x\.com\/|linkedin\.com|instagram\.com|youtube\.com|\.(?:png|jpe?g|gif|svg|webp)(?:\?|$)/i;
 
+/** Characters between a code word and a number beyond which they are unrelated. */
+const KEYWORD_REACH = 160;
+/** Longer content is read only this far (verification messages are short). */
+export const MAX_ANALYZED_CHARS = 1 << 18;
+
 const URL_RE = /https?:\/\/[^\s<>"'`)\]}]+/gi;
 
 /** Rules only; never calls a model. */
 export function extractOtp(content: string, options: ExtractOptions = {}): OtpExtraction {
-  const raw = content.replace(/\0/g, '').trim();
+  const raw = clean(content);
   if (raw === '') return { status: 'none', candidates: [], reason: 'content is empty' };
 
   const bare = bareValue(raw);
@@ -165,7 +170,7 @@ export async function extractOtpWithModel(
   const first = extractOtp(content, options);
   const { disambiguate } = options;
   if (first.status === 'found' || !disambiguate) return first;
-  const raw = content.replace(/\0/g, '').trim();
+  const raw = clean(content);
   const { text, links } = readable(raw);
   if (first.status === 'none' && !hasCodeWord(text)) return first;
   let answer: string | null;
@@ -191,6 +196,10 @@ function firstMatch(re: RegExp, text: string): boolean {
   const hit = re.test(text);
   re.lastIndex = 0;
   return hit;
+}
+
+function clean(content: string): string {
+  return content.slice(0, MAX_ANALYZED_CHARS).replace(/\0/g, '').trim();
 }
 
 function found(best: OtpCandidate, all: OtpCandidate[]): OtpExtraction {
@@ -237,7 +246,7 @@ function codeCandidates(text: string): OtpCandidate[] {
   // URLs and email addresses hold digits that are never the code; blank them, keeping offsets.
   const scan = text
     .replace(URL_RE, (u) => ' '.repeat(u.length))
-    .replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, (e) => ' '.repeat(e.length));
+    .replace(/(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, (e) => ' '.repeat(e.length));
   const kws = keywords(text);
   const out: OtpCandidate[] = [];
   const chain = /(?<![\p{L}\p{N}_])\d+(?:[ \-./:,]\d+)*(?![\p{L}\p{N}_])/gu;
@@ -284,10 +293,13 @@ function scoreCode(
   const reasons: string[] = [];
   let score = 0;
   let nearestStrongBefore = -1;
-  for (const kw of kws) {
+  // Keywords are sorted by start; only those within reach can matter.
+  for (let k = firstAtOrAfter(kws, start - KEYWORD_REACH - 40); k < kws.length; k++) {
+    const kw = kws[k]!;
+    if (kw.start > end + KEYWORD_REACH) break;
     const gap = kw.end <= start ? start - kw.end : kw.start >= end ? kw.start - end : -1;
     if (gap < 0) continue;
-    const factor = gap <= 30 ? 1 : gap <= 80 ? 0.5 : gap <= 160 ? 0.2 : 0;
+    const factor = gap <= 30 ? 1 : gap <= 80 ? 0.5 : gap <= KEYWORD_REACH ? 0.2 : 0;
     let s = kw.weight * factor;
     if (kw.end <= start && gap <= 12) s += 0.5;
     if (s > score) score = s;
@@ -313,6 +325,18 @@ function scoreCode(
   else if (value.length === 4 || value.length === 8) score += 0.1;
   if (alnum) score -= 0.5;
   return { type: 'totp', value, match, score: round(score), reasons };
+}
+
+/** Index of the first keyword starting at or after `pos`. */
+function firstAtOrAfter(kws: Keyword[], pos: number): number {
+  let lo = 0;
+  let hi = kws.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (kws[mid]!.start < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function linkCandidates(text: string, links: { href: string; text: string }[]): OtpCandidate[] {

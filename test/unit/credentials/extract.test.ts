@@ -295,3 +295,23 @@ describe('htmlToText', () => {
     expect(links).toEqual([{ href: 'https://e.com/?a=1&b=2', text: 'Go now' }]);
   });
 });
+
+describe('extractOtp — hostile input stays linear', () => {
+  // Each of these took seconds to minutes with naive backtracking regexes at this size.
+  const N = 1 << 18;
+  it.each([
+    ['a long digit run', '1'.repeat(N), 'none'],
+    ['a long letter run', 'A'.repeat(N), 'none'],
+    ['unclosed comments', `<p>x</p>${'<!--'.repeat(N / 4)}`, 'none'],
+    ['unclosed script tags', `<p>x</p>${'<script>'.repeat(N / 8)}`, 'none'],
+    ['"<a" without ">"', `<p>x</p>${'<a'.repeat(N / 2)}`, 'none'],
+    [
+      'unclosed anchors',
+      `<p>hi</p>${'<a href="https://e.com/verify?t=1">'.repeat(N / 36)}`,
+      'none',
+    ],
+    ['the code repeated everywhere', 'code 123456 '.repeat(N / 12), 'found'],
+  ])('%s', (_name, content, status) => {
+    expect(extractOtp(content).status).toBe(status);
+  });
+});
