@@ -73,7 +73,19 @@ export function parseCredentialInput(body: unknown): CredentialInput {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new CredentialInputError('body', 'must be a JSON object');
   }
-  const b = body as Record<string, unknown>;
+  const outer = body as Record<string, unknown>;
+  // Also accept the nested form `{name, credential_type: "password", credential: {username, …}}`.
+  const nested = outer['credential'];
+  if (
+    nested !== undefined &&
+    (nested === null || typeof nested !== 'object' || Array.isArray(nested))
+  ) {
+    throw new CredentialInputError('credential', 'must be an object');
+  }
+  if (outer['credential_type'] !== undefined && outer['credential_type'] !== 'password') {
+    throw new CredentialInputError('credential_type', 'only "password" credentials are supported');
+  }
+  const b = nested ? { name: outer['name'], ...(nested as Record<string, unknown>) } : outer;
   const username = str(b, 'username', true, 1024)!;
   const password = str(b, 'password', true, 4096, false)!;
   const totp = str(b, 'totp', false, 4096);

@@ -35,6 +35,22 @@ describe('credential store model', () => {
     });
   });
 
+  it('accepts the nested credential form', () => {
+    expect(
+      parseCredentialInput({
+        name: 'bank',
+        credential_type: 'password',
+        credential: { username: 'jane', password: 'pw', totp: 'JBSWY3DPEHPK3PXP' },
+      }),
+    ).toEqual({ name: 'bank', username: 'jane', password: 'pw', totp: 'JBSWY3DPEHPK3PXP' });
+    expect(() => parseCredentialInput({ credential_type: 'credit_card', credential: {} })).toThrow(
+      'credential_type',
+    );
+    expect(() => parseCredentialInput({ credential: 'x' })).toThrow(
+      'credential: must be an object',
+    );
+  });
+
   it('seals password and secret, stores no plaintext, and answers without them', async () => {
     const input = parseCredentialInput({
       name: 'bank',
