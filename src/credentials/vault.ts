@@ -8,7 +8,10 @@
 
 export const TOTP_PLACEHOLDER = '{{totp}}';
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const PLACEHOLDER = /\{\{\s*(?:secret:\s*([A-Za-z0-9_.-]{1,64})|(totp))\s*\}\}/g;
+const PLACEHOLDER_SRC = String.raw`\{\{\s*(?:secret:\s*([A-Za-z0-9_.-]{1,64})|(totp))\s*\}\}`;
+const PLACEHOLDER = new RegExp(PLACEHOLDER_SRC, 'g');
+/** Matches a whole placeholder (so masking never rewrites the inside of one). */
+const IS_PLACEHOLDER = new RegExp(`^${PLACEHOLDER_SRC}$`);
 
 export function placeholderFor(name: string): string {
   return name === 'totp' ? TOTP_PLACEHOLDER : `{{secret:${name}}}`;
@@ -70,10 +73,8 @@ export class SecretVault {
   leaks(text: string): boolean {
     const pattern = this.compiled();
     if (!pattern) return false;
-    pattern.lastIndex = 0;
-    const hit = pattern.test(text);
-    pattern.lastIndex = 0;
-    return hit;
+    for (const m of text.matchAll(pattern)) if (!IS_PLACEHOLDER.test(m[0])) return true;
+    return false;
   }
 
   /** Puts real values in place of placeholders. Unknown placeholders throw, naming them. */
@@ -136,6 +137,13 @@ export class SecretVault {
 
   private maskValue(value: unknown): unknown {
     if (typeof value === 'string') return this.mask(value);
+    if (value instanceof Error) {
+      return {
+        name: value.name,
+        message: this.mask(value.message),
+        stack: this.mask(value.stack ?? ''),
+      };
+    }
     if (Array.isArray(value)) return value.map((v) => this.maskValue(v));
     if (value !== null && typeof value === 'object') {
       if (!isPlainObject(value)) return value;
@@ -147,6 +155,8 @@ export class SecretVault {
   }
 
   private replacementFor(match: string): string {
+    // A password such as "password" must not rewrite the `{{secret:password}}` around it.
+    if (IS_PLACEHOLDER.test(match)) return match;
     return this.replacements.get(match) ?? this.replacements.get(match.toUpperCase()) ?? '[secret]';
   }
 
@@ -164,8 +174,10 @@ export class SecretVault {
       if (form.includes('%')) this.replacements.set(form.toUpperCase(), placeholder);
     }
     const sorted = [...forms.keys()].sort((a, b) => b.length - a.length);
-    this.longestForm = sorted[0]?.length ?? 0;
-    this.pattern = new RegExp(sorted.map(formPattern).join('|'), 'g');
+    // Placeholders take part in matching too (unbounded spaces aside, ~90 chars at most).
+    this.longestForm = Math.max(sorted[0]?.length ?? 0, 96);
+    // Placeholders come first so a placeholder already in the text is consumed whole.
+    this.pattern = new RegExp([PLACEHOLDER_SRC, ...sorted.map(formPattern)].join('|'), 'g');
     return this.pattern;
   }
 }

@@ -77,6 +77,35 @@ describe('SecretVault.mask', () => {
     expect(input.messages[0]!.content).toContain(PASSWORD);
   });
 
+  it('a password that is a word of the placeholder leaves placeholders intact', () => {
+    const w = new SecretVault();
+    w.register('password', 'password');
+    w.register('totp', 'totp');
+    const once = w.mask('typed {{secret:password}} then password and {{totp}}');
+    expect(once).toBe('typed {{secret:password}} then {{secret:password}} and {{totp}}');
+    expect(w.mask(once)).toBe(once);
+    expect(w.leaks(once)).toBe(false);
+    expect(w.leaks('my password')).toBe(true);
+    expect(w.substitute(once)).toBe('typed password then password and totp');
+    const s = w.createStreamMasker();
+    expect(s.push('x {{secret:pass') + s.push('word}} y') + s.flush()).toBe(
+      'x {{secret:password}} y',
+    );
+  });
+
+  it('masking is idempotent', () => {
+    const text = `a ${PASSWORD} ${JSON.stringify(PASSWORD)}`;
+    expect(v.mask(v.mask(text))).toBe(v.mask(text));
+  });
+
+  it('maskDeep masks Error messages and stacks', () => {
+    const out = vaultWithPassword().maskDeep({ err: new Error(`bad ${PASSWORD}`) }) as {
+      err: { message: string; stack: string };
+    };
+    expect(out.err.message).toBe('bad {{secret:password}}');
+    expect(out.err.stack).not.toContain('wörd');
+  });
+
   it('an empty vault returns text unchanged', () => {
     expect(new SecretVault().mask('abc')).toBe('abc');
   });
