@@ -63,6 +63,7 @@ const STRONG_WORDS = [
   'bestätigungscode',
   'sicherheitscode',
   'einmalpasswort',
+  '(?:m|sms|push)?tan',
   'mã',
   '验证码',
   '校验码',

@@ -41,10 +41,22 @@ export interface TotpCodeQuery {
 }
 
 /** What store/ implements (a table with the record's columns, indexed by org + identifier + created_at). */
+/** Filters of `GET /v1/credentials/totp`. */
+export interface TotpCodeListQuery {
+  organizationId: string;
+  totpIdentifier?: string;
+  workflowRunId?: string;
+  otpType?: OtpType;
+  /** 1–200 (default 50). */
+  limit?: number;
+}
+
 export interface TotpCodeStore {
   insert(record: TotpCodeRecord): Promise<void>;
   /** Newest first. */
   findRecent(query: TotpCodeQuery): Promise<TotpCodeRecord[]>;
+  /** Newest first. */
+  list(query: TotpCodeListQuery): Promise<TotpCodeRecord[]>;
 }
 
 /** In-process store for tests and the embedded mode. */
@@ -65,6 +77,24 @@ export class MemoryTotpCodeStore implements TotpCodeStore {
       )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .slice(0, query.limit ?? 50)
+      .map((r) => ({ ...r }));
+  }
+
+  async list(query: TotpCodeListQuery): Promise<TotpCodeRecord[]> {
+    const identifier =
+      query.totpIdentifier === undefined
+        ? undefined
+        : normalizeTotpIdentifier(query.totpIdentifier);
+    return this.rows
+      .filter(
+        (r) =>
+          r.organizationId === query.organizationId &&
+          (identifier === undefined || r.totpIdentifier === identifier) &&
+          (query.workflowRunId === undefined || r.workflowRunId === query.workflowRunId) &&
+          (query.otpType === undefined || r.otpType === query.otpType),
+      )
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, Math.min(200, Math.max(1, query.limit ?? 50)))
       .map((r) => ({ ...r }));
   }
 }

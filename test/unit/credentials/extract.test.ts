@@ -36,6 +36,27 @@ const SPLIT_SPANS_HTML = `<div style="display:none">&zwnj;&nbsp;&zwnj;&nbsp;&#84
 <p class="code"><span>4</span><span>0</span><span>7</span><span>1</span><span>9</span><span>3</span></p>
 <p>Questions? Call us at 1-800-555-0199 or reply to order #88123.</p>`;
 
+const MICROSOFT_HTML = `<html><body style="font-family:Segoe UI">
+<table width="100%"><tr><td style="font-size:17px;color:#707070">Microsoft account</td></tr>
+<tr><td style="font-size:41px;color:#2672ec">Security code</td></tr>
+<tr><td>Please use the following security code for the Microsoft account <a href="mailto:ja*****@example.com">ja*****@example.com</a>.</td></tr>
+<tr><td style="padding-top:25px">Security code: <span style="font-weight:bold">270531</span></td></tr>
+<tr><td>If you don't recognize the Microsoft account ja*****@example.com, you can
+<a href="https://account.live.com/dp?ft=Abc123&amp;id=99">click here</a> to remove your email address from that account.</td></tr>
+<tr><td>Thanks,<br>The Microsoft account team</td></tr>
+<tr><td style="font-size:12px">Microsoft Corporation, One Microsoft Way, Redmond, WA 98052</td></tr>
+</table></body></html>`;
+
+const AMAZON_HTML = `<html><body><div class="preheader" style="display:none">Your One Time Password&nbsp;&zwnj;&nbsp;&zwnj;</div>
+<table><tr><td><h2>Verify your new Amazon account</h2></td></tr>
+<tr><td>To verify your email address, please use the following One Time Password (OTP):</td></tr>
+<tr><td><p style="font-size:24px"><strong>552041</strong></p></td></tr>
+<tr><td>Do not share this OTP with anyone. Amazon takes your account security very seriously.
+Amazon Customer Service will never ask you to disclose or verify your Amazon password, OTP,
+credit card, or banking account number.</td></tr>
+<tr><td>Thank you for shopping with us. Order questions? Visit amazon.com/help or call 1-888-280-4331.</td></tr>
+</table></body></html>`;
+
 const MAGIC_LINK_HTML = `<html><body>
 <p>Click the button below to sign in to Example. This link expires in 15 minutes.</p>
 <a href="https://app.example.com/auth/magic?token=abcDEF123456ghiJKL789&amp;email=sam%40example.com" class="btn">Sign in to Example</a>
@@ -124,6 +145,28 @@ describe('extractOtp — codes', () => {
     ['Korean', '[Web발신] 인증번호 [583920]를 입력해주세요.', '583920'],
     ['short SMS without a code word', 'Use 482913 to continue', '482913'],
     ['code with a year nearby', 'Your login code for 2025: 650021', '650021'],
+    ['PayPal SMS', "PayPal: 381920 is your security code. Don't share your code.", '381920'],
+    [
+      'Uber SMS with opt-out keyword',
+      'Your Uber code: 1234. Never share this code. Reply STOP ENDUBER to unsubscribe.',
+      '1234',
+    ],
+    ['Instagram 3+3 with only "verify"', 'Use 123 456 to verify your Instagram account.', '123456'],
+    [
+      'German bank mTAN with an amount',
+      'Ihre mTAN für die Überweisung über 1.250,00 EUR an M. Muster, IBAN DE89 3704 0044 0532 0130 00, vom 04.11.2025 lautet 384756. Geben Sie diese TAN niemals telefonisch weiter. Ihre Sparkasse Musterstadt, Kundenservice 0800 1234567.',
+      '384756',
+    ],
+    ['Portuguese', 'Seu código de verificação é 918273.', '918273'],
+    ['Japanese', '認証コード：583021 このコードを他人と共有しないでください。', '583021'],
+    ['Russian', 'Код подтверждения: 4827. Никому не сообщайте код.', '4827'],
+    [
+      'GitHub-style 8-digit code with a reference number',
+      'Verification code: 40718293\n\nReference: 20251104\nYou are receiving this because a sign-in was attempted.',
+      '40718293',
+    ],
+    ['Microsoft-style HTML email', MICROSOFT_HTML, '270531'],
+    ['Amazon-style HTML email', AMAZON_HTML, '552041'],
   ];
   it.each(cases)('%s', (_name, content, code) => {
     const r = extractOtp(content);

@@ -150,6 +150,33 @@ describe('acceptTotpPush', () => {
     expect(rec).toMatchObject({ code: '333444', status: 'parsed' });
   });
 
+  it('lists codes newest first with the GET filters', async () => {
+    const store = new MemoryTotpCodeStore();
+    let t = T0;
+    let n = 0;
+    const push = (body: object) =>
+      acceptTotpPush(body, {
+        organizationId: 'o_1',
+        store,
+        now: () => (t += 1000),
+        newId: () => `totp_${++n}`,
+      });
+    await push({ totp_identifier: 'a@x.com', content: '111111' });
+    await push({
+      totp_identifier: 'b@x.com',
+      content: 'https://x.test/verify?t=abcdefghijklmnopq',
+    });
+    await push({ totp_identifier: 'A@X.com', content: '222222', workflow_run_id: 'wr_1' });
+    const ids = async (q: object) =>
+      (await store.list({ organizationId: 'o_1', ...q })).map((r) => r.id);
+    expect(await ids({})).toEqual(['totp_3', 'totp_2', 'totp_1']);
+    expect(await ids({ totpIdentifier: 'a@X.COM' })).toEqual(['totp_3', 'totp_1']);
+    expect(await ids({ workflowRunId: 'wr_1' })).toEqual(['totp_3']);
+    expect(await ids({ otpType: 'magic_link' })).toEqual(['totp_2']);
+    expect(await ids({ limit: 1 })).toEqual(['totp_3']);
+    expect(await store.list({ organizationId: 'o_2' })).toEqual([]);
+  });
+
   it('checks that the scoped run exists', async () => {
     await expect(
       acceptTotpPush(
