@@ -105,3 +105,32 @@ export function planOtpEntry(code: string, layout: OtpFieldLayout): OtpKeystroke
   }
   return layout.fields.map((field, i) => ({ field, text: chars[i]! }));
 }
+
+const ASKS_FOR_CODE =
+  /enter (?:the |your )?(?:\d-digit |six-digit |verification |security |one-time |authentication |login |sign-in )?(?:code|otp|passcode|pin)|(?:verification|security|authentication|one-time|2fa|two-factor|2-step|two-step) (?:code|verification)|code (?:we|was) sent|sent (?:a|you a|your) (?:code|otp)|authenticator app|verify it(?:'|’)s you/i;
+const ASKS_FOR_LINK =
+  /(?:check|open) your (?:email|inbox)|(?:sent|emailed) (?:you )?(?:a|an) (?:sign-in|login|log-in|magic|verification) link|click the link (?:we|in)|magic link/i;
+
+export interface VerificationPage {
+  /** What the page waits for, or null when it is not a verification step. */
+  wants: 'code' | 'magic_link' | null;
+  /** Where to type the code, when there is a field for it. */
+  layout: OtpFieldLayout | null;
+}
+
+/**
+ * Whether the current page is a verification step, from its visible text and inputs. Engines
+ * without a model-side signal (computer-use models just describe the screen) use this to decide
+ * when to resolve a code; a code field found on the page is decisive on its own.
+ */
+export function classifyVerificationPage(
+  pageText: string,
+  fields: readonly InputFieldInfo[],
+): VerificationPage {
+  const layout = detectOtpFields(fields);
+  if (layout) return { wants: 'code', layout };
+  const text = pageText.slice(0, 20_000);
+  if (ASKS_FOR_CODE.test(text)) return { wants: 'code', layout: null };
+  if (ASKS_FOR_LINK.test(text)) return { wants: 'magic_link', layout: null };
+  return { wants: null, layout: null };
+}

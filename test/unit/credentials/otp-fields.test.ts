@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  classifyVerificationPage,
   detectOtpFields,
   type InputFieldInfo,
   planOtpEntry,
@@ -92,5 +93,25 @@ describe('planOtpEntry', () => {
     expect(() => planOtpEntry('1234567', { kind: 'single', field: 'x', maxLength: 6 })).toThrow(
       'at most 6',
     );
+  });
+});
+
+describe('classifyVerificationPage', () => {
+  it.each([
+    ['Enter the 6-digit code we sent to •••• 42', 'code'],
+    ["Verify it's you. Open your authenticator app.", 'code'],
+    ['Two-step verification: a text message with a code was sent', 'code'],
+    ['Check your email — we sent you a sign-in link.', 'magic_link'],
+    ['Welcome back, Jane. Your accounts:', null],
+    ['Enter your promo code at checkout', null],
+  ])('%j → %s', (text, wants) => {
+    expect(classifyVerificationPage(text, []).wants).toBe(wants);
+  });
+
+  it('a code field decides by itself and carries the layout', () => {
+    expect(classifyVerificationPage('', [1, 2, 3, 4, 5, 6].map(box))).toEqual({
+      wants: 'code',
+      layout: { kind: 'split', fields: ['b1', 'b2', 'b3', 'b4', 'b5', 'b6'] },
+    });
   });
 });
