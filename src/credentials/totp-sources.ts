@@ -158,11 +158,17 @@ export function createTotpResolver(
   const timeout = options.timeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
   return {
     async resolve(request) {
-      if (sources.length === 0) {
+      // A secret yields codes, never links.
+      const usable =
+        request.expect === 'magic_link' ? sources.filter((s) => s.kind !== 'secret') : sources;
+      if (usable.length === 0) {
         return {
           ok: false,
           errorCode: OTP_ERROR_CODES.MISSING_TOTP_SOURCE,
-          reason: 'the page asks for a verification code but the run has no TOTP source',
+          reason:
+            request.expect === 'magic_link' && sources.length > 0
+              ? 'the page waits for a magic link but the run has no totp_url or totp_identifier'
+              : 'the page asks for a verification code but the run has no TOTP source',
         };
       }
       const failures = new Map<TotpSourceKind, string[]>();
@@ -175,8 +181,8 @@ export function createTotpResolver(
         } else answeredPerContract = true;
       };
 
-      const once = sources.filter((s) => s.kind === 'secret');
-      const polled = sources.filter((s) => s.kind !== 'secret');
+      const once = usable.filter((s) => s.kind === 'secret');
+      const polled = usable.filter((s) => s.kind !== 'secret');
       for (const source of once) {
         request.signal?.throwIfAborted();
         const poll = await source.poll(request);

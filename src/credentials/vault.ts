@@ -52,7 +52,7 @@ export class SecretVault {
     return placeholder;
   }
 
-  /** True when the vault holds any value to mask. */
+  /** How many distinct values are masked. */
   get size(): number {
     return this.maskedValues.size;
   }

@@ -52,6 +52,31 @@ describe('createTotpResolver', () => {
     expect(r).toMatchObject({ ok: false, errorCode: 'MISSING_TOTP_SOURCE' });
   });
 
+  it('a secret cannot answer a magic-link request', async () => {
+    const secretOnly = totpSourcesForRun({
+      organizationId: 'o',
+      runId: 'tsk_1',
+      startedAt: new Date(T0),
+      totpSecret: SECRET,
+    });
+    expect(
+      await createTotpResolver(secretOnly).resolve({ runId: 'tsk_1', expect: 'magic_link' }),
+    ).toEqual({
+      ok: false,
+      errorCode: 'MISSING_TOTP_SOURCE',
+      reason: 'the page waits for a magic link but the run has no totp_url or totp_identifier',
+    });
+    const clock = fakeTime();
+    const pushed = scripted('pushed', [
+      { status: 'code', value: 'https://a.test/m', otpType: 'magic_link' },
+    ]);
+    const r = await createTotpResolver([...secretOnly, pushed], clock).resolve({
+      runId: 'tsk_1',
+      expect: 'magic_link',
+    });
+    expect(r).toMatchObject({ ok: true, source: 'pushed', otpType: 'magic_link' });
+  });
+
   it('asks the stored secret first and never polls the others', async () => {
     const clock = fakeTime(T0 + 1_000);
     const url = scripted('totp_url', [{ status: 'pending' }]);
