@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createWren, type Wren } from '../../src/api/index.js';
 import { loadConfig, type WrenConfig } from '../../src/config.js';
 import type { EngineRegistry } from '../../src/engines/registry.js';
-import { createWren, type Wren } from '../../src/api/index.js';
 import { createLogger } from '../../src/log.js';
 
 export interface TestWren {
@@ -13,7 +13,12 @@ export interface TestWren {
   apiKey: string;
   dataDir: string;
   /** fetch against the server with the test key (unless headers override it). */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; text: string }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: unknown; text: string }>;
   close(): Promise<void>;
 }
 
@@ -45,7 +50,11 @@ export async function startTestWren(
   const call: TestWren['call'] = async (method, path, body, headers = {}) => {
     const init: RequestInit = {
       method,
-      headers: { 'x-api-key': TEST_API_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        'x-api-key': TEST_API_KEY,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
     };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const response = await fetch(`${url}${path}`, init);
@@ -83,7 +92,8 @@ export async function waitForRun(
     const { body } = await t.call('GET', `/v1/runs/${runId}`);
     const run = body as Record<string, unknown>;
     if (until(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not reach the expected state: ${JSON.stringify(run)}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} did not reach the expected state: ${JSON.stringify(run)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
