@@ -53,6 +53,7 @@ async function connect(options: TargetOptions, runWorker = false): Promise<RunsA
     if (!options.apiKey) throw new ConfigError('--server needs --api-key (or WREN_API_KEY)');
     return new WrenClient({ baseUrl: options.server, apiKey: options.apiKey });
   }
+  const { EmbeddedWren } = await import('../sdk/embedded.js');
   return EmbeddedWren.open({ dataDir: options.dataDir, runWorker });
 }
 
@@ -261,6 +262,10 @@ function buildProgram(): Command {
     .option('--label <label>', 'a note to tell keys apart')
     .action(async (opts: { dataDir?: string; label?: string }) => {
       const config = loadConfig({ dataDir: opts.dataDir });
+      const [{ createApiKey }, { openStore }] = await Promise.all([
+        import('../api/keys.js'),
+        import('../store/index.js'),
+      ]);
       const store = await openStore({ dataDir: config.dataDir });
       try {
         process.stdout.write(`${await createApiKey(store, undefined, opts.label ?? null)}\n`);
