@@ -4,19 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createApiKey, createWren } from '../api/index.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
+// Only light modules load up front; the server, store and embedded mode load when a command needs
+// them, so `wren --help` and remote commands start fast.
 import {
-  EmbeddedWren,
   type RunStatus,
   type RunsApi,
   type TaskRunResponse,
   WrenApiError,
   WrenClient,
   waitForCompletion,
-} from '../sdk/index.js';
-import { openStore } from '../store/index.js';
+} from '../sdk/client.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -117,6 +115,10 @@ function buildProgram(): Command {
           logLevel: opts.logLevel,
           workerEnabled: opts.worker === false ? false : undefined,
         });
+        const [{ createWren }, { createLogger }] = await Promise.all([
+          import('../api/index.js'),
+          import('../log.js'),
+        ]);
         const logger = createLogger(config.logLevel);
         const wren = await createWren({ config, logger });
         if (wren.auth.generatedKey) {

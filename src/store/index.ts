@@ -457,7 +457,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const store = new Store(
-    new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
   );
   await store.migrate();
   return store;

@@ -18,8 +18,8 @@ export class OpenApiValidator {
   }
 
   private pointer(path: string, method: string, ...rest: string[]): string {
-    const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-    return `openapi#/paths/${escape(path)}/${method}/${rest.map(escape).join('/')}`;
+    const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+    return `openapi#/paths/${escapePointer(path)}/${method}/${rest.map(escapePointer).join('/')}`;
   }
 
   /** Throws with ajv's errors when `body` does not match the documented response. */
