@@ -85,6 +85,7 @@ export class Worker {
   private readonly inFlight = new Map<string, InFlight>();
   private running = false;
   private pumping = false;
+  private currentPump: Promise<void> = Promise.resolve();
   private pumpAgain = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly pollIntervalMs: number;
@@ -118,6 +119,7 @@ export class Worker {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.currentPump;
     const pending = [...this.inFlight.values()];
     for (const flight of pending) this.abort(flight.run.id, 'shutdown');
     await Promise.all(pending.map((f) => f.done));
@@ -130,7 +132,7 @@ export class Worker {
       return;
     }
     this.pumping = true;
-    void this.pump().finally(() => {
+    this.currentPump = this.pump().finally(() => {
       this.pumping = false;
       if (this.pumpAgain) {
         this.pumpAgain = false;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,21 @@ afterAll(async () => {
 });
 
 describe('wren CLI', () => {
+  it('prints the generated API key once on first start and saves it to <data-dir>/api-key', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'wren-first-'));
+    const first = await startServerProcess(['--data-dir', fresh, '--no-worker'], env);
+    try {
+      const key = readFileSync(join(fresh, 'api-key'), 'utf8').trim();
+      expect(key).toMatch(/^wren_/);
+      expect(first.output()).toContain(`\n  ${key}\n`);
+      const res = await fetch(`${first.url}/v1/runs`, { headers: { 'x-api-key': key } });
+      expect(res.status).toBe(200);
+    } finally {
+      await killHard(first);
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('runs a task embedded with --wait and reports the failure reason (no model configured)', async () => {
     const schema = join(dataDir, 'schema.json');
     writeFileSync(

@@ -272,4 +272,19 @@ describe('worker', () => {
       status: 'canceled',
     });
   });
+
+  it('puts in-flight runs back in the queue on a graceful stop, without counting the attempt', async () => {
+    const blocking = blockingEngine();
+    const engines = new EngineRegistry().register(blocking.engine, { requiresModel: false });
+    t = await startTestWren({ engines });
+    const id = await submit({ prompt: 'interrupted' });
+    await blocking.startedRun(id);
+    await t.wren.worker.stop();
+    expect(await t.wren.store.getRunById(id)).toMatchObject({
+      status: 'queued',
+      startedAt: null,
+      attempts: 0,
+      stepCount: 1,
+    });
+  });
 });
