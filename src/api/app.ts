@@ -120,23 +120,28 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   // JSON bodies: an empty body counts as "no body" (so bodiless POSTs with a JSON content type
   // work); malformed JSON is a 400 that says where it broke.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      done(
-        Object.assign(new Error(`Malformed JSON body: ${reason}`), {
-          statusCode: 400,
-          code: 'WREN_INVALID_JSON',
-        }),
-        undefined,
-      );
-    }
-  });
+  // text/plain too: fetch() and some HTTP tools label a JSON string body that way.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        done(
+          Object.assign(new Error(`Malformed JSON body: ${reason}`), {
+            statusCode: 400,
+            code: 'WREN_INVALID_JSON',
+          }),
+          undefined,
+        );
+      }
+    },
+  );
 
   app.decorateRequest('organization', null);
 

@@ -288,12 +288,13 @@ export const TaskRunListItemSchema = z
   .meta({ id: 'TaskRunListItem' });
 export type TaskRunListItem = z.output<typeof TaskRunListItemSchema>;
 
-const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]);
+const oneOrMany = <T extends z.ZodType>(item: T, message: string) =>
+  z.union([item, z.array(item)], { error: message });
 
 export const ListRunsQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(100).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(10),
-  status: oneOrMany(RunStatusSchema).optional(),
+  status: oneOrMany(RunStatusSchema, `status must be one of ${list(RUN_STATUSES)}`).optional(),
   search_key: z.string().min(3).optional(),
 });
 export type ListRunsQuery = z.output<typeof ListRunsQuerySchema>;

@@ -199,6 +199,37 @@ describe('other bad requests', () => {
     expect(metadata.status).toBe(400);
   });
 
+  it('bad list queries are 422s naming the parameter', async () => {
+    const status = await t.call('GET', '/v1/runs?status=bogus');
+    expect(status.status).toBe(422);
+    expect(status.body).toEqual({
+      detail: [
+        {
+          type: 'union',
+          loc: ['query', 'status'],
+          msg: 'status must be one of created, queued, running, paused, timed_out, failed, terminated, completed, canceled',
+          input: 'bogus',
+        },
+      ],
+    });
+    const search = await t.call('GET', '/v1/runs?search_key=ab');
+    expect(search.status).toBe(422);
+    expect((search.body as { detail: Detail[] }).detail[0]).toMatchObject({
+      loc: ['query', 'search_key'],
+      msg: expect.stringMatching(/^search_key: .*3/),
+    });
+  });
+
+  it('a JSON body labelled text/plain is read as JSON', async () => {
+    const res = await fetch(`${t.url}/v1/run/tasks`, {
+      method: 'POST',
+      headers: { 'x-api-key': t.apiKey, 'content-type': 'text/plain' },
+      body: '{"prompt": 7}',
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { detail: Detail[] }).detail[0]?.loc).toEqual(['body', 'prompt']);
+  });
+
   it('stored nothing for any of the invalid requests above', async () => {
     expect((await t.call('GET', '/v1/runs')).body).toEqual([]);
   });
