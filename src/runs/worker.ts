@@ -13,6 +13,7 @@ import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
 import type { EngineEvent, EngineName, EngineResult, TaskSpec } from '../engines/types.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import { now, type RunService } from './service.js';
+import { assertTransition } from './status.js';
 
 /** A run is started at most this many times (first attempt + one retry after a crash). */
 export const MAX_ATTEMPTS = 2;
@@ -355,6 +356,7 @@ export class Worker {
       usage?: RunUsage;
     },
   ): Promise<void> {
+    assertTransition(runId, 'running', to, fields.failureReason);
     const at = now();
     const updated = await this.options.store.updateRunIf(runId, ['running'], {
       status: to,
