@@ -338,8 +338,21 @@ export class RunBrowser {
     return [...this.pages];
   }
 
-  clearCrash(): void {
+  /**
+   * A crashed tab cannot navigate again: replace it by a fresh tab in the same context (cookies
+   * survive) and return the URL it showed. No-op when nothing crashed.
+   */
+  async recoverFromCrash(): Promise<string | null> {
+    if (this.crashed === null) return null;
+    const url = this.crashed;
+    const old = this.active;
     this.crashed = null;
+    const page = await this.newTab();
+    if (old) {
+      await old.close().catch(() => {});
+      this.active = page;
+    }
+    return url;
   }
 
   get allowPrivateNetworks(): boolean {

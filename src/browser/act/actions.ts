@@ -834,14 +834,18 @@ export const ACTIONS: readonly ActionDef[] = [
     return { detail: `waited ${a.ms ?? 1000} ms` };
   }),
   define('goto', 'Open a URL in the current tab.', async (run, a) => {
-    run.clearCrash();
+    await run.recoverFromCrash();
     await run.goto(a.url);
     return { detail: `opened ${run.page().url()}` };
   }),
   define('back', 'Go back in history.', (run) => historyStep(run, 'back')),
   define('forward', 'Go forward in history.', (run) => historyStep(run, 'forward')),
   define('reload', 'Reload the page.', async (run) => {
-    run.clearCrash();
+    const crashedAt = await run.recoverFromCrash();
+    if (crashedAt) {
+      await run.goto(crashedAt);
+      return { detail: 'reopened the crashed page in a fresh tab' };
+    }
     await run.page().reload({ waitUntil: 'domcontentloaded' });
     return { detail: 'reloaded' };
   }),

@@ -12,6 +12,7 @@ import type { ActionOutcome, ActionResult } from './types.js';
 export type { ActionResult } from './types.js';
 
 const SETTLE_MAX_MS = 3000;
+const POPUP_GRACE_MS = 400;
 const LONG_LIVED = new Set(['eventsource', 'websocket', 'media']);
 
 function kindOf(e: unknown): BrowserErrorKind {
@@ -126,6 +127,18 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
     error = { kind: kindOf(e), message: errorMessage(e) };
   }
   await settle(run, inflight);
+  if (!error && outcome.expectEffect && run.events.length === eventsBefore) {
+    // New tabs attach a moment after the click that opened them; give quiet clicks a short grace.
+    const stillQuiet =
+      run.allPages().length === watched.length &&
+      page !== null &&
+      page.url() === urlBefore &&
+      (await mutationCount(page)) === mutationsBefore;
+    if (stillQuiet) {
+      await run.context.waitForEvent('page', { timeout: POPUP_GRACE_MS }).catch(() => {});
+      await settle(run, inflight);
+    }
+  }
   for (const p of watched) {
     p.off('request', onReq);
     p.off('requestfinished', onDone);

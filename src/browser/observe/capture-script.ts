@@ -118,6 +118,44 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     'inline-grid',
     'contents',
   ]);
+  // Elements that reveal something on hover (`.menu li:hover .sub`): selectors before `:hover`
+  // in rules whose subject is another element. Menus opened by CSS alone get an id this way.
+  const hoverParts: string[] = [];
+  const hoverPairs: [string, string][] = [];
+  const scanRules = (rules: CSSRuleList) => {
+    for (const rule of Array.from(rules)) {
+      if (hoverParts.length > 300) return;
+      const sel = (rule as CSSStyleRule).selectorText;
+      if (sel?.includes(':hover')) {
+        for (const part of sel.split(',')) {
+          const i = part.indexOf(':hover');
+          if (i < 0) continue;
+          const after = part.slice(i + 6).trim();
+          const before = part.slice(0, i).trim();
+          if (!after || !before || /[:]$/.test(before)) continue;
+          try {
+            const target = after.replace(/^[>+~]\s*/, '').replace(/::?[\w-]+(\(.*?\))?/g, '');
+            document.querySelector(before);
+            if (target) document.querySelector(target);
+            hoverParts.push(before);
+            hoverPairs.push([before, target]);
+          } catch {
+            // Selector the engine cannot match alone; skip.
+          }
+        }
+      }
+      const inner = (rule as CSSGroupingRule).cssRules;
+      if (inner) scanRules(inner);
+    }
+  };
+  for (const sheet of Array.from(document.styleSheets)) {
+    try {
+      scanRules(sheet.cssRules);
+    } catch {
+      // Cross-origin stylesheet: rules are not readable.
+    }
+  }
+  const hoverSelector = hoverParts.length > 0 ? [...new Set(hoverParts)].join(',') : null;
   const vw = window.innerWidth;
   const vh = window.innerHeight;
   const maxText = opts.maxTextLength;
@@ -194,6 +232,14 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     if (ti !== null && Number(ti) >= 0 && tag !== 'body' && tag !== 'html') return 'clickable';
     if (cs.cursor === 'pointer' && !parentPointer && tag !== 'body' && tag !== 'html') {
       return 'clickable';
+    }
+    if (
+      hoverSelector &&
+      el.childElementCount > 0 &&
+      el.matches(hoverSelector) &&
+      hoverPairs.some(([b, t]) => el.matches(b) && (!t || el.querySelector(t) !== null))
+    ) {
+      return 'hover';
     }
     if (
       el.hasAttribute('aria-dropeffect') ||
@@ -345,6 +391,8 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       }
     }
     const pointer = cs.cursor === 'pointer';
+    const editableRoot =
+      !!role && he.isContentEditable && !(el.parentElement?.isContentEditable ?? false);
     const node: RawElement = { tag, children: [] };
     if (!INLINE_DISPLAYS.has(cs.display)) node.b = 1;
     if (tag === 'br') return { node: '\n', interactive: false };
@@ -374,7 +422,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       node.role = role;
       node.id = state.idOf(el);
       node.box = boxOf(el);
-      const name = nameOf(el, tag, role);
+      const name = role === 'hover' ? clean(el.getAttribute('aria-label')) : nameOf(el, tag, role);
       if (name) node.name = cut(name, 150);
       if (role === 'link') {
         const href = (el as HTMLAnchorElement).href;
@@ -424,7 +472,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
         if (sel.multiple) node.multiple = 1;
         if (sel.required) node.required = 1;
       }
-      if (role === 'editable') node.value = cut(clean(he.textContent), 500);
+      if (editableRoot) node.value = cut(clean(he.textContent), 500);
       const ac = el.getAttribute('aria-checked');
       if (ac !== null && node.checked === undefined)
         node.checked = ac === 'mixed' ? 'mixed' : ac === 'true';
@@ -456,7 +504,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     // Children: interactable elements named from their content, with no interactable inside,
     // print their name instead of their text.
     const isLabelConsumed = tag === 'label' && consumedLabel(el as HTMLLabelElement);
-    const noText = tag === 'select' || tag === 'textarea' || role === 'editable' || isLabelConsumed;
+    const noText = tag === 'select' || tag === 'textarea' || editableRoot || isLabelConsumed;
     let childInteractive = false;
     if (tag !== 'select' && tag !== 'textarea') {
       if (he.shadowRoot) {
@@ -467,7 +515,11 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       }
     }
     if (childInteractive) interactive = true;
-    if (role && !childInteractive && node.name !== undefined && role !== 'editable') {
+    if (role === 'hover' && node.children.every((c) => typeof c === 'string')) {
+      node.name = cut(clean(node.children.join(' ')), 150);
+      node.children = [];
+    }
+    if (role && !childInteractive && node.name !== undefined && !editableRoot) {
       const onlyText = node.children.every((c) => typeof c === 'string');
       if (onlyText) node.children = [];
     }
@@ -528,5 +580,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
 /** Source evaluated in a frame: installs the helpers if needed, then captures. */
 export function captureExpression(opts: CaptureOptions): string {
   // Bundlers may wrap named functions in a `__name` helper; give the page a no-op one.
-  return `(() => { var __name = (f) => f; return (${installAndCapture.toString()})(${JSON.stringify(opts)}); })()`;
+  // The result travels as one JSON string: Playwright's structured serialisation of a large
+  // object tree is an order of magnitude slower than JSON.
+  return `(() => { var __name = (f) => f; return JSON.stringify((${installAndCapture.toString()})(${JSON.stringify(opts)})); })()`;
 }

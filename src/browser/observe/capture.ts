@@ -62,7 +62,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export async function captureFrame(frame: Frame, opts: CaptureOptions): Promise<FrameCapture> {
-  return (await frame.evaluate(captureExpression(opts))) as FrameCapture;
+  return JSON.parse((await frame.evaluate(captureExpression(opts))) as string) as FrameCapture;
 }
 
 /** Frame-local id of the <iframe> element hosting `frame`, in its parent's document. */
