@@ -126,6 +126,12 @@ export class RunBrowser {
       proxy: options.proxy,
     });
     context.setDefaultNavigationTimeout(options.navigationTimeoutMs ?? 30_000);
+    // Under tsx/esbuild (keepNames), functions passed to evaluate() call a `__name` helper that
+    // pages do not have; a no-op keeps in-page helpers working however the source was compiled.
+    await context.addInitScript({
+      content:
+        'if (typeof globalThis.__name !== "function") Object.defineProperty(globalThis, "__name", { value: (f) => f, configurable: true, writable: true });',
+    });
     const run = new RunBrowser(browser, context, options);
     context.on('page', (p) => run.adopt(p, true));
     const page = await context.newPage();
@@ -171,13 +177,21 @@ export class RunBrowser {
       const p = this.saveDownload(d).finally(() => this.pendingDownloads.delete(p));
       this.pendingDownloads.add(p);
     });
+    let opener: Page | null = null;
+    void page
+      .opener()
+      .then((o) => {
+        opener = o;
+      })
+      .catch(() => {});
     page.on('close', () => {
       const i = this.pages.indexOf(page);
       if (i >= 0) this.pages.splice(i, 1);
       if (!this.closed) this.emit({ type: 'tab_closed', url: page.url() });
       if (this.active === page) {
-        const opener = this.pages[Math.max(0, i - 1)] ?? null;
-        this.active = opener;
+        // A closed popup hands control back to the tab that opened it.
+        this.active =
+          opener && this.pages.includes(opener) ? opener : (this.pages[Math.max(0, i - 1)] ?? null);
       }
     });
     if (fromContextEvent && this.active !== null) {
@@ -381,7 +395,7 @@ export class RunBrowser {
       ...options,
       previousIds: this.previousIds,
       previousDocument: this.previousDocument,
-      tabs: await this.tabs(),
+      tabs: this.tabs(),
     });
     this.previousIds = obs.allIds;
     this.previousDocument = { page, doc: obs.documentId };

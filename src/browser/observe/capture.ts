@@ -65,8 +65,18 @@ export async function captureFrame(frame: Frame, opts: CaptureOptions): Promise<
   return JSON.parse((await frame.evaluate(captureExpression(opts))) as string) as FrameCapture;
 }
 
+const hostCache = new WeakMap<Frame, { doc: string; fid: number }>();
+
 /** Frame-local id of the <iframe> element hosting `frame`, in its parent's document. */
 async function hostId(frame: Frame): Promise<{ doc: string; fid: number } | null> {
+  const cached = hostCache.get(frame);
+  if (cached) return cached;
+  const found = await lookupHostId(frame);
+  if (found) hostCache.set(frame, found);
+  return found;
+}
+
+async function lookupHostId(frame: Frame): Promise<{ doc: string; fid: number } | null> {
   let handle: ElementHandle<Element> | null = null;
   try {
     handle = (await frame.frameElement()) as ElementHandle<Element>;
@@ -125,6 +135,14 @@ export async function capturePage(
     if (!m) {
       m = new Map();
       children.set(parent, m);
+    }
+    const parentCap = results.find((x) => x.frame === parent)?.cap;
+    if (parentCap && parentCap.doc !== r.host.doc) {
+      // The parent document changed since the cached lookup; ask again.
+      hostCache.delete(r.frame);
+      const fresh = await hostId(r.frame);
+      if (!fresh) continue;
+      r.host = fresh;
     }
     m.set(r.host.fid, { doc: r.host.doc, r });
   }

@@ -26,7 +26,8 @@ interface InternalOptions extends ObserveOptions {
   previousIds: ReadonlySet<number> | null;
   /** Nothing is marked new on the first observation of a document (after navigation). */
   previousDocument: { page: Page; doc: string } | null;
-  tabs: { index: number; url: string; title: string; active: boolean }[];
+  /** Resolved concurrently with the capture. */
+  tabs: Promise<{ index: number; url: string; title: string; active: boolean }[]>;
 }
 
 export class Observation {
@@ -154,7 +155,7 @@ export async function observePage(
     rendered.text,
     cap.main.url,
     cap.main.title,
-    opts.tabs,
+    await opts.tabs,
     rendered.elements,
     rendered.newIds,
     rendered.urlMap,
