@@ -231,8 +231,8 @@ async function measure(
   if (pagePath === 'infinite.html' || pagePath === 'table.html') {
     await page.waitForFunction(
       () =>
-        document.body.innerText.includes('Item 20') ||
-        document.body.innerText.includes('Customer 10'),
+        document.body.textContent?.includes('Item 20') ||
+        document.body.textContent?.includes('Customer 10'),
     );
   }
   const gt = await groundTruth(page);
