@@ -9,6 +9,7 @@ export {
   type ActionName,
   actionSchema,
   actionSchemas,
+  actionToolSchemas,
   normalizeKeys,
 } from './act/actions.js';
 export type { ActionDef, ActionEffects, ActionOutcome, ActionResult } from './act/types.js';

@@ -293,7 +293,7 @@ async function typeInto(run: RunBrowser, el: ElementHandle<Element>, text: strin
     });
   }
   const page = (await frameOf(el)) ?? run.page();
-  await page.keyboard.type(text, { delay: 15 });
+  await page.keyboard.type(text, { delay: 5 });
 }
 
 async function inputText(
@@ -389,14 +389,12 @@ async function selectOption(
     return { detail: 'selected (native)', value: chosen };
   }
   // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
-  const wanted = a.label ?? a.value ?? '';
-  if (!wanted)
-    throw new BrowserError('invalid_action', 'select_option: custom dropdowns need a label');
+  let wanted = a.label ?? a.value ?? '';
   const expanded = await el.evaluate((e) => e.getAttribute('aria-expanded') === 'true');
   if (!expanded) await clickWithLadder(run, el);
   let option = await findOption(el, wanted, a.index);
   let detail = 'selected (custom dropdown)';
-  if (!option) {
+  if (!option && wanted) {
     const info = await fieldInfo(el);
     if (info.tag === 'input' || info.editable) {
       await typeInto(run, el, wanted, true);
@@ -407,8 +405,13 @@ async function selectOption(
   if (!option) {
     throw new BrowserError(
       'option_not_found',
-      `no visible option matching "${wanted}" after opening [${a.id}]`,
+      a.index !== undefined
+        ? `no option at index ${a.index} after opening [${a.id}]`
+        : `no visible option matching "${wanted}" after opening [${a.id}]`,
     );
+  }
+  if (!wanted) {
+    wanted = await option.evaluate((o) => (o.textContent ?? '').replace(/\s+/g, ' ').trim());
   }
   await clickWithLadder(run, option);
   const shown = await el
@@ -871,6 +874,15 @@ export const ACTIONS: readonly ActionDef[] = [
   }),
   define('drag_and_drop', 'Drag one element onto another.', dragAndDrop),
 ];
+
+/** Tool definitions for models: name, description and JSON Schema of the arguments. */
+export function actionToolSchemas(): { name: string; description: string; parameters: unknown }[] {
+  return ACTIONS.map((a) => ({
+    name: a.name,
+    description: a.description,
+    parameters: z.toJSONSchema(a.schema.omit({ type: true })),
+  }));
+}
 
 export const ACTIONS_BY_NAME: ReadonlyMap<string, ActionDef> = new Map(
   ACTIONS.map((a) => [a.name, a]),

@@ -23,6 +23,7 @@ function kindOf(e: unknown): BrowserErrorKind {
       ? 'element_not_interactable'
       : 'timeout';
   }
+  if (/not attached to the DOM|Element is detached|stale/i.test(msg)) return 'element_stale';
   if (/net::ERR_|NS_ERROR|navigation/i.test(msg)) return 'navigation_failed';
   if (/Target page, context or browser has been closed|Target closed/i.test(msg)) return 'closed';
   return 'action_failed';

@@ -510,11 +510,29 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       if (he.shadowRoot) {
         node.shadow = 1;
         childInteractive = walkChildren(he.shadowRoot, node.children, pointer, hidden, noText);
+      } else if (tag === 'details' && !(el as HTMLDetailsElement).open) {
+        // A closed <details> renders only its summary.
+        const summary = Array.from(el.children).find((c) => c.localName === 'summary');
+        if (summary) {
+          const r = walk(summary, pointer, hidden, noText);
+          if (r.node !== null) node.children.push(r.node);
+          childInteractive = r.interactive;
+        }
       } else {
         childInteractive = walkChildren(el, node.children, pointer, hidden, noText);
       }
     }
     if (childInteractive) interactive = true;
+    if (role && !node.name && node.children.length === 0) {
+      // Icon-only controls: give the model something to go on.
+      const hint =
+        el.id ||
+        el.getAttribute('name') ||
+        (typeof el.className === 'string'
+          ? el.className.trim().split(/\s+/).slice(0, 2).join(' ')
+          : '');
+      if (hint) node.hint = cut(hint, 40);
+    }
     if (role === 'hover' && node.children.every((c) => typeof c === 'string')) {
       node.name = cut(clean(node.children.join(' ')), 150);
       node.children = [];

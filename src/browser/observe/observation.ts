@@ -151,11 +151,17 @@ export async function observePage(
     }
   }
 
+  const tabs = await opts.tabs;
+  // With several tabs open the model needs to know which one it is looking at.
+  const tabLine =
+    tabs.length > 1
+      ? `Tabs: ${tabs.map((t) => `${t.active ? '*' : ''}${t.index} ${JSON.stringify(t.title || t.url)}`).join(', ')}\n`
+      : '';
   return new Observation(
-    rendered.text,
+    tabLine + rendered.text,
     cap.main.url,
     cap.main.title,
-    await opts.tabs,
+    tabs,
     rendered.elements,
     rendered.newIds,
     rendered.urlMap,

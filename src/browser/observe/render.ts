@@ -98,6 +98,7 @@ export function shortenUrl(
 export function formatElement(node: RawElement, isNew: boolean, href: string | null): string {
   const parts: string[] = [`${isNew ? '*' : ''}[${node.id}]`, node.role ?? node.tag];
   if (node.name) parts.push(quote(node.name));
+  else if (node.hint) parts.push(`hint=${quote(node.hint)}`);
   if (node.type) parts.push(`type=${node.type}`);
   if (node.checked !== undefined && CHECKABLE.has(node.role ?? '')) {
     parts.push(node.checked === 'mixed' ? 'mixed' : node.checked ? 'checked' : 'unchecked');

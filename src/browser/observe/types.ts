@@ -22,6 +22,8 @@ export interface RawElement {
   /** Frame-local id of an <iframe>/<frame> element, used to attach the child frame's tree. */
   fid?: number;
   name?: string;
+  /** id/name/class of an unnamed control (icon buttons). */
+  hint?: string;
   /** Block-level layout (starts a new line). */
   b?: 1;
   /** Box relative to the frame viewport (global viewport after stitching). */

@@ -39,7 +39,15 @@ describe('actions on the fixture gallery', () => {
     expect(h.server.submissions('signup')).toHaveLength(0);
 
     await run.act({ type: 'input_text', id: email, text: 'ada@example.com' });
-    await run.act({ type: 'select_option', id: idOf(obs, 'combobox', 'Country'), label: 'japan' });
+    const country = idOf(obs, 'combobox', 'Country');
+    expect((await run.act({ type: 'select_option', id: country, value: 'de' })).value).toBe(
+      'Germany',
+    );
+    expect((await run.act({ type: 'select_option', id: country, index: 4 })).value).toBe('Brazil');
+    const missingOption = await run.act({ type: 'select_option', id: country, label: 'Atlantis' });
+    expect(missingOption.error?.kind).toBe('option_not_found');
+    expect(missingOption.error?.message).toContain('France | Germany');
+    await run.act({ type: 'select_option', id: country, label: 'japan' });
     await run.act({ type: 'set_checked', id: idOf(obs, 'radio', 'Pro'), checked: true });
     await run.act({
       type: 'set_checked',
@@ -106,6 +114,17 @@ describe('actions on the fixture gallery', () => {
     expect(obs.text).toContain('Salted Caramel');
     await run.act({ type: 'click', id: idOf(obs, 'button', 'Order') });
     expect((await h.server.waitForSubmission('flavour')).fields['flavour']).toBe('Salted Caramel');
+
+    // A custom dropdown option by index.
+    await run.goto(`${h.server.url}/custom-select.html`);
+    obs = await run.observe();
+    const byIndex = await run.act({
+      type: 'select_option',
+      id: idOf(obs, 'combobox', 'Flavour'),
+      index: 2,
+    });
+    expect(byIndex.ok).toBe(true);
+    expect(await run.page().inputValue('#flavour-hidden')).toBe('Vanilla');
 
     await run.goto(`${h.server.url}/autocomplete.html`);
     obs = await run.observe();
@@ -224,12 +243,14 @@ describe('actions on the fixture gallery', () => {
       files: ['notes.txt'],
     });
     expect(up.ok).toBe(true);
-    await run.act({
+    // Enter in the text field submits the form.
+    const sent = await run.act({
       type: 'input_text',
       id: idOf(obs, 'textbox', 'Description'),
       text: 'my notes',
+      submit: true,
     });
-    await run.act({ type: 'click', id: idOf(obs, 'button', 'Upload document') });
+    expect(sent.effects.navigated).toBe(true);
     const got = await h.server.waitForSubmission('upload');
     expect(got.fields['description']).toBe('my notes');
     expect(got.files.map((f) => [f.filename, f.text])).toEqual([['notes.txt', 'hello upload']]);
@@ -374,6 +395,12 @@ describe('actions on the fixture gallery', () => {
     expect(await log()).toBe('last: far');
     const wait = await run.act({ type: 'wait', text: 'last: far' });
     expect(wait.ok).toBe(true);
+    const pause = await run.act({ type: 'wait', ms: 50 });
+    expect(pause.durationMs).toBeGreaterThanOrEqual(50);
+    await run.act({ type: 'click', id: idOf(again, 'button', 'Shipping info') });
+    expect((await run.observe()).text).toContain('Ships in 3 days');
+    await run.act({ type: 'click', id: idOf(again, 'clickable', 'details'), modifiers: ['Shift'] });
+    expect(await log()).toBe('last: details');
   });
 
   it('navigates with goto, back, forward, reload and expands link aliases', async () => {

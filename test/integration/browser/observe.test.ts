@@ -58,6 +58,10 @@ describe('observation of the fixture gallery', () => {
     expect(obs.text).toMatch(/\[\d+\] switch "Dark mode" unchecked/);
     expect(obs.text).toMatch(/\[\d+\] button "More options" collapsed/);
     expect(obs.text).toMatch(/\[\d+\] link "Home" ->\/index\.html/);
+    // Closed <details> shows its summary only; icon-only buttons get a hint.
+    expect(obs.text).toMatch(/\[\d+\] button "Shipping info"/);
+    expect(obs.text).not.toContain('Ships in 3 days');
+    expect(obs.text).toMatch(/\[\d+\] button hint="icon-close btn"/);
     const search = obs.elements.get(idOf(obs, 'link', 'Search results'))!;
     expect(obs.text).toContain(`[${search.id}] link "Search results" ->@u1`);
     expect(obs.urlMap['@u1']).toBe(search.href);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTIONS,
   actionSchema,
+  actionToolSchemas,
   checkNavigationUrl,
   normalizeKeys,
   resolveExecutablePath,
@@ -68,6 +69,17 @@ describe('action catalogue', () => {
     const bad = actionSchema.safeParse({ type: 'input_text', id: 3 });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['text']);
+  });
+
+  it('exports JSON Schema tool definitions without the type discriminator', () => {
+    const tools = actionToolSchemas();
+    const input = tools.find((t) => t.name === 'input_text')!;
+    expect(input.parameters).toMatchObject({
+      type: 'object',
+      required: ['id', 'text'],
+      properties: { id: { type: 'integer' }, text: { type: 'string' } },
+    });
+    expect(JSON.stringify(tools)).not.toContain('"type":{"type":"string","const"');
   });
 
   it('normalises key combinations', () => {
