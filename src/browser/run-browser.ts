@@ -390,17 +390,29 @@ export class RunBrowser {
   }
 
   async observe(options: ObserveOptions = {}): Promise<Observation> {
-    const page = this.page();
-    const obs = await observePage(page, this.registry, {
-      ...options,
-      previousIds: this.previousIds,
-      previousDocument: this.previousDocument,
-      tabs: this.tabs(),
-    });
-    this.previousIds = obs.allIds;
-    this.previousDocument = { page, doc: obs.documentId };
-    this.lastObservation = obs;
-    return obs;
+    for (let attempt = 1; ; attempt++) {
+      const page = this.page();
+      await page.waitForLoadState('domcontentloaded', { timeout: 5_000 }).catch(() => {});
+      try {
+        const obs = await observePage(page, this.registry, {
+          ...options,
+          previousIds: this.previousIds,
+          previousDocument: this.previousDocument,
+          tabs: this.tabs(),
+        });
+        this.previousIds = obs.allIds;
+        this.previousDocument = { page, doc: obs.documentId };
+        this.lastObservation = obs;
+        return obs;
+      } catch (e) {
+        this.assertUsable();
+        // The page navigated while it was being read: read the new document.
+        const racing = /Execution context was destroyed|navigat|Frame was detached/i.test(
+          e instanceof Error ? e.message : String(e),
+        );
+        if (!racing || attempt >= 3) throw e;
+      }
+    }
   }
 
   get latestObservation(): Observation | null {
