@@ -8,6 +8,8 @@ import type { Box, CaptureOptions, FrameCapture, RawElement, RawNode, RawOption 
 
 interface ObsState {
   doc: string;
+  /** Hover rules parsed from the stylesheets, keyed by a cheap stylesheet fingerprint. */
+  hover?: { key: string; selector: string | null; pairs: [string, string][] };
   next: number;
   ids: WeakMap<Element, number>;
   els: Map<number, WeakRef<Element>>;
@@ -120,42 +122,60 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
   ]);
   // Elements that reveal something on hover (`.menu li:hover .sub`): selectors before `:hover`
   // in rules whose subject is another element. Menus opened by CSS alone get an id this way.
-  const hoverParts: string[] = [];
-  const hoverPairs: [string, string][] = [];
-  const scanRules = (rules: CSSRuleList) => {
-    for (const rule of Array.from(rules)) {
-      if (hoverParts.length > 300) return;
-      const sel = (rule as CSSStyleRule).selectorText;
-      if (sel?.includes(':hover')) {
-        for (const part of sel.split(',')) {
-          const i = part.indexOf(':hover');
-          if (i < 0) continue;
-          const after = part.slice(i + 6).trim();
-          const before = part.slice(0, i).trim();
-          if (!after || !before || /[:]$/.test(before)) continue;
-          try {
-            const target = after.replace(/^[>+~]\s*/, '').replace(/::?[\w-]+(\(.*?\))?/g, '');
-            document.querySelector(before);
-            if (target) document.querySelector(target);
-            hoverParts.push(before);
-            hoverPairs.push([before, target]);
-          } catch {
-            // Selector the engine cannot match alone; skip.
+  const sheets = Array.from(document.styleSheets);
+  const sheetKey = sheets
+    .map((sh) => {
+      try {
+        return `${sh.href ?? 'inline'}:${sh.cssRules.length}`;
+      } catch {
+        return 'x';
+      }
+    })
+    .join('|');
+  if (state.hover?.key !== sheetKey) {
+    const hoverParts: string[] = [];
+    const hoverPairs: [string, string][] = [];
+    const scanRules = (rules: CSSRuleList) => {
+      for (const rule of Array.from(rules)) {
+        if (hoverParts.length > 300) return;
+        const sel = (rule as CSSStyleRule).selectorText;
+        if (sel?.includes(':hover')) {
+          for (const part of sel.split(',')) {
+            const i = part.indexOf(':hover');
+            if (i < 0) continue;
+            const after = part.slice(i + 6).trim();
+            const before = part.slice(0, i).trim();
+            if (!after || !before || /[:]$/.test(before)) continue;
+            try {
+              const target = after.replace(/^[>+~]\s*/, '').replace(/::?[\w-]+(\(.*?\))?/g, '');
+              document.querySelector(before);
+              if (target) document.querySelector(target);
+              hoverParts.push(before);
+              hoverPairs.push([before, target]);
+            } catch {
+              // Selector the engine cannot match alone; skip.
+            }
           }
         }
+        const inner = (rule as CSSGroupingRule).cssRules;
+        if (inner) scanRules(inner);
       }
-      const inner = (rule as CSSGroupingRule).cssRules;
-      if (inner) scanRules(inner);
+    };
+    for (const sheet of sheets) {
+      try {
+        scanRules(sheet.cssRules);
+      } catch {
+        // Cross-origin stylesheet: rules are not readable.
+      }
     }
-  };
-  for (const sheet of Array.from(document.styleSheets)) {
-    try {
-      scanRules(sheet.cssRules);
-    } catch {
-      // Cross-origin stylesheet: rules are not readable.
-    }
+    state.hover = {
+      key: sheetKey,
+      selector: hoverParts.length > 0 ? [...new Set(hoverParts)].join(',') : null,
+      pairs: hoverPairs,
+    };
   }
-  const hoverSelector = hoverParts.length > 0 ? [...new Set(hoverParts)].join(',') : null;
+  const hoverSelector = state.hover.selector;
+  const hoverPairs = state.hover.pairs;
   const vw = window.innerWidth;
   const vh = window.innerHeight;
   const maxText = opts.maxTextLength;
