@@ -392,6 +392,7 @@ export class RunBrowser {
   async observe(options: ObserveOptions = {}): Promise<Observation> {
     for (let attempt = 1; ; attempt++) {
       const page = this.page();
+      if (this.registry.size > 20_000) this.registry.pruneDetached();
       await page.waitForLoadState('domcontentloaded', { timeout: 5_000 }).catch(() => {});
       try {
         const obs = await observePage(page, this.registry, {

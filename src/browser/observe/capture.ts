@@ -20,8 +20,11 @@ export class ElementRegistry {
   private readonly byKey = new Map<string, number>();
   private readonly refs = new Map<number, ElementRef>();
   private next = 1;
+  /** The document each frame showed at its latest capture. */
+  private readonly currentDoc = new WeakMap<Frame, string>();
 
   globalId(frame: Frame, doc: string, localId: number): number {
+    this.currentDoc.set(frame, doc);
     let fk = this.frameKeys.get(frame);
     if (fk === undefined) {
       fk = this.nextFrameKey++;
@@ -39,6 +42,24 @@ export class ElementRegistry {
 
   ref(id: number): ElementRef | undefined {
     return this.refs.get(id);
+  }
+
+  get size(): number {
+    return this.refs.size;
+  }
+
+  /**
+   * Forgets elements of frames and documents that are gone, so long runs do not grow without
+   * bound. Ids are never reused: a forgotten id reports `element_not_found`, never another element.
+   */
+  pruneDetached(): void {
+    for (const [id, ref] of this.refs) {
+      const current = this.currentDoc.get(ref.frame);
+      if (!ref.frame.isDetached() && (current === undefined || current === ref.doc)) continue;
+      this.refs.delete(id);
+      const fk = this.frameKeys.get(ref.frame);
+      this.byKey.delete(`${fk}|${ref.doc}|${ref.localId}`);
+    }
   }
 }
 

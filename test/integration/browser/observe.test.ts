@@ -183,4 +183,19 @@ describe('observation of the fixture gallery', () => {
     expect(await run.page().$('#__wren_overlay__')).toBeNull();
     expect(overlay.text).toBe(plain.text);
   });
+
+  it('forgets elements of documents that are gone without reusing their ids', async () => {
+    const run = await h.openAt('form.html');
+    const first = await run.observe();
+    const oldId = idOf(first, 'button', 'Create account');
+    await run.goto(`${h.server.url}/modal.html`);
+    const second = await run.observe();
+    expect(Math.min(...second.elements.keys())).toBeGreaterThan(Math.max(...first.elements.keys()));
+    const before = run.registry.size;
+    run.registry.pruneDetached();
+    expect(run.registry.size).toBe(before - first.elements.size);
+    const stale = await run.act({ type: 'click', id: oldId });
+    expect(stale.error?.kind).toBe('element_not_found');
+    expect(run.registry.ref(idOf(second, 'button', 'Rename'))).toBeDefined();
+  });
 });
