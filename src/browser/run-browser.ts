@@ -313,12 +313,16 @@ export class RunBrowser {
     };
   }
 
-  async tabs(): Promise<TabInfo[]> {
+  /** Open tabs; `activeTitle` spares a round trip when the caller already knows it. */
+  async tabs(activeTitle?: string): Promise<TabInfo[]> {
     return Promise.all(
       this.pages.map(async (p, index) => ({
         index,
         url: p.url(),
-        title: await p.title().catch(() => ''),
+        title:
+          p === this.active && activeTitle !== undefined
+            ? activeTitle
+            : await p.title().catch(() => ''),
         active: p === this.active,
       })),
     );
@@ -399,7 +403,7 @@ export class RunBrowser {
           ...options,
           previousIds: this.previousIds,
           previousDocument: this.previousDocument,
-          tabs: this.tabs(),
+          tabs: (title) => this.tabs(title),
         });
         this.previousIds = obs.allIds;
         this.previousDocument = { page, doc: obs.documentId };

@@ -26,8 +26,10 @@ interface InternalOptions extends ObserveOptions {
   previousIds: ReadonlySet<number> | null;
   /** Nothing is marked new on the first observation of a document (after navigation). */
   previousDocument: { page: Page; doc: string } | null;
-  /** Resolved concurrently with the capture. */
-  tabs: Promise<{ index: number; url: string; title: string; active: boolean }[]>;
+  /** Tab list, given the active tab's title from the capture. */
+  tabs: (
+    activeTitle: string,
+  ) => Promise<{ index: number; url: string; title: string; active: boolean }[]>;
 }
 
 export class Observation {
@@ -151,7 +153,7 @@ export async function observePage(
     }
   }
 
-  const tabs = await opts.tabs;
+  const tabs = await opts.tabs(cap.main.title);
   // With several tabs open the model needs to know which one it is looking at.
   const tabLine =
     tabs.length > 1
