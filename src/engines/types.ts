@@ -80,6 +80,21 @@ export type EngineEvent =
       response: string;
     }
   | {
+      type: 'subgoal_started';
+      subgoalIndex: number;
+      kind: string;
+      goal: string;
+      /** Run-wide index of the first browser step this sub-goal may use. */
+      firstStep: number;
+    }
+  | {
+      type: 'subgoal_finished';
+      subgoalIndex: number;
+      status: 'completed' | 'failed' | 'terminated';
+      outcome: string;
+      data?: unknown;
+    }
+  | {
       type: 'log';
       level: 'debug' | 'info' | 'warn';
       message: string;

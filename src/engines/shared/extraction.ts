@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AgentModel, PageObservation } from '../ports.js';
+import type { AgentModel } from '../ports.js';
 import type { Usage } from '../types.js';
 
 /**
@@ -45,14 +45,18 @@ export function describeSchemaErrors(errors: readonly ErrorObject[] | null | und
 }
 
 export type ExtractionResult =
-  | { ok: true; data: unknown; usage: Usage }
+  | { ok: true; data: unknown; reply: Record<string, unknown>; usage: Usage }
   | { ok: false; errors: string[]; usage: Usage };
 
 export async function extractWithSchema(input: {
   model: AgentModel;
   schema: Record<string, unknown>;
   render: (previousErrors: readonly string[]) => { system: string; user: string };
-  page: PageObservation;
+  /** Screenshots to attach (the page text is part of the rendered prompt). */
+  images: readonly Buffer[];
+  /** Further required string fields of the reply besides `data`, e.g. `answer`. */
+  extraFields?: Record<string, string>;
+  role?: 'extractor' | 'planner';
   signal: AbortSignal;
   attempts?: number;
   onCall?: (reply: { json: unknown; text: string }) => void;
@@ -61,22 +65,26 @@ export async function extractWithSchema(input: {
   const usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   let errors: string[] = [];
   const attempts = input.attempts ?? 3;
+  const extra = input.extraFields ?? {};
+  const extraProps = Object.fromEntries(
+    Object.entries(extra).map(([k, description]) => [k, { type: 'string', description }]),
+  );
   for (let attempt = 0; attempt < attempts; attempt++) {
     const prompt = input.render(errors);
     let json: unknown;
     try {
       const reply = await input.model.complete({
-        role: 'extractor',
+        role: input.role ?? 'extractor',
         system: prompt.system,
         content: [
           { type: 'text', text: prompt.user },
-          ...input.page.screenshots.map((image) => ({ type: 'image' as const, image })),
+          ...input.images.map((image) => ({ type: 'image' as const, image })),
         ],
         schema: {
           type: 'object',
           additionalProperties: false,
-          required: ['data'],
-          properties: { data: input.schema },
+          required: [...Object.keys(extra), 'data'],
+          properties: { ...extraProps, data: input.schema },
         },
         schemaName: 'extraction',
         signal: input.signal,
@@ -91,11 +99,12 @@ export async function extractWithSchema(input: {
       errors = [`the reply was not usable JSON: ${(err as Error).message}`];
       continue;
     }
-    const data =
-      typeof json === 'object' && json !== null && 'data' in json
-        ? (json as { data: unknown }).data
-        : json;
-    if (validate(data)) return { ok: true, data, usage };
+    const reply = (typeof json === 'object' && json !== null ? json : {}) as Record<
+      string,
+      unknown
+    >;
+    const data = 'data' in reply ? reply.data : json;
+    if (validate(data)) return { ok: true, data, reply, usage };
     errors = describeSchemaErrors(validate.errors);
   }
   return { ok: false, errors, usage };

@@ -145,11 +145,7 @@ export function actorReplySchema(options: ReplySchemaOptions): JsonSchema {
   };
 }
 
-export interface ReportedErrorCode {
-  code: string;
-  reasoning: string;
-  confidence: number;
-}
+import type { ReportedErrorCode } from '../shared/error-codes.js';
 
 export interface ParsedReply {
   pageState: string;

@@ -7,6 +7,8 @@ import type {
   PageObservation,
 } from '../ports.js';
 import { ModelOutputError } from '../ports.js';
+import { classifyUserErrors } from '../shared/classify.js';
+import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import type {
@@ -23,11 +25,9 @@ import {
   type PlannedAction,
   parseActorReply,
 } from './actions.js';
-import type { ActionRecord, StepRecord } from './history.js';
+import { type ActionRecord, renderHistory, type StepRecord } from './history.js';
 import {
-  CLASSIFY_SCHEMA,
   renderActorPrompt,
-  renderClassifyPrompt,
   renderExtractPrompt,
   renderVerifyPrompt,
   VERIFY_SCHEMA,
@@ -60,12 +60,6 @@ function endsBatch(
   return !['input_text', 'select_option', 'set_checked', 'upload_file'].includes(action.type);
 }
 
-const systemError = (error_code: string, reasoning: string): RunErrorObject => ({
-  error_code,
-  reasoning,
-  error_type: 'SYSTEM_DEFINED_ERROR',
-});
-
 /**
  * One run of the skyvern-1.0 engine: observe → plan (one model call, several actions) → act,
  * until a verified completion, a termination, or a budget runs out.
@@ -74,7 +68,7 @@ export class SkyvernV1Run {
   private readonly fence: UntrustedFence;
   private readonly history: StepRecord[] = [];
   private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  private readonly userErrors = new Map<string, RunErrorObject>();
+  private readonly userErrors: UserErrorCodes;
   private readonly stagnation = new StagnationDetector();
   private readonly schema: Record<string, unknown> | null;
   private lastPage: PageObservation | null = null;
@@ -88,6 +82,7 @@ export class SkyvernV1Run {
   ) {
     this.fence = new UntrustedFence(options.nonce ?? randomBytes(6).toString('hex'));
     this.schema = normalizeExtractionSchema(task.dataExtractionSchema);
+    this.userErrors = new UserErrorCodes(task.errorCodeMapping);
   }
 
   private now(): Date {
@@ -146,69 +141,36 @@ export class SkyvernV1Run {
   }
 
   private result(outcome: EngineOutcome, systemErrors: RunErrorObject[] = []): EngineResult {
-    const errors = [...systemErrors, ...this.userErrors.values()];
-    if (outcome.status !== 'completed' && outcome.output === undefined) {
-      const firstUserError = [...this.userErrors.values()][0];
-      if (firstUserError) outcome = { ...outcome, output: { error: firstUserError.error_code } };
+    if (outcome.status !== 'completed') {
+      outcome = { ...outcome, output: this.userErrors.outputFor(outcome.output) };
     }
-    return { outcome, errors, stepCount: this.stepCount, usage: { ...this.usage } };
-  }
-
-  private recordUserErrors(
-    reported: { code: string; reasoning: string; confidence: number }[],
-  ): void {
-    const mapping = this.task.errorCodeMapping ?? {};
-    for (const e of reported) {
-      if (!(e.code in mapping) || this.userErrors.has(e.code)) continue;
-      this.userErrors.set(e.code, {
-        error_code: e.code,
-        reasoning: e.reasoning,
-        confidence_float: Math.min(Math.max(e.confidence, 0), 1),
-        error_type: 'USER_DEFINED_ERROR',
-      });
-    }
+    return {
+      outcome,
+      errors: [...systemErrors, ...this.userErrors.list()],
+      stepCount: this.stepCount,
+      usage: { ...this.usage },
+    };
   }
 
   /** On failure or termination, a dedicated pass decides which user-defined codes apply. */
-  private async classifyErrors(failureReason: string): Promise<void> {
-    const mapping = this.task.errorCodeMapping;
-    if (!mapping || Object.keys(mapping).length === 0 || this.userErrors.size > 0) return;
-    const prompt = renderClassifyPrompt({
-      goal: this.task.prompt,
+  private classifyErrors(failureReason: string): Promise<void> {
+    return classifyUserErrors({
+      model: { complete: (req) => this.callModel(this.stepCount, req) },
+      userErrors: this.userErrors,
       fence: this.fence,
-      mapping,
+      goal: this.task.prompt,
       failureReason,
       page: this.lastPage,
-      history: this.history,
+      historyText: renderHistory(this.history),
+      signal: this.ctx.signal,
+      onError: (err) =>
+        this.ctx.emit({
+          type: 'log',
+          level: 'warn',
+          message: 'error-code classification failed',
+          data: { error: err.message },
+        }),
     });
-    try {
-      const reply = await this.callModel(this.stepCount, {
-        role: 'classifier',
-        system: prompt.system,
-        content: [{ type: 'text', text: prompt.user }],
-        schema: CLASSIFY_SCHEMA as unknown as Record<string, unknown>,
-        schemaName: 'error_codes',
-      });
-      const errors = (reply.json as { errors?: unknown }).errors;
-      if (Array.isArray(errors)) {
-        this.recordUserErrors(
-          errors.filter(
-            (e): e is { code: string; reasoning: string; confidence: number } =>
-              typeof e === 'object' &&
-              e !== null &&
-              typeof (e as { code?: unknown }).code === 'string',
-          ),
-        );
-      }
-    } catch (err) {
-      if (this.ctx.signal.aborted) throw err;
-      this.ctx.emit({
-        type: 'log',
-        level: 'warn',
-        message: 'error-code classification failed',
-        data: { error: (err as Error).message },
-      });
-    }
   }
 
   private async fail(reason: string, systemErrors: RunErrorObject[]): Promise<EngineResult> {
@@ -257,7 +219,7 @@ export class SkyvernV1Run {
     const extraction = await extractWithSchema({
       model: { complete: (req) => this.callModel(stepIndex, req) },
       schema,
-      page,
+      images: page.screenshots,
       signal: this.ctx.signal,
       render: (previousErrors) =>
         renderExtractPrompt({
@@ -347,7 +309,7 @@ export class SkyvernV1Run {
 
       const parsed = parseActorReply(reply.json, page.elementIds);
       step.progress = parsed.progress;
-      this.recordUserErrors(parsed.errorCodes);
+      this.userErrors.record(parsed.errorCodes);
 
       const plan = parsed.actions.map(describeAction);
       const stagnation = this.stagnation.check(page.url, page.text, plan);

@@ -198,7 +198,7 @@ export function renderClassifyPrompt(input: {
   mapping: Record<string, string>;
   failureReason: string;
   page: PageObservation | null;
-  history: readonly StepRecord[];
+  historyText: string;
 }): RenderedPrompt {
   const { fence } = input;
   const system = [
@@ -212,7 +212,7 @@ export function renderClassifyPrompt(input: {
       .map(([code, condition]) => `- ${code}: ${condition}`)
       .join('\n')}`,
     `\n\n# Why it stopped\n${fence.wrap('failure', input.failureReason)}`,
-    `\n\n# Run history\n${fence.wrap('run history', renderHistory(input.history))}`,
+    `\n\n# Run history\n${fence.wrap('run history', input.historyText)}`,
     input.page ? `\n\n# Last page\n${pageBlock(fence, input.page)}` : '',
   ].join('');
   return { system, user };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PageObservation } from '../../../src/engines/ports.js';
 import { UntrustedFence } from '../../../src/engines/shared/untrusted.js';
-import type { StepRecord } from '../../../src/engines/skyvern-v1/history.js';
+import { renderHistory, type StepRecord } from '../../../src/engines/skyvern-v1/history.js';
 import {
   renderActorPrompt,
   renderClassifyPrompt,
@@ -99,7 +99,7 @@ describe('skyvern-1.0 prompts (golden)', () => {
       mapping: task.errorCodeMapping,
       failureReason: 'Reached the maximum steps (10).',
       page,
-      history,
+      historyText: renderHistory(history),
     });
     await expect(`${p.system}\n\n=====\n\n${p.user}\n`).toMatchFileSnapshot(
       '__golden__/classify.txt',
