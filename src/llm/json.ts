@@ -1,0 +1,143 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { jsonrepair } from 'jsonrepair';
+import type { JsonSchema } from './types.js';
+
+export type JsonParseResult =
+  | { ok: true; value: unknown; repaired: boolean }
+  | { ok: false; problem: string };
+
+/** Text inside the first ``` fence (```json or bare), if any. */
+function fencedBlock(text: string): string | null {
+  const m = /```[a-zA-Z0-9_-]*[ \t]*\r?\n?([\s\S]*?)(?:```|$)/.exec(text);
+  return m?.[1] !== undefined && m[1].trim() !== '' ? m[1] : null;
+}
+
+/**
+ * The first JSON object or array embedded in prose: from the first `{`/`[` to its matching
+ * bracket (strings respected), or to the end of the text when it never closes.
+ */
+export function findJsonSpan(text: string): string | null {
+  const start = text.search(/[{[]/);
+  if (start < 0) return null;
+  const stack: string[] = [];
+  let inString: string | null = null;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === inString) inString = null;
+      continue;
+    }
+    if (ch === '"') inString = ch;
+    else if (ch === '{') stack.push('}');
+    else if (ch === '[') stack.push(']');
+    else if ((ch === '}' || ch === ']') && stack.length > 0) {
+      if (stack[stack.length - 1] === ch) stack.pop();
+      if (stack.length === 0) return text.slice(start, i + 1);
+    }
+  }
+  return text.slice(start);
+}
+
+/**
+ * Parses model output as JSON, tolerating what models commonly do: code fences, prose around the
+ * value, trailing commas, single quotes, unquoted keys, truncated endings (via jsonrepair).
+ */
+export function parseJsonLoose(text: string): JsonParseResult {
+  const trimmed = text.trim();
+  if (trimmed === '') return { ok: false, problem: 'the reply is empty' };
+  try {
+    return { ok: true, value: JSON.parse(trimmed), repaired: false };
+  } catch {
+    // fall through to the tolerant path
+  }
+  const candidates: string[] = [];
+  const fenced = fencedBlock(trimmed);
+  if (fenced) candidates.push(fenced.trim());
+  const span = findJsonSpan(fenced ?? trimmed);
+  if (span) candidates.push(span);
+  if (fenced) {
+    const outer = findJsonSpan(trimmed);
+    if (outer) candidates.push(outer);
+  }
+  candidates.push(trimmed);
+  for (const candidate of candidates) {
+    try {
+      return { ok: true, value: JSON.parse(candidate), repaired: true };
+    } catch {
+      // try repair next
+    }
+    // Repair only what looks like an object/array: jsonrepair would turn plain prose into a string.
+    if (!/^[{[]/.test(candidate)) continue;
+    try {
+      return { ok: true, value: JSON.parse(jsonrepair(candidate)), repaired: true };
+    } catch {
+      // next candidate
+    }
+  }
+  return { ok: false, problem: 'the reply does not contain a JSON value' };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
+addFormats.default(ajv);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+export type SchemaCheck = { ok: true } | { ok: false; problems: string[] };
+
+/** Compiles (cached per schema object) and validates. An uncompilable schema is a problem too. */
+export function validateJson(schema: JsonSchema, value: unknown): SchemaCheck {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      return { ok: false, problems: [`the schema itself is invalid: ${(error as Error).message}`] };
+    }
+    compiled.set(schema, validate);
+  }
+  if (validate(value)) return { ok: true };
+  return { ok: false, problems: (validate.errors ?? []).map(describeError) };
+}
+
+function describeError(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'the value' : e.instancePath;
+  if (e.keyword === 'additionalProperties') {
+    return `${where} has unexpected property "${String(e.params['additionalProperty'])}"`;
+  }
+  if (e.keyword === 'enum') {
+    return `${where} must be one of ${JSON.stringify(e.params['allowedValues'])}`;
+  }
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
+/**
+ * OpenAI strict mode needs every object closed (`additionalProperties: false`) with all its
+ * properties required. Caller schemas often are not; those are sent non-strict.
+ */
+export function isStrictCompatible(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return true;
+  if (Array.isArray(schema)) return schema.every(isStrictCompatible);
+  const s = schema as Record<string, unknown>;
+  const props = s['properties'];
+  if (props && typeof props === 'object') {
+    if (s['additionalProperties'] !== false) return false;
+    const required = Array.isArray(s['required']) ? (s['required'] as unknown[]) : [];
+    if (Object.keys(props).some((k) => !required.includes(k))) return false;
+  } else if (s['type'] === 'object') {
+    return false;
+  }
+  return Object.entries(s).every(([k, v]) =>
+    k === 'enum' || k === 'const' || k === 'default' || k === 'examples'
+      ? true
+      : isStrictCompatible(v),
+  );
+}
+
+/** Instruction text for models without native schema support. */
+export function schemaInstruction(schema: JsonSchema, name: string): string {
+  return (
+    `Reply with only a JSON value (no prose, no code fences) named "${name}" that is valid ` +
+    `against this JSON Schema:\n${JSON.stringify(schema)}`
+  );
+}

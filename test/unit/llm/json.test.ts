@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { findJsonSpan, parseJsonLoose, validateJson } from '../../../src/llm/index.js';
+import { isStrictCompatible } from '../../../src/llm/json.js';
+
+function value(text: string): unknown {
+  const r = parseJsonLoose(text);
+  if (!r.ok) throw new Error(r.problem);
+  return r.value;
+}
+
+describe('parseJsonLoose', () => {
+  it('parses clean JSON without marking it repaired', () => {
+    expect(parseJsonLoose('  {"a": [1, 2]}\n')).toEqual({
+      ok: true,
+      value: { a: [1, 2] },
+      repaired: false,
+    });
+  });
+
+  it('strips code fences', () => {
+    expect(value('```json\n{"action": "click", "id": 12}\n```')).toEqual({
+      action: 'click',
+      id: 12,
+    });
+    expect(value('Here:\n```\n[1, 2, 3]\n```\nDone.')).toEqual([1, 2, 3]);
+  });
+
+  it('finds the JSON object inside prose', () => {
+    expect(
+      value('Sure! The result is {"total": "$42", "items": ["a}b"]} — hope that helps.'),
+    ).toEqual({
+      total: '$42',
+      items: ['a}b'],
+    });
+  });
+
+  it('repairs trailing commas, single quotes, unquoted keys and truncation', () => {
+    expect(value('{"a": 1, "b": [1, 2,],}')).toEqual({ a: 1, b: [1, 2] });
+    expect(value("{'name': 'Ada', ok: true}")).toEqual({ name: 'Ada', ok: true });
+    expect(value('The answer: {"items": [{"n": 1}, {"n": 2')).toEqual({
+      items: [{ n: 1 }, { n: 2 }],
+    });
+  });
+
+  it('reports replies without JSON', () => {
+    expect(parseJsonLoose('')).toEqual({ ok: false, problem: 'the reply is empty' });
+    expect(parseJsonLoose('I cannot help with that.')).toEqual({
+      ok: false,
+      problem: 'the reply does not contain a JSON value',
+    });
+  });
+
+  it('findJsonSpan respects strings and nesting', () => {
+    expect(findJsonSpan('x {"a": "}", "b": {"c": 1}} y')).toBe('{"a": "}", "b": {"c": 1}}');
+    expect(findJsonSpan('no json')).toBeNull();
+  });
+});
+
+describe('validateJson', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      price: { type: 'number' },
+      status: { enum: ['in_stock', 'sold_out'] },
+      email: { type: 'string', format: 'email' },
+    },
+    required: ['price', 'status'],
+    additionalProperties: false,
+  };
+
+  it('accepts valid values', () => {
+    expect(validateJson(schema, { price: 3.5, status: 'in_stock', email: 'a@b.co' })).toEqual({
+      ok: true,
+    });
+  });
+
+  it('lists every problem with its path', () => {
+    const r = validateJson(schema, { price: '3', extra: 1, email: 'nope' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        "the value must have required property 'status'",
+        'the value has unexpected property "extra"',
+        '/price must be number',
+        '/email must match format "email"',
+      ]),
+    );
+  });
+
+  it('reports a schema that does not compile', () => {
+    const r = validateJson({ type: 'nonsense' }, {});
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toContain('the schema itself is invalid');
+  });
+});
+
+describe('isStrictCompatible', () => {
+  it('requires closed objects with every property required', () => {
+    expect(
+      isStrictCompatible({
+        type: 'object',
+        properties: {
+          a: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { b: { type: 'string' } },
+              required: ['b'],
+              additionalProperties: false,
+            },
+          },
+        },
+        required: ['a'],
+        additionalProperties: false,
+      }),
+    ).toBe(true);
+    expect(isStrictCompatible({ type: 'object', properties: { a: { type: 'string' } } })).toBe(
+      false,
+    );
+    expect(
+      isStrictCompatible({
+        type: 'object',
+        properties: { a: { type: 'string' } },
+        required: [],
+        additionalProperties: false,
+      }),
+    ).toBe(false);
+    expect(isStrictCompatible({ type: 'object' })).toBe(false);
+  });
+});
