@@ -1,0 +1,274 @@
+/**
+ * The HTTP API (Fastify). Thin: parse and validate with the contract's zod schemas, authorize
+ * by x-api-key, call the run service, serialize with the same schemas. /openapi.json is generated
+ * from those schemas.
+ */
+import fastifySwagger from '@fastify/swagger';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  ErrorResponseSchema,
+  HTTPValidationErrorSchema,
+  ListRunsQuerySchema,
+  RequestValidationError,
+  RunIdParamsSchema,
+  TaskRunListItemSchema,
+  TaskRunRequestSchema,
+  TaskRunResponseSchema,
+  type ValidationLocation,
+  zodIssuesToDetail,
+} from '../contract/index.js';
+import { ServiceError } from '../runs/errors.js';
+import type { RunService } from '../runs/service.js';
+import type { Organization } from '../store/index.js';
+import type { ApiKeyAuthenticator } from './keys.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    organization: Organization | null;
+  }
+}
+
+export interface ApiOptions {
+  runs: RunService;
+  auth: ApiKeyAuthenticator;
+  logger: Logger;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+/** Carries zod issues from the validator compiler to the error handler. */
+class ZodRequestError extends Error {
+  readonly statusCode = 422;
+  constructor(
+    readonly issues: readonly z.core.$ZodIssue[],
+    readonly input: unknown,
+  ) {
+    super('request validation failed');
+  }
+}
+
+const LOCATION: Record<string, ValidationLocation> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+const INVALID_CREDENTIALS = { detail: 'Invalid credentials' };
+
+function errorReplyFor(error: FastifyError & { validationContext?: string }): {
+  status: number;
+  body: unknown;
+} {
+  if (error instanceof ZodRequestError) {
+    const location = LOCATION[error.validationContext ?? 'body'] ?? 'body';
+    return {
+      status: 422,
+      body: { detail: zodIssuesToDetail(error.issues, location, error.input) },
+    };
+  }
+  if (error instanceof RequestValidationError)
+    return { status: 422, body: { detail: error.detail } };
+  if (error instanceof ServiceError)
+    return { status: error.statusCode, body: { detail: error.message } };
+  switch (error.code) {
+    case 'WREN_INVALID_JSON':
+      return { status: 400, body: { detail: error.message } };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { detail: 'Request body is too large' } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { detail: 'Unsupported media type: send application/json' } };
+    default:
+      break;
+  }
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  return { status, body: { detail: status === 500 ? 'Internal server error' : error.message } };
+}
+
+export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  const { runs, auth, logger } = options;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.setValidatorCompiler(({ schema, httpPart }) => (data: unknown) => {
+    const result = (schema as z.ZodType).safeParse(data, { reportInput: true });
+    if (result.success) return { value: result.data };
+    const error = new ZodRequestError(result.error.issues, data);
+    Object.assign(error, { validationContext: httpPart });
+    return { error };
+  });
+  app.setSerializerCompiler(serializerCompiler);
+
+  // JSON bodies: an empty body counts as "no body" (so bodiless POSTs with a JSON content type
+  // work); malformed JSON is a 400 that says where it broke.
+  // text/plain too: fetch() and some HTTP tools label a JSON string body that way.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(
+    ['application/json', 'text/plain'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        done(
+          Object.assign(new Error(`Malformed JSON body: ${reason}`), {
+            statusCode: 400,
+            code: 'WREN_INVALID_JSON',
+          }),
+          undefined,
+        );
+      }
+    },
+  );
+
+  app.decorateRequest('organization', null);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, body } = errorReplyFor(error);
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    else request.log.debug({ status, url: request.url, detail: body }, 'request rejected');
+    return reply.code(status).type('application/json').send(JSON.stringify(body));
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Wren',
+        version: options.version,
+        description:
+          'Runs browser tasks with an AI agent. Compatible with the Skyvern Run Task API. ' +
+          'Every /v1 route needs an x-api-key header.',
+      },
+      components: {
+        securitySchemes: { ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('application/json').send(JSON.stringify(app.swagger()));
+  });
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (request: FastifyRequest, reply) => {
+        const header = request.headers['x-api-key'];
+        const organization = await auth.authenticate(Array.isArray(header) ? header[0] : header);
+        if (!organization) return reply.code(403).send(INVALID_CREDENTIALS);
+        request.organization = organization;
+      });
+      const routes = v1.withTypeProvider<ZodTypeProvider>();
+      const security = [{ ApiKeyHeader: [] }];
+      const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
+      const org = (request: FastifyRequest) => (request.organization as Organization).id;
+
+      routes.post(
+        '/run/tasks',
+        {
+          schema: {
+            operationId: 'run_task',
+            summary: 'Run a task',
+            tags: ['Runs'],
+            security,
+            body: TaskRunRequestSchema,
+            response: {
+              200: TaskRunResponseSchema,
+              400: ErrorResponseSchema,
+              403: forbidden,
+              413: ErrorResponseSchema,
+              422: HTTPValidationErrorSchema,
+            },
+          },
+        },
+        async (request) => runs.createTaskRun(org(request), request.body),
+      );
+
+      routes.get(
+        '/runs',
+        {
+          schema: {
+            operationId: 'get_runs',
+            summary: 'List runs, newest first',
+            tags: ['Runs'],
+            security,
+            querystring: ListRunsQuerySchema,
+            response: {
+              200: TaskRunListItemSchema.array(),
+              403: forbidden,
+              422: HTTPValidationErrorSchema,
+            },
+          },
+        },
+        async (request) => runs.listRuns(org(request), request.query),
+      );
+
+      routes.get(
+        '/runs/:run_id',
+        {
+          schema: {
+            operationId: 'get_run',
+            summary: 'Get a run',
+            tags: ['Runs'],
+            security,
+            params: RunIdParamsSchema,
+            response: { 200: TaskRunResponseSchema, 403: forbidden, 404: ErrorResponseSchema },
+          },
+        },
+        async (request) => runs.getRun(org(request), request.params.run_id),
+      );
+
+      routes.post(
+        '/runs/:run_id/cancel',
+        {
+          schema: {
+            operationId: 'cancel_run',
+            summary: 'Cancel a queued or running run',
+            tags: ['Runs'],
+            security,
+            params: RunIdParamsSchema,
+            response: {
+              200: z.null().describe('JSON null'),
+              400: ErrorResponseSchema,
+              403: forbidden,
+              404: ErrorResponseSchema,
+            },
+          },
+        },
+        async (request) => {
+          await runs.cancelRun(org(request), request.params.run_id);
+          return null;
+        },
+      );
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,118 @@
+/**
+ * The app factory: wires store, run service, worker and HTTP API from a configuration.
+ * `wren server`, the embedded CLI mode and the tests all start Wren through `createWren`.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { WrenConfig } from '../config.js';
+import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
+import { createLogger } from '../log.js';
+import { RunService } from '../runs/service.js';
+import { Worker } from '../runs/worker.js';
+import { openStore, type Store } from '../store/index.js';
+import { buildApi } from './app.js';
+import { ApiKeyAuthenticator, type BootstrapResult, bootstrapAuth } from './keys.js';
+
+export interface CreateWrenOptions {
+  config: WrenConfig;
+  logger?: Logger;
+  /** Engines to run with; defaults to the engines this build ships. Tests inject their own. */
+  engines?: EngineRegistry;
+  /** Resolver for the webhook/TOTP URL network policy (tests). */
+  resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Worker timing knobs (tests). */
+  worker?: { pollIntervalMs?: number; abortGraceMs?: number };
+}
+
+export interface Wren {
+  config: WrenConfig;
+  logger: Logger;
+  store: Store;
+  runs: RunService;
+  worker: Worker;
+  app: FastifyInstance;
+  auth: BootstrapResult;
+  /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Starts the worker only (embedded mode, no HTTP). */
+  startWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function createWren(options: CreateWrenOptions): Promise<Wren> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = await openStore({ dataDir: config.dataDir });
+  const auth = await bootstrapAuth(store, {
+    dataDir: config.dataDir,
+    seedApiKey: config.seedApiKey,
+  });
+  const runs = new RunService({
+    store,
+    logger,
+    maxStepsCap: config.maxStepsCap,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    appUrl: config.appUrl,
+    resolveHost: options.resolveHost,
+  });
+  const worker = new Worker({
+    store,
+    service: runs,
+    engines: options.engines ?? createDefaultRegistry(),
+    logger,
+    model: config.model,
+    maxConcurrency: config.maxConcurrency,
+    runTimeoutMs: config.runTimeoutMs,
+    ...options.worker,
+  });
+  const app = await buildApi({
+    runs,
+    auth: new ApiKeyAuthenticator(store),
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    version: packageVersion(),
+  });
+
+  let closed = false;
+  return {
+    config,
+    logger,
+    store,
+    runs,
+    worker,
+    app,
+    auth,
+    async startWorker() {
+      if (config.workerEnabled) await worker.start();
+    },
+    async listen() {
+      if (config.workerEnabled) await worker.start();
+      else logger.info('worker disabled: runs are stored and queued but not executed');
+      const address = await app.listen({ host: config.host, port: config.port });
+      logger.info(
+        { address, data_dir: config.dataDir, worker: config.workerEnabled },
+        'wren listening',
+      );
+      return address;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await worker.stop();
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Server configuration from environment variables and CLI overrides, resolved once at startup.
+ * Every variable is documented in docs/configuration.md.
+ */
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+export interface WrenConfig {
+  host: string;
+  port: number;
+  /** Absolute path of the data directory (SQLite file, generated API key, artifacts). */
+  dataDir: string;
+  logLevel: LogLevel;
+  /** When false the server accepts and stores runs but never executes them. */
+  workerEnabled: boolean;
+  maxConcurrency: number;
+  /** Wall-clock limit of one run; past it the run ends `timed_out`. */
+  runTimeoutMs: number;
+  /** Highest `max_steps` a request may ask for. */
+  maxStepsCap: number;
+  /** Largest accepted request body in bytes (413 above). */
+  bodyLimitBytes: number;
+  allowPrivateNetworks: boolean;
+  /** A fixed API key to accept for the default organization (WREN_API_KEY). */
+  seedApiKey: string | null;
+  /** Base URL of the web UI, used to build `app_url`. */
+  appUrl: string;
+  model: ModelConfig;
+}
+
+export type ModelConfig =
+  | { configured: true; provider: string; model: string; spec: string }
+  | { configured: false; reason: string };
+
+export class ConfigError extends Error {}
+
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  logLevel?: string;
+  workerEnabled?: boolean;
+  maxConcurrency?: number;
+  runTimeoutMs?: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  const value = (raw ?? 'info').trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return value as LogLevel;
+}
+
+/** Provider → the environment variable that must hold its API key (null: none needed). */
+export const PROVIDER_KEY_VARS: Record<string, string | null> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  google: 'GOOGLE_GENERATIVE_AI_API_KEY',
+  azure: 'AZURE_API_KEY',
+  'openai-compatible': null,
+};
+
+const MODEL_HINT =
+  'set WREN_MODEL=<provider>/<model> (e.g. openai/gpt-5-mini, anthropic/claude-sonnet-4-5, ' +
+  'openai-compatible/<model> with OPENAI_COMPATIBLE_BASE_URL) and the provider key ' +
+  '(OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, AZURE_API_KEY)';
+
+/** Reads WREN_MODEL and checks that its provider's key (or base URL) is present. */
+export function resolveModelConfig(env: Env): ModelConfig {
+  const spec = env['WREN_MODEL']?.trim();
+  if (!spec) return { configured: false, reason: `No model is configured: ${MODEL_HINT}.` };
+  const slash = spec.indexOf('/');
+  const provider = slash > 0 ? spec.slice(0, slash) : '';
+  const model = slash > 0 ? spec.slice(slash + 1) : '';
+  if (!provider || !model) {
+    return {
+      configured: false,
+      reason: `WREN_MODEL="${spec}" is not of the form <provider>/<model>: ${MODEL_HINT}.`,
+    };
+  }
+  if (!(provider in PROVIDER_KEY_VARS)) {
+    return {
+      configured: false,
+      reason: `WREN_MODEL provider "${provider}" is unknown; use one of ${Object.keys(PROVIDER_KEY_VARS).join(', ')}.`,
+    };
+  }
+  const keyVar = PROVIDER_KEY_VARS[provider];
+  if (keyVar && !env[keyVar]?.trim()) {
+    return {
+      configured: false,
+      reason: `WREN_MODEL=${spec} needs ${keyVar} to be set.`,
+    };
+  }
+  if (provider === 'openai-compatible' && !env['OPENAI_COMPATIBLE_BASE_URL']?.trim()) {
+    return {
+      configured: false,
+      reason: `WREN_MODEL=${spec} needs OPENAI_COMPATIBLE_BASE_URL to be set.`,
+    };
+  }
+  return { configured: true, provider, model, spec };
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): WrenConfig {
+  const port = overrides.port ?? intVar(env, 'WREN_PORT', 8000, 0, 65535);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`port must be an integer between 0 and 65535, got ${port}`);
+  }
+  const runTimeoutSeconds = intVar(env, 'WREN_RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600);
+  return {
+    host: overrides.host ?? env['WREN_HOST'] ?? '127.0.0.1',
+    port,
+    dataDir: resolve(overrides.dataDir ?? env['WREN_DATA_DIR'] ?? '.wren'),
+    logLevel: logLevel(overrides.logLevel ?? env['WREN_LOG_LEVEL']),
+    workerEnabled: overrides.workerEnabled ?? boolVar(env, 'WREN_WORKER', true),
+    maxConcurrency: overrides.maxConcurrency ?? intVar(env, 'WREN_MAX_CONCURRENCY', 2, 1, 256),
+    runTimeoutMs: overrides.runTimeoutMs ?? runTimeoutSeconds * 1000,
+    maxStepsCap: intVar(env, 'WREN_MAX_STEPS_CAP', 100, 1, 10_000),
+    bodyLimitBytes: intVar(env, 'WREN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    allowPrivateNetworks: boolVar(env, 'WREN_ALLOW_PRIVATE_NETWORKS', false),
+    seedApiKey: env['WREN_API_KEY']?.trim() || null,
+    appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
+    model: resolveModelConfig(env),
+  };
+}

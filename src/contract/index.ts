@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './json-schema.js';
+export * from './schemas.js';
+export * from './urls.js';

@@ -1,0 +1,210 @@
+import { executeAction } from '../shared/actions.js';
+import { isRecord } from '../shared/errors.js';
+import { chooseDisplaySize } from '../shared/geometry.js';
+import {
+  addUsage,
+  type CuaActionRecord,
+  type CuaLoopOptions,
+  type CuaLoopResult,
+  type CuaUsage,
+  failureFromError,
+  invalidLoopOptions,
+  invalidOptionsResult,
+  ModelScreen,
+  postOrThrow,
+  ZERO_USAGE,
+} from '../shared/loop.js';
+import {
+  type AnthropicToolVersion,
+  anthropicToolVersionForModel,
+  buildAnthropicRequest,
+  parseAnthropicMessage,
+} from './protocol.js';
+
+export interface AnthropicCuaLoopOptions extends CuaLoopOptions {
+  /** Default: chosen from the model id. */
+  toolVersion?: AnthropicToolVersion;
+  /** Offer `zoom` on computer_20251124 (the toolset always has it). Default true. */
+  enableZoom?: boolean;
+  maxTokens?: number;
+  system?: string;
+  thinking?: unknown;
+  /** Screenshots kept in the conversation; older ones become a short text. Default 3. */
+  keepImages?: number;
+}
+
+export const NOT_EXECUTED_TEXT = 'Not executed: an earlier computer action in this turn failed.';
+export const OMITTED_IMAGE_TEXT = '[older screenshot omitted]';
+
+type Block = Record<string, unknown>;
+
+export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promise<CuaLoopResult> {
+  const invalid = invalidLoopOptions(opts);
+  if (invalid) return invalidOptionsResult(invalid);
+  const version = opts.toolVersion ?? anthropicToolVersionForModel(opts.model);
+  const enableZoom = opts.enableZoom ?? true;
+  let usage: CuaUsage = ZERO_USAGE;
+  let steps = 0;
+  try {
+    const screen = new ModelScreen(
+      opts.computer,
+      opts.displaySize ?? chooseDisplaySize(opts.computer.viewport()),
+    );
+    const messages: Array<{ role: 'user' | 'assistant'; content: unknown[] }> = [
+      {
+        role: 'user',
+        content: [{ type: 'text', text: opts.task }, imageBlock(await screen.capture())],
+      },
+    ];
+
+    while (steps < opts.maxSteps) {
+      if (opts.signal?.aborted) break;
+      pruneImages(messages, opts.keepImages ?? 3);
+      const req = buildAnthropicRequest({
+        model: opts.model,
+        version,
+        display: screen.size,
+        messages,
+        maxTokens: opts.maxTokens ?? 4096,
+        enableZoom,
+        ...(opts.system !== undefined ? { system: opts.system } : {}),
+        ...(opts.thinking !== undefined ? { thinking: opts.thinking } : {}),
+      });
+      const json = await postOrThrow(opts.postJson, req.path, req.body, req.headers, opts.signal);
+      const res = parseAnthropicMessage(json, version, enableZoom);
+      const stepIndex = steps++;
+      usage = addUsage(usage, res.usage);
+      const base = { stepIndex, reasoning: res.thinking, message: res.text, usage: res.usage };
+      // Sent back verbatim, thinking blocks and signatures included.
+      messages.push({ role: 'assistant', content: res.content });
+
+      if (res.toolUses.length === 0) {
+        opts.onStep?.({ ...base, actions: [], screenshot: null });
+        if (res.stopReason === 'pause_turn') continue;
+        if (res.stopReason === 'refusal') {
+          return failed(`the model refused: ${res.text ?? '(no text)'}`, steps, usage);
+        }
+        if (res.stopReason === 'max_tokens') {
+          return failed('the model reply was cut off at max_tokens', steps, usage);
+        }
+        const reply = opts.answerQuestion ? await opts.answerQuestion(res.text ?? '') : null;
+        if (reply === null) {
+          return { outcome: 'completed', answer: res.text ?? '', reason: null, steps, usage };
+        }
+        messages.push({ role: 'user', content: [{ type: 'text', text: reply }] });
+        continue;
+      }
+
+      const records: CuaActionRecord[] = [];
+      const results: Block[] = [];
+      let failedAt = -1;
+      for (const [i, use] of res.toolUses.entries()) {
+        if (opts.signal?.aborted) break;
+        if (failedAt >= 0) {
+          records.push({ action: use.action, callId: use.id, status: 'not_executed' });
+          results.push(toolResult(use.id, true, [{ type: 'text', text: NOT_EXECUTED_TEXT }]));
+          continue;
+        }
+        const outcome = await executeAction(
+          opts.computer,
+          use.action,
+          screen.scaler(),
+          opts.signal,
+        );
+        if (!outcome.ok) {
+          failedAt = i;
+          records.push({
+            action: use.action,
+            callId: use.id,
+            status: 'failed',
+            error: outcome.error,
+          });
+          results.push(toolResult(use.id, true, [{ type: 'text', text: outcome.error }]));
+          continue;
+        }
+        records.push({
+          action: use.action,
+          callId: use.id,
+          status: 'done',
+          ...(outcome.text ? { output: outcome.text } : {}),
+        });
+        const content: Block[] = [];
+        if (use.action.kind === 'screenshot') content.push(imageBlock(await screen.capture()));
+        if (outcome.image) content.push(imageBlock(outcome.image));
+        content.push({ type: 'text', text: outcome.text ?? 'done' });
+        results.push(toolResult(use.id, false, content));
+      }
+      if (opts.signal?.aborted) {
+        opts.onStep?.({ ...base, actions: records, screenshot: null });
+        break;
+      }
+
+      // One fresh screenshot per turn, on the last result, or after the results if that one is an
+      // error (the model still needs to see the screen it failed on).
+      const shot = await screen.capture();
+      const userContent: Block[] = [...results];
+      const last = results[results.length - 1]!;
+      const lastUse = res.toolUses[res.toolUses.length - 1]!;
+      if (last['is_error'] === true) userContent.push(imageBlock(shot));
+      else if (lastUse.action.kind !== 'screenshot') {
+        (last['content'] as Block[]).unshift(imageBlock(shot));
+      }
+      messages.push({ role: 'user', content: userContent });
+      opts.onStep?.({ ...base, actions: records, screenshot: shot });
+    }
+    if (opts.signal?.aborted)
+      return { outcome: 'canceled', answer: null, reason: 'canceled', steps, usage };
+    return {
+      outcome: 'max_steps',
+      answer: null,
+      reason: `reached max_steps (${opts.maxSteps}) before the model finished`,
+      steps,
+      usage,
+    };
+  } catch (error) {
+    return failureFromError(error, opts.signal, steps, usage);
+  }
+}
+
+function failed(reason: string, steps: number, usage: CuaUsage): CuaLoopResult {
+  return { outcome: 'failed', answer: null, reason, steps, usage };
+}
+
+export function imageBlock(png: Buffer): Block {
+  return {
+    type: 'image',
+    source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') },
+  };
+}
+
+function toolResult(id: string, isError: boolean, content: Block[]): Block {
+  return { type: 'tool_result', tool_use_id: id, is_error: isError, content };
+}
+
+/**
+ * Keeps only the newest `keep` images in user turns (tool results included); older ones become a
+ * short text so the conversation stays within image and token limits. Assistant turns are never
+ * touched: they must go back byte-identical.
+ */
+export function pruneImages(
+  messages: Array<{ role: 'user' | 'assistant'; content: unknown[] }>,
+  keep: number,
+): void {
+  let seen = 0;
+  const visit = (list: unknown[]): void => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const block = list[i];
+      if (!isRecord(block)) continue;
+      if (block['type'] === 'image') {
+        seen++;
+        if (seen > keep) list[i] = { type: 'text', text: OMITTED_IMAGE_TEXT };
+      } else if (block['type'] === 'tool_result' && Array.isArray(block['content'])) {
+        visit(block['content']);
+      }
+    }
+  };
+  for (let m = messages.length - 1; m >= 0; m--) {
+    const msg = messages[m]!;
+    if (msg.role === 'user') visit(msg.content);
+  }
+}

@@ -1,0 +1,45 @@
+/** Maps engine names to implementations. The worker looks engines up here at run time. */
+import { ENGINE_NAMES, type Engine, type EngineName } from './types.js';
+
+export interface EngineRegistration {
+  engine: Engine;
+  /** When true (real engines) the worker refuses to start a run until WREN_MODEL is configured. */
+  requiresModel: boolean;
+}
+
+/** Step budget when a request gives no `max_steps` (Skyvern: v1 10, v2 25). */
+export const DEFAULT_MAX_STEPS: Readonly<Record<EngineName, number>> = {
+  'skyvern-1.0': 10,
+  'skyvern-2.0': 25,
+  'openai-cua': 10,
+  'anthropic-cua': 10,
+  'ui-tars': 10,
+};
+
+export class EngineRegistry {
+  private readonly engines = new Map<EngineName, EngineRegistration>();
+
+  register(engine: Engine, options: { requiresModel?: boolean } = {}): this {
+    if (!(ENGINE_NAMES as readonly string[]).includes(engine.name)) {
+      throw new Error(`unknown engine name ${engine.name}`);
+    }
+    this.engines.set(engine.name, { engine, requiresModel: options.requiresModel ?? true });
+    return this;
+  }
+
+  get(name: EngineName): EngineRegistration | undefined {
+    return this.engines.get(name);
+  }
+
+  names(): EngineName[] {
+    return [...this.engines.keys()];
+  }
+}
+
+/**
+ * The engines this build ships. Engine folders add themselves here as they land
+ * (`registry.register(new SkyvernV2Engine(...))`).
+ */
+export function createDefaultRegistry(): EngineRegistry {
+  return new EngineRegistry();
+}

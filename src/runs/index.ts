@@ -1,0 +1,13 @@
+export { badRequest, notFound, ServiceError } from './errors.js';
+export { newId, newNumericId } from './ids.js';
+export { toListItem, toTaskRunResponse } from './present.js';
+export {
+  MAX_SCREENSHOT_SCROLLS,
+  now,
+  RUN_TYPE_BY_ENGINE,
+  type RunEvents,
+  RunService,
+  type RunServiceOptions,
+} from './service.js';
+export * from './status.js';
+export { MAX_ATTEMPTS, Worker, type WorkerOptions } from './worker.js';

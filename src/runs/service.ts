@@ -1,0 +1,211 @@
+/**
+ * Run service: create, read, list and cancel runs for one organization. The HTTP layer and the
+ * embedded CLI call this; it never runs engines (the worker does).
+ */
+import type { Logger } from 'pino';
+import {
+  type ListRunsQuery,
+  normalizeHttpUrl,
+  RequestValidationError,
+  type RunStatus,
+  type RunType,
+  type TaskRunListItem,
+  type TaskRunRequest,
+  type TaskRunResponse,
+} from '../contract/index.js';
+import type { EngineName } from '../engines/types.js';
+import { assertPublicUrl, NetworkPolicyError } from '../net/index.js';
+import type { NewRun, Store } from '../store/index.js';
+import { badRequest, notFound } from './errors.js';
+import { newId } from './ids.js';
+import { toListItem, toTaskRunResponse } from './present.js';
+import { canTransition, InvalidTransitionError } from './status.js';
+
+export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
+  'skyvern-1.0': 'task_v1',
+  'skyvern-2.0': 'task_v2',
+  'openai-cua': 'openai_cua',
+  'anthropic-cua': 'anthropic_cua',
+  'ui-tars': 'ui_tars',
+};
+
+export const MAX_SCREENSHOT_SCROLLS = 1000;
+
+export interface RunServiceOptions {
+  store: Store;
+  logger: Logger;
+  maxStepsCap: number;
+  allowPrivateNetworks: boolean;
+  appUrl: string;
+  /** Resolver for the network policy; tests may replace it. */
+  resolveHost?: (hostname: string) => Promise<string[]>;
+}
+
+/** Hooks the worker installs so the service can wake it and stop runs it is executing. */
+export interface RunEvents {
+  enqueued(runId: string): void;
+  canceled(runId: string): void;
+}
+
+export const now = (): string => new Date().toISOString();
+
+export class RunService {
+  private events: RunEvents = { enqueued: () => {}, canceled: () => {} };
+
+  constructor(private readonly options: RunServiceOptions) {}
+
+  attach(events: RunEvents): void {
+    this.events = events;
+  }
+
+  /** Validates what the schema cannot (server limits, network policy), stores and queues the run. */
+  async createTaskRun(organizationId: string, input: TaskRunRequest): Promise<TaskRunResponse> {
+    const request = await this.normalize(input);
+    const id = newId(request.engine === 'skyvern-2.0' ? 'tsk_v2' : 'tsk');
+    const at = now();
+    // Created and queued in one write: a stored run is always visible to the worker.
+    const run: NewRun = {
+      id,
+      organizationId,
+      engine: request.engine,
+      runType: RUN_TYPE_BY_ENGINE[request.engine],
+      status: 'queued',
+      title: request.title ?? null,
+      prompt: request.prompt,
+      request: request as unknown as Record<string, unknown>,
+      webhookUrl: request.webhook_url ?? null,
+      createdAt: at,
+      modifiedAt: at,
+      queuedAt: at,
+    };
+    await this.options.store.insertRun(run);
+    this.options.logger.info(
+      { run_id: id, from: 'created', to: 'queued', engine: request.engine },
+      'run transition',
+    );
+    this.events.enqueued(id);
+    // The response shows the run as accepted (queued); the worker may already have picked it up.
+    return toTaskRunResponse(
+      {
+        ...run,
+        output: null,
+        errors: null,
+        failureReason: null,
+        stepCount: 0,
+        usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+      },
+      this.options.appUrl,
+    );
+  }
+
+  async getRun(organizationId: string, runId: string): Promise<TaskRunResponse> {
+    const run = await this.options.store.getRun(organizationId, runId);
+    if (!run) throw notFound(`Task run not found ${runId}`);
+    return toTaskRunResponse(run, this.options.appUrl);
+  }
+
+  async listRuns(organizationId: string, query: ListRunsQuery): Promise<TaskRunListItem[]> {
+    const statuses =
+      query.status === undefined
+        ? undefined
+        : Array.isArray(query.status)
+          ? query.status
+          : [query.status];
+    const runs = await this.options.store.listRuns(organizationId, {
+      statuses,
+      search: query.search_key,
+      limit: query.page_size,
+      offset: (query.page - 1) * query.page_size,
+    });
+    return runs.map(toListItem);
+  }
+
+  /**
+   * Cancels a queued or running run. A finished run gives 400 (contract §3.2: Skyvern's code
+   * raises an invalid transition). A running run is aborted by the worker right after.
+   */
+  async cancelRun(organizationId: string, runId: string): Promise<void> {
+    const { store, logger } = this.options;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const run = await store.getRun(organizationId, runId);
+      if (!run) throw notFound(`Run not found ${runId}`);
+      const from = run.status as RunStatus;
+      if (!canTransition(from, 'canceled')) {
+        throw badRequest(new InvalidTransitionError(from, 'canceled', runId).message);
+      }
+      const at = now();
+      const updated = await store.updateRunIf(runId, [from], {
+        status: 'canceled',
+        finishedAt: at,
+        modifiedAt: at,
+      });
+      if (updated) {
+        logger.info({ run_id: runId, from, to: 'canceled' }, 'run transition');
+        if (from === 'running') this.events.canceled(runId);
+        return;
+      }
+      // The run moved on between read and write (e.g. the worker claimed it); look again.
+    }
+    throw badRequest(`Run ${runId} changed status repeatedly; try the cancel again`);
+  }
+
+  private async normalize(input: TaskRunRequest): Promise<TaskRunRequest> {
+    const { maxStepsCap } = this.options;
+    if (input.max_steps != null && input.max_steps > maxStepsCap) {
+      throw new RequestValidationError([
+        {
+          type: 'less_than_equal',
+          loc: ['body', 'max_steps'],
+          msg: `max_steps must be at most ${maxStepsCap} (the server cap, WREN_MAX_STEPS_CAP)`,
+          input: input.max_steps,
+        },
+      ]);
+    }
+    const url = input.url == null ? null : normalizeHttpUrl(input.url);
+    const webhookUrl = input.webhook_url == null ? null : normalizeHttpUrl(input.webhook_url);
+    const totpUrl = input.totp_url == null ? null : normalizeHttpUrl(input.totp_url);
+    // The server itself calls these two, so they must pass the network policy (400, as Skyvern).
+    for (const [field, value] of [
+      ['webhook_url', webhookUrl],
+      ['totp_url', totpUrl],
+    ] as const) {
+      if (!value) continue;
+      try {
+        await assertPublicUrl(value, {
+          allowPrivateNetworks: this.options.allowPrivateNetworks,
+          resolve: this.options.resolveHost,
+        });
+      } catch (error) {
+        if (error instanceof NetworkPolicyError)
+          throw badRequest(`${field} refused: ${error.message}`);
+        throw error;
+      }
+    }
+    const scrolls = input.max_screenshot_scrolls;
+    return {
+      prompt: input.prompt,
+      url,
+      engine: input.engine,
+      title: input.title ?? null,
+      proxy_location: input.proxy_location ?? null,
+      data_extraction_schema: input.data_extraction_schema ?? null,
+      error_code_mapping: input.error_code_mapping ?? null,
+      max_steps: input.max_steps ?? null,
+      webhook_url: webhookUrl,
+      totp_identifier: input.totp_identifier ?? null,
+      totp_url: totpUrl,
+      browser_session_id: input.browser_session_id ?? null,
+      browser_address: input.browser_address?.trim() ?? null,
+      cdp_connect_headers: input.cdp_connect_headers ?? null,
+      extra_http_headers: input.extra_http_headers ?? null,
+      include_action_history_in_verification: input.include_action_history_in_verification ?? false,
+      max_screenshot_scrolls:
+        scrolls == null ? null : Math.min(Math.max(scrolls, 0), MAX_SCREENSHOT_SCROLLS),
+      model: input.model ?? null,
+      run_with: input.run_with ?? null,
+    };
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * The in-process worker: claims queued runs from the store (atomically, so the queue is durable
+ * and survives restarts), runs each through its engine with a concurrency limit, a wall-clock
+ * limit and cancellation, and records steps and the final outcome.
+ *
+ * Restart policy: a run left `running` by a process that died is re-queued once; if it was
+ * already retried, it fails with a reason saying the worker died.
+ */
+import type { Logger } from 'pino';
+import type { ModelConfig } from '../config.js';
+import type { RunStatus } from '../contract/index.js';
+import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
+import type { EngineEvent, EngineName, EngineResult, TaskSpec } from '../engines/types.js';
+import type { RunRecord, RunUsage, Store } from '../store/index.js';
+import { now, type RunService } from './service.js';
+import { assertTransition } from './status.js';
+
+/** A run is started at most this many times (first attempt + one retry after a crash). */
+export const MAX_ATTEMPTS = 2;
+
+export interface WorkerOptions {
+  store: Store;
+  service: RunService;
+  engines: EngineRegistry;
+  logger: Logger;
+  model: ModelConfig;
+  maxConcurrency: number;
+  runTimeoutMs: number;
+  /** How often to look for runs queued by another process (the wake-up covers our own). */
+  pollIntervalMs?: number;
+  /** How long to wait for an aborted engine to return before freeing its slot. */
+  abortGraceMs?: number;
+}
+
+type AbortReason = 'canceled' | 'timeout' | 'shutdown';
+
+interface InFlight {
+  run: RunRecord;
+  controller: AbortController;
+  reason: AbortReason | null;
+  done: Promise<void>;
+}
+
+const ZERO_USAGE: RunUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+
+function taskSpec(run: RunRecord): TaskSpec {
+  const r = run.request;
+  const str = (k: string): string | null => (typeof r[k] === 'string' ? (r[k] as string) : null);
+  const map = (k: string): Record<string, string> | null =>
+    typeof r[k] === 'object' && r[k] !== null ? (r[k] as Record<string, string>) : null;
+  const engine = run.engine as EngineName;
+  return {
+    runId: run.id,
+    organizationId: run.organizationId,
+    prompt: run.prompt,
+    url: str('url'),
+    engine,
+    title: str('title'),
+    dataExtractionSchema: r['data_extraction_schema'] ?? null,
+    errorCodeMapping: map('error_code_mapping'),
+    maxSteps: typeof r['max_steps'] === 'number' ? r['max_steps'] : DEFAULT_MAX_STEPS[engine],
+    totpIdentifier: str('totp_identifier'),
+    totpUrl: str('totp_url'),
+    browserSessionId: str('browser_session_id'),
+    browserAddress: str('browser_address'),
+    cdpConnectHeaders: map('cdp_connect_headers'),
+    extraHttpHeaders: map('extra_http_headers'),
+    proxyLocation: r['proxy_location'] ?? null,
+    includeActionHistoryInVerification: r['include_action_history_in_verification'] === true,
+    maxScreenshotScrolls:
+      typeof r['max_screenshot_scrolls'] === 'number' ? r['max_screenshot_scrolls'] : 0,
+    model:
+      typeof r['model'] === 'object' && r['model'] !== null
+        ? (r['model'] as Record<string, unknown>)
+        : null,
+  };
+}
+
+const addUsage = (a: RunUsage, b: RunUsage): RunUsage => ({
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+  costUsd: a.costUsd + b.costUsd,
+});
+
+export class Worker {
+  private readonly inFlight = new Map<string, InFlight>();
+  private running = false;
+  private pumping = false;
+  private currentPump: Promise<void> = Promise.resolve();
+  private pumpAgain = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly pollIntervalMs: number;
+  private readonly abortGraceMs: number;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.abortGraceMs = options.abortGraceMs ?? 5000;
+    options.service.attach({
+      enqueued: () => this.wake(),
+      canceled: (runId) => this.abort(runId, 'canceled'),
+    });
+  }
+
+  get activeRuns(): number {
+    return this.inFlight.size;
+  }
+
+  /** Resolves runs a dead process left running, then starts claiming queued runs. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.recover();
+    this.running = true;
+    this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Stops claiming; in-flight runs are aborted and put back in the queue for the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.currentPump;
+    const pending = [...this.inFlight.values()];
+    for (const flight of pending) this.abort(flight.run.id, 'shutdown');
+    await Promise.all(pending.map((f) => f.done));
+  }
+
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    this.currentPump = this.pump().finally(() => {
+      this.pumping = false;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.running && this.inFlight.size < this.options.maxConcurrency) {
+        const run = await this.options.store.claimNextQueued(now());
+        if (!run) return;
+        this.options.logger.info(
+          { run_id: run.id, from: 'queued', to: 'running', attempt: run.attempts },
+          'run transition',
+        );
+        this.launch(run);
+      }
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'worker could not claim a run');
+    }
+  }
+
+  private abort(runId: string, reason: AbortReason): void {
+    const flight = this.inFlight.get(runId);
+    if (!flight || flight.reason) return;
+    flight.reason = reason;
+    flight.controller.abort(new Error(`run ${reason}`));
+  }
+
+  private launch(run: RunRecord): void {
+    const controller = new AbortController();
+    const flight: InFlight = { run, controller, reason: null, done: Promise.resolve() };
+    this.inFlight.set(run.id, flight);
+    flight.done = this.execute(flight)
+      .catch((error) =>
+        this.options.logger.error({ err: error, run_id: run.id }, 'worker failed to record a run'),
+      )
+      .finally(() => {
+        this.inFlight.delete(run.id);
+        this.wake();
+      });
+  }
+
+  private async execute(flight: InFlight): Promise<void> {
+    const { run } = flight;
+    const { engines, model, logger, runTimeoutMs } = this.options;
+    const registration = engines.get(run.engine as EngineName);
+    if (registration?.requiresModel !== false && !model.configured) {
+      await this.finish(run.id, 'failed', { failureReason: model.reason });
+      return;
+    }
+    if (!registration) {
+      const available = engines.names();
+      await this.finish(run.id, 'failed', {
+        failureReason:
+          `The ${run.engine} engine is not available in this build of Wren yet` +
+          (available.length
+            ? `; available engines: ${available.join(', ')}`
+            : '; no engine is installed') +
+          '.',
+      });
+      return;
+    }
+
+    const elapsed = Date.now() - Date.parse(run.startedAt ?? now());
+    const timeout = setTimeout(
+      () => this.abort(run.id, 'timeout'),
+      Math.max(0, runTimeoutMs - elapsed),
+    );
+    let usage = ZERO_USAGE;
+    let steps = 0;
+    let writes: Promise<void> = Promise.resolve();
+    const record = (event: EngineEvent) => {
+      writes = writes
+        .then(() => this.recordEvent(run, event))
+        .catch((error) => {
+          logger.warn({ err: error, run_id: run.id }, 'could not record an engine event');
+        });
+    };
+    const emit = (event: EngineEvent) => {
+      if (event.type === 'step_finished') {
+        steps = Math.max(steps, event.stepIndex + 1);
+        if (event.usage) usage = addUsage(usage, event.usage);
+        const snapshot = { steps, usage };
+        record(event);
+        writes = writes.then(async () => {
+          await this.options.store.updateRunIf(run.id, ['running'], {
+            stepCount: snapshot.steps,
+            usage: snapshot.usage,
+            modifiedAt: now(),
+          });
+        });
+      } else {
+        record(event);
+      }
+    };
+
+    let result: EngineResult | null = null;
+    let thrown: unknown = null;
+    try {
+      result = await this.raceAbort(
+        registration.engine.run({ task: taskSpec(run), signal: flight.controller.signal, emit }),
+        flight,
+      );
+    } catch (error) {
+      thrown = error;
+    } finally {
+      clearTimeout(timeout);
+    }
+    await writes;
+
+    const stepCount = result?.stepCount ?? steps;
+    const finalUsage = result?.usage ?? usage;
+    const counters = { stepCount, usage: finalUsage };
+    switch (flight.reason) {
+      case 'canceled':
+        // The service already moved the run to canceled; keep the counters it reached.
+        await this.options.store.updateRunIf(run.id, ['canceled'], {
+          ...counters,
+          modifiedAt: now(),
+        });
+        return;
+      case 'timeout':
+        await this.finish(run.id, 'timed_out', {
+          ...counters,
+          failureReason: `The run exceeded its wall-clock limit of ${Math.round(runTimeoutMs / 1000)} s (WREN_RUN_TIMEOUT_SECONDS).`,
+        });
+        return;
+      case 'shutdown':
+        await this.requeue(run, 'server shutting down', {
+          ...counters,
+          attempts: run.attempts - 1,
+        });
+        return;
+      default:
+        break;
+    }
+    if (thrown !== null || !result) {
+      const message = thrown instanceof Error ? thrown.message : String(thrown);
+      await this.finish(run.id, 'failed', {
+        ...counters,
+        failureReason: `The ${run.engine} engine failed: ${message}`,
+      });
+      return;
+    }
+    const { outcome, errors } = result;
+    if (outcome.status === 'completed') {
+      await this.finish(run.id, 'completed', {
+        ...counters,
+        output: outcome.output ?? null,
+        errors,
+      });
+    } else {
+      await this.finish(run.id, outcome.status, {
+        ...counters,
+        output: outcome.output ?? null,
+        errors,
+        failureReason:
+          outcome.failureReason || `The engine reported ${outcome.status} without a reason.`,
+      });
+    }
+  }
+
+  /** Resolves with the engine's result, or rejects once an aborted engine overstays its grace. */
+  private raceAbort(work: Promise<EngineResult>, flight: InFlight): Promise<EngineResult> {
+    const signal = flight.controller.signal;
+    return new Promise<EngineResult>((resolve, reject) => {
+      let grace: NodeJS.Timeout | null = null;
+      const onAbort = () => {
+        grace = setTimeout(() => {
+          this.options.logger.warn(
+            { run_id: flight.run.id },
+            'engine ignored the abort signal; releasing its slot',
+          );
+          reject(new Error('engine did not stop after abort'));
+        }, this.abortGraceMs);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => {
+        if (grace) clearTimeout(grace);
+        signal.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
+  private async recordEvent(run: RunRecord, event: EngineEvent): Promise<void> {
+    const { logger, store } = this.options;
+    if (event.type === 'log') {
+      logger[event.level]({ run_id: run.id, ...event.data }, event.message);
+      return;
+    }
+    const usage = event.type === 'step_finished' && event.usage ? event.usage : ZERO_USAGE;
+    const summary = event.type === 'step_finished' ? event.summary : null;
+    logger.info(
+      { run_id: run.id, step: event.stepIndex, event: event.type, summary: summary ?? undefined },
+      'run step',
+    );
+    await store.insertStep({
+      runId: run.id,
+      stepIndex: event.stepIndex,
+      kind: event.type,
+      summary,
+      usage,
+      data: null,
+      createdAt: now(),
+    });
+  }
+
+  private async finish(
+    runId: string,
+    to: RunStatus,
+    fields: {
+      failureReason?: string;
+      output?: unknown;
+      errors?: Record<string, unknown>[] | unknown[];
+      stepCount?: number;
+      usage?: RunUsage;
+    },
+  ): Promise<void> {
+    assertTransition(runId, 'running', to, fields.failureReason);
+    const at = now();
+    const updated = await this.options.store.updateRunIf(runId, ['running'], {
+      status: to,
+      failureReason: fields.failureReason ?? null,
+      output: fields.output,
+      errors: fields.errors as Record<string, unknown>[] | undefined,
+      stepCount: fields.stepCount,
+      usage: fields.usage,
+      finishedAt: at,
+      modifiedAt: at,
+    });
+    if (updated) {
+      this.options.logger.info(
+        {
+          run_id: runId,
+          from: 'running',
+          to,
+          failure_reason: fields.failureReason,
+          steps: updated.stepCount,
+        },
+        'run transition',
+      );
+    }
+  }
+
+  private async requeue(
+    run: RunRecord,
+    why: string,
+    extra: { attempts: number; stepCount?: number; usage?: RunUsage },
+  ): Promise<void> {
+    const updated = await this.options.store.updateRunIf(run.id, ['running'], {
+      status: 'queued',
+      startedAt: null,
+      attempts: extra.attempts,
+      stepCount: extra.stepCount,
+      usage: extra.usage,
+      modifiedAt: now(),
+    });
+    if (updated)
+      this.options.logger.info(
+        { run_id: run.id, from: 'running', to: 'queued', why },
+        'run transition',
+      );
+  }
+
+  /** Runs found `running` at start belong to a process that died (one server per data dir). */
+  private async recover(): Promise<void> {
+    const orphans = await this.options.store.runsWithStatus('running');
+    for (const run of orphans) {
+      if (run.attempts < MAX_ATTEMPTS) {
+        await this.requeue(run, 'worker died; retrying once', { attempts: run.attempts });
+      } else {
+        await this.finish(run.id, 'failed', {
+          failureReason: `The worker died while this run was running (attempt ${run.attempts} of ${MAX_ATTEMPTS}); it is not retried again.`,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,464 @@
+/**
+ * The only place that writes SQL. Callers get domain records (camelCase, parsed JSON) and never
+ * see Kysely; a Postgres dialect can be added in `openStore` without touching them.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  type Selectable,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteStatement,
+  sql,
+} from 'kysely';
+import { migrationProvider } from './migrations.js';
+import type { Database, RunsTable } from './schema.js';
+
+export type { Database } from './schema.js';
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface RunUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface RunRecord {
+  id: string;
+  organizationId: string;
+  engine: string;
+  runType: string;
+  status: string;
+  title: string | null;
+  prompt: string;
+  /** The normalized request as accepted (TaskRunRequest fields, defaults applied). */
+  request: Record<string, unknown>;
+  webhookUrl: string | null;
+  output: unknown;
+  errors: Record<string, unknown>[] | null;
+  failureReason: string | null;
+  stepCount: number;
+  usage: RunUsage;
+  attempts: number;
+  createdAt: string;
+  modifiedAt: string;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type NewRun = Omit<
+  RunRecord,
+  | 'output'
+  | 'errors'
+  | 'failureReason'
+  | 'stepCount'
+  | 'usage'
+  | 'attempts'
+  | 'startedAt'
+  | 'finishedAt'
+>;
+
+/** Fields a status change may set. `undefined` leaves a column unchanged. */
+export interface RunPatch {
+  status?: string;
+  output?: unknown;
+  errors?: Record<string, unknown>[] | null;
+  failureReason?: string | null;
+  stepCount?: number;
+  usage?: RunUsage;
+  attempts?: number;
+  queuedAt?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  modifiedAt: string;
+}
+
+export interface StepRecord {
+  runId: string;
+  stepIndex: number;
+  kind: string;
+  summary: string | null;
+  usage: RunUsage;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface ListRunsFilter {
+  statuses?: readonly string[];
+  /** Case-insensitive substring of run id, title or prompt. */
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface StoreOptions {
+  /** Directory holding wren.db; created when missing. Ignored when `filename` is given. */
+  dataDir?: string;
+  /** Explicit SQLite file, or ':memory:'. */
+  filename?: string;
+}
+
+const json = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+const parse = <T>(text: string | null): T | null =>
+  text === null ? null : (JSON.parse(text) as T);
+
+function toRun(row: Selectable<RunsTable>): RunRecord {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    engine: row.engine,
+    runType: row.run_type,
+    status: row.status,
+    title: row.title,
+    prompt: row.prompt,
+    request: parse<Record<string, unknown>>(row.request_json) ?? {},
+    webhookUrl: row.webhook_url,
+    output: parse<unknown>(row.output_json),
+    errors: parse<Record<string, unknown>[]>(row.errors_json),
+    failureReason: row.failure_reason,
+    stepCount: row.step_count,
+    usage: {
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      costUsd: row.cost_usd,
+    },
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+    queuedAt: row.queued_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function patchColumns(patch: RunPatch): Partial<RunsTable> {
+  const cols: Partial<RunsTable> = { modified_at: patch.modifiedAt };
+  if (patch.status !== undefined) cols.status = patch.status;
+  if (patch.output !== undefined) cols.output_json = json(patch.output);
+  if (patch.errors !== undefined) cols.errors_json = json(patch.errors);
+  if (patch.failureReason !== undefined) cols.failure_reason = patch.failureReason;
+  if (patch.stepCount !== undefined) cols.step_count = patch.stepCount;
+  if (patch.usage !== undefined) {
+    cols.input_tokens = patch.usage.inputTokens;
+    cols.output_tokens = patch.usage.outputTokens;
+    cols.cost_usd = patch.usage.costUsd;
+  }
+  if (patch.attempts !== undefined) cols.attempts = patch.attempts;
+  if (patch.queuedAt !== undefined) cols.queued_at = patch.queuedAt;
+  if (patch.startedAt !== undefined) cols.started_at = patch.startedAt;
+  if (patch.finishedAt !== undefined) cols.finished_at = patch.finishedAt;
+  return cols;
+}
+
+export class Store {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private get isPostgres(): boolean {
+    return this.db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(
+        `database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  // ── organizations and API keys ──────────────────────────────────────────────
+
+  async createOrganization(org: Organization): Promise<void> {
+    await this.db
+      .insertInto('organizations')
+      .values({ id: org.id, name: org.name, created_at: org.createdAt })
+      .execute();
+  }
+
+  /** The first organization created (the one first start makes). */
+  async firstOrganization(): Promise<Organization | null> {
+    const row = await this.db
+      .selectFrom('organizations')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
+  }
+
+  async countApiKeys(): Promise<number> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insertApiKey(key: {
+    id: string;
+    organizationId: string;
+    keyHash: string;
+    keyPrefix: string;
+    label: string | null;
+    createdAt: string;
+  }): Promise<void> {
+    await this.db
+      .insertInto('api_keys')
+      .values({
+        id: key.id,
+        organization_id: key.organizationId,
+        key_hash: key.keyHash,
+        key_prefix: key.keyPrefix,
+        label: key.label,
+        created_at: key.createdAt,
+        revoked_at: null,
+      })
+      .onConflict((oc) => oc.column('key_hash').doNothing())
+      .execute();
+  }
+
+  async organizationForKeyHash(keyHash: string): Promise<Organization | null> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
+      .select(['organizations.id', 'organizations.name', 'organizations.created_at'])
+      .where('api_keys.key_hash', '=', keyHash)
+      .where('api_keys.revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
+  }
+
+  // ── runs ────────────────────────────────────────────────────────────────────
+
+  async insertRun(run: NewRun): Promise<void> {
+    await this.db
+      .insertInto('runs')
+      .values({
+        id: run.id,
+        organization_id: run.organizationId,
+        engine: run.engine,
+        run_type: run.runType,
+        status: run.status,
+        title: run.title,
+        prompt: run.prompt,
+        request_json: JSON.stringify(run.request),
+        webhook_url: run.webhookUrl,
+        output_json: null,
+        errors_json: null,
+        failure_reason: null,
+        step_count: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0,
+        attempts: 0,
+        created_at: run.createdAt,
+        modified_at: run.modifiedAt,
+        queued_at: run.queuedAt,
+        started_at: null,
+        finished_at: null,
+      })
+      .execute();
+  }
+
+  /** A run of one organization; null when it does not exist or belongs to another. */
+  async getRun(organizationId: string, runId: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  async getRunById(runId: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  /** Newest first. */
+  async listRuns(organizationId: string, filter: ListRunsFilter): Promise<RunRecord[]> {
+    let query = this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('organization_id', '=', organizationId);
+    if (filter.statuses && filter.statuses.length > 0)
+      query = query.where('status', 'in', [...filter.statuses]);
+    if (filter.search) {
+      const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql`lower(id)`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(coalesce(title, ''))`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(prompt)`, 'like', sql`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute();
+    return rows.map(toRun);
+  }
+
+  async runsWithStatus(status: string): Promise<RunRecord[]> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('status', '=', status)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toRun);
+  }
+
+  /**
+   * Atomically moves the oldest queued run to `running` and returns it (null when none is queued).
+   * One UPDATE … WHERE id = (oldest queued) … AND status = 'queued', so two workers never get the
+   * same run; on Postgres the subquery also skips rows another transaction holds.
+   */
+  async claimNextQueued(now: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .updateTable('runs')
+      .set((eb) => ({
+        status: 'running',
+        started_at: now,
+        modified_at: now,
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('id', '=', (eb) => {
+        const oldest = eb
+          .selectFrom('runs')
+          .select('id')
+          .where('status', '=', 'queued')
+          .orderBy('queued_at')
+          .orderBy('id')
+          .limit(1);
+        return this.isPostgres ? oldest.forUpdate().skipLocked() : oldest;
+      })
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  /**
+   * Compare-and-set: applies `patch` only while the run is in one of `expected` statuses.
+   * Returns the updated run, or null when the run had already moved on.
+   */
+  async updateRunIf(
+    runId: string,
+    expected: readonly string[],
+    patch: RunPatch,
+  ): Promise<RunRecord | null> {
+    const row = await this.db
+      .updateTable('runs')
+      .set(patchColumns(patch))
+      .where('id', '=', runId)
+      .where('status', 'in', [...expected])
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  async insertStep(step: StepRecord): Promise<void> {
+    await this.db
+      .insertInto('run_steps')
+      .values({
+        run_id: step.runId,
+        step_index: step.stepIndex,
+        kind: step.kind,
+        summary: step.summary,
+        input_tokens: step.usage.inputTokens,
+        output_tokens: step.usage.outputTokens,
+        cost_usd: step.usage.costUsd,
+        data_json: json(step.data),
+        created_at: step.createdAt,
+      })
+      .execute();
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    const rows = await this.db
+      .selectFrom('run_steps')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      runId: r.run_id,
+      stepIndex: r.step_index,
+      kind: r.kind,
+      summary: r.summary,
+      usage: { inputTokens: r.input_tokens, outputTokens: r.output_tokens, costUsd: r.cost_usd },
+      data: parse<Record<string, unknown>>(r.data_json),
+      createdAt: r.created_at,
+    }));
+  }
+}
+
+/**
+ * Kysely prepares every query anew; with better-sqlite3 a prepared statement can be reused, which
+ * saves a good part of each request's database time. Kysely never streams here (no iterate), so a
+ * cached statement is never busy when it is run again.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, size = 256): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text) as unknown as SqliteStatement;
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Opens (creating if needed) the SQLite database in WAL mode and migrates it to the latest version. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let filename = options.filename;
+  if (!filename) {
+    if (!options.dataDir) throw new Error('openStore needs dataDir or filename');
+    mkdirSync(options.dataDir, { recursive: true });
+    filename = join(options.dataDir, 'wren.db');
+  }
+  const sqlite = new BetterSqlite3(filename);
+  sqlite.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a committed transaction survives a process crash (kill -9); only an OS crash can
+  // lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const store = new Store(
+    new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+  );
+  await store.migrate();
+  return store;
+}

@@ -1,0 +1,68 @@
+/** Table row types as Kysely sees them. Timestamps are ISO-8601 UTC strings with `Z`. */
+import type { Generated } from 'kysely';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  key_hash: string;
+  /** First characters of the key, to tell keys apart in listings. */
+  key_prefix: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface RunsTable {
+  id: string;
+  organization_id: string;
+  engine: string;
+  run_type: string;
+  status: string;
+  title: string | null;
+  prompt: string;
+  /** The normalized request (JSON). */
+  request_json: string;
+  webhook_url: string | null;
+  output_json: string | null;
+  errors_json: string | null;
+  failure_reason: string | null;
+  step_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  /** How many times a worker has started this run (restart recovery uses it). */
+  attempts: number;
+  created_at: string;
+  modified_at: string;
+  queued_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface RunStepsTable {
+  id: Generated<number>;
+  run_id: string;
+  step_index: number;
+  /** Engine event type: step_started | step_finished | log. */
+  kind: string;
+  summary: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  data_json: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createWren, ensureDefaultOrganization } from '../../../src/api/index.js';
+import { loadConfig } from '../../../src/config.js';
+import { EngineRegistry } from '../../../src/engines/registry.js';
+import { createLogger } from '../../../src/log.js';
+import { openStore } from '../../../src/store/index.js';
+import { engineFrom } from '../../support/engines.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('restart recovery of runs left running', () => {
+  it('re-queues a run on its first attempt and fails one that was already retried', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wren-recover-'));
+    dirs.push(dataDir);
+    // A previous process died with two runs marked running.
+    const store = await openStore({ dataDir });
+    const org = await ensureDefaultOrganization(store);
+    const at = new Date().toISOString();
+    for (const [id, attempts] of [
+      ['tsk_1', 1],
+      ['tsk_2', 2],
+    ] as const) {
+      await store.insertRun({
+        id,
+        organizationId: org.id,
+        engine: 'skyvern-1.0',
+        runType: 'task_v1',
+        status: 'queued',
+        title: null,
+        prompt: id,
+        request: { prompt: id },
+        webhookUrl: null,
+        createdAt: at,
+        modifiedAt: at,
+        queuedAt: at,
+      });
+      for (let i = 0; i < attempts; i++) {
+        const claimed = await store.claimNextQueued(at);
+        if (i < attempts - 1)
+          await store.updateRunIf(claimed!.id, ['running'], { status: 'queued', modifiedAt: at });
+      }
+    }
+    expect((await store.runsWithStatus('running')).map((r) => [r.id, r.attempts])).toEqual([
+      ['tsk_1', 1],
+      ['tsk_2', 2],
+    ]);
+    await store.close();
+
+    const ran: string[] = [];
+    const engines = new EngineRegistry().register(
+      engineFrom('skyvern-1.0', async (ctx) => {
+        ran.push(ctx.task.runId);
+        return {
+          outcome: { status: 'completed', output: 'done' },
+          errors: [],
+          stepCount: 1,
+          usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+        };
+      }),
+      { requiresModel: false },
+    );
+    const config = loadConfig({ dataDir, port: 0, logLevel: 'silent' }, { WREN_API_KEY: 'k' });
+    const wren = await createWren({ config, logger: createLogger('silent'), engines });
+    try {
+      await wren.startWorker();
+      const deadline = Date.now() + 10_000;
+      let first = await wren.store.getRunById('tsk_1');
+      while (first?.status !== 'completed' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        first = await wren.store.getRunById('tsk_1');
+      }
+      expect(first).toMatchObject({ status: 'completed', output: 'done', attempts: 2 });
+      const second = await wren.store.getRunById('tsk_2');
+      expect(second?.status).toBe('failed');
+      expect(second?.failureReason).toBe(
+        'The worker died while this run was running (attempt 2 of 2); it is not retried again.',
+      );
+      expect(ran).toEqual(['tsk_1']);
+    } finally {
+      await wren.close();
+    }
+  });
+});
