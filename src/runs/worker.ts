@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ModelConfig } from '../config.js';
 import type { RunStatus } from '../contract/index.js';
 import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
+import { EngineSetupError } from '../engines/services.js';
 import type { EngineEvent, EngineName, EngineResult, TaskSpec } from '../engines/types.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import { now, type RunService } from './service.js';
@@ -279,7 +280,11 @@ export class Worker {
       const message = thrown instanceof Error ? thrown.message : String(thrown);
       await this.finish(run.id, 'failed', {
         ...counters,
-        failureReason: `The ${run.engine} engine failed: ${message}`,
+        // Setup problems (model configuration) are already phrased for the caller.
+        failureReason:
+          thrown instanceof EngineSetupError
+            ? message
+            : `The ${run.engine} engine failed: ${message}`,
       });
       return;
     }
