@@ -32,12 +32,12 @@ export function pageOf(req: FakeRequest): string {
 /** Element id of the first element whose line matches, e.g. idOf(page, 'button "Next"'). */
 export function idOf(page: string, match: string): string {
   const line = page.split('\n').find((l) => l.includes(match));
-  const id = line && new RegExp(`\\[(\\d+)\\][^\\[]*${escape(match)}`).exec(line)?.[1];
+  const id = line && new RegExp(`\\[(\\d+)\\][^\\[]*${escapeRegExp(match)}`).exec(line)?.[1];
   if (!id) throw new Error(`no element matching ${match} in:\n${page}`);
   return id;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
