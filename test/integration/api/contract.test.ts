@@ -50,6 +50,7 @@ describe('/openapi.json', () => {
       '/v1/runs',
       '/v1/runs/{run_id}',
       '/v1/runs/{run_id}/cancel',
+      '/v1/runs/{run_id}/timeline',
     ]);
   });
 
