@@ -184,7 +184,7 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
           tags: ['Runs'],
           security,
           params: RunIdParamsSchema,
-          body: RetryRunWebhookRequestSchema.optional(),
+          body: RetryRunWebhookRequestSchema,
           response: {
             200: RunWebhookReplayResponseSchema,
             400: ErrorResponseSchema,

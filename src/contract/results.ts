@@ -94,6 +94,7 @@ export const ArtifactContentQuerySchema = z.object({
 
 export const RetryRunWebhookRequestSchema = z
   .object({ webhook_url: z.string().nullable().optional() })
+  .nullish()
   .meta({ id: 'RetryRunWebhookRequest' });
 export type RetryRunWebhookRequest = z.input<typeof RetryRunWebhookRequestSchema>;
 

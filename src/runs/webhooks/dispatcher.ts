@@ -105,7 +105,7 @@ export class WebhookDispatcher {
     try {
       while (this.running && this.inFlight.size < this.concurrency) {
         const nowMs = Date.now();
-        const leaseUntil = new Date(nowMs + config.timeoutMs + 30_000).toISOString();
+        const leaseUntil = new Date(nowMs + config.timeoutMs + 10_000).toISOString();
         const delivery = await store.results.claimDueDelivery(
           this.owner,
           new Date(nowMs).toISOString(),
