@@ -398,6 +398,7 @@ export class Store {
       if (updated) await enqueueWebhookForRun(trx, updated, patch.modifiedAt);
       return updated;
     });
+    if (row?.webhook_url) this.results.notifyDeliveryEnqueued();
     return row ? toRun(row) : null;
   }
 

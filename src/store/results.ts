@@ -195,7 +195,19 @@ export async function enqueueWebhookForRun(
 }
 
 export class ResultsStore {
+  private readonly enqueuedListeners = new Set<() => void>();
+
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Called after a transaction that may have enqueued a delivery commits (in this process). */
+  onDeliveryEnqueued(listener: () => void): () => void {
+    this.enqueuedListeners.add(listener);
+    return () => this.enqueuedListeners.delete(listener);
+  }
+
+  notifyDeliveryEnqueued(): void {
+    for (const listener of this.enqueuedListeners) listener();
+  }
 
   // ── webhook signing keys ─────────────────────────────────────────────────────
 

@@ -60,6 +60,7 @@ export class WebhookDispatcher {
   private pumping = false;
   private pumpAgain = false;
   private shutdown = new AbortController();
+  private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -72,6 +73,8 @@ export class WebhookDispatcher {
     this.shutdown = new AbortController();
     this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.timer.unref();
+    // Our own terminal runs wake the loop at once; the poll covers other processes and retries.
+    this.unsubscribe = this.options.store.results.onDeliveryEnqueued(() => this.wake());
     this.wake();
   }
 
@@ -80,6 +83,8 @@ export class WebhookDispatcher {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.shutdown.abort();
     await Promise.allSettled([...this.inFlight]);
   }

@@ -14,14 +14,25 @@ export async function presentRun(
   appUrl: string,
   artifacts?: ArtifactService,
 ): Promise<TaskRunResponse> {
+  return (await presentRunWithFinalShot(run, appUrl, artifacts)).response;
+}
+
+async function presentRunWithFinalShot(
+  run: RunRecord,
+  appUrl: string,
+  artifacts?: ArtifactService,
+): Promise<{ response: TaskRunResponse; finalShot: string | null }> {
   const response = toTaskRunResponse(run, appUrl);
-  if (!artifacts) return response;
+  if (!artifacts) return { response, finalShot: null };
   const results = await artifacts.runResults(run.id);
   return {
-    ...response,
-    screenshot_urls: results.screenshot_urls,
-    recording_url: results.recording_url,
-    downloaded_files: results.downloaded_files,
+    response: {
+      ...response,
+      screenshot_urls: results.screenshot_urls,
+      recording_url: results.recording_url,
+      downloaded_files: results.downloaded_files,
+    },
+    finalShot: results.final_screenshot_url,
   };
 }
 
@@ -30,8 +41,7 @@ export async function buildWebhookPayload(
   appUrl: string,
   artifacts?: ArtifactService,
 ): Promise<string> {
-  const response = await presentRun(run, appUrl, artifacts);
-  const finalShot = artifacts ? (await artifacts.runResults(run.id)).final_screenshot_url : null;
+  const { response, finalShot } = await presentRunWithFinalShot(run, appUrl, artifacts);
   const maxSteps = run.request['max_steps'];
   const taskResponse: Record<string, unknown> = {
     task_id: run.id,
