@@ -228,6 +228,25 @@ export class ResultsStore {
     return row?.sealed_key ?? null;
   }
 
+  /** Drops the run's sealed key once none of its deliveries is pending (it is no longer needed). */
+  async forgetWebhookKeyWhenSettled(runId: string): Promise<void> {
+    await this.db
+      .deleteFrom('run_webhook_keys')
+      .where('run_id', '=', runId)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('webhook_deliveries')
+              .select('id')
+              .where('run_id', '=', runId)
+              .where('state', '=', 'pending'),
+          ),
+        ),
+      )
+      .execute();
+  }
+
   // ── webhook outbox ──────────────────────────────────────────────────────────
 
   /**

@@ -137,18 +137,21 @@ export class WebhookDispatcher {
     const results = store.results;
     const attemptNo = delivery.attempts + 1;
     const at = () => new Date().toISOString();
-    const settle = (
+    const settle = async (
       state: 'pending' | 'delivered' | 'failed',
       lastError: string | null,
       nextAttemptAt = at(),
-    ) =>
-      results.settleDelivery(delivery.id, this.owner, {
+    ) => {
+      const settled = await results.settleDelivery(delivery.id, this.owner, {
         state,
         attempts: attemptNo,
         nextAttemptAt,
         lastError,
         at: at(),
       });
+      // The sealed signing key is only kept while a delivery may still need it.
+      if (settled && state !== 'pending') await results.forgetWebhookKeyWhenSettled(delivery.runId);
+    };
 
     const run = await store.getRunById(delivery.runId);
     const key = await keyring.recall(delivery.runId);

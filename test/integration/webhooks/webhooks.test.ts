@@ -131,6 +131,10 @@ describe('webhooks', () => {
       },
     ]);
     expect(hook.received).toHaveLength(1);
+    // The sealed key was kept until the delivery settled, then dropped; it never was plaintext.
+    await expect
+      .poll(() => t!.wren.store.results.webhookKey(runId), { interval: 10, timeout: 2000 })
+      .toBeNull();
   });
 
   it('retries a receiver that is down twice, honouring Retry-After, and delivers exactly once', async () => {
@@ -143,6 +147,10 @@ describe('webhooks', () => {
     );
     await start();
     const runId = await submit({ prompt: 'p', webhook_url: hook.url });
+    await hook.waitFor(1);
+    const sealed = await t!.wren.store.results.webhookKey(runId);
+    expect(sealed).toMatch(/^wren1\./);
+    expect(sealed).not.toContain(t!.apiKey);
     const log = await deliveriesUntil(runId, settled);
     expect(hook.received.map((r) => r.answered)).toEqual([503, 429, 204]);
     // The same signed bytes each time.
