@@ -141,7 +141,9 @@ console.log(
   `step overhead without model (ms): median ${pct(overheads, 50)}, p95 ${pct(overheads, 95)}, max ${Math.max(...overheads)}`,
 );
 console.log(
-  `action time (ms): median ${pct(actionMs, 50)}, p95 ${pct(actionMs, 95)}; by kind: ${[...actionKinds]
+  `action time (ms): median ${pct(actionMs, 50)}, p95 ${pct(actionMs, 95)}; by kind: ${[
+    ...actionKinds,
+  ]
     .map(([k, v]) => `${k} ${pct(v, 50)}`)
     .join(', ')}`,
 );

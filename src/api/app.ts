@@ -36,6 +36,7 @@ import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
+import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,6 +50,8 @@ export interface ApiOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  /** Artifacts and webhook routes (results-routes.ts). */
+  results?: ResultsRoutesOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -208,7 +211,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
             },
           },
         },
-        async (request) => runs.createTaskRun(org(request), request.body),
+        async (request) =>
+          runs.createTaskRun(org(request), request.body, {
+            apiKey: [request.headers['x-api-key']].flat()[0],
+          }),
       );
 
       routes.get(
@@ -289,6 +295,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  if (options.results) await app.register(resultsRoutes(auth, options.results), { prefix: '/v1' });
 
   return app;
 }

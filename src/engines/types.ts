@@ -3,6 +3,8 @@
  * An engine gets everything it needs through EngineContext and never touches HTTP or SQL.
  */
 
+import type { ArtifactSink } from '../artifacts/types.js';
+
 export const ENGINE_NAMES = [
   'skyvern-1.0',
   'skyvern-2.0',
@@ -108,6 +110,8 @@ export interface EngineContext {
   /** Aborted when the run is canceled or exceeds its wall-clock limit. Honour it between actions. */
   signal: AbortSignal;
   emit(event: EngineEvent): void;
+  /** Records screenshots, page text, HAR, downloads… for the run (absent when not configured). */
+  artifacts?: ArtifactSink;
 }
 
 export type EngineOutcome =

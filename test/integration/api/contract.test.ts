@@ -46,11 +46,15 @@ describe('/openapi.json', () => {
   it('is an OpenAPI 3.1 document with the run task routes', () => {
     expect(api.doc.openapi).toBe('3.1.0');
     expect(Object.keys(api.doc.paths).sort()).toEqual([
+      '/v1/artifacts/{artifact_id}/content',
       '/v1/run/tasks',
       '/v1/runs',
       '/v1/runs/{run_id}',
+      '/v1/runs/{run_id}/artifacts',
       '/v1/runs/{run_id}/cancel',
       '/v1/runs/{run_id}/timeline',
+      '/v1/runs/{run_id}/retry_webhook',
+      '/v1/runs/{run_id}/webhook_deliveries',
     ]);
   });
 
