@@ -36,6 +36,19 @@ export interface WrenConfig {
   /** Base URL of the web UI, used to build `app_url`. */
   appUrl: string;
   model: ModelConfig;
+  credentials: CredentialsConfig;
+}
+
+/** Encryption key for stored credentials and the 2FA code wait (docs/credentials.md). */
+export interface CredentialsConfig {
+  /** WREN_SECRET_KEY; null: use (or create) <dataDir>/secret.key. */
+  secretKey: string | null;
+  /** WREN_SECRET_KEY_PREVIOUS: comma-separated keys that still decrypt (rotation). */
+  secretKeyPrevious: string | null;
+  /** WREN_TOTP_POLL_INTERVAL_MS: between polls of totp_url and pushed codes. */
+  totpPollIntervalMs: number;
+  /** WREN_TOTP_TIMEOUT_MS: how long a run waits for a code before OTP_TIMEOUT. */
+  totpTimeoutMs: number;
 }
 
 export type ModelConfig =
@@ -151,5 +164,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
     appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
     model: resolveModelConfig(env),
+    credentials: {
+      secretKey: env['WREN_SECRET_KEY']?.trim() || null,
+      secretKeyPrevious: env['WREN_SECRET_KEY_PREVIOUS']?.trim() || null,
+      totpPollIntervalMs: intVar(env, 'WREN_TOTP_POLL_INTERVAL_MS', 10_000, 10, 3_600_000),
+      totpTimeoutMs: intVar(env, 'WREN_TOTP_TIMEOUT_MS', 15 * 60_000, 10, 24 * 3_600_000),
+    },
   };
 }

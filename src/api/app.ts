@@ -34,6 +34,7 @@ import {
 import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
+import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import type { ApiKeyAuthenticator } from './keys.js';
 
 declare module 'fastify' {
@@ -48,6 +49,7 @@ export interface ApiOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  credentials: CredentialRoutesOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -207,7 +209,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
             },
           },
         },
-        async (request) => runs.createTaskRun(org(request), request.body),
+        async (request) =>
+          runs.createTaskRun(org(request), request.body, {
+            apiKey: request.headers['x-api-key'] as string,
+          }),
       );
 
       routes.get(
@@ -266,6 +271,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
           return null;
         },
       );
+
+      await registerCredentialRoutes(v1, options.credentials);
     },
     { prefix: '/v1' },
   );

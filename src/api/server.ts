@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { WrenConfig } from '../config.js';
+import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
 import { createLogger } from '../log.js';
 import { RunService } from '../runs/service.js';
@@ -33,6 +34,8 @@ export interface Wren {
   worker: Worker;
   app: FastifyInstance;
   auth: BootstrapResult;
+  /** Seals stored credentials and run signing keys (WREN_SECRET_KEY or <dataDir>/secret.key). */
+  secretBox: SecretBox;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
   listen(): Promise<string>;
   /** Starts the worker only (embedded mode, no HTTP). */
@@ -59,6 +62,16 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
   });
+  const secrets = await loadSecretBox({
+    dataDir: config.dataDir,
+    env: {
+      WREN_SECRET_KEY: config.credentials.secretKey ?? undefined,
+      WREN_SECRET_KEY_PREVIOUS: config.credentials.secretKeyPrevious ?? undefined,
+    },
+  });
+  for (const warning of secrets.warnings) logger.warn(warning);
+  if (secrets.keySource === 'generated')
+    logger.info({ key_id: secrets.box.keyId }, 'generated a secret key in the data dir');
   const runs = new RunService({
     store,
     logger,
@@ -66,6 +79,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     appUrl: config.appUrl,
     resolveHost: options.resolveHost,
+    secretBox: secrets.box,
   });
   const worker = new Worker({
     store,
@@ -83,6 +97,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
+    credentials: { store, box: secrets.box },
   });
 
   let closed = false;
@@ -94,6 +109,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     worker,
     app,
     auth,
+    secretBox: secrets.box,
     async startWorker() {
       if (config.workerEnabled) await worker.start();
     },
