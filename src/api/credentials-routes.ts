@@ -63,7 +63,12 @@ function httpError(error: unknown, body: unknown): unknown {
     loc: (string | number)[];
     msg: string;
     input?: unknown;
-  } = { type: 'value_error', loc: ['body', field], msg: error.message };
+  } = {
+    type: reason === 'is required' ? 'missing' : 'value_error',
+    loc: ['body', field],
+    // "password is required" reads better than "password: is required".
+    msg: /^(is|must) /.test(reason) ? `${field} ${reason}` : error.message,
+  };
   const outer = (body ?? {}) as Record<string, unknown>;
   const nested = outer['credential'];
   const source =
