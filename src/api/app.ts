@@ -211,7 +211,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         },
         async (request) =>
           runs.createTaskRun(org(request), request.body, {
-            apiKey: request.headers['x-api-key'] as string,
+            apiKey: [request.headers['x-api-key']].flat()[0] ?? null,
           }),
       );
 
