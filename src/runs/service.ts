@@ -41,7 +41,7 @@ export interface RunServiceOptions {
   appUrl: string;
   /** Resolver for the network policy; tests may replace it. */
   resolveHost?: (hostname: string) => Promise<string[]>;
-  /** Seals the API key of runs with a totp_url (their requests are signed with it). */
+  /** Seals the API key of runs with a totp_url or webhook_url (their requests are signed with it). */
   secretBox?: SecretBox;
 }
 
@@ -77,7 +77,8 @@ export class RunService {
     const id = newId(request.engine === 'skyvern-2.0' ? 'tsk_v2' : 'tsk');
     const at = now();
     const box = this.options.secretBox;
-    if (request.totp_url && context.apiKey && box) {
+    if ((request.totp_url || request.webhook_url) && context.apiKey && box) {
+      // totp_url pulls and webhooks are signed with the caller's key (contract §6.3, §8.3).
       // Stored before the run so a worker never sees the run without it.
       await this.options.store.runSigningKeys.put({
         runId: id,

@@ -436,7 +436,7 @@ describe('/v1/credentials', () => {
 });
 
 describe('run signing keys', () => {
-  it('keeps the API key of a run with a totp_url sealed, for signing its requests', async () => {
+  it('keeps the API key of a run with a totp_url or webhook_url sealed, for signing', async () => {
     const runId = await newRun();
     expect(await t.wren.store.runSigningKeys.get(t.wren.auth.organization.id, runId)).toBeNull();
     const res = await t.call('POST', '/v1/run/tasks', {
@@ -452,5 +452,13 @@ describe('run signing keys', () => {
     const files = ['wren.db', 'wren.db-wal'].map((f) => join(t.dataDir, f)).filter(existsSync);
     const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
     expect(bytes.includes(Buffer.from(t.apiKey))).toBe(false);
+
+    const hooked = await t.call('POST', '/v1/run/tasks', {
+      prompt: 'report back',
+      webhook_url: 'http://127.0.0.1:9/hook',
+    });
+    const hookedId = (hooked.body as { run_id: string }).run_id;
+    const hookKey = await t.wren.store.runSigningKeys.get(t.wren.auth.organization.id, hookedId);
+    expect(t.wren.secretBox.open(hookKey!, signingKeyContext(hookedId))).toBe(t.apiKey);
   });
 });
