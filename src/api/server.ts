@@ -5,9 +5,11 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { BrowserManager } from '../browser/index.js';
 import type { WrenConfig } from '../config.js';
 import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
+import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
 import { RunService } from '../runs/service.js';
 import { Worker } from '../runs/worker.js';
@@ -36,6 +38,8 @@ export interface Wren {
   auth: BootstrapResult;
   /** Seals stored credentials and run signing keys (WREN_SECRET_KEY or <dataDir>/secret.key). */
   secretBox: SecretBox;
+  /** The server's Chromium (one process, a context per run). */
+  browsers: BrowserManager;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
   listen(): Promise<string>;
   /** Starts the worker only (embedded mode, no HTTP). */
@@ -81,10 +85,18 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     resolveHost: options.resolveHost,
     secretBox: secrets.box,
   });
+  // One Chromium process for the server, launched on the first run; a context per run.
+  const browsers = new BrowserManager();
+  const services = createEngineServices({
+    browsers,
+    dataDir: config.dataDir,
+    env: config.modelEnv,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+  });
   const worker = new Worker({
     store,
     service: runs,
-    engines: options.engines ?? createDefaultRegistry(),
+    engines: options.engines ?? createDefaultRegistry(services),
     logger,
     model: config.model,
     maxConcurrency: config.maxConcurrency,
@@ -110,6 +122,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     app,
     auth,
     secretBox: secrets.box,
+    browsers,
     async startWorker() {
       if (config.workerEnabled) await worker.start();
     },
@@ -127,6 +140,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       if (closed) return;
       closed = true;
       await worker.stop();
+      await browsers.close();
       await app.close();
       await store.close();
     },
