@@ -53,6 +53,7 @@ describe('/openapi.json', () => {
       '/v1/runs',
       '/v1/runs/{run_id}',
       '/v1/runs/{run_id}/cancel',
+      '/v1/runs/{run_id}/timeline',
     ]);
   });
 

@@ -1,30 +1,24 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generateSync } from 'otplib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
 import { createTotpSite, TOTP_SITE_USER } from '../../support/totp-site.js';
 
-/** The TOTP fixture site handler over real HTTP: login, session cookie, ±1 window, records. */
+/**
+ * The TOTP fixture site mounted in the shared fixture server, over real HTTP: login, session
+ * cookie, ±1 window, recorded bodies.
+ */
 
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 let clock = Date.parse('2026-11-28T12:00:10.000Z');
 const site = createTotpSite({ secret: SECRET, now: () => clock });
-let server: Server;
+let server: FixtureServer;
 let base = '';
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    site.handle(req, res).then(
-      (handled) => {
-        if (!handled) res.writeHead(404).end('not the totp site');
-      },
-      (error: unknown) => res.writeHead(500).end(String(error)),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startFixtureServer({ totp: site });
+  base = server.url;
 });
-afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => server.close());
 beforeEach(() => site.reset());
 
 const form = (fields: Record<string, string>) => ({
@@ -62,7 +56,8 @@ describe('TOTP fixture site', () => {
     expect((await fetch(`${base}/totp/challenge-boxes.html`)).status).toBe(200);
     expect((await fetch(`${base}/totp/style.css`)).headers.get('content-type')).toBe('text/css');
     expect((await fetch(`${base}/totp/../package.json`)).status).toBe(404);
-    expect((await fetch(`${base}/elsewhere`)).status).toBe(404);
+    // The rest of the fixture server is untouched.
+    expect((await fetch(`${base}/index.html`)).status).toBe(200);
   });
 
   it('logs in, then accepts the current code and the neighbouring windows only', async () => {
