@@ -37,8 +37,8 @@ export interface WrenConfig {
   /** Base URL of the web UI, used to build `app_url`. */
   appUrl: string;
   model: ModelConfig;
-  /** The environment the model configuration was read from (engines resolve per-run overrides in it). */
-  modelEnv: Record<string, string | undefined>;
+  /** The environment this configuration was read from (engines resolve per-run model overrides and browser settings in it). */
+  env: Record<string, string | undefined>;
   credentials: CredentialsConfig;
 }
 
@@ -117,7 +117,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
     appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
     model: resolveModelConfig(env),
-    modelEnv: env,
+    env,
     credentials: {
       secretKey: env['WREN_SECRET_KEY']?.trim() || null,
       secretKeyPrevious: env['WREN_SECRET_KEY_PREVIOUS']?.trim() || null,

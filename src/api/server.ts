@@ -90,7 +90,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   const services = createEngineServices({
     browsers,
     dataDir: config.dataDir,
-    env: config.modelEnv,
+    env: config.env,
     allowPrivateNetworks: config.allowPrivateNetworks,
   });
   const worker = new Worker({

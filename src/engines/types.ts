@@ -56,6 +56,8 @@ export type EngineEvent =
       type: 'step_finished';
       stepIndex: number;
       summary: string;
+      /** The model's assessment for this step (page state and progress), when it gave one. */
+      reasoning?: string;
       usage?: Usage;
     }
   | {
