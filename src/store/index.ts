@@ -15,10 +15,12 @@ import {
   type SqliteStatement,
   sql,
 } from 'kysely';
+import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 import { migrationProvider } from './migrations.js';
 import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
 import type { Database, RunsTable } from './schema.js';
 
+export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export * from './results.js';
 export type { Database } from './schema.js';
 
@@ -187,6 +189,17 @@ export class Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** Pushed one-time codes and stored logins (src/store/credentials.ts). */
+  get totpCodes(): SqlTotpCodeStore {
+    return new SqlTotpCodeStore(this.db);
+  }
+  get credentials(): SqlCredentialStore {
+    return new SqlCredentialStore(this.db);
+  }
+  get runSigningKeys(): SqlRunSigningKeyStore {
+    return new SqlRunSigningKeyStore(this.db);
   }
 
   // ── organizations and API keys ──────────────────────────────────────────────

@@ -45,17 +45,22 @@ function properties(schema: Record<string, unknown>): Record<string, Record<stri
 describe('/openapi.json', () => {
   it('is an OpenAPI 3.1 document with the run task routes', () => {
     expect(api.doc.openapi).toBe('3.1.0');
-    expect(Object.keys(api.doc.paths).sort()).toEqual([
-      '/v1/artifacts/{artifact_id}/content',
-      '/v1/run/tasks',
-      '/v1/runs',
-      '/v1/runs/{run_id}',
-      '/v1/runs/{run_id}/artifacts',
-      '/v1/runs/{run_id}/cancel',
-      '/v1/runs/{run_id}/timeline',
-      '/v1/runs/{run_id}/retry_webhook',
-      '/v1/runs/{run_id}/webhook_deliveries',
-    ]);
+    expect(Object.keys(api.doc.paths).sort()).toEqual(
+      [
+        '/v1/artifacts/{artifact_id}/content',
+        '/v1/credentials',
+        '/v1/credentials/totp',
+        '/v1/credentials/{credential_id}',
+        '/v1/run/tasks',
+        '/v1/runs',
+        '/v1/runs/{run_id}',
+        '/v1/runs/{run_id}/artifacts',
+        '/v1/runs/{run_id}/cancel',
+        '/v1/runs/{run_id}/timeline',
+        '/v1/runs/{run_id}/retry_webhook',
+        '/v1/runs/{run_id}/webhook_deliveries',
+      ].sort(),
+    );
   });
 
   it('documents the TaskRunRequest fields and defaults Skyvern clients send', () => {
@@ -63,7 +68,10 @@ describe('/openapi.json', () => {
       content: Record<string, { schema: Record<string, unknown> }>;
     };
     const schema = api.schema(body.content['application/json']!.schema);
-    expect(Object.keys(properties(schema)).sort()).toEqual([...TASK_RUN_REQUEST_FIELDS].sort());
+    // Skyvern's fields plus Wren's credential_id extension (docs/credentials.md).
+    expect(Object.keys(properties(schema)).sort()).toEqual(
+      [...TASK_RUN_REQUEST_FIELDS, 'credential_id'].sort(),
+    );
     expect(schema['required']).toEqual(TASK_RUN_REQUEST_REQUIRED);
     expect(properties(schema)['engine']?.['default']).toBe('skyvern-2.0');
     api.assertRequest('/v1/run/tasks', 'post', FULL_TASK_REQUEST);
