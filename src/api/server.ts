@@ -13,6 +13,7 @@ import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
 import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
+import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
 import { RunService } from '../runs/service.js';
 import { WebhookDispatcher, WebhookKeyring } from '../runs/webhooks/index.js';
 import { Worker } from '../runs/worker.js';
@@ -131,6 +132,18 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     maxConcurrency: config.maxConcurrency,
     runTimeoutMs: config.runTimeoutMs,
     artifacts,
+    prepareSecrets: (run) =>
+      prepareRunSecrets(
+        {
+          store,
+          box: secrets.box,
+          allowPrivateNetworks: config.allowPrivateNetworks,
+          resolveHost: options.resolveHost,
+          totpPollIntervalMs: config.credentials.totpPollIntervalMs,
+          totpTimeoutMs: config.credentials.totpTimeoutMs,
+        },
+        runSecretsInput(run),
+      ),
     ...options.worker,
   });
   const app = await buildApi({

@@ -16,13 +16,15 @@ async function withDomDeps(
   ctx: EngineContext,
   run: (deps: SkyvernV1Deps, ctx: EngineContext) => Promise<EngineResult>,
 ): Promise<EngineResult> {
-  const model = agentModelFromLlm(services.llmFor(ctx.task));
+  const mask = ctx.secrets ? (t: string) => ctx.secrets!.mask(t) : undefined;
+  const model = agentModelFromLlm(services.llmFor(ctx.task), mask);
   const browser = await services.openBrowser(ctx.task);
-  const artifacts = new RunArtifacts(ctx, browser);
+  const artifacts = new RunArtifacts(ctx, browser, mask);
   try {
     await artifacts.start();
     const agentBrowser = agentBrowserFromRun(browser, {
       maxTokens: services.observationTokenBudget,
+      ...(ctx.secrets ? { substitute: (t: string) => ctx.secrets!.substitute(t) } : {}),
     });
     const recorded: AgentBrowser = {
       ...agentBrowser,

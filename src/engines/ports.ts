@@ -37,7 +37,14 @@ export interface ObserveOptions {
 /** The actions the DOM engines can ask for; field names are the model-facing ones. */
 export type AgentAction =
   | { type: 'click'; element: string; button?: 'left' | 'right'; double?: boolean }
-  | { type: 'input_text'; element: string; text: string; submit?: boolean }
+  | {
+      type: 'input_text';
+      element: string;
+      text: string;
+      submit?: boolean;
+      /** Press real keys (auto-advancing code boxes, autocompletes) instead of setting the value. */
+      typed?: boolean;
+    }
   | {
       type: 'select_option';
       element: string;

@@ -105,6 +105,23 @@ export type EngineEvent =
       data?: Record<string, unknown>;
     };
 
+/**
+ * A run's secrets as engines see them: placeholders only. Real values are substituted at the
+ * moment an action executes and masked out of everything sent to a model, a log or an artifact.
+ */
+export interface EngineSecrets {
+  mask(text: string): string;
+  substitute(text: string): string;
+  /** The referenced credential: username in clear, password and code as placeholders. */
+  login: { username: string; password: string; totp: string | null } | null;
+  /** Whether any 2FA source (stored secret, totp_url, totp_identifier) is configured. */
+  hasTotpSource: boolean;
+  /** A current code, registered as `{{totp}}`; or the error code and reason to end the run with. */
+  resolveTotp(
+    signal: AbortSignal,
+  ): Promise<{ ok: true } | { ok: false; errorCode: string; reason: string }>;
+}
+
 export interface EngineContext {
   task: TaskSpec;
   /** Aborted when the run is canceled or exceeds its wall-clock limit. Honour it between actions. */
@@ -112,6 +129,8 @@ export interface EngineContext {
   emit(event: EngineEvent): void;
   /** Records screenshots, page text, HAR, downloads… for the run (absent when not configured). */
   artifacts?: ArtifactSink;
+  /** Credentials and 2FA of the run; absent when the run has none configured. */
+  secrets?: EngineSecrets;
 }
 
 export type EngineOutcome =

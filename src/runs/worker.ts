@@ -13,8 +13,15 @@ import type { ModelConfig } from '../config.js';
 import type { RunStatus } from '../contract/index.js';
 import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
 import { EngineSetupError } from '../engines/services.js';
-import type { EngineEvent, EngineName, EngineResult, TaskSpec } from '../engines/types.js';
+import type {
+  EngineEvent,
+  EngineName,
+  EngineResult,
+  EngineSecrets,
+  TaskSpec,
+} from '../engines/types.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
+import { type RunSecrets, RunSecretsError } from './secrets.js';
 import { now, type RunService } from './service.js';
 import { assertTransition } from './status.js';
 
@@ -35,6 +42,8 @@ export interface WorkerOptions {
   abortGraceMs?: number;
   /** Given to engines as ctx.artifacts; model_call events are kept as llm_prompt/llm_response. */
   artifacts?: ArtifactService;
+  /** Builds a run's credentials and 2FA sources (src/runs/secrets.ts). */
+  prepareSecrets?: (run: RunRecord) => Promise<RunSecrets>;
 }
 
 type AbortReason = 'canceled' | 'timeout' | 'shutdown';
@@ -233,6 +242,28 @@ export class Worker {
       return;
     }
 
+    let secrets: RunSecrets | null = null;
+    try {
+      secrets = (await this.options.prepareSecrets?.(run)) ?? null;
+    } catch (error) {
+      if (!(error instanceof RunSecretsError)) throw error;
+      await this.finish(run.id, 'failed', { failureReason: error.message });
+      return;
+    }
+    try {
+      await this.executeWith(flight, registration, secrets);
+    } finally {
+      secrets?.release();
+    }
+  }
+
+  private async executeWith(
+    flight: InFlight,
+    registration: NonNullable<ReturnType<EngineRegistry['get']>>,
+    secrets: RunSecrets | null,
+  ): Promise<void> {
+    const { run } = flight;
+    const { logger, runTimeoutMs } = this.options;
     const elapsed = Date.now() - Date.parse(run.startedAt ?? now());
     const timeout = setTimeout(
       () => this.abort(run.id, 'timeout'),
@@ -250,7 +281,9 @@ export class Worker {
           logger.warn({ err: error, run_id: run.id }, 'could not record an engine event');
         });
     };
-    const emit = (event: EngineEvent) => {
+    const emit = (raw: EngineEvent) => {
+      // Nothing an engine reports may carry a secret: logs, steps and llm artifacts come from here.
+      const event = secrets ? (secrets.vault.maskDeep(raw) as EngineEvent) : raw;
       // Usage accrues from model calls and from steps that carry it (engines report it once).
       if (event.type === 'model_call') usage = addUsage(usage, event.usage);
       if (event.type === 'step_finished') {
@@ -279,6 +312,7 @@ export class Worker {
           signal: flight.controller.signal,
           emit,
           artifacts: sink,
+          ...(secrets ? { secrets: engineSecrets(secrets) } : {}),
         }),
         flight,
       );
@@ -517,4 +551,19 @@ function eventData(event: Exclude<EngineEvent, { type: 'log' }>): Record<string,
     default:
       return null;
   }
+}
+
+/** The engines' view of a run's secrets: placeholders and a code resolver, never raw values. */
+function engineSecrets(secrets: RunSecrets): EngineSecrets {
+  const { vault } = secrets;
+  return {
+    mask: (text) => vault.mask(text),
+    substitute: (text) => vault.substitute(text),
+    login: secrets.login,
+    hasTotpSource: secrets.totpSources.length > 0,
+    async resolveTotp(signal) {
+      const r = await secrets.resolveTotp({ signal });
+      return r.ok ? { ok: true } : { ok: false, errorCode: r.errorCode, reason: r.reason };
+    },
+  };
 }

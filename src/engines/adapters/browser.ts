@@ -37,6 +37,7 @@ export function toBrowserAction(
         id: elementId(action.element),
         text: substitute(action.text),
         ...(action.submit ? { submit: true } : {}),
+        ...(action.typed ? { mode: 'type' as const } : {}),
       };
     case 'select_option':
       return {

@@ -2,13 +2,13 @@ import { type Llm, LlmOutputError } from '../../llm/index.js';
 import { type AgentModel, ModelOutputError } from '../ports.js';
 
 /** The DOM engines' model port over the LLM layer. */
-export function agentModelFromLlm(llm: Llm): AgentModel {
+export function agentModelFromLlm(llm: Llm, mask: (text: string) => string = (t) => t): AgentModel {
   return {
     async complete(request) {
       try {
         const result = await llm.complete({
           role: request.role,
-          system: request.system,
+          system: mask(request.system),
           cacheSystemPrompt: true,
           messages: [
             {
@@ -16,7 +16,7 @@ export function agentModelFromLlm(llm: Llm): AgentModel {
               content: request.content.map((part) =>
                 part.type === 'image' && part.image
                   ? { type: 'image' as const, data: part.image, mediaType: 'image/png' as const }
-                  : { type: 'text' as const, text: part.text ?? '' },
+                  : { type: 'text' as const, text: mask(part.text ?? '') },
               ),
             },
           ],

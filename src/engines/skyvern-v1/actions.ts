@@ -9,6 +9,7 @@ import type { AgentAction } from '../ports.js';
 
 export type PlannedAction =
   | AgentAction
+  | { type: 'enter_verification_code'; element: string }
   | { type: 'complete'; answer: string | null }
   | { type: 'terminate'; reason: string };
 
@@ -47,6 +48,11 @@ export const ACTION_SPECS: readonly ActionSpec[] = [
     fields: { element, file_url: str('A file URL that appears in the task.') },
   },
   { type: 'download', use: 'click an element that downloads a file', fields: { element } },
+  {
+    type: 'enter_verification_code',
+    use: 'the page asks for a one-time/2FA code: Wren gets the code and types it here (first box if split)',
+    fields: { element },
+  },
   { type: 'hover', use: 'move the mouse over an element (reveals menus)', fields: { element } },
   {
     type: 'scroll',
@@ -218,6 +224,8 @@ function parseOne(
     }
     case 'download':
       return withElement((id) => ({ type: 'download', element: id }));
+    case 'enter_verification_code':
+      return withElement((id) => ({ type: 'enter_verification_code', element: id }));
     case 'hover':
       return withElement((id) => ({ type: 'hover', element: id }));
     case 'scroll': {
@@ -317,6 +325,7 @@ export function describeAction(action: PlannedAction): string {
     case 'click':
     case 'download':
     case 'hover':
+    case 'enter_verification_code':
       return `${action.type} [${action.element}]`;
     case 'input_text':
       return `input_text [${action.element}] ${JSON.stringify(action.text)}${action.submit ? ' +Enter' : ''}`;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type {
+  AgentAction,
   AgentBrowser,
   AgentModel,
   ModelReply,
@@ -256,6 +257,7 @@ export class SkyvernV1Run {
           goal: this.task.prompt,
           errorCodeMapping: this.task.errorCodeMapping,
           extractionPlanned: this.schema !== null,
+          login: this.ctx.secrets?.login ?? null,
         },
         fence: this.fence,
         page,
@@ -358,8 +360,28 @@ export class SkyvernV1Run {
           );
           break;
         }
+        let executable: AgentAction;
+        if (action.type === 'enter_verification_code') {
+          const secrets = this.ctx.secrets;
+          if (!secrets?.hasTotpSource) {
+            const reason =
+              'The page asks for a verification code, but the run has no 2FA source: set credential_id (with a TOTP secret), totp_url or totp_identifier.';
+            return this.fail(reason, [systemError('MISSING_TOTP_SOURCE', reason)]);
+          }
+          const code = await secrets.resolveTotp(this.ctx.signal);
+          if (!code.ok) return this.fail(code.reason, [systemError(code.errorCode, code.reason)]);
+          // The vault now holds the code as {{totp}}: substituted only as the keys are pressed.
+          executable = {
+            type: 'input_text',
+            element: action.element,
+            text: '{{totp}}',
+            typed: true,
+          };
+        } else {
+          executable = action;
+        }
         const started = Date.now();
-        const outcome = await this.deps.browser.execute(action, this.ctx.signal);
+        const outcome = await this.deps.browser.execute(executable, this.ctx.signal);
         const record: ActionRecord = { description: describeAction(action), ok: outcome.ok };
         const notes: string[] = [];
         if (!outcome.ok)

@@ -14,6 +14,8 @@ export interface PromptTask {
   errorCodeMapping: Record<string, string> | null;
   /** Whether data will be extracted after completion (the actor need not copy it out). */
   extractionPlanned: boolean;
+  /** Login details the run may use: username in clear, secrets as placeholders. */
+  login?: { username: string; password: string } | null;
 }
 
 export interface RenderedPrompt {
@@ -90,6 +92,9 @@ export function renderActorPrompt(input: {
       : '';
   const user = [
     `# Goal\n${task.goal}${errorCodesBlock(task.errorCodeMapping)}`,
+    task.login
+      ? `\n\n# Login details\nUsername: ${task.login.username}\nPassword: ${task.login.password} (a placeholder: type it exactly as written)`
+      : '',
     `\n\n# Run so far\n${fence.wrap('run history', renderHistory(input.history))}`,
     feedback,
     `\n\n# Step ${input.stepIndex + 1} of at most ${input.maxSteps} — ${input.now.toISOString()}`,

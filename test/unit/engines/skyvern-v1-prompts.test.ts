@@ -43,6 +43,7 @@ const task = {
   goal: 'Buy the blue mug and ship it to Japan. Email: {{secret:email}}',
   errorCodeMapping: { OUT_OF_STOCK: 'the item is sold out' },
   extractionPlanned: true,
+  login: { username: 'jane', password: '{{secret:password}}' },
 };
 
 describe('skyvern-1.0 prompts (golden)', () => {
