@@ -36,6 +36,7 @@ import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
+import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,6 +50,7 @@ export interface ApiOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  sessions?: SessionRoutesOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -177,6 +179,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
+  await registerSessionRoutes(app, options.sessions);
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request: FastifyRequest, reply) => {

@@ -12,6 +12,7 @@ import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
 import { RunService } from '../runs/service.js';
 import { Worker } from '../runs/worker.js';
+import { loadProxyConfig, ProxyRouter, SessionManager } from '../sessions/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApi } from './app.js';
 import { ApiKeyAuthenticator, type BootstrapResult, bootstrapAuth } from './keys.js';
@@ -37,6 +38,8 @@ export interface Wren {
   auth: BootstrapResult;
   /** The server's Chromium (one process, a context per run). */
   browsers: BrowserManager;
+  /** Persistent browser sessions. */
+  sessions: SessionManager;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
   listen(): Promise<string>;
   /** Starts the worker only (embedded mode, no HTTP). */
@@ -73,7 +76,19 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   });
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager();
+  const env = config.modelEnv;
+  const minuteMs = Number(env['WREN_SESSION_MINUTE_MS'] ?? '') || undefined;
+  const sessions = new SessionManager({
+    store,
+    logger,
+    proxies: new ProxyRouter(loadProxyConfig(env)),
+    dataDir: config.dataDir,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    ...(minuteMs ? { minuteMs } : {}),
+  });
+  await sessions.start();
   const services = createEngineServices({
+    sessions,
     browsers,
     dataDir: config.dataDir,
     env: config.modelEnv,
@@ -95,6 +110,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
+    sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },
   });
 
   let closed = false;
@@ -107,6 +123,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     app,
     auth,
     browsers,
+    sessions,
     async startWorker() {
       if (config.workerEnabled) await worker.start();
     },
@@ -124,6 +141,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       if (closed) return;
       closed = true;
       await worker.stop();
+      await sessions.stop();
       await browsers.close();
       await app.close();
       await store.close();

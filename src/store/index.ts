@@ -17,8 +17,10 @@ import {
 } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database, RunsTable } from './schema.js';
+import { SessionStore } from './sessions.js';
 
 export type { Database } from './schema.js';
+export type { BrowserSessionRecord, SessionStore } from './sessions.js';
 
 export interface Organization {
   id: string;
@@ -163,6 +165,11 @@ function patchColumns(patch: RunPatch): Partial<RunsTable> {
 
 export class Store {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Persistent browser sessions. */
+  get sessions(): SessionStore {
+    return new SessionStore(this.db);
+  }
 
   private get isPostgres(): boolean {
     return this.db.getExecutor().adapter instanceof PostgresAdapter;
