@@ -71,14 +71,9 @@ export async function registerSessionRoutes(
     const org = request.organization;
     const body = request.body as Record<string, unknown> | undefined;
     if (!org || !body) return;
+    // A session's own browser and proxy win over browser_address and proxy_location.
     const sessionId = body['browser_session_id'];
     if (typeof sessionId === 'string' && sessionId !== '') {
-      if (typeof body['browser_address'] === 'string' && body['browser_address'] !== '') {
-        throw new ServiceError(
-          400,
-          'browser_session_id and browser_address are exclusive: a run uses a session or your browser',
-        );
-      }
       await sessions.assertUsable(org.id, sessionId);
       return;
     }
