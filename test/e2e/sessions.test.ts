@@ -1,5 +1,6 @@
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/api/index.js';
 import {
   type AgentHarness,
   actorReply,
@@ -133,6 +134,50 @@ describe('browser sessions', () => {
     expect((reuse.body as { detail: string }).detail).toContain(id);
   });
 
+  it('queues a second run behind the one holding the session', async () => {
+    const session = await createSession({ url: `${h.site.url}/geo.html`, timeout: 240 });
+    const id = String(session['browser_session_id']);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const actorPrompts: string[] = [];
+    h.fake.setPolicy(async (req) => {
+      if (roleOf(req) === 'verifier')
+        return { json: { evidence: 'ok', goal_achieved: true, missing: '' } };
+      if (roleOf(req) !== 'actor') return undefined;
+      const which = req.text.includes('FIRST') ? 'first' : 'second';
+      actorPrompts.push(which);
+      if (which === 'first') await gate;
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
+    const first = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'FIRST look',
+      browser_session_id: id,
+    });
+    const second = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'SECOND look',
+      browser_session_id: id,
+    });
+    // While the first run holds the session, the second one waits and the session names the holder.
+    for (let i = 0; i < 100 && actorPrompts.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const held = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+    expect(held['runnable_id']).toBe(first);
+    expect(held['runnable_type']).toBe('task_v1');
+    expect(actorPrompts).toEqual(['first']);
+    open();
+    expect((await h.waitForRun(first))['status']).toBe('completed');
+    expect((await h.waitForRun(second))['status']).toBe('completed');
+    expect(actorPrompts.filter((p) => p === 'second').length).toBeGreaterThan(0);
+    expect(actorPrompts.indexOf('second')).toBeGreaterThan(actorPrompts.lastIndexOf('first'));
+    const free = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+    expect(free['runnable_id']).toBeNull();
+    await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
+  });
+
   it('reaps a session at its timeout', async () => {
     const session = await createSession({ timeout: 5 });
     const id = String(session['browser_session_id']);
@@ -156,6 +201,33 @@ describe('browser sessions', () => {
     const missing = await h.wren.call('GET', '/v1/browser_sessions/pbs_123');
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ detail: 'Browser session pbs_123 not found' });
+    // Another organization sees neither the session nor can it run in it.
+    await h.wren.wren.store.createOrganization({
+      id: 'o_other',
+      name: 'Other',
+      createdAt: new Date().toISOString(),
+    });
+    const otherKey = { 'x-api-key': await createApiKey(h.wren.wren.store, 'o_other', 'test') };
+    const hid = String(high['browser_session_id']);
+    expect(
+      (await h.wren.call('GET', `/v1/browser_sessions/${hid}`, undefined, otherKey)).status,
+    ).toBe(404);
+    expect((await h.wren.call('GET', '/v1/browser_sessions', undefined, otherKey)).body).toEqual(
+      [],
+    );
+    expect(
+      (await h.wren.call('POST', `/v1/browser_sessions/${hid}/close`, undefined, otherKey)).status,
+    ).toBe(404);
+    const foreignRun = await h.wren.call(
+      'POST',
+      '/v1/run/tasks',
+      { prompt: 'x', browser_session_id: hid },
+      otherKey,
+    );
+    expect(foreignRun.status).toBe(404);
+    expect(
+      ((await h.wren.call('GET', `/v1/browser_sessions/${hid}`)).body as Session)['status'],
+    ).toBe('running');
     const noKey = await h.wren.call(
       'GET',
       `/v1/browser_sessions/${String(high['browser_session_id'])}`,
