@@ -12,7 +12,12 @@ import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
 import { RunService } from '../runs/service.js';
 import { Worker } from '../runs/worker.js';
-import { loadProxyConfig, ProxyRouter, SessionManager } from '../sessions/index.js';
+import {
+  loadProxyConfig,
+  ProxyRouter,
+  SessionManager,
+  serverBrowserFromEnv,
+} from '../sessions/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApi } from './app.js';
 import { ApiKeyAuthenticator, type BootstrapResult, bootstrapAuth } from './keys.js';
@@ -87,8 +92,10 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     ...(minuteMs ? { minuteMs } : {}),
   });
   await sessions.start();
+  const serverBrowser = await serverBrowserFromEnv(env);
   const services = createEngineServices({
     sessions,
+    defaultBrowserAddress: serverBrowser.address,
     browsers,
     dataDir: config.dataDir,
     env: config.modelEnv,
@@ -142,6 +149,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       closed = true;
       await worker.stop();
       await sessions.stop();
+      await serverBrowser.stop();
       await browsers.close();
       await app.close();
       await store.close();

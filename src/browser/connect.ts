@@ -161,6 +161,8 @@ export interface UserChromeOptions {
   userDataDir?: string;
   port?: number;
   headless?: boolean;
+  /** More Chrome flags. */
+  args?: string[];
 }
 
 /**
@@ -170,14 +172,14 @@ export interface UserChromeOptions {
  */
 export async function launchUserChrome(
   options: UserChromeOptions,
-): Promise<{ address: string; reused: boolean; stop: () => void }> {
+): Promise<{ address: string; reused: boolean; stop: () => Promise<void> }> {
   const port = options.port ?? 9222;
   const address = `http://127.0.0.1:${port}`;
   const alive = async () =>
     fetch(`${address}/json/version`, { signal: AbortSignal.timeout(1000) })
       .then((r) => r.ok)
       .catch(() => false);
-  if (await alive()) return { address, reused: true, stop: () => {} };
+  if (await alive()) return { address, reused: true, stop: async () => {} };
   const userDataDir = path.resolve(options.userDataDir ?? path.join('tmp', 'user_data_dir'));
   await mkdir(userDataDir, { recursive: true });
   if (options.profileDir) {
@@ -196,6 +198,9 @@ export async function launchUserChrome(
     '--no-first-run',
     '--no-default-browser-check',
     ...(options.headless ? ['--headless=new'] : []),
+    // Chrome refuses to start as root without this (containers).
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    ...(options.args ?? []),
   ];
   const child = spawn(options.executablePath, args, { stdio: 'ignore', detached: false });
   const deadline = Date.now() + 30_000;
@@ -209,5 +214,11 @@ export async function launchUserChrome(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { address, reused: false, stop: () => child.kill() };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill();
+    });
+  return { address, reused: false, stop };
 }

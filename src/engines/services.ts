@@ -53,6 +53,8 @@ export function createEngineServices(options: {
   sessions?: SessionManager;
   /** Proxy routing for proxy_location; defaults to the sessions' router, else none configured. */
   proxies?: ProxyRouter;
+  /** browser_address for runs that name neither a session nor an address (server-wide CDP). */
+  defaultBrowserAddress?: string | null;
   /** Timeout of connecting to a browser_address, ms. Default 120000. */
   cdpConnectTimeoutMs?: number;
 }): EngineServices {
@@ -98,10 +100,11 @@ export function createEngineServices(options: {
           throw e;
         }
       }
-      if (task.browserAddress) {
+      const address = task.browserAddress ?? options.defaultBrowserAddress ?? null;
+      if (address) {
         let connection: Awaited<ReturnType<typeof connectCdp>>;
         try {
-          connection = await connectCdp(task.browserAddress, {
+          connection = await connectCdp(address, {
             headers: task.cdpConnectHeaders,
             timeoutMs: options.cdpConnectTimeoutMs ?? 120_000,
           });

@@ -22,3 +22,8 @@ export {
   parseProxyUrl,
   redactProxyUrl,
 } from './proxy.js';
+export {
+  type ServerBrowser,
+  ServerBrowserConfigError,
+  serverBrowserFromEnv,
+} from './server-browser.js';
