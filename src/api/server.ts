@@ -82,7 +82,13 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager();
   const env = config.modelEnv;
-  const minuteMs = Number(env['WREN_SESSION_MINUTE_MS'] ?? '') || undefined;
+  const rawMinute = env['WREN_SESSION_MINUTE_MS']?.trim();
+  const minuteMs = rawMinute ? Number(rawMinute) : undefined;
+  if (minuteMs !== undefined && !(Number.isInteger(minuteMs) && minuteMs > 0)) {
+    throw new Error(
+      `WREN_SESSION_MINUTE_MS must be a positive whole number of ms, got "${rawMinute}"`,
+    );
+  }
   const sessions = new SessionManager({
     store,
     logger,

@@ -6,7 +6,13 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { launchSessionBrowser, type SessionBrowser } from '../browser/index.js';
+import {
+  BrowserError,
+  checkNavigationUrl,
+  launchSessionBrowser,
+  type SessionBrowser,
+} from '../browser/index.js';
+import { normalizeHttpUrl } from '../contract/index.js';
 import { ServiceError } from '../runs/errors.js';
 import { newId } from '../runs/ids.js';
 import type { BrowserSessionRecord, Store } from '../store/index.js';
@@ -108,6 +114,15 @@ export class SessionManager {
       warning = `timeout ${timeout} is above the maximum of ${SESSION_TIMEOUT_MAX} minutes; capped to ${SESSION_TIMEOUT_MAX}`;
       timeout = SESSION_TIMEOUT_MAX;
     }
+    const url = input.url == null ? null : normalizeHttpUrl(input.url);
+    if (url) {
+      try {
+        checkNavigationUrl(url, this.options.allowPrivateNetworks);
+      } catch (e) {
+        if (e instanceof BrowserError) throw new ServiceError(400, `url refused: ${e.message}`);
+        throw e;
+      }
+    }
     // Checked before launching: an unserved location is the caller's problem, not a 500.
     this.options.proxies.check(input.proxy_location ?? null);
     const route = this.options.proxies.route(input.proxy_location ?? null);
@@ -118,7 +133,7 @@ export class SessionManager {
       organizationId,
       status: 'created',
       timeoutMinutes: timeout,
-      url: input.url ?? null,
+      url,
       proxyLocation: input.proxy_location ?? null,
       browserAddress: null,
       runnableType: null,

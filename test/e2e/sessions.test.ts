@@ -198,6 +198,9 @@ describe('browser sessions', () => {
     const high = await createSession({ timeout: 300 });
     expect(high['timeout']).toBe(240);
     expect(String(high['warning'])).toContain('capped to 240');
+    const badUrl = await h.wren.call('POST', '/v1/browser_sessions', { url: 'ftp://x' });
+    expect(badUrl.status).toBe(422);
+    expect(badUrl.text).toContain('url must be an http or https URL');
     const missing = await h.wren.call('GET', '/v1/browser_sessions/pbs_123');
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ detail: 'Browser session pbs_123 not found' });
