@@ -178,6 +178,39 @@ describe('browser sessions', () => {
     await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
   });
 
+  it('fails a run still waiting for a session that gets closed', async () => {
+    const session = await createSession({ timeout: 240 });
+    const id = String(session['browser_session_id']);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    h.fake.setPolicy(async (req) => {
+      if (roleOf(req) !== 'actor')
+        return { json: { evidence: '', goal_achieved: true, missing: '' } };
+      await gate;
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
+    const first = await h.submit({ engine: 'skyvern-1.0', prompt: 'hold', browser_session_id: id });
+    const second = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'wait',
+      browser_session_id: id,
+    });
+    for (let i = 0; i < 200; i++) {
+      const s2 = (await h.wren.call('GET', `/v1/runs/${second}`)).body as Session;
+      const held = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+      if (s2['status'] === 'running' && held['runnable_id'] === first) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await h.wren.call('POST', `/v1/browser_sessions/${id}/close`)).status).toBe(200);
+    const waited = await h.waitForRun(second);
+    expect(waited['status']).toBe('failed');
+    expect(String(waited['failure_reason'])).toContain(`browser session ${id} ended`);
+    open();
+    expect((await h.waitForRun(first))['status']).not.toBe('running');
+  });
+
   it('reaps a session at its timeout', async () => {
     const session = await createSession({ timeout: 5 });
     const id = String(session['browser_session_id']);
