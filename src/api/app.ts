@@ -38,6 +38,7 @@ import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import type { ApiKeyAuthenticator } from './keys.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
+import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,6 +55,7 @@ export interface ApiOptions {
   /** Artifacts and webhook routes (results-routes.ts). */
   results?: ResultsRoutesOptions;
   credentials: CredentialRoutesOptions;
+  sessions?: SessionRoutesOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -182,6 +184,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
+  await registerSessionRoutes(app, options.sessions);
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request: FastifyRequest, reply) => {

@@ -17,6 +17,12 @@ import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
 import { RunService } from '../runs/service.js';
 import { WebhookDispatcher, WebhookKeyring } from '../runs/webhooks/index.js';
 import { Worker } from '../runs/worker.js';
+import {
+  loadProxyConfig,
+  ProxyRouter,
+  SessionManager,
+  serverBrowserFromEnv,
+} from '../sessions/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApi } from './app.js';
 import { ApiKeyAuthenticator, type BootstrapResult, bootstrapAuth } from './keys.js';
@@ -48,6 +54,8 @@ export interface Wren {
   secretBox: SecretBox;
   /** The server's Chromium (one process, a context per run). */
   browsers: BrowserManager;
+  /** Persistent browser sessions. */
+  sessions: SessionManager;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
   listen(): Promise<string>;
   /** Starts the worker only (embedded mode, no HTTP). */
@@ -117,7 +125,27 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   });
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager();
+  const env = config.env;
+  const rawMinute = env['WREN_SESSION_MINUTE_MS']?.trim();
+  const minuteMs = rawMinute ? Number(rawMinute) : undefined;
+  if (minuteMs !== undefined && !(Number.isInteger(minuteMs) && minuteMs > 0)) {
+    throw new Error(
+      `WREN_SESSION_MINUTE_MS must be a positive whole number of ms, got "${rawMinute}"`,
+    );
+  }
+  const sessions = new SessionManager({
+    store,
+    logger,
+    proxies: new ProxyRouter(loadProxyConfig(env)),
+    dataDir: config.dataDir,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    ...(minuteMs ? { minuteMs } : {}),
+  });
+  await sessions.start();
+  const serverBrowser = await serverBrowserFromEnv(env);
   const services = createEngineServices({
+    sessions,
+    defaultBrowserAddress: serverBrowser.address,
     browsers,
     dataDir: config.dataDir,
     env: config.env,
@@ -154,6 +182,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     version: packageVersion(),
     results: { store, artifacts, webhooks },
     credentials: { store, box: secrets.box },
+    sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },
   });
   // Deliveries and retention run wherever the worker runs (several processes may: leases).
   const startBackground = () => {
@@ -174,6 +203,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     auth,
     secretBox: secrets.box,
     browsers,
+    sessions,
     async startWorker() {
       if (config.workerEnabled) {
         await worker.start();
@@ -197,6 +227,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       if (closed) return;
       closed = true;
       await worker.stop();
+      await sessions.stop();
+      await serverBrowser.stop();
       await browsers.close();
       await webhooks.stop();
       artifacts.stopRetention();

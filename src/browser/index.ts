@@ -14,6 +14,16 @@ export {
 } from './act/actions.js';
 export type { ActionDef, ActionEffects, ActionOutcome, ActionResult } from './act/types.js';
 export type { ComputerPrimitives, MouseButton, Point } from './computer.js';
+export {
+  type BrowserProfile,
+  type CdpConnection,
+  connectCdp,
+  launchSessionBrowser,
+  launchUserChrome,
+  type SessionBrowser,
+  type SessionBrowserOptions,
+  type UserChromeOptions,
+} from './connect.js';
 export { BrowserError, type BrowserErrorKind } from './errors.js';
 export {
   BrowserManager,
@@ -36,8 +46,10 @@ export {
   startRecording,
 } from './recorder.js';
 export {
+  type AttachOptions,
   type DialogInfo,
   type DownloadInfo,
+  installPageShims,
   RunBrowser,
   type RunBrowserEvent,
   type RunBrowserOptions,

@@ -31,6 +31,8 @@ export interface RunBrowserOptions {
   userAgent?: string;
   locale?: string;
   timezoneId?: string;
+  /** Position reported to pages (the geolocation permission is granted with it). */
+  geolocation?: { latitude: number; longitude: number; accuracy?: number };
   extraHttpHeaders?: Record<string, string>;
   proxy?: { server: string; username?: string; password?: string; bypass?: string };
   /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
@@ -76,6 +78,27 @@ export type RunBrowserEvent =
   | { type: 'crash'; url: string }
   | { type: 'browser_disconnected' };
 
+/** Lets in-page helpers compiled by tsx/esbuild (keepNames) call `__name` in any page. */
+export async function installPageShims(context: BrowserContext): Promise<void> {
+  // Under tsx/esbuild (keepNames), functions passed to evaluate() call a `__name` helper that
+  // pages do not have; a no-op keeps in-page helpers working however the source was compiled.
+  await context.addInitScript({
+    content:
+      'if (typeof globalThis.__name !== "function") Object.defineProperty(globalThis, "__name", { value: (f) => f, configurable: true, writable: true });',
+  });
+}
+
+/**
+ * How a run holds a context it did not create (a browser session's, or a user's browser over
+ * CDP): close() then detaches the run and calls `release` instead of closing the context.
+ */
+export interface AttachOptions {
+  /** Called once by close(); the context stays open. */
+  release: () => Promise<void> | void;
+  /** The Browser to watch for disconnects, when there is one. */
+  browser?: Browser | null;
+}
+
 function safeFilename(name: string): string {
   const base = path
     .basename(name)
@@ -104,14 +127,47 @@ export class RunBrowser {
   private lastObservation: Observation | null = null;
   private computerImpl: PageComputer | null = null;
   private openingOwnTab = false;
+  /** Listener removals, run when an attached run lets go of a context it does not own. */
+  private readonly detachers: (() => void)[] = [];
 
   private constructor(
-    private readonly browser: Browser,
+    private readonly browser: Browser | null,
     context: BrowserContext,
     options: RunBrowserOptions,
+    private readonly attached: AttachOptions | null = null,
   ) {
     this.context = context;
     this.options = options;
+  }
+
+  /**
+   * A run inside an existing context (a browser session, or the user's own browser over CDP).
+   * The run starts on the context's newest page (or a new blank one); its close() detaches and
+   * releases instead of closing anything.
+   */
+  static async attach(
+    context: BrowserContext,
+    options: RunBrowserOptions,
+    attach: AttachOptions,
+  ): Promise<RunBrowser> {
+    if (!options.runDir) throw new BrowserError('invalid_action', 'runDir: required');
+    await mkdir(path.join(options.runDir, 'downloads'), { recursive: true });
+    if (options.extraHttpHeaders) await context.setExtraHTTPHeaders(options.extraHttpHeaders);
+    context.setDefaultNavigationTimeout(options.navigationTimeoutMs ?? 30_000);
+    const run = new RunBrowser(attach.browser ?? context.browser(), context, options, attach);
+    const existing = context.pages().filter((p) => !p.isClosed());
+    for (const p of existing) run.adopt(p, false);
+    const onPage = (p: Page) => run.adopt(p, true);
+    context.on('page', onPage);
+    run.detachers.push(() => context.off('page', onPage));
+    const last = existing.at(-1);
+    if (last) run.active = last;
+    else {
+      const page = await context.newPage();
+      if (!run.pages.includes(page)) run.adopt(page, false);
+      run.active = page;
+    }
+    return run;
   }
 
   static async open(browser: Browser, options: RunBrowserOptions): Promise<RunBrowser> {
@@ -125,14 +181,12 @@ export class RunBrowser {
       timezoneId: options.timezoneId,
       extraHTTPHeaders: options.extraHttpHeaders,
       proxy: options.proxy,
+      ...(options.geolocation
+        ? { geolocation: options.geolocation, permissions: ['geolocation'] }
+        : {}),
     });
     context.setDefaultNavigationTimeout(options.navigationTimeoutMs ?? 30_000);
-    // Under tsx/esbuild (keepNames), functions passed to evaluate() call a `__name` helper that
-    // pages do not have; a no-op keeps in-page helpers working however the source was compiled.
-    await context.addInitScript({
-      content:
-        'if (typeof globalThis.__name !== "function") Object.defineProperty(globalThis, "__name", { value: (f) => f, configurable: true, writable: true });',
-    });
+    await installPageShims(context);
     const run = new RunBrowser(browser, context, options);
     context.on('page', (p) => run.adopt(p, true));
     const page = await context.newPage();
@@ -149,6 +203,11 @@ export class RunBrowser {
 
   onClose(hook: () => void): void {
     this.closeHooks.push(hook);
+  }
+
+  /** True when close() releases a context owned by someone else (session, user's browser). */
+  get isAttached(): boolean {
+    return this.attached !== null;
   }
 
   usesBrowser(b: Browser): boolean {
@@ -169,15 +228,18 @@ export class RunBrowser {
   private adopt(page: Page, fromContextEvent: boolean): void {
     if (this.pages.includes(page)) return;
     this.pages.push(page);
-    page.on('crash', () => {
+    const onCrash = () => {
       this.crashed = page.url();
       this.emit({ type: 'crash', url: page.url() });
-    });
-    page.on('dialog', (d) => void this.handleDialog(d));
-    page.on('download', (d) => {
+    };
+    const onDialog = (d: Dialog) => void this.handleDialog(d);
+    const onDownload = (d: Download) => {
       const p = this.saveDownload(d).finally(() => this.pendingDownloads.delete(p));
       this.pendingDownloads.add(p);
-    });
+    };
+    page.on('crash', onCrash);
+    page.on('dialog', onDialog);
+    page.on('download', onDownload);
     let opener: Page | null = null;
     void page
       .opener()
@@ -185,7 +247,7 @@ export class RunBrowser {
         opener = o;
       })
       .catch(() => {});
-    page.on('close', () => {
+    const onClose = () => {
       const i = this.pages.indexOf(page);
       if (i >= 0) this.pages.splice(i, 1);
       if (!this.closed) this.emit({ type: 'tab_closed', url: page.url() });
@@ -194,6 +256,13 @@ export class RunBrowser {
         this.active =
           opener && this.pages.includes(opener) ? opener : (this.pages[Math.max(0, i - 1)] ?? null);
       }
+    };
+    page.on('close', onClose);
+    this.detachers.push(() => {
+      page.off('crash', onCrash);
+      page.off('dialog', onDialog);
+      page.off('download', onDownload);
+      page.off('close', onClose);
     });
     if (fromContextEvent && this.active !== null) {
       // Popups and target=_blank tabs are followed: the agent continues in the new tab.
@@ -458,7 +527,13 @@ export class RunBrowser {
     if (this.closed) return;
     await this.settleDownloads().catch(() => {});
     this.closed = true;
-    await this.context.close().catch(() => {});
+    if (this.attached) {
+      for (const detach of this.detachers.splice(0)) detach();
+      if (this.options.extraHttpHeaders) await this.context.setExtraHTTPHeaders({}).catch(() => {});
+      await this.attached.release();
+    } else {
+      await this.context.close().catch(() => {});
+    }
     for (const h of this.closeHooks) h();
   }
 }

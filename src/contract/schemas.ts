@@ -119,7 +119,7 @@ export const CustomProxySchema = z
     description: 'Your own proxy server, e.g. {"url": "http://u:p@host:8080"}',
   });
 
-const PROXY_LOCATION_MESSAGE =
+export const PROXY_LOCATION_MESSAGE =
   `proxy_location must be one of ${list(PROXY_LOCATIONS)}, a GeoTarget object ` +
   `{"country": <${list(GEO_COUNTRIES)}>, "subdivision"?: <≤10 chars>, "city"?: <≤100 chars>}, ` +
   'or {"url": "http://user:pass@host:port"}';

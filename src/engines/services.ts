@@ -1,6 +1,18 @@
 import path from 'node:path';
-import type { BrowserManager, RunBrowser } from '../browser/index.js';
+import {
+  BrowserError,
+  type BrowserManager,
+  connectCdp,
+  RunBrowser,
+  type RunBrowserOptions,
+} from '../browser/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../llm/index.js';
+import {
+  ProxyRouter,
+  ProxyUnavailableError,
+  type SessionManager,
+  SessionUnavailableError,
+} from '../sessions/index.js';
 import type { TaskSpec } from './types.js';
 
 /**
@@ -15,6 +27,14 @@ export interface EngineServices {
   /** Send screenshots to the DOM engines' models (vision). */
   screenshots: boolean;
 }
+
+const RUN_TYPE: Record<TaskSpec['engine'], string> = {
+  'skyvern-1.0': 'task_v1',
+  'skyvern-2.0': 'task_v2',
+  'openai-cua': 'openai_cua',
+  'anthropic-cua': 'anthropic_cua',
+  'ui-tars': 'ui_tars',
+};
 
 /** A problem the caller can fix (model configuration): becomes the run's failure reason. */
 export class EngineSetupError extends Error {
@@ -39,10 +59,19 @@ export function createEngineServices(options: {
   headless?: boolean;
   observationTokenBudget?: number;
   screenshots?: boolean;
+  /** Persistent browser sessions (runs with browser_session_id). */
+  sessions?: SessionManager;
+  /** Proxy routing for proxy_location; defaults to the sessions' router, else none configured. */
+  proxies?: ProxyRouter;
+  /** browser_address for runs that name neither a session nor an address (server-wide CDP). */
+  defaultBrowserAddress?: string | null;
+  /** Timeout of connecting to a browser_address, ms. Default 120000. */
+  cdpConnectTimeoutMs?: number;
 }): EngineServices {
   const env = options.env ?? process.env;
   const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
   const headless = options.headless ?? env['WREN_BROWSER_HEADLESS'] !== 'false';
+  const proxies = options.proxies ?? options.sessions?.proxies ?? new ProxyRouter(null);
   return {
     observationTokenBudget: options.observationTokenBudget ?? 30_000,
     screenshots: options.screenshots ?? false,
@@ -51,13 +80,78 @@ export function createEngineServices(options: {
       if (!resolved.ok) throw new EngineSetupError(resolved.problem);
       return createLlm(resolved.config);
     },
-    openBrowser(task) {
-      return options.browsers.openRunBrowser({
+    /**
+     * Where a run's browser comes from: its session's browser (queued behind the session's
+     * current run), the caller's own browser at browser_address, or a fresh context in the
+     * server's Chromium routed through the proxy for proxy_location. In the first two cases the
+     * returned browser's close() releases and leaves the browser running.
+     */
+    async openBrowser(task) {
+      const base: RunBrowserOptions = {
         runDir: path.join(options.dataDir, 'runs', task.runId),
         headless,
         ...(viewport ? { viewport } : {}),
         allowPrivateNetworks: options.allowPrivateNetworks,
         ...(task.extraHttpHeaders ? { extraHttpHeaders: task.extraHttpHeaders } : {}),
+      };
+      if (task.browserSessionId) {
+        if (!options.sessions) throw new EngineSetupError('browser sessions are not enabled');
+        let lease: Awaited<ReturnType<SessionManager['lease']>>;
+        try {
+          lease = await options.sessions.lease(task.organizationId, task.browserSessionId, {
+            runId: task.runId,
+            runType: RUN_TYPE[task.engine],
+          });
+        } catch (e) {
+          if (e instanceof SessionUnavailableError) throw new EngineSetupError(e.message);
+          throw e;
+        }
+        try {
+          return await RunBrowser.attach(lease.session.context, base, { release: lease.release });
+        } catch (e) {
+          await lease.release();
+          throw e;
+        }
+      }
+      const address = task.browserAddress ?? options.defaultBrowserAddress ?? null;
+      if (address) {
+        let connection: Awaited<ReturnType<typeof connectCdp>>;
+        try {
+          connection = await connectCdp(address, {
+            headers: task.cdpConnectHeaders,
+            timeoutMs: options.cdpConnectTimeoutMs ?? 120_000,
+          });
+        } catch (e) {
+          if (e instanceof BrowserError) throw new EngineSetupError(e.message);
+          throw e;
+        }
+        try {
+          return await RunBrowser.attach(connection.context, base, {
+            browser: connection.browser,
+            release: connection.disconnect,
+          });
+        } catch (e) {
+          await connection.disconnect();
+          throw e;
+        }
+      }
+      let route: ReturnType<ProxyRouter['route']>;
+      try {
+        route = proxies.route(task.proxyLocation);
+      } catch (e) {
+        if (e instanceof ProxyUnavailableError) throw new EngineSetupError(e.message);
+        throw e;
+      }
+      return options.browsers.openRunBrowser({
+        ...base,
+        ...(route.proxy ? { proxy: route.proxy } : {}),
+        ...(route.geo
+          ? {
+              timezoneId: route.geo.timezoneId,
+              locale: route.geo.locale,
+              geolocation: route.geo.geolocation,
+            }
+          : {}),
       });
     },
   };

@@ -19,10 +19,12 @@ import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './c
 import { migrationProvider } from './migrations.js';
 import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
 import type { Database, RunsTable } from './schema.js';
+import { SessionStore } from './sessions.js';
 
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export * from './results.js';
 export type { Database } from './schema.js';
+export type { BrowserSessionRecord, SessionStore } from './sessions.js';
 
 export interface Organization {
   id: string;
@@ -170,6 +172,11 @@ export class Store {
 
   constructor(private readonly db: Kysely<Database>) {
     this.results = new ResultsStore(db);
+  }
+
+  /** Persistent browser sessions. */
+  get sessions(): SessionStore {
+    return new SessionStore(this.db);
   }
 
   private get isPostgres(): boolean {

@@ -139,6 +139,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('browser_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('timeout_minutes', 'integer', (c) => c.notNull())
+        .addColumn('url', 'text')
+        .addColumn('proxy_location_json', 'text')
+        .addColumn('browser_address', 'text')
+        .addColumn('runnable_type', 'text')
+        .addColumn('runnable_id', 'text')
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('completed_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('browser_sessions_org_status')
+        .on('browser_sessions')
+        .columns(['organization_id', 'status', 'created_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

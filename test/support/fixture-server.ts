@@ -36,12 +36,24 @@ export interface Submission {
   at: number;
 }
 
+/** One request as the fixture server saw it (every path, both origins). */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Username/password accepted by /api/login, and the cookie it sets. */
+export const LOGIN = { user: 'ada', pass: 'correct horse', cookie: 'acme_sid' } as const;
+
 export interface FixtureServer {
   /** http://127.0.0.1:<port> of the main origin. */
   url: string;
   /** A second origin (another port) serving the same files. */
   otherUrl: string;
   submissions(name?: string): Submission[];
+  /** Every request received since the last clear(). */
+  requests(): SeenRequest[];
   /** Resolves with the next submission of that name (or one already received since `since`). */
   waitForSubmission(name: string, timeoutMs?: number): Promise<Submission>;
   clear(): void;
@@ -161,6 +173,8 @@ export async function startFixtureServer(
   } = {},
 ): Promise<FixtureServer> {
   const received: Submission[] = [];
+  const seen: SeenRequest[] = [];
+  const sessionsByToken = new Map<string, string>();
   const waiters: { name: string; resolve: (s: Submission) => void }[] = [];
   const origins = { main: '', other: '' };
 
@@ -176,6 +190,7 @@ export async function startFixtureServer(
     if (options.totp && (await options.totp.handle(req, res))) return;
     const url = new URL(req.url ?? '/', origins[self]);
     const p = url.pathname;
+    seen.push({ method: req.method ?? 'GET', path: p, headers: { ...req.headers } });
     const send = (
       status: number,
       type: string,
@@ -241,6 +256,51 @@ export async function startFixtureServer(
         'access-control-allow-headers': 'content-type',
         'access-control-allow-methods': 'POST, GET',
       });
+      return;
+    }
+    if (p === '/api/login' && req.method === 'POST') {
+      const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+      if (form.get('user') !== LOGIN.user || form.get('pass') !== LOGIN.pass) {
+        send(
+          401,
+          MIME['.html']!,
+          '<!doctype html><title>Sign in failed</title><h1>Wrong username or password</h1><a href="/login.html">Try again</a>',
+        );
+        return;
+      }
+      const token = createHash('sha256')
+        .update(`${Date.now()}:${Math.random()}`)
+        .digest('hex')
+        .slice(0, 24);
+      sessionsByToken.set(token, LOGIN.user);
+      send(303, 'text/plain', '', {
+        location: '/account',
+        'set-cookie': `${LOGIN.cookie}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600`,
+      });
+      return;
+    }
+    if (p === '/account') {
+      const cookie = /(?:^|;\s*)acme_sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      const user = cookie ? sessionsByToken.get(cookie) : undefined;
+      send(
+        200,
+        MIME['.html']!,
+        user
+          ? `<!doctype html><title>Your account</title><h1>Welcome back, ${esc(user)}</h1><p id="who">Signed in as ${esc(user)}</p><a href="/account/orders">Your orders</a>`
+          : '<!doctype html><title>Your account</title><h1>Please sign in</h1><a href="/login.html">Sign in</a>',
+      );
+      return;
+    }
+    if (p === '/account/orders') {
+      const cookie = /(?:^|;\s*)acme_sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      const user = cookie ? sessionsByToken.get(cookie) : undefined;
+      send(
+        200,
+        MIME['.html']!,
+        user
+          ? `<!doctype html><title>Orders</title><h1>Orders of ${esc(user)}</h1><ul><li>Order A-17: 2 lamps</li></ul>`
+          : '<!doctype html><title>Orders</title><h1>Please sign in</h1>',
+      );
       return;
     }
     if (p === '/api/submissions') {
@@ -355,6 +415,7 @@ export async function startFixtureServer(
   return {
     url: origins.main,
     otherUrl: origins.other,
+    requests: () => [...seen],
     submissions: (name) => received.filter((s) => name === undefined || s.name === name),
     waitForSubmission: (name, timeoutMs = 10_000) => {
       const existing = received.find((s) => s.name === name);
@@ -373,6 +434,7 @@ export async function startFixtureServer(
     },
     clear: () => {
       received.length = 0;
+      seen.length = 0;
     },
     close: async () => {
       await Promise.all(

@@ -48,6 +48,9 @@ describe('/openapi.json', () => {
     expect(Object.keys(api.doc.paths).sort()).toEqual(
       [
         '/v1/artifacts/{artifact_id}/content',
+        '/v1/browser_sessions',
+        '/v1/browser_sessions/{browser_session_id}',
+        '/v1/browser_sessions/{browser_session_id}/close',
         '/v1/credentials',
         '/v1/credentials/totp',
         '/v1/credentials/{credential_id}',
@@ -107,7 +110,13 @@ describe('every endpoint answers as documented', () => {
   let runId = '';
 
   it('POST /v1/run/tasks', async () => {
-    const res = await t.call('POST', '/v1/run/tasks', FULL_TASK_REQUEST, {
+    // browser_session_id must name a live session of the organization (else 404).
+    const session = await t.call('POST', '/v1/browser_sessions', {});
+    const fullRequest = {
+      ...FULL_TASK_REQUEST,
+      browser_session_id: (session.body as { browser_session_id: string }).browser_session_id,
+    };
+    const res = await t.call('POST', '/v1/run/tasks', fullRequest, {
       'x-user-agent': 'skyvern-sdk',
       'x-fern-language': 'JavaScript',
     });
@@ -127,7 +136,7 @@ describe('every endpoint answers as documented', () => {
     expect(run['queued_at']).toBe(run['created_at']);
     // The echo keeps every field, with CDP auth header values masked.
     expect(run['run_request']).toEqual({
-      ...FULL_TASK_REQUEST,
+      ...fullRequest,
       cdp_connect_headers: { 'x-api-key': '****' },
     });
   });

@@ -1,0 +1,189 @@
+/**
+ * /v1/browser_sessions routes, and the request-time checks of a run's browser fields
+ * (browser_session_id exists and is live, proxy_location can be served).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  BrowserSessionParamsSchema,
+  BrowserSessionResponseSchema,
+  CloseBrowserSessionResponseSchema,
+  CreateBrowserSessionRequestSchema,
+  ErrorResponseSchema,
+  HTTPValidationErrorSchema,
+} from '../contract/index.js';
+import { ServiceError } from '../runs/errors.js';
+import { ProxyUnavailableError, redactProxyUrl, type SessionManager } from '../sessions/index.js';
+import type { BrowserSessionRecord, Organization } from '../store/index.js';
+import type { ApiKeyAuthenticator } from './keys.js';
+
+export interface SessionRoutesOptions {
+  sessions: SessionManager;
+  auth: ApiKeyAuthenticator;
+  appUrl: string;
+}
+
+function maskProxy(location: unknown): unknown {
+  if (location && typeof location === 'object' && 'url' in location) {
+    const url = (location as { url: unknown }).url;
+    if (typeof url === 'string') return { ...location, url: redactProxyUrl(url) };
+  }
+  return location;
+}
+
+function present(r: BrowserSessionRecord, appUrl: string, warning?: string | null) {
+  return {
+    browser_session_id: r.id,
+    organization_id: r.organizationId,
+    status: r.status as 'created' | 'running' | 'completed' | 'failed' | 'timeout',
+    runnable_type: r.runnableType,
+    runnable_id: r.runnableId,
+    timeout: r.timeoutMinutes,
+    browser_address: r.status === 'running' || r.status === 'created' ? r.browserAddress : null,
+    app_url: `${appUrl}/browser-session/${r.id}`,
+    url: r.url,
+    proxy_location: maskProxy(r.proxyLocation) ?? null,
+    vnc_streaming_supported: false,
+    downloaded_files: [],
+    recordings: [],
+    started_at: r.startedAt,
+    completed_at: r.completedAt,
+    expires_at: r.expiresAt,
+    created_at: r.createdAt,
+    modified_at: r.modifiedAt,
+    deleted_at: null,
+    ...(warning ? { warning } : {}),
+  };
+}
+
+/** Registers the routes under /v1 and the run-request checks. Call before the /v1 runs plugin. */
+export async function registerSessionRoutes(
+  app: FastifyInstance,
+  options: SessionRoutesOptions | undefined,
+): Promise<void> {
+  if (!options) return;
+  const { sessions, auth, appUrl } = options;
+
+  // POST /v1/run/tasks: refuse a dead/unknown session or an unserved proxy location up front,
+  // instead of queueing a run that can only fail.
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/v1/run/tasks') return;
+    const org = request.organization;
+    const body = request.body as Record<string, unknown> | undefined;
+    if (!org || !body) return;
+    // A session's own browser and proxy win over browser_address and proxy_location.
+    const sessionId = body['browser_session_id'];
+    if (typeof sessionId === 'string' && sessionId !== '') {
+      await sessions.assertUsable(org.id, sessionId);
+      return;
+    }
+    if (typeof body['browser_address'] === 'string' && body['browser_address'] !== '') return;
+    try {
+      sessions.proxies.check(body['proxy_location'] ?? null);
+    } catch (e) {
+      if (e instanceof ProxyUnavailableError) throw new ServiceError(400, e.message);
+      throw e;
+    }
+  });
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (request, reply) => {
+        const header = request.headers['x-api-key'];
+        const organization = await auth.authenticate(Array.isArray(header) ? header[0] : header);
+        if (!organization) return reply.code(403).send({ detail: 'Invalid credentials' });
+        request.organization = organization;
+      });
+      const routes = v1.withTypeProvider<ZodTypeProvider>();
+      const security = [{ ApiKeyHeader: [] }];
+      const tags = ['Browser sessions'];
+      const org = (request: FastifyRequest) => (request.organization as Organization).id;
+
+      routes.post(
+        '/browser_sessions',
+        {
+          schema: {
+            operationId: 'create_browser_session',
+            summary: 'Start a browser session that runs can share',
+            tags,
+            security,
+            body: CreateBrowserSessionRequestSchema.optional(),
+            response: {
+              200: BrowserSessionResponseSchema,
+              400: ErrorResponseSchema,
+              403: ErrorResponseSchema,
+              422: HTTPValidationErrorSchema,
+              503: ErrorResponseSchema,
+            },
+          },
+        },
+        async (request) => {
+          try {
+            const { record, warning } = await sessions.create(org(request), request.body ?? {});
+            return present(record, appUrl, warning);
+          } catch (e) {
+            if (e instanceof ProxyUnavailableError) throw new ServiceError(400, e.message);
+            throw e;
+          }
+        },
+      );
+
+      routes.get(
+        '/browser_sessions',
+        {
+          schema: {
+            operationId: 'get_browser_sessions',
+            summary: 'List active browser sessions',
+            tags,
+            security,
+            response: { 200: BrowserSessionResponseSchema.array(), 403: ErrorResponseSchema },
+          },
+        },
+        async (request) => (await sessions.list(org(request))).map((r) => present(r, appUrl)),
+      );
+
+      routes.get(
+        '/browser_sessions/:browser_session_id',
+        {
+          schema: {
+            operationId: 'get_browser_session',
+            summary: 'Get a browser session',
+            tags,
+            security,
+            params: BrowserSessionParamsSchema,
+            response: {
+              200: BrowserSessionResponseSchema,
+              403: ErrorResponseSchema,
+              404: ErrorResponseSchema,
+            },
+          },
+        },
+        async (request) =>
+          present(await sessions.get(org(request), request.params.browser_session_id), appUrl),
+      );
+
+      routes.post(
+        '/browser_sessions/:browser_session_id/close',
+        {
+          schema: {
+            operationId: 'close_browser_session',
+            summary: 'Close a browser session (it cannot be reused)',
+            tags,
+            security,
+            params: BrowserSessionParamsSchema,
+            response: {
+              200: CloseBrowserSessionResponseSchema,
+              403: ErrorResponseSchema,
+              404: ErrorResponseSchema,
+            },
+          },
+        },
+        async (request) => {
+          await sessions.close(org(request), request.params.browser_session_id);
+          return { message: 'Browser session closed' };
+        },
+      );
+    },
+    { prefix: '/v1' },
+  );
+}

@@ -1,0 +1,224 @@
+/**
+ * Browsers that outlive a run: a session's dedicated Chromium (one persistent context, reachable
+ * over CDP on loopback) and a browser someone else runs, reached with connectOverCDP.
+ */
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { BrowserError, errorMessage } from './errors.js';
+import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
+import { installPageShims } from './run-browser.js';
+import { checkNavigationUrl } from './url-guard.js';
+
+export interface BrowserProfile {
+  proxy?: { server: string; username?: string; password?: string; bypass?: string };
+  timezoneId?: string;
+  locale?: string;
+  geolocation?: { latitude: number; longitude: number; accuracy?: number };
+  viewport?: { width: number; height: number };
+  extraHttpHeaders?: Record<string, string>;
+}
+
+export interface SessionBrowserOptions extends BrowserProfile {
+  /** Profile folder of the session; removed on close. */
+  userDataDir: string;
+  headless?: boolean;
+  executablePath?: string;
+  /** Page to open first (checked against the network policy). */
+  url?: string | null;
+  allowPrivateNetworks: boolean;
+  timeoutMs?: number;
+}
+
+/** A live Chromium owned by a browser session. */
+export interface SessionBrowser {
+  readonly context: BrowserContext;
+  /** ws://127.0.0.1:<port>/devtools/browser/<id>: Playwright/Puppeteer connect here. */
+  readonly cdpUrl: string;
+  /** Resolves when the browser went away (closed or crashed). */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+async function readDevToolsPort(userDataDir: string, timeoutMs: number): Promise<string> {
+  const file = path.join(userDataDir, 'DevToolsActivePort');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const [port, wsPath] = text.trim().split('\n');
+    if (port && wsPath) return `ws://127.0.0.1:${port}${wsPath}`;
+    if (Date.now() > deadline) {
+      throw new BrowserError('launch_failed', 'Chromium did not report its DevTools port');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function contextOptions(o: BrowserProfile) {
+  return {
+    viewport: o.viewport ?? { width: 1280, height: 720 },
+    acceptDownloads: true,
+    ...(o.proxy ? { proxy: o.proxy } : {}),
+    ...(o.timezoneId ? { timezoneId: o.timezoneId } : {}),
+    ...(o.locale ? { locale: o.locale } : {}),
+    ...(o.geolocation ? { geolocation: o.geolocation, permissions: ['geolocation'] } : {}),
+    ...(o.extraHttpHeaders ? { extraHTTPHeaders: o.extraHttpHeaders } : {}),
+  };
+}
+
+/**
+ * Launches a dedicated Chromium with one persistent context and a DevTools endpoint on
+ * 127.0.0.1 (a free port picked by Chromium), so runs and outside CDP clients share its state.
+ */
+export async function launchSessionBrowser(
+  options: SessionBrowserOptions,
+): Promise<SessionBrowser> {
+  await mkdir(options.userDataDir, { recursive: true });
+  const executablePath = options.executablePath ?? resolveExecutablePath();
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(options.userDataDir, {
+      executablePath,
+      headless: options.headless ?? true,
+      args: [...CHROMIUM_ARGS, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'],
+      timeout: options.timeoutMs ?? 30_000,
+      ...contextOptions(options),
+    });
+  } catch (e) {
+    throw new BrowserError(
+      'launch_failed',
+      `could not launch the session browser: ${errorMessage(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  const closed = new Promise<void>((resolve) => context.once('close', () => resolve()));
+  const close = async () => {
+    await context.close().catch(() => {});
+    await rm(options.userDataDir, { recursive: true, force: true }).catch(() => {});
+  };
+  try {
+    await installPageShims(context);
+    const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
+    const page = context.pages()[0] ?? (await context.newPage());
+    if (options.url) {
+      const target = checkNavigationUrl(options.url, options.allowPrivateNetworks).href;
+      await page.goto(target, { waitUntil: 'domcontentloaded' }).catch(() => {
+        // An unreachable start page leaves the session usable; the next run navigates.
+      });
+    }
+    return { context, cdpUrl, closed, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+export interface CdpConnection {
+  browser: Browser;
+  /** The browser's first (default) context, where the user's tabs and cookies live. */
+  context: BrowserContext;
+  /** Drops the connection; the browser keeps running. */
+  disconnect(): Promise<void>;
+}
+
+/** Connects to a browser someone else runs (http://host:9222 or ws://…/devtools/browser/…). */
+export async function connectCdp(
+  address: string,
+  options: { headers?: Record<string, string> | null; timeoutMs?: number } = {},
+): Promise<CdpConnection> {
+  let browser: Browser;
+  try {
+    browser = await chromium.connectOverCDP(address, {
+      timeout: options.timeoutMs ?? 120_000,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
+  } catch (e) {
+    // Playwright's message can echo the headers; keep only the first line.
+    const reason = errorMessage(e).split('\n')[0] ?? 'unknown error';
+    throw new BrowserError(
+      'launch_failed',
+      `browser_address: could not connect over CDP: ${reason}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  const context = browser.contexts()[0] ?? (await browser.newContext());
+  await installPageShims(context);
+  // For a connectOverCDP browser, close() only disconnects: the user's browser stays up.
+  return { browser, context, disconnect: () => browser.close().catch(() => {}) };
+}
+
+export interface UserChromeOptions {
+  /** The installed Chrome binary. */
+  executablePath: string;
+  /** The user's Chrome profile folder to copy (e.g. ~/.config/google-chrome). */
+  profileDir?: string | null;
+  /** Where the copy lives; default ./tmp/user_data_dir. */
+  userDataDir?: string;
+  port?: number;
+  headless?: boolean;
+  /** More Chrome flags. */
+  args?: string[];
+}
+
+/**
+ * Starts the user's installed Chrome with a copy of their profile and remote debugging on
+ * 127.0.0.1 (Chrome 136+ refuses remote debugging on its default profile folder). Returns the
+ * http address to pass as browser_address. Reuses a Chrome already listening on the port.
+ */
+export async function launchUserChrome(
+  options: UserChromeOptions,
+): Promise<{ address: string; reused: boolean; stop: () => Promise<void> }> {
+  const port = options.port ?? 9222;
+  const address = `http://127.0.0.1:${port}`;
+  const alive = async () =>
+    fetch(`${address}/json/version`, { signal: AbortSignal.timeout(1000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+  if (await alive()) return { address, reused: true, stop: async () => {} };
+  const userDataDir = path.resolve(options.userDataDir ?? path.join('tmp', 'user_data_dir'));
+  await mkdir(userDataDir, { recursive: true });
+  if (options.profileDir) {
+    await cp(options.profileDir, userDataDir, {
+      recursive: true,
+      force: false,
+      errorOnExist: false,
+      // Lock files of a running Chrome would make the copy refuse to start.
+      filter: (src) => !/Singleton(Lock|Socket|Cookie)$/.test(src),
+    });
+  }
+  const args = [
+    `--remote-debugging-port=${port}`,
+    '--remote-debugging-address=127.0.0.1',
+    `--user-data-dir=${userDataDir}`,
+    '--no-first-run',
+    '--no-default-browser-check',
+    ...(options.headless ? ['--headless=new'] : []),
+    // Chrome refuses to start as root without this (containers).
+    ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    ...(options.args ?? []),
+  ];
+  const child = spawn(options.executablePath, args, { stdio: 'ignore', detached: false });
+  const deadline = Date.now() + 30_000;
+  while (!(await alive())) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new BrowserError(
+        'launch_failed',
+        `Chrome (${options.executablePath}) did not open remote debugging on ${address}; close every Chrome window and try again`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill();
+    });
+  return { address, reused: false, stop };
+}

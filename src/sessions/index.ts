@@ -1,0 +1,29 @@
+/** Browser sessions, proxy routing and geo emulation. */
+export { type GeoProfile, geoProfileFor } from './geo.js';
+export {
+  type CreateSessionInput,
+  SESSION_TIMEOUT_DEFAULT,
+  SESSION_TIMEOUT_MAX,
+  SESSION_TIMEOUT_MIN,
+  type SessionLease,
+  SessionManager,
+  type SessionManagerOptions,
+  SessionUnavailableError,
+} from './manager.js';
+export {
+  loadProxyConfig,
+  type ProxyConfig,
+  ProxyConfigError,
+  type ProxyRoute,
+  ProxyRouter,
+  type ProxyServer,
+  ProxyUnavailableError,
+  parseProxyConfig,
+  parseProxyUrl,
+  redactProxyUrl,
+} from './proxy.js';
+export {
+  type ServerBrowser,
+  ServerBrowserConfigError,
+  serverBrowserFromEnv,
+} from './server-browser.js';

@@ -1,0 +1,326 @@
+/**
+ * Persistent browser sessions: each holds one dedicated Chromium (a persistent context reachable
+ * over CDP on loopback) whose tabs, cookies and storage carry over between the runs that pass its
+ * id. One run at a time: later runs queue behind the current one (FIFO). A timer per session
+ * (plus a sweep) ends sessions at their timeout.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import {
+  BrowserError,
+  checkNavigationUrl,
+  launchSessionBrowser,
+  type SessionBrowser,
+} from '../browser/index.js';
+import { normalizeHttpUrl } from '../contract/index.js';
+import { ServiceError } from '../runs/errors.js';
+import { newId } from '../runs/ids.js';
+import type { BrowserSessionRecord, Store } from '../store/index.js';
+import type { ProxyRouter } from './proxy.js';
+
+export const SESSION_TIMEOUT_DEFAULT = 60;
+export const SESSION_TIMEOUT_MIN = 5;
+export const SESSION_TIMEOUT_MAX = 240;
+/** GET list shows sessions created within this window (as Skyvern does). */
+const LIST_WINDOW_MS = 24 * 3600 * 1000;
+
+export interface SessionManagerOptions {
+  store: Store;
+  logger: Logger;
+  proxies: ProxyRouter;
+  dataDir: string;
+  allowPrivateNetworks: boolean;
+  headless?: boolean;
+  /** Length of one timeout "minute" in ms (tests shorten it). Default 60000. */
+  minuteMs?: number;
+  /** How often the sweep looks for expired sessions, ms. Default min(minuteMs, 30000). */
+  sweepIntervalMs?: number;
+}
+
+export interface CreateSessionInput {
+  timeout?: number | null;
+  url?: string | null;
+  proxy_location?: unknown;
+}
+
+/** A run's hold on a session's browser; release() lets the next queued run in. */
+export interface SessionLease {
+  session: SessionBrowser;
+  release(): Promise<void>;
+}
+
+interface Waiter {
+  runId: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface Live {
+  record: BrowserSessionRecord;
+  browser: SessionBrowser;
+  holder: string | null;
+  waiters: Waiter[];
+  timer: NodeJS.Timeout;
+  ending: boolean;
+}
+
+/** Sessions a run cannot use: it fails with this reason. */
+export class SessionUnavailableError extends Error {
+  override readonly name = 'SessionUnavailableError';
+}
+
+const ENDED = new Set(['completed', 'failed', 'timeout']);
+
+export class SessionManager {
+  private readonly live = new Map<string, Live>();
+  private readonly minuteMs: number;
+  private sweep: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.minuteMs = options.minuteMs ?? 60_000;
+  }
+
+  /** The server's proxy routing (sessions and runs share its rotation). */
+  get proxies(): ProxyRouter {
+    return this.options.proxies;
+  }
+
+  /** Ends sessions a previous process left marked active, and starts the sweep. */
+  async start(): Promise<void> {
+    const n = await this.options.store.sessions.failOrphans(new Date().toISOString());
+    if (n > 0)
+      this.options.logger.warn({ count: n }, 'ended browser sessions of a previous process');
+    const every = this.options.sweepIntervalMs ?? Math.min(this.minuteMs, 30_000);
+    this.sweep = setInterval(() => void this.reap(), every);
+    this.sweep.unref();
+  }
+
+  /** Closes every live session (server shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweep) clearInterval(this.sweep);
+    await Promise.all([...this.live.keys()].map((id) => this.end(id, 'completed')));
+  }
+
+  async create(
+    organizationId: string,
+    input: CreateSessionInput,
+  ): Promise<{ record: BrowserSessionRecord; warning: string | null }> {
+    if (this.stopped) throw new ServiceError(503, 'the server is shutting down');
+    let timeout = input.timeout ?? SESSION_TIMEOUT_DEFAULT;
+    let warning: string | null = null;
+    if (timeout > SESSION_TIMEOUT_MAX) {
+      warning = `timeout ${timeout} is above the maximum of ${SESSION_TIMEOUT_MAX} minutes; capped to ${SESSION_TIMEOUT_MAX}`;
+      timeout = SESSION_TIMEOUT_MAX;
+    }
+    const url = input.url == null ? null : normalizeHttpUrl(input.url);
+    if (url) {
+      try {
+        checkNavigationUrl(url, this.options.allowPrivateNetworks);
+      } catch (e) {
+        if (e instanceof BrowserError) throw new ServiceError(400, `url refused: ${e.message}`);
+        throw e;
+      }
+    }
+    // Checked before launching: an unserved location is the caller's problem, not a 500.
+    this.options.proxies.check(input.proxy_location ?? null);
+    const route = this.options.proxies.route(input.proxy_location ?? null);
+    const id = newId('pbs');
+    const now = new Date();
+    const record: BrowserSessionRecord = {
+      id,
+      organizationId,
+      status: 'created',
+      timeoutMinutes: timeout,
+      url,
+      proxyLocation: input.proxy_location ?? null,
+      browserAddress: null,
+      runnableType: null,
+      runnableId: null,
+      expiresAt: new Date(now.getTime() + timeout * this.minuteMs).toISOString(),
+      startedAt: null,
+      completedAt: null,
+      createdAt: now.toISOString(),
+      modifiedAt: now.toISOString(),
+    };
+    await this.options.store.sessions.insert(record);
+    let browser: SessionBrowser;
+    try {
+      browser = await launchSessionBrowser({
+        userDataDir: path.join(this.options.dataDir, 'sessions', id),
+        headless: this.options.headless ?? true,
+        url: record.url,
+        allowPrivateNetworks: this.options.allowPrivateNetworks,
+        ...(route.proxy ? { proxy: route.proxy } : {}),
+        ...(route.geo
+          ? {
+              timezoneId: route.geo.timezoneId,
+              locale: route.geo.locale,
+              geolocation: route.geo.geolocation,
+            }
+          : {}),
+      });
+    } catch (e) {
+      const at = new Date().toISOString();
+      await this.options.store.sessions.update(id, {
+        status: 'failed',
+        completedAt: at,
+        modifiedAt: at,
+      });
+      this.options.logger.error(
+        { err: e, browser_session_id: id },
+        'session browser launch failed',
+      );
+      throw new ServiceError(
+        503,
+        `could not start the browser for session ${id}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    const startedAt = new Date().toISOString();
+    // The timeout counts from the moment the browser is up.
+    record.expiresAt = new Date(Date.parse(startedAt) + timeout * this.minuteMs).toISOString();
+    record.status = 'running';
+    record.browserAddress = browser.cdpUrl;
+    record.startedAt = startedAt;
+    record.modifiedAt = startedAt;
+    await this.options.store.sessions.update(id, {
+      status: 'running',
+      browserAddress: browser.cdpUrl,
+      startedAt,
+      expiresAt: record.expiresAt,
+      modifiedAt: startedAt,
+    });
+    const delay = Math.max(0, Date.parse(record.expiresAt) - Date.now());
+    const timer = setTimeout(() => void this.end(id, 'timeout'), delay);
+    timer.unref();
+    this.live.set(id, { record, browser, holder: null, waiters: [], timer, ending: false });
+    // A browser that dies on its own (crash, killed) ends the session.
+    void browser.closed.then(() => {
+      if (this.live.get(id)?.ending === false) void this.end(id, 'failed');
+    });
+    this.options.logger.info(
+      { browser_session_id: id, timeout, proxy: route.source },
+      'browser session started',
+    );
+    return { record, warning };
+  }
+
+  async get(organizationId: string, id: string): Promise<BrowserSessionRecord> {
+    const record = await this.options.store.sessions.get(organizationId, id);
+    if (!record) throw new ServiceError(404, `Browser session ${id} not found`);
+    return record;
+  }
+
+  list(organizationId: string): Promise<BrowserSessionRecord[]> {
+    const since = new Date(Date.now() - LIST_WINDOW_MS).toISOString();
+    return this.options.store.sessions.listActive(organizationId, since);
+  }
+
+  /** Ends the session; closing an ended session is a no-op. */
+  async close(organizationId: string, id: string): Promise<void> {
+    const record = await this.get(organizationId, id);
+    if (this.live.has(id)) await this.end(id, 'completed');
+    else if (!ENDED.has(record.status)) {
+      const at = new Date().toISOString();
+      await this.options.store.sessions.update(id, {
+        status: 'completed',
+        completedAt: at,
+        modifiedAt: at,
+      });
+    }
+  }
+
+  /** Request-time check for a run: the session exists for this org and has not ended. */
+  async assertUsable(organizationId: string, id: string): Promise<void> {
+    const record = await this.get(organizationId, id);
+    if (ENDED.has(record.status) || !this.live.has(id)) {
+      throw new ServiceError(
+        409,
+        `Browser session ${id} has ended (status ${record.status}); create a new session`,
+      );
+    }
+  }
+
+  /**
+   * Waits until the session is free, then hands its browser to the run. Rejects when the session
+   * does not exist for the organization or ends while the run waits.
+   */
+  async lease(
+    organizationId: string,
+    id: string,
+    run: { runId: string; runType: string },
+  ): Promise<SessionLease> {
+    const live = this.live.get(id);
+    if (!live || live.record.organizationId !== organizationId || live.ending) {
+      throw new SessionUnavailableError(
+        `browser_session_id: session ${id} is not running (closed, timed out or unknown)`,
+      );
+    }
+    if (live.holder !== null) {
+      await new Promise<void>((resolve, reject) => {
+        live.waiters.push({ runId: run.runId, resolve, reject });
+      });
+    } else live.holder = run.runId;
+    await this.setRunnable(live, run.runType, run.runId);
+    let released = false;
+    return {
+      session: live.browser,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (live.holder !== run.runId) return;
+        const next = live.waiters.shift();
+        live.holder = next?.runId ?? null;
+        if (!live.ending) await this.setRunnable(live, null, null);
+        next?.resolve();
+      },
+    };
+  }
+
+  private async setRunnable(live: Live, type: string | null, runId: string | null): Promise<void> {
+    const at = new Date().toISOString();
+    live.record.runnableType = type;
+    live.record.runnableId = runId;
+    await this.options.store.sessions.update(live.record.id, {
+      runnableType: type,
+      runnableId: runId,
+      modifiedAt: at,
+    });
+  }
+
+  /** Closes expired sessions (the per-session timers normally get there first). */
+  async reap(): Promise<void> {
+    const now = Date.now();
+    for (const [id, live] of this.live) {
+      if (Date.parse(live.record.expiresAt) <= now) await this.end(id, 'timeout');
+    }
+  }
+
+  private async end(id: string, status: 'completed' | 'timeout' | 'failed'): Promise<void> {
+    const live = this.live.get(id);
+    const at = new Date().toISOString();
+    if (!live) return;
+    if (live.ending) return;
+    live.ending = true;
+    clearTimeout(live.timer);
+    for (const w of live.waiters.splice(0)) {
+      w.reject(
+        new SessionUnavailableError(
+          `browser session ${id} ended (${status}) before the run could start`,
+        ),
+      );
+    }
+    await this.options.store.sessions.update(id, {
+      status,
+      completedAt: at,
+      modifiedAt: at,
+      runnableId: null,
+      runnableType: null,
+    });
+    live.record.status = status;
+    await live.browser.close();
+    this.live.delete(id);
+    this.options.logger.info({ browser_session_id: id, status }, 'browser session ended');
+  }
+}

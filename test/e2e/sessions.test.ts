@@ -1,0 +1,283 @@
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/api/index.js';
+import {
+  type AgentHarness,
+  actorReply,
+  idOf,
+  pageOf,
+  roleOf,
+  startAgentHarness,
+} from '../support/agent-harness.js';
+import { LOGIN } from '../support/fixture-server.js';
+
+// One session "minute" lasts 400 ms here, so a 5-minute session is reaped after 2 s.
+const MINUTE_MS = 400;
+
+let h: AgentHarness;
+beforeAll(async () => {
+  h = await startAgentHarness('openai/gpt-5-mini', { WREN_SESSION_MINUTE_MS: String(MINUTE_MS) });
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  h.fake.reset();
+  h.site.clear();
+});
+
+type Session = Record<string, unknown>;
+
+async function createSession(body: unknown): Promise<Session> {
+  const r = await h.wren.call('POST', '/v1/browser_sessions', body);
+  expect(r.status, r.text).toBe(200);
+  return r.body as Session;
+}
+
+describe('browser sessions', () => {
+  it('keeps the page and the login cookie across two runs, then closes', async () => {
+    const session = await createSession({ url: `${h.site.url}/login.html`, timeout: 240 });
+    const id = String(session['browser_session_id']);
+    expect(id).toMatch(/^pbs_\d+$/);
+    expect(session['status']).toBe('running');
+    expect(session['timeout']).toBe(240);
+    expect(String(session['browser_address'])).toMatch(
+      /^ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\//,
+    );
+
+    const firstPages: Record<string, string> = {};
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      const run = req.text.includes('orders') ? 'second' : 'first';
+      switch (roleOf(req)) {
+        case 'verifier': {
+          const done =
+            run === 'first' ? page.includes('Welcome back') : page.includes('Orders of ada');
+          return {
+            json: { evidence: 'page checked', goal_achieved: done, missing: done ? '' : 'not yet' },
+          };
+        }
+        case 'actor':
+          firstPages[run] ??= page;
+          if (page.includes('textbox "Username"')) {
+            return actorReply([
+              {
+                type: 'input_text',
+                element: idOf(page, 'textbox "Username"'),
+                text: LOGIN.user,
+                submit: false,
+              },
+              {
+                type: 'input_text',
+                element: idOf(page, 'textbox "Password"'),
+                text: LOGIN.pass,
+                submit: false,
+              },
+              { type: 'click', element: idOf(page, 'button "Sign in"') },
+            ]);
+          }
+          if (page.includes('link "Your orders"') && run === 'second') {
+            return actorReply([{ type: 'click', element: idOf(page, 'link "Your orders"') }]);
+          }
+          return actorReply([{ type: 'complete', answer: null }]);
+        default:
+          return undefined;
+      }
+    });
+
+    const first = await h.waitForRun(
+      await h.submit({ engine: 'skyvern-1.0', prompt: 'Sign in as ada.', browser_session_id: id }),
+    );
+    expect(first['status'], String(first['failure_reason'])).toBe('completed');
+    expect(firstPages['first']).toContain('textbox "Username"');
+
+    const second = await h.waitForRun(
+      await h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Open my orders.',
+        browser_session_id: id,
+      }),
+    );
+    expect(second['status'], String(second['failure_reason'])).toBe('completed');
+    // The second run started where the first ended, already signed in.
+    expect(firstPages['second']).toContain('Welcome back, ada');
+    const orders = h.site.requests().find((r) => r.path === '/account/orders');
+    expect(orders?.headers.cookie).toMatch(new RegExp(`${LOGIN.cookie}=\\w+`));
+
+    // The session's CDP address serves the same live browser to an outside client.
+    const outside = await chromium.connectOverCDP(String(session['browser_address']));
+    const urls =
+      outside
+        .contexts()[0]
+        ?.pages()
+        .map((p) => p.url()) ?? [];
+    expect(urls).toContain(`${h.site.url}/account/orders`);
+    await outside.close();
+
+    const listed = await h.wren.call('GET', '/v1/browser_sessions');
+    expect((listed.body as Session[]).map((s) => s['browser_session_id'])).toContain(id);
+
+    const closed = await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
+    expect(closed.status).toBe(200);
+    expect(closed.body).toEqual({ message: 'Browser session closed' });
+    const after = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+    expect(after['status']).toBe('completed');
+    expect(after['completed_at']).toEqual(expect.any(String));
+    expect(after['browser_address']).toBeNull();
+    const relisted = await h.wren.call('GET', '/v1/browser_sessions');
+    expect((relisted.body as Session[]).map((s) => s['browser_session_id'])).not.toContain(id);
+    const reuse = await h.wren.call('POST', '/v1/run/tasks', {
+      prompt: 'x',
+      browser_session_id: id,
+    });
+    expect(reuse.status).toBe(409);
+    expect((reuse.body as { detail: string }).detail).toContain(id);
+  });
+
+  it('queues a second run behind the one holding the session', async () => {
+    const session = await createSession({ url: `${h.site.url}/geo.html`, timeout: 240 });
+    const id = String(session['browser_session_id']);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const actorPrompts: string[] = [];
+    h.fake.setPolicy(async (req) => {
+      if (roleOf(req) === 'verifier')
+        return { json: { evidence: 'ok', goal_achieved: true, missing: '' } };
+      if (roleOf(req) !== 'actor') return undefined;
+      const which = req.text.includes('FIRST') ? 'first' : 'second';
+      actorPrompts.push(which);
+      if (which === 'first') await gate;
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
+    const first = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'FIRST look',
+      browser_session_id: id,
+    });
+    const second = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'SECOND look',
+      browser_session_id: id,
+    });
+    // While the first run holds the session, the second one waits and the session names the holder.
+    for (let i = 0; i < 100 && actorPrompts.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const held = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+    expect(held['runnable_id']).toBe(first);
+    expect(held['runnable_type']).toBe('task_v1');
+    expect(actorPrompts).toEqual(['first']);
+    open();
+    expect((await h.waitForRun(first))['status']).toBe('completed');
+    expect((await h.waitForRun(second))['status']).toBe('completed');
+    expect(actorPrompts.filter((p) => p === 'second').length).toBeGreaterThan(0);
+    expect(actorPrompts.indexOf('second')).toBeGreaterThan(actorPrompts.lastIndexOf('first'));
+    const free = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+    expect(free['runnable_id']).toBeNull();
+    await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
+  });
+
+  it('fails a run still waiting for a session that gets closed', async () => {
+    const session = await createSession({ timeout: 240 });
+    const id = String(session['browser_session_id']);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    h.fake.setPolicy(async (req) => {
+      if (roleOf(req) !== 'actor')
+        return { json: { evidence: '', goal_achieved: true, missing: '' } };
+      await gate;
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
+    const first = await h.submit({ engine: 'skyvern-1.0', prompt: 'hold', browser_session_id: id });
+    const second = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'wait',
+      browser_session_id: id,
+    });
+    for (let i = 0; i < 200; i++) {
+      const s2 = (await h.wren.call('GET', `/v1/runs/${second}`)).body as Session;
+      const held = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
+      if (s2['status'] === 'running' && held['runnable_id'] === first) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await h.wren.call('POST', `/v1/browser_sessions/${id}/close`)).status).toBe(200);
+    const waited = await h.waitForRun(second);
+    expect(waited['status']).toBe('failed');
+    expect(String(waited['failure_reason'])).toContain(`browser session ${id} ended`);
+    open();
+    expect((await h.waitForRun(first))['status']).not.toBe('running');
+  });
+
+  it('reaps a session at its timeout', async () => {
+    const session = await createSession({ timeout: 5 });
+    const id = String(session['browser_session_id']);
+    const started = Date.now();
+    let status = session['status'];
+    while (status === 'running' && Date.now() - started < 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = ((await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session)['status'];
+    }
+    expect(status).toBe('timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5 * MINUTE_MS - 200);
+  });
+
+  it('validates the timeout, caps it with a warning, and isolates organizations', async () => {
+    const low = await h.wren.call('POST', '/v1/browser_sessions', { timeout: 4 });
+    expect(low.status).toBe(422);
+    expect(low.text).toContain('at least 5');
+    const high = await createSession({ timeout: 300 });
+    expect(high['timeout']).toBe(240);
+    expect(String(high['warning'])).toContain('capped to 240');
+    const badUrl = await h.wren.call('POST', '/v1/browser_sessions', { url: 'ftp://x' });
+    expect(badUrl.status).toBe(422);
+    expect(badUrl.text).toContain('url must be an http or https URL');
+    const missing = await h.wren.call('GET', '/v1/browser_sessions/pbs_123');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ detail: 'Browser session pbs_123 not found' });
+    // Another organization sees neither the session nor can it run in it.
+    await h.wren.wren.store.createOrganization({
+      id: 'o_other',
+      name: 'Other',
+      createdAt: new Date().toISOString(),
+    });
+    const otherKey = { 'x-api-key': await createApiKey(h.wren.wren.store, 'o_other', 'test') };
+    const hid = String(high['browser_session_id']);
+    expect(
+      (await h.wren.call('GET', `/v1/browser_sessions/${hid}`, undefined, otherKey)).status,
+    ).toBe(404);
+    expect((await h.wren.call('GET', '/v1/browser_sessions', undefined, otherKey)).body).toEqual(
+      [],
+    );
+    expect(
+      (await h.wren.call('POST', `/v1/browser_sessions/${hid}/close`, undefined, otherKey)).status,
+    ).toBe(404);
+    const foreignRun = await h.wren.call(
+      'POST',
+      '/v1/run/tasks',
+      { prompt: 'x', browser_session_id: hid },
+      otherKey,
+    );
+    expect(foreignRun.status).toBe(404);
+    expect(
+      ((await h.wren.call('GET', `/v1/browser_sessions/${hid}`)).body as Session)['status'],
+    ).toBe('running');
+    const noKey = await h.wren.call(
+      'GET',
+      `/v1/browser_sessions/${String(high['browser_session_id'])}`,
+      undefined,
+      {
+        'x-api-key': 'wrong',
+      },
+    );
+    expect(noKey.status).toBe(403);
+    const unknownRun = await h.wren.call('POST', '/v1/run/tasks', {
+      prompt: 'x',
+      browser_session_id: 'pbs_1',
+    });
+    expect(unknownRun.status).toBe(404);
+    await h.wren.call('POST', `/v1/browser_sessions/${String(high['browser_session_id'])}/close`);
+  });
+});
