@@ -39,7 +39,20 @@ export interface WrenConfig {
   model: ModelConfig;
   /** The environment the model configuration was read from (engines resolve per-run overrides in it). */
   modelEnv: Record<string, string | undefined>;
+  /** postgres://… to use PostgreSQL (needed for several processes); null for SQLite in dataDir. */
+  databaseUrl: string | null;
+  /** api: HTTP only; worker: executes runs only; all: both (the single-machine default). */
+  role: ServerRole;
+  /** Running runs per organization across all workers; null for no limit. */
+  orgMaxConcurrency: number | null;
+  /** How long a worker's claim on a run lasts without a heartbeat before it is recovered. */
+  leaseMs: number;
+  /** Connect to this Chromium over CDP instead of launching one (ws:// or http://). */
+  browserCdpUrl: string | null;
 }
+
+export type ServerRole = 'all' | 'api' | 'worker';
+export const SERVER_ROLES: readonly ServerRole[] = ['all', 'api', 'worker'];
 
 /** The model setup from the environment, or what to set (see src/llm). */
 export type ModelConfig = ConfigResult;
@@ -54,6 +67,7 @@ export interface ConfigOverrides {
   workerEnabled?: boolean;
   maxConcurrency?: number;
   runTimeoutMs?: number;
+  role?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -84,6 +98,36 @@ function logLevel(raw: string | undefined): LogLevel {
   return value as LogLevel;
 }
 
+function databaseUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (!/^postgres(ql)?:\/\//i.test(value)) {
+    throw new ConfigError(
+      'WREN_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+    );
+  }
+  return value;
+}
+
+function serverRole(raw: string | undefined): ServerRole {
+  const value = (raw ?? 'all').trim().toLowerCase();
+  if (!(SERVER_ROLES as readonly string[]).includes(value)) {
+    throw new ConfigError(`role must be one of ${SERVER_ROLES.join(', ')}, got "${raw}"`);
+  }
+  return value as ServerRole;
+}
+
+function cdpUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (!/^(wss?|https?):\/\//i.test(value)) {
+    throw new ConfigError(
+      `WREN_BROWSER_CDP_URL must be a ws://, wss://, http:// or https:// URL, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): WrenConfig {
   const port = overrides.port ?? intVar(env, 'WREN_PORT', 8000, 0, 65535);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -105,5 +149,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
     model: resolveModelConfig(env),
     modelEnv: env,
+    databaseUrl: databaseUrl(env['WREN_DATABASE_URL']),
+    role: serverRole(overrides.role ?? env['WREN_ROLE']),
+    orgMaxConcurrency: intVar(env, 'WREN_ORG_MAX_CONCURRENCY', 0, 0, 10_000) || null,
+    leaseMs: intVar(env, 'WREN_LEASE_SECONDS', 30, 2, 3600) * 1000,
+    browserCdpUrl: cdpUrl(env['WREN_BROWSER_CDP_URL']),
   };
 }

@@ -58,7 +58,7 @@ function packageVersion(): string {
 export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await openStore({ dataDir: config.dataDir });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const auth = await bootstrapAuth(store, {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
@@ -72,7 +72,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     resolveHost: options.resolveHost,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
-  const browsers = new BrowserManager();
+  const browsers = new BrowserManager({ cdpUrl: config.browserCdpUrl ?? undefined });
   const services = createEngineServices({
     browsers,
     dataDir: config.dataDir,
@@ -87,6 +87,10 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     model: config.model,
     maxConcurrency: config.maxConcurrency,
     runTimeoutMs: config.runTimeoutMs,
+    leaseMs: config.leaseMs,
+    orgMaxConcurrency: config.orgMaxConcurrency,
+    // SQLite serves one server per data directory; Postgres may have many workers.
+    exclusive: config.databaseUrl === null,
     ...options.worker,
   });
   const app = await buildApi({
@@ -97,6 +101,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     version: packageVersion(),
   });
 
+  // --role api: HTTP only (stateless); --role worker: executes runs, no HTTP.
+  const runsWorker = config.workerEnabled && config.role !== 'api';
   let closed = false;
   return {
     config,
@@ -108,14 +114,21 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     auth,
     browsers,
     async startWorker() {
-      if (config.workerEnabled) await worker.start();
+      if (runsWorker) await worker.start();
     },
     async listen() {
-      if (config.workerEnabled) await worker.start();
+      if (runsWorker) await worker.start();
       else logger.info('worker disabled: runs are stored and queued but not executed');
+      if (config.role === 'worker') {
+        logger.info(
+          { role: 'worker', worker_id: worker.owner, max_concurrency: config.maxConcurrency },
+          'wren worker started',
+        );
+        return '';
+      }
       const address = await app.listen({ host: config.host, port: config.port });
       logger.info(
-        { address, data_dir: config.dataDir, worker: config.workerEnabled },
+        { address, data_dir: config.dataDir, worker: runsWorker, role: config.role },
         'wren listening',
       );
       return address;
