@@ -221,7 +221,9 @@ export class Worker {
         const current = await store.getRunById(runId);
         if (current?.status === 'running' && (await store.leases.owner(runId)) === this.owner)
           continue; // claimed after the heartbeat's update
-        this.abort(runId, current?.status === 'canceled' ? 'canceled' : 'lost');
+        const reason = current?.status === 'canceled' ? 'canceled' : 'lost';
+        logger.info({ run_id: runId, reason, status: current?.status }, 'stopping run');
+        this.abort(runId, reason);
       }
     } catch (error) {
       logger.warn({ err: error }, 'could not renew run leases');
