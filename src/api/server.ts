@@ -104,6 +104,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   // --role api: HTTP only (stateless); --role worker: executes runs, no HTTP.
   const runsWorker = config.workerEnabled && config.role !== 'api';
   let closed = false;
+  let keepAlive: NodeJS.Timeout | null = null;
   return {
     config,
     logger,
@@ -120,6 +121,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       if (runsWorker) await worker.start();
       else logger.info('worker disabled: runs are stored and queued but not executed');
       if (config.role === 'worker') {
+        // No HTTP server holds the process open; the worker's own timers are unref'd.
+        keepAlive = setInterval(() => {}, 1 << 30);
         logger.info(
           { role: 'worker', worker_id: worker.owner, max_concurrency: config.maxConcurrency },
           'wren worker started',
@@ -136,6 +139,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     async close() {
       if (closed) return;
       closed = true;
+      if (keepAlive) clearInterval(keepAlive);
       await worker.stop();
       await browsers.close();
       await app.close();
