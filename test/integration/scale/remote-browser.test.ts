@@ -31,7 +31,8 @@ beforeAll(async () => {
       `--user-data-dir=${join(dir, 'profile')}`,
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group, so the cleanup also ends the helpers (zygote, GPU, renderers).
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   endpoint = await new Promise<string>((resolve, reject) => {
     let err = '';
@@ -46,11 +47,11 @@ beforeAll(async () => {
 afterAll(async () => {
   if (chromium && chromium.exitCode === null) {
     const exited = once(chromium, 'exit');
-    chromium.kill('SIGKILL');
+    if (chromium.pid) process.kill(-chromium.pid, 'SIGKILL');
     await exited;
   }
   await site?.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 describe('remote browser over CDP', () => {
