@@ -37,6 +37,16 @@ export interface WrenConfig {
   /** Base URL of the web UI, used to build `app_url`. */
   appUrl: string;
   model: ModelConfig;
+  /** postgres://… to use PostgreSQL (needed for several processes); null for SQLite in dataDir. */
+  databaseUrl: string | null;
+  /** api: HTTP only; worker: executes runs only; all: both (the single-machine default). */
+  role: ServerRole;
+  /** Running runs per organization across all workers; null for no limit. */
+  orgMaxConcurrency: number | null;
+  /** How long a worker's claim on a run lasts without a heartbeat before it is recovered. */
+  leaseMs: number;
+  /** Connect to this Chromium over CDP instead of launching one (ws:// or http://). */
+  browserCdpUrl: string | null;
   /** The environment this configuration was read from (engines resolve per-run model overrides and browser settings in it). */
   env: Record<string, string | undefined>;
   credentials: CredentialsConfig;
@@ -74,6 +84,9 @@ export interface CredentialsConfig {
   totpTimeoutMs: number;
 }
 
+export type ServerRole = 'all' | 'api' | 'worker';
+export const SERVER_ROLES: readonly ServerRole[] = ['all', 'api', 'worker'];
+
 /** The model setup from the environment, or what to set (see src/llm). */
 export type ModelConfig = ConfigResult;
 
@@ -87,6 +100,7 @@ export interface ConfigOverrides {
   workerEnabled?: boolean;
   maxConcurrency?: number;
   runTimeoutMs?: number;
+  role?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -115,6 +129,36 @@ function logLevel(raw: string | undefined): LogLevel {
     throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
   }
   return value as LogLevel;
+}
+
+function databaseUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (!/^postgres(ql)?:\/\//i.test(value)) {
+    throw new ConfigError(
+      'WREN_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+    );
+  }
+  return value;
+}
+
+function serverRole(raw: string | undefined): ServerRole {
+  const value = (raw ?? 'all').trim().toLowerCase();
+  if (!(SERVER_ROLES as readonly string[]).includes(value)) {
+    throw new ConfigError(`role must be one of ${SERVER_ROLES.join(', ')}, got "${raw}"`);
+  }
+  return value as ServerRole;
+}
+
+function cdpUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (!/^(wss?|https?):\/\//i.test(value)) {
+    throw new ConfigError(
+      `WREN_BROWSER_CDP_URL must be a ws://, wss://, http:// or https:// URL, got "${raw}"`,
+    );
+  }
+  return value;
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): WrenConfig {
@@ -160,5 +204,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       totpPollIntervalMs: intVar(env, 'WREN_TOTP_POLL_INTERVAL_MS', 10_000, 10, 3_600_000),
       totpTimeoutMs: intVar(env, 'WREN_TOTP_TIMEOUT_MS', 15 * 60_000, 10, 24 * 3_600_000),
     },
+    databaseUrl: databaseUrl(env['WREN_DATABASE_URL']),
+    role: serverRole(overrides.role ?? env['WREN_ROLE']),
+    orgMaxConcurrency: intVar(env, 'WREN_ORG_MAX_CONCURRENCY', 0, 0, 10_000) || null,
+    leaseMs: intVar(env, 'WREN_LEASE_SECONDS', 30, 2, 3600) * 1000,
+    browserCdpUrl: cdpUrl(env['WREN_BROWSER_CDP_URL']),
   };
 }

@@ -77,7 +77,7 @@ function packageVersion(): string {
 export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await openStore({ dataDir: config.dataDir });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const auth = await bootstrapAuth(store, {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
@@ -124,7 +124,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     artifacts,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
-  const browsers = new BrowserManager();
+  const browsers = new BrowserManager({ cdpUrl: config.browserCdpUrl ?? undefined });
   const env = config.env;
   const rawMinute = env['WREN_SESSION_MINUTE_MS']?.trim();
   const minuteMs = rawMinute ? Number(rawMinute) : undefined;
@@ -172,6 +172,10 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
         },
         runSecretsInput(run),
       ),
+    leaseMs: config.leaseMs,
+    orgMaxConcurrency: config.orgMaxConcurrency,
+    // SQLite serves one server per data directory; Postgres may have many workers.
+    exclusive: config.databaseUrl === null,
     ...options.worker,
   });
   const app = await buildApi({
@@ -190,7 +194,10 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     artifacts.startRetention();
   };
 
+  // --role api: HTTP only (stateless); --role worker: executes runs, no HTTP.
+  const runsWorker = config.workerEnabled && config.role !== 'api';
   let closed = false;
+  let keepAlive: NodeJS.Timeout | null = null;
   return {
     config,
     logger,
@@ -205,20 +212,29 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     browsers,
     sessions,
     async startWorker() {
-      if (config.workerEnabled) {
+      if (runsWorker) {
         await worker.start();
         startBackground();
       }
     },
     async listen() {
-      if (config.workerEnabled) {
+      if (runsWorker) {
         await worker.start();
         startBackground();
       } else logger.info('worker disabled: runs are stored and queued but not executed');
+      if (config.role === 'worker') {
+        // No HTTP server holds the process open; the worker's own timers are unref'd.
+        keepAlive = setInterval(() => {}, 1 << 30);
+        logger.info(
+          { role: 'worker', worker_id: worker.owner, max_concurrency: config.maxConcurrency },
+          'wren worker started',
+        );
+        return '';
+      }
       const address = await app.listen({ host: config.host, port: config.port });
       if (!artifacts.hasBaseUrl()) artifacts.setBaseUrl(address);
       logger.info(
-        { address, data_dir: config.dataDir, worker: config.workerEnabled },
+        { address, data_dir: config.dataDir, worker: runsWorker, role: config.role },
         'wren listening',
       );
       return address;
@@ -226,6 +242,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     async close() {
       if (closed) return;
       closed = true;
+      if (keepAlive) clearInterval(keepAlive);
       await worker.stop();
       await sessions.stop();
       await serverBrowser.stop();

@@ -57,6 +57,8 @@ export interface BrowserManagerOptions {
   args?: string[];
   /** Launch timeout in ms. */
   timeoutMs?: number;
+  /** Connect to a running Chromium over CDP (WREN_BROWSER_CDP_URL) instead of launching one. */
+  cdpUrl?: string;
 }
 
 export class BrowserManager {
@@ -70,14 +72,20 @@ export class BrowserManager {
     const key = headless ? 'headless' : 'headful';
     let p = this.browsers.get(key);
     if (!p) {
-      const executablePath = this.options.executablePath ?? resolveExecutablePath();
-      p = chromium
-        .launch({
-          executablePath,
-          headless,
-          args: [...CHROMIUM_ARGS, ...(this.options.args ?? [])],
-          timeout: this.options.timeoutMs ?? 30_000,
-        })
+      const { cdpUrl } = this.options;
+      const executablePath = cdpUrl
+        ? `remote ${cdpUrl.replace(/\/\/[^@/]*@/, '//')}`
+        : (this.options.executablePath ?? resolveExecutablePath());
+      p = (
+        cdpUrl
+          ? chromium.connectOverCDP(cdpUrl, { timeout: this.options.timeoutMs ?? 30_000 })
+          : chromium.launch({
+              executablePath,
+              headless,
+              args: [...CHROMIUM_ARGS, ...(this.options.args ?? [])],
+              timeout: this.options.timeoutMs ?? 30_000,
+            })
+      )
         .then((browser) => {
           browser.on('disconnected', () => {
             this.browsers.delete(key);

@@ -100,6 +100,10 @@ function buildProgram(): Command {
       'fatal, error, warn, info, debug, trace or silent (default info)',
     )
     .option('--no-worker', 'accept and queue runs without executing them')
+    .option(
+      '--role <role>',
+      'all (default), api (HTTP only) or worker (executes runs, no HTTP); or WREN_ROLE',
+    )
     .action(
       async (opts: {
         port?: number;
@@ -107,6 +111,7 @@ function buildProgram(): Command {
         dataDir?: string;
         logLevel?: string;
         worker: boolean;
+        role?: string;
       }) => {
         const config = loadConfig({
           port: opts.port,
@@ -114,6 +119,7 @@ function buildProgram(): Command {
           dataDir: opts.dataDir,
           logLevel: opts.logLevel,
           workerEnabled: opts.worker === false ? false : undefined,
+          role: opts.role,
         });
         const [{ createWren }, { createLogger }] = await Promise.all([
           import('../api/index.js'),
@@ -268,7 +274,10 @@ function buildProgram(): Command {
         import('../api/keys.js'),
         import('../store/index.js'),
       ]);
-      const store = await openStore({ dataDir: config.dataDir });
+      const store = await openStore({
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+      });
       try {
         process.stdout.write(`${await createApiKey(store, undefined, opts.label ?? null)}\n`);
       } finally {

@@ -5,7 +5,15 @@
  *
  * Restart policy: a run left `running` by a process that died is re-queued once; if it was
  * already retried, it fails with a reason saying the worker died.
+ *
+ * Several workers (processes or machines on one Postgres) share the queue through leases
+ * (src/store/leases.ts): each claim carries a lease the worker renews by heartbeat. Any worker
+ * sweeps runs whose lease ran out and applies the policy above, exactly once per dead claim. The
+ * heartbeat also tells a worker that a run it holds was canceled elsewhere (an API node), or that
+ * it lost the lease, and then it stops the run and writes nothing more.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ArtifactService } from '../artifacts/service.js';
 import type { ArtifactSink } from '../artifacts/types.js';
@@ -44,9 +52,18 @@ export interface WorkerOptions {
   artifacts?: ArtifactService;
   /** Builds a run's credentials and 2FA sources (src/runs/secrets.ts). */
   prepareSecrets?: (run: RunRecord) => Promise<RunSecrets>;
+  /** Lease on a claimed run; renewed about every third of it (default 30 s). */
+  leaseMs?: number;
+  /** Running runs per organization across all workers; null for no limit. */
+  orgMaxConcurrency?: number | null;
+  /**
+   * This is the only worker on the database (embedded SQLite): at start, every `running` run is
+   * an orphan of a dead process and is recovered at once instead of after its lease runs out.
+   */
+  exclusive?: boolean;
 }
 
-type AbortReason = 'canceled' | 'timeout' | 'shutdown';
+type AbortReason = 'canceled' | 'timeout' | 'shutdown' | 'lost';
 
 interface InFlight {
   run: RunRecord;
@@ -131,12 +148,19 @@ export class Worker {
   private currentPump: Promise<void> = Promise.resolve();
   private pumpAgain = false;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastHeartbeat = 0;
+  private sweeping = false;
   private readonly pollIntervalMs: number;
   private readonly abortGraceMs: number;
+  private readonly leaseMs: number;
+  /** Identifies this worker's leases: host, pid and a random part (pids repeat across hosts). */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(private readonly options: WorkerOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.abortGraceMs = options.abortGraceMs ?? 5000;
+    this.leaseMs = options.leaseMs ?? 30_000;
     options.service.attach({
       enqueued: () => this.wake(),
       canceled: (runId) => this.abort(runId, 'canceled'),
@@ -150,10 +174,18 @@ export class Worker {
   /** Resolves runs a dead process left running, then starts claiming queued runs. */
   async start(): Promise<void> {
     if (this.running) return;
-    await this.recover();
+    // The only worker on its database: every running run belongs to a process that died.
+    if (this.options.exclusive !== false) await this.sweepExpired('9999-12-31T23:59:59.999Z');
     this.running = true;
+    this.lastHeartbeat = Date.now();
     this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.timer.unref();
+    // Renew leases (and notice cancels from other nodes) at least every second.
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat(),
+      Math.min(1000, Math.floor(this.leaseMs / 3)),
+    );
+    this.heartbeatTimer.unref();
     this.wake();
   }
 
@@ -161,7 +193,9 @@ export class Worker {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.timer = null;
+    this.heartbeatTimer = null;
     await this.currentPump;
     const pending = [...this.inFlight.values()];
     for (const flight of pending) this.abort(flight.run.id, 'shutdown');
@@ -186,8 +220,15 @@ export class Worker {
 
   private async pump(): Promise<void> {
     try {
+      await this.sweepExpired();
       while (this.running && this.inFlight.size < this.options.maxConcurrency) {
-        const run = await this.options.store.claimNextQueued(now());
+        const at = now();
+        const run = await this.options.store.leases.claim({
+          owner: this.owner,
+          now: at,
+          leaseUntil: new Date(Date.parse(at) + this.leaseMs).toISOString(),
+          orgLimit: this.options.orgMaxConcurrency ?? null,
+        });
         if (!run) return;
         this.options.logger.info(
           { run_id: run.id, from: 'queued', to: 'running', attempt: run.attempts },
@@ -197,6 +238,78 @@ export class Worker {
       }
     } catch (error) {
       this.options.logger.error({ err: error }, 'worker could not claim a run');
+    }
+  }
+
+  /**
+   * Renews this worker's leases. A held run missing from the answer was canceled elsewhere or
+   * recovered from us; it is stopped. When renewals keep failing until the lease is nearly over,
+   * every run is stopped before another worker may take it over.
+   */
+  private async heartbeat(): Promise<void> {
+    if (this.inFlight.size === 0) {
+      this.lastHeartbeat = Date.now();
+      return;
+    }
+    const { store, logger } = this.options;
+    try {
+      const held = new Set(
+        await store.leases.heartbeat(this.owner, new Date(Date.now() + this.leaseMs).toISOString()),
+      );
+      this.lastHeartbeat = Date.now();
+      for (const [runId, flight] of this.inFlight) {
+        if (held.has(runId) || flight.reason) continue;
+        const current = await store.getRunById(runId);
+        if (current?.status === 'running' && (await store.leases.owner(runId)) === this.owner)
+          continue; // claimed after the heartbeat's update
+        const reason = current?.status === 'canceled' ? 'canceled' : 'lost';
+        logger.info({ run_id: runId, reason, status: current?.status }, 'stopping run');
+        this.abort(runId, reason);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not renew run leases');
+      if (Date.now() - this.lastHeartbeat > this.leaseMs * 0.8) {
+        for (const runId of this.inFlight.keys()) this.abort(runId, 'lost');
+      }
+    }
+  }
+
+  /** Applies the restart policy to runs whose worker stopped renewing its lease. */
+  private async sweepExpired(before = now()): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const { store, logger } = this.options;
+      for (const found of await store.leases.expired(before)) {
+        if (this.inFlight.has(found.run.id)) continue;
+        const { run } = found;
+        const at = now();
+        const recovered =
+          run.attempts < MAX_ATTEMPTS
+            ? await store.leases.recover(found, {
+                status: 'queued',
+                startedAt: null,
+                modifiedAt: at,
+              })
+            : await store.leases.recover(found, {
+                status: 'failed',
+                failureReason: `The worker died while this run was running (attempt ${run.attempts} of ${MAX_ATTEMPTS}); it is not retried again.`,
+                finishedAt: at,
+                modifiedAt: at,
+              });
+        if (recovered)
+          logger.info(
+            {
+              run_id: run.id,
+              from: 'running',
+              to: recovered.status,
+              why: `lease of ${found.leaseOwner ?? 'unknown worker'} expired`,
+            },
+            'run transition',
+          );
+      }
+    } finally {
+      this.sweeping = false;
     }
   }
 
@@ -292,7 +405,7 @@ export class Worker {
         const snapshot = { steps, usage };
         record(event);
         writes = writes.then(async () => {
-          await this.options.store.updateRunIf(run.id, ['running'], {
+          await this.options.store.leases.updateOwned(run.id, this.owner, ['running'], {
             stepCount: snapshot.steps,
             usage: snapshot.usage,
             modifiedAt: now(),
@@ -345,6 +458,10 @@ export class Worker {
           ...counters,
           attempts: run.attempts - 1,
         });
+        return;
+      case 'lost':
+        // Another worker may own the run now; anything written here could clobber its work.
+        this.options.logger.warn({ run_id: run.id }, 'lease lost; stopped the run');
         return;
       default:
         break;
@@ -447,7 +564,7 @@ export class Worker {
   ): Promise<void> {
     assertTransition(runId, 'running', to, fields.failureReason);
     const at = now();
-    const updated = await this.options.store.updateRunIf(runId, ['running'], {
+    const updated = await this.options.store.leases.updateOwned(runId, this.owner, ['running'], {
       status: to,
       failureReason: fields.failureReason ?? null,
       output: fields.output,
@@ -476,7 +593,7 @@ export class Worker {
     why: string,
     extra: { attempts: number; stepCount?: number; usage?: RunUsage },
   ): Promise<void> {
-    const updated = await this.options.store.updateRunIf(run.id, ['running'], {
+    const updated = await this.options.store.leases.updateOwned(run.id, this.owner, ['running'], {
       status: 'queued',
       startedAt: null,
       attempts: extra.attempts,
@@ -489,20 +606,6 @@ export class Worker {
         { run_id: run.id, from: 'running', to: 'queued', why },
         'run transition',
       );
-  }
-
-  /** Runs found `running` at start belong to a process that died (one server per data dir). */
-  private async recover(): Promise<void> {
-    const orphans = await this.options.store.runsWithStatus('running');
-    for (const run of orphans) {
-      if (run.attempts < MAX_ATTEMPTS) {
-        await this.requeue(run, 'worker died; retrying once', { attempts: run.attempts });
-      } else {
-        await this.finish(run.id, 'failed', {
-          failureReason: `The worker died while this run was running (attempt ${run.attempts} of ${MAX_ATTEMPTS}); it is not retried again.`,
-        });
-      }
-    }
   }
 }
 

@@ -9,14 +9,18 @@ import {
   Kysely,
   Migrator,
   PostgresAdapter,
+  PostgresDialect,
   type Selectable,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteStatement,
   sql,
+  type Updateable,
 } from 'kysely';
 import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
+import { RunLeases } from './leases.js';
 import { migrationProvider } from './migrations.js';
+import { openPostgres } from './postgres.js';
 import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
 import type { Database, RunsTable } from './schema.js';
 import { SessionStore } from './sessions.js';
@@ -112,6 +116,8 @@ export interface StoreOptions {
   dataDir?: string;
   /** Explicit SQLite file, or ':memory:'. */
   filename?: string;
+  /** postgres://… selects PostgreSQL instead of SQLite (WREN_DATABASE_URL). */
+  databaseUrl?: string | null;
 }
 
 const json = (value: unknown): string | null =>
@@ -119,7 +125,7 @@ const json = (value: unknown): string | null =>
 const parse = <T>(text: string | null): T | null =>
   text === null ? null : (JSON.parse(text) as T);
 
-function toRun(row: Selectable<RunsTable>): RunRecord {
+export function toRun(row: Selectable<RunsTable>): RunRecord {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -148,8 +154,8 @@ function toRun(row: Selectable<RunsTable>): RunRecord {
   };
 }
 
-function patchColumns(patch: RunPatch): Partial<RunsTable> {
-  const cols: Partial<RunsTable> = { modified_at: patch.modifiedAt };
+export function patchColumns(patch: RunPatch): Updateable<RunsTable> {
+  const cols: Updateable<RunsTable> = { modified_at: patch.modifiedAt };
   if (patch.status !== undefined) cols.status = patch.status;
   if (patch.output !== undefined) cols.output_json = json(patch.output);
   if (patch.errors !== undefined) cols.errors_json = json(patch.errors);
@@ -179,13 +185,21 @@ export class Store {
     return new SessionStore(this.db);
   }
 
-  private get isPostgres(): boolean {
+  get isPostgres(): boolean {
     return this.db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  /** Leased claims for workers in several processes (src/store/leases.ts). */
+  get leases(): RunLeases {
+    return new RunLeases(this.db, this.isPostgres);
   }
 
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
-    const { error, results } = await migrator.migrateToLatest();
+    let { error, results } = await migrator.migrateToLatest();
+    // Processes starting together race to create Kysely's bookkeeping tables on Postgres; the
+    // loser sees a duplicate-object error and simply tries again under the migration lock.
+    if (error && this.isPostgres) ({ error, results } = await migrator.migrateToLatest());
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(
@@ -479,8 +493,25 @@ function withStatementCache(sqlite: BetterSqlite3.Database, size = 256): SqliteD
   };
 }
 
-/** Opens (creating if needed) the SQLite database in WAL mode and migrates it to the latest version. */
+/**
+ * Opens the database and migrates it to the latest version: PostgreSQL when `databaseUrl` is a
+ * postgres:// URL, else the SQLite file (created if needed, WAL mode).
+ */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) {
+    const store = new Store(
+      new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: openPostgres(options.databaseUrl) }),
+      }),
+    );
+    try {
+      await store.migrate();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
   let filename = options.filename;
   if (!filename) {
     if (!options.dataDir) throw new Error('openStore needs dataDir or filename');

@@ -165,6 +165,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // 0002–0004 belong to other areas (outbox/artifacts, credentials, sessions).
+  '0005_run_leases': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('lease_owner', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('lease_expires_at', 'text').execute();
+      await db.schema
+        .createIndex('runs_status_lease')
+        .on('runs')
+        .columns(['status', 'lease_expires_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

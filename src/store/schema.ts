@@ -1,5 +1,8 @@
 /** Table row types as Kysely sees them. Timestamps are ISO-8601 UTC strings with `Z`. */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+
+/** Nullable, and optional when inserting (the column defaults to null). */
+type OptionalNullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export interface OrganizationsTable {
   id: string;
@@ -44,6 +47,10 @@ export interface RunsTable {
   queued_at: string | null;
   started_at: string | null;
   finished_at: string | null;
+  /** Worker holding the run while it is running (src/store/leases.ts). */
+  lease_owner: OptionalNullable<string>;
+  /** Until when that worker's heartbeat keeps the run; past it, the run is recovered. */
+  lease_expires_at: OptionalNullable<string>;
 }
 
 export interface RunStepsTable {
