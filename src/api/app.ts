@@ -35,6 +35,7 @@ import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
+import { type UiOptions, uiRoutes } from './ui-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +49,8 @@ export interface ApiOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  /** Web UI, Settings and API-key routes (src/api/ui-routes.ts); off when omitted. */
+  ui?: UiOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -269,6 +272,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+
+  if (options.ui) await app.register(uiRoutes, { ...options.ui, auth });
 
   return app;
 }

@@ -83,6 +83,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
+    ui: { store, model: config.model },
   });
 
   let closed = false;

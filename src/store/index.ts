@@ -15,9 +15,11 @@ import {
   type SqliteStatement,
   sql,
 } from 'kysely';
+import { ApiKeyQueries } from './api-keys.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, RunsTable } from './schema.js';
 
+export type { ApiKeySummary } from './api-keys.js';
 export type { Database } from './schema.js';
 
 export interface Organization {
@@ -163,6 +165,11 @@ function patchColumns(patch: RunPatch): Partial<RunsTable> {
 
 export class Store {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** API key listings (src/store/api-keys.ts). */
+  apiKeys(): ApiKeyQueries {
+    return new ApiKeyQueries(this.db);
+  }
 
   private get isPostgres(): boolean {
     return this.db.getExecutor().adapter instanceof PostgresAdapter;
