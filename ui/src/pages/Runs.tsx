@@ -6,6 +6,15 @@ import { Link, navigate, useLocation } from '../router';
 
 const PAGE_SIZE = 20;
 
+/** The list reports run types; people pick engines. */
+const ENGINE_OF_RUN_TYPE: Record<string, string> = {
+  task_v1: 'skyvern-1.0',
+  task_v2: 'skyvern-2.0',
+  openai_cua: 'openai-cua',
+  anthropic_cua: 'anthropic-cua',
+  ui_tars: 'ui-tars',
+};
+
 export function RunsPage() {
   const { query } = useLocation();
   const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
@@ -129,7 +138,9 @@ export function RunsPage() {
                 </Link>
                 {run.title ? <div className="muted mono small">{run.run_id}</div> : null}
               </td>
-              <td className="mono small">{run.task_run_type}</td>
+              <td className="mono small">
+                {ENGINE_OF_RUN_TYPE[run.task_run_type] ?? run.task_run_type}
+              </td>
               <td className="num">{run.step_count ?? '—'}</td>
               <td title={run.created_at}>{relativeTime(run.created_at, now)}</td>
               <td>{run.started_at ? duration(run.started_at, run.finished_at) : '—'}</td>

@@ -162,7 +162,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }) {
           </table>
         ) : null}
         {!keys.error ? (
-          <form className="row" onSubmit={create}>
+          <form className="row keys-form" onSubmit={create}>
             <input
               aria-label="New key label"
               placeholder="Label, e.g. CI"

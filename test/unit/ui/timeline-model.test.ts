@@ -1,0 +1,92 @@
+/** The UI's step timeline reads both Skyvern's timeline shape and flat per-step records. */
+import { describe, expect, it } from 'vitest';
+import { normalizeStep, timelineItems } from '../../../ui/src/timeline-model.js';
+
+describe('timeline model', () => {
+  it('reads flat step records: reasoning, actions with results, screenshots, tokens, cost', () => {
+    const body = {
+      steps: [
+        {
+          step_id: 'stp_1',
+          step_index: 0,
+          status: 'completed',
+          reasoning: 'The search box is at the top; type the product name.',
+          actions: [
+            {
+              action_type: 'input_text',
+              reasoning: 'Search for kettle',
+              result: { success: true },
+            },
+            {
+              action_type: 'click',
+              status: 'failed',
+              action_results: [{ success: false, exception_message: 'element is covered' }],
+            },
+          ],
+          screenshot_urls: ['/v1/artifacts/a_1/content', '/v1/artifacts/a_1/content'],
+          input_tokens: 1200,
+          output_tokens: 80,
+          cost_usd: 0.0021,
+          created_at: '2026-11-28T21:00:00.000Z',
+        },
+      ],
+    };
+    const [step] = timelineItems(body).map((s, i) => normalizeStep(s, i));
+    expect(step).toMatchObject({
+      key: 'stp_1',
+      index: 0,
+      status: 'completed',
+      reasoning: 'The search box is at the top; type the product name.',
+      screenshots: ['/v1/artifacts/a_1/content'],
+      inputTokens: 1200,
+      outputTokens: 80,
+      cost: 0.0021,
+    });
+    expect(step?.actions.map((a) => [a.type, a.ok, a.result])).toEqual([
+      ['input_text', true, null],
+      ['click', false, 'element is covered'],
+    ]);
+  });
+
+  it("reads Skyvern's thought/block tree with nested children and screenshot artifacts", () => {
+    const body = [
+      {
+        type: 'thought',
+        thought: { thought_id: 'ot_1', thought: 'Plan: open the shop, then search.' },
+        children: [],
+        created_at: '2026-11-28T21:00:00',
+      },
+      {
+        type: 'block',
+        block: {
+          workflow_run_block_id: 'wrb_1',
+          block_type: 'navigation',
+          label: 'Open the shop',
+          status: 'completed',
+          actions: [{ action_type: 'goto_url', reasoning: 'Start page' }],
+          artifacts: [{ artifact_id: 'a_9', artifact_type: 'screenshot_llm' }],
+        },
+        children: [{ type: 'thought', thought: { thought: 'Found it.' }, children: [] }],
+      },
+    ];
+    const steps = timelineItems(body).map((s, i) => normalizeStep(s, i));
+    expect(steps[0]).toMatchObject({
+      key: 'ot_1',
+      title: 'Thought',
+      reasoning: 'Plan: open the shop, then search.',
+    });
+    expect(steps[1]).toMatchObject({
+      key: 'wrb_1',
+      title: 'Open the shop',
+      status: 'completed',
+      screenshots: ['/v1/artifacts/a_9/content'],
+    });
+    expect(steps[1]?.actions[0]).toMatchObject({ type: 'goto_url', reasoning: 'Start page' });
+    expect(steps[1]?.children[0]?.reasoning).toBe('Found it.');
+  });
+
+  it('treats anything else as no steps', () => {
+    expect(timelineItems({ detail: 'x' })).toEqual([]);
+    expect(timelineItems(null)).toEqual([]);
+  });
+});
