@@ -189,6 +189,7 @@ describe('web UI', () => {
     expect(await snippet.textContent()).toContain('new WrenClient(');
     await page.getByRole('tab', { name: /Python/ }).click();
     expect(await snippet.textContent()).toContain('max_steps=5,');
+    await page.getByRole('tab', { name: 'curl' }).click();
     await screenshot(page, 'new-task');
 
     await page.getByRole('button', { name: 'Run task' }).click();
