@@ -9,7 +9,8 @@
  * - GET/POST /v1/api_keys: list the organization's keys (prefix + label) and create one; the new
  *   key is in the POST answer only, once.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -39,7 +40,7 @@ export interface UiRoutesOptions extends UiOptions {
 
 /** Paths the SPA fallback must never answer: the API, and missing files (a path with an extension). */
 const API_PATH = /^\/(v1(\/|$)|openapi\.json$|health$|api(\/|$))/;
-const FILE_PATH = /^\/assets\/|\.[a-z0-9]{1,8}$/i;
+const FILE_PATH = /\.[a-z0-9]{1,8}$/i;
 
 /** ui/dist relative to this file, from src/api (tsx) or dist/src/api (compiled). */
 export function findUiDir(): string | null {
@@ -52,8 +53,8 @@ export function findUiDir(): string | null {
 const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>Wren</title>
 <body style="font:15px system-ui;margin:3rem;max-width:40rem;color:#1f2937">
 <h1>Wren is running</h1>
-<p>The web UI has not been built on this machine. Run <code>npm run build:ui</code> (or
-<code>npm start</code>, which builds it) and reload. The HTTP API is available under
+<p>The web UI has not been built on this machine. Run <code>npm run build:ui</code> and restart
+the server (<code>npm start</code> does both). The HTTP API is available under
 <code>/v1</code>; its OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p></body>`;
 
 export const ModelSettingsSchema = z
@@ -231,20 +232,16 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
     return;
   }
 
-  const indexHtml = readFileSync(join(uiDir, 'index.html'), 'utf8');
+  // Vite names assets by content hash: they never change under the same name. Files are looked
+  // up per request, so a rebuild while the server runs is picked up.
   await app.register(fastifyStatic, {
-    root: uiDir,
-    prefix: '/',
-    wildcard: false,
+    root: join(uiDir, 'assets'),
+    prefix: '/assets/',
     index: false,
     schemaHide: true,
     cacheControl: false,
-    // Vite names assets by content hash: they never change under the same name.
-    setHeaders(res, path) {
-      res.setHeader(
-        'cache-control',
-        path.startsWith(join(uiDir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
+    setHeaders(res) {
+      res.setHeader('cache-control', 'public, max-age=31536000, immutable');
     },
   });
 
@@ -252,10 +249,13 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
     const path = request.url.split('?')[0] ?? '/';
     if (API_PATH.test(path) || FILE_PATH.test(path))
       return reply.code(404).send({ detail: 'Not Found' });
-    return reply
-      .header('cache-control', 'no-cache')
-      .type('text/html; charset=utf-8')
-      .send(indexHtml);
+    let html: string;
+    try {
+      html = await readFile(join(uiDir, 'index.html'), 'utf8');
+    } catch {
+      html = NOT_BUILT_PAGE; // removed or being rebuilt
+    }
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   };
   app.get('/', { schema: { hide: true } }, sendIndex);
   app.get('/*', { schema: { hide: true } }, sendIndex);

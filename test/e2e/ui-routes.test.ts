@@ -71,6 +71,18 @@ describe('static UI', () => {
     expect(asset.headers.get('cache-control')).toContain('immutable');
   });
 
+  it('picks up a rebuild without a restart', async () => {
+    const rebuilt = '<!doctype html><title>rebuilt</title>';
+    writeFileSync(join(uiDir, 'assets', 'app-def456.js'), 'console.log("new");');
+    writeFileSync(join(uiDir, 'index.html'), rebuilt);
+    try {
+      expect((await get(withUi.url, '/runs')).text).toBe(rebuilt);
+      expect((await get(withUi.url, '/assets/app-def456.js')).text).toBe('console.log("new");');
+    } finally {
+      writeFileSync(join(uiDir, 'index.html'), INDEX);
+    }
+  });
+
   it('never shadows the API: unknown /v1 paths stay JSON 404s, openapi and health still answer', async () => {
     const unknown = await get(withUi.url, '/v1/does-not-exist', TEST_API_KEY);
     expect(unknown.status).toBe(404);
