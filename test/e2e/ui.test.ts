@@ -176,7 +176,7 @@ describe('web UI', () => {
     await page
       .getByLabel('Error description 1', { exact: true })
       .fill('The product page says it is sold out');
-    await page.locator('#f-maxSteps').fill('5');
+    await page.getByLabel('Max steps').fill('5');
 
     const snippet = page.getByTestId('snippet-text');
     const curl = await snippet.textContent();

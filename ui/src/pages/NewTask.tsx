@@ -139,6 +139,18 @@ const EMPTY: FormState = {
   modelName: '',
 };
 
+/** Form state keys whose request field has another name (labels point at `f-<field>`). */
+const FIELD_OF: Partial<Record<keyof FormState, string>> = {
+  maxSteps: 'max_steps',
+  modelName: 'model',
+  totpIdentifier: 'totp_identifier',
+  totpUrl: 'totp_url',
+  browserSessionId: 'browser_session_id',
+  browserAddress: 'browser_address',
+  maxScreenshotScrolls: 'max_screenshot_scrolls',
+  webhookUrl: 'webhook_url',
+};
+
 type Built = { body: Record<string, unknown>; problems: Record<string, string> };
 
 function parseHeaders(text: string, field: string, problems: Record<string, string>) {
@@ -307,8 +319,8 @@ export function NewTaskPage() {
 
   const text = (key: keyof FormState, props: { placeholder?: string; type?: string } = {}) => (
     <input
-      id={`f-${key}`}
-      name={key}
+      id={`f-${FIELD_OF[key] ?? key}`}
+      name={FIELD_OF[key] ?? key}
       type={props.type ?? 'text'}
       value={String(form[key])}
       placeholder={props.placeholder}
@@ -562,7 +574,7 @@ export function NewTaskPage() {
                   </>
                 ) : (
                   <select
-                    id="f-browserSessionId"
+                    id="f-browser_session_id"
                     value={form.browserSessionId}
                     onChange={(e) => set('browserSessionId', e.target.value)}
                   >
@@ -650,7 +662,7 @@ export function NewTaskPage() {
                   error={errorFor('extra_http_headers')}
                 >
                   <textarea
-                    id="f-extraHeaders"
+                    id="f-extra_http_headers"
                     className="code"
                     rows={2}
                     value={form.extraHeaders}
@@ -664,7 +676,7 @@ export function NewTaskPage() {
                   error={errorFor('cdp_connect_headers')}
                 >
                   <textarea
-                    id="f-cdpHeaders"
+                    id="f-cdp_connect_headers"
                     className="code"
                     rows={2}
                     value={form.cdpHeaders}

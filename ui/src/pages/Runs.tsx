@@ -51,6 +51,7 @@ export function RunsPage() {
     key,
     2000,
     () => live,
+    String(live),
   );
   const now = Date.now();
 

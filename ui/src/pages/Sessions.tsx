@@ -20,7 +20,7 @@ export function SessionsPage() {
     () => api<BrowserSession[]>('GET', '/v1/browser_sessions'),
     'sessions',
     3000,
-    () => true,
+    (value) => value !== null,
   );
   const [timeout, setTimeoutMinutes] = useState('60');
   const [url, setUrl] = useState('');
