@@ -9,6 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -338,6 +340,42 @@ describe('web UI', () => {
     expect(run['status']).toBe('canceled');
     await page.getByRole('button', { name: 'Cancel run' }).waitFor({ state: 'detached' });
     expect(await page.getByTestId('live-card').count()).toBe(0);
+  });
+
+  it('retries a finished run’s webhook from its page, or says this server cannot yet', async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      const runId = await submitTask({
+        prompt: 'Check the kettle and tell my webhook',
+        title: 'Webhook demo',
+        engine: 'skyvern-1.0',
+        webhook_url: hook,
+      });
+      await waitForRun(t, runId, isTerminalRun);
+      const page = await openPage();
+      await page.goto(`${t.url}/runs/${runId}`);
+      await page.getByTestId('webhook-url').getByText(hook).waitFor();
+      await page.getByRole('button', { name: 'Retry webhook' }).click();
+      const replay = page.getByTestId('webhook-replay');
+      await replay.or(page.getByText('Webhook retry is not available on this server.')).waitFor();
+      if (await replay.isVisible()) {
+        expect(await replay.textContent()).toContain('HTTP 200');
+        const sent = received.map((r) => JSON.parse(r.body) as { run_id?: string });
+        expect(sent.some((body) => body.run_id === runId)).toBe(true);
+      }
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   });
 
   it('settings shows the model status and creates an API key shown once', async () => {

@@ -377,7 +377,9 @@ function Webhooks(props: {
       }
     >
       {webhookUrl ? (
-        <p className="small mono wrap">{webhookUrl}</p>
+        <p className="small mono wrap" data-testid="webhook-url">
+          {webhookUrl}
+        </p>
       ) : (
         <p className="muted">No webhook for this run.</p>
       )}
