@@ -420,7 +420,7 @@ describe('web UI', () => {
       const closed = await t.call('GET', `/v1/browser_sessions/${id}`);
       expect((closed.body as { status?: string }).status).toBe('completed');
     } else {
-      await page.getByText('Browser sessions is not available on this server.').waitFor();
+      await page.getByText('The browser sessions API is not available on this server.').waitFor();
       await screenshot(page, 'sessions');
     }
   });

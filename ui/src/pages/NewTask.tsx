@@ -569,7 +569,9 @@ export function NewTaskPage() {
                   <>
                     {text('browserSessionId', { placeholder: 'pbs_…' })}
                     {sessions.unavailable ? (
-                      <p className="hint">Browser sessions are not available on this server.</p>
+                      <p className="hint">
+                        The browser sessions API is not available on this server.
+                      </p>
                     ) : null}
                   </>
                 ) : (

@@ -305,7 +305,7 @@ function Artifacts({ runId, stamp }: { runId: string; stamp: string }) {
   return (
     <Card title="Artifacts">
       {error ? (
-        <ErrorNote error={error} what="Artifacts" />
+        <ErrorNote error={error} what="The artifact list" />
       ) : !data ? (
         <p className="muted">Loading…</p>
       ) : data.length === 0 ? (

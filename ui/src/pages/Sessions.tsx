@@ -69,7 +69,7 @@ export function SessionsPage() {
       </p>
       {unavailable ? (
         <Card title="Sessions">
-          <Unavailable what="Browser sessions" />
+          <Unavailable what="The browser sessions API" />
         </Card>
       ) : (
         <>
