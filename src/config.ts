@@ -3,6 +3,7 @@
  * Every variable is documented in docs/configuration.md.
  */
 import { resolve } from 'node:path';
+import { type ConfigResult, resolveModelConfig } from './llm/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -36,11 +37,12 @@ export interface WrenConfig {
   /** Base URL of the web UI, used to build `app_url`. */
   appUrl: string;
   model: ModelConfig;
+  /** The environment the model configuration was read from (engines resolve per-run overrides in it). */
+  modelEnv: Record<string, string | undefined>;
 }
 
-export type ModelConfig =
-  | { configured: true; provider: string; model: string; spec: string }
-  | { configured: false; reason: string };
+/** The model setup from the environment, or what to set (see src/llm). */
+export type ModelConfig = ConfigResult;
 
 export class ConfigError extends Error {}
 
@@ -82,55 +84,6 @@ function logLevel(raw: string | undefined): LogLevel {
   return value as LogLevel;
 }
 
-/** Provider → the environment variable that must hold its API key (null: none needed). */
-export const PROVIDER_KEY_VARS: Record<string, string | null> = {
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  google: 'GOOGLE_GENERATIVE_AI_API_KEY',
-  azure: 'AZURE_API_KEY',
-  'openai-compatible': null,
-};
-
-const MODEL_HINT =
-  'set WREN_MODEL=<provider>/<model> (e.g. openai/gpt-5-mini, anthropic/claude-sonnet-4-5, ' +
-  'openai-compatible/<model> with OPENAI_COMPATIBLE_BASE_URL) and the provider key ' +
-  '(OPENAI_API_KEY, ANTHROPIC_API_KEY, GOOGLE_GENERATIVE_AI_API_KEY, AZURE_API_KEY)';
-
-/** Reads WREN_MODEL and checks that its provider's key (or base URL) is present. */
-export function resolveModelConfig(env: Env): ModelConfig {
-  const spec = env['WREN_MODEL']?.trim();
-  if (!spec) return { configured: false, reason: `No model is configured: ${MODEL_HINT}.` };
-  const slash = spec.indexOf('/');
-  const provider = slash > 0 ? spec.slice(0, slash) : '';
-  const model = slash > 0 ? spec.slice(slash + 1) : '';
-  if (!provider || !model) {
-    return {
-      configured: false,
-      reason: `WREN_MODEL="${spec}" is not of the form <provider>/<model>: ${MODEL_HINT}.`,
-    };
-  }
-  if (!(provider in PROVIDER_KEY_VARS)) {
-    return {
-      configured: false,
-      reason: `WREN_MODEL provider "${provider}" is unknown; use one of ${Object.keys(PROVIDER_KEY_VARS).join(', ')}.`,
-    };
-  }
-  const keyVar = PROVIDER_KEY_VARS[provider];
-  if (keyVar && !env[keyVar]?.trim()) {
-    return {
-      configured: false,
-      reason: `WREN_MODEL=${spec} needs ${keyVar} to be set.`,
-    };
-  }
-  if (provider === 'openai-compatible' && !env['OPENAI_COMPATIBLE_BASE_URL']?.trim()) {
-    return {
-      configured: false,
-      reason: `WREN_MODEL=${spec} needs OPENAI_COMPATIBLE_BASE_URL to be set.`,
-    };
-  }
-  return { configured: true, provider, model, spec };
-}
-
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): WrenConfig {
   const port = overrides.port ?? intVar(env, 'WREN_PORT', 8000, 0, 65535);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -151,5 +104,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
     appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
     model: resolveModelConfig(env),
+    modelEnv: env,
   };
 }

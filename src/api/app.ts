@@ -28,6 +28,7 @@ import {
   TaskRunListItemSchema,
   TaskRunRequestSchema,
   TaskRunResponseSchema,
+  TimelineEntrySchema,
   type ValidationLocation,
   zodIssuesToDetail,
 } from '../contract/index.js';
@@ -245,6 +246,25 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
           },
         },
         async (request) => runs.getRun(org(request), request.params.run_id),
+      );
+
+      routes.get(
+        '/runs/:run_id/timeline',
+        {
+          schema: {
+            operationId: 'get_run_timeline',
+            summary: "A run's sub-goals, steps, actions and model calls, in order",
+            tags: ['Runs'],
+            security,
+            params: RunIdParamsSchema,
+            response: {
+              200: TimelineEntrySchema.array(),
+              403: forbidden,
+              404: ErrorResponseSchema,
+            },
+          },
+        },
+        async (request) => runs.getTimeline(org(request), request.params.run_id),
       );
 
       routes.post(

@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { BrowserManager } from '../browser/index.js';
 import type { WrenConfig } from '../config.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
+import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
 import { RunService } from '../runs/service.js';
 import { Worker } from '../runs/worker.js';
@@ -33,6 +35,8 @@ export interface Wren {
   worker: Worker;
   app: FastifyInstance;
   auth: BootstrapResult;
+  /** The server's Chromium (one process, a context per run). */
+  browsers: BrowserManager;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
   listen(): Promise<string>;
   /** Starts the worker only (embedded mode, no HTTP). */
@@ -67,10 +71,18 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     appUrl: config.appUrl,
     resolveHost: options.resolveHost,
   });
+  // One Chromium process for the server, launched on the first run; a context per run.
+  const browsers = new BrowserManager();
+  const services = createEngineServices({
+    browsers,
+    dataDir: config.dataDir,
+    env: config.modelEnv,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+  });
   const worker = new Worker({
     store,
     service: runs,
-    engines: options.engines ?? createDefaultRegistry(),
+    engines: options.engines ?? createDefaultRegistry(services),
     logger,
     model: config.model,
     maxConcurrency: config.maxConcurrency,
@@ -95,6 +107,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     worker,
     app,
     auth,
+    browsers,
     async startWorker() {
       if (config.workerEnabled) await worker.start();
     },
@@ -112,6 +125,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       if (closed) return;
       closed = true;
       await worker.stop();
+      await browsers.close();
       await app.close();
       await store.close();
     },

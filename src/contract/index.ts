@@ -1,4 +1,5 @@
 export * from './errors.js';
 export * from './json-schema.js';
 export * from './schemas.js';
+export * from './timeline.js';
 export * from './urls.js';

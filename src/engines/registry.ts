@@ -1,4 +1,7 @@
 /** Maps engine names to implementations. The worker looks engines up here at run time. */
+import { AnthropicCuaEngine, OpenAiCuaEngine, UiTarsEngine } from './cua/engines.js';
+import { SkyvernV1Engine, SkyvernV2Engine } from './dom-engines.js';
+import type { EngineServices } from './services.js';
 import { ENGINE_NAMES, type Engine, type EngineName } from './types.js';
 
 export interface EngineRegistration {
@@ -36,10 +39,14 @@ export class EngineRegistry {
   }
 }
 
-/**
- * The engines this build ships. Engine folders add themselves here as they land
- * (`registry.register(new SkyvernV2Engine(...))`).
- */
-export function createDefaultRegistry(): EngineRegistry {
-  return new EngineRegistry();
+/** The engines this build ships, over the process's browser and model services. */
+export function createDefaultRegistry(services?: EngineServices): EngineRegistry {
+  const registry = new EngineRegistry();
+  if (!services) return registry;
+  return registry
+    .register(new SkyvernV1Engine(services))
+    .register(new SkyvernV2Engine(services))
+    .register(new OpenAiCuaEngine(services))
+    .register(new AnthropicCuaEngine(services))
+    .register(new UiTarsEngine(services));
 }

@@ -59,6 +59,42 @@ export type EngineEvent =
       usage?: Usage;
     }
   | {
+      type: 'action';
+      stepIndex: number;
+      actionIndex: number;
+      /** One line, secrets already masked, e.g. `click [12]`. */
+      action: string;
+      ok: boolean;
+      note?: string;
+      durationMs: number;
+    }
+  | {
+      type: 'model_call';
+      stepIndex: number;
+      role: string;
+      model: string;
+      durationMs: number;
+      usage: Usage;
+      /** Text parts only; images are recorded as screenshots separately. */
+      prompt: { system: string; text: string };
+      response: string;
+    }
+  | {
+      type: 'subgoal_started';
+      subgoalIndex: number;
+      kind: string;
+      goal: string;
+      /** Run-wide index of the first browser step this sub-goal may use. */
+      firstStep: number;
+    }
+  | {
+      type: 'subgoal_finished';
+      subgoalIndex: number;
+      status: 'completed' | 'failed' | 'terminated';
+      outcome: string;
+      data?: unknown;
+    }
+  | {
       type: 'log';
       level: 'debug' | 'info' | 'warn';
       message: string;

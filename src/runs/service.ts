@@ -3,6 +3,7 @@
  * embedded CLI call this; it never runs engines (the worker does).
  */
 import type { Logger } from 'pino';
+import type { TimelineEntry } from '../contract/index.js';
 import {
   type ListRunsQuery,
   normalizeHttpUrl,
@@ -20,6 +21,7 @@ import { badRequest, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { canTransition, InvalidTransitionError } from './status.js';
+import { buildTimeline } from './timeline.js';
 
 export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
   'skyvern-1.0': 'task_v1',
@@ -105,6 +107,12 @@ export class RunService {
     const run = await this.options.store.getRun(organizationId, runId);
     if (!run) throw notFound(`Task run not found ${runId}`);
     return toTaskRunResponse(run, this.options.appUrl);
+  }
+
+  async getTimeline(organizationId: string, runId: string): Promise<TimelineEntry[]> {
+    const run = await this.options.store.getRun(organizationId, runId);
+    if (!run) throw notFound(`Task run not found ${runId}`);
+    return buildTimeline(run, await this.options.store.listSteps(run.id));
   }
 
   async listRuns(organizationId: string, query: ListRunsQuery): Promise<TaskRunListItem[]> {

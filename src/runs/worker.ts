@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ModelConfig } from '../config.js';
 import type { RunStatus } from '../contract/index.js';
 import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
+import { EngineSetupError } from '../engines/services.js';
 import type { EngineEvent, EngineName, EngineResult, TaskSpec } from '../engines/types.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import { now, type RunService } from './service.js';
@@ -183,8 +184,8 @@ export class Worker {
     const { run } = flight;
     const { engines, model, logger, runTimeoutMs } = this.options;
     const registration = engines.get(run.engine as EngineName);
-    if (registration?.requiresModel !== false && !model.configured) {
-      await this.finish(run.id, 'failed', { failureReason: model.reason });
+    if (registration?.requiresModel !== false && !model.ok) {
+      await this.finish(run.id, 'failed', { failureReason: model.problem });
       return;
     }
     if (!registration) {
@@ -216,6 +217,8 @@ export class Worker {
         });
     };
     const emit = (event: EngineEvent) => {
+      // Usage accrues from model calls and from steps that carry it (engines report it once).
+      if (event.type === 'model_call') usage = addUsage(usage, event.usage);
       if (event.type === 'step_finished') {
         steps = Math.max(steps, event.stepIndex + 1);
         if (event.usage) usage = addUsage(usage, event.usage);
@@ -277,7 +280,11 @@ export class Worker {
       const message = thrown instanceof Error ? thrown.message : String(thrown);
       await this.finish(run.id, 'failed', {
         ...counters,
-        failureReason: `The ${run.engine} engine failed: ${message}`,
+        // Setup problems (model configuration) are already phrased for the caller.
+        failureReason:
+          thrown instanceof EngineSetupError
+            ? message
+            : `The ${run.engine} engine failed: ${message}`,
       });
       return;
     }
@@ -328,19 +335,28 @@ export class Worker {
       logger[event.level]({ run_id: run.id, ...event.data }, event.message);
       return;
     }
-    const usage = event.type === 'step_finished' && event.usage ? event.usage : ZERO_USAGE;
-    const summary = event.type === 'step_finished' ? event.summary : null;
+    const stepIndex =
+      'stepIndex' in event
+        ? event.stepIndex
+        : event.type === 'subgoal_started'
+          ? event.firstStep
+          : -1;
+    const usage =
+      (event.type === 'step_finished' || event.type === 'model_call') && event.usage
+        ? event.usage
+        : ZERO_USAGE;
+    const summary = eventSummary(event);
     logger.info(
-      { run_id: run.id, step: event.stepIndex, event: event.type, summary: summary ?? undefined },
+      { run_id: run.id, step: stepIndex, event: event.type, summary: summary ?? undefined },
       'run step',
     );
     await store.insertStep({
       runId: run.id,
-      stepIndex: event.stepIndex,
+      stepIndex,
       kind: event.type,
       summary,
       usage,
-      data: null,
+      data: eventData(event),
       createdAt: now(),
     });
   }
@@ -414,5 +430,50 @@ export class Worker {
         });
       }
     }
+  }
+}
+
+/** One line for logs and the step list. */
+function eventSummary(event: Exclude<EngineEvent, { type: 'log' }>): string | null {
+  switch (event.type) {
+    case 'step_finished':
+      return event.summary;
+    case 'action':
+      return `${event.action}${event.ok ? '' : ' (failed)'}${event.note ? ` — ${event.note}` : ''}`;
+    case 'model_call':
+      return `${event.role} call to ${event.model} (${event.durationMs} ms)`;
+    case 'subgoal_started':
+      return `${event.kind}: ${event.goal}`;
+    case 'subgoal_finished':
+      return `${event.status}: ${event.outcome}`;
+    default:
+      return null;
+  }
+}
+
+/** What the timeline needs of an event; prompts and responses are stored as artifacts instead. */
+function eventData(event: Exclude<EngineEvent, { type: 'log' }>): Record<string, unknown> | null {
+  switch (event.type) {
+    case 'action':
+      return {
+        action_index: event.actionIndex,
+        action: event.action,
+        ok: event.ok,
+        note: event.note ?? null,
+        duration_ms: event.durationMs,
+      };
+    case 'model_call':
+      return { role: event.role, model: event.model, duration_ms: event.durationMs };
+    case 'subgoal_started':
+      return { subgoal_index: event.subgoalIndex, kind: event.kind, goal: event.goal };
+    case 'subgoal_finished':
+      return {
+        subgoal_index: event.subgoalIndex,
+        status: event.status,
+        outcome: event.outcome,
+        data: event.data ?? null,
+      };
+    default:
+      return null;
   }
 }

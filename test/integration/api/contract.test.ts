@@ -52,6 +52,7 @@ describe('/openapi.json', () => {
         '/v1/runs',
         '/v1/runs/{run_id}',
         '/v1/runs/{run_id}/cancel',
+        '/v1/runs/{run_id}/timeline',
       ]),
     );
     expect(Object.keys(api.doc.paths).every((path) => path.startsWith('/v1/'))).toBe(true);

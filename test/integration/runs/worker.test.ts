@@ -87,7 +87,7 @@ describe('worker', () => {
     const id = await submit({ prompt: 'anything' });
     const run = await waitForRun(t, id, isTerminalRun);
     expect(run['status']).toBe('failed');
-    expect(run['failure_reason']).toContain('WREN_MODEL=<provider>/<model>');
+    expect(run['failure_reason']).toContain('Set WREN_MODEL=provider/model');
     expect(run['failure_reason']).toContain('OPENAI_API_KEY');
     expect(run['failure_reason']).toContain('ANTHROPIC_API_KEY');
   });
@@ -99,7 +99,7 @@ describe('worker', () => {
     const run = await waitForRun(t, await submit({ prompt: 'x' }), isTerminalRun);
     expect(run['status']).toBe('failed');
     expect(run['failure_reason']).toBe(
-      'WREN_MODEL=anthropic/claude-sonnet-4-5 needs ANTHROPIC_API_KEY to be set.',
+      'WREN_MODEL=anthropic/claude-sonnet-4-5 needs ANTHROPIC_API_KEY to be set',
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, resolveModelConfig } from '../../../src/config.js';
+import { ConfigError, loadConfig } from '../../../src/config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -50,42 +50,5 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ logLevel: 'loud' }, {})).toThrow(
       /log level must be one of fatal, error/,
     );
-  });
-});
-
-describe('resolveModelConfig', () => {
-  it('is configured with a provider/model and its key', () => {
-    expect(resolveModelConfig({ WREN_MODEL: 'openai/gpt-5-mini', OPENAI_API_KEY: 'k' })).toEqual({
-      configured: true,
-      provider: 'openai',
-      model: 'gpt-5-mini',
-      spec: 'openai/gpt-5-mini',
-    });
-    expect(
-      resolveModelConfig({
-        WREN_MODEL: 'openai-compatible/qwen/qwen3',
-        OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:1/v1',
-      }),
-    ).toMatchObject({ configured: true, model: 'qwen/qwen3' });
-  });
-
-  it('says what to set when something is missing', () => {
-    expect(resolveModelConfig({})).toMatchObject({
-      configured: false,
-      reason: expect.stringContaining('set WREN_MODEL=<provider>/<model>'),
-    });
-    expect(resolveModelConfig({ WREN_MODEL: 'gpt-5' })).toMatchObject({
-      reason: expect.stringContaining('is not of the form <provider>/<model>'),
-    });
-    expect(resolveModelConfig({ WREN_MODEL: 'acme/x' })).toMatchObject({
-      reason: expect.stringContaining('provider "acme" is unknown'),
-    });
-    expect(resolveModelConfig({ WREN_MODEL: 'openai/gpt-5-mini' })).toEqual({
-      configured: false,
-      reason: 'WREN_MODEL=openai/gpt-5-mini needs OPENAI_API_KEY to be set.',
-    });
-    expect(resolveModelConfig({ WREN_MODEL: 'openai-compatible/m' })).toMatchObject({
-      reason: expect.stringContaining('OPENAI_COMPATIBLE_BASE_URL'),
-    });
   });
 });

@@ -1,0 +1,889 @@
+/**
+ * The action catalogue. Each record is {name, description, schema, execute}; ids refer to
+ * elements of the latest observation.
+ */
+import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ElementHandle, Page } from 'playwright-core';
+import { z } from 'zod';
+import { BrowserError, errorMessage } from '../errors.js';
+import { mutationCount } from '../observe/capture.js';
+import type { RunBrowser } from '../run-browser.js';
+import type { ActionDef, ActionOutcome } from './types.js';
+
+const id = z
+  .number()
+  .int()
+  .positive()
+  .describe('element id from the observation, e.g. 12 for [12]');
+
+export const actionSchemas = {
+  click: z.object({
+    type: z.literal('click'),
+    id,
+    button: z.enum(['left', 'right', 'middle']).optional(),
+    count: z.union([z.literal(1), z.literal(2)]).optional(),
+    modifiers: z.array(z.enum(['Alt', 'Control', 'Meta', 'Shift'])).optional(),
+  }),
+  double_click: z.object({ type: z.literal('double_click'), id }),
+  right_click: z.object({ type: z.literal('right_click'), id }),
+  input_text: z.object({
+    type: z.literal('input_text'),
+    id,
+    text: z.string(),
+    clear: z.boolean().optional().describe('replace the current value (default true)'),
+    mode: z
+      .enum(['auto', 'fill', 'type'])
+      .optional()
+      .describe('fill sets the value at once; type presses keys (autocompletes). Default auto'),
+    submit: z.boolean().optional().describe('press Enter afterwards'),
+  }),
+  select_option: z.object({
+    type: z.literal('select_option'),
+    id,
+    label: z.string().optional(),
+    value: z.string().optional(),
+    index: z.number().int().nonnegative().optional(),
+  }),
+  set_checked: z.object({ type: z.literal('set_checked'), id, checked: z.boolean() }),
+  upload_file: z.object({
+    type: z.literal('upload_file'),
+    id,
+    files: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('http(s) URLs or files provided with the task (relative to the run folder)'),
+  }),
+  download: z.object({
+    type: z.literal('download'),
+    id: id.optional().describe('link or button that starts the download'),
+    url: z.string().optional().describe('or a URL to download directly'),
+  }),
+  hover: z.object({ type: z.literal('hover'), id }),
+  scroll: z.object({
+    type: z.literal('scroll'),
+    id: id.optional().describe('scroll the scrollable container of this element; else the page'),
+    direction: z.enum(['up', 'down', 'left', 'right']).optional(),
+    amount: z
+      .union([z.enum(['page', 'half']), z.number().positive()])
+      .optional()
+      .describe('page (default), half, or pixels'),
+    to: z.enum(['top', 'bottom']).optional(),
+  }),
+  keypress: z.object({
+    type: z.literal('keypress'),
+    keys: z.string().min(1).describe('e.g. "Enter", "Control+A", "Shift+Tab"'),
+    id: id.optional().describe('focus this element first'),
+  }),
+  wait: z.object({
+    type: z.literal('wait'),
+    ms: z.number().int().positive().max(30_000).optional(),
+    text: z.string().optional().describe('wait until this text is visible'),
+  }),
+  goto: z.object({ type: z.literal('goto'), url: z.string().min(1) }),
+  back: z.object({ type: z.literal('back') }),
+  forward: z.object({ type: z.literal('forward') }),
+  reload: z.object({ type: z.literal('reload') }),
+  new_tab: z.object({ type: z.literal('new_tab'), url: z.string().optional() }),
+  switch_tab: z.object({ type: z.literal('switch_tab'), tab: z.number().int().nonnegative() }),
+  close_tab: z.object({
+    type: z.literal('close_tab'),
+    tab: z.number().int().nonnegative().optional(),
+  }),
+  drag_and_drop: z.object({ type: z.literal('drag_and_drop'), from: id, to: id }),
+} as const;
+
+type Schemas = typeof actionSchemas;
+export type ActionName = keyof Schemas;
+
+/** Any action an engine can send, discriminated by `type`. */
+export const actionSchema = z.discriminatedUnion('type', [
+  actionSchemas.click,
+  actionSchemas.double_click,
+  actionSchemas.right_click,
+  actionSchemas.input_text,
+  actionSchemas.select_option,
+  actionSchemas.set_checked,
+  actionSchemas.upload_file,
+  actionSchemas.download,
+  actionSchemas.hover,
+  actionSchemas.scroll,
+  actionSchemas.keypress,
+  actionSchemas.wait,
+  actionSchemas.goto,
+  actionSchemas.back,
+  actionSchemas.forward,
+  actionSchemas.reload,
+  actionSchemas.new_tab,
+  actionSchemas.switch_tab,
+  actionSchemas.close_tab,
+  actionSchemas.drag_and_drop,
+]);
+export type Action = z.infer<typeof actionSchema>;
+
+function define<N extends ActionName>(
+  name: N,
+  description: string,
+  execute: (run: RunBrowser, args: z.infer<Schemas[N]>) => Promise<ActionOutcome>,
+): ActionDef {
+  const schema = actionSchemas[name];
+  return {
+    name,
+    description,
+    schema,
+    execute: (run, input) => execute(run, schema.parse(input) as z.infer<Schemas[N]>),
+  };
+}
+
+const timeout = (run: RunBrowser) => run.options.actionTimeoutMs ?? 3000;
+
+async function frameOf(el: ElementHandle<Element>): Promise<Page | null> {
+  const f = await el.ownerFrame();
+  return f ? f.page() : null;
+}
+
+const nextFrame = (page: Page) =>
+  page
+    .evaluate(
+      () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+    )
+    .catch(() => {});
+
+async function changedSince(run: RunBrowser, url: string, mutations: number): Promise<boolean> {
+  const page = run.page();
+  await nextFrame(page);
+  return page.url() !== url || (await mutationCount(page)) !== mutations;
+}
+
+/** JS-level click that still reaches handlers when the element is covered or off-layout. */
+async function jsClick(el: ElementHandle<Element>, button: string, count: number): Promise<void> {
+  await el.evaluate(
+    (e, [b, c]) => {
+      const h = e as HTMLElement;
+      if (b === 'right') {
+        h.dispatchEvent(
+          new MouseEvent('contextmenu', { bubbles: true, cancelable: true, button: 2 }),
+        );
+      } else if (c === 2) {
+        h.click();
+        h.click();
+        h.dispatchEvent(new MouseEvent('dblclick', { bubbles: true, cancelable: true }));
+      } else h.click();
+    },
+    [button, count] as const,
+  );
+}
+
+/**
+ * Click ladder: a real click; when that cannot happen, the element's label (hidden custom
+ * checkboxes), then a forced click at the element's position, then a JS click. Covered elements
+ * skip the forced click, which would land on the cover.
+ */
+export async function clickWithLadder(
+  run: RunBrowser,
+  el: ElementHandle<Element>,
+  opts: {
+    button?: 'left' | 'right' | 'middle';
+    count?: 1 | 2;
+    modifiers?: ('Alt' | 'Control' | 'Meta' | 'Shift')[];
+  } = {},
+): Promise<string> {
+  const button = opts.button ?? 'left';
+  const count = opts.count ?? 1;
+  try {
+    await el.click({ timeout: timeout(run), button, clickCount: count, modifiers: opts.modifiers });
+    return 'clicked';
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (
+      /Target (page|closed)|detached|crash/i.test(msg) &&
+      !(await el.evaluate(() => true).catch(() => false))
+    ) {
+      // The click navigated or closed the page; it happened.
+      return 'clicked';
+    }
+    const covered = /intercepts pointer events/.test(msg);
+    if (button === 'left' && count === 1) {
+      const label = (
+        await el.evaluateHandle((e) => {
+          const ls = (e as HTMLInputElement).labels;
+          return ls && ls.length > 0 ? ls[0]! : null;
+        })
+      ).asElement();
+      if (label) {
+        try {
+          await label.click({ timeout: timeout(run) });
+          return 'clicked its label';
+        } catch {
+          // fall through
+        }
+      }
+    }
+    const page = run.page();
+    if (!covered) {
+      const url = page.url();
+      const before = await mutationCount(page);
+      try {
+        await el.click({
+          force: true,
+          timeout: timeout(run),
+          button,
+          clickCount: count,
+          modifiers: opts.modifiers,
+        });
+        if (await changedSince(run, url, before)) return 'forced click at its position';
+      } catch {
+        // fall through to the JS click
+      }
+    }
+    await jsClick(el, button, count);
+    return covered ? 'JS click (the element was covered by another element)' : 'JS click';
+  }
+}
+
+async function readValue(
+  el: ElementHandle<Element>,
+): Promise<{ value: string; password: boolean }> {
+  return el.evaluate((e) => {
+    const h = e as HTMLInputElement;
+    // innerText keeps the editor's line breaks, which the read-back compares.
+    // biome-ignore lint/performance/useDomNodeTextContent: line breaks matter here
+    if (h.isContentEditable) return { value: h.innerText, password: false };
+    return {
+      value: typeof h.value === 'string' ? h.value : (h.textContent ?? ''),
+      password: h.type === 'password',
+    };
+  });
+}
+
+const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+async function fieldInfo(el: ElementHandle<Element>) {
+  return el.evaluate((e) => {
+    const h = e as HTMLInputElement;
+    return {
+      tag: e.localName,
+      type: h.type ?? '',
+      editable: h.isContentEditable,
+      typeahead:
+        e.getAttribute('role') === 'combobox' ||
+        e.hasAttribute('aria-autocomplete') ||
+        e.hasAttribute('list') ||
+        e.getAttribute('aria-haspopup') === 'listbox' ||
+        e.getAttribute('autocomplete') === 'off',
+      disabled: !!h.disabled || e.getAttribute('aria-disabled') === 'true',
+      readonly: !!h.readOnly || e.getAttribute('aria-readonly') === 'true',
+    };
+  });
+}
+
+async function typeInto(run: RunBrowser, el: ElementHandle<Element>, text: string, clear: boolean) {
+  if (clear) await el.fill('', { timeout: timeout(run) });
+  await el.focus();
+  if (!clear) {
+    await el.evaluate((e) => {
+      const h = e as HTMLInputElement;
+      if (typeof h.setSelectionRange === 'function' && typeof h.value === 'string') {
+        try {
+          h.setSelectionRange(h.value.length, h.value.length);
+        } catch {
+          // Inputs like email do not support selection ranges.
+        }
+      }
+    });
+  }
+  const page = (await frameOf(el)) ?? run.page();
+  await page.keyboard.type(text, { delay: 5 });
+}
+
+async function inputText(
+  run: RunBrowser,
+  a: z.infer<Schemas['input_text']>,
+): Promise<ActionOutcome> {
+  const el = await run.element(a.id);
+  const info = await fieldInfo(el);
+  if (info.tag === 'select') {
+    throw new BrowserError('invalid_action', `id: [${a.id}] is a select; use select_option`);
+  }
+  if (info.disabled || info.readonly) {
+    throw new BrowserError(
+      'element_not_interactable',
+      `id: [${a.id}] is ${info.disabled ? 'disabled' : 'read-only'}`,
+    );
+  }
+  const clear = a.clear ?? true;
+  const previous = clear ? '' : (await readValue(el)).value;
+  const expected = previous + a.text;
+  let mode = a.mode ?? 'auto';
+  if (mode === 'auto') mode = info.typeahead || info.editable ? 'type' : 'fill';
+  let detail: string;
+  if (mode === 'fill') {
+    await el.fill(expected, { timeout: timeout(run) });
+    detail = 'filled';
+  } else {
+    await typeInto(run, el, a.text, clear);
+    detail = 'typed';
+  }
+  let got = await readValue(el);
+  if (norm(got.value) !== norm(expected) && mode === 'fill') {
+    await typeInto(run, el, a.text, clear);
+    detail = 'typed after fill did not stick';
+    got = await readValue(el);
+  }
+  const out: ActionOutcome = { detail, value: got.password ? '••••••••' : got.value };
+  if (norm(got.value) !== norm(expected)) {
+    if (norm(got.value) === '' && expected !== '') {
+      throw new BrowserError('value_mismatch', `id: [${a.id}] stayed empty after typing`);
+    }
+    out.warning = got.password
+      ? 'the field reads back differently than typed'
+      : `the field reads back as "${got.value.slice(0, 200)}" (formatted or rejected by the page)`;
+  }
+  if (a.submit) {
+    await el.press('Enter', { timeout: timeout(run) });
+    out.expectEffect = true;
+  }
+  return out;
+}
+
+async function selectOption(
+  run: RunBrowser,
+  a: z.infer<Schemas['select_option']>,
+): Promise<ActionOutcome> {
+  const given = [a.label, a.value, a.index].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    throw new BrowserError(
+      'invalid_action',
+      'select_option: give exactly one of label, value, index',
+    );
+  }
+  const el = await run.element(a.id);
+  const native = await el.evaluate((e) =>
+    e instanceof HTMLSelectElement
+      ? Array.from(e.options).map((o) => ({ label: (o.label || o.text).trim(), value: o.value }))
+      : null,
+  );
+  if (native) {
+    let index = -1;
+    if (a.index !== undefined) index = a.index < native.length ? a.index : -1;
+    else if (a.value !== undefined) index = native.findIndex((o) => o.value === a.value);
+    else
+      index = bestMatch(
+        native.map((o) => o.label),
+        a.label ?? '',
+      );
+    if (index < 0) {
+      throw new BrowserError(
+        'option_not_found',
+        `no option ${JSON.stringify(a.label ?? a.value ?? a.index)} in [${a.id}]; options: ${native
+          .slice(0, 20)
+          .map((o) => o.label)
+          .join(' | ')}`,
+      );
+    }
+    await el.selectOption({ index }, { timeout: timeout(run) });
+    const chosen = await el.evaluate((e) => {
+      const s = e as HTMLSelectElement;
+      return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
+    });
+    return { detail: 'selected (native)', value: chosen };
+  }
+  // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
+  let wanted = a.label ?? a.value ?? '';
+  const expanded = await el.evaluate((e) => e.getAttribute('aria-expanded') === 'true');
+  if (!expanded) await clickWithLadder(run, el);
+  let option = await findOption(el, wanted, a.index);
+  let detail = 'selected (custom dropdown)';
+  if (!option && wanted) {
+    const info = await fieldInfo(el);
+    if (info.tag === 'input' || info.editable) {
+      await typeInto(run, el, wanted, true);
+      option = await findOption(el, wanted, a.index);
+      detail = 'selected (custom dropdown, typed to filter)';
+    }
+  }
+  if (!option) {
+    throw new BrowserError(
+      'option_not_found',
+      a.index !== undefined
+        ? `no option at index ${a.index} after opening [${a.id}]`
+        : `no visible option matching "${wanted}" after opening [${a.id}]`,
+    );
+  }
+  if (!wanted) {
+    wanted = await option.evaluate((o) => (o.textContent ?? '').replace(/\s+/g, ' ').trim());
+  }
+  await clickWithLadder(run, option);
+  const shown = await el
+    .evaluate((e, w) => {
+      let n: Element | null = e;
+      for (let i = 0; i < 4 && n; i++, n = n.parentElement) {
+        const t = `${(n as HTMLInputElement).value ?? ''} ${n.textContent ?? ''}`.toLowerCase();
+        if (t.includes(w.toLowerCase())) return true;
+      }
+      return false;
+    }, wanted)
+    .catch(() => false);
+  return {
+    detail,
+    value: wanted,
+    ...(shown ? {} : { warning: 'the dropdown does not show the chosen option afterwards' }),
+  };
+}
+
+function bestMatch(labels: string[], wanted: string): number {
+  const w = norm(wanted).toLowerCase();
+  const ls = labels.map((l) => norm(l).toLowerCase());
+  let i = labels.findIndex((l) => norm(l) === norm(wanted));
+  if (i < 0) i = ls.indexOf(w);
+  if (i < 0) i = ls.findIndex((l) => l.startsWith(w));
+  if (i < 0) i = ls.findIndex((l) => l.includes(w));
+  return i;
+}
+
+async function findOption(
+  combo: ElementHandle<Element>,
+  wanted: string,
+  index: number | undefined,
+): Promise<ElementHandle<Element> | null> {
+  const h = await combo.evaluateHandle(
+    (e, [w, idx]) => {
+      const doc = e.ownerDocument;
+      const controls = e.getAttribute('aria-controls') || e.getAttribute('aria-owns');
+      const scope: ParentNode = (controls && doc.getElementById(controls)) || doc;
+      const sel =
+        '[role=option],[role=menuitem],[role=menuitemradio],[role=treeitem],[role=gridcell],li,[class*="option"],[data-value]';
+      const visible = (x: Element) => {
+        const r = x.getBoundingClientRect();
+        const cs = getComputedStyle(x);
+        return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none';
+      };
+      const all = Array.from(scope.querySelectorAll(sel)).filter(
+        (x) => visible(x) && x !== e && !x.contains(e),
+      );
+      // Innermost candidates only (an li wrapping a [role=option]).
+      const cands = all.filter((x) => !all.some((y) => y !== x && x.contains(y)));
+      if (idx !== null) return cands[idx] ?? null;
+      const text = (x: Element) => (x.textContent ?? '').replace(/\s+/g, ' ').trim().toLowerCase();
+      const target = w.replace(/\s+/g, ' ').trim().toLowerCase();
+      return (
+        cands.find((x) => text(x) === target) ??
+        cands.find((x) => (x.getAttribute('data-value') ?? '').toLowerCase() === target) ??
+        cands.find((x) => text(x).startsWith(target)) ??
+        cands.find((x) => text(x).includes(target)) ??
+        null
+      );
+    },
+    [wanted, index ?? null] as const,
+  );
+  const el = h.asElement();
+  if (!el) await h.dispose();
+  return el as ElementHandle<Element> | null;
+}
+
+async function checkedState(el: ElementHandle<Element>): Promise<boolean | null> {
+  return el.evaluate((e) => {
+    const h = e as HTMLInputElement;
+    if (e.localName === 'input' && (h.type === 'checkbox' || h.type === 'radio')) return h.checked;
+    const ac = e.getAttribute('aria-checked') ?? e.getAttribute('aria-pressed');
+    if (ac !== null) return ac === 'true';
+    const inner = e.querySelector(
+      'input[type=checkbox],input[type=radio]',
+    ) as HTMLInputElement | null;
+    return inner ? inner.checked : null;
+  });
+}
+
+async function setChecked(
+  run: RunBrowser,
+  a: z.infer<Schemas['set_checked']>,
+): Promise<ActionOutcome> {
+  const el = await run.element(a.id);
+  const before = await checkedState(el);
+  if (before === null) {
+    throw new BrowserError('invalid_action', `id: [${a.id}] is not a checkbox, radio or switch`);
+  }
+  if (before === a.checked) {
+    return { detail: `already ${a.checked ? 'checked' : 'unchecked'}`, value: String(before) };
+  }
+  const how = await clickWithLadder(run, el);
+  const after = await checkedState(el);
+  if (after !== a.checked) {
+    throw new BrowserError(
+      'no_effect',
+      `[${a.id}] is still ${after ? 'checked' : 'unchecked'} after clicking (${how})`,
+    );
+  }
+  return { detail: how, value: String(after) };
+}
+
+async function insideAllowed(run: RunBrowser, file: string): Promise<string> {
+  const roots = [run.options.runDir, ...(run.options.uploadDirs ?? [])];
+  const abs = path.resolve(run.options.runDir, file);
+  let real: string;
+  try {
+    real = await realpath(abs);
+    if (!(await stat(real)).isFile()) throw new Error('not a file');
+  } catch {
+    throw new BrowserError('upload_failed', `files: ${file} does not exist`);
+  }
+  for (const r of roots) {
+    const rr = await realpath(r).catch(() => path.resolve(r));
+    if (real === rr || real.startsWith(rr + path.sep)) return real;
+  }
+  throw new BrowserError('upload_failed', `files: ${file} is outside the run's files`);
+}
+
+async function fetchToDir(run: RunBrowser, url: string, dir: string): Promise<string> {
+  const target = run.checkUrl(url);
+  const res = await run.context.request.get(target, { timeout: 30_000, maxRedirects: 5 });
+  if (!res.ok()) throw new BrowserError('download_failed', `${target}: HTTP ${res.status()}`);
+  const body = await res.body();
+  const cd = res.headers()['content-disposition'] ?? '';
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);
+  let name = m?.[1] ? decodeURIComponent(m[1]) : path.basename(new URL(target).pathname) || 'file';
+  name = name.replace(/[^\w.\- ()]+/g, '_').slice(0, 150) || 'file';
+  await mkdir(dir, { recursive: true });
+  const p = path.join(dir, name);
+  await writeFile(p, body);
+  return p;
+}
+
+async function uploadFile(
+  run: RunBrowser,
+  a: z.infer<Schemas['upload_file']>,
+): Promise<ActionOutcome> {
+  const el = await run.element(a.id);
+  const files: string[] = [];
+  for (const f of a.files) {
+    if (/^https?:\/\//i.test(f) || /^@u\d+$/.test(f)) {
+      files.push(await fetchToDir(run, f, path.join(run.options.runDir, 'uploads')));
+    } else files.push(await insideAllowed(run, f));
+  }
+  const isFileInput = await el.evaluate((e) => e instanceof HTMLInputElement && e.type === 'file');
+  if (isFileInput) {
+    await el.setInputFiles(files, { timeout: timeout(run) });
+  } else {
+    const page = run.page();
+    const chooser = page.waitForEvent('filechooser', { timeout: timeout(run) * 2 });
+    await clickWithLadder(run, el);
+    try {
+      await (await chooser).setFiles(files);
+    } catch (e) {
+      throw new BrowserError(
+        'upload_failed',
+        `[${a.id}] did not open a file chooser: ${errorMessage(e)}`,
+      );
+    }
+  }
+  return {
+    detail: isFileInput ? 'set files' : 'chose files in the file chooser',
+    value: files.map((f) => path.basename(f)).join(', '),
+  };
+}
+
+function nextDownload(run: RunBrowser, ms: number) {
+  return new Promise<import('../run-browser.js').DownloadInfo>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new BrowserError('download_failed', `no download started within ${ms} ms`));
+    }, ms);
+    const off = run.on((e) => {
+      if (e.type === 'download') {
+        clearTimeout(timer);
+        off();
+        resolve(e.download);
+      } else if (e.type === 'download_failed') {
+        clearTimeout(timer);
+        off();
+        reject(new BrowserError('download_failed', e.error));
+      }
+    });
+  });
+}
+
+async function download(run: RunBrowser, a: z.infer<Schemas['download']>): Promise<ActionOutcome> {
+  if ((a.id === undefined) === (a.url === undefined)) {
+    throw new BrowserError('invalid_action', 'download: give either id or url');
+  }
+  if (a.id !== undefined) {
+    const el = await run.element(a.id);
+    const saved = nextDownload(run, 30_000);
+    saved.catch(() => {});
+    await clickWithLadder(run, el);
+    const d = await saved;
+    return { detail: 'downloaded', download: d, value: d.filename };
+  }
+  const saved = nextDownload(run, 30_000);
+  saved.catch(() => {});
+  await run.downloadUrl(a.url!);
+  const d = await saved;
+  return { detail: 'downloaded', download: d, value: d.filename };
+}
+
+async function scroll(run: RunBrowser, a: z.infer<Schemas['scroll']>): Promise<ActionOutcome> {
+  const args = {
+    dir: a.direction ?? 'down',
+    amount: a.amount ?? 'page',
+    to: a.to ?? null,
+    fromElement: a.id !== undefined,
+  };
+  const fn = (el: Element, o: typeof args) => {
+    const e = o.fromElement ? el : null;
+    const vertical = o.dir === 'up' || o.dir === 'down';
+    const canScroll = (x: Element) => {
+      const cs = getComputedStyle(x);
+      const ov = vertical ? cs.overflowY : cs.overflowX;
+      const more = vertical
+        ? x.scrollHeight > x.clientHeight + 1
+        : x.scrollWidth > x.clientWidth + 1;
+      return more && (ov === 'auto' || ov === 'scroll' || x === document.scrollingElement);
+    };
+    let target: Element | null = null;
+    for (let n: Element | null = e; n; n = n.parentElement) {
+      if (canScroll(n)) {
+        target = n;
+        break;
+      }
+    }
+    const se = document.scrollingElement ?? document.documentElement;
+    if (!target && e === null) {
+      if (canScroll(se)) target = se;
+      else {
+        let best: Element | null = null;
+        let area = 0;
+        for (const x of Array.from(document.querySelectorAll('*'))) {
+          if (!canScroll(x)) continue;
+          const r = x.getBoundingClientRect();
+          if (r.width * r.height > area) {
+            area = r.width * r.height;
+            best = x;
+          }
+        }
+        target = best;
+      }
+    }
+    target = target ?? se;
+    const size = vertical ? target.clientHeight : target.clientWidth;
+    const px =
+      o.amount === 'page' ? size * 0.85 : o.amount === 'half' ? size * 0.5 : Number(o.amount);
+    const before = vertical ? target.scrollTop : target.scrollLeft;
+    if (o.to === 'top') target.scrollTo({ top: 0, behavior: 'instant' });
+    else if (o.to === 'bottom') target.scrollTo({ top: target.scrollHeight, behavior: 'instant' });
+    else {
+      const sign = o.dir === 'up' || o.dir === 'left' ? -1 : 1;
+      target.scrollBy({
+        [vertical ? 'top' : 'left']: sign * px,
+        behavior: 'instant',
+      } as ScrollToOptions);
+    }
+    const after = vertical ? target.scrollTop : target.scrollLeft;
+    const max = vertical
+      ? target.scrollHeight - target.clientHeight
+      : target.scrollWidth - target.clientWidth;
+    const what = target === se ? 'page' : `${target.localName}${target.id ? `#${target.id}` : ''}`;
+    return { before: Math.round(before), after: Math.round(after), max: Math.round(max), what };
+  };
+  const el =
+    a.id !== undefined
+      ? await run.element(a.id)
+      : ((await run
+          .page()
+          .evaluateHandle(() => document.documentElement)) as ElementHandle<Element>);
+  const r = await el.evaluate(fn, args);
+  const out: ActionOutcome = {
+    detail: `scrolled ${r.what} from ${r.before} to ${r.after} of ${r.max}`,
+    value: String(r.after),
+  };
+  if (r.before === r.after)
+    out.warning = `${r.what} did not move (already at the ${r.after === 0 ? 'start' : 'end'})`;
+  return out;
+}
+
+const KEY_ALIASES: Record<string, string> = {
+  ctrl: 'Control',
+  control: 'Control',
+  cmd: 'Meta',
+  command: 'Meta',
+  meta: 'Meta',
+  win: 'Meta',
+  alt: 'Alt',
+  option: 'Alt',
+  shift: 'Shift',
+  enter: 'Enter',
+  return: 'Enter',
+  esc: 'Escape',
+  escape: 'Escape',
+  tab: 'Tab',
+  space: 'Space',
+  backspace: 'Backspace',
+  delete: 'Delete',
+  del: 'Delete',
+  up: 'ArrowUp',
+  down: 'ArrowDown',
+  left: 'ArrowLeft',
+  right: 'ArrowRight',
+  arrowup: 'ArrowUp',
+  arrowdown: 'ArrowDown',
+  arrowleft: 'ArrowLeft',
+  arrowright: 'ArrowRight',
+  pageup: 'PageUp',
+  pagedown: 'PageDown',
+  home: 'Home',
+  end: 'End',
+};
+
+export function normalizeKeys(keys: string): string {
+  return keys
+    .split('+')
+    .map((k) => k.trim())
+    .filter((k) => k !== '')
+    .map(
+      (k) =>
+        KEY_ALIASES[k.toLowerCase()] ?? (k.length === 1 ? k : k[0]!.toUpperCase() + k.slice(1)),
+    )
+    .join('+');
+}
+
+async function dragAndDrop(
+  run: RunBrowser,
+  a: z.infer<Schemas['drag_and_drop']>,
+): Promise<ActionOutcome> {
+  const from = await run.element(a.from);
+  const to = await run.element(a.to);
+  await from.scrollIntoViewIfNeeded({ timeout: timeout(run) }).catch(() => {});
+  const fb = await from.boundingBox();
+  const tb = await to.boundingBox();
+  if (!fb || !tb)
+    throw new BrowserError('element_not_interactable', 'drag_and_drop: an element has no box');
+  const page = run.page();
+  await page.mouse.move(fb.x + fb.width / 2, fb.y + fb.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(fb.x + fb.width / 2 + 5, fb.y + fb.height / 2 + 5, { steps: 2 });
+  await page.mouse.move(tb.x + tb.width / 2, tb.y + tb.height / 2, { steps: 10 });
+  await page.mouse.up();
+  return { detail: `dragged [${a.from}] onto [${a.to}]`, expectEffect: true };
+}
+
+async function historyStep(run: RunBrowser, dir: 'back' | 'forward'): Promise<ActionOutcome> {
+  const page = run.page();
+  const r =
+    dir === 'back'
+      ? await page.goBack({ waitUntil: 'domcontentloaded' })
+      : await page.goForward({ waitUntil: 'domcontentloaded' });
+  return r === null && page.url() === 'about:blank'
+    ? { detail: `went ${dir}`, warning: 'there was no page to go to' }
+    : { detail: `went ${dir}` };
+}
+
+export const ACTIONS: readonly ActionDef[] = [
+  define(
+    'click',
+    'Click an element (left by default; count 2 for double click).',
+    async (run, a) => {
+      const el = await run.element(a.id);
+      const detail = await clickWithLadder(run, el, a);
+      return { detail, expectEffect: true };
+    },
+  ),
+  define('double_click', 'Double-click an element.', async (run, a) => {
+    const el = await run.element(a.id);
+    return { detail: await clickWithLadder(run, el, { count: 2 }), expectEffect: true };
+  }),
+  define('right_click', 'Right-click an element (context menu).', async (run, a) => {
+    const el = await run.element(a.id);
+    return { detail: await clickWithLadder(run, el, { button: 'right' }), expectEffect: true };
+  }),
+  define('input_text', 'Type text into a text field, textarea or editable area.', inputText),
+  define(
+    'select_option',
+    'Choose an option of a select or custom dropdown by label, value or index.',
+    selectOption,
+  ),
+  define('set_checked', 'Set a checkbox, radio or switch to checked or unchecked.', setChecked),
+  define('upload_file', 'Put files into a file input (or the chooser a button opens).', uploadFile),
+  define(
+    'download',
+    'Download a file via a link/button or a URL; saved into the run folder.',
+    download,
+  ),
+  define('hover', 'Move the mouse over an element (menus that open on hover).', async (run, a) => {
+    const el = await run.element(a.id);
+    await el.hover({ timeout: timeout(run) });
+    // CSS :hover menus change no DOM; the next observation shows them.
+    return { detail: 'hovered' };
+  }),
+  define('scroll', 'Scroll the page, or the scrollable container of an element.', scroll),
+  define('keypress', 'Press a key or combination, e.g. Enter, Control+A.', async (run, a) => {
+    const keys = normalizeKeys(a.keys);
+    if (a.id !== undefined) {
+      const el = await run.element(a.id);
+      await el.focus();
+      const page = (await frameOf(el)) ?? run.page();
+      await page.keyboard.press(keys);
+    } else await run.page().keyboard.press(keys);
+    return { detail: `pressed ${keys}`, expectEffect: true };
+  }),
+  define('wait', 'Wait some milliseconds, or until a text is visible.', async (run, a) => {
+    const page = run.page();
+    if (a.text) {
+      await page
+        .getByText(a.text)
+        .first()
+        .waitFor({ state: 'visible', timeout: a.ms ?? 10_000 });
+      return { detail: `"${a.text}" is visible` };
+    }
+    await new Promise((r) => setTimeout(r, a.ms ?? 1000));
+    return { detail: `waited ${a.ms ?? 1000} ms` };
+  }),
+  define('goto', 'Open a URL in the current tab.', async (run, a) => {
+    await run.recoverFromCrash();
+    await run.goto(a.url);
+    return { detail: `opened ${run.page().url()}` };
+  }),
+  define('back', 'Go back in history.', (run) => historyStep(run, 'back')),
+  define('forward', 'Go forward in history.', (run) => historyStep(run, 'forward')),
+  define('reload', 'Reload the page.', async (run) => {
+    const crashedAt = await run.recoverFromCrash();
+    if (crashedAt) {
+      await run.goto(crashedAt);
+      return { detail: 'reopened the crashed page in a fresh tab' };
+    }
+    await run.page().reload({ waitUntil: 'domcontentloaded' });
+    return { detail: 'reloaded' };
+  }),
+  define('new_tab', 'Open a new tab (optionally at a URL) and work in it.', async (run, a) => {
+    const target = a.url ? run.checkUrl(a.url) : null;
+    const page = await run.newTab();
+    if (target) await page.goto(target, { waitUntil: 'domcontentloaded' });
+    return { detail: `opened tab ${run.allPages().indexOf(page)}` };
+  }),
+  define('switch_tab', 'Work in another tab (index from the tab list).', async (run, a) => {
+    const page = run.allPages()[a.tab];
+    if (!page) throw new BrowserError('tab_not_found', `tab: no tab ${a.tab}`);
+    run.setActivePage(page);
+    await page.bringToFront();
+    return { detail: `switched to tab ${a.tab}` };
+  }),
+  define('close_tab', 'Close a tab (default: the current one).', async (run, a) => {
+    const pages = run.allPages();
+    const page = a.tab === undefined ? run.page() : pages[a.tab];
+    if (!page) throw new BrowserError('tab_not_found', `tab: no tab ${a.tab}`);
+    await page.close();
+    return { detail: 'closed the tab' };
+  }),
+  define('drag_and_drop', 'Drag one element onto another.', dragAndDrop),
+];
+
+/** Tool definitions for models: name, description and JSON Schema of the arguments. */
+export function actionToolSchemas(): { name: string; description: string; parameters: unknown }[] {
+  return ACTIONS.map((a) => ({
+    name: a.name,
+    description: a.description,
+    parameters: z.toJSONSchema(a.schema.omit({ type: true })),
+  }));
+}
+
+export const ACTIONS_BY_NAME: ReadonlyMap<string, ActionDef> = new Map(
+  ACTIONS.map((a) => [a.name, a]),
+);

@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+import type { BrowserErrorKind } from '../errors.js';
+import type { DialogInfo, DownloadInfo, RunBrowser, TabInfo } from '../run-browser.js';
+
+/** What an action handler reports besides success. */
+export interface ActionOutcome {
+  /** How it was done, e.g. "clicked its label", "typed (autocomplete)". */
+  detail?: string;
+  warning?: string;
+  /** Read-back value after input/select/check (passwords masked). */
+  value?: string;
+  /** Expect a visible effect; the executor warns when none is seen. */
+  expectEffect?: boolean;
+  download?: DownloadInfo;
+}
+
+export interface ActionEffects {
+  urlBefore: string;
+  urlAfter: string;
+  navigated: boolean;
+  /** DOM mutations were observed in the active tab during the action. */
+  domChanged: boolean;
+  newTabs: TabInfo[];
+  /** The agent now works in another tab (popup followed, tab switched or closed). */
+  tabChanged: boolean;
+  dialogs: DialogInfo[];
+  downloads: DownloadInfo[];
+}
+
+export interface ActionResult {
+  ok: boolean;
+  action: string;
+  error?: { kind: BrowserErrorKind; message: string };
+  detail?: string;
+  warning?: string;
+  value?: string;
+  effects: ActionEffects;
+  durationMs: number;
+}
+
+/**
+ * One action kind: engines list `name`, `description` and `schema` (zod, convertible to JSON
+ * Schema) to the model; `execute` parses its own input.
+ */
+export interface ActionDef {
+  name: string;
+  description: string;
+  schema: z.ZodObject;
+  execute(run: RunBrowser, input: unknown): Promise<ActionOutcome>;
+}

@@ -1,0 +1,40 @@
+/**
+ * The browser layer's public surface for engines: launch/contexts, observation, actions and
+ * computer-use primitives. Only this folder touches Playwright objects.
+ */
+export {
+  ACTIONS,
+  ACTIONS_BY_NAME,
+  type Action,
+  type ActionName,
+  actionSchema,
+  actionSchemas,
+  actionToolSchemas,
+  normalizeKeys,
+} from './act/actions.js';
+export type { ActionDef, ActionEffects, ActionOutcome, ActionResult } from './act/types.js';
+export type { ComputerPrimitives, MouseButton, Point } from './computer.js';
+export { BrowserError, type BrowserErrorKind } from './errors.js';
+export {
+  BrowserManager,
+  type BrowserManagerOptions,
+  CHROMIUM_ARGS,
+  resolveExecutablePath,
+} from './launch.js';
+export { Observation, type ObserveOptions } from './observe/observation.js';
+export {
+  type ElementInfo,
+  type RenderOptions,
+  type RenderResult,
+  renderTree,
+} from './observe/render.js';
+export type { RawElement, RawNode } from './observe/types.js';
+export {
+  type DialogInfo,
+  type DownloadInfo,
+  RunBrowser,
+  type RunBrowserEvent,
+  type RunBrowserOptions,
+  type TabInfo,
+} from './run-browser.js';
+export { checkNavigationUrl } from './url-guard.js';

@@ -1,0 +1,624 @@
+/**
+ * The in-page half of observation. `installAndCapture` is serialised with Function#toString and
+ * evaluated in every frame, so it must be self-contained: no imports, no outer variables.
+ * It keeps per-document state on `window.__wrenObs` (element ids in a WeakMap so they stay the same
+ * across observations, a mutation counter for effect checks) and returns a compact raw tree.
+ */
+import type { Box, CaptureOptions, FrameCapture, RawElement, RawNode, RawOption } from './types.js';
+
+interface ObsState {
+  doc: string;
+  /** Hover rules parsed from the stylesheets, keyed by a cheap stylesheet fingerprint. */
+  hover?: { key: string; selector: string | null; pairs: [string, string][] };
+  next: number;
+  ids: WeakMap<Element, number>;
+  els: Map<number, WeakRef<Element>>;
+  mutations: number;
+  get(id: number): Element | null;
+  idOf(el: Element): number;
+}
+
+export function installAndCapture(opts: CaptureOptions): FrameCapture {
+  const w = window as unknown as { __wrenObs?: ObsState };
+  let st = w.__wrenObs;
+  if (!st) {
+    const s: ObsState = {
+      doc: Math.random().toString(36).slice(2, 10),
+      next: 1,
+      ids: new WeakMap(),
+      els: new Map(),
+      mutations: 0,
+      get(id: number): Element | null {
+        const el = s.els.get(id)?.deref() ?? null;
+        return el?.isConnected ? el : null;
+      },
+      idOf(el: Element): number {
+        let id = s.ids.get(el);
+        if (id === undefined) {
+          id = s.next++;
+          s.ids.set(el, id);
+          s.els.set(id, new WeakRef(el));
+        }
+        return id;
+      },
+    };
+    Object.defineProperty(window, '__wrenObs', { value: s, enumerable: false });
+    try {
+      new MutationObserver((records) => {
+        s.mutations += records.length;
+      }).observe(document, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
+    } catch {
+      // Documents without a root element yet; effect checks fall back to other signals.
+    }
+    st = s;
+  }
+  const state = st;
+
+  const WIDGET_ROLES = new Set([
+    'button',
+    'link',
+    'checkbox',
+    'radio',
+    'switch',
+    'tab',
+    'menuitem',
+    'menuitemcheckbox',
+    'menuitemradio',
+    'option',
+    'combobox',
+    'textbox',
+    'searchbox',
+    'slider',
+    'spinbutton',
+    'treeitem',
+    'gridcell',
+    'listbox',
+    'scrollbar',
+  ]);
+  const NAME_FROM_CONTENT = new Set([
+    'button',
+    'link',
+    'checkbox',
+    'radio',
+    'switch',
+    'tab',
+    'menuitem',
+    'menuitemcheckbox',
+    'menuitemradio',
+    'option',
+    'treeitem',
+    'gridcell',
+    'clickable',
+    'heading',
+    'summary',
+    'draggable',
+  ]);
+  const SKIP = new Set([
+    'script',
+    'style',
+    'noscript',
+    'template',
+    'head',
+    'meta',
+    'link',
+    'title',
+    'base',
+    'param',
+    'source',
+    'track',
+    'datalist',
+  ]);
+  const INLINE_DISPLAYS = new Set([
+    'inline',
+    'inline-block',
+    'inline-flex',
+    'inline-grid',
+    'contents',
+  ]);
+  // Elements that reveal something on hover (`.menu li:hover .sub`): selectors before `:hover`
+  // in rules whose subject is another element. Menus opened by CSS alone get an id this way.
+  const sheets = Array.from(document.styleSheets);
+  const sheetKey = sheets
+    .map((sh) => {
+      try {
+        return `${sh.href ?? 'inline'}:${sh.cssRules.length}`;
+      } catch {
+        return 'x';
+      }
+    })
+    .join('|');
+  if (state.hover?.key !== sheetKey) {
+    const hoverParts: string[] = [];
+    const hoverPairs: [string, string][] = [];
+    const scanRules = (rules: CSSRuleList) => {
+      for (const rule of Array.from(rules)) {
+        if (hoverParts.length > 300) return;
+        const sel = (rule as CSSStyleRule).selectorText;
+        if (sel?.includes(':hover')) {
+          for (const part of sel.split(',')) {
+            const i = part.indexOf(':hover');
+            if (i < 0) continue;
+            const after = part.slice(i + 6).trim();
+            const before = part.slice(0, i).trim();
+            if (!after || !before || /[:]$/.test(before)) continue;
+            try {
+              const target = after.replace(/^[>+~]\s*/, '').replace(/::?[\w-]+(\(.*?\))?/g, '');
+              document.querySelector(before);
+              if (target) document.querySelector(target);
+              hoverParts.push(before);
+              hoverPairs.push([before, target]);
+            } catch {
+              // Selector the engine cannot match alone; skip.
+            }
+          }
+        }
+        const inner = (rule as CSSGroupingRule).cssRules;
+        if (inner) scanRules(inner);
+      }
+    };
+    for (const sheet of sheets) {
+      try {
+        scanRules(sheet.cssRules);
+      } catch {
+        // Cross-origin stylesheet: rules are not readable.
+      }
+    }
+    state.hover = {
+      key: sheetKey,
+      selector: hoverParts.length > 0 ? [...new Set(hoverParts)].join(',') : null,
+      pairs: hoverPairs,
+    };
+  }
+  const hoverSelector = state.hover.selector;
+  const hoverPairs = state.hover.pairs;
+  const vw = window.innerWidth;
+  const vh = window.innerHeight;
+  const maxText = opts.maxTextLength;
+
+  const clean = (s: string | null | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();
+  const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+  const textOf = (el: Element): string => clean(el.textContent);
+
+  const byIds = (el: Element, attr: string): string => {
+    const ref = el.getAttribute(attr);
+    if (!ref) return '';
+    const root = el.getRootNode() as Document | ShadowRoot;
+    return clean(
+      ref
+        .split(/\s+/)
+        .map((i) => root.getElementById?.(i)?.textContent ?? '')
+        .join(' '),
+    );
+  };
+
+  const labelText = (el: Element): string => {
+    const labels = (el as HTMLInputElement).labels;
+    if (!labels || labels.length === 0) return '';
+    const parts: string[] = [];
+    for (const label of Array.from(labels)) {
+      // Text of the label without the control's own text (a select inside a label).
+      let t = '';
+      const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const p = n.parentElement;
+        if (p && (p === el || el.contains(p) || p.closest('select,textarea,option'))) continue;
+        t += ` ${n.nodeValue}`;
+      }
+      parts.push(clean(t));
+    }
+    return clean(parts.join(' '));
+  };
+
+  const roleOf = (el: Element, tag: string, cs: CSSStyleDeclaration, parentPointer: boolean) => {
+    const explicit = el.getAttribute('role')?.split(' ')[0];
+    if (explicit && WIDGET_ROLES.has(explicit)) return explicit;
+    switch (tag) {
+      case 'a':
+        if (el.hasAttribute('href')) return 'link';
+        break;
+      case 'button':
+        return 'button';
+      case 'select':
+        return (el as HTMLSelectElement).multiple ? 'listbox' : 'combobox';
+      case 'textarea':
+        return 'textbox';
+      case 'summary':
+        return 'button';
+      case 'input': {
+        const t = (el as HTMLInputElement).type;
+        if (t === 'hidden') return undefined;
+        if (t === 'checkbox') return 'checkbox';
+        if (t === 'radio') return 'radio';
+        if (t === 'button' || t === 'submit' || t === 'reset' || t === 'image') return 'button';
+        if (t === 'range') return 'slider';
+        if (t === 'number') return 'spinbutton';
+        if (t === 'search') return 'searchbox';
+        if (t === 'file') return 'file';
+        return 'textbox';
+      }
+    }
+    const he = el as HTMLElement;
+    if (he.isContentEditable && !(el.parentElement?.isContentEditable ?? false)) return 'editable';
+    if (el.getAttribute('draggable') === 'true') return 'draggable';
+    if (el.hasAttribute('onclick') || typeof he.onclick === 'function') return 'clickable';
+    if (el.hasAttribute('jsaction') || el.hasAttribute('ng-click')) return 'clickable';
+    if (tag === 'label' && (el as HTMLLabelElement).control) return undefined;
+    const ti = el.getAttribute('tabindex');
+    if (ti !== null && Number(ti) >= 0 && tag !== 'body' && tag !== 'html') return 'clickable';
+    if (cs.cursor === 'pointer' && !parentPointer && tag !== 'body' && tag !== 'html') {
+      return 'clickable';
+    }
+    if (
+      hoverSelector &&
+      el.childElementCount > 0 &&
+      el.matches(hoverSelector) &&
+      hoverPairs.some(([b, t]) => el.matches(b) && (!t || el.querySelector(t) !== null))
+    ) {
+      return 'hover';
+    }
+    if (
+      el.hasAttribute('aria-dropeffect') ||
+      /(^|[-_\s])drop(zone|-zone|target)?($|[-_\s])/i.test(el.className?.toString?.() ?? '')
+    ) {
+      return 'dropzone';
+    }
+    return undefined;
+  };
+
+  const nameOf = (el: Element, tag: string, role: string): string => {
+    const byLabelledby = byIds(el, 'aria-labelledby');
+    if (byLabelledby) return byLabelledby;
+    const aria = clean(el.getAttribute('aria-label'));
+    if (aria) return aria;
+    if (tag === 'input' || tag === 'select' || tag === 'textarea') {
+      const t = (el as HTMLInputElement).type;
+      if (tag === 'input' && (t === 'submit' || t === 'button' || t === 'reset')) {
+        return clean((el as HTMLInputElement).value) || (t === 'submit' ? 'Submit' : '');
+      }
+      if (tag === 'input' && t === 'image') return clean(el.getAttribute('alt'));
+      const lbl = labelText(el);
+      if (lbl) return lbl;
+      return clean(el.getAttribute('title'));
+    }
+    if (tag === 'img') return clean(el.getAttribute('alt') || el.getAttribute('title'));
+    if (NAME_FROM_CONTENT.has(role) || role === 'dropzone') {
+      let t = textOf(el);
+      if (!t) {
+        const img = el.querySelector('img[alt],svg[aria-label],[title]');
+        t = clean(
+          img?.getAttribute('alt') ?? img?.getAttribute('aria-label') ?? img?.getAttribute('title'),
+        );
+      }
+      return t || clean(el.getAttribute('title'));
+    }
+    return clean(el.getAttribute('title'));
+  };
+
+  const boxOf = (el: Element): Box => {
+    const r = el.getBoundingClientRect();
+    return [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
+  };
+
+  // Labels whose text is already the accessible name of a visible control are not printed.
+  const consumedLabel = (label: HTMLLabelElement): boolean => {
+    const c = label.control;
+    if (!c) return false;
+    const ccs = getComputedStyle(c);
+    return ccs.display !== 'none' && ccs.visibility !== 'hidden';
+  };
+
+  interface Walked {
+    node: RawNode | null;
+    interactive: boolean;
+  }
+
+  const walkChildren = (
+    parent: Node,
+    out: RawNode[],
+    pointer: boolean,
+    hidden: boolean,
+    skipText: boolean,
+  ): boolean => {
+    let interactive = false;
+    let kids: ArrayLike<Node> = parent.childNodes;
+    if (parent instanceof HTMLSlotElement) {
+      const assigned = parent.assignedNodes({ flatten: true });
+      if (assigned.length > 0) kids = assigned;
+    }
+    for (let i = 0; i < kids.length; i++) {
+      const r = walk(kids[i]!, pointer, hidden, skipText);
+      if (r.interactive) interactive = true;
+      if (r.node !== null) {
+        const last = out[out.length - 1];
+        if (typeof r.node === 'string' && typeof last === 'string') {
+          out[out.length - 1] = last + ' ' + r.node;
+        } else out.push(r.node);
+      }
+    }
+    return interactive;
+  };
+
+  const walk = (
+    n: Node,
+    parentPointer: boolean,
+    parentHidden: boolean,
+    skipText: boolean,
+  ): Walked => {
+    if (n.nodeType === 3) {
+      if (parentHidden || skipText) return { node: null, interactive: false };
+      const t = clean(n.nodeValue);
+      return { node: t ? cut(t, maxText) : null, interactive: false };
+    }
+    if (n.nodeType !== 1) return { node: null, interactive: false };
+    const el = n as Element;
+    const tag = el.localName;
+    if (SKIP.has(tag)) return { node: null, interactive: false };
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none') return { node: null, interactive: false };
+    const hidden = cs.visibility === 'hidden' || cs.visibility === 'collapse';
+    const he = el as HTMLElement;
+
+    if (tag === 'iframe' || tag === 'frame') {
+      if (hidden) return { node: null, interactive: false };
+      const box = boxOf(el);
+      if (box[2] === 0 || box[3] === 0) return { node: null, interactive: false };
+      // Content-box offset so child-frame coordinates can be translated to this viewport.
+      box[0] += he.clientLeft;
+      box[1] += he.clientTop;
+      return {
+        node: {
+          tag,
+          fid: state.idOf(el),
+          b: 1,
+          box,
+          name: clean(el.getAttribute('title') || el.getAttribute('name')),
+          children: [],
+        },
+        interactive: true,
+      };
+    }
+    if (tag === 'svg') {
+      const label =
+        clean(el.getAttribute('aria-label')) || clean(el.querySelector('title')?.textContent);
+      const role = hidden ? undefined : roleOf(el, tag, cs, parentPointer);
+      if (!role && !label) return { node: null, interactive: false };
+      const node: RawElement = { tag, children: [] };
+      if (role) {
+        node.role = role;
+        node.id = state.idOf(el);
+        node.box = boxOf(el);
+        if (label) node.name = label;
+      } else node.children.push(`[${label}]`);
+      return { node, interactive: !!role };
+    }
+
+    let role = hidden ? undefined : roleOf(el, tag, cs, parentPointer);
+    if (role) {
+      const r = el.getBoundingClientRect();
+      const tiny = r.width === 0 || r.height === 0;
+      // Hidden-by-size controls still count when a visible label stands in for them.
+      if (tiny && cs.display !== 'contents') {
+        const labels = (el as HTMLInputElement).labels;
+        if (!labels || labels.length === 0) {
+          if (el.childElementCount === 0) return { node: null, interactive: false };
+          role = undefined;
+        }
+      }
+    }
+    const pointer = cs.cursor === 'pointer';
+    const editableRoot =
+      !!role && he.isContentEditable && !(el.parentElement?.isContentEditable ?? false);
+    const node: RawElement = { tag, children: [] };
+    if (!INLINE_DISPLAYS.has(cs.display)) node.b = 1;
+    if (tag === 'br') return { node: '\n', interactive: false };
+    if (/^h[1-6]$/.test(tag)) node.lvl = Number(tag[1]);
+    if (
+      tag === 'dialog' ||
+      el.getAttribute('role') === 'dialog' ||
+      el.getAttribute('role') === 'alertdialog'
+    ) {
+      node.role = 'dialog';
+      node.name = nameOf(el, tag, 'dialog') || byIds(el, 'aria-describedby').slice(0, 60);
+    }
+    if (tag === 'form' || tag === 'nav' || tag === 'table' || tag === 'ul' || tag === 'ol') {
+      node.box = boxOf(el);
+    }
+    const explicitRole = el.getAttribute('role');
+    if (
+      !role &&
+      (explicitRole === 'menu' || explicitRole === 'listbox' || explicitRole === 'grid')
+    ) {
+      node.role = explicitRole;
+    }
+
+    let interactive = false;
+    if (role) {
+      interactive = true;
+      node.role = role;
+      node.id = state.idOf(el);
+      node.box = boxOf(el);
+      const name = role === 'hover' ? clean(el.getAttribute('aria-label')) : nameOf(el, tag, role);
+      if (name) node.name = cut(name, 150);
+      if (role === 'link') {
+        const href = (el as HTMLAnchorElement).href;
+        if (href) node.href = href;
+      }
+      if (tag === 'input' || tag === 'textarea') {
+        const inp = el as HTMLInputElement;
+        const t = inp.type;
+        if (
+          tag === 'input' &&
+          t !== 'text' &&
+          t !== 'checkbox' &&
+          t !== 'radio' &&
+          t !== 'submit' &&
+          t !== 'button'
+        ) {
+          node.type = t;
+        }
+        if (t === 'checkbox' || t === 'radio') {
+          node.checked = t === 'checkbox' && inp.indeterminate ? 'mixed' : inp.checked;
+        } else if (t === 'file') {
+          const files = inp.files ? Array.from(inp.files).map((f) => f.name) : [];
+          if (files.length) node.value = files.join(', ');
+        } else if (t !== 'submit' && t !== 'button' && t !== 'reset' && t !== 'image') {
+          if (inp.value) node.value = t === 'password' ? '••••••••' : cut(inp.value, 300);
+          const ph = clean(inp.placeholder);
+          if (ph && ph !== node.name) node.placeholder = cut(ph, 80);
+        }
+        if (inp.readOnly) node.readonly = 1;
+        if (inp.required) node.required = 1;
+        if (inp.validationMessage && inp.matches(':user-invalid')) {
+          node.invalid = 1;
+          node.error = cut(inp.validationMessage, 120);
+        }
+      }
+      if (tag === 'select') {
+        const sel = el as HTMLSelectElement;
+        const opts2: RawOption[] = [];
+        const all = Array.from(sel.options);
+        for (const o of all.slice(0, opts.maxOptions)) {
+          opts2.push({ label: clean(o.label || o.text), value: o.value, selected: o.selected });
+        }
+        node.options = opts2;
+        if (all.length > opts.maxOptions) node.optionCount = all.length;
+        const chosen = all.filter((o) => o.selected).map((o) => clean(o.label || o.text));
+        if (chosen.length) node.value = chosen.join(', ');
+        if (sel.multiple) node.multiple = 1;
+        if (sel.required) node.required = 1;
+      }
+      if (editableRoot) node.value = cut(clean(he.textContent), 500);
+      const ac = el.getAttribute('aria-checked');
+      if (ac !== null && node.checked === undefined)
+        node.checked = ac === 'mixed' ? 'mixed' : ac === 'true';
+      const as = el.getAttribute('aria-selected');
+      if (as !== null) node.selected = as === 'true';
+      const ae = el.getAttribute('aria-expanded');
+      if (ae !== null) node.expanded = ae === 'true';
+      const ap = el.getAttribute('aria-pressed');
+      if (ap !== null) node.pressed = ap === 'true';
+      if ((el as HTMLButtonElement).disabled || el.getAttribute('aria-disabled') === 'true') {
+        node.disabled = 1;
+      }
+      if (el.getAttribute('aria-readonly') === 'true') node.readonly = 1;
+      if (el.getAttribute('aria-required') === 'true') node.required = 1;
+      if (el.getAttribute('aria-invalid') === 'true') {
+        node.invalid = 1;
+        const msg = byIds(el, 'aria-errormessage');
+        if (msg) node.error = cut(msg, 120);
+      }
+      if (role === 'combobox' && tag !== 'select' && !node.value) {
+        const v = clean((el as HTMLInputElement).value ?? '');
+        if (v) node.value = v;
+      }
+      if (document.activeElement === el || (el.getRootNode() as ShadowRoot).activeElement === el) {
+        node.focused = 1;
+      }
+    }
+
+    // Children: interactable elements named from their content, with no interactable inside,
+    // print their name instead of their text.
+    const isLabelConsumed = tag === 'label' && consumedLabel(el as HTMLLabelElement);
+    const noText = tag === 'select' || tag === 'textarea' || editableRoot || isLabelConsumed;
+    let childInteractive = false;
+    if (tag !== 'select' && tag !== 'textarea') {
+      if (he.shadowRoot) {
+        node.shadow = 1;
+        childInteractive = walkChildren(he.shadowRoot, node.children, pointer, hidden, noText);
+      } else if (tag === 'details' && !(el as HTMLDetailsElement).open) {
+        // A closed <details> renders only its summary.
+        const summary = Array.from(el.children).find((c) => c.localName === 'summary');
+        if (summary) {
+          const r = walk(summary, pointer, hidden, noText);
+          if (r.node !== null) node.children.push(r.node);
+          childInteractive = r.interactive;
+        }
+      } else {
+        childInteractive = walkChildren(el, node.children, pointer, hidden, noText);
+      }
+    }
+    if (childInteractive) interactive = true;
+    if (role && !node.name && node.children.length === 0) {
+      // Icon-only controls: give the model something to go on.
+      const hint =
+        el.id ||
+        el.getAttribute('name') ||
+        (typeof el.className === 'string'
+          ? el.className.trim().split(/\s+/).slice(0, 2).join(' ')
+          : '');
+      if (hint) node.hint = cut(hint, 40);
+    }
+    if (role === 'hover' && node.children.every((c) => typeof c === 'string')) {
+      node.name = cut(clean(node.children.join(' ')), 150);
+      node.children = [];
+    }
+    if (role && !childInteractive && node.name !== undefined && !editableRoot) {
+      const onlyText = node.children.every((c) => typeof c === 'string');
+      if (onlyText) node.children = [];
+    }
+    if (
+      role &&
+      childInteractive &&
+      node.name &&
+      NAME_FROM_CONTENT.has(role) &&
+      node.name.length > 40
+    ) {
+      node.name = cut(node.name, 40);
+    }
+
+    if (!role && !node.role && node.lvl === undefined && node.children.length === 0) {
+      if (tag === 'img') {
+        const alt = clean(el.getAttribute('alt'));
+        return { node: alt ? `[img: ${cut(alt, 80)}]` : null, interactive: false };
+      }
+      if (tag === 'hr') return { node: { tag, b: 1, children: ['---'] }, interactive: false };
+      return { node: null, interactive: false };
+    }
+    // Plain inline wrappers around text collapse into their text.
+    if (!role && !node.role && !node.b && node.lvl === undefined && !node.shadow) {
+      if (node.children.length === 1 && typeof node.children[0] === 'string') {
+        return { node: node.children[0], interactive };
+      }
+    }
+    if (node.b && !node.box && !role) {
+      const r = el.getBoundingClientRect();
+      node.box = [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
+    }
+    return { node, interactive };
+  };
+
+  const rootEl = document.body ?? document.documentElement;
+  const root: RawElement = { tag: 'body', b: 1, children: [] };
+  if (rootEl) {
+    const r = walk(rootEl, false, false, false);
+    if (r.node && typeof r.node !== 'string') root.children = r.node.children;
+    else if (typeof r.node === 'string') root.children = [r.node];
+  }
+  const se = document.scrollingElement ?? document.documentElement;
+  return {
+    doc: state.doc,
+    url: location.href,
+    title: document.title,
+    scrollX: Math.round(window.scrollX),
+    scrollY: Math.round(window.scrollY),
+    scrollWidth: se ? se.scrollWidth : vw,
+    scrollHeight: se ? se.scrollHeight : vh,
+    viewportWidth: vw,
+    viewportHeight: vh,
+    root,
+    mutations: state.mutations,
+  };
+}
+
+/** Source evaluated in a frame: installs the helpers if needed, then captures. */
+export function captureExpression(opts: CaptureOptions): string {
+  // Bundlers may wrap named functions in a `__name` helper; give the page a no-op one.
+  // The result travels as one JSON string: Playwright's structured serialisation of a large
+  // object tree is an order of magnitude slower than JSON.
+  return `(() => { var __name = (f) => f; return JSON.stringify((${installAndCapture.toString()})(${JSON.stringify(opts)})); })()`;
+}

@@ -1,0 +1,458 @@
+/**
+ * One run's browser: an isolated context, its tabs, watchers for downloads, dialogs, popups and
+ * crashes, plus observe/act/computer entry points for engines.
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  Browser,
+  BrowserContext,
+  Dialog,
+  Download,
+  ElementHandle,
+  Page,
+} from 'playwright-core';
+import { type ActionResult, executeAction } from './act/executor.js';
+import type { ComputerPrimitives } from './computer.js';
+import { PageComputer } from './computer-impl.js';
+import { BrowserError } from './errors.js';
+import { ElementRegistry, resolveElement } from './observe/capture.js';
+import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
+import { allowPrivateNetworksFromEnv, checkNavigationUrl } from './url-guard.js';
+
+export interface RunBrowserOptions {
+  /** Folder of this run; downloads go to `<runDir>/downloads`, fetched uploads to `<runDir>/uploads`. */
+  runDir: string;
+  headless?: boolean;
+  viewport?: { width: number; height: number };
+  userAgent?: string;
+  locale?: string;
+  timezoneId?: string;
+  extraHttpHeaders?: Record<string, string>;
+  proxy?: { server: string; username?: string; password?: string; bypass?: string };
+  /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
+  allowPrivateNetworks?: boolean;
+  /** What to do with alert/confirm/prompt dialogs. Default accept (prompts get their default). */
+  dialogPolicy?: 'accept' | 'dismiss';
+  /** Per-attempt timeout of element actions, ms. Default 3000. */
+  actionTimeoutMs?: number;
+  /** Navigation timeout, ms. Default 30000. */
+  navigationTimeoutMs?: number;
+  /** Extra folders the agent may upload files from (the run folder is always allowed). */
+  uploadDirs?: string[];
+}
+
+export interface TabInfo {
+  index: number;
+  url: string;
+  title: string;
+  active: boolean;
+}
+
+export interface DownloadInfo {
+  filename: string;
+  path: string;
+  size: number;
+  sha256: string;
+  url: string;
+}
+
+export interface DialogInfo {
+  type: string;
+  message: string;
+  defaultValue: string;
+  handled: 'accepted' | 'dismissed';
+}
+
+export type RunBrowserEvent =
+  | { type: 'download'; download: DownloadInfo }
+  | { type: 'download_failed'; url: string; error: string }
+  | { type: 'dialog'; dialog: DialogInfo }
+  | { type: 'tab_opened'; tab: TabInfo; popup: boolean }
+  | { type: 'tab_closed'; url: string }
+  | { type: 'crash'; url: string }
+  | { type: 'browser_disconnected' };
+
+function safeFilename(name: string): string {
+  const base = path
+    .basename(name)
+    .replace(/[^\w.\- ()]+/g, '_')
+    .slice(0, 150);
+  return base && base !== '.' && base !== '..' ? base : 'download';
+}
+
+export class RunBrowser {
+  readonly context: BrowserContext;
+  readonly options: RunBrowserOptions;
+  readonly registry = new ElementRegistry();
+  /** Every event in order; actions report the slice that happened during them. */
+  readonly events: RunBrowserEvent[] = [];
+  private readonly emitter = new EventEmitter();
+  private readonly pages: Page[] = [];
+  private active: Page | null = null;
+  private crashed: string | null = null;
+  private disconnected = false;
+  private closed = false;
+  private readonly closeHooks: (() => void)[] = [];
+  private readonly pendingDownloads = new Set<Promise<unknown>>();
+  private downloadNames = new Set<string>();
+  private previousIds: Set<number> | null = null;
+  private previousDocument: { page: Page; doc: string } | null = null;
+  private lastObservation: Observation | null = null;
+  private computerImpl: PageComputer | null = null;
+  private openingOwnTab = false;
+
+  private constructor(
+    private readonly browser: Browser,
+    context: BrowserContext,
+    options: RunBrowserOptions,
+  ) {
+    this.context = context;
+    this.options = options;
+  }
+
+  static async open(browser: Browser, options: RunBrowserOptions): Promise<RunBrowser> {
+    if (!options.runDir) throw new BrowserError('invalid_action', 'runDir: required');
+    await mkdir(path.join(options.runDir, 'downloads'), { recursive: true });
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 1280, height: 720 },
+      acceptDownloads: true,
+      userAgent: options.userAgent,
+      locale: options.locale,
+      timezoneId: options.timezoneId,
+      extraHTTPHeaders: options.extraHttpHeaders,
+      proxy: options.proxy,
+    });
+    context.setDefaultNavigationTimeout(options.navigationTimeoutMs ?? 30_000);
+    // Under tsx/esbuild (keepNames), functions passed to evaluate() call a `__name` helper that
+    // pages do not have; a no-op keeps in-page helpers working however the source was compiled.
+    await context.addInitScript({
+      content:
+        'if (typeof globalThis.__name !== "function") Object.defineProperty(globalThis, "__name", { value: (f) => f, configurable: true, writable: true });',
+    });
+    const run = new RunBrowser(browser, context, options);
+    context.on('page', (p) => run.adopt(p, true));
+    const page = await context.newPage();
+    if (!run.pages.includes(page)) run.adopt(page, false);
+    run.active = page;
+    return run;
+  }
+
+  /** Listen to side events (downloads, dialogs, tabs, crashes). Returns an unsubscribe. */
+  on(listener: (e: RunBrowserEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
+  usesBrowser(b: Browser): boolean {
+    return b === this.browser;
+  }
+
+  markBrowserDisconnected(): void {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.emit({ type: 'browser_disconnected' });
+  }
+
+  private emit(e: RunBrowserEvent): void {
+    this.events.push(e);
+    this.emitter.emit('event', e);
+  }
+
+  private adopt(page: Page, fromContextEvent: boolean): void {
+    if (this.pages.includes(page)) return;
+    this.pages.push(page);
+    page.on('crash', () => {
+      this.crashed = page.url();
+      this.emit({ type: 'crash', url: page.url() });
+    });
+    page.on('dialog', (d) => void this.handleDialog(d));
+    page.on('download', (d) => {
+      const p = this.saveDownload(d).finally(() => this.pendingDownloads.delete(p));
+      this.pendingDownloads.add(p);
+    });
+    let opener: Page | null = null;
+    void page
+      .opener()
+      .then((o) => {
+        opener = o;
+      })
+      .catch(() => {});
+    page.on('close', () => {
+      const i = this.pages.indexOf(page);
+      if (i >= 0) this.pages.splice(i, 1);
+      if (!this.closed) this.emit({ type: 'tab_closed', url: page.url() });
+      if (this.active === page) {
+        // A closed popup hands control back to the tab that opened it.
+        this.active =
+          opener && this.pages.includes(opener) ? opener : (this.pages[Math.max(0, i - 1)] ?? null);
+      }
+    });
+    if (fromContextEvent && this.active !== null) {
+      // Popups and target=_blank tabs are followed: the agent continues in the new tab.
+      this.active = page;
+      this.emit({ type: 'tab_opened', tab: this.tabInfo(page), popup: !this.openingOwnTab });
+    }
+  }
+
+  private async handleDialog(d: Dialog): Promise<void> {
+    const policy = this.options.dialogPolicy ?? 'accept';
+    const info: DialogInfo = {
+      type: d.type(),
+      message: d.message(),
+      defaultValue: d.defaultValue(),
+      handled: policy === 'dismiss' && d.type() !== 'alert' ? 'dismissed' : 'accepted',
+    };
+    try {
+      if (info.handled === 'dismissed') await d.dismiss();
+      else await d.accept(d.type() === 'prompt' ? d.defaultValue() : undefined);
+    } catch {
+      // The page may already be gone; the dialog is still reported.
+    }
+    this.emit({ type: 'dialog', dialog: info });
+  }
+
+  private uniqueDownloadPath(suggested: string): { name: string; target: string } {
+    let name = safeFilename(suggested);
+    const ext = path.extname(name);
+    const stem = name.slice(0, name.length - ext.length);
+    for (let i = 2; this.downloadNames.has(name); i++) name = `${stem} (${i})${ext}`;
+    this.downloadNames.add(name);
+    return { name, target: path.join(this.options.runDir, 'downloads', name) };
+  }
+
+  /** Fetches a URL with the run's cookies and records it as a download. */
+  async downloadUrl(raw: string): Promise<void> {
+    const url = this.checkUrl(raw);
+    const work = (async () => {
+      try {
+        const res = await this.context.request.get(url, { timeout: 60_000 });
+        if (!res.ok()) throw new Error(`HTTP ${res.status()}`);
+        const cd = res.headers()['content-disposition'] ?? '';
+        const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);
+        const suggested = m?.[1]
+          ? decodeURIComponent(m[1])
+          : path.basename(new URL(url).pathname) || 'download';
+        const { name, target } = this.uniqueDownloadPath(suggested);
+        const bytes = await res.body();
+        await writeFile(target, bytes);
+        this.emit({
+          type: 'download',
+          download: {
+            filename: name,
+            path: target,
+            size: bytes.length,
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+            url,
+          },
+        });
+      } catch (e) {
+        this.emit({
+          type: 'download_failed',
+          url,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    })();
+    const p = work.finally(() => this.pendingDownloads.delete(p));
+    this.pendingDownloads.add(p);
+    await p;
+  }
+
+  /** Opens a tab the agent asked for and makes it the working tab. */
+  async newTab(): Promise<Page> {
+    this.openingOwnTab = true;
+    try {
+      const page = await this.context.newPage();
+      this.active = page;
+      return page;
+    } finally {
+      this.openingOwnTab = false;
+    }
+  }
+
+  private async saveDownload(d: Download): Promise<void> {
+    const { name, target } = this.uniqueDownloadPath(d.suggestedFilename());
+    try {
+      await d.saveAs(target);
+      const bytes = await readFile(target);
+      const info: DownloadInfo = {
+        filename: name,
+        path: target,
+        size: (await stat(target)).size,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        url: d.url(),
+      };
+      this.emit({ type: 'download', download: info });
+    } catch (e) {
+      this.emit({
+        type: 'download_failed',
+        url: d.url(),
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  /** Resolves when all downloads started so far are saved (or failed). */
+  async settleDownloads(): Promise<void> {
+    await Promise.all([...this.pendingDownloads]);
+  }
+
+  private tabInfo(page: Page): TabInfo {
+    return {
+      index: this.pages.indexOf(page),
+      url: page.url(),
+      title: '',
+      active: page === this.active,
+    };
+  }
+
+  /** Open tabs; `activeTitle` spares a round trip when the caller already knows it. */
+  async tabs(activeTitle?: string): Promise<TabInfo[]> {
+    return Promise.all(
+      this.pages.map(async (p, index) => ({
+        index,
+        url: p.url(),
+        title:
+          p === this.active && activeTitle !== undefined
+            ? activeTitle
+            : await p.title().catch(() => ''),
+        active: p === this.active,
+      })),
+    );
+  }
+
+  /** Fails with a typed error when the run can no longer drive its browser. */
+  assertUsable(): void {
+    if (this.closed) throw new BrowserError('closed', 'the run browser is closed');
+    if (this.disconnected)
+      throw new BrowserError('browser_disconnected', 'the browser process died');
+    if (this.crashed !== null) {
+      throw new BrowserError('page_crashed', `the page crashed (${this.crashed}); reload or goto`);
+    }
+  }
+
+  /** The tab the agent is working in. */
+  page(): Page {
+    this.assertUsable();
+    if (!this.active || this.active.isClosed()) {
+      throw new BrowserError('tab_not_found', 'no open tab; open one with new_tab');
+    }
+    return this.active;
+  }
+
+  /** Only for actions: switch the working tab. */
+  setActivePage(page: Page): void {
+    this.active = page;
+  }
+
+  allPages(): Page[] {
+    return [...this.pages];
+  }
+
+  /**
+   * A crashed tab cannot navigate again: replace it by a fresh tab in the same context (cookies
+   * survive) and return the URL it showed. No-op when nothing crashed.
+   */
+  async recoverFromCrash(): Promise<string | null> {
+    if (this.crashed === null) return null;
+    const url = this.crashed;
+    const old = this.active;
+    this.crashed = null;
+    const page = await this.newTab();
+    if (old) {
+      await old.close().catch(() => {});
+      this.active = page;
+    }
+    return url;
+  }
+
+  get allowPrivateNetworks(): boolean {
+    return this.options.allowPrivateNetworks ?? allowPrivateNetworksFromEnv();
+  }
+
+  checkUrl(raw: string): string {
+    return checkNavigationUrl(this.expandUrl(raw), this.allowPrivateNetworks).href;
+  }
+
+  /** Replaces `@uN` link aliases from the last observation by their full URLs. */
+  expandUrl(text: string): string {
+    const map = this.lastObservation?.urlMap;
+    if (!map) return text;
+    return text.replace(/@u\d+/g, (m) => map[m] ?? m);
+  }
+
+  async goto(url: string): Promise<void> {
+    const target = this.checkUrl(url);
+    await this.page().goto(target, { waitUntil: 'domcontentloaded' });
+  }
+
+  async observe(options: ObserveOptions = {}): Promise<Observation> {
+    for (let attempt = 1; ; attempt++) {
+      const page = this.page();
+      if (this.registry.size > 20_000) this.registry.pruneDetached();
+      await page.waitForLoadState('domcontentloaded', { timeout: 5_000 }).catch(() => {});
+      try {
+        const obs = await observePage(page, this.registry, {
+          ...options,
+          previousIds: this.previousIds,
+          previousDocument: this.previousDocument,
+          tabs: (title) => this.tabs(title),
+        });
+        this.previousIds = obs.allIds;
+        this.previousDocument = { page, doc: obs.documentId };
+        this.lastObservation = obs;
+        return obs;
+      } catch (e) {
+        this.assertUsable();
+        // The page navigated while it was being read: read the new document.
+        const racing = /Execution context was destroyed|navigat|Frame was detached/i.test(
+          e instanceof Error ? e.message : String(e),
+        );
+        if (!racing || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  get latestObservation(): Observation | null {
+    return this.lastObservation;
+  }
+
+  /** The live element behind an observation id, or a typed error. */
+  async element(id: number): Promise<ElementHandle<Element>> {
+    this.assertUsable();
+    const ref = this.registry.ref(id);
+    if (!ref) throw new BrowserError('element_not_found', `id: no element [${id}] was observed`);
+    const handle = await resolveElement(ref).catch(() => null);
+    if (!handle) {
+      throw new BrowserError(
+        'element_stale',
+        `id: element [${id}] is no longer on the page; observe again`,
+      );
+    }
+    return handle;
+  }
+
+  async act(action: unknown): Promise<ActionResult> {
+    return executeAction(this, action);
+  }
+
+  computer(): ComputerPrimitives {
+    if (!this.computerImpl) this.computerImpl = new PageComputer(this);
+    return this.computerImpl;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.settleDownloads().catch(() => {});
+    this.closed = true;
+    await this.context.close().catch(() => {});
+    for (const h of this.closeHooks) h();
+  }
+}

@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import type { RunBrowser } from '../../browser/index.js';
+import { emptyUsage, type Llm, LlmError, priceUsage } from '../../llm/index.js';
+import { agentBrowserFromRun } from '../adapters/browser.js';
+import { agentModelFromLlm } from '../adapters/model.js';
+import { type EngineServices, EngineSetupError } from '../services.js';
+import { classifyUserErrors } from '../shared/classify.js';
+import { systemError, UserErrorCodes } from '../shared/error-codes.js';
+import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import { UntrustedFence } from '../shared/untrusted.js';
+import { renderExtractPrompt } from '../skyvern-v1/prompts.js';
+import type { Engine, EngineContext, EngineName, EngineResult, Usage } from '../types.js';
+import { runAnthropicCuaLoop } from './anthropic/loop.js';
+import { type CostOf, cuaResultToEngineResult, cuaStepToEvents } from './engine-result.js';
+import { runOpenAiCuaLoop } from './openai/loop.js';
+import type { CuaLoopOptions, CuaLoopResult } from './shared/loop.js';
+import type { PostJson } from './shared/transport.js';
+import { runUiTarsLoop } from './ui-tars/loop.js';
+
+/** Which providers can serve each computer-use protocol. */
+const PROVIDERS: Record<'openai-cua' | 'anthropic-cua' | 'ui-tars', readonly string[]> = {
+  'openai-cua': ['openai', 'openai-chat', 'azure', 'azure-chat'],
+  'anthropic-cua': ['anthropic'],
+  'ui-tars': [
+    'openai-compatible',
+    'doubao',
+    'vllm',
+    'ollama',
+    'lmstudio',
+    'openrouter',
+    'openai-chat',
+    'openai',
+  ],
+};
+
+/** The CUA transport over the LLM layer: its auth, retries, timeouts; HTTP errors as statuses. */
+export function cuaTransport(llm: Llm, onUsage: (usage: Usage) => void): PostJson {
+  const spec = llm.modelFor('actor');
+  return async (path, body, headers, signal) => {
+    // The Anthropic SDK convention puts /v1 in the path; the LLM layer's base URL already has it.
+    const p = spec.baseUrl.endsWith('/v1') ? path.replace(/^\/v1(?=\/)/, '') : path;
+    try {
+      const r = await llm.post('actor', p, body, { headers, ...(signal ? { signal } : {}) });
+      onUsage({
+        inputTokens: r.usage.inputTokens,
+        outputTokens: r.usage.outputTokens,
+        costUsd: r.costUsd,
+      });
+      return { status: r.status, json: r.body };
+    } catch (err) {
+      if (err instanceof LlmError && err.status !== null && err.kind !== 'aborted') {
+        return { status: err.status, json: { error: { message: err.message } } };
+      }
+      throw err;
+    }
+  };
+}
+
+type LoopRunner = (options: CuaLoopOptions) => Promise<CuaLoopResult>;
+
+abstract class CuaEngine implements Engine {
+  abstract readonly name: 'openai-cua' | 'anthropic-cua' | 'ui-tars';
+  protected abstract readonly loop: LoopRunner;
+
+  constructor(private readonly services: EngineServices) {}
+
+  async run(ctx: EngineContext): Promise<EngineResult> {
+    const { task } = ctx;
+    const llm = this.services.llmFor(task);
+    const spec = llm.modelFor('actor');
+    if (!PROVIDERS[this.name].includes(spec.provider)) {
+      throw new EngineSetupError(
+        `The ${this.name} engine needs a ${PROVIDERS[this.name].join(' or ')} model, but the actor model is ${spec.id}: set WREN_MODEL_ACTOR (or the request's model.model_name) to one.`,
+      );
+    }
+    const browser = await this.services.openBrowser(task);
+    try {
+      if (task.url) await browser.goto(task.url);
+      return await this.drive(ctx, llm, browser);
+    } finally {
+      await browser.close().catch(() => {});
+    }
+  }
+
+  private async drive(ctx: EngineContext, llm: Llm, browser: RunBrowser): Promise<EngineResult> {
+    const { task } = ctx;
+    const spec = llm.modelFor('actor');
+    const costOf: CostOf = (u) =>
+      priceUsage(
+        spec,
+        { ...emptyUsage(), inputTokens: u.inputTokens, outputTokens: u.outputTokens },
+        llm.config.prices,
+      ).costUsd;
+    const loopResult = await this.loop({
+      computer: browser.computer(),
+      postJson: cuaTransport(llm, () => {}),
+      model: spec.modelId,
+      task: task.prompt,
+      maxSteps: task.maxSteps,
+      signal: ctx.signal,
+      onStep: (step) => {
+        for (const event of cuaStepToEvents(step, costOf)) ctx.emit(event);
+      },
+      onLog: (entry) =>
+        ctx.emit({
+          type: 'log',
+          level: 'info',
+          message: 'cua',
+          data: { ...entry } as Record<string, unknown>,
+        }),
+    });
+    const result = cuaResultToEngineResult(loopResult, costOf);
+    if (loopResult.outcome === 'max_steps') {
+      result.errors = [
+        systemError('REACH_MAX_STEPS', 'The agent has reached the maximum number of steps.'),
+        ...result.errors,
+      ];
+    }
+    return this.finish(ctx, llm, browser, result);
+  }
+
+  /** Shared by the three: extraction against the caller's schema, error codes on failure. */
+  private async finish(
+    ctx: EngineContext,
+    llm: Llm,
+    browser: RunBrowser,
+    result: EngineResult,
+  ): Promise<EngineResult> {
+    const { task } = ctx;
+    const model = agentModelFromLlm(llm);
+    const fence = new UntrustedFence(randomBytes(6).toString('hex'));
+    const usage = { ...result.usage };
+    const counted = {
+      complete: async (req: Parameters<typeof model.complete>[0]) => {
+        const reply = await model.complete(req);
+        usage.inputTokens += reply.usage.inputTokens;
+        usage.outputTokens += reply.usage.outputTokens;
+        usage.costUsd += reply.usage.costUsd;
+        return reply;
+      },
+    };
+    const schema = normalizeExtractionSchema(task.dataExtractionSchema);
+    const page = await agentBrowserFromRun(browser).observe({ screenshot: false });
+    if (result.outcome.status === 'completed' && schema) {
+      const answer = typeof result.outcome.output === 'string' ? result.outcome.output : null;
+      const extraction = await extractWithSchema({
+        model: counted,
+        schema,
+        images: [],
+        signal: ctx.signal,
+        render: (previousErrors) =>
+          renderExtractPrompt({
+            goal: task.prompt,
+            fence,
+            page,
+            schema,
+            answerHint: answer,
+            errorCodeMapping: task.errorCodeMapping,
+            previousErrors,
+          }),
+      });
+      if (extraction.ok) {
+        return { ...result, outcome: { status: 'completed', output: extraction.data }, usage };
+      }
+      return {
+        ...result,
+        usage,
+        outcome: {
+          status: 'failed',
+          failureReason: `The goal was reached but the extracted data did not match data_extraction_schema: ${extraction.errors.join('; ')}`,
+        },
+        errors: [systemError('EXTRACTION_SCHEMA_MISMATCH', extraction.errors.join('; '))],
+      };
+    }
+    if (result.outcome.status === 'completed') {
+      const output = result.outcome.output;
+      return {
+        ...result,
+        usage,
+        outcome: {
+          status: 'completed',
+          output: typeof output === 'string' ? { answer: output } : (output ?? null),
+        },
+      };
+    }
+    const codes = new UserErrorCodes(task.errorCodeMapping);
+    await classifyUserErrors({
+      model: counted,
+      userErrors: codes,
+      fence,
+      goal: task.prompt,
+      failureReason: result.outcome.failureReason,
+      page,
+      historyText: '(computer-use run: see the step records)',
+      signal: ctx.signal,
+      onError: () => {},
+    });
+    const errors = [...result.errors, ...codes.list()];
+    if (
+      result.outcome.failureReason.startsWith('max_steps') ||
+      /maximum|max steps/i.test(result.outcome.failureReason)
+    ) {
+      errors.unshift(
+        systemError('REACH_MAX_STEPS', 'The agent has reached the maximum number of steps.'),
+      );
+    }
+    return {
+      ...result,
+      usage,
+      errors,
+      outcome: { ...result.outcome, output: codes.outputFor(result.outcome.output) },
+    };
+  }
+}
+
+export class OpenAiCuaEngine extends CuaEngine {
+  readonly name = 'openai-cua' as const;
+  protected readonly loop = runOpenAiCuaLoop;
+}
+
+export class AnthropicCuaEngine extends CuaEngine {
+  readonly name = 'anthropic-cua' as const;
+  protected readonly loop = runAnthropicCuaLoop;
+}
+
+export class UiTarsEngine extends CuaEngine {
+  readonly name = 'ui-tars' as const;
+  protected readonly loop = runUiTarsLoop;
+}
+
+export const CUA_ENGINE_NAMES: readonly EngineName[] = ['openai-cua', 'anthropic-cua', 'ui-tars'];

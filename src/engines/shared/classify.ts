@@ -1,0 +1,46 @@
+import type { AgentModel, PageObservation } from '../ports.js';
+import { CLASSIFY_SCHEMA, renderClassifyPrompt } from '../skyvern-v1/prompts.js';
+import type { UserErrorCodes } from './error-codes.js';
+import type { UntrustedFence } from './untrusted.js';
+
+/**
+ * When a run fails or terminates without the model having reported a user-defined code, one
+ * extra call decides which of the caller's codes apply (contract §7). Best effort: a failing call
+ * only costs the codes, never the run's own outcome.
+ */
+export async function classifyUserErrors(input: {
+  model: AgentModel;
+  userErrors: UserErrorCodes;
+  fence: UntrustedFence;
+  goal: string;
+  failureReason: string;
+  page: PageObservation | null;
+  historyText: string;
+  signal: AbortSignal;
+  onError: (err: Error) => void;
+}): Promise<void> {
+  const mapping = input.userErrors.mapping;
+  if (!mapping || !input.userErrors.enabled || input.userErrors.size > 0) return;
+  const prompt = renderClassifyPrompt({
+    goal: input.goal,
+    fence: input.fence,
+    mapping,
+    failureReason: input.failureReason,
+    page: input.page,
+    historyText: input.historyText,
+  });
+  try {
+    const reply = await input.model.complete({
+      role: 'classifier',
+      system: prompt.system,
+      content: [{ type: 'text', text: prompt.user }],
+      schema: CLASSIFY_SCHEMA as unknown as Record<string, unknown>,
+      schemaName: 'error_codes',
+      signal: input.signal,
+    });
+    input.userErrors.recordFromReply(reply.json);
+  } catch (err) {
+    if (input.signal.aborted) throw err;
+    input.onError(err as Error);
+  }
+}

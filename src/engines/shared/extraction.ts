@@ -1,0 +1,121 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { AgentModel } from '../ports.js';
+import type { Usage } from '../types.js';
+
+/**
+ * Extraction against the caller's data_extraction_schema: the model answers `{"data": …}`, ajv
+ * validates `data`, and violations go back to the model (at most `attempts` calls in all).
+ */
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** A caller schema may arrive as an object or as JSON text; plain prose is a description only. */
+export function normalizeExtractionSchema(schema: unknown): Record<string, unknown> | null {
+  if (schema === null || schema === undefined) return null;
+  if (typeof schema === 'string') {
+    try {
+      return normalizeExtractionSchema(JSON.parse(schema));
+    } catch {
+      return { description: schema };
+    }
+  }
+  if (Array.isArray(schema)) return { type: 'array', items: schema[0] ?? {} };
+  if (typeof schema === 'object') return schema as Record<string, unknown>;
+  return null;
+}
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    const { $schema: _ignored, ...rest } = schema;
+    v = ajv.compile(rest);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).slice(0, 10).map((e) => {
+    const where = e.instancePath ? `data${e.instancePath.replace(/\//g, '.')}` : 'data';
+    return `${where} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`;
+  });
+}
+
+export type ExtractionResult =
+  | { ok: true; data: unknown; reply: Record<string, unknown>; usage: Usage }
+  | { ok: false; errors: string[]; usage: Usage };
+
+export async function extractWithSchema(input: {
+  model: AgentModel;
+  schema: Record<string, unknown>;
+  render: (previousErrors: readonly string[]) => { system: string; user: string };
+  /** Screenshots to attach (the page text is part of the rendered prompt). */
+  images: readonly Buffer[];
+  /** Further required string fields of the reply besides `data`, e.g. `answer`. */
+  extraFields?: Record<string, string>;
+  role?: 'extractor' | 'planner';
+  signal: AbortSignal;
+  attempts?: number;
+  onCall?: (reply: { json: unknown; text: string }) => void;
+}): Promise<ExtractionResult> {
+  const validate = validatorFor(input.schema);
+  const usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  let errors: string[] = [];
+  const attempts = input.attempts ?? 3;
+  const extra = input.extraFields ?? {};
+  const extraProps = Object.fromEntries(
+    Object.entries(extra).map(([k, description]) => [k, { type: 'string', description }]),
+  );
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const prompt = input.render(errors);
+    let json: unknown;
+    try {
+      const reply = await input.model.complete({
+        role: input.role ?? 'extractor',
+        system: prompt.system,
+        content: [
+          { type: 'text', text: prompt.user },
+          ...input.images.map((image) => ({ type: 'image' as const, image })),
+        ],
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          required: [...Object.keys(extra), 'data'],
+          properties: { ...extraProps, data: input.schema },
+        },
+        schemaName: 'extraction',
+        signal: input.signal,
+      });
+      usage.inputTokens += reply.usage.inputTokens;
+      usage.outputTokens += reply.usage.outputTokens;
+      usage.costUsd += reply.usage.costUsd;
+      input.onCall?.(reply);
+      json = reply.json;
+    } catch (err) {
+      if (input.signal.aborted) throw err;
+      errors = [`the reply was not usable JSON: ${(err as Error).message}`];
+      continue;
+    }
+    const reply = (typeof json === 'object' && json !== null ? json : {}) as Record<
+      string,
+      unknown
+    >;
+    const data = 'data' in reply ? reply.data : json;
+    if (validate(data)) return { ok: true, data, reply, usage };
+    errors = describeSchemaErrors(validate.errors);
+  }
+  return { ok: false, errors, usage };
+}
+
+/** Checks a schema compiles; the message is ajv's, for a 422 or a failure reason. */
+export function schemaProblem(schema: Record<string, unknown>): string | null {
+  try {
+    validatorFor(schema);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

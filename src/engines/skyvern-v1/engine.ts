@@ -1,0 +1,413 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  AgentBrowser,
+  AgentModel,
+  ModelReply,
+  ModelRequest,
+  PageObservation,
+} from '../ports.js';
+import { ModelOutputError } from '../ports.js';
+import { classifyUserErrors } from '../shared/classify.js';
+import { systemError, UserErrorCodes } from '../shared/error-codes.js';
+import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import { UntrustedFence } from '../shared/untrusted.js';
+import type {
+  EngineContext,
+  EngineOutcome,
+  EngineResult,
+  RunErrorObject,
+  TaskSpec,
+  Usage,
+} from '../types.js';
+import {
+  actorReplySchema,
+  describeAction,
+  type PlannedAction,
+  parseActorReply,
+} from './actions.js';
+import { type ActionRecord, renderHistory, type StepRecord } from './history.js';
+import {
+  renderActorPrompt,
+  renderExtractPrompt,
+  renderVerifyPrompt,
+  VERIFY_SCHEMA,
+} from './prompts.js';
+import { StagnationDetector } from './stagnation.js';
+
+export interface SkyvernV1Options {
+  /** Consecutive failed steps (unusable reply or failed action) before REACH_MAX_RETRIES. */
+  maxConsecutiveFailures?: number;
+  /** Send a viewport screenshot with each observation (vision models). */
+  screenshots?: boolean;
+  /** Fixed fence nonce and clock, for golden prompt tests. */
+  nonce?: string;
+  now?: () => Date;
+}
+
+export interface SkyvernV1Deps {
+  browser: AgentBrowser;
+  model: AgentModel;
+}
+
+/** Actions after which the element ids the model planned with no longer describe the page. */
+function endsBatch(
+  action: PlannedAction,
+  effects: { navigated: boolean; newTab: boolean; newElements: boolean; dialog?: string },
+): boolean {
+  if (effects.navigated || effects.newTab || effects.dialog) return true;
+  if (!effects.newElements) return false;
+  // Typing or choosing values may show validation hints; that does not invalidate the plan.
+  return !['input_text', 'select_option', 'set_checked', 'upload_file'].includes(action.type);
+}
+
+/**
+ * One run of the skyvern-1.0 engine: observe → plan (one model call, several actions) → act,
+ * until a verified completion, a termination, or a budget runs out.
+ */
+export class SkyvernV1Run {
+  private readonly fence: UntrustedFence;
+  private readonly history: StepRecord[] = [];
+  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  private readonly userErrors: UserErrorCodes;
+  private readonly stagnation = new StagnationDetector();
+  private readonly schema: Record<string, unknown> | null;
+  private lastPage: PageObservation | null = null;
+  private stepCount = 0;
+
+  constructor(
+    private readonly task: TaskSpec,
+    private readonly deps: SkyvernV1Deps,
+    private readonly ctx: EngineContext,
+    private readonly options: SkyvernV1Options = {},
+  ) {
+    this.fence = new UntrustedFence(options.nonce ?? randomBytes(6).toString('hex'));
+    this.schema = normalizeExtractionSchema(task.dataExtractionSchema);
+    this.userErrors = new UserErrorCodes(task.errorCodeMapping);
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private checkCanceled(): void {
+    this.ctx.signal.throwIfAborted();
+  }
+
+  private async callModel(
+    stepIndex: number,
+    request: Omit<ModelRequest, 'signal'>,
+  ): Promise<ModelReply> {
+    const started = Date.now();
+    try {
+      const reply = await this.deps.model.complete({ ...request, signal: this.ctx.signal });
+      this.usage.inputTokens += reply.usage.inputTokens;
+      this.usage.outputTokens += reply.usage.outputTokens;
+      this.usage.costUsd += reply.usage.costUsd;
+      this.ctx.emit({
+        type: 'model_call',
+        stepIndex,
+        role: request.role,
+        model: reply.model,
+        durationMs: reply.durationMs,
+        usage: reply.usage,
+        prompt: {
+          system: request.system,
+          text: request.content
+            .filter((p) => p.type === 'text')
+            .map((p) => p.text ?? '')
+            .join('\n'),
+        },
+        response: reply.text,
+      });
+      return reply;
+    } catch (err) {
+      this.ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `model call failed (${request.role})`,
+        data: { stepIndex, error: (err as Error).message, durationMs: Date.now() - started },
+      });
+      throw err;
+    }
+  }
+
+  private async observe(withScreenshot: boolean): Promise<PageObservation> {
+    const page = await this.deps.browser.observe({
+      screenshot: withScreenshot,
+      screenshotScrolls: this.task.maxScreenshotScrolls,
+    });
+    this.lastPage = page;
+    return page;
+  }
+
+  private result(outcome: EngineOutcome, systemErrors: RunErrorObject[] = []): EngineResult {
+    if (outcome.status !== 'completed') {
+      outcome = { ...outcome, output: this.userErrors.outputFor(outcome.output) };
+    }
+    return {
+      outcome,
+      errors: [...systemErrors, ...this.userErrors.list()],
+      stepCount: this.stepCount,
+      usage: { ...this.usage },
+    };
+  }
+
+  /** On failure or termination, a dedicated pass decides which user-defined codes apply. */
+  private classifyErrors(failureReason: string): Promise<void> {
+    return classifyUserErrors({
+      model: { complete: (req) => this.callModel(this.stepCount, req) },
+      userErrors: this.userErrors,
+      fence: this.fence,
+      goal: this.task.prompt,
+      failureReason,
+      page: this.lastPage,
+      historyText: renderHistory(this.history),
+      signal: this.ctx.signal,
+      onError: (err) =>
+        this.ctx.emit({
+          type: 'log',
+          level: 'warn',
+          message: 'error-code classification failed',
+          data: { error: err.message },
+        }),
+    });
+  }
+
+  private async fail(reason: string, systemErrors: RunErrorObject[]): Promise<EngineResult> {
+    await this.classifyErrors(reason);
+    return this.result({ status: 'failed', failureReason: reason }, systemErrors);
+  }
+
+  private async verify(
+    stepIndex: number,
+    answer: string | null,
+  ): Promise<{ ok: boolean; missing: string }> {
+    const page = await this.observe(this.options.screenshots ?? false);
+    const prompt = renderVerifyPrompt({
+      goal: this.task.prompt,
+      fence: this.fence,
+      page,
+      claimedAnswer: answer,
+      history: this.task.includeActionHistoryInVerification ? this.history : null,
+    });
+    const reply = await this.callModel(stepIndex, {
+      role: 'verifier',
+      system: prompt.system,
+      content: [
+        { type: 'text', text: prompt.user },
+        ...page.screenshots.map((image) => ({ type: 'image' as const, image })),
+      ],
+      schema: VERIFY_SCHEMA as unknown as Record<string, unknown>,
+      schemaName: 'verification',
+    });
+    const v = reply.json as { goal_achieved?: unknown; missing?: unknown; evidence?: unknown };
+    return {
+      ok: v.goal_achieved === true,
+      missing:
+        typeof v.missing === 'string' && v.missing
+          ? v.missing
+          : String(v.evidence ?? 'not confirmed'),
+    };
+  }
+
+  private async complete(stepIndex: number, answer: string | null): Promise<EngineResult> {
+    if (!this.schema) {
+      return this.result({ status: 'completed', output: answer === null ? null : { answer } });
+    }
+    const page = this.lastPage ?? (await this.observe(false));
+    const schema = this.schema;
+    const extraction = await extractWithSchema({
+      model: { complete: (req) => this.callModel(stepIndex, req) },
+      schema,
+      images: page.screenshots,
+      signal: this.ctx.signal,
+      render: (previousErrors) =>
+        renderExtractPrompt({
+          goal: this.task.prompt,
+          fence: this.fence,
+          page,
+          schema,
+          answerHint: answer,
+          errorCodeMapping: this.task.errorCodeMapping,
+          previousErrors,
+        }),
+    });
+    if (extraction.ok) return this.result({ status: 'completed', output: extraction.data });
+    return this.fail(
+      `The goal was reached but the extracted data did not match data_extraction_schema after 3 attempts: ${extraction.errors.join('; ')}`,
+      [systemError('EXTRACTION_SCHEMA_MISMATCH', extraction.errors.join('; '))],
+    );
+  }
+
+  async run(): Promise<EngineResult> {
+    const maxFailures = this.options.maxConsecutiveFailures ?? 3;
+    if (this.task.url) await this.deps.browser.open(this.task.url);
+    let feedback: string[] = [];
+    let consecutiveFailures = 0;
+    let lastProblem = '';
+
+    for (let stepIndex = 0; stepIndex < this.task.maxSteps; stepIndex++) {
+      this.checkCanceled();
+      this.stepCount = stepIndex + 1;
+      this.ctx.emit({ type: 'step_started', stepIndex });
+      const page = await this.observe(this.options.screenshots ?? false);
+      const prompt = renderActorPrompt({
+        task: {
+          goal: this.task.prompt,
+          errorCodeMapping: this.task.errorCodeMapping,
+          extractionPlanned: this.schema !== null,
+        },
+        fence: this.fence,
+        page,
+        history: this.history,
+        feedback,
+        stepIndex,
+        maxSteps: this.task.maxSteps,
+        now: this.now(),
+      });
+      const step: StepRecord = {
+        index: stepIndex,
+        url: page.url,
+        progress: '',
+        actions: [],
+        feedback: [],
+      };
+      this.history.push(step);
+      feedback = [];
+      const finishStep = (summary: string) =>
+        this.ctx.emit({ type: 'step_finished', stepIndex, summary });
+
+      let reply: ModelReply;
+      try {
+        reply = await this.callModel(stepIndex, {
+          role: 'actor',
+          system: prompt.system,
+          content: [
+            { type: 'text', text: prompt.user },
+            ...page.screenshots.map((image) => ({ type: 'image' as const, image })),
+          ],
+          schema: actorReplySchema({ errorCodes: !!this.task.errorCodeMapping }),
+          schemaName: 'next_actions',
+        });
+      } catch (err) {
+        if (!(err instanceof ModelOutputError)) throw err;
+        consecutiveFailures++;
+        lastProblem = `the model's reply was not valid JSON (${err.message})`;
+        feedback.push(
+          `Your last reply could not be used: ${err.message}. Reply with JSON matching the schema.`,
+        );
+        step.feedback.push(lastProblem);
+        finishStep(`unusable model reply: ${err.message}`);
+        if (consecutiveFailures >= maxFailures) {
+          return this.fail(
+            `Stopped after ${consecutiveFailures} failed attempts in a row: ${lastProblem}.`,
+            [systemError('REACH_MAX_RETRIES', lastProblem)],
+          );
+        }
+        continue;
+      }
+
+      const parsed = parseActorReply(reply.json, page.elementIds);
+      step.progress = parsed.progress;
+      this.userErrors.record(parsed.errorCodes);
+
+      const plan = parsed.actions.map(describeAction);
+      const stagnation = this.stagnation.check(page.url, page.text, plan);
+      if (stagnation === 'stuck') {
+        return this.fail(
+          `The agent kept repeating the same actions (${plan.join('; ')}) on an unchanged page at ${page.url}. Last assessment: ${parsed.progress || parsed.pageState}`,
+          [systemError('STUCK_IN_LOOP', `Repeated ${plan.join('; ')} without effect.`)],
+        );
+      }
+      if (stagnation === 'nudge') {
+        feedback.push(
+          'You already planned exactly these actions on this unchanged page and it did not help. Do something different.',
+        );
+      }
+
+      let stepFailed = parsed.actions.length === 0;
+      for (const [i, action] of parsed.actions.entries()) {
+        this.checkCanceled();
+        if (action.type === 'terminate') {
+          step.actions.push({ description: describeAction(action), ok: true });
+          finishStep(`terminate: ${action.reason}`);
+          await this.classifyErrors(action.reason);
+          return this.result({ status: 'terminated', failureReason: action.reason });
+        }
+        if (action.type === 'complete') {
+          const verdict = await this.verify(stepIndex, action.answer);
+          if (verdict.ok) {
+            step.actions.push({ description: describeAction(action), ok: true, note: 'verified' });
+            finishStep('goal achieved and verified');
+            return this.complete(stepIndex, action.answer);
+          }
+          step.actions.push({
+            description: describeAction(action),
+            ok: false,
+            note: `rejected: ${verdict.missing}`,
+          });
+          feedback.push(
+            `An independent check on the current page did not confirm the goal: ${verdict.missing}. Continue working toward the goal.`,
+          );
+          break;
+        }
+        const started = Date.now();
+        const outcome = await this.deps.browser.execute(action, this.ctx.signal);
+        const record: ActionRecord = { description: describeAction(action), ok: outcome.ok };
+        const notes: string[] = [];
+        if (!outcome.ok)
+          notes.push(`${outcome.errorKind ?? 'error'}: ${outcome.message ?? ''}`.trim());
+        if (outcome.effects.newTab) notes.push('opened a new tab');
+        if (outcome.effects.dialog) notes.push(`dialog: ${outcome.effects.dialog}`);
+        if (outcome.effects.download) notes.push(`downloaded ${outcome.effects.download.filename}`);
+        if (notes.length) record.note = notes.join('; ');
+        step.actions.push(record);
+        this.ctx.emit({
+          type: 'action',
+          stepIndex,
+          actionIndex: i,
+          action: record.description,
+          ok: outcome.ok,
+          ...(record.note ? { note: record.note } : {}),
+          durationMs: Date.now() - started,
+        });
+        if (!outcome.ok) {
+          stepFailed = true;
+          lastProblem = `${record.description} failed: ${record.note ?? 'unknown error'}`;
+          break;
+        }
+        const remaining = parsed.actions.length - i - 1;
+        if (remaining > 0 && endsBatch(action, outcome.effects)) {
+          step.feedback.push(`${remaining} planned action(s) skipped because the page changed.`);
+          break;
+        }
+      }
+      for (const p of parsed.problems) {
+        feedback.push(p);
+        step.feedback.push(p);
+        lastProblem = p;
+      }
+      if (parsed.problems.length > 0 && parsed.actions.length === 0) stepFailed = true;
+
+      consecutiveFailures = stepFailed ? consecutiveFailures + 1 : 0;
+      finishStep(
+        step.actions.map((a) => `${a.description}${a.ok ? '' : ' (failed)'}`).join('; ') ||
+          'no action',
+      );
+      if (consecutiveFailures >= maxFailures) {
+        return this.fail(
+          `Stopped after ${consecutiveFailures} failed steps in a row. Last problem: ${lastProblem}.`,
+          [systemError('REACH_MAX_RETRIES', lastProblem)],
+        );
+      }
+    }
+
+    const last = this.history.at(-1);
+    const progress = last?.progress ? ` Last known progress: ${last.progress}` : '';
+    const blocker = lastProblem ? ` Last problem: ${lastProblem}.` : '';
+    return this.fail(
+      `Reached the maximum steps (${this.task.maxSteps}) without achieving the goal.${progress}${blocker}`,
+      [systemError('REACH_MAX_STEPS', 'The agent has reached the maximum number of steps.')],
+    );
+  }
+}

@@ -1,0 +1,424 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { idOf, useBrowserHarness } from '../../support/browser-harness.js';
+import { REPORT_CSV } from '../../support/fixture-server.js';
+
+const h = useBrowserHarness();
+
+describe('actions on the fixture gallery', () => {
+  it('fills the signup form, shows validation errors, then submits what the server receives', async () => {
+    const run = await h.openAt('form.html');
+    let obs = await run.observe();
+    const email = idOf(obs, 'textbox', 'Email *');
+    const submit = idOf(obs, 'button', 'Create account');
+    expect(
+      (
+        await run.act({
+          type: 'input_text',
+          id: idOf(obs, 'textbox', 'Full name *'),
+          text: 'Ada Lovelace',
+        })
+      ).ok,
+    ).toBe(true);
+    expect((await run.act({ type: 'input_text', id: email, text: 'not-an-email' })).value).toBe(
+      'not-an-email',
+    );
+    const pw = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Password *'),
+      text: 'hunter2hunter2',
+    });
+    expect(pw.value).toBe('••••••••');
+    const click = await run.act({ type: 'click', id: submit });
+    expect(click.ok).toBe(true);
+    expect(click.effects.domChanged).toBe(true);
+    obs = await run.observe();
+    expect(obs.text).toContain('invalid="Enter a valid email address"');
+    expect(obs.text).toContain('You must accept the terms');
+    expect(h.server.submissions('signup')).toHaveLength(0);
+
+    await run.act({ type: 'input_text', id: email, text: 'ada@example.com' });
+    const country = idOf(obs, 'combobox', 'Country');
+    expect((await run.act({ type: 'select_option', id: country, value: 'de' })).value).toBe(
+      'Germany',
+    );
+    expect((await run.act({ type: 'select_option', id: country, index: 4 })).value).toBe('Brazil');
+    const missingOption = await run.act({ type: 'select_option', id: country, label: 'Atlantis' });
+    expect(missingOption.error?.kind).toBe('option_not_found');
+    expect(missingOption.error?.message).toContain('France | Germany');
+    await run.act({ type: 'select_option', id: country, label: 'japan' });
+    await run.act({ type: 'set_checked', id: idOf(obs, 'radio', 'Pro'), checked: true });
+    await run.act({
+      type: 'set_checked',
+      id: idOf(obs, 'checkbox', 'Send me the newsletter'),
+      checked: false,
+    });
+    const terms = await run.act({
+      type: 'set_checked',
+      id: idOf(obs, 'checkbox', 'I accept the terms *'),
+      checked: true,
+    });
+    expect(terms.value).toBe('true');
+    await run.act({ type: 'input_text', id: idOf(obs, 'textbox', 'Birthday'), text: '1990-12-10' });
+    await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'About you'),
+      text: 'Line one\nLine two',
+    });
+    const disabled = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Referral code'),
+      text: 'X',
+    });
+    expect(disabled.error?.kind).toBe('element_not_interactable');
+    const done = await run.act({ type: 'click', id: submit });
+    expect(done.effects.navigated).toBe(true);
+    const got = await h.server.waitForSubmission('signup');
+    expect(got.fields).toEqual({
+      fullName: 'Ada Lovelace',
+      email: 'ada@example.com',
+      password: 'hunter2hunter2',
+      age: '',
+      birthday: '1990-12-10',
+      country: 'jp',
+      plan: 'pro',
+      terms: 'accepted',
+      bio: 'Line one\r\nLine two',
+      account: 'ACC-1042',
+    });
+  });
+
+  it('rejects malformed actions with the field and reason', async () => {
+    const run = await h.openAt('form.html');
+    const r = await run.act({ type: 'click', id: 'x' });
+    expect(r.ok).toBe(false);
+    expect(r.error?.kind).toBe('invalid_action');
+    expect(r.error?.message).toMatch(/^id: /);
+    const unknown = await run.act({ type: 'fly' });
+    expect(unknown.error?.message).toContain('known actions');
+    const missing = await run.act({ type: 'click', id: 999 });
+    expect(missing.error?.kind).toBe('element_not_found');
+  });
+
+  it('selects in a React-Select-like dropdown and types into a keyup-only autocomplete', async () => {
+    const run = await h.openAt('custom-select.html');
+    let obs = await run.observe();
+    const sel = await run.act({
+      type: 'select_option',
+      id: idOf(obs, 'combobox', 'Flavour'),
+      label: 'Salted Caramel',
+    });
+    expect(sel.ok).toBe(true);
+    obs = await run.observe();
+    expect(obs.text).toContain('Salted Caramel');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Order') });
+    expect((await h.server.waitForSubmission('flavour')).fields['flavour']).toBe('Salted Caramel');
+
+    // A custom dropdown option by index.
+    await run.goto(`${h.server.url}/custom-select.html`);
+    obs = await run.observe();
+    const byIndex = await run.act({
+      type: 'select_option',
+      id: idOf(obs, 'combobox', 'Flavour'),
+      index: 2,
+    });
+    expect(byIndex.ok).toBe(true);
+    expect(await run.page().inputValue('#flavour-hidden')).toBe('Vanilla');
+
+    await run.goto(`${h.server.url}/autocomplete.html`);
+    obs = await run.observe();
+    const typed = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Destination city'),
+      text: 'Po',
+    });
+    expect(typed.detail).toBe('typed');
+    obs = await run.observe();
+    expect(obs.newIds).toContain(idOf(obs, 'option', 'Porto'));
+    expect(obs.text).toMatch(/\*\[\d+\] option "Porto"/);
+    await run.act({ type: 'click', id: idOf(obs, 'option', 'Porto') });
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Search trips') });
+    expect((await h.server.waitForSubmission('trip')).fields).toEqual({
+      city: 'Porto',
+      confirmed: 'yes',
+    });
+  });
+
+  it('picks a date in a calendar popup', async () => {
+    const run = await h.openAt('datepicker.html');
+    let obs = await run.observe();
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Open calendar') });
+    obs = await run.observe();
+    expect(obs.text).toContain('March 2026');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Next month') });
+    obs = await run.observe();
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'April 15, 2026') });
+    obs = await run.observe();
+    expect(obs.text).toContain('value="2026-04-15"');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Book') });
+    expect((await h.server.waitForSubmission('delivery')).fields['date']).toBe('2026-04-15');
+  });
+
+  it('acts inside same-origin, cross-origin and nested cross-origin frames and shadow roots', async () => {
+    const run = await h.openAt('frames.html');
+    const obs = await run.observe();
+    const cards = [...obs.elements.values()].filter((e) => e.name === 'Card number');
+    expect(cards).toHaveLength(2);
+    const nested = cards.find((c) => c.frameUrl?.includes('kind=nested'))!;
+    await run.act({ type: 'input_text', id: nested.id, text: '4242' });
+    const pays = [...obs.elements.values()].filter((e) => e.name === 'Pay now');
+    await run.act({ type: 'click', id: pays.find((p) => p.frameUrl?.includes('kind=nested'))!.id });
+    const got = await h.server.waitForSubmission('cross-nested');
+    expect(got.fields['card']).toBe('4242');
+    expect(got.origin).toBe(h.server.otherUrl);
+    await run.act({ type: 'input_text', id: idOf(obs, 'textbox', 'Street'), text: '1 Main St' });
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Save street') });
+    expect((await h.server.waitForSubmission('inner-frame')).fields['street']).toBe('1 Main St');
+
+    await run.goto(`${h.server.url}/shadow.html`);
+    const s = await run.observe();
+    await run.act({ type: 'input_text', id: idOf(s, 'textbox', 'Nickname'), text: 'countess' });
+    await run.act({ type: 'click', id: idOf(s, 'button', '2 stars') });
+    await run.act({ type: 'click', id: idOf(s, 'button', 'Save nickname') });
+    expect((await h.server.waitForSubmission('shadow')).fields).toEqual({
+      nickname: 'countess',
+      rating: '2',
+    });
+  });
+
+  it('handles a modal, JS dialogs, a popup window and a new-tab link', async () => {
+    const run = await h.openAt('modal.html');
+    let obs = await run.observe();
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Apply a coupon') });
+    obs = await run.observe();
+    expect(obs.text).toMatch(/dialog "Coupon":\n {2}## Coupon/);
+    await run.act({ type: 'input_text', id: idOf(obs, 'textbox', 'Coupon code'), text: 'SAVE10' });
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Apply') });
+    expect((await h.server.waitForSubmission('coupon')).fields['coupon']).toBe('SAVE10');
+
+    obs = await run.observe();
+    const confirm = await run.act({ type: 'click', id: idOf(obs, 'button', 'Delete draft') });
+    expect(confirm.effects.dialogs).toEqual([
+      { type: 'confirm', message: 'Delete the draft?', defaultValue: '', handled: 'accepted' },
+    ]);
+    const prompt = await run.act({ type: 'click', id: idOf(obs, 'button', 'Rename') });
+    expect(prompt.effects.dialogs[0]?.type).toBe('prompt');
+    expect(await run.page().textContent('#dialog-result')).toBe('renamed to Untitled');
+
+    const popup = await run.act({ type: 'click', id: idOf(obs, 'button', 'Sign in with Popup') });
+    expect(popup.effects.newTabs).toHaveLength(1);
+    expect(popup.effects.tabChanged).toBe(true);
+    const p = await run.observe();
+    expect(p.title).toBe('Sign in popup');
+    await run.act({ type: 'input_text', id: idOf(p, 'textbox', 'Username'), text: 'ada' });
+    const closed = await run.act({ type: 'click', id: idOf(p, 'button', 'Continue') });
+    expect(closed.effects.tabChanged).toBe(true);
+    expect((await h.server.waitForSubmission('popup')).fields['user']).toBe('ada');
+    expect(run.page().url()).toContain('modal.html');
+    expect(await run.page().textContent('#popup-result')).toBe('Signed in as ada');
+
+    const tab = await run.act({ type: 'click', id: idOf(obs, 'link', 'Open help in a new tab') });
+    expect(tab.effects.newTabs[0]?.url).toContain('/help.html');
+    const help = await run.observe();
+    expect(help.text).toContain('support@example.test');
+    expect(help.tabs.map((t) => t.active)).toEqual([false, true]);
+    await run.act({ type: 'switch_tab', tab: 0 });
+    expect(run.page().url()).toContain('modal.html');
+    await run.act({ type: 'close_tab', tab: 1 });
+    expect((await run.tabs()).length).toBe(1);
+    const nt = await run.act({ type: 'new_tab', url: `${h.server.url}/table.html` });
+    expect(nt.ok).toBe(true);
+    expect(run.page().url()).toContain('table.html');
+  });
+
+  it('uploads files (input and chooser button) and downloads (link, JS, URL) with hashes', async () => {
+    const run = await h.openAt('files.html');
+    const local = path.join(run.options.runDir, 'notes.txt');
+    await writeFile(local, 'hello upload');
+    let obs = await run.observe();
+    const up = await run.act({
+      type: 'upload_file',
+      id: idOf(obs, 'file', 'Document'),
+      files: ['notes.txt'],
+    });
+    expect(up.ok).toBe(true);
+    // Enter in the text field submits the form.
+    const sent = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Description'),
+      text: 'my notes',
+      submit: true,
+    });
+    expect(sent.effects.navigated).toBe(true);
+    const got = await h.server.waitForSubmission('upload');
+    expect(got.fields['description']).toBe('my notes');
+    expect(got.files.map((f) => [f.filename, f.text])).toEqual([['notes.txt', 'hello upload']]);
+
+    await run.goto(`${h.server.url}/files.html`);
+    obs = await run.observe();
+    const avatar = await run.act({
+      type: 'upload_file',
+      id: idOf(obs, 'button', 'Choose avatar'),
+      files: [`${h.server.url}/help.html`],
+    });
+    expect(avatar.detail).toBe('chose files in the file chooser');
+    const av = await h.server.waitForSubmission('avatar');
+    expect(av.files[0]?.filename).toBe('help.html');
+    expect(av.files[0]?.text).toContain('Help center');
+    const outside = await run.act({
+      type: 'upload_file',
+      id: idOf(obs, 'file', 'Document'),
+      files: ['/etc/passwd'],
+    });
+    expect(outside.error?.kind).toBe('upload_failed');
+
+    const dl = await run.act({ type: 'download', id: idOf(obs, 'link', 'Download report (CSV)') });
+    expect(dl.ok).toBe(true);
+    const file = dl.effects.downloads[0]!;
+    expect(file.filename).toBe('report.csv');
+    expect(file.size).toBe(REPORT_CSV.length);
+    expect(await readFile(file.path, 'utf8')).toBe(REPORT_CSV);
+    expect(file.path.startsWith(path.join(run.options.runDir, 'downloads'))).toBe(true);
+    const js = await run.act({ type: 'download', id: idOf(obs, 'button', 'Export data') });
+    expect(js.effects.downloads[0]?.filename).toBe('export.json');
+    const direct = await run.act({
+      type: 'download',
+      url: `${h.server.url}/api/download/report.csv`,
+    });
+    expect(direct.effects.downloads[0]?.filename).toBe('report (2).csv');
+    expect(direct.effects.downloads[0]?.sha256).toBe(file.sha256);
+  });
+
+  it('scrolls an infinite list, the page and an inner container', async () => {
+    const run = await h.openAt('infinite.html');
+    await run.page().getByText('Item 20', { exact: true }).waitFor();
+    const first = await run.observe();
+    expect(first.text).not.toContain('Item 41');
+    const r = await run.act({ type: 'scroll', to: 'bottom' });
+    expect(r.ok).toBe(true);
+    await run.act({ type: 'scroll', to: 'bottom' });
+    const after = await run.observe();
+    expect(after.text).toContain('Item 41');
+    expect(after.scroll.y).toBeGreaterThan(0);
+
+    await run.goto(`${h.server.url}/clickables.html`);
+    const obs = await run.observe();
+    const deep = idOf(obs, 'button', 'Deep button');
+    const inner = await run.act({ type: 'scroll', id: deep, direction: 'down', amount: 200 });
+    expect(inner.detail).toMatch(/^scrolled div#scroller from 0 to 200/);
+    const page = await run.act({ type: 'scroll', direction: 'down' });
+    expect(page.detail).toMatch(/^scrolled page from 0 to/);
+    const far = await run.observe();
+    expect(far.elements.get(idOf(far, 'button', 'Far below'))?.inViewport).toBe(false);
+  });
+
+  it('hovers a CSS menu, drags cards, edits contenteditable, pages a table', async () => {
+    const run = await h.openAt('hover.html');
+    let obs = await run.observe();
+    expect(obs.text).not.toContain('Phones');
+    await run.act({ type: 'hover', id: idOf(obs, 'hover', 'Products') });
+    obs = await run.observe();
+    const phones = idOf(obs, 'link', 'Phones');
+    await run.act({ type: 'click', id: phones });
+    expect(await run.page().textContent('#picked')).toBe('You picked phones');
+
+    await run.goto(`${h.server.url}/dragdrop.html`);
+    obs = await run.observe();
+    const drag = await run.act({
+      type: 'drag_and_drop',
+      from: idOf(obs, 'draggable', 'Write report'),
+      to: idOf(obs, 'dropzone', /^Done column/),
+    });
+    expect(drag.ok).toBe(true);
+    expect(await run.page().textContent('#status')).toBe('Done: Write report');
+
+    await run.goto(`${h.server.url}/editor.html`);
+    obs = await run.observe();
+    const typed = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Message body'),
+      text: 'Hello team',
+    });
+    expect(typed.value).toBe('Hello team');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Send message') });
+    expect((await h.server.waitForSubmission('editor')).fields).toEqual({
+      to: 'team@example.test',
+      body: 'Hello team',
+    });
+
+    await run.goto(`${h.server.url}/table.html`);
+    await run.page().getByText('Page 1 of 5').waitFor();
+    obs = await run.observe();
+    expect(obs.text).toContain('1 | Customer 1 | Lima | 3');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Next page') });
+    obs = await run.observe();
+    expect(obs.text).toContain('11 | Customer 11 | Lima | 33');
+    expect(obs.text).toContain('Page 2 of 5');
+  });
+
+  it('clicks JS-only elements, covered buttons, hidden checkboxes, double and right click, keys', async () => {
+    const run = await h.openAt('clickables.html');
+    const obs = await run.observe();
+    const log = () => run.page().textContent('#log');
+    await run.act({ type: 'click', id: idOf(obs, 'clickable', 'details') });
+    expect(await log()).toBe('last: details');
+    await run.act({ type: 'click', id: idOf(obs, 'clickable', '♥ Like') });
+    expect(await log()).toBe('last: like');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'Archive') });
+    expect(await log()).toBe('last: archive');
+    const covered = await run.act({ type: 'click', id: idOf(obs, 'button', 'Covered action') });
+    expect(covered.detail).toMatch(/JS click/);
+    expect(await log()).toBe('last: covered');
+    const remember = await run.act({
+      type: 'set_checked',
+      id: idOf(obs, 'checkbox', 'Remember me'),
+      checked: true,
+    });
+    expect(remember.ok).toBe(true);
+    expect(await log()).toBe('last: remember true');
+    const sw = idOf(obs, 'switch', 'Dark mode');
+    await run.act({ type: 'set_checked', id: sw, checked: true });
+    expect(await run.page().getAttribute('#dark', 'aria-checked')).toBe('true');
+    await run.act({ type: 'double_click', id: idOf(obs, 'button', 'Double-click me') });
+    expect(await log()).toBe('last: double');
+    await run.act({ type: 'right_click', id: idOf(obs, 'clickable', 'Right-click me') });
+    expect(await log()).toBe('last: context menu');
+    await run.act({ type: 'keypress', id: idOf(obs, 'textbox', 'Shortcut field'), keys: 'ctrl+k' });
+    expect(await log()).toBe('last: ctrl+k');
+    await run.act({ type: 'click', id: idOf(obs, 'button', 'More options') });
+    const again = await run.observe();
+    expect(again.text).toMatch(/\[\d+\] button "More options" expanded/);
+    expect(again.newIds).toEqual([idOf(again, 'link', 'Extra help')]);
+    const far = await run.act({ type: 'click', id: idOf(again, 'button', 'Far below') });
+    expect(far.ok).toBe(true);
+    expect(await log()).toBe('last: far');
+    const wait = await run.act({ type: 'wait', text: 'last: far' });
+    expect(wait.ok).toBe(true);
+    const pause = await run.act({ type: 'wait', ms: 50 });
+    expect(pause.durationMs).toBeGreaterThanOrEqual(50);
+    await run.act({ type: 'click', id: idOf(again, 'button', 'Shipping info') });
+    expect((await run.observe()).text).toContain('Ships in 3 days');
+    await run.act({ type: 'click', id: idOf(again, 'clickable', 'details'), modifiers: ['Shift'] });
+    expect(await log()).toBe('last: details');
+  });
+
+  it('navigates with goto, back, forward, reload and expands link aliases', async () => {
+    const run = await h.openAt('clickables.html');
+    const obs = await run.observe();
+    const alias = Object.keys(obs.urlMap)[0]!;
+    expect(obs.urlMap[alias]).toContain('/search/results?query=very+long+search+terms');
+    const g = await run.act({ type: 'goto', url: alias });
+    expect(g.effects.urlAfter).toBe(obs.urlMap[alias]);
+    const back = await run.act({ type: 'back' });
+    expect(back.effects.urlAfter).toContain('clickables.html');
+    const fwd = await run.act({ type: 'forward' });
+    expect(fwd.effects.urlAfter).toContain('/search/results');
+    expect((await run.act({ type: 'reload' })).ok).toBe(true);
+    const blocked = await run.act({
+      type: 'goto',
+      url: 'http://169.254.169.254/latest/meta-data/',
+    });
+    expect(blocked.error?.kind).toBe('navigation_blocked');
+  });
+});

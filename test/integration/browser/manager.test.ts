@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BrowserManager } from '../../../src/browser/index.js';
+import { idOf, useBrowserHarness } from '../../support/browser-harness.js';
+
+const h = useBrowserHarness();
+
+describe('browser manager and run browser', () => {
+  it('gives each run an isolated context from one browser process', async () => {
+    const a = await h.openAt('help.html');
+    const b = await h.openAt('help.html');
+    await a.context.addCookies([{ name: 'who', value: 'a', url: h.server.url }]);
+    await a.page().evaluate(() => localStorage.setItem('k', 'a'));
+    expect(await a.page().evaluate(() => document.cookie)).toBe('who=a');
+    expect(await b.page().evaluate(() => [document.cookie, localStorage.getItem('k')])).toEqual([
+      '',
+      null,
+    ]);
+    expect(a.context.browser()).toBe(b.context.browser());
+    expect(h.manager.openRuns).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports a renderer crash as an event and a typed error, and recovers with goto', async () => {
+    const run = await h.openAt('help.html');
+    const events: string[] = [];
+    run.on((e) => events.push(e.type));
+    const crashed = new Promise((r) => run.page().once('crash', r));
+    await run
+      .page()
+      .goto('chrome://crash')
+      .catch(() => {});
+    await crashed;
+    expect(events).toContain('crash');
+    const obs = run.observe();
+    await expect(obs).rejects.toMatchObject({ kind: 'page_crashed' });
+    const click = await run.act({ type: 'click', id: 1 });
+    expect(click.error?.kind).toBe('page_crashed');
+    const back = await run.act({ type: 'goto', url: `${h.server.url}/help.html` });
+    expect(back.error).toBeUndefined();
+    expect(back.ok).toBe(true);
+    expect((await run.observe()).text).toContain('# Help center');
+  });
+
+  it('refuses private networks unless allowed, and metadata addresses always', async () => {
+    const run = await h.open({ allowPrivateNetworks: false });
+    const r = await run.act({ type: 'goto', url: `${h.server.url}/help.html` });
+    expect(r.error).toEqual({
+      kind: 'navigation_blocked',
+      message: 'url: 127.0.0.1 is a private network address',
+    });
+    const open = await h.open({ allowPrivateNetworks: true });
+    for (const url of [
+      'http://metadata.google.internal/x',
+      'http://[fd00:ec2::254]/',
+      'http://2852039166/',
+    ]) {
+      const m = await open.act({ type: 'goto', url });
+      expect(m.error?.kind).toBe('navigation_blocked');
+    }
+    const file = await open.act({ type: 'goto', url: 'file:///etc/passwd' });
+    expect(file.error?.message).toBe('url: scheme file: is not allowed');
+  });
+
+  it('drives the page with coordinate-level computer primitives', async () => {
+    const run = await h.openAt('clickables.html');
+    const obs = await run.observe();
+    const pc = run.computer();
+    expect(pc.viewport()).toEqual({ width: 1280, height: 720 });
+    const like = obs.elements.get(idOf(obs, 'clickable', '♥ Like'))!.box!;
+    await pc.click({ x: like.x + like.width / 2, y: like.y + like.height / 2 });
+    expect(await run.page().textContent('#log')).toBe('last: like');
+    expect(pc.cursorPosition()).toEqual({
+      x: like.x + like.width / 2,
+      y: like.y + like.height / 2,
+    });
+    const dbl = obs.elements.get(idOf(obs, 'button', 'Double-click me'))!.box!;
+    await pc.click({ x: dbl.x + 5, y: dbl.y + 5 }, { clickCount: 2 });
+    expect(await run.page().textContent('#log')).toBe('last: double');
+    const field = obs.elements.get(idOf(obs, 'textbox', 'Shortcut field'))!.box!;
+    await pc.click({ x: field.x + 5, y: field.y + 5 });
+    await pc.type('abc');
+    expect(await run.page().inputValue('#keys')).toBe('abc');
+    await pc.keypress(['Control', 'k']);
+    expect(await run.page().textContent('#log')).toBe('last: ctrl+k');
+    await pc.scroll({ x: 400, y: 400 }, { dx: 0, dy: 600 });
+    await run.page().waitForFunction(() => window.scrollY > 0);
+    expect((await pc.screenshot()).subarray(1, 4).toString()).toBe('PNG');
+    expect(pc.currentUrl()).toBe(`${h.server.url}/clickables.html`);
+
+    await run.goto(`${h.server.url}/dragdrop.html`);
+    const board = await run.observe();
+    const card = board.elements.get(idOf(board, 'draggable', 'Write report'))!.box!;
+    const done = board.elements.get(idOf(board, 'dropzone', /^Done column/))!.box!;
+    await pc.drag([
+      { x: card.x + 10, y: card.y + 10 },
+      { x: card.x + 30, y: card.y + 30 },
+      { x: done.x + 20, y: done.y + 40 },
+    ]);
+    expect(await run.page().textContent('#status')).toBe('Done: Write report');
+  });
+
+  it('dismisses dialogs when the run asks for it', async () => {
+    const run = await h.openAt('modal.html', { dialogPolicy: 'dismiss' });
+    const obs = await run.observe();
+    const r = await run.act({ type: 'click', id: idOf(obs, 'button', 'Delete draft') });
+    expect(r.effects.dialogs[0]?.handled).toBe('dismissed');
+    expect(await run.page().textContent('#dialog-result')).toBe('kept draft');
+  });
+
+  it('reports the death of the browser process to its runs', async () => {
+    const manager = new BrowserManager();
+    const dir = await mkdtemp(path.join(tmpdir(), 'wren-run-'));
+    try {
+      const run = await manager.openRunBrowser({ runDir: dir });
+      const died = new Promise<string>((r) =>
+        run.on((e) => {
+          if (e.type === 'browser_disconnected') r(e.type);
+        }),
+      );
+      await (await manager.browser()).close();
+      expect(await died).toBe('browser_disconnected');
+      const r = await run.act({ type: 'goto', url: `${h.server.url}/help.html` });
+      expect(r.error?.kind).toBe('browser_disconnected');
+      // The manager launches a fresh process for the next run.
+      const next = await manager.openRunBrowser({ runDir: dir });
+      await next.goto(`${h.server.url}/help.html`);
+      expect((await next.observe()).title).toBe('Help center');
+    } finally {
+      await manager.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

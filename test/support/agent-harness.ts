@@ -1,0 +1,89 @@
+/**
+ * End-to-end harness for the agent engines: a real Wren server (SQLite, HTTP), the fixture sites
+ * on loopback, and the fake model server speaking a provider's real wire format. Tests script
+ * the model with a policy that reads each request like a model would.
+ */
+import type { FakeRequest } from './fake-model/parse.js';
+import type { FakeResponse } from './fake-model/replies.js';
+import { type FakeModelServer, startFakeModelServer } from './fake-model-server.js';
+import { type FixtureServer, startFixtureServer } from './fixture-server.js';
+import { startTestWren, type TestWren } from './wren.js';
+
+export type Role = 'actor' | 'verifier' | 'extractor' | 'classifier' | 'planner' | 'summary';
+
+/** Which engine prompt a request carries, read from its system prompt. */
+export function roleOf(req: FakeRequest): Role {
+  const s = req.system;
+  if (s.startsWith('You operate a web browser')) return 'actor';
+  if (s.startsWith('You check whether')) return 'verifier';
+  if (s.startsWith('A browser agent stopped')) return 'classifier';
+  if (s.startsWith('You plan how')) return 'planner';
+  if (s.startsWith('Write the final result')) return 'summary';
+  return 'extractor';
+}
+
+/** The current page block of a prompt (the last untrusted "current page" fence). */
+export function pageOf(req: FakeRequest): string {
+  const text = req.lastUserText || req.text;
+  const start = text.lastIndexOf('source="current page">');
+  return start >= 0 ? text.slice(start) : text;
+}
+
+/** Element id of the first element whose line matches, e.g. idOf(page, 'button "Next"'). */
+export function idOf(page: string, match: string): string {
+  const line = page.split('\n').find((l) => l.includes(match));
+  const id = line && new RegExp(`\\[(\\d+)\\][^\\[]*${escapeRegExp(match)}`).exec(line)?.[1];
+  if (!id) throw new Error(`no element matching ${match} in:\n${page}`);
+  return id;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function actorReply(
+  actions: Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
+): FakeResponse {
+  return { json: { page_state: 'as seen', progress: 'working', actions, ...extra } };
+}
+
+export interface AgentHarness {
+  wren: TestWren;
+  fake: FakeModelServer;
+  site: FixtureServer;
+  submit(body: Record<string, unknown>): Promise<string>;
+  waitForRun(runId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const TERMINAL = new Set(['completed', 'failed', 'terminated', 'canceled', 'timed_out']);
+
+export async function startAgentHarness(model = 'openai/gpt-5-mini'): Promise<AgentHarness> {
+  const [site, fake] = await Promise.all([startFixtureServer(), startFakeModelServer()]);
+  const wren = await startTestWren({ env: fake.env(model), worker: { pollIntervalMs: 50 } });
+  return {
+    wren,
+    fake,
+    site,
+    async submit(body) {
+      const r = await wren.call('POST', '/v1/run/tasks', body);
+      if (r.status !== 200) throw new Error(`submit failed ${r.status}: ${r.text}`);
+      return (r.body as { run_id: string }).run_id;
+    },
+    async waitForRun(runId, timeoutMs = 45_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await wren.call('GET', `/v1/runs/${runId}`);
+        const run = r.body as Record<string, unknown>;
+        if (TERMINAL.has(String(run['status']))) return run;
+        if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(run['status'])}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async close() {
+      await wren.close();
+      await Promise.all([fake.close(), site.close()]);
+    },
+  };
+}
