@@ -17,9 +17,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type ModelConfig, PROVIDER_KEY_VARS } from '../config.js';
 import { ErrorResponseSchema } from '../contract/index.js';
-import { type Env, resolveModelConfig } from '../llm/index.js';
+import type { ConfigResult } from '../llm/index.js';
 import { MODEL_ROLES } from '../llm/types.js';
 import type { Organization, Store } from '../store/index.js';
 import { type ApiKeyAuthenticator, createApiKey } from './keys.js';
@@ -27,9 +26,7 @@ import { type ApiKeyAuthenticator, createApiKey } from './keys.js';
 export interface UiOptions {
   store: Store;
   /** The server's model configuration (what the worker uses). */
-  model: ModelConfig;
-  /** Environment the per-role model settings are read from; defaults to process.env. */
-  env?: Env;
+  model: ConfigResult;
   /** Folder holding the built UI; defaults to the first of ui/dist beside the sources or the build. */
   uiDir?: string | null;
 }
@@ -65,7 +62,6 @@ export const ModelSettingsSchema = z
     /** Why runs cannot start, when not configured. */
     reason: z.string().nullable(),
     key_set: z.boolean(),
-    key_variable: z.string().nullable(),
     roles: z
       .array(
         z.object({
@@ -110,48 +106,37 @@ const CreateApiKeyBodySchema = z
   .nullable()
   .optional();
 
-/** Model status for the Settings page, built from config (authoritative) and per-role specs. */
-export function modelSettings(model: ModelConfig, env: Env): ModelSettings {
-  const resolved = resolveModelConfig(env);
-  const roles = resolved.ok
-    ? MODEL_ROLES.map((role) => {
-        const spec = resolved.config.roles[role];
-        return {
-          role,
-          provider: spec.provider,
-          model: spec.modelId,
-          base_url: spec.baseUrl,
-          key_set: spec.apiKey !== null,
-        };
-      })
-    : null;
-  if (!model.configured) {
+/** Model status for the Settings page: the server's model configuration, never a key. */
+export function modelSettings(model: ConfigResult): ModelSettings {
+  if (!model.ok) {
     return {
       configured: false,
       provider: null,
       model: null,
-      reason: model.reason,
+      reason: model.problem,
       key_set: false,
-      key_variable: null,
-      roles,
+      roles: null,
     };
   }
-  const keyVariable = PROVIDER_KEY_VARS[model.provider] ?? null;
+  const { roles } = model.config;
   return {
     configured: true,
-    provider: model.provider,
-    model: model.model,
+    provider: roles.actor.provider,
+    model: roles.actor.modelId,
     reason: null,
-    // resolveModelConfig only reports `configured` when the provider's key variable is set.
-    key_set: keyVariable !== null,
-    key_variable: keyVariable,
-    roles,
+    key_set: roles.actor.apiKey !== null,
+    roles: MODEL_ROLES.map((role) => ({
+      role,
+      provider: roles[role].provider,
+      model: roles[role].modelId,
+      base_url: roles[role].baseUrl,
+      key_set: roles[role].apiKey !== null,
+    })),
   };
 }
 
 export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): Promise<void> {
   const { store, auth } = options;
-  const env = options.env ?? process.env;
 
   await app.register(
     async (v1) => {
@@ -177,7 +162,7 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
             response: { 200: ModelSettingsSchema, 403: forbidden },
           },
         },
-        async () => modelSettings(options.model, env),
+        async () => modelSettings(options.model),
       );
 
       routes.get(

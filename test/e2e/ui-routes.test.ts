@@ -135,15 +135,14 @@ describe('GET /v1/settings/model', () => {
         provider: 'openai',
         model: 'gpt-5-mini',
         key_set: true,
-        key_variable: 'OPENAI_API_KEY',
         reason: null,
       });
       expect(r.text).not.toContain(secret);
     } finally {
       await configured.close();
     }
-    // Per-role detail from src/llm, from the same environment.
-    const settings = modelSettings(loadConfig({}, env).model, env);
+    // Per-role detail from src/llm.
+    const settings = modelSettings(loadConfig({}, env).model);
     expect(settings.roles?.map((role) => `${role.role}:${role.provider}/${role.model}`)).toEqual([
       'actor:openai/gpt-5-mini',
       'verifier:openai/gpt-5-mini',

@@ -36,15 +36,25 @@ const engines = new EngineRegistry()
   .register(
     engineFrom('skyvern-1.0', async (ctx) => {
       seen.push(ctx.task);
-      const summaries = ['Opened the product page', 'Read the price and stock'];
-      summaries.forEach((summary, stepIndex) => {
+      const steps = [
+        { summary: 'Opened the product page from the search results', action: 'click [12]' },
+        { summary: 'Read the price and the stock label', action: 'extract' },
+      ];
+      steps.forEach(({ summary, action }, stepIndex) => {
+        const usage = { inputTokens: 1200, outputTokens: 80, costUsd: 0.0021 };
         ctx.emit({ type: 'step_started', stepIndex });
         ctx.emit({
-          type: 'step_finished',
+          type: 'model_call',
           stepIndex,
-          summary,
-          usage: { inputTokens: 1200, outputTokens: 80, costUsd: 0.0021 },
+          role: 'actor',
+          model: 'openai/gpt-5-mini',
+          durationMs: 850,
+          usage,
+          prompt: { system: 'You operate a browser.', text: 'Page: …' },
+          response: `{"action": "${action}"}`,
         });
+        ctx.emit({ type: 'action', stepIndex, actionIndex: 0, action, ok: true, durationMs: 120 });
+        ctx.emit({ type: 'step_finished', stepIndex, summary, usage });
       });
       return {
         outcome: {
@@ -223,7 +233,13 @@ describe('web UI', () => {
 
     const timeline = page.getByTestId('timeline-card');
     if (await hasEndpoint(`/v1/runs/${runId}/timeline`)) {
-      await timeline.getByTestId('step').first().waitFor();
+      const steps = timeline.getByTestId('step');
+      await steps.nth(1).waitFor();
+      expect(await steps.count()).toBe(2);
+      const first = (await steps.first().textContent()) ?? '';
+      expect(first).toContain('Opened the product page from the search results');
+      expect(first).toContain('click [12]');
+      expect(first).toContain('actor · openai/gpt-5-mini · 1,200 in / 80 out');
     } else {
       await timeline.getByText('The step timeline is not available on this server.').waitFor();
     }

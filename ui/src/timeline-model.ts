@@ -2,7 +2,9 @@
  * Turns a run's timeline answer into steps to draw. Reads Skyvern's timeline shape
  * ({type: "thought"|"block", thought?, block?, children[]}) and flat per-step records
  * ({step_index|order, status, reasoning, actions[], screenshot_url(s), tokens, cost}) alike, so the
- * page lights up with whichever the server returns. Pure: unit-tested without a browser.
+ * page lights up with whichever the server returns. Wren's step blocks add `summary`, `actions[]`
+ * of `{action, ok, note, duration_ms}` and `model_calls[]` (src/runs/timeline.ts). Pure:
+ * unit-tested without a browser.
  */
 type Rec = Record<string, unknown>;
 
@@ -13,6 +15,7 @@ export interface StepView {
   status: string | null;
   reasoning: string | null;
   actions: ActionView[];
+  modelCalls: ModelCallView[];
   screenshots: string[];
   inputTokens: number | null;
   outputTokens: number | null;
@@ -20,6 +23,15 @@ export interface StepView {
   createdAt: string | null;
   raw: unknown;
   children: StepView[];
+}
+
+export interface ModelCallView {
+  role: string;
+  model: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cost: number | null;
+  durationMs: number | null;
 }
 
 export interface ActionView {
@@ -46,12 +58,14 @@ function normalizeAction(value: unknown): ActionView {
   const results = Array.isArray(a['action_results']) ? (a['action_results'] as unknown[]) : [];
   const last = obj(results[results.length - 1]);
   const result = obj(a['result']);
-  const success = a['success'] ?? last?.['success'] ?? result?.['success'] ?? result?.['ok'];
+  const success =
+    a['ok'] ?? a['success'] ?? last?.['success'] ?? result?.['success'] ?? result?.['ok'];
   const status = str(a['status']);
   return {
-    type: str(a['action_type'], a['type'], a['name'], a['kind']) ?? 'action',
+    type: str(a['action_type'], a['action'], a['type'], a['name'], a['kind']) ?? 'action',
     reasoning: str(a['reasoning'], a['intention'], a['thought']),
     result: str(
+      a['note'],
       typeof a['result'] === 'string' ? a['result'] : null,
       result?.['message'],
       result?.['summary'],
@@ -62,6 +76,18 @@ function normalizeAction(value: unknown): ActionView {
     ),
     ok: typeof success === 'boolean' ? success : status ? !/fail|error/i.test(status) : null,
     detail: a,
+  };
+}
+
+function normalizeModelCall(value: unknown): ModelCallView {
+  const c = obj(value) ?? {};
+  return {
+    role: str(c['role'], c['thought_type']) ?? 'model',
+    model: str(c['model'], c['last_llm_model']),
+    inputTokens: num(c['input_tokens'], c['input_token_count']),
+    outputTokens: num(c['output_tokens'], c['output_token_count']),
+    cost: num(c['cost_usd'], c['cost']),
+    durationMs: num(c['duration_ms']),
   };
 }
 
@@ -92,6 +118,7 @@ export function normalizeStep(value: unknown, position: number): StepView {
   const r: Rec = { ...(thought ?? {}), ...(block ?? {}), ...item };
   const usage = obj(r['usage']);
   const actions = Array.isArray(r['actions']) ? (r['actions'] as unknown[]) : [];
+  const calls = Array.isArray(r['model_calls']) ? (r['model_calls'] as unknown[]) : [];
   const children = Array.isArray(item['children']) ? (item['children'] as unknown[]) : [];
   const index = num(r['step_index'], r['order'], r['index'], r['step_number']);
   return {
@@ -99,7 +126,6 @@ export function normalizeStep(value: unknown, position: number): StepView {
     index,
     title:
       str(
-        r['summary'],
         r['label'],
         r['title'],
         r['goal'],
@@ -112,14 +138,16 @@ export function normalizeStep(value: unknown, position: number): StepView {
       r['reasoning'],
       thought?.['thought'],
       r['thought'],
+      r['summary'],
       thought?.['answer'],
       r['description'],
     ),
     actions: actions.map(normalizeAction),
+    modelCalls: calls.map(normalizeModelCall),
     screenshots: screenshotsOf(r),
     inputTokens: num(r['input_tokens'], usage?.['input_tokens'], r['input_token_count']),
     outputTokens: num(r['output_tokens'], usage?.['output_tokens'], r['output_token_count']),
-    cost: num(r['cost_usd'], usage?.['cost_usd'], r['step_cost'], r['cost']),
+    cost: num(r['cost_usd'], usage?.['cost_usd'], r['step_cost'], r['thought_cost'], r['cost']),
     createdAt: str(r['created_at'], r['started_at']),
     raw: value,
     children: children.map((c, i) => normalizeStep(c, i)),

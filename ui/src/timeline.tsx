@@ -91,6 +91,25 @@ function StepItem({ step }: { step: StepView }) {
               ))}
             </ul>
           ) : null}
+          {step.modelCalls.length ? (
+            <ul className="model-calls muted small">
+              {step.modelCalls.map((c, i) => (
+                <li key={i.toString()}>
+                  {[
+                    c.role,
+                    c.model,
+                    c.inputTokens !== null
+                      ? `${c.inputTokens.toLocaleString()} in / ${(c.outputTokens ?? 0).toLocaleString()} out`
+                      : null,
+                    c.cost !== null ? formatCost(c.cost) : null,
+                    c.durationMs !== null ? `${c.durationMs} ms` : null,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </li>
+              ))}
+            </ul>
+          ) : null}
           <button type="button" className="linklike small" onClick={() => setRaw(!raw)}>
             {raw ? 'Hide raw' : 'Raw'}
           </button>

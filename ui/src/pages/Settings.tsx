@@ -10,7 +10,6 @@ interface ModelSettings {
   model: string | null;
   reason: string | null;
   key_set: boolean;
-  key_variable: string | null;
   roles:
     | { role: string; provider: string; model: string; base_url: string; key_set: boolean }[]
     | null;
@@ -81,9 +80,7 @@ export function SettingsPage({ onSignOut }: { onSignOut: () => void }) {
                 {m.model ?? '—'}
               </dd>
               <dt>API key</dt>
-              <dd>
-                {m.key_set ? `set (${m.key_variable})` : m.configured ? 'not needed' : 'not set'}
-              </dd>
+              <dd>{m.key_set ? 'set' : m.configured ? 'not needed' : 'not set'}</dd>
             </dl>
             {m.reason ? <p className="banner banner-warn">{m.reason}</p> : null}
             {m.roles ? (
