@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -219,6 +218,8 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
 
   // Vite names assets by content hash: they never change under the same name. Files are looked
   // up per request, so a rebuild while the server runs is picked up.
+  // Loaded only when there is a UI to serve (keeps API-only and CLI starts lean).
+  const { default: fastifyStatic } = await import('@fastify/static');
   await app.register(fastifyStatic, {
     root: join(uiDir, 'assets'),
     prefix: '/assets/',
