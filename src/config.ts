@@ -37,8 +37,28 @@ export interface WrenConfig {
   /** Base URL of the web UI, used to build `app_url`. */
   appUrl: string;
   model: ModelConfig;
-  /** The environment the model configuration was read from (engines resolve per-run overrides in it). */
-  modelEnv: Record<string, string | undefined>;
+  /** The environment this configuration was read from (engines resolve per-run model overrides and browser settings in it). */
+  env: Record<string, string | undefined>;
+  /** Base URL of this API as callers reach it (WREN_PUBLIC_URL), for signed artifact URLs; null: the listen address. */
+  publicUrl: string | null;
+  webhook: WebhookConfig;
+  artifacts: ArtifactsConfig;
+}
+
+export interface WebhookConfig {
+  /** Attempts per delivery, the first included (WREN_WEBHOOK_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt, plus jitter (WREN_WEBHOOK_RETRY_BASE_MS). */
+  retryBaseMs: number;
+  /** Per-attempt timeout (WREN_WEBHOOK_TIMEOUT_SECONDS). */
+  timeoutMs: number;
+}
+
+export interface ArtifactsConfig {
+  /** Artifacts older than this are deleted; 0 keeps them forever (WREN_ARTIFACT_RETENTION_DAYS). */
+  retentionDays: number;
+  /** Lifetime of signed artifact URLs (WREN_ARTIFACT_URL_TTL_SECONDS). */
+  urlTtlSeconds: number;
 }
 
 /** The model setup from the environment, or what to set (see src/llm). */
@@ -104,6 +124,22 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
     appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
     model: resolveModelConfig(env),
-    modelEnv: env,
+    env,
+    publicUrl: env['WREN_PUBLIC_URL']?.trim().replace(/\/+$/, '') || null,
+    webhook: {
+      maxAttempts: intVar(env, 'WREN_WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+      retryBaseMs: intVar(env, 'WREN_WEBHOOK_RETRY_BASE_MS', 2000, 1, 3_600_000),
+      timeoutMs: intVar(env, 'WREN_WEBHOOK_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+    },
+    artifacts: {
+      retentionDays: intVar(env, 'WREN_ARTIFACT_RETENTION_DAYS', 30, 0, 36_500),
+      urlTtlSeconds: intVar(
+        env,
+        'WREN_ARTIFACT_URL_TTL_SECONDS',
+        7 * 24 * 3600,
+        1,
+        365 * 24 * 3600,
+      ),
+    },
   };
 }

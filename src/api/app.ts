@@ -36,6 +36,7 @@ import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
+import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
 
 declare module 'fastify' {
@@ -52,6 +53,8 @@ export interface ApiOptions {
   version: string;
   /** Web UI, Settings and API-key routes (src/api/ui-routes.ts); off when omitted. */
   ui?: UiOptions;
+  /** Artifacts and webhook routes (results-routes.ts). */
+  results?: ResultsRoutesOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -211,7 +214,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
             },
           },
         },
-        async (request) => runs.createTaskRun(org(request), request.body),
+        async (request) =>
+          runs.createTaskRun(org(request), request.body, {
+            apiKey: [request.headers['x-api-key']].flat()[0],
+          }),
       );
 
       routes.get(
@@ -292,6 +298,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  if (options.results) await app.register(resultsRoutes(auth, options.results), { prefix: '/v1' });
 
   if (options.ui) await app.register(uiRoutes, { ...options.ui, auth });
 

@@ -3,14 +3,18 @@
  * `wren server`, the embedded CLI mode and the tests all start Wren through `createWren`.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ArtifactService, ArtifactUrlSigner, LocalArtifactStorage } from '../artifacts/index.js';
 import { BrowserManager } from '../browser/index.js';
 import type { WrenConfig } from '../config.js';
+import { loadSecretBox } from '../credentials/secret-box.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
 import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
 import { RunService } from '../runs/service.js';
+import { WebhookDispatcher, WebhookKeyring } from '../runs/webhooks/index.js';
 import { Worker } from '../runs/worker.js';
 import { openStore, type Store } from '../store/index.js';
 import { buildApi } from './app.js';
@@ -25,6 +29,8 @@ export interface CreateWrenOptions {
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** Worker timing knobs (tests). */
   worker?: { pollIntervalMs?: number; abortGraceMs?: number };
+  /** Webhook loop timing knobs (tests). */
+  webhooks?: { pollIntervalMs?: number; random?: () => number };
 }
 
 export interface Wren {
@@ -33,6 +39,8 @@ export interface Wren {
   store: Store;
   runs: RunService;
   worker: Worker;
+  artifacts: ArtifactService;
+  webhooks: WebhookDispatcher;
   app: FastifyInstance;
   auth: BootstrapResult;
   /** The server's Chromium (one process, a context per run). */
@@ -63,6 +71,29 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
   });
+  const secrets = await loadSecretBox({ dataDir: config.dataDir });
+  for (const warning of secrets.warnings) logger.warn(warning);
+  const artifacts = new ArtifactService({
+    store,
+    storage: new LocalArtifactStorage(join(config.dataDir, 'artifacts')),
+    signer: ArtifactUrlSigner.fromDataDir(config.dataDir),
+    logger,
+    urlTtlSeconds: config.artifacts.urlTtlSeconds,
+    retentionDays: config.artifacts.retentionDays,
+    baseUrl: config.publicUrl,
+  });
+  const webhookKeys = new WebhookKeyring(store.results, secrets.box);
+  const webhooks = new WebhookDispatcher({
+    store,
+    keyring: webhookKeys,
+    logger,
+    config: config.webhook,
+    appUrl: config.appUrl,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    resolveHost: options.resolveHost,
+    artifacts,
+    ...options.webhooks,
+  });
   const runs = new RunService({
     store,
     logger,
@@ -70,13 +101,15 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     appUrl: config.appUrl,
     resolveHost: options.resolveHost,
+    webhookKeys,
+    artifacts,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager();
   const services = createEngineServices({
     browsers,
     dataDir: config.dataDir,
-    env: config.modelEnv,
+    env: config.env,
     allowPrivateNetworks: config.allowPrivateNetworks,
   });
   const worker = new Worker({
@@ -87,6 +120,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     model: config.model,
     maxConcurrency: config.maxConcurrency,
     runTimeoutMs: config.runTimeoutMs,
+    artifacts,
     ...options.worker,
   });
   const app = await buildApi({
@@ -96,7 +130,13 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
     ui: { store, model: config.model },
+    results: { store, artifacts, webhooks },
   });
+  // Deliveries and retention run wherever the worker runs (several processes may: leases).
+  const startBackground = () => {
+    webhooks.start();
+    artifacts.startRetention();
+  };
 
   let closed = false;
   return {
@@ -105,16 +145,24 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     store,
     runs,
     worker,
+    artifacts,
+    webhooks,
     app,
     auth,
     browsers,
     async startWorker() {
-      if (config.workerEnabled) await worker.start();
+      if (config.workerEnabled) {
+        await worker.start();
+        startBackground();
+      }
     },
     async listen() {
-      if (config.workerEnabled) await worker.start();
-      else logger.info('worker disabled: runs are stored and queued but not executed');
+      if (config.workerEnabled) {
+        await worker.start();
+        startBackground();
+      } else logger.info('worker disabled: runs are stored and queued but not executed');
       const address = await app.listen({ host: config.host, port: config.port });
+      if (!artifacts.hasBaseUrl()) artifacts.setBaseUrl(address);
       logger.info(
         { address, data_dir: config.dataDir, worker: config.workerEnabled },
         'wren listening',
@@ -126,6 +174,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       closed = true;
       await worker.stop();
       await browsers.close();
+      await webhooks.stop();
+      artifacts.stopRetention();
       await app.close();
       await store.close();
     },

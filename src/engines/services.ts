@@ -21,6 +21,16 @@ export class EngineSetupError extends Error {
   override readonly name = 'EngineSetupError';
 }
 
+/** `1280x720` → {width, height}; anything else is a configuration error naming the variable. */
+export function parseViewport(
+  raw: string | undefined,
+): { width: number; height: number } | undefined {
+  if (!raw?.trim()) return undefined;
+  const m = /^(\d{3,5})x(\d{3,5})$/.exec(raw.trim());
+  if (!m) throw new EngineSetupError(`WREN_BROWSER_VIEWPORT must look like 1280x720, got "${raw}"`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
 export function createEngineServices(options: {
   browsers: BrowserManager;
   dataDir: string;
@@ -31,6 +41,8 @@ export function createEngineServices(options: {
   screenshots?: boolean;
 }): EngineServices {
   const env = options.env ?? process.env;
+  const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
+  const headless = options.headless ?? env['WREN_BROWSER_HEADLESS'] !== 'false';
   return {
     observationTokenBudget: options.observationTokenBudget ?? 30_000,
     screenshots: options.screenshots ?? false,
@@ -42,7 +54,8 @@ export function createEngineServices(options: {
     openBrowser(task) {
       return options.browsers.openRunBrowser({
         runDir: path.join(options.dataDir, 'runs', task.runId),
-        headless: options.headless ?? true,
+        headless,
+        ...(viewport ? { viewport } : {}),
         allowPrivateNetworks: options.allowPrivateNetworks,
         ...(task.extraHttpHeaders ? { extraHttpHeaders: task.extraHttpHeaders } : {}),
       });

@@ -3,6 +3,8 @@
  * An engine gets everything it needs through EngineContext and never touches HTTP or SQL.
  */
 
+import type { ArtifactSink } from '../artifacts/types.js';
+
 export const ENGINE_NAMES = [
   'skyvern-1.0',
   'skyvern-2.0',
@@ -56,6 +58,8 @@ export type EngineEvent =
       type: 'step_finished';
       stepIndex: number;
       summary: string;
+      /** The model's assessment for this step (page state and progress), when it gave one. */
+      reasoning?: string;
       usage?: Usage;
     }
   | {
@@ -106,6 +110,8 @@ export interface EngineContext {
   /** Aborted when the run is canceled or exceeds its wall-clock limit. Honour it between actions. */
   signal: AbortSignal;
   emit(event: EngineEvent): void;
+  /** Records screenshots, page text, HAR, downloads… for the run (absent when not configured). */
+  artifacts?: ArtifactSink;
 }
 
 export type EngineOutcome =

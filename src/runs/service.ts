@@ -3,6 +3,7 @@
  * embedded CLI call this; it never runs engines (the worker does).
  */
 import type { Logger } from 'pino';
+import type { ArtifactService } from '../artifacts/service.js';
 import type { TimelineEntry } from '../contract/index.js';
 import {
   type ListRunsQuery,
@@ -22,6 +23,8 @@ import { newId } from './ids.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { canTransition, InvalidTransitionError } from './status.js';
 import { buildTimeline } from './timeline.js';
+import type { WebhookKeyring } from './webhooks/keyring.js';
+import { presentRun } from './webhooks/payload.js';
 
 export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
   'skyvern-1.0': 'task_v1',
@@ -41,6 +44,10 @@ export interface RunServiceOptions {
   appUrl: string;
   /** Resolver for the network policy; tests may replace it. */
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Keeps the creating API key (sealed) of runs with a webhook, to sign the delivery. */
+  webhookKeys?: WebhookKeyring;
+  /** Fills screenshot_urls, recording_url and downloaded_files on the run. */
+  artifacts?: ArtifactService;
 }
 
 /** Hooks the worker installs so the service can wake it and stop runs it is executing. */
@@ -61,10 +68,17 @@ export class RunService {
   }
 
   /** Validates what the schema cannot (server limits, network policy), stores and queues the run. */
-  async createTaskRun(organizationId: string, input: TaskRunRequest): Promise<TaskRunResponse> {
+  async createTaskRun(
+    organizationId: string,
+    input: TaskRunRequest,
+    caller: { apiKey?: string } = {},
+  ): Promise<TaskRunResponse> {
     const request = await this.normalize(input);
     const id = newId(request.engine === 'skyvern-2.0' ? 'tsk_v2' : 'tsk');
     const at = now();
+    // Kept before the run row exists, so a visible run with a webhook always has its key.
+    if (request.webhook_url && caller.apiKey && this.options.webhookKeys)
+      await this.options.webhookKeys.remember(id, caller.apiKey);
     // Created and queued in one write: a stored run is always visible to the worker.
     const run: NewRun = {
       id,
@@ -106,7 +120,7 @@ export class RunService {
   async getRun(organizationId: string, runId: string): Promise<TaskRunResponse> {
     const run = await this.options.store.getRun(organizationId, runId);
     if (!run) throw notFound(`Task run not found ${runId}`);
-    return toTaskRunResponse(run, this.options.appUrl);
+    return presentRun(run, this.options.appUrl, this.options.artifacts);
   }
 
   async getTimeline(organizationId: string, runId: string): Promise<TimelineEntry[]> {

@@ -132,6 +132,7 @@ export function buildTimeline(run: RunRecord, events: readonly StepRecord[]): Ti
         Object.assign(step.block, {
           status: failed ? 'failed' : 'completed',
           summary: e.summary,
+          reasoning: data['reasoning'] ?? null,
           input_tokens: e.usage.inputTokens,
           output_tokens: e.usage.outputTokens,
           cost_usd: e.usage.costUsd,

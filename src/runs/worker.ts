@@ -7,6 +7,8 @@
  * already retried, it fails with a reason saying the worker died.
  */
 import type { Logger } from 'pino';
+import type { ArtifactService } from '../artifacts/service.js';
+import type { ArtifactSink } from '../artifacts/types.js';
 import type { ModelConfig } from '../config.js';
 import type { RunStatus } from '../contract/index.js';
 import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
@@ -31,6 +33,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** How long to wait for an aborted engine to return before freeing its slot. */
   abortGraceMs?: number;
+  /** Given to engines as ctx.artifacts; model_call events are kept as llm_prompt/llm_response. */
+  artifacts?: ArtifactService;
 }
 
 type AbortReason = 'canceled' | 'timeout' | 'shutdown';
@@ -75,6 +79,34 @@ function taskSpec(run: RunRecord): TaskSpec {
         ? (r['model'] as Record<string, unknown>)
         : null,
   };
+}
+
+/**
+ * Keeps a model call's prompt and answer as llm_prompt / llm_response artifacts. Read
+ * structurally so it works with every engine event union that has a `model_call` member.
+ */
+async function recordModelCall(sink: ArtifactSink, event: unknown): Promise<void> {
+  if (typeof event !== 'object' || event === null) return;
+  const e = event as Record<string, unknown>;
+  if (e['type'] !== 'model_call') return;
+  const stepId = typeof e['stepIndex'] === 'number' ? `step_${e['stepIndex']}` : null;
+  const prompt = e['prompt'];
+  const response = e['response'];
+  const meta = { role: e['role'] ?? null, model: e['model'] ?? null };
+  if (prompt !== undefined)
+    await sink.put({
+      type: 'llm_prompt',
+      stepId,
+      contentType: 'application/json',
+      bytes: JSON.stringify({ ...meta, prompt }),
+    });
+  if (response !== undefined)
+    await sink.put({
+      type: 'llm_response',
+      stepId,
+      contentType: typeof response === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+      bytes: typeof response === 'string' ? response : JSON.stringify(response),
+    });
 }
 
 const addUsage = (a: RunUsage, b: RunUsage): RunUsage => ({
@@ -209,9 +241,11 @@ export class Worker {
     let usage = ZERO_USAGE;
     let steps = 0;
     let writes: Promise<void> = Promise.resolve();
+    const sink = this.options.artifacts?.sinkFor(run.id);
     const record = (event: EngineEvent) => {
       writes = writes
         .then(() => this.recordEvent(run, event))
+        .then(() => (sink ? recordModelCall(sink, event) : undefined))
         .catch((error) => {
           logger.warn({ err: error, run_id: run.id }, 'could not record an engine event');
         });
@@ -240,7 +274,12 @@ export class Worker {
     let thrown: unknown = null;
     try {
       result = await this.raceAbort(
-        registration.engine.run({ task: taskSpec(run), signal: flight.controller.signal, emit }),
+        registration.engine.run({
+          task: taskSpec(run),
+          signal: flight.controller.signal,
+          emit,
+          artifacts: sink,
+        }),
         flight,
       );
     } catch (error) {
@@ -464,6 +503,8 @@ function eventData(event: Exclude<EngineEvent, { type: 'log' }>): Record<string,
       };
     case 'model_call':
       return { role: event.role, model: event.model, duration_ms: event.durationMs };
+    case 'step_finished':
+      return event.reasoning ? { reasoning: event.reasoning } : null;
     case 'subgoal_started':
       return { subgoal_index: event.subgoalIndex, kind: event.kind, goal: event.goal };
     case 'subgoal_finished':

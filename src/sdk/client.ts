@@ -3,15 +3,31 @@
  * runtime with fetch.
  */
 import type {
+  Artifact,
+  ArtifactType,
   ListRunsQuery,
+  RetryRunWebhookRequest,
   RunStatus,
+  RunWebhookDeliveries,
+  RunWebhookReplayResponse,
   TaskRunListItem,
   TaskRunRequestInput,
   TaskRunResponse,
   ValidationErrorItem,
 } from '../contract/index.js';
 
-export type { ListRunsQuery, RunStatus, TaskRunListItem, TaskRunRequestInput, TaskRunResponse };
+export type {
+  Artifact,
+  ArtifactType,
+  ListRunsQuery,
+  RetryRunWebhookRequest,
+  RunStatus,
+  RunWebhookDeliveries,
+  RunWebhookReplayResponse,
+  TaskRunListItem,
+  TaskRunRequestInput,
+  TaskRunResponse,
+};
 
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
   'completed',
@@ -48,6 +64,22 @@ export interface RunsApi {
   close(): Promise<void>;
 }
 
+export interface ArtifactContentOptions {
+  /** Inclusive byte range; `end` omitted reads to the end. */
+  range?: { start: number; end?: number };
+}
+
+/** Every endpoint, over HTTP (WrenClient) or in-process (EmbeddedWren). */
+export interface WrenApi extends RunsApi {
+  retryRunWebhook(
+    runId: string,
+    request?: RetryRunWebhookRequest,
+  ): Promise<RunWebhookReplayResponse>;
+  getRunArtifacts(runId: string, query?: { artifact_type?: ArtifactType[] }): Promise<Artifact[]>;
+  getArtifactContent(artifactId: string, options?: ArtifactContentOptions): Promise<Uint8Array>;
+  getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries>;
+}
+
 export interface WaitOptions {
   intervalMs?: number;
   timeoutMs?: number;
@@ -79,7 +111,7 @@ export interface WrenClientOptions {
   fetch?: typeof fetch;
 }
 
-export class WrenClient implements RunsApi {
+export class WrenClient implements WrenApi {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
 
@@ -88,14 +120,23 @@ export class WrenClient implements RunsApi {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { 'x-api-key': this.options.apiKey };
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { 'x-api-key': this.options.apiKey, ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+    return this.fetchImpl(`${this.baseUrl}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
     const text = await response.text();
     let parsed: unknown = null;
     try {
@@ -133,6 +174,59 @@ export class WrenClient implements RunsApi {
 
   async cancelRun(runId: string): Promise<void> {
     await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
+  retryRunWebhook(
+    runId: string,
+    request: RetryRunWebhookRequest = {},
+  ): Promise<RunWebhookReplayResponse> {
+    return this.request(
+      'POST',
+      `/v1/runs/${encodeURIComponent(runId)}/retry_webhook`,
+      request ?? {},
+    );
+  }
+
+  getRunArtifacts(
+    runId: string,
+    query: { artifact_type?: ArtifactType[] } = {},
+  ): Promise<Artifact[]> {
+    const params = new URLSearchParams();
+    for (const type of query.artifact_type ?? []) params.append('artifact_type', type);
+    const qs = params.toString();
+    return this.request(
+      'GET',
+      `/v1/runs/${encodeURIComponent(runId)}/artifacts${qs ? `?${qs}` : ''}`,
+    );
+  }
+
+  async getArtifactContent(
+    artifactId: string,
+    options: ArtifactContentOptions = {},
+  ): Promise<Uint8Array> {
+    const headers: Record<string, string> = {};
+    if (options.range) headers['range'] = `bytes=${options.range.start}-${options.range.end ?? ''}`;
+    const response = await this.send(
+      'GET',
+      `/v1/artifacts/${encodeURIComponent(artifactId)}/content`,
+      undefined,
+      headers,
+    );
+    if (!response.ok) {
+      const text = await response.text();
+      let detail: unknown = text;
+      try {
+        detail = (JSON.parse(text) as { detail?: unknown }).detail ?? text;
+      } catch {
+        // not JSON
+      }
+      throw new WrenApiError(response.status, detail);
+    }
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
+    return this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/webhook_deliveries`);
   }
 
   async close(): Promise<void> {}

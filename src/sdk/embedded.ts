@@ -2,8 +2,15 @@
  * Embedded mode: the same operations as WrenClient, served in-process from a data directory
  * (no HTTP server), acting as the default organization.
  */
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { API_KEY_FILE } from '../api/keys.js';
+import { parseRange } from '../api/results-routes.js';
 import { createWren, type Wren } from '../api/server.js';
 import { type ConfigOverrides, loadConfig } from '../config.js';
+import type { ArtifactType, RetryRunWebhookRequest } from '../contract/index.js';
 import {
   RequestValidationError,
   TaskRunRequestSchema,
@@ -12,7 +19,7 @@ import {
 import type { EngineRegistry } from '../engines/registry.js';
 import { createLogger } from '../log.js';
 import { ServiceError } from '../runs/errors.js';
-import type { RunsApi } from './client.js';
+import type { ArtifactContentOptions, RunsApi, WrenApi } from './client.js';
 import { WrenApiError } from './client.js';
 
 export interface EmbeddedOptions extends ConfigOverrides {
@@ -21,10 +28,12 @@ export interface EmbeddedOptions extends ConfigOverrides {
   engines?: EngineRegistry;
 }
 
-export class EmbeddedWren implements RunsApi {
+export class EmbeddedWren implements WrenApi {
   private constructor(
     readonly wren: Wren,
     private readonly organizationId: string,
+    /** Signs webhooks of runs created here (WREN_API_KEY, else the key first start generated). */
+    private readonly apiKey: string | null,
   ) {}
 
   static async open(options: EmbeddedOptions = {}): Promise<EmbeddedWren> {
@@ -39,7 +48,14 @@ export class EmbeddedWren implements RunsApi {
       engines: options.engines,
     });
     await wren.startWorker();
-    return new EmbeddedWren(wren, wren.auth.organization.id);
+    const apiKey =
+      config.seedApiKey ??
+      wren.auth.generatedKey ??
+      (await readFile(join(config.dataDir, API_KEY_FILE), 'utf8').then(
+        (text) => text.trim() || null,
+        () => null,
+      ));
+    return new EmbeddedWren(wren, wren.auth.organization.id, apiKey);
   }
 
   private async call<T>(work: () => Promise<T>): Promise<T> {
@@ -57,7 +73,9 @@ export class EmbeddedWren implements RunsApi {
       const parsed = TaskRunRequestSchema.safeParse(request, { reportInput: true });
       if (!parsed.success)
         throw new WrenApiError(422, zodIssuesToDetail(parsed.error.issues, 'body', request));
-      return this.wren.runs.createTaskRun(this.organizationId, parsed.data);
+      return this.wren.runs.createTaskRun(this.organizationId, parsed.data, {
+        apiKey: this.apiKey ?? undefined,
+      });
     });
   }
 
@@ -80,7 +98,53 @@ export class EmbeddedWren implements RunsApi {
     return this.call(() => this.wren.runs.cancelRun(this.organizationId, runId));
   }
 
+  retryRunWebhook(runId: string, request: RetryRunWebhookRequest = {}) {
+    return this.call(() => {
+      if (!this.apiKey)
+        throw new WrenApiError(400, 'No API key is known in embedded mode to sign the webhook.');
+      return this.wren.webhooks.replay(
+        this.organizationId,
+        runId,
+        this.apiKey,
+        request?.webhook_url ?? null,
+      );
+    });
+  }
+
+  getRunArtifacts(runId: string, query: { artifact_type?: ArtifactType[] } = {}) {
+    return this.call(async () => {
+      await this.getRun(runId);
+      return this.wren.artifacts.listForRun(runId, query.artifact_type ?? []);
+    });
+  }
+
+  getArtifactContent(artifactId: string, options: ArtifactContentOptions = {}) {
+    return this.call(async () => {
+      const record = await this.wren.artifacts.get(artifactId, this.organizationId);
+      if (!record) throw new WrenApiError(404, `Artifact not found ${artifactId}`);
+      let range: { start: number; end: number } | undefined;
+      if (options.range) {
+        const size = (await this.wren.artifacts.storage.size(record.storageKey)) ?? 0;
+        const parsed = parseRange(`bytes=${options.range.start}-${options.range.end ?? ''}`, size);
+        if (parsed === 'unsatisfiable')
+          throw new WrenApiError(416, `Range not satisfiable (artifact is ${size} bytes)`);
+        range = parsed ?? undefined;
+      }
+      return new Uint8Array(await collect(this.wren.artifacts.read(record, range)));
+    });
+  }
+
+  getRunWebhookDeliveries(runId: string) {
+    return this.call(() => this.wren.webhooks.deliveries(this.organizationId, runId));
+  }
+
   close(): Promise<void> {
     return this.wren.close();
   }
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

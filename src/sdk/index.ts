@@ -1,17 +1,25 @@
 export type {
+  Artifact,
+  ArtifactType,
   ListRunsQuery,
+  RetryRunWebhookRequest,
   RunStatus,
+  RunWebhookDeliveries,
+  RunWebhookReplayResponse,
   TaskRunListItem,
   TaskRunRequestInput,
   TaskRunResponse,
 } from './client.js';
 export {
+  type ArtifactContentOptions,
   type RunsApi,
   TERMINAL_RUN_STATUSES,
   type WaitOptions,
+  type WrenApi,
   WrenApiError,
   WrenClient,
   type WrenClientOptions,
   waitForCompletion,
 } from './client.js';
 export { type EmbeddedOptions, EmbeddedWren } from './embedded.js';
+export { type RunTaskInput, type RunTaskOptions, Wren, type WrenOptions } from './wren.js';

@@ -17,9 +17,11 @@ import {
 } from 'kysely';
 import { ApiKeyQueries } from './api-keys.js';
 import { migrationProvider } from './migrations.js';
+import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
 import type { Database, RunsTable } from './schema.js';
 
 export type { ApiKeySummary } from './api-keys.js';
+export * from './results.js';
 export type { Database } from './schema.js';
 
 export interface Organization {
@@ -164,7 +166,11 @@ function patchColumns(patch: RunPatch): Partial<RunsTable> {
 }
 
 export class Store {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly results: ResultsStore;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.results = new ResultsStore(db);
+  }
 
   /** API key listings (src/store/api-keys.ts). */
   apiKeys(): ApiKeyQueries {
@@ -381,13 +387,25 @@ export class Store {
     expected: readonly string[],
     patch: RunPatch,
   ): Promise<RunRecord | null> {
-    const row = await this.db
-      .updateTable('runs')
-      .set(patchColumns(patch))
-      .where('id', '=', runId)
-      .where('status', 'in', [...expected])
-      .returningAll()
-      .executeTakeFirst();
+    const update = (db: Kysely<Database>) =>
+      db
+        .updateTable('runs')
+        .set(patchColumns(patch))
+        .where('id', '=', runId)
+        .where('status', 'in', [...expected])
+        .returningAll()
+        .executeTakeFirst();
+    if (patch.status === undefined || !TERMINAL_RUN_STATUSES.includes(patch.status)) {
+      const row = await update(this.db);
+      return row ? toRun(row) : null;
+    }
+    // A terminal status and its webhook delivery are written together (the outbox).
+    const row = await this.db.transaction().execute(async (trx) => {
+      const updated = await update(trx);
+      if (updated) await enqueueWebhookForRun(trx, updated, patch.modifiedAt);
+      return updated;
+    });
+    if (row?.webhook_url) this.results.notifyDeliveryEnqueued();
     return row ? toRun(row) : null;
   }
 

@@ -4,6 +4,7 @@
  * Never edit a released migration; add a new one.
  */
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
+import { resultsMigration } from './results-migration.js';
 
 function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -87,6 +88,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_results': resultsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -59,9 +59,15 @@ export interface AgentHarness {
 
 const TERMINAL = new Set(['completed', 'failed', 'terminated', 'canceled', 'timed_out']);
 
-export async function startAgentHarness(model = 'openai/gpt-5-mini'): Promise<AgentHarness> {
+export async function startAgentHarness(
+  model = 'openai/gpt-5-mini',
+  env: Record<string, string> = {},
+): Promise<AgentHarness> {
   const [site, fake] = await Promise.all([startFixtureServer(), startFakeModelServer()]);
-  const wren = await startTestWren({ env: fake.env(model), worker: { pollIntervalMs: 50 } });
+  const wren = await startTestWren({
+    env: { ...fake.env(model), ...env },
+    worker: { pollIntervalMs: 50 },
+  });
   return {
     wren,
     fake,

@@ -31,6 +31,7 @@ export async function startTestWren(
     env?: Record<string, string | undefined>;
     worker?: { pollIntervalMs?: number; abortGraceMs?: number };
     resolveHost?: (hostname: string) => Promise<string[]>;
+    webhooks?: { pollIntervalMs?: number };
   } = {},
 ): Promise<TestWren> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wren-test-'));
@@ -45,6 +46,7 @@ export async function startTestWren(
     engines: options.engines,
     worker: options.worker,
     resolveHost: options.resolveHost,
+    webhooks: options.webhooks,
   });
   const url = await wren.listen();
   const call: TestWren['call'] = async (method, path, body, headers = {}) => {

@@ -274,8 +274,14 @@ export class SkyvernV1Run {
       };
       this.history.push(step);
       feedback = [];
+      let reasoning = '';
       const finishStep = (summary: string) =>
-        this.ctx.emit({ type: 'step_finished', stepIndex, summary });
+        this.ctx.emit({
+          type: 'step_finished',
+          stepIndex,
+          summary,
+          ...(reasoning ? { reasoning } : {}),
+        });
 
       let reply: ModelReply;
       try {
@@ -309,6 +315,7 @@ export class SkyvernV1Run {
 
       const parsed = parseActorReply(reply.json, page.elementIds);
       step.progress = parsed.progress;
+      reasoning = [parsed.pageState, parsed.progress].filter(Boolean).join(' — ');
       this.userErrors.record(parsed.errorCodes);
 
       const plan = parsed.actions.map(describeAction);

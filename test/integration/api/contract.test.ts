@@ -45,14 +45,18 @@ function properties(schema: Record<string, unknown>): Record<string, Record<stri
 describe('/openapi.json', () => {
   it('is an OpenAPI 3.1 document with the run task routes', () => {
     expect(api.doc.openapi).toBe('3.1.0');
-    // Other routes (UI settings, artifacts, credentials, …) are documented too; these must be.
+    // Other routes (UI settings, credentials, …) are documented too; these must be.
     expect(Object.keys(api.doc.paths)).toEqual(
       expect.arrayContaining([
+        '/v1/artifacts/{artifact_id}/content',
         '/v1/run/tasks',
         '/v1/runs',
         '/v1/runs/{run_id}',
+        '/v1/runs/{run_id}/artifacts',
         '/v1/runs/{run_id}/cancel',
         '/v1/runs/{run_id}/timeline',
+        '/v1/runs/{run_id}/retry_webhook',
+        '/v1/runs/{run_id}/webhook_deliveries',
       ]),
     );
     expect(Object.keys(api.doc.paths).every((path) => path.startsWith('/v1/'))).toBe(true);

@@ -1,0 +1,140 @@
+/**
+ * The SDK entry point. `new Wren({ baseUrl, apiKey })` talks to a Wren (or Skyvern-compatible)
+ * server over HTTP; `new Wren()` without a baseUrl runs tasks in this process: an embedded store
+ * in a data directory, the in-process worker and the local browser. Same methods, same results.
+ */
+import type { EngineRegistry } from '../engines/registry.js';
+import {
+  type Artifact,
+  type ArtifactContentOptions,
+  type ArtifactType,
+  type ListRunsQuery,
+  type RetryRunWebhookRequest,
+  type RunStatus,
+  type RunWebhookDeliveries,
+  type RunWebhookReplayResponse,
+  type TaskRunListItem,
+  type TaskRunRequestInput,
+  type TaskRunResponse,
+  type WaitOptions,
+  type WrenApi,
+  WrenClient,
+  waitForCompletion,
+} from './client.js';
+
+export interface WrenOptions {
+  /** Server URL, e.g. http://localhost:8000. Omit to run embedded. */
+  baseUrl?: string;
+  /** x-api-key for the server (required with baseUrl). */
+  apiKey?: string;
+  fetch?: typeof fetch;
+  /** Embedded mode: data directory (default WREN_DATA_DIR or ./.wren). */
+  dataDir?: string;
+  /** Embedded mode: runs executed at the same time. */
+  maxConcurrency?: number;
+  /** Embedded mode: engines to use instead of the built-in ones (tests, custom engines). */
+  engines?: EngineRegistry;
+  /** Embedded mode: log level (default warn, to stderr). */
+  logLevel?: string;
+}
+
+export interface RunTaskOptions {
+  /** Poll until the run reaches a terminal status and return it. */
+  wait_for_completion?: boolean;
+  /** Seconds to wait for completion (default 1800); then an Error is thrown. */
+  timeout?: number;
+  /** Seconds between polls (default 2 over HTTP, 0.2 embedded). */
+  poll_interval?: number;
+}
+
+export type RunTaskInput = TaskRunRequestInput & RunTaskOptions;
+
+export class Wren implements WrenApi {
+  private readonly api: Promise<WrenApi>;
+  readonly embedded: boolean;
+
+  constructor(options: WrenOptions = {}) {
+    this.embedded = !options.baseUrl;
+    if (options.baseUrl) {
+      if (!options.apiKey) throw new Error('new Wren({ baseUrl }) needs apiKey too');
+      this.api = Promise.resolve(
+        new WrenClient({ baseUrl: options.baseUrl, apiKey: options.apiKey, fetch: options.fetch }),
+      );
+    } else {
+      this.api = import('./embedded.js').then(({ EmbeddedWren }) =>
+        EmbeddedWren.open({
+          dataDir: options.dataDir,
+          maxConcurrency: options.maxConcurrency,
+          engines: options.engines,
+          logLevel: options.logLevel,
+          runWorker: true,
+        }),
+      );
+      // Surface an opening error on first use, not as an unhandled rejection.
+      this.api.catch(() => {});
+    }
+  }
+
+  /** Starts a task; with `wait_for_completion: true` resolves with the finished run. */
+  async runTask(input: RunTaskInput): Promise<TaskRunResponse> {
+    const { wait_for_completion, timeout, poll_interval, ...request } = input;
+    const api = await this.api;
+    const run = await api.runTask(request);
+    if (!wait_for_completion) return run;
+    return this.waitForCompletion(run.run_id, {
+      timeoutMs: (timeout ?? 1800) * 1000,
+      intervalMs: (poll_interval ?? (this.embedded ? 0.2 : 2)) * 1000,
+    });
+  }
+
+  async waitForCompletion(runId: string, options: WaitOptions = {}): Promise<TaskRunResponse> {
+    return waitForCompletion(await this.api, runId, {
+      intervalMs: this.embedded ? 200 : 2000,
+      ...options,
+    });
+  }
+
+  async getRun(runId: string): Promise<TaskRunResponse> {
+    return (await this.api).getRun(runId);
+  }
+
+  async listRuns(
+    query: Partial<Omit<ListRunsQuery, 'status'>> & { status?: RunStatus[] } = {},
+  ): Promise<TaskRunListItem[]> {
+    return (await this.api).listRuns(query);
+  }
+
+  async cancelRun(runId: string): Promise<void> {
+    return (await this.api).cancelRun(runId);
+  }
+
+  async retryRunWebhook(
+    runId: string,
+    request: RetryRunWebhookRequest = {},
+  ): Promise<RunWebhookReplayResponse> {
+    return (await this.api).retryRunWebhook(runId, request);
+  }
+
+  async getRunArtifacts(
+    runId: string,
+    query: { artifact_type?: ArtifactType[] } = {},
+  ): Promise<Artifact[]> {
+    return (await this.api).getRunArtifacts(runId, query);
+  }
+
+  async getArtifactContent(
+    artifactId: string,
+    options: ArtifactContentOptions = {},
+  ): Promise<Uint8Array> {
+    return (await this.api).getArtifactContent(artifactId, options);
+  }
+
+  async getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
+    return (await this.api).getRunWebhookDeliveries(runId);
+  }
+
+  async close(): Promise<void> {
+    const api = await this.api.catch(() => null);
+    await api?.close();
+  }
+}

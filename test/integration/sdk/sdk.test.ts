@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineRegistry } from '../../../src/engines/registry.js';
+import { Wren, WrenApiError } from '../../../src/sdk/index.js';
+import { engineFrom, untilAborted } from '../../support/engines.js';
+import { startTestWren, type TestWren } from '../../support/wren.js';
+import { expectedSignature, type Receiver, startReceiver } from '../webhooks/receiver.js';
+
+const SHOT = Buffer.from('pretend png bytes for the sdk test');
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** 'skyvern-2.0' (the default engine) finishes with an artifact; 'skyvern-1.0' waits for cancel. */
+function engines() {
+  return new EngineRegistry()
+    .register(
+      engineFrom('skyvern-2.0', async (ctx) => {
+        ctx.emit({ type: 'step_started', stepIndex: 0 });
+        await ctx.artifacts?.put({
+          type: 'screenshot_action',
+          stepId: 'step_0',
+          contentType: 'image/png',
+          bytes: SHOT,
+        });
+        ctx.emit({ type: 'step_finished', stepIndex: 0, summary: 'done' });
+        return {
+          outcome: { status: 'completed', output: { answer: ctx.task.prompt.toUpperCase() } },
+          errors: [],
+          stepCount: 1,
+          usage: { inputTokens: 3, outputTokens: 1, costUsd: 0 },
+        };
+      }),
+      { requiresModel: false },
+    )
+    .register(
+      engineFrom('skyvern-1.0', async (ctx) => {
+        await untilAborted(ctx.signal);
+        return {
+          outcome: { status: 'failed', failureReason: 'aborted' },
+          errors: [],
+          stepCount: 0,
+          usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+        };
+      }),
+      { requiresModel: false },
+    );
+}
+
+/** The same checks against either mode. */
+async function exercise(wren: Wren, hook: Receiver, signingKey: () => string) {
+  const run = await wren.runTask({
+    prompt: 'say hi',
+    webhook_url: hook.url,
+    wait_for_completion: true,
+    timeout: 20,
+    poll_interval: 0.05,
+  });
+  expect(run).toMatchObject({
+    status: 'completed',
+    output: { answer: 'SAY HI' },
+    step_count: 1,
+    run_type: 'task_v2',
+  });
+  expect(run.screenshot_urls).toHaveLength(1);
+  expect((await wren.getRun(run.run_id)).status).toBe('completed');
+  expect((await wren.listRuns({ page_size: 50 })).map((r) => r.run_id)).toContain(run.run_id);
+
+  const artifacts = await wren.getRunArtifacts(run.run_id, {
+    artifact_type: ['screenshot_action'],
+  });
+  expect(artifacts).toHaveLength(1);
+  expect(artifacts[0]).toMatchObject({ checksum: sha256(SHOT), file_size: SHOT.length });
+  const bytes = await wren.getArtifactContent(artifacts[0]!.artifact_id);
+  expect(Buffer.from(bytes).equals(SHOT)).toBe(true);
+  const part = await wren.getArtifactContent(artifacts[0]!.artifact_id, {
+    range: { start: 0, end: 6 },
+  });
+  expect(Buffer.from(part).toString()).toBe('pretend');
+  expect(await wren.getRunArtifacts(run.run_id, { artifact_type: ['recording'] })).toEqual([]);
+
+  // The automatic webhook, signed with the key that created the run.
+  const [got] = await hook.waitFor(1);
+  expect(got!.headers['x-skyvern-signature']).toBe(expectedSignature(got!.raw, signingKey()));
+  const replay = await wren.retryRunWebhook(run.run_id);
+  expect(replay).toMatchObject({
+    run_id: run.run_id,
+    status_code: 200,
+    target_webhook_url: hook.url,
+  });
+  expect(JSON.parse(replay.payload)).toMatchObject({ run_id: run.run_id, status: 'completed' });
+  const log = await wren.getRunWebhookDeliveries(run.run_id);
+  expect(log.deliveries).toMatchObject([{ state: 'delivered' }]);
+  expect(log.attempts.map((a) => a.kind)).toEqual(['automatic', 'replay']);
+
+  // Cancel, errors and the wait timeout.
+  const slow = await wren.runTask({ prompt: 'wait', engine: 'skyvern-1.0' });
+  await expect(
+    wren.runTask({
+      prompt: 'wait',
+      engine: 'skyvern-1.0',
+      wait_for_completion: true,
+      timeout: 0.3,
+      poll_interval: 0.05,
+    }),
+  ).rejects.toThrow(/Timeout waiting for run/);
+  await wren.cancelRun(slow.run_id);
+  expect((await wren.getRun(slow.run_id)).status).toBe('canceled');
+  const missing = await wren.getRun('tsk_404').catch((e: unknown) => e);
+  expect(missing).toBeInstanceOf(WrenApiError);
+  expect((missing as WrenApiError).status).toBe(404);
+  const invalid = await wren
+    .runTask({ prompt: 'x', engine: 'nope' as never })
+    .catch((e: unknown) => e);
+  expect((invalid as WrenApiError).status).toBe(422);
+  return { run, artifacts };
+}
+
+describe('SDK against a running server', () => {
+  let t: TestWren;
+  let hook: Receiver;
+  beforeAll(async () => {
+    t = await startTestWren({ engines: engines(), webhooks: { pollIntervalMs: 50 } });
+    hook = await startReceiver();
+  });
+  afterAll(async () => {
+    await hook?.close();
+    await t?.close();
+  });
+
+  it('has a typed method for every endpoint, and runTask waits for completion', async () => {
+    const wren = new Wren({ baseUrl: t.url, apiKey: t.apiKey });
+    expect(wren.embedded).toBe(false);
+    const { artifacts } = await exercise(wren, hook, () => t.apiKey);
+    expect(artifacts[0]!.signed_url?.startsWith(`${t.url}/v1/artifacts/`)).toBe(true);
+    const bad = new Wren({ baseUrl: t.url, apiKey: 'nope' });
+    expect(((await bad.getRun('x').catch((e: unknown) => e)) as WrenApiError).status).toBe(403);
+    expect(() => new Wren({ baseUrl: t.url })).toThrow(/apiKey/);
+  });
+});
+
+describe('SDK embedded (no server)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wren-sdk-embedded-'));
+  let hook: Receiver;
+  let wren: Wren;
+  beforeAll(async () => {
+    hook = await startReceiver();
+    wren = new Wren({ dataDir, engines: engines() });
+  });
+  afterAll(async () => {
+    await wren?.close();
+    await hook?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs tasks in-process with the same methods and results', async () => {
+    expect(wren.embedded).toBe(true);
+    // First start generated a key into the data dir; webhooks are signed with it.
+    const { artifacts } = await exercise(wren, hook, () =>
+      readFileSync(join(dataDir, 'api-key'), 'utf8').trim(),
+    );
+    // No HTTP server: artifact links point at the local files.
+    const link = artifacts[0]!.signed_url!;
+    expect(link.startsWith('file://')).toBe(true);
+    expect(readFileSync(link.slice('file://'.length)).equals(SHOT)).toBe(true);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_RETRY_DELAY_MS,
+  parseRetryAfter,
+  retryDelayMs,
+} from '../../../src/runs/webhooks/index.js';
+
+describe('retryDelayMs', () => {
+  it('doubles per attempt with up to one base of jitter', () => {
+    expect(retryDelayMs(1, 1000, null, () => 0)).toBe(1000);
+    expect(retryDelayMs(2, 1000, null, () => 0)).toBe(2000);
+    expect(retryDelayMs(4, 1000, null, () => 0.5)).toBe(8500);
+  });
+  it('uses Retry-After when given, capped', () => {
+    expect(retryDelayMs(1, 1000, 7000)).toBe(7000);
+    expect(retryDelayMs(1, 1000, 10 * MAX_RETRY_DELAY_MS)).toBe(MAX_RETRY_DELAY_MS);
+    expect(retryDelayMs(30, 1000, null, () => 0)).toBe(MAX_RETRY_DELAY_MS);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon')).toBeNull();
+    expect(parseRetryAfter(null)).toBeNull();
+  });
+});
