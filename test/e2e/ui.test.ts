@@ -388,6 +388,8 @@ describe('web UI', () => {
         expect(await replay.textContent()).toContain('HTTP 200');
         const sent = received.map((r) => JSON.parse(r.body) as { run_id?: string });
         expect(sent.some((body) => body.run_id === runId)).toBe(true);
+        // The delivery log lists the replay next to the automatic delivery.
+        await page.getByTestId('webhook-attempts').getByText('replay').first().waitFor();
       }
     } finally {
       await new Promise((r) => receiver.close(r));

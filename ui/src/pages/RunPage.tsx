@@ -27,21 +27,28 @@ interface Artifact {
   signed_url?: string | null;
   file_size?: number | null;
   step_id?: string | null;
+  filename?: string | null;
   created_at: string;
 }
 
-interface WebhookDelivery {
-  delivery_id?: string;
-  attempt?: number;
-  target_url?: string;
-  webhook_url?: string;
-  status?: string;
-  status_code?: number | null;
-  latency_ms?: number | null;
-  error?: string | null;
-  response_body?: string | null;
-  created_at?: string;
-  delivered_at?: string | null;
+/** GET /v1/runs/{id}/webhook_deliveries: the outbox rows and every attempt made. */
+interface WebhookLog {
+  deliveries: {
+    delivery_id: string;
+    state: string;
+    attempts: number;
+    next_attempt_at: string | null;
+    last_error: string | null;
+  }[];
+  attempts: {
+    attempt: number;
+    kind: string;
+    started_at: string;
+    status_code: number | null;
+    latency_ms: number | null;
+    error: string | null;
+    will_retry: boolean;
+  }[];
 }
 
 interface WebhookReplay {
@@ -316,9 +323,12 @@ function Artifacts({ runId, stamp }: { runId: string; stamp: string }) {
             <li key={a.artifact_id}>
               <DownloadLink
                 href={a.signed_url ?? `/v1/artifacts/${a.artifact_id}/content`}
-                filename={`${a.artifact_type}-${a.artifact_id}`}
+                filename={a.filename ?? `${a.artifact_type}-${a.artifact_id}`}
               />
-              <span className="muted small"> {formatBytes(a.file_size)}</span>
+              <span className="muted small">
+                {' '}
+                {a.artifact_type.replaceAll('_', ' ')} · {formatBytes(a.file_size)}
+              </span>
             </li>
           ))}
         </ul>
@@ -335,11 +345,7 @@ function Webhooks(props: {
 }) {
   const { runId, webhookUrl } = props;
   const deliveries = usePoll(
-    () =>
-      api<WebhookDelivery[] | { deliveries: WebhookDelivery[] }>(
-        'GET',
-        `/v1/runs/${runId}/webhook_deliveries`,
-      ),
+    () => api<WebhookLog>('GET', `/v1/runs/${runId}/webhook_deliveries`),
     `${runId}/webhook_deliveries`,
     0,
     () => false,
@@ -348,9 +354,8 @@ function Webhooks(props: {
   const [retrying, setRetrying] = useState(false);
   const [replay, setReplay] = useState<WebhookReplay | null>(null);
   const [retryError, setRetryError] = useState<unknown>(null);
-  const list = Array.isArray(deliveries.data)
-    ? deliveries.data
-    : (deliveries.data?.deliveries ?? []);
+  const attempts = deliveries.data?.attempts ?? [];
+  const pending = (deliveries.data?.deliveries ?? []).filter((d) => d.state === 'pending');
 
   const retry = async () => {
     setRetrying(true);
@@ -399,8 +404,8 @@ function Webhooks(props: {
           ) : (
             <ErrorNote error={deliveries.error} />
           )
-        ) : list.length ? (
-          <table className="table compact">
+        ) : attempts.length ? (
+          <table className="table compact" data-testid="webhook-attempts">
             <thead>
               <tr>
                 <th>When</th>
@@ -409,28 +414,32 @@ function Webhooks(props: {
               </tr>
             </thead>
             <tbody>
-              {list.map((d, i) => (
-                <tr key={d.delivery_id ?? i.toString()}>
-                  <td className="small">{formatTime(d.delivered_at ?? d.created_at)}</td>
+              {attempts.map((a) => (
+                <tr key={`${a.attempt}-${a.started_at}`}>
+                  <td className="small">{formatTime(a.started_at)}</td>
                   <td className="small">
-                    {d.error ? (
-                      <span className="error-text">{d.error}</span>
+                    {a.error ? (
+                      <span className="error-text">{a.error}</span>
                     ) : (
-                      `HTTP ${d.status_code ?? '—'}`
+                      `HTTP ${a.status_code ?? '—'}`
                     )}
-                    {d.status ? <span className="muted"> · {d.status}</span> : null}
+                    <span className="muted">
+                      {' '}
+                      · {a.kind}
+                      {a.will_retry ? ' · will retry' : ''}
+                    </span>
                   </td>
                   <td className="num small">
-                    {d.latency_ms !== null && d.latency_ms !== undefined
-                      ? `${d.latency_ms} ms`
-                      : '—'}
+                    {a.latency_ms !== null ? `${a.latency_ms} ms` : '—'}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : deliveries.data ? (
-          <p className="muted small">No deliveries yet.</p>
+          <p className="muted small">
+            {pending.length ? 'Delivery pending.' : 'No deliveries yet.'}
+          </p>
         ) : null
       ) : null}
     </Card>
