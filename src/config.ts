@@ -39,6 +39,7 @@ export interface WrenConfig {
   model: ModelConfig;
   /** The environment this configuration was read from (engines resolve per-run model overrides and browser settings in it). */
   env: Record<string, string | undefined>;
+  credentials: CredentialsConfig;
   /** Base URL of this API as callers reach it (WREN_PUBLIC_URL), for signed artifact URLs; null: the listen address. */
   publicUrl: string | null;
   webhook: WebhookConfig;
@@ -59,6 +60,18 @@ export interface ArtifactsConfig {
   retentionDays: number;
   /** Lifetime of signed artifact URLs (WREN_ARTIFACT_URL_TTL_SECONDS). */
   urlTtlSeconds: number;
+}
+
+/** Encryption key for stored credentials and the 2FA code wait (docs/credentials.md). */
+export interface CredentialsConfig {
+  /** WREN_SECRET_KEY; null: use (or create) <dataDir>/secret.key. */
+  secretKey: string | null;
+  /** WREN_SECRET_KEY_PREVIOUS: comma-separated keys that still decrypt (rotation). */
+  secretKeyPrevious: string | null;
+  /** WREN_TOTP_POLL_INTERVAL_MS: between polls of totp_url and pushed codes. */
+  totpPollIntervalMs: number;
+  /** WREN_TOTP_TIMEOUT_MS: how long a run waits for a code before OTP_TIMEOUT. */
+  totpTimeoutMs: number;
 }
 
 /** The model setup from the environment, or what to set (see src/llm). */
@@ -140,6 +153,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
         1,
         365 * 24 * 3600,
       ),
+    },
+    credentials: {
+      secretKey: env['WREN_SECRET_KEY']?.trim() || null,
+      secretKeyPrevious: env['WREN_SECRET_KEY_PREVIOUS']?.trim() || null,
+      totpPollIntervalMs: intVar(env, 'WREN_TOTP_POLL_INTERVAL_MS', 10_000, 10, 3_600_000),
+      totpTimeoutMs: intVar(env, 'WREN_TOTP_TIMEOUT_MS', 15 * 60_000, 10, 24 * 3_600_000),
     },
   };
 }

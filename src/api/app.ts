@@ -35,6 +35,7 @@ import {
 import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
+import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import type { ApiKeyAuthenticator } from './keys.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
@@ -55,6 +56,7 @@ export interface ApiOptions {
   ui?: UiOptions;
   /** Artifacts and webhook routes (results-routes.ts). */
   results?: ResultsRoutesOptions;
+  credentials: CredentialRoutesOptions;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -216,7 +218,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         },
         async (request) =>
           runs.createTaskRun(org(request), request.body, {
-            apiKey: [request.headers['x-api-key']].flat()[0],
+            apiKey: [request.headers['x-api-key']].flat()[0] ?? null,
           }),
       );
 
@@ -295,6 +297,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
           return null;
         },
       );
+
+      await registerCredentialRoutes(v1, options.credentials);
     },
     { prefix: '/v1' },
   );

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ArtifactService, ArtifactUrlSigner, LocalArtifactStorage } from '../artifacts/index.js';
 import { BrowserManager } from '../browser/index.js';
 import type { WrenConfig } from '../config.js';
-import { loadSecretBox } from '../credentials/secret-box.js';
+import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
 import { createEngineServices } from '../engines/services.js';
 import { createLogger } from '../log.js';
@@ -43,6 +43,8 @@ export interface Wren {
   webhooks: WebhookDispatcher;
   app: FastifyInstance;
   auth: BootstrapResult;
+  /** Seals stored credentials and run signing keys (WREN_SECRET_KEY or <dataDir>/secret.key). */
+  secretBox: SecretBox;
   /** The server's Chromium (one process, a context per run). */
   browsers: BrowserManager;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
@@ -71,8 +73,16 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
   });
-  const secrets = await loadSecretBox({ dataDir: config.dataDir });
+  const secrets = await loadSecretBox({
+    dataDir: config.dataDir,
+    env: {
+      WREN_SECRET_KEY: config.credentials.secretKey ?? undefined,
+      WREN_SECRET_KEY_PREVIOUS: config.credentials.secretKeyPrevious ?? undefined,
+    },
+  });
   for (const warning of secrets.warnings) logger.warn(warning);
+  if (secrets.keySource === 'generated')
+    logger.info({ key_id: secrets.box.keyId }, 'generated a secret key in the data dir');
   const artifacts = new ArtifactService({
     store,
     storage: new LocalArtifactStorage(join(config.dataDir, 'artifacts')),
@@ -82,7 +92,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     retentionDays: config.artifacts.retentionDays,
     baseUrl: config.publicUrl,
   });
-  const webhookKeys = new WebhookKeyring(store.results, secrets.box);
+  const webhookKeys = new WebhookKeyring(store.runSigningKeys, secrets.box);
   const webhooks = new WebhookDispatcher({
     store,
     keyring: webhookKeys,
@@ -101,7 +111,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     appUrl: config.appUrl,
     resolveHost: options.resolveHost,
-    webhookKeys,
+    secretBox: secrets.box,
     artifacts,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
@@ -131,6 +141,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     version: packageVersion(),
     ui: { store, model: config.model },
     results: { store, artifacts, webhooks },
+    credentials: { store, box: secrets.box },
   });
   // Deliveries and retention run wherever the worker runs (several processes may: leases).
   const startBackground = () => {
@@ -149,6 +160,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     webhooks,
     app,
     auth,
+    secretBox: secrets.box,
     browsers,
     async startWorker() {
       if (config.workerEnabled) {

@@ -30,6 +30,12 @@ export {
 } from './observe/render.js';
 export type { RawElement, RawNode } from './observe/types.js';
 export {
+  type RecorderOptions,
+  type Recording,
+  type RecordingResult,
+  startRecording,
+} from './recorder.js';
+export {
   type DialogInfo,
   type DownloadInfo,
   RunBrowser,

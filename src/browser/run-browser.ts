@@ -20,6 +20,7 @@ import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
 import { ElementRegistry, resolveElement } from './observe/capture.js';
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
+import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
 import { allowPrivateNetworksFromEnv, checkNavigationUrl } from './url-guard.js';
 
 export interface RunBrowserOptions {
@@ -441,6 +442,11 @@ export class RunBrowser {
 
   async act(action: unknown): Promise<ActionResult> {
     return executeAction(this, action);
+  }
+
+  /** Screencast of the active tab into a webm file (null when ffmpeg is missing; logged). */
+  startRecording(options: RecorderOptions): Promise<Recording | null> {
+    return startRecording(this.page(), options);
   }
 
   computer(): ComputerPrimitives {

@@ -1,3 +1,4 @@
+export * from './credentials.js';
 export * from './errors.js';
 export * from './json-schema.js';
 export * from './results.js';

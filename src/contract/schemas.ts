@@ -187,6 +187,14 @@ function requestFields(checked: boolean) {
     webhook_url: (checked ? httpUrl('webhook_url') : z.string()).nullable().optional(),
     totp_identifier: z.string().nullable().optional(),
     totp_url: (checked ? httpUrl('totp_url') : z.string()).nullable().optional(),
+    credential_id: z
+      .string({ error: 'credential_id must be a string' })
+      .nullable()
+      .optional()
+      .describe(
+        'Wren extension: a stored login (POST /v1/credentials) the agent may use. The model sees ' +
+          'the username and placeholders; the password and TOTP secret never leave the server.',
+      ),
     browser_session_id: z.string().nullable().optional(),
     browser_address: (checked
       ? z.string().refine(isCdpAddress, {

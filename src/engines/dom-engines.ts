@@ -1,26 +1,47 @@
 import { agentBrowserFromRun } from './adapters/browser.js';
 import { agentModelFromLlm } from './adapters/model.js';
+import type { AgentBrowser } from './ports.js';
 import type { EngineServices } from './services.js';
-import { SkyvernV1Run } from './skyvern-v1/engine.js';
+import { RunArtifacts } from './shared/run-artifacts.js';
+import { type SkyvernV1Deps, SkyvernV1Run } from './skyvern-v1/engine.js';
 import { SkyvernV2Run } from './skyvern-v2/engine.js';
 import type { Engine, EngineContext, EngineResult } from './types.js';
 
-/** Opens the run's browser and model, runs the engine loop, and always closes the browser. */
+/**
+ * Opens the run's browser and model, records artifacts (screenshots, page text, downloads,
+ * video), runs the engine loop, and always closes the browser.
+ */
 async function withDomDeps(
   services: EngineServices,
   ctx: EngineContext,
-  run: (deps: {
-    browser: ReturnType<typeof agentBrowserFromRun>;
-    model: ReturnType<typeof agentModelFromLlm>;
-  }) => Promise<EngineResult>,
+  run: (deps: SkyvernV1Deps, ctx: EngineContext) => Promise<EngineResult>,
 ): Promise<EngineResult> {
   const model = agentModelFromLlm(services.llmFor(ctx.task));
   const browser = await services.openBrowser(ctx.task);
+  const artifacts = new RunArtifacts(ctx, browser);
   try {
-    return await run({
-      browser: agentBrowserFromRun(browser, { maxTokens: services.observationTokenBudget }),
-      model,
+    await artifacts.start();
+    const agentBrowser = agentBrowserFromRun(browser, {
+      maxTokens: services.observationTokenBudget,
     });
+    const recorded: AgentBrowser = {
+      ...agentBrowser,
+      async observe(options) {
+        const page = await agentBrowser.observe(options);
+        artifacts.observation(`URL: ${page.url}\nTitle: ${page.title}\n\n${page.text}`);
+        return page;
+      },
+      async execute(action, signal) {
+        const outcome = await agentBrowser.execute(action, signal);
+        await artifacts.afterAction();
+        return outcome;
+      },
+    };
+    try {
+      return await run({ browser: recorded, model }, artifacts.context());
+    } finally {
+      await artifacts.finish();
+    }
   } finally {
     await browser.close().catch(() => {});
   }
@@ -31,8 +52,8 @@ export class SkyvernV1Engine implements Engine {
   constructor(private readonly services: EngineServices) {}
 
   run(ctx: EngineContext): Promise<EngineResult> {
-    return withDomDeps(this.services, ctx, (deps) =>
-      new SkyvernV1Run(ctx.task, deps, ctx, { screenshots: this.services.screenshots }).run(),
+    return withDomDeps(this.services, ctx, (deps, runCtx) =>
+      new SkyvernV1Run(ctx.task, deps, runCtx, { screenshots: this.services.screenshots }).run(),
     );
   }
 }
@@ -42,8 +63,8 @@ export class SkyvernV2Engine implements Engine {
   constructor(private readonly services: EngineServices) {}
 
   run(ctx: EngineContext): Promise<EngineResult> {
-    return withDomDeps(this.services, ctx, (deps) =>
-      new SkyvernV2Run(ctx.task, deps, ctx, { screenshots: this.services.screenshots }).run(),
+    return withDomDeps(this.services, ctx, (deps, runCtx) =>
+      new SkyvernV2Run(ctx.task, deps, runCtx, { screenshots: this.services.screenshots }).run(),
     );
   }
 }

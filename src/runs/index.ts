@@ -1,9 +1,22 @@
 export { badRequest, notFound, ServiceError } from './errors.js';
 export { newId, newNumericId } from './ids.js';
+export { llmDisambiguator } from './otp-model.js';
 export { toListItem, toTaskRunResponse } from './present.js';
+export {
+  guardedHttpPost,
+  prepareRunSecrets,
+  type RunLogin,
+  type RunSecrets,
+  type RunSecretsDeps,
+  RunSecretsError,
+  type RunSecretsInput,
+  runSecretsInput,
+  signingKeyContext,
+} from './secrets.js';
 export {
   MAX_SCREENSHOT_SCROLLS,
   now,
+  type RequestContext,
   RUN_TYPE_BY_ENGINE,
   type RunEvents,
   RunService,

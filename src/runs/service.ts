@@ -15,15 +15,16 @@ import {
   type TaskRunRequest,
   type TaskRunResponse,
 } from '../contract/index.js';
+import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/types.js';
 import { assertPublicUrl, NetworkPolicyError } from '../net/index.js';
 import type { NewRun, Store } from '../store/index.js';
 import { badRequest, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { toListItem, toTaskRunResponse } from './present.js';
+import { signingKeyContext } from './secrets.js';
 import { canTransition, InvalidTransitionError } from './status.js';
 import { buildTimeline } from './timeline.js';
-import type { WebhookKeyring } from './webhooks/keyring.js';
 import { presentRun } from './webhooks/payload.js';
 
 export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
@@ -44,10 +45,15 @@ export interface RunServiceOptions {
   appUrl: string;
   /** Resolver for the network policy; tests may replace it. */
   resolveHost?: (hostname: string) => Promise<string[]>;
-  /** Keeps the creating API key (sealed) of runs with a webhook, to sign the delivery. */
-  webhookKeys?: WebhookKeyring;
   /** Fills screenshot_urls, recording_url and downloaded_files on the run. */
   artifacts?: ArtifactService;
+  /** Seals the API key of runs with a totp_url or webhook_url (their requests are signed with it). */
+  secretBox?: SecretBox;
+}
+
+/** Who sent the request: the key a run's totp_url requests are signed with. */
+export interface RequestContext {
+  apiKey?: string | null;
 }
 
 /** Hooks the worker installs so the service can wake it and stop runs it is executing. */
@@ -71,14 +77,22 @@ export class RunService {
   async createTaskRun(
     organizationId: string,
     input: TaskRunRequest,
-    caller: { apiKey?: string } = {},
+    context: RequestContext = {},
   ): Promise<TaskRunResponse> {
-    const request = await this.normalize(input);
+    const request = await this.normalize(organizationId, input);
     const id = newId(request.engine === 'skyvern-2.0' ? 'tsk_v2' : 'tsk');
     const at = now();
-    // Kept before the run row exists, so a visible run with a webhook always has its key.
-    if (request.webhook_url && caller.apiKey && this.options.webhookKeys)
-      await this.options.webhookKeys.remember(id, caller.apiKey);
+    const box = this.options.secretBox;
+    if ((request.totp_url || request.webhook_url) && context.apiKey && box) {
+      // totp_url pulls and webhooks are signed with the caller's key (contract §6.3, §8.3).
+      // Stored before the run so a worker never sees the run without it.
+      await this.options.store.runSigningKeys.put({
+        runId: id,
+        organizationId,
+        keySealed: box.seal(context.apiKey, signingKeyContext(id)),
+        createdAt: new Date(at),
+      });
+    }
     // Created and queued in one write: a stored run is always visible to the worker.
     const run: NewRun = {
       id,
@@ -174,7 +188,7 @@ export class RunService {
     throw badRequest(`Run ${runId} changed status repeatedly; try the cancel again`);
   }
 
-  private async normalize(input: TaskRunRequest): Promise<TaskRunRequest> {
+  private async normalize(organizationId: string, input: TaskRunRequest): Promise<TaskRunRequest> {
     const { maxStepsCap } = this.options;
     if (input.max_steps != null && input.max_steps > maxStepsCap) {
       throw new RequestValidationError([
@@ -206,6 +220,12 @@ export class RunService {
         throw error;
       }
     }
+    const credentialId = input.credential_id?.trim() || null;
+    if (credentialId && !(await this.options.store.credentials.get(organizationId, credentialId))) {
+      throw badRequest(
+        `credential_id: no credential ${credentialId} in this organization (create one with POST /v1/credentials)`,
+      );
+    }
     const scrolls = input.max_screenshot_scrolls;
     return {
       prompt: input.prompt,
@@ -219,6 +239,8 @@ export class RunService {
       webhook_url: webhookUrl,
       totp_identifier: input.totp_identifier ?? null,
       totp_url: totpUrl,
+      // Only when set: the echo stays exactly Skyvern's for requests that do not use it.
+      ...(credentialId ? { credential_id: credentialId } : {}),
       browser_session_id: input.browser_session_id ?? null,
       browser_address: input.browser_address?.trim() ?? null,
       cdp_connect_headers: input.cdp_connect_headers ?? null,

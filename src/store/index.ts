@@ -16,11 +16,13 @@ import {
   sql,
 } from 'kysely';
 import { ApiKeyQueries } from './api-keys.js';
+import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 import { migrationProvider } from './migrations.js';
 import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
 import type { Database, RunsTable } from './schema.js';
 
 export type { ApiKeySummary } from './api-keys.js';
+export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export * from './results.js';
 export type { Database } from './schema.js';
 
@@ -194,6 +196,17 @@ export class Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  /** Pushed one-time codes and stored logins (src/store/credentials.ts). */
+  get totpCodes(): SqlTotpCodeStore {
+    return new SqlTotpCodeStore(this.db);
+  }
+  get credentials(): SqlCredentialStore {
+    return new SqlCredentialStore(this.db);
+  }
+  get runSigningKeys(): SqlRunSigningKeyStore {
+    return new SqlRunSigningKeyStore(this.db);
   }
 
   // ── organizations and API keys ──────────────────────────────────────────────

@@ -89,6 +89,56 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0002_results': resultsMigration,
+  // '0002_…' belongs to another branch; Kysely sorts by name, so numbers may land out of order.
+  '0003_credentials': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('totp_codes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('totp_identifier', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('otp_type', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('workflow_id', 'text')
+        .addColumn('workflow_run_id', 'text')
+        .addColumn('source', 'text')
+        .addColumn('expired_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('totp_codes_org_identifier_created')
+        .on('totp_codes')
+        .columns(['organization_id', 'totp_identifier', 'created_at desc'])
+        .execute();
+      // Only sealed (encrypted) values: see src/credentials/secret-box.ts.
+      await db.schema
+        .createTable('credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('password_sealed', 'text', (c) => c.notNull())
+        .addColumn('totp_sealed', 'text')
+        .addColumn('totp_issuer', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('credentials_org_created')
+        .on('credentials')
+        .columns(['organization_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('run_signing_keys')
+        .addColumn('run_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('key_sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,21 +1,11 @@
 /**
- * Migration 0002: what a run delivers after it ends (webhook outbox and attempts, the sealed
- * webhook signing key, artifacts). Portable column types only; ids are text so no dialect-specific
+ * Migration 0002: what a run delivers after it ends (webhook outbox and attempts, artifacts). Portable column types only; ids are text so no dialect-specific
  * auto-increment is needed.
  */
 import type { Kysely, Migration } from 'kysely';
 
 export const resultsMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    // The API key that created a run, sealed with the SecretBox (API keys are stored hashed, and
-    // the webhook must be signed with the key itself). Only written when the run has a webhook.
-    await db.schema
-      .createTable('run_webhook_keys')
-      .addColumn('run_id', 'text', (c) => c.primaryKey())
-      .addColumn('sealed_key', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .execute();
-
     await db.schema
       .createTable('webhook_deliveries')
       .addColumn('id', 'text', (c) => c.primaryKey())

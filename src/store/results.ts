@@ -4,13 +4,8 @@
  * and artifact rows. Tables come from migration 0002_results.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Database, RunsTable } from './schema.js';
-
-export interface RunWebhookKeysTable {
-  run_id: string;
-  sealed_key: string;
-  created_at: string;
-}
 
 export interface WebhookDeliveriesTable {
   id: string;
@@ -63,7 +58,6 @@ export interface ArtifactsTable {
 // Adds this module's tables to the Database type without editing schema.ts.
 declare module './schema.js' {
   interface Database {
-    run_webhook_keys: RunWebhookKeysTable;
     webhook_deliveries: WebhookDeliveriesTable;
     webhook_attempts: WebhookAttemptsTable;
     artifacts: ArtifactsTable;
@@ -209,42 +203,14 @@ export class ResultsStore {
     for (const listener of this.enqueuedListeners) listener();
   }
 
-  // ── webhook signing keys ─────────────────────────────────────────────────────
-
-  async saveWebhookKey(runId: string, sealedKey: string, at: string): Promise<void> {
-    await this.db
-      .insertInto('run_webhook_keys')
-      .values({ run_id: runId, sealed_key: sealedKey, created_at: at })
-      .onConflict((oc) => oc.column('run_id').doUpdateSet({ sealed_key: sealedKey }))
-      .execute();
-  }
-
-  async webhookKey(runId: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('run_webhook_keys')
-      .select('sealed_key')
-      .where('run_id', '=', runId)
-      .executeTakeFirst();
-    return row?.sealed_key ?? null;
-  }
+  // ── run signing keys (table owned by store/credentials.ts) ────────────────────
 
   /** Drops the run's sealed key once none of its deliveries is pending (it is no longer needed). */
-  async forgetWebhookKeyWhenSettled(runId: string): Promise<void> {
-    await this.db
-      .deleteFrom('run_webhook_keys')
-      .where('run_id', '=', runId)
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('webhook_deliveries')
-              .select('id')
-              .where('run_id', '=', runId)
-              .where('state', '=', 'pending'),
-          ),
-        ),
-      )
-      .execute();
+  async forgetSigningKeyWhenSettled(runId: string): Promise<void> {
+    await sql`delete from run_signing_keys where run_id = ${runId} and not exists (
+      select 1 from webhook_deliveries where run_id = ${runId} and state = 'pending')`.execute(
+      this.db,
+    );
   }
 
   // ── webhook outbox ──────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyAuthenticator, buildApi } from '../../src/api/index.js';
 import { modelSettings } from '../../src/api/ui-routes.js';
 import { loadConfig } from '../../src/config.js';
+import { loadSecretBox } from '../../src/credentials/index.js';
 import { startTestWren, TEST_API_KEY, type TestWren } from '../support/wren.js';
 
 let t: TestWren;
@@ -29,6 +30,7 @@ async function serveApp(dir: string | null): Promise<{ app: FastifyInstance; url
     bodyLimitBytes: 1024 * 1024,
     version: 'test',
     ui: { store: t.wren.store, model: t.wren.config.model, uiDir: dir },
+    credentials: { store: t.wren.store, box: (await loadSecretBox({ dataDir: t.dataDir })).box },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };

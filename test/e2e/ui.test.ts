@@ -171,6 +171,16 @@ describe('web UI', () => {
   });
 
   it('creates a task through the form and shows it reaching completed', async () => {
+    // A stored login for the credential picker (when this server has the credentials API).
+    const credential = await t.call('POST', '/v1/credentials', {
+      name: 'Kettle shop',
+      username: 'jane',
+      password: 'pw-never-shown-123',
+    });
+    const credentialId =
+      credential.status === 200
+        ? (credential.body as { credential_id: string }).credential_id
+        : null;
     const page = await openPage();
     await page.goto(`${t.url}/tasks/new`);
     await page.getByRole('heading', { name: 'New task' }).waitFor();
@@ -189,6 +199,13 @@ describe('web UI', () => {
       .getByLabel('Error description 1', { exact: true })
       .fill('The product page says it is sold out');
     await page.getByLabel('Max steps').fill('5');
+    if (credentialId) {
+      await page.getByLabel('Stored credential').selectOption(credentialId);
+      const withCredential = (await page.getByTestId('snippet-text').textContent()) ?? '';
+      expect(withCredential).toContain(`"credential_id": "${credentialId}"`);
+      expect(withCredential).not.toContain('pw-never-shown-123');
+      expect(await page.content()).not.toContain('pw-never-shown-123');
+    }
 
     const snippet = page.getByTestId('snippet-text');
     const curl = await snippet.textContent();

@@ -77,7 +77,7 @@ export async function startAgentHarness(
       if (r.status !== 200) throw new Error(`submit failed ${r.status}: ${r.text}`);
       return (r.body as { run_id: string }).run_id;
     },
-    async waitForRun(runId, timeoutMs = 45_000) {
+    async waitForRun(runId, timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const r = await wren.call('GET', `/v1/runs/${runId}`);

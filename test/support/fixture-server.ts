@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TotpSite } from './totp-site.js';
 
 export const SITES_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -153,7 +154,12 @@ export function bigFormPage(): string {
   return parts.join('');
 }
 
-export async function startFixtureServer(): Promise<FixtureServer> {
+export async function startFixtureServer(
+  options: {
+    /** Mounts the TOTP site's login and verify endpoints under /totp/ (test/support/totp-site.ts). */
+    totp?: TotpSite;
+  } = {},
+): Promise<FixtureServer> {
   const received: Submission[] = [];
   const waiters: { name: string; resolve: (s: Submission) => void }[] = [];
   const origins = { main: '', other: '' };
@@ -167,6 +173,7 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse, self: 'main' | 'other') => {
+    if (options.totp && (await options.totp.handle(req, res))) return;
     const url = new URL(req.url ?? '/', origins[self]);
     const p = url.pathname;
     const send = (

@@ -7,6 +7,7 @@ import { type EngineServices, EngineSetupError } from '../services.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import { RunArtifacts } from '../shared/run-artifacts.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import { renderExtractPrompt } from '../skyvern-v1/prompts.js';
 import type { Engine, EngineContext, EngineName, EngineResult, Usage } from '../types.js';
@@ -74,15 +75,26 @@ abstract class CuaEngine implements Engine {
       );
     }
     const browser = await this.services.openBrowser(task);
+    const artifacts = new RunArtifacts(ctx, browser);
     try {
+      await artifacts.start();
       if (task.url) await browser.goto(task.url);
-      return await this.drive(ctx, llm, browser);
+      try {
+        return await this.drive(artifacts.context(), llm, browser, artifacts);
+      } finally {
+        await artifacts.finish();
+      }
     } finally {
       await browser.close().catch(() => {});
     }
   }
 
-  private async drive(ctx: EngineContext, llm: Llm, browser: RunBrowser): Promise<EngineResult> {
+  private async drive(
+    ctx: EngineContext,
+    llm: Llm,
+    browser: RunBrowser,
+    artifacts: RunArtifacts,
+  ): Promise<EngineResult> {
     const { task } = ctx;
     const spec = llm.modelFor('actor');
     const costOf: CostOf = (u) =>
@@ -100,6 +112,7 @@ abstract class CuaEngine implements Engine {
       signal: ctx.signal,
       onStep: (step) => {
         for (const event of cuaStepToEvents(step, costOf)) ctx.emit(event);
+        if (step.screenshot) artifacts.stepScreenshot(step.screenshot);
       },
       onLog: (entry) =>
         ctx.emit({

@@ -150,11 +150,11 @@ export class WebhookDispatcher {
         at: at(),
       });
       // The sealed signing key is only kept while a delivery may still need it.
-      if (settled && state !== 'pending') await results.forgetWebhookKeyWhenSettled(delivery.runId);
+      if (settled && state !== 'pending') await results.forgetSigningKeyWhenSettled(delivery.runId);
     };
 
     const run = await store.getRunById(delivery.runId);
-    const key = await keyring.recall(delivery.runId);
+    const key = await keyring.recall(delivery.organizationId, delivery.runId);
     if (!run || !key) {
       const why = !run
         ? 'the run no longer exists'

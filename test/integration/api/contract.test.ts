@@ -49,6 +49,9 @@ describe('/openapi.json', () => {
     expect(Object.keys(api.doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/artifacts/{artifact_id}/content',
+        '/v1/credentials',
+        '/v1/credentials/totp',
+        '/v1/credentials/{credential_id}',
         '/v1/run/tasks',
         '/v1/runs',
         '/v1/runs/{run_id}',
@@ -67,7 +70,10 @@ describe('/openapi.json', () => {
       content: Record<string, { schema: Record<string, unknown> }>;
     };
     const schema = api.schema(body.content['application/json']!.schema);
-    expect(Object.keys(properties(schema)).sort()).toEqual([...TASK_RUN_REQUEST_FIELDS].sort());
+    // Skyvern's fields plus Wren's credential_id extension (docs/credentials.md).
+    expect(Object.keys(properties(schema)).sort()).toEqual(
+      [...TASK_RUN_REQUEST_FIELDS, 'credential_id'].sort(),
+    );
     expect(schema['required']).toEqual(TASK_RUN_REQUEST_REQUIRED);
     expect(properties(schema)['engine']?.['default']).toBe('skyvern-2.0');
     api.assertRequest('/v1/run/tasks', 'post', FULL_TASK_REQUEST);

@@ -133,7 +133,10 @@ describe('webhooks', () => {
     expect(hook.received).toHaveLength(1);
     // The sealed key was kept until the delivery settled, then dropped; it never was plaintext.
     await expect
-      .poll(() => t!.wren.store.results.webhookKey(runId), { interval: 10, timeout: 2000 })
+      .poll(() => t!.wren.store.runSigningKeys.get(t!.wren.auth.organization.id, runId), {
+        interval: 10,
+        timeout: 2000,
+      })
       .toBeNull();
   });
 
@@ -148,7 +151,7 @@ describe('webhooks', () => {
     await start();
     const runId = await submit({ prompt: 'p', webhook_url: hook.url });
     await hook.waitFor(1);
-    const sealed = await t!.wren.store.results.webhookKey(runId);
+    const sealed = await t!.wren.store.runSigningKeys.get(t!.wren.auth.organization.id, runId);
     expect(sealed).toMatch(/^wren1\./);
     expect(sealed).not.toContain(t!.apiKey);
     const log = await deliveriesUntil(runId, settled);

@@ -1,0 +1,332 @@
+/**
+ * What a run knows about its secrets, prepared before the engine starts: the SecretVault
+ * (attached to the process log redactor so log lines are masked), what the model may see of the
+ * referenced credential (the username and placeholders), and the resolver that obtains a
+ * verification code — stored secret → totp_url → pushed codes — registering each code in the
+ * vault as `{{totp}}`. The engines call `resolveTotp`, type `vault.substitute(...)`, and call
+ * `release()` when the run's artifacts are written.
+ */
+import { lookup as dnsLookup } from 'node:dns';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import {
+  createTotpResolver,
+  type Disambiguate,
+  exposeCredentialToRun,
+  type HttpPost,
+  type HttpPostResponse,
+  type Now,
+  openCredential,
+  pushedCodeSource,
+  type SecretBox,
+  SecretDecryptionError,
+  type SecretRedactor,
+  SecretVault,
+  type Sleep,
+  storedSecretSource,
+  type TotpCodeSource,
+  type TotpRequest,
+  type TotpResolution,
+  type TotpResolverOptions,
+  totpUrlSource,
+} from '../credentials/index.js';
+import { logRedactor } from '../log.js';
+import {
+  assertPublicUrl,
+  classifyAddress,
+  NetworkPolicyError,
+  type UrlPolicyOptions,
+} from '../net/index.js';
+import type { RunRecord, Store } from '../store/index.js';
+
+const MAX_RESPONSE_BYTES = 1 << 20;
+
+/** Vault context of a run's sealed signing key (RunService seals it, prepareRunSecrets opens it). */
+export const signingKeyContext = (runId: string): string => `run:${runId}:api_key`;
+
+/**
+ * An HttpPost for requests the server makes on a caller's behalf (totp_url): the URL must pass
+ * the network policy, and the connection is made only to addresses that pass it too, checked at
+ * connect time (a DNS answer cannot change between the check and the connection). Redirects are
+ * never followed; bodies over 1 MiB are refused.
+ */
+export function guardedHttpPost(policy: UrlPolicyOptions): HttpPost {
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    const done = (error: Error | null, addresses: string[]) => {
+      if (error) return callback(error as NodeJS.ErrnoException, '', 0);
+      for (const address of addresses) {
+        const kind = classifyAddress(address);
+        if (kind === 'metadata' || (kind === 'private' && !policy.allowPrivateNetworks)) {
+          return callback(
+            new NetworkPolicyError(
+              `${hostname} resolves to a ${kind === 'metadata' ? 'cloud metadata' : 'private, loopback or link-local'} address (${address})`,
+              hostname,
+            ) as unknown as NodeJS.ErrnoException,
+            '',
+            0,
+          );
+        }
+      }
+      const first = addresses[0];
+      if (!first) return callback(new Error(`${hostname} did not resolve`), '', 0);
+      const family = (a: string) => (a.includes(':') ? 6 : 4);
+      if (options.all) {
+        return (
+          callback as unknown as (e: null, all: { address: string; family: number }[]) => void
+        )(
+          null,
+          addresses.map((address) => ({ address, family: family(address) })),
+        );
+      }
+      return callback(null, first, family(first));
+    };
+    if (policy.resolve) {
+      policy.resolve(hostname).then(
+        (addresses) => done(null, addresses),
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error)), []),
+      );
+    } else {
+      dnsLookup(hostname, { all: true, verbatim: true }, (error, records) =>
+        done(error, error ? [] : records.map((r) => r.address)),
+      );
+    }
+  };
+
+  return async (url, request) => {
+    await assertPublicUrl(url, policy);
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const timeout = AbortSignal.timeout(request.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+    return new Promise<HttpPostResponse>((resolve, reject) => {
+      const req = send(
+        target,
+        {
+          method: 'POST',
+          headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
+          lookup,
+          signal,
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) {
+              res.destroy();
+              reject(new Error('response larger than 1 MiB'));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(request.body);
+    });
+  };
+}
+
+/** A run ends `failed` with this reason before its engine starts (no secret in the message). */
+export class RunSecretsError extends Error {
+  override readonly name = 'RunSecretsError';
+}
+
+export interface RunSecretsDeps {
+  store: Store;
+  box: SecretBox;
+  /** Defaults to the redactor of every logger createLogger makes. */
+  redactor?: SecretRedactor;
+  /** Network policy for totp_url (the same as for webhook_url). */
+  allowPrivateNetworks: boolean;
+  resolveHost?: (hostname: string) => Promise<string[]>;
+  /** WREN_TOTP_POLL_INTERVAL_MS (default 10 s). */
+  totpPollIntervalMs?: number;
+  /** WREN_TOTP_TIMEOUT_MS (default 15 min). */
+  totpTimeoutMs?: number;
+  /** Attempts and spacing of one totp_url poll when the request itself fails (3, 5 s). */
+  totpUrlRetry?: { attempts: number; delayMs: number };
+  disambiguate?: Disambiguate;
+  /** Replaces the guarded poster (tests). */
+  post?: HttpPost;
+  now?: Now;
+  sleep?: Sleep;
+  onRound?: TotpResolverOptions['onRound'];
+}
+
+/** The run fields secrets depend on. */
+export interface RunSecretsInput {
+  organizationId: string;
+  runId: string;
+  /** Pushed codes received before this instant are never used. */
+  startedAt: Date;
+  credentialId: string | null;
+  totpUrl: string | null;
+  totpIdentifier: string | null;
+}
+
+export function runSecretsInput(run: RunRecord): RunSecretsInput {
+  const str = (k: string): string | null =>
+    typeof run.request[k] === 'string' && run.request[k] !== '' ? (run.request[k] as string) : null;
+  return {
+    organizationId: run.organizationId,
+    runId: run.id,
+    startedAt: new Date(run.startedAt ?? run.createdAt),
+    credentialId: str('credential_id'),
+    totpUrl: str('totp_url'),
+    totpIdentifier: str('totp_identifier'),
+  };
+}
+
+export interface RunLogin {
+  /** Shown as it is: usernames are not secret and the model must know which account it types. */
+  username: string;
+  /** `{{secret:password}}` */
+  password: string;
+  /** `{{totp}}` when the credential holds a TOTP secret. */
+  totp: string | null;
+}
+
+export interface RunSecrets {
+  vault: SecretVault;
+  /** The referenced credential as the model may see it; null without `credential_id`. */
+  login: RunLogin | null;
+  /** Which sources a code can come from, in the order they are asked. */
+  totpSources: TotpCodeSource['kind'][];
+  /**
+   * Obtains a code (or magic link) when the page asks for one; on success the value is
+   * registered in the vault as `{{totp}}` before it is returned. On failure end the run with
+   * `errorCode` (OTP_TIMEOUT, OTP_ERROR, MISSING_TOTP_SOURCE) and `reason`.
+   */
+  resolveTotp(request?: Omit<TotpRequest, 'runId'>): Promise<TotpResolution>;
+  /** Detaches the vault from the log redactor. Call once the run's artifacts are written. */
+  release(): void;
+}
+
+/**
+ * Builds a run's secrets. Throws RunSecretsError when the referenced credential is gone or
+ * cannot be decrypted (the run should fail with that message as its reason).
+ */
+export async function prepareRunSecrets(
+  deps: RunSecretsDeps,
+  input: RunSecretsInput,
+): Promise<RunSecrets> {
+  const vault = new SecretVault();
+  const detach = (deps.redactor ?? logRedactor).attach(vault);
+  try {
+    const clock = {
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    };
+    const sources: TotpCodeSource[] = [];
+    let login: RunLogin | null = null;
+
+    if (input.credentialId) {
+      const row = await deps.store.credentials.get(input.organizationId, input.credentialId);
+      if (!row) {
+        throw new RunSecretsError(
+          `credential_id ${input.credentialId} no longer exists in this organization`,
+        );
+      }
+      let opened: ReturnType<typeof openCredential>;
+      try {
+        opened = openCredential(row, deps.box);
+      } catch (error) {
+        if (error instanceof SecretDecryptionError) {
+          throw new RunSecretsError(
+            `credential ${input.credentialId} cannot be decrypted: ${error.message}`,
+          );
+        }
+        throw error;
+      }
+      login = exposeCredentialToRun(vault, opened);
+      if (opened.totp) sources.push(storedSecretSource(opened.totp, clock));
+    }
+
+    if (input.totpUrl) {
+      const sealed = await deps.store.runSigningKeys.get(input.organizationId, input.runId);
+      if (sealed) {
+        let apiKey: string;
+        try {
+          apiKey = deps.box.open(sealed, signingKeyContext(input.runId));
+        } catch (error) {
+          if (error instanceof SecretDecryptionError) {
+            throw new RunSecretsError(
+              `the run's signing key cannot be decrypted: ${error.message}`,
+            );
+          }
+          throw error;
+        }
+        sources.push(
+          totpUrlSource({
+            url: input.totpUrl,
+            apiKey,
+            post:
+              deps.post ??
+              guardedHttpPost({
+                allowPrivateNetworks: deps.allowPrivateNetworks,
+                ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+              }),
+            ...(deps.totpUrlRetry
+              ? { attempts: deps.totpUrlRetry.attempts, retryDelayMs: deps.totpUrlRetry.delayMs }
+              : {}),
+            ...(deps.disambiguate ? { disambiguate: deps.disambiguate } : {}),
+            ...clock,
+          }),
+        );
+      } else {
+        // Runs created before signing keys were kept, or through a path without an API key.
+        sources.push({
+          kind: 'totp_url',
+          poll: async () => ({
+            status: 'failed',
+            detail: 'no API key is stored for this run to sign totp_url requests',
+          }),
+        });
+      }
+    }
+
+    if (input.totpIdentifier) {
+      sources.push(
+        pushedCodeSource({
+          store: deps.store.totpCodes,
+          organizationId: input.organizationId,
+          totpIdentifier: input.totpIdentifier,
+          scope: { taskId: input.runId, startedAt: input.startedAt },
+          ...(deps.now ? { now: deps.now } : {}),
+        }),
+      );
+    }
+
+    const resolver = createTotpResolver(sources, {
+      ...(deps.totpPollIntervalMs !== undefined ? { pollIntervalMs: deps.totpPollIntervalMs } : {}),
+      ...(deps.totpTimeoutMs !== undefined ? { timeoutMs: deps.totpTimeoutMs } : {}),
+      ...(deps.onRound ? { onRound: deps.onRound } : {}),
+      ...clock,
+    });
+
+    return {
+      vault,
+      login,
+      totpSources: sources.map((s) => s.kind),
+      async resolveTotp(request = {}) {
+        const resolution = await resolver.resolve({ ...request, runId: input.runId });
+        if (resolution.ok) vault.register('totp', resolution.value);
+        return resolution;
+      },
+      release: detach,
+    };
+  } catch (error) {
+    detach();
+    throw error;
+  }
+}
