@@ -15,5 +15,6 @@ if [ -f ui/dist/index.html ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash"
   exit 0
 fi
 printf '[setup] building the web UI (ui/dist)\n' >&2
-npm run --silent build:ui
+# NODE_ENV=production: a build started from a test runner (NODE_ENV=test) must not bundle React's dev build.
+NODE_ENV=production npm run --silent build:ui
 echo "$hash" > "$stamp"
