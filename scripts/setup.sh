@@ -49,3 +49,6 @@ if ! have_browser; then
   log "no system Chromium; downloading Playwright's"
   npx --yes playwright-core install chromium
 fi
+
+# The web UI that `wren server` serves at / (rebuilt only when ui/ or the lockfile changed).
+bash scripts/build-ui.sh

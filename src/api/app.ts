@@ -39,6 +39,7 @@ import { type CredentialRoutesOptions, registerCredentialRoutes } from './creden
 import type { ApiKeyAuthenticator } from './keys.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
+import { type UiOptions, uiRoutes } from './ui-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,6 +53,8 @@ export interface ApiOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  /** Web UI, Settings and API-key routes (src/api/ui-routes.ts); off when omitted. */
+  ui?: UiOptions;
   /** Artifacts and webhook routes (results-routes.ts). */
   results?: ResultsRoutesOptions;
   credentials: CredentialRoutesOptions;
@@ -303,6 +306,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   if (options.results) await app.register(resultsRoutes(auth, options.results), { prefix: '/v1' });
+
+  if (options.ui) await app.register(uiRoutes, { ...options.ui, auth });
 
   return app;
 }

@@ -184,6 +184,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
+    ui: { store, model: config.model },
     results: { store, artifacts, webhooks },
     credentials: { store, box: secrets.box },
     sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },

@@ -17,6 +17,7 @@ import {
   sql,
   type Updateable,
 } from 'kysely';
+import { ApiKeyQueries } from './api-keys.js';
 import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 import { RunLeases } from './leases.js';
 import { migrationProvider } from './migrations.js';
@@ -25,6 +26,7 @@ import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './res
 import type { Database, RunsTable } from './schema.js';
 import { SessionStore } from './sessions.js';
 
+export type { ApiKeySummary } from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export * from './results.js';
 export type { Database } from './schema.js';
@@ -183,6 +185,11 @@ export class Store {
   /** Persistent browser sessions. */
   get sessions(): SessionStore {
     return new SessionStore(this.db);
+  }
+
+  /** API key listings (src/store/api-keys.ts). */
+  apiKeys(): ApiKeyQueries {
+    return new ApiKeyQueries(this.db);
   }
 
   get isPostgres(): boolean {

@@ -45,8 +45,9 @@ function properties(schema: Record<string, unknown>): Record<string, Record<stri
 describe('/openapi.json', () => {
   it('is an OpenAPI 3.1 document with the run task routes', () => {
     expect(api.doc.openapi).toBe('3.1.0');
-    expect(Object.keys(api.doc.paths).sort()).toEqual(
-      [
+    // Other routes (UI settings, credentials, …) are documented too; these must be.
+    expect(Object.keys(api.doc.paths)).toEqual(
+      expect.arrayContaining([
         '/v1/artifacts/{artifact_id}/content',
         '/v1/browser_sessions',
         '/v1/browser_sessions/{browser_session_id}',
@@ -62,8 +63,9 @@ describe('/openapi.json', () => {
         '/v1/runs/{run_id}/timeline',
         '/v1/runs/{run_id}/retry_webhook',
         '/v1/runs/{run_id}/webhook_deliveries',
-      ].sort(),
+      ]),
     );
+    expect(Object.keys(api.doc.paths).every((path) => path.startsWith('/v1/'))).toBe(true);
   });
 
   it('documents the TaskRunRequest fields and defaults Skyvern clients send', () => {

@@ -1,0 +1,84 @@
+/**
+ * Live view of a browser (a run's or a session's) over a WebSocket screencast.
+ *
+ * Protocol (docs/ui.md): the UI opens `ws(s)://<host><path>` and sends
+ * `{"type":"auth","api_key":"…"}` as its first message (the key never goes in the URL). The server
+ * then sends JPEG frames, either as binary messages or as `{"type":"frame","data":"<base64>"}`,
+ * and `{"type":"end"}` when the browser goes away. When the socket cannot open or closes before
+ * the first frame, the slot shows `fallback` (e.g. the latest screenshot) and a note.
+ */
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { getApiKey } from './auth';
+
+type LiveState = 'connecting' | 'live' | 'ended' | 'unavailable';
+
+export function LiveView({ path, fallback }: { path: string; fallback?: ReactNode }) {
+  const [state, setState] = useState<LiveState>('connecting');
+  const [frame, setFrame] = useState<string | null>(null);
+  const frameUrl = useRef<string | null>(null);
+
+  useEffect(() => {
+    const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let gotFrame = false;
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(`${protocol}//${window.location.host}${path}`);
+    } catch {
+      setState('unavailable');
+      return;
+    }
+    socket.binaryType = 'blob';
+    const show = (blob: Blob) => {
+      gotFrame = true;
+      const url = URL.createObjectURL(blob);
+      if (frameUrl.current) URL.revokeObjectURL(frameUrl.current);
+      frameUrl.current = url;
+      setFrame(url);
+      setState('live');
+    };
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', api_key: getApiKey() }));
+    socket.onmessage = (event: MessageEvent) => {
+      if (event.data instanceof Blob) return show(event.data);
+      try {
+        const message = JSON.parse(String(event.data)) as { type?: string; data?: string };
+        if (message.type === 'frame' && message.data) {
+          const bytes = Uint8Array.from(atob(message.data), (c) => c.charCodeAt(0));
+          show(new Blob([bytes], { type: 'image/jpeg' }));
+        } else if (message.type === 'end') {
+          setState('ended');
+        }
+      } catch {
+        // ignore messages this UI does not understand
+      }
+    };
+    socket.onerror = () => setState(gotFrame ? 'ended' : 'unavailable');
+    socket.onclose = () =>
+      setState((s) => (gotFrame ? 'ended' : s === 'live' ? 'ended' : 'unavailable'));
+    return () => {
+      socket.onclose = null;
+      socket.onerror = null;
+      socket.close();
+      if (frameUrl.current) URL.revokeObjectURL(frameUrl.current);
+      frameUrl.current = null;
+    };
+  }, [path]);
+
+  return (
+    <div className="live" data-testid="live-view" data-state={state}>
+      {state === 'live' && frame ? (
+        <img src={frame} alt="Live browser view" className="live-frame" />
+      ) : (
+        <>
+          {fallback}
+          <p className="muted">
+            {state === 'connecting'
+              ? 'Connecting to the live view…'
+              : state === 'ended'
+                ? 'The live view has ended.'
+                : 'Live view is not available on this server; showing the latest screenshot when there is one.'}
+          </p>
+        </>
+      )}
+    </div>
+  );
+}

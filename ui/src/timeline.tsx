@@ -1,0 +1,128 @@
+/**
+ * The step timeline of a run from GET /v1/runs/{id}/timeline (shapes: timeline-model.ts). Unknown
+ * fields stay visible under "Raw".
+ */
+import { useState } from 'react';
+import { api } from './api';
+import {
+  AuthImage,
+  ErrorNote,
+  formatCost,
+  formatTime,
+  JsonBlock,
+  StatusBadge,
+  usePoll,
+} from './components';
+import { normalizeStep, type StepView, timelineItems } from './timeline-model';
+
+export function Timeline(props: { runId: string; stamp: string; active: boolean }) {
+  const { data, error } = usePoll(
+    () => api<unknown>('GET', `/v1/runs/${props.runId}/timeline`),
+    `${props.runId}/timeline`,
+    0,
+    () => false,
+    props.stamp,
+  );
+  if (error) return <ErrorNote error={error} what="The step timeline" />;
+  if (data === null) return <p className="muted">Loading…</p>;
+  const list = timelineItems(data).map((s, i) => normalizeStep(s, i));
+  if (!list.length)
+    return (
+      <p className="muted">
+        {props.active ? 'Steps appear here as the agent works.' : 'No steps were recorded.'}
+      </p>
+    );
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {list.map((s) => (
+        <StepItem key={s.key} step={s} />
+      ))}
+    </ol>
+  );
+}
+
+function StepItem({ step }: { step: StepView }) {
+  const [raw, setRaw] = useState(false);
+  const tokens =
+    step.inputTokens !== null || step.outputTokens !== null
+      ? `${(step.inputTokens ?? 0).toLocaleString()} in / ${(step.outputTokens ?? 0).toLocaleString()} out`
+      : null;
+  return (
+    <li className="step" data-testid="step">
+      <div className="step-head">
+        <span className="step-index">{step.index !== null ? step.index + 1 : '•'}</span>
+        <span className="step-title">{step.title}</span>
+        {step.status ? <StatusBadge status={step.status} /> : null}
+        <span className="step-meta muted small">
+          {[
+            tokens,
+            step.cost !== null ? formatCost(step.cost) : null,
+            step.createdAt ? formatTime(step.createdAt) : null,
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+        </span>
+      </div>
+      <div className="step-body">
+        {step.screenshots.length ? (
+          <div className="step-shots">
+            {step.screenshots.map((src, i) => (
+              <a key={src} href={src} target="_blank" rel="noreferrer" className="step-shot-link">
+                <AuthImage src={src} alt={`Step screenshot ${i + 1}`} className="step-shot" />
+              </a>
+            ))}
+          </div>
+        ) : null}
+        <div className="step-text">
+          {step.reasoning ? <p className="reasoning">{step.reasoning}</p> : null}
+          {step.actions.length ? (
+            <ul className="actions">
+              {step.actions.map((a, i) => (
+                <li key={i.toString()} className={a.ok === false ? 'action-failed' : ''}>
+                  <span className="action-type">{a.type}</span>
+                  {a.reasoning ? <span className="action-reason"> {a.reasoning}</span> : null}
+                  {a.result ? (
+                    <span className={`action-result ${a.ok === false ? 'error-text' : 'muted'}`}>
+                      {' '}
+                      → {a.result}
+                    </span>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {step.modelCalls.length ? (
+            <ul className="model-calls muted small">
+              {step.modelCalls.map((c, i) => (
+                <li key={i.toString()}>
+                  {[
+                    c.role,
+                    c.model,
+                    c.inputTokens !== null
+                      ? `${c.inputTokens.toLocaleString()} in / ${(c.outputTokens ?? 0).toLocaleString()} out`
+                      : null,
+                    c.cost !== null ? formatCost(c.cost) : null,
+                    c.durationMs !== null ? `${c.durationMs} ms` : null,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <button type="button" className="linklike small" onClick={() => setRaw(!raw)}>
+            {raw ? 'Hide raw' : 'Raw'}
+          </button>
+          {raw ? <JsonBlock value={step.raw} /> : null}
+        </div>
+      </div>
+      {step.children.length ? (
+        <ol className="timeline nested">
+          {step.children.map((c) => (
+            <StepItem key={c.key} step={c} />
+          ))}
+        </ol>
+      ) : null}
+    </li>
+  );
+}
