@@ -16,6 +16,8 @@ import {
   type SqliteStatement,
   sql,
   type Updateable,
+  type UpdateQueryBuilder,
+  type UpdateResult,
 } from 'kysely';
 import { ApiKeyQueries } from './api-keys.js';
 import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
@@ -43,6 +45,9 @@ export interface RunUsage {
   outputTokens: number;
   costUsd: number;
 }
+
+/** An UPDATE of the runs table being built (conditions are added with `where`). */
+export type RunUpdate = UpdateQueryBuilder<Database, 'runs', 'runs', UpdateResult>;
 
 export interface RunRecord {
   id: string;
@@ -198,7 +203,7 @@ export class Store {
 
   /** Leased claims for workers in several processes (src/store/leases.ts). */
   get leases(): RunLeases {
-    return new RunLeases(this.db, this.isPostgres);
+    return new RunLeases(this.db, this.isPostgres, this);
   }
 
   async migrate(): Promise<void> {
@@ -421,19 +426,32 @@ export class Store {
     expected: readonly string[],
     patch: RunPatch,
   ): Promise<RunRecord | null> {
+    return this.updateRunWhere(runId, (q) => q.where('status', 'in', [...expected]), patch);
+  }
+
+  /**
+   * The one way a run row changes under a condition (status, lease owner, …). A terminal status
+   * and its webhook delivery are written in one transaction (the outbox), whoever writes it.
+   */
+  async updateRunWhere(
+    runId: string,
+    condition: (q: RunUpdate) => RunUpdate,
+    patch: RunPatch,
+    extra: Partial<Updateable<RunsTable>> = {},
+  ): Promise<RunRecord | null> {
     const update = (db: Kysely<Database>) =>
-      db
-        .updateTable('runs')
-        .set(patchColumns(patch))
-        .where('id', '=', runId)
-        .where('status', 'in', [...expected])
+      condition(
+        db
+          .updateTable('runs')
+          .set({ ...patchColumns(patch), ...extra })
+          .where('id', '=', runId),
+      )
         .returningAll()
         .executeTakeFirst();
     if (patch.status === undefined || !TERMINAL_RUN_STATUSES.includes(patch.status)) {
       const row = await update(this.db);
       return row ? toRun(row) : null;
     }
-    // A terminal status and its webhook delivery are written together (the outbox).
     const row = await this.db.transaction().execute(async (trx) => {
       const updated = await update(trx);
       if (updated) await enqueueWebhookForRun(trx, updated, patch.modifiedAt);

@@ -5,7 +5,7 @@
  * is recovered exactly once: the recovery write is a compare-and-set on the expired lease.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { patchColumns, type RunPatch, type RunRecord, toRun } from './index.js';
+import { patchColumns, type RunPatch, type RunRecord, type Store, toRun } from './index.js';
 import type { Database, RunsTable } from './schema.js';
 
 /** Serializes claims on Postgres so the per-organization count cannot be raced (claims take ms). */
@@ -29,6 +29,7 @@ export class RunLeases {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly isPostgres: boolean,
+    private readonly store: Store,
   ) {}
 
   /** Moves the oldest eligible queued run to `running` under `owner`'s lease; null when none. */
@@ -90,24 +91,24 @@ export class RunLeases {
    * workers sweeping at once, exactly one recovers it.
    */
   async recover(found: LeasedRun, patch: RunPatch): Promise<RunRecord | null> {
-    const row = await this.db
-      .updateTable('runs')
-      .set({ ...patchColumns(patch), lease_owner: null, lease_expires_at: null })
-      .where('id', '=', found.run.id)
-      .where('status', '=', 'running')
-      .where((eb) =>
-        found.leaseOwner === null
-          ? eb('lease_owner', 'is', null)
-          : eb('lease_owner', '=', found.leaseOwner),
-      )
-      .where((eb) =>
-        found.leaseExpiresAt === null
-          ? eb('lease_expires_at', 'is', null)
-          : eb('lease_expires_at', '=', found.leaseExpiresAt),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toRun(row) : null;
+    return this.store.updateRunWhere(
+      found.run.id,
+      (q) =>
+        q
+          .where('status', '=', 'running')
+          .where((eb) =>
+            found.leaseOwner === null
+              ? eb('lease_owner', 'is', null)
+              : eb('lease_owner', '=', found.leaseOwner),
+          )
+          .where((eb) =>
+            found.leaseExpiresAt === null
+              ? eb('lease_expires_at', 'is', null)
+              : eb('lease_expires_at', '=', found.leaseExpiresAt),
+          ),
+      patch,
+      { lease_owner: null, lease_expires_at: null },
+    );
   }
 
   /** Compare-and-set that also requires `owner` to still hold the run (fences a stale worker). */
@@ -117,15 +118,11 @@ export class RunLeases {
     expected: readonly string[],
     patch: RunPatch,
   ): Promise<RunRecord | null> {
-    const row = await this.db
-      .updateTable('runs')
-      .set(patchColumns(patch))
-      .where('id', '=', runId)
-      .where('lease_owner', '=', owner)
-      .where('status', 'in', [...expected])
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toRun(row) : null;
+    return this.store.updateRunWhere(
+      runId,
+      (q) => q.where('lease_owner', '=', owner).where('status', 'in', [...expected]),
+      patch,
+    );
   }
 
   /** Which worker holds (or last held) a run. */
