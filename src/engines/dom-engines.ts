@@ -19,7 +19,7 @@ async function withDomDeps(
   const mask = ctx.secrets ? (t: string) => ctx.secrets!.mask(t) : undefined;
   const model = agentModelFromLlm(services.llmFor(ctx.task), mask);
   const browser = await services.openBrowser(ctx.task);
-  const artifacts = new RunArtifacts(ctx, browser, mask);
+  const artifacts = new RunArtifacts(ctx, browser, mask, services.recording);
   try {
     await artifacts.start();
     const agentBrowser = agentBrowserFromRun(browser, {

@@ -26,6 +26,8 @@ export interface EngineServices {
   observationTokenBudget: number;
   /** Send screenshots to the DOM engines' models (vision). */
   screenshots: boolean;
+  /** Record a video of each run (WREN_RECORDING, default true; needs ffmpeg). */
+  recording: boolean;
 }
 
 const RUN_TYPE: Record<TaskSpec['engine'], string> = {
@@ -75,6 +77,7 @@ export function createEngineServices(options: {
   return {
     observationTokenBudget: options.observationTokenBudget ?? 30_000,
     screenshots: options.screenshots ?? false,
+    recording: env['WREN_RECORDING'] !== 'false',
     llmFor(task) {
       const resolved = resolveModelConfig(env, task.model);
       if (!resolved.ok) throw new EngineSetupError(resolved.problem);

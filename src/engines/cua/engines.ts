@@ -75,7 +75,7 @@ abstract class CuaEngine implements Engine {
       );
     }
     const browser = await this.services.openBrowser(task);
-    const artifacts = new RunArtifacts(ctx, browser);
+    const artifacts = new RunArtifacts(ctx, browser, undefined, this.services.recording);
     try {
       await artifacts.start();
       if (task.url) await browser.goto(task.url);

@@ -19,6 +19,7 @@ export class RunArtifacts {
     private readonly ctx: EngineContext,
     private readonly browser: RunBrowser,
     private readonly mask: (text: string) => string = (t) => t,
+    private readonly record = true,
   ) {
     this.unsubscribe = browser.on((event) => {
       if (event.type !== 'download') return;
@@ -68,7 +69,7 @@ export class RunArtifacts {
   }
 
   async start(): Promise<void> {
-    if (!this.ctx.artifacts) return;
+    if (!this.ctx.artifacts || !this.record) return;
     try {
       this.recording = await this.browser.startRecording({
         outputPath: path.join(this.browser.options.runDir, 'recording.webm'),
