@@ -4,6 +4,7 @@
  * from those schemas.
  */
 import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -37,6 +38,7 @@ import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import type { ApiKeyAuthenticator } from './keys.js';
+import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
@@ -59,6 +61,8 @@ export interface ApiOptions {
   results?: ResultsRoutesOptions;
   credentials: CredentialRoutesOptions;
   sessions?: SessionRoutesOptions;
+  /** Live view WebSockets (live-routes.ts); off when omitted. */
+  live?: Omit<LiveRoutesOptions, 'runs' | 'auth'>;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -188,6 +192,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   await registerSessionRoutes(app, options.sessions);
+  if (options.live) {
+    await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+    await registerLiveRoutes(app, { ...options.live, runs, auth });
+  }
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', async (request: FastifyRequest, reply) => {

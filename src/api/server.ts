@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ArtifactService, ArtifactUrlSigner, LocalArtifactStorage } from '../artifacts/index.js';
-import { BrowserManager } from '../browser/index.js';
+import { BrowserManager, LiveBrowsers } from '../browser/index.js';
 import type { WrenConfig } from '../config.js';
 import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
@@ -125,6 +125,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   });
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager({ cdpUrl: config.browserCdpUrl ?? undefined });
+  // Browsers this process drives, watchable through the API's live view.
+  const live = new LiveBrowsers();
   const env = config.env;
   const rawMinute = env['WREN_SESSION_MINUTE_MS']?.trim();
   const minuteMs = rawMinute ? Number(rawMinute) : undefined;
@@ -139,6 +141,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     proxies: new ProxyRouter(loadProxyConfig(env)),
     dataDir: config.dataDir,
     allowPrivateNetworks: config.allowPrivateNetworks,
+    liveView: live,
     ...(minuteMs ? { minuteMs } : {}),
   });
   await sessions.start();
@@ -150,6 +153,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     dataDir: config.dataDir,
     env: config.env,
     allowPrivateNetworks: config.allowPrivateNetworks,
+    live,
   });
   const worker = new Worker({
     store,
@@ -188,6 +192,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     results: { store, artifacts, webhooks },
     credentials: { store, box: secrets.box },
     sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },
+    live: {
+      live,
+      sessions,
+      executesRuns: config.workerEnabled && config.role !== 'api',
+    },
   });
   // Deliveries and retention run wherever the worker runs (several processes may: leases).
   const startBackground = () => {

@@ -31,6 +31,16 @@ export {
   CHROMIUM_ARGS,
   resolveExecutablePath,
 } from './launch.js';
+export {
+  LiveBrowsers,
+  type LiveEntry,
+  type LiveKind,
+  type LiveSource,
+  newestPage,
+  type Screencast,
+  type ScreencastOptions,
+  startScreencast,
+} from './live.js';
 export { Observation, type ObserveOptions } from './observe/observation.js';
 export {
   type ElementInfo,

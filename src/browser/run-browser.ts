@@ -527,13 +527,17 @@ export class RunBrowser {
     if (this.closed) return;
     await this.settleDownloads().catch(() => {});
     this.closed = true;
-    if (this.attached) {
-      for (const detach of this.detachers.splice(0)) detach();
-      if (this.options.extraHttpHeaders) await this.context.setExtraHTTPHeaders({}).catch(() => {});
-      await this.attached.release();
-    } else {
-      await this.context.close().catch(() => {});
+    try {
+      if (this.attached) {
+        for (const detach of this.detachers.splice(0)) detach();
+        if (this.options.extraHttpHeaders)
+          await this.context.setExtraHTTPHeaders({}).catch(() => {});
+        await this.attached.release();
+      } else {
+        await this.context.close().catch(() => {});
+      }
+    } finally {
+      for (const h of this.closeHooks) h();
     }
-    for (const h of this.closeHooks) h();
   }
 }

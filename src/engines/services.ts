@@ -3,6 +3,7 @@ import {
   BrowserError,
   type BrowserManager,
   connectCdp,
+  type LiveBrowsers,
   RunBrowser,
   type RunBrowserOptions,
 } from '../browser/index.js';
@@ -69,6 +70,8 @@ export function createEngineServices(options: {
   defaultBrowserAddress?: string | null;
   /** Timeout of connecting to a browser_address, ms. Default 120000. */
   cdpConnectTimeoutMs?: number;
+  /** Where run browsers are made watchable (the API's live view) while they are open. */
+  live?: LiveBrowsers;
 }): EngineServices {
   const env = options.env ?? process.env;
   const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
@@ -90,72 +93,84 @@ export function createEngineServices(options: {
      * returned browser's close() releases and leaves the browser running.
      */
     async openBrowser(task) {
-      const base: RunBrowserOptions = {
-        runDir: path.join(options.dataDir, 'runs', task.runId),
-        headless,
-        ...(viewport ? { viewport } : {}),
-        allowPrivateNetworks: options.allowPrivateNetworks,
-        ...(task.extraHttpHeaders ? { extraHttpHeaders: task.extraHttpHeaders } : {}),
-      };
-      if (task.browserSessionId) {
-        if (!options.sessions) throw new EngineSetupError('browser sessions are not enabled');
-        let lease: Awaited<ReturnType<SessionManager['lease']>>;
-        try {
-          lease = await options.sessions.lease(task.organizationId, task.browserSessionId, {
-            runId: task.runId,
-            runType: RUN_TYPE[task.engine],
-          });
-        } catch (e) {
-          if (e instanceof SessionUnavailableError) throw new EngineSetupError(e.message);
-          throw e;
-        }
-        try {
-          return await RunBrowser.attach(lease.session.context, base, { release: lease.release });
-        } catch (e) {
-          await lease.release();
-          throw e;
-        }
+      const browser = await openRunBrowser(task);
+      if (options.live) {
+        const end = options.live.add('run', task.runId, {
+          organizationId: task.organizationId,
+          page: () => browser.page(),
+        });
+        browser.onClose(end);
       }
-      const address = task.browserAddress ?? options.defaultBrowserAddress ?? null;
-      if (address) {
-        let connection: Awaited<ReturnType<typeof connectCdp>>;
-        try {
-          connection = await connectCdp(address, {
-            headers: task.cdpConnectHeaders,
-            timeoutMs: options.cdpConnectTimeoutMs ?? 120_000,
-          });
-        } catch (e) {
-          if (e instanceof BrowserError) throw new EngineSetupError(e.message);
-          throw e;
-        }
-        try {
-          return await RunBrowser.attach(connection.context, base, {
-            browser: connection.browser,
-            release: connection.disconnect,
-          });
-        } catch (e) {
-          await connection.disconnect();
-          throw e;
-        }
-      }
-      let route: ReturnType<ProxyRouter['route']>;
-      try {
-        route = proxies.route(task.proxyLocation);
-      } catch (e) {
-        if (e instanceof ProxyUnavailableError) throw new EngineSetupError(e.message);
-        throw e;
-      }
-      return options.browsers.openRunBrowser({
-        ...base,
-        ...(route.proxy ? { proxy: route.proxy } : {}),
-        ...(route.geo
-          ? {
-              timezoneId: route.geo.timezoneId,
-              locale: route.geo.locale,
-              geolocation: route.geo.geolocation,
-            }
-          : {}),
-      });
+      return browser;
     },
   };
+
+  async function openRunBrowser(task: TaskSpec): Promise<RunBrowser> {
+    const base: RunBrowserOptions = {
+      runDir: path.join(options.dataDir, 'runs', task.runId),
+      headless,
+      ...(viewport ? { viewport } : {}),
+      allowPrivateNetworks: options.allowPrivateNetworks,
+      ...(task.extraHttpHeaders ? { extraHttpHeaders: task.extraHttpHeaders } : {}),
+    };
+    if (task.browserSessionId) {
+      if (!options.sessions) throw new EngineSetupError('browser sessions are not enabled');
+      let lease: Awaited<ReturnType<SessionManager['lease']>>;
+      try {
+        lease = await options.sessions.lease(task.organizationId, task.browserSessionId, {
+          runId: task.runId,
+          runType: RUN_TYPE[task.engine],
+        });
+      } catch (e) {
+        if (e instanceof SessionUnavailableError) throw new EngineSetupError(e.message);
+        throw e;
+      }
+      try {
+        return await RunBrowser.attach(lease.session.context, base, { release: lease.release });
+      } catch (e) {
+        await lease.release();
+        throw e;
+      }
+    }
+    const address = task.browserAddress ?? options.defaultBrowserAddress ?? null;
+    if (address) {
+      let connection: Awaited<ReturnType<typeof connectCdp>>;
+      try {
+        connection = await connectCdp(address, {
+          headers: task.cdpConnectHeaders,
+          timeoutMs: options.cdpConnectTimeoutMs ?? 120_000,
+        });
+      } catch (e) {
+        if (e instanceof BrowserError) throw new EngineSetupError(e.message);
+        throw e;
+      }
+      try {
+        return await RunBrowser.attach(connection.context, base, {
+          browser: connection.browser,
+          release: connection.disconnect,
+        });
+      } catch (e) {
+        await connection.disconnect();
+        throw e;
+      }
+    }
+    let route: ReturnType<ProxyRouter['route']>;
+    try {
+      route = proxies.route(task.proxyLocation);
+    } catch (e) {
+      if (e instanceof ProxyUnavailableError) throw new EngineSetupError(e.message);
+      throw e;
+    }
+    return options.browsers.openRunBrowser({
+      ...base,
+      ...(route.proxy ? { proxy: route.proxy } : {}),
+      ...(route.geo
+        ? {
+            timezoneId: route.geo.timezoneId,
+            locale: route.geo.locale,
+            geolocation: route.geo.geolocation,
+          }
+        : {}),
+    });
+  }
 }

@@ -24,7 +24,7 @@ import { newId } from './ids.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { signingKeyContext } from './secrets.js';
 import { canTransition, InvalidTransitionError } from './status.js';
-import { buildTimeline } from './timeline.js';
+import { buildTimeline, type StepScreenshot } from './timeline.js';
 import { presentRun } from './webhooks/payload.js';
 
 export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
@@ -140,7 +140,32 @@ export class RunService {
   async getTimeline(organizationId: string, runId: string): Promise<TimelineEntry[]> {
     const run = await this.options.store.getRun(organizationId, runId);
     if (!run) throw notFound(`Task run not found ${runId}`);
-    return buildTimeline(run, await this.options.store.listSteps(run.id));
+    return buildTimeline(
+      run,
+      await this.options.store.listSteps(run.id),
+      await this.stepShots(run.id),
+    );
+  }
+
+  /** Screenshots per step index, oldest first (artifacts whose step_id is `step_<index>`). */
+  private async stepShots(runId: string): Promise<Map<number, StepScreenshot[]>> {
+    const byStep = new Map<number, StepScreenshot[]>();
+    const artifacts = this.options.artifacts;
+    if (!artifacts) return byStep;
+    const shots = await artifacts.listForRun(runId, ['screenshot_action', 'screenshot_final']);
+    for (const a of shots) {
+      const index = Number(/^step_(\d+)$/.exec(a.step_id ?? '')?.[1] ?? Number.NaN);
+      if (!Number.isInteger(index)) continue;
+      const list = byStep.get(index) ?? [];
+      list.push({
+        artifact_id: a.artifact_id,
+        artifact_type: a.artifact_type,
+        content_type: a.content_type ?? 'application/octet-stream',
+        signed_url: a.signed_url ?? `/v1/artifacts/${a.artifact_id}/content`,
+      });
+      byStep.set(index, list);
+    }
+    return byStep;
   }
 
   async listRuns(organizationId: string, query: ListRunsQuery): Promise<TaskRunListItem[]> {

@@ -13,11 +13,24 @@ interface StepBlock {
   modelCalls: Record<string, unknown>[];
 }
 
+/** A screenshot taken during a step (an artifact with step_id `step_<index>`). */
+export interface StepScreenshot {
+  artifact_id: string;
+  artifact_type: string;
+  content_type: string;
+  /** Signed link to the image (GET /v1/artifacts/{id}/content?expiry&signature). */
+  signed_url: string;
+}
+
 function blockEntry(block: Record<string, unknown>, at: string): TimelineEntry {
   return { type: 'block', block, children: [], created_at: at, modified_at: at };
 }
 
-export function buildTimeline(run: RunRecord, events: readonly StepRecord[]): TimelineEntry[] {
+export function buildTimeline(
+  run: RunRecord,
+  events: readonly StepRecord[],
+  screenshots: ReadonlyMap<number, readonly StepScreenshot[]> = new Map(),
+): TimelineEntry[] {
   const top: TimelineEntry[] = [];
   const steps = new Map<number, StepBlock>();
   let subgoal: TimelineEntry | null = null;
@@ -80,6 +93,9 @@ export function buildTimeline(run: RunRecord, events: readonly StepRecord[]): Ti
         };
         block['actions'] = step.actions;
         block['model_calls'] = step.modelCalls;
+        const shots = screenshots.get(e.stepIndex) ?? [];
+        block['screenshot_urls'] = shots.map((s) => s.signed_url);
+        block['artifacts'] = shots;
         steps.set(e.stepIndex, step);
         (subgoal ? subgoal.children : top).push(
           step.entry as unknown as Record<string, unknown> & TimelineEntry,

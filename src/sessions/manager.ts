@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import {
   BrowserError,
   checkNavigationUrl,
+  type LiveBrowsers,
   launchSessionBrowser,
+  newestPage,
   type SessionBrowser,
 } from '../browser/index.js';
 import { normalizeHttpUrl } from '../contract/index.js';
@@ -35,6 +37,8 @@ export interface SessionManagerOptions {
   minuteMs?: number;
   /** How often the sweep looks for expired sessions, ms. Default min(minuteMs, 30000). */
   sweepIntervalMs?: number;
+  /** Where live sessions are made watchable (the API's live view). */
+  liveView?: LiveBrowsers;
 }
 
 export interface CreateSessionInput {
@@ -62,6 +66,7 @@ interface Live {
   waiters: Waiter[];
   timer: NodeJS.Timeout;
   ending: boolean;
+  endLiveView: () => void;
 }
 
 /** Sessions a run cannot use: it fails with this reason. */
@@ -194,7 +199,20 @@ export class SessionManager {
     const delay = Math.max(0, Date.parse(record.expiresAt) - Date.now());
     const timer = setTimeout(() => void this.end(id, 'timeout'), delay);
     timer.unref();
-    this.live.set(id, { record, browser, holder: null, waiters: [], timer, ending: false });
+    const endLiveView =
+      this.options.liveView?.add('session', id, {
+        organizationId: record.organizationId,
+        page: () => newestPage(browser.context.pages()),
+      }) ?? (() => {});
+    this.live.set(id, {
+      record,
+      browser,
+      holder: null,
+      waiters: [],
+      timer,
+      ending: false,
+      endLiveView,
+    });
     // A browser that dies on its own (crash, killed) ends the session.
     void browser.closed.then(() => {
       if (this.live.get(id)?.ending === false) void this.end(id, 'failed');
@@ -304,6 +322,7 @@ export class SessionManager {
     if (live.ending) return;
     live.ending = true;
     clearTimeout(live.timer);
+    live.endLiveView();
     for (const w of live.waiters.splice(0)) {
       w.reject(
         new SessionUnavailableError(

@@ -120,6 +120,29 @@ describe('skyvern-1.0 end to end', () => {
     expect(count('recording')).toBe(1);
     expect(run['recording_url']).toEqual(expect.stringContaining('/v1/artifacts/'));
     expect(run['screenshot_urls']).toHaveLength(3);
+    // Each step lists the screenshots taken during it; the signed links load without a key.
+    const stepShots = (await h.wren.call('GET', `/v1/runs/${runId}/timeline`)).body as {
+      block: {
+        step_index: number;
+        actions: unknown[];
+        screenshot_urls: string[];
+        artifacts: { artifact_type: string; content_type: string; signed_url: string }[];
+      };
+    }[];
+    const actionShots = stepShots.map(
+      (e) => e.block.artifacts.filter((a) => a.artifact_type === 'screenshot_action').length,
+    );
+    expect(actionShots).toEqual(stepShots.map((e) => e.block.actions.length));
+    const second = stepShots[1]?.block;
+    expect(second?.screenshot_urls).toEqual(second?.artifacts.map((a) => a.signed_url));
+    const image = await fetch(second?.screenshot_urls[0] ?? '');
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe(second?.artifacts[0]?.content_type);
+    expect(second?.artifacts[0]?.content_type).toMatch(/^image\//);
+    expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    expect(stepShots.at(-1)?.block.artifacts.map((a) => a.artifact_type)).toContain(
+      'screenshot_final',
+    );
     expect(timeline[1]?.block.actions.map((a) => a.action)).toEqual([
       expect.stringMatching(/^input_text \[\d+\] "Ada Lovelace"$/),
       expect.stringMatching(/^input_text \[\d+\] "ada@example.com"$/),
