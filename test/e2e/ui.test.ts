@@ -1,8 +1,8 @@
 /**
- * The web UI in real Chromium against a real Wren server (SQLite, HTTP on 127.0.0.1) whose
- * engines are scripted (test/support/engines.ts): sign in, create a task through the form and
- * watch it complete, browse and filter runs, cancel a running task from its page, and each page
- * renders (degrading to a "not available on this server" note where an endpoint is missing).
+ * The web UI in real Chromium against a real Wren server (SQLite, HTTP on 127.0.0.1) running the
+ * real engines with the fake model server (test/support/fake-model-server.ts) on the fixture
+ * sites: sign in, create a task through the form and watch it complete, open a step screenshot,
+ * browse and filter runs, watch a running task live and cancel it, sessions and settings.
  *
  * Every test takes a screenshot of its page. They go to a temp folder, or to docs/screenshots
  * with `npm run screenshots` (WREN_SCREENSHOT_DIR), where the README shows them.
@@ -15,9 +15,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EngineRegistry } from '../../src/engines/registry.js';
-import type { TaskSpec } from '../../src/engines/types.js';
-import { blockingEngine, engineFrom } from '../support/engines.js';
+import { actorReply, pageOf, roleOf } from '../support/agent-harness.js';
+import type { FakeRequest } from '../support/fake-model/parse.js';
+import {
+  FAKE_KEYS,
+  type FakeModelServer,
+  type FakeResponse,
+  startFakeModelServer,
+} from '../support/fake-model-server.js';
+import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import {
   isTerminalRun,
   startTestWren,
@@ -30,62 +36,66 @@ const SCREENSHOTS = process.env['WREN_SCREENSHOT_DIR']
   ? resolve(process.env['WREN_SCREENSHOT_DIR'])
   : mkdtempSync(join(tmpdir(), 'wren-ui-shots-'));
 
-const seen: TaskSpec[] = [];
-const blocking = blockingEngine('skyvern-2.0');
-const engines = new EngineRegistry()
-  .register(
-    engineFrom('skyvern-1.0', async (ctx) => {
-      seen.push(ctx.task);
-      const steps = [
-        { summary: 'Opened the product page from the search results', action: 'click [12]' },
-        { summary: 'Read the price and the stock label', action: 'extract' },
-      ];
-      steps.forEach(({ summary, action }, stepIndex) => {
-        const usage = { inputTokens: 1200, outputTokens: 80, costUsd: 0.0021 };
-        ctx.emit({ type: 'step_started', stepIndex });
-        ctx.emit({
-          type: 'model_call',
-          stepIndex,
-          role: 'actor',
-          model: 'openai/gpt-5-mini',
-          durationMs: 850,
-          usage,
-          prompt: { system: 'You operate a browser.', text: 'Page: …' },
-          response: `{"action": "${action}"}`,
-        });
-        ctx.emit({ type: 'action', stepIndex, actionIndex: 0, action, ok: true, durationMs: 120 });
-        ctx.emit({ type: 'step_finished', stepIndex, summary, usage });
-      });
-      return {
-        outcome: {
-          status: 'completed',
-          output: { product_name: 'Blue kettle', price: 42, in_stock: true },
-        },
-        errors: [],
-        stepCount: 2,
-        usage: { inputTokens: 2400, outputTokens: 160, costUsd: 0.0042 },
-      };
-    }),
-    { requiresModel: false },
-  )
-  .register(blocking.engine, { requiresModel: false })
-  .register(
-    engineFrom('openai-cua', async () => ({
-      outcome: { status: 'failed', failureReason: 'The login page rejected the password' },
-      errors: [
+/** Prompts the model below recognises; each run of these tests uses one of them. */
+const PROMPTS = {
+  lamp: 'Find the name and price of the lamp on this page',
+  restock: 'Check that the reading lamp page opens',
+  soldOut: 'Add the Vintage Lamp to the cart',
+  hold: 'Watch the shop until the sale starts',
+  webhook: 'Open the lamp page and tell my webhook',
+  later: 'Open the lamp page once more',
+} as const;
+
+/**
+ * The model, answering like one would from what each request shows: the lamp task scrolls once
+ * and then completes (the extractor reads the name and price off the page it was given); the
+ * sold-out task terminates with an error code; the "hold" task never gets an answer, so its
+ * run stays in progress with its browser open until it is canceled; anything else completes.
+ */
+let lampActorCalls = 0;
+function modelPolicy(req: FakeRequest): FakeResponse | undefined {
+  const role = roleOf(req);
+  const page = pageOf(req);
+  if (role === 'verifier') {
+    return { json: { evidence: 'the page shows it', goal_achieved: true, missing: '' } };
+  }
+  if (role === 'extractor') {
+    return page.includes('Brass Desk Lamp') && page.includes('49.90')
+      ? { json: { data: { product_name: 'Brass Desk Lamp', price: 49.9, in_stock: true } } }
+      : { json: { data: null } };
+  }
+  if (role !== 'actor') return undefined;
+  if (req.text.includes(PROMPTS.hold)) return { hang: true };
+  if (req.text.includes(PROMPTS.soldOut)) {
+    return actorReply(
+      [
         {
-          error_code: 'login_failed',
-          reasoning: 'The page says "Incorrect password" after submitting the form',
-          error_type: 'USER_DEFINED_ERROR',
+          type: 'terminate',
+          reason: 'The page says: "Sold out — this item is no longer available."',
         },
       ],
-      stepCount: 3,
-      usage: { inputTokens: 5100, outputTokens: 240, costUsd: 0.031 },
-    })),
-    { requiresModel: false },
-  );
+      {
+        error_codes: [
+          { code: 'SOLD_OUT', reasoning: 'The product page says sold out.', confidence: 0.95 },
+        ],
+      },
+    );
+  }
+  // The lamp task has an error-code mapping, so its replies say which codes apply (none).
+  if (req.text.includes(PROMPTS.lamp)) {
+    return actorReply(
+      lampActorCalls++ === 0
+        ? [{ type: 'scroll', element: null, direction: 'down' }]
+        : [{ type: 'complete', answer: null }],
+      { error_codes: [] },
+    );
+  }
+  return actorReply([{ type: 'complete', answer: null }]);
+}
 
 let t: TestWren;
+let site: FixtureServer;
+let fake: FakeModelServer;
 let browser: Browser;
 let context: BrowserContext | null = null;
 const requestedUrls: string[] = [];
@@ -94,7 +104,9 @@ beforeAll(async () => {
   // The server serves ui/dist; build it when missing or stale (a no-op when up to date).
   execFileSync('bash', ['scripts/build-ui.sh'], { stdio: 'inherit' });
   mkdirSync(SCREENSHOTS, { recursive: true });
-  t = await startTestWren({ engines, worker: { pollIntervalMs: 50 } });
+  [site, fake] = await Promise.all([startFixtureServer(), startFakeModelServer()]);
+  fake.setPolicy(modelPolicy);
+  t = await startTestWren({ env: fake.env('openai/gpt-5-mini'), worker: { pollIntervalMs: 50 } });
   browser = await chromium.launch({
     executablePath: process.env['WREN_BROWSER_PATH'] || '/usr/bin/chromium',
     headless: true,
@@ -109,6 +121,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.close();
+  await Promise.all([fake?.close(), site?.close()]);
   // The key is sent only in headers: no page, asset or API request ever had it in its URL.
   expect(requestedUrls.length).toBeGreaterThan(0);
   for (const url of requestedUrls) expect(url).not.toContain(TEST_API_KEY);
@@ -127,9 +140,16 @@ async function openPage(options: { signedIn?: boolean } = {}): Promise<Page> {
   return page;
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  const png = await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
+  if (options.fullPage !== false) await page.evaluate(() => window.scrollTo(0, 0));
+  const png = await page.screenshot({
+    path: join(SCREENSHOTS, `${name}.png`),
+    fullPage: options.fullPage ?? true,
+  });
   expect(png.byteLength).toBeGreaterThan(10_000);
 }
 
@@ -137,12 +157,6 @@ async function submitTask(body: Record<string, unknown>): Promise<string> {
   const res = await t.call('POST', '/v1/run/tasks', body);
   expect(res.status).toBe(200);
   return (res.body as { run_id: string }).run_id;
-}
-
-/** Whether the server has an endpoint (other helpers add them); 404 "Not Found" means no. */
-async function hasEndpoint(path: string): Promise<boolean> {
-  const res = await t.call('GET', path);
-  return !(res.status === 404 && JSON.stringify(res.body) === '{"detail":"Not Found"}');
 }
 
 describe('web UI', () => {
@@ -185,11 +199,9 @@ describe('web UI', () => {
     await page.goto(`${t.url}/tasks/new`);
     await page.getByRole('heading', { name: 'New task' }).waitFor();
 
-    await page
-      .locator('#f-prompt')
-      .fill('Find the price of the blue kettle and whether it is in stock');
-    await page.locator('#f-url').fill('https://shop.example.com/kettle');
-    await page.locator('#f-title').fill('Kettle price check');
+    await page.locator('#f-prompt').fill(PROMPTS.lamp);
+    await page.locator('#f-url').fill(`${site.url}/agent/product.html?id=1`);
+    await page.locator('#f-title').fill('Lamp price check');
     await page.getByRole('radio', { name: /Skyvern 1\.0/ }).check();
     await page.getByRole('button', { name: 'Insert example' }).click();
     await page.getByText('Valid JSON Schema').waitFor();
@@ -205,6 +217,8 @@ describe('web UI', () => {
       expect(withCredential).toContain(`"credential_id": "${credentialId}"`);
       expect(withCredential).not.toContain('pw-never-shown-123');
       expect(await page.content()).not.toContain('pw-never-shown-123');
+      // The run itself goes without a login (this page has none).
+      await page.getByLabel('Stored credential').selectOption('');
     }
 
     const snippet = page.getByTestId('snippet-text');
@@ -226,41 +240,56 @@ describe('web UI', () => {
     const runId = new URL(page.url()).pathname.split('/').pop()!;
     await page
       .locator('[data-testid="run-page"][data-status="completed"]')
-      .waitFor({ timeout: 20_000 });
+      .waitFor({ timeout: 60_000 });
 
-    // What the engine was given is what the form said.
-    const task = seen.find((s) => s.runId === runId);
-    expect(task).toMatchObject({
-      prompt: 'Find the price of the blue kettle and whether it is in stock',
-      url: 'https://shop.example.com/kettle',
-      title: 'Kettle price check',
+    // The server stored what the form said, and the model was asked with it.
+    const run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
+    expect(run['run_request']).toMatchObject({
+      prompt: PROMPTS.lamp,
+      url: `${site.url}/agent/product.html?id=1`,
+      title: 'Lamp price check',
       engine: 'skyvern-1.0',
-      maxSteps: 5,
-      errorCodeMapping: { out_of_stock: 'The product page says it is sold out' },
+      max_steps: 5,
+      error_code_mapping: { out_of_stock: 'The product page says it is sold out' },
+      data_extraction_schema: { type: 'object', required: ['product_name', 'price'] },
     });
-    expect(task?.dataExtractionSchema).toMatchObject({
-      type: 'object',
-      required: ['product_name', 'price'],
-    });
+    const actorPrompt = fake.requests.find(
+      (r) => roleOf(r) === 'actor' && r.text.includes(PROMPTS.lamp),
+    );
+    expect(actorPrompt?.text).toContain('The product page says it is sold out');
 
+    // The output is what the extractor read off the page, shaped by the schema from the form.
     const output = JSON.parse((await page.getByTestId('run-output').textContent()) ?? '');
-    expect(output).toEqual({ product_name: 'Blue kettle', price: 42, in_stock: true });
-    expect(await page.getByTestId('run-prompt').textContent()).toContain('blue kettle');
-    expect(await page.locator('.card', { hasText: 'Usage' }).textContent()).toContain('$0.0042');
+    expect(output).toEqual({ product_name: 'Brass Desk Lamp', price: 49.9, in_stock: true });
+    expect(await page.getByTestId('run-prompt').textContent()).toContain(PROMPTS.lamp);
+    expect(await page.locator('.card', { hasText: 'Usage' }).textContent()).toMatch(/\$\d/);
 
-    const timeline = page.getByTestId('timeline-card');
-    if (await hasEndpoint(`/v1/runs/${runId}/timeline`)) {
-      const steps = timeline.getByTestId('step');
-      await steps.nth(1).waitFor();
-      expect(await steps.count()).toBe(2);
-      const first = (await steps.first().textContent()) ?? '';
-      expect(first).toContain('Opened the product page from the search results');
-      expect(first).toContain('click [12]');
-      expect(first).toContain('actor · openai/gpt-5-mini · 1,200 in / 80 out');
-    } else {
-      await timeline.getByText('The step timeline is not available on this server.').waitFor();
-    }
+    // The timeline: the scroll step, its model call and its screenshot.
+    const steps = page.getByTestId('timeline-card').getByTestId('step');
+    await steps.nth(1).waitFor();
+    expect(await steps.count()).toBeGreaterThanOrEqual(2);
+    const first = (await steps.first().textContent()) ?? '';
+    expect(first).toContain('scroll');
+    expect(first).toMatch(/actor · \S*gpt-5-mini · [\d,]+ in \/ [\d,]+ out/);
     await screenshot(page, 'run-completed');
+
+    await steps.first().getByTestId('step-shot').first().click();
+    const viewer = page.getByTestId('shot-viewer');
+    const full = viewer.getByRole('img');
+    await full.waitFor();
+    await page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await full.elementHandle(),
+    );
+    const size = await full.evaluate((img) => ({
+      width: (img as HTMLImageElement).naturalWidth,
+      height: (img as HTMLImageElement).naturalHeight,
+    }));
+    expect(size.width).toBeGreaterThanOrEqual(800);
+    expect(size.height).toBeGreaterThan(400);
+    await screenshot(page, 'step-screenshot', { fullPage: false });
+    await viewer.getByRole('button', { name: 'Close' }).click();
+    await viewer.waitFor({ state: 'hidden' });
   });
 
   it('shows form problems before sending and the server’s field errors after', async () => {
@@ -291,84 +320,98 @@ describe('web UI', () => {
   });
 
   it('lists runs with status badges, filters, search and live refresh', async () => {
-    const kettle = await submitTask({
-      prompt: 'Kettle',
-      title: 'Kettle restock check',
+    const restock = await submitTask({
+      prompt: PROMPTS.restock,
+      title: 'Reading lamp restock check',
+      url: `${site.url}/agent/product.html?id=3`,
       engine: 'skyvern-1.0',
     });
-    const login = await submitTask({
-      prompt: 'Log in',
-      title: 'Account login check',
-      engine: 'openai-cua',
+    const soldOut = await submitTask({
+      prompt: PROMPTS.soldOut,
+      title: 'Vintage lamp order',
+      url: `${site.url}/agent/product.html?id=5`,
+      engine: 'skyvern-1.0',
+      error_code_mapping: { SOLD_OUT: 'the product is sold out' },
     });
-    await waitForRun(t, kettle, isTerminalRun);
-    await waitForRun(t, login, isTerminalRun);
+    expect((await waitForRun(t, restock, isTerminalRun, 60_000))['status']).toBe('completed');
+    expect((await waitForRun(t, soldOut, isTerminalRun, 60_000))['status']).toBe('terminated');
 
     const page = await openPage();
     await page.goto(`${t.url}/runs`);
     const row = (id: string) => page.locator(`tr[data-run-id="${id}"]`);
-    await row(kettle).waitFor();
-    expect(await row(kettle).locator('[data-status]').getAttribute('data-status')).toBe(
+    await row(restock).waitFor();
+    expect(await row(restock).locator('[data-status]').getAttribute('data-status')).toBe(
       'completed',
     );
-    expect(await row(login).locator('[data-status]').getAttribute('data-status')).toBe('failed');
+    expect(await row(soldOut).locator('[data-status]').getAttribute('data-status')).toBe(
+      'terminated',
+    );
 
-    await page.getByRole('button', { name: 'failed', exact: true }).click();
-    await page.waitForURL(/status=failed/);
-    await row(kettle).waitFor({ state: 'detached' });
-    await row(login).waitFor();
+    await page.getByRole('button', { name: 'terminated', exact: true }).click();
+    await page.waitForURL(/status=terminated/);
+    await row(restock).waitFor({ state: 'detached' });
+    await row(soldOut).waitFor();
     await page.getByRole('button', { name: 'clear' }).click();
 
     await page.getByLabel('Search runs').fill('restock');
     await page.waitForURL(/q=restock/);
-    await row(login).waitFor({ state: 'detached' });
-    await row(kettle).waitFor();
+    await row(soldOut).waitFor({ state: 'detached' });
+    await row(restock).waitFor();
     await page.getByLabel('Search runs').fill('');
-    await row(login).waitFor();
+    await row(soldOut).waitFor();
 
     // Live refresh: a run created elsewhere shows up without a reload.
     const later = await submitTask({
-      prompt: 'Later',
+      prompt: PROMPTS.later,
       title: 'Arrives while watching',
+      url: `${site.url}/agent/product.html?id=2`,
       engine: 'skyvern-1.0',
     });
     await row(later).waitFor({ timeout: 10_000 });
-    await waitForRun(t, later, isTerminalRun);
+    await waitForRun(t, later, isTerminalRun, 60_000);
     await page.locator(`tr[data-run-id="${later}"] [data-status="completed"]`).waitFor();
     await screenshot(page, 'runs');
 
-    // A failed run's page explains why.
-    await row(login).click();
-    await page.waitForURL(new RegExp(`/runs/${login}$`));
+    // A terminated run's page explains why, with the error code the model reported.
+    await row(soldOut).click();
+    await page.waitForURL(new RegExp(`/runs/${soldOut}$`));
     await page
       .getByTestId('failure-reason')
-      .getByText('The login page rejected the password')
+      .getByText(/Sold out/)
       .waitFor();
-    await page.getByTestId('errors-card').getByText('login_failed').waitFor();
+    await page.getByTestId('errors-card').getByText('SOLD_OUT').waitFor();
     await screenshot(page, 'run-failed');
   });
 
-  it('cancels a running task from its page, next to the live view', async () => {
+  it('shows a running task live and cancels it from there', async () => {
     const runId = await submitTask({
-      prompt: 'Watch the dashboard until the export finishes',
-      title: 'Long export',
-      url: 'https://example.com/dashboard',
-      engine: 'skyvern-2.0',
+      prompt: PROMPTS.hold,
+      title: 'Wait for the sale',
+      url: `${site.url}/agent/shop.html`,
+      engine: 'skyvern-1.0',
     });
-    await blocking.startedRun(runId);
     const page = await openPage();
     await page.goto(`${t.url}/runs/${runId}`);
+    await page.getByTestId('live-view').waitFor();
+    // The run's browser shows up in the live view: a JPEG frame of the shop, drawn on the page.
+    const frame = page.getByTestId('live-view').getByRole('img', { name: 'Live browser view' });
+    await frame.waitFor({ timeout: 60_000 });
+    await page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await frame.elementHandle(),
+    );
+    expect(await frame.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(
+      600,
+    );
     await page.locator('[data-testid="run-page"][data-status="running"]').waitFor();
-    const live = page.getByTestId('live-view');
-    await live.waitFor();
-    // No screencast endpoint yet on this server: the slot says so instead of failing.
-    await page.locator('[data-testid="live-view"][data-state="unavailable"]').waitFor();
+    // Only now does the model hold the run: the page is live while the agent waits on it.
+    expect(fake.requests.some((r) => r.text.includes(PROMPTS.hold))).toBe(true);
     await screenshot(page, 'run-live');
 
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page
       .locator('[data-testid="run-page"][data-status="canceled"]')
-      .waitFor({ timeout: 15_000 });
+      .waitFor({ timeout: 30_000 });
     const run = await waitForRun(t, runId, isTerminalRun);
     expect(run['status']).toBe('canceled');
     await page.getByRole('button', { name: 'Cancel run' }).waitFor({ state: 'detached' });
@@ -389,12 +432,13 @@ describe('web UI', () => {
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     try {
       const runId = await submitTask({
-        prompt: 'Check the kettle and tell my webhook',
+        prompt: PROMPTS.webhook,
         title: 'Webhook demo',
+        url: `${site.url}/agent/product.html?id=2`,
         engine: 'skyvern-1.0',
         webhook_url: hook,
       });
-      await waitForRun(t, runId, isTerminalRun);
+      await waitForRun(t, runId, isTerminalRun, 60_000);
       const page = await openPage();
       await page.goto(`${t.url}/runs/${runId}`);
       await page.getByTestId('webhook-url').getByText(hook).waitFor();
@@ -416,9 +460,11 @@ describe('web UI', () => {
   it('settings shows the model status and creates an API key shown once', async () => {
     const page = await openPage();
     await page.goto(`${t.url}/settings`);
+    // The fake model server stands in for OpenAI: its key is set, and never shown.
     const model = page.getByTestId('model-card');
-    await model.getByText('not configured').waitFor();
-    await model.getByText(/No model is configured/).waitFor();
+    await model.getByText('ready').waitFor();
+    expect(await model.getByTestId('model-name').textContent()).toContain('gpt-5-mini');
+    expect(await page.content()).not.toContain(FAKE_KEYS.openai);
 
     await page.getByLabel('New key label').fill('laptop');
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -440,23 +486,34 @@ describe('web UI', () => {
     expect(await page.content()).not.toContain(key);
   });
 
-  it('the browser sessions page creates and closes a session, or says the API is missing', async () => {
+  it('the browser sessions page creates a session, shows it live and closes it', async () => {
     const page = await openPage();
     await page.goto(`${t.url}/sessions`);
     await page.getByRole('heading', { name: 'Browser sessions' }).waitFor();
-    if (await hasEndpoint('/v1/browser_sessions')) {
-      await page.getByRole('button', { name: 'Start session' }).click();
-      const row = page.getByTestId('sessions-table').locator('tr[data-session-id]').first();
-      await row.waitFor();
-      const id = await row.getAttribute('data-session-id');
-      await screenshot(page, 'sessions');
-      await row.getByRole('button', { name: 'Close' }).click();
-      await page.locator(`tr[data-session-id="${id}"]`).waitFor({ state: 'detached' });
-      const closed = await t.call('GET', `/v1/browser_sessions/${id}`);
-      expect((closed.body as { status?: string }).status).toBe('completed');
-    } else {
-      await page.getByText('The browser sessions API is not available on this server.').waitFor();
-      await screenshot(page, 'sessions');
-    }
+    await page.getByLabel('Open URL (optional)').fill(`${site.url}/agent/shop.html`);
+    await page.getByRole('button', { name: 'Start session' }).click();
+    const row = page.getByTestId('sessions-table').locator('tr[data-session-id]').first();
+    await row.waitFor({ timeout: 30_000 });
+    const id = (await row.getAttribute('data-session-id')) ?? '';
+    const created = (await t.call('GET', `/v1/browser_sessions/${id}`)).body as {
+      status?: string;
+      url?: string;
+    };
+    expect(created).toMatchObject({ status: 'running', url: `${site.url}/agent/shop.html` });
+
+    // The new session's browser is shown live.
+    const frame = page.getByTestId('live-view').getByRole('img', { name: 'Live browser view' });
+    await frame.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await frame.elementHandle(),
+    );
+    await screenshot(page, 'sessions');
+
+    await row.getByRole('button', { name: 'Close' }).click();
+    await page.locator(`tr[data-session-id="${id}"]`).waitFor({ state: 'detached' });
+    const closed = await t.call('GET', `/v1/browser_sessions/${id}`);
+    expect((closed.body as { status?: string }).status).toBe('completed');
+    expect(await page.getByTestId('live-view').count()).toBe(0);
   });
 });

@@ -4,8 +4,9 @@
  * Protocol (docs/ui.md): the UI opens `ws(s)://<host><path>` and sends
  * `{"type":"auth","api_key":"…"}` as its first message (the key never goes in the URL). The server
  * then sends JPEG frames, either as binary messages or as `{"type":"frame","data":"<base64>"}`,
- * and `{"type":"end"}` when the browser goes away. When the socket cannot open or closes before
- * the first frame, the slot shows `fallback` (e.g. the latest screenshot) and a note.
+ * and `{"type":"end"}` when the browser goes away; `{"type":"error","message":…}` says why there
+ * is nothing to show. When the socket cannot open or closes before the first frame, the slot
+ * shows `fallback` (e.g. the latest screenshot) and a note (the server's message when it sent one).
  */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { getApiKey } from './auth';
@@ -15,6 +16,8 @@ type LiveState = 'connecting' | 'live' | 'ended' | 'unavailable';
 export function LiveView({ path, fallback }: { path: string; fallback?: ReactNode }) {
   const [state, setState] = useState<LiveState>('connecting');
   const [frame, setFrame] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [frames, setFrames] = useState(0);
   const frameUrl = useRef<string | null>(null);
 
   useEffect(() => {
@@ -34,18 +37,25 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
       if (frameUrl.current) URL.revokeObjectURL(frameUrl.current);
       frameUrl.current = url;
       setFrame(url);
+      setFrames((n) => n + 1);
       setState('live');
     };
     socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', api_key: getApiKey() }));
     socket.onmessage = (event: MessageEvent) => {
       if (event.data instanceof Blob) return show(event.data);
       try {
-        const message = JSON.parse(String(event.data)) as { type?: string; data?: string };
+        const message = JSON.parse(String(event.data)) as {
+          type?: string;
+          data?: string;
+          message?: string;
+        };
         if (message.type === 'frame' && message.data) {
           const bytes = Uint8Array.from(atob(message.data), (c) => c.charCodeAt(0));
           show(new Blob([bytes], { type: 'image/jpeg' }));
         } else if (message.type === 'end') {
           setState('ended');
+        } else if (message.type === 'error' && message.message) {
+          setNote(message.message);
         }
       } catch {
         // ignore messages this UI does not understand
@@ -64,20 +74,16 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
   }, [path]);
 
   return (
-    <div className="live" data-testid="live-view" data-state={state}>
-      {state === 'live' && frame ? (
-        <img src={frame} alt="Live browser view" className="live-frame" />
-      ) : (
-        <>
-          {fallback}
-          <p className="muted">
-            {state === 'connecting'
-              ? 'Connecting to the live view…'
-              : state === 'ended'
-                ? 'The live view has ended.'
-                : 'Live view is not available on this server; showing the latest screenshot when there is one.'}
-          </p>
-        </>
+    <div className="live" data-testid="live-view" data-state={state} data-frames={frames}>
+      {frame ? <img src={frame} alt="Live browser view" className="live-frame" /> : fallback}
+      {state === 'live' ? null : (
+        <p className="muted" data-testid="live-note">
+          {state === 'connecting'
+            ? 'Connecting to the live view… (it starts when the browser opens)'
+            : state === 'ended'
+              ? 'The live view has ended.'
+              : `Live view is not available${note ? `: ${note}` : ' on this server'}. Showing the latest screenshot when there is one.`}
+        </p>
       )}
     </div>
   );

@@ -2,8 +2,8 @@
  * The step timeline of a run from GET /v1/runs/{id}/timeline (shapes: timeline-model.ts). Unknown
  * fields stay visible under "Raw".
  */
-import { useState } from 'react';
-import { api } from './api';
+import { useEffect, useRef, useState } from 'react';
+import { api, needsKey } from './api';
 import {
   AuthImage,
   ErrorNote,
@@ -43,6 +43,7 @@ export function Timeline(props: { runId: string; stamp: string; active: boolean 
 
 function StepItem({ step }: { step: StepView }) {
   const [raw, setRaw] = useState(false);
+  const [viewing, setViewing] = useState<string | null>(null);
   const tokens =
     step.inputTokens !== null || step.outputTokens !== null
       ? `${(step.inputTokens ?? 0).toLocaleString()} in / ${(step.outputTokens ?? 0).toLocaleString()} out`
@@ -67,9 +68,16 @@ function StepItem({ step }: { step: StepView }) {
         {step.screenshots.length ? (
           <div className="step-shots">
             {step.screenshots.map((src, i) => (
-              <a key={src} href={src} target="_blank" rel="noreferrer" className="step-shot-link">
+              <button
+                type="button"
+                key={src}
+                className="step-shot-link"
+                data-testid="step-shot"
+                title="Show full size"
+                onClick={() => setViewing(src)}
+              >
                 <AuthImage src={src} alt={`Step screenshot ${i + 1}`} className="step-shot" />
-              </a>
+              </button>
             ))}
           </div>
         ) : null}
@@ -116,6 +124,13 @@ function StepItem({ step }: { step: StepView }) {
           {raw ? <JsonBlock value={step.raw} /> : null}
         </div>
       </div>
+      {viewing ? (
+        <ScreenshotViewer
+          src={viewing}
+          title={`${step.title} · screenshot ${step.screenshots.indexOf(viewing) + 1} of ${step.screenshots.length}`}
+          onClose={() => setViewing(null)}
+        />
+      ) : null}
       {step.children.length ? (
         <ol className="timeline nested">
           {step.children.map((c) => (
@@ -124,5 +139,36 @@ function StepItem({ step }: { step: StepView }) {
         </ol>
       ) : null}
     </li>
+  );
+}
+
+/** A step screenshot at full size in a modal dialog; Escape or the Close button closes it. */
+function ScreenshotViewer(props: { src: string; title: string; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="shot-viewer"
+      aria-label={props.title}
+      data-testid="shot-viewer"
+      onClose={props.onClose}
+    >
+      <div className="shot-viewer-head">
+        <span className="small">{props.title}</span>
+        {needsKey(props.src) ? null : (
+          <a href={props.src} target="_blank" rel="noreferrer" className="small">
+            Open in a new tab
+          </a>
+        )}
+        <button type="button" className="btn btn-small" onClick={() => ref.current?.close()}>
+          Close
+        </button>
+      </div>
+      <AuthImage src={props.src} alt={props.title} className="shot-full" />
+    </dialog>
   );
 }
