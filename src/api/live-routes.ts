@@ -7,7 +7,7 @@
  * `{"type":"error","message":…}` and a close; the end of the browser with `{"type":"end"}`.
  * A run is watchable only from the process executing it (the registry is per process).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import {
   type LiveBrowsers,
@@ -206,19 +206,28 @@ export async function registerLiveRoutes(
     }
   }
 
-  const hidden = { schema: { hide: true } };
-  app.get<{ Params: { run_id: string } }>(
-    '/v1/runs/:run_id/live',
-    { ...hidden, websocket: true },
-    (socket, request) => {
+  // A plain GET (no upgrade) gets a JSON answer saying how to connect.
+  const notUpgraded = async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(426).header('upgrade', 'websocket').send({
+      detail:
+        'This is a WebSocket: connect with ws:// (or wss://) and send {"type":"auth","api_key":"…"} as the first message',
+    });
+  app.route<{ Params: { run_id: string } }>({
+    method: 'GET',
+    url: '/v1/runs/:run_id/live',
+    schema: { hide: true },
+    handler: notUpgraded,
+    wsHandler: (socket, request) => {
       void serve(socket, 'run', request.params.run_id);
     },
-  );
-  app.get<{ Params: { id: string } }>(
-    '/v1/browser_sessions/:id/live',
-    { ...hidden, websocket: true },
-    (socket, request) => {
+  });
+  app.route<{ Params: { id: string } }>({
+    method: 'GET',
+    url: '/v1/browser_sessions/:id/live',
+    schema: { hide: true },
+    handler: notUpgraded,
+    wsHandler: (socket, request) => {
       void serve(socket, 'session', request.params.id);
     },
-  );
+  });
 }

@@ -12,6 +12,7 @@ import {
   roleOf,
   startAgentHarness,
 } from '../support/agent-harness.js';
+import { startTestWren } from '../support/wren.js';
 
 let h: AgentHarness;
 let otherKey: string;
@@ -177,9 +178,10 @@ describe('live view WebSocket', () => {
       expect(await unknown.closed()).toBe(1000);
       expect(unknown.json()).toEqual([{ type: 'error', message: 'Task run not found tsk_404' }]);
 
-      // A plain HTTP GET of the route is no page and no API answer.
+      // A plain HTTP GET is told how to connect (and is never the web app's page).
       const plain = await fetch(`${h.wren.url}/v1/runs/${runId}/live`);
-      expect(plain.status).toBe(404);
+      expect(plain.status).toBe(426);
+      expect(((await plain.json()) as { detail: string }).detail).toContain('WebSocket');
     } finally {
       await h.wren.call('POST', `/v1/runs/${runId}/cancel`);
       await h.waitForRun(runId);
@@ -208,5 +210,31 @@ describe('live view WebSocket', () => {
     const late = await new Viewer(`/v1/browser_sessions/${id}/live`).open(auth(h.wren.apiKey));
     expect(await late.closed()).toBe(1000);
     expect(late.json()[0]?.['message']).toMatch(/is not running in this server process/);
+  });
+
+  it('an API-only process says runs are watched where they execute', async () => {
+    const api = await startTestWren({ config: { role: 'api' } });
+    try {
+      const created = await api.call('POST', '/v1/run/tasks', {
+        prompt: 'Open the shop',
+        url: `${h.site.url}/agent/shop.html`,
+        engine: 'skyvern-1.0',
+      });
+      const runId = (created.body as { run_id: string }).run_id;
+      const socket = new WebSocket(`${api.url.replace(/^http/, 'ws')}/v1/runs/${runId}/live`);
+      const got: string[] = [];
+      socket.on('message', (data: Buffer) => got.push(data.toString('utf8')));
+      socket.once('open', () => socket.send(JSON.stringify(auth(api.apiKey))));
+      const code = await new Promise<number>((resolve) => socket.once('close', resolve));
+      expect(code).toBe(1000);
+      expect(got.map((m) => JSON.parse(m))).toEqual([
+        {
+          type: 'error',
+          message: `run ${runId} executes in a worker process; its live view is served only by the process running it`,
+        },
+      ]);
+    } finally {
+      await api.close();
+    }
   });
 });
