@@ -75,6 +75,7 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
 
   return (
     <div className="live" data-testid="live-view" data-state={state} data-frames={frames}>
+      {state === 'live' ? <span className="live-badge">● Live</span> : null}
       {frame ? <img src={frame} alt="Live browser view" className="live-frame" /> : fallback}
       {state === 'live' ? null : (
         <p className="muted" data-testid="live-note">

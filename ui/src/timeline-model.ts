@@ -121,6 +121,12 @@ export function normalizeStep(value: unknown, position: number): StepView {
   const calls = Array.isArray(r['model_calls']) ? (r['model_calls'] as unknown[]) : [];
   const children = Array.isArray(item['children']) ? (item['children'] as unknown[]) : [];
   const index = num(r['step_index'], r['order'], r['index'], r['step_number']);
+  const modelCalls = calls.map(normalizeModelCall);
+  // Some engines count usage on the model calls only (the step's own totals stay 0).
+  const callSum = (pick: (c: ModelCallView) => number | null): number | null =>
+    modelCalls.some((c) => pick(c)) ? modelCalls.reduce((t, c) => t + (pick(c) ?? 0), 0) : null;
+  const orCalls = (own: number | null, pick: (c: ModelCallView) => number | null) =>
+    own ? own : (callSum(pick) ?? own);
   return {
     key: String(r['step_id'] ?? r['workflow_run_block_id'] ?? r['thought_id'] ?? `${position}`),
     index,
@@ -143,11 +149,20 @@ export function normalizeStep(value: unknown, position: number): StepView {
       r['description'],
     ),
     actions: actions.map(normalizeAction),
-    modelCalls: calls.map(normalizeModelCall),
+    modelCalls,
     screenshots: screenshotsOf(r),
-    inputTokens: num(r['input_tokens'], usage?.['input_tokens'], r['input_token_count']),
-    outputTokens: num(r['output_tokens'], usage?.['output_tokens'], r['output_token_count']),
-    cost: num(r['cost_usd'], usage?.['cost_usd'], r['step_cost'], r['thought_cost'], r['cost']),
+    inputTokens: orCalls(
+      num(r['input_tokens'], usage?.['input_tokens'], r['input_token_count']),
+      (c) => c.inputTokens,
+    ),
+    outputTokens: orCalls(
+      num(r['output_tokens'], usage?.['output_tokens'], r['output_token_count']),
+      (c) => c.outputTokens,
+    ),
+    cost: orCalls(
+      num(r['cost_usd'], usage?.['cost_usd'], r['step_cost'], r['thought_cost'], r['cost']),
+      (c) => c.cost,
+    ),
     createdAt: str(r['created_at'], r['started_at']),
     raw: value,
     children: children.map((c, i) => normalizeStep(c, i)),

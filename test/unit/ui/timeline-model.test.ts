@@ -152,6 +152,59 @@ describe('timeline model', () => {
     ]);
   });
 
+  it("shows each step's screenshots, whatever their image type", () => {
+    const run = { id: 'tsk_1', organizationId: 'o_1' } as RunRecord;
+    const shot = (id: string, type: string, contentType: string) => ({
+      artifact_id: id,
+      artifact_type: type,
+      content_type: contentType,
+      signed_url: `http://127.0.0.1:8000/v1/artifacts/${id}/content?expiry=1&kid=k&sig=s`,
+    });
+    const timeline = buildTimeline(
+      run,
+      [event('step_started', 0), event('step_finished', 0), event('step_started', 1)],
+      new Map([
+        [
+          0,
+          [
+            shot('a_1', 'screenshot_action', 'image/png'),
+            shot('a_2', 'screenshot_action', 'image/jpeg'),
+          ],
+        ],
+        [7, [shot('a_9', 'screenshot_action', 'image/png')]],
+      ]),
+    );
+    expect(timeline[0]?.block?.['screenshot_urls']).toEqual([
+      shot('a_1', '', '').signed_url,
+      shot('a_2', '', '').signed_url,
+    ]);
+    const [first, second] = timelineItems(timeline).map((s, i) => normalizeStep(s, i));
+    // Listed once each, though both screenshot_urls and artifacts name them.
+    expect(first?.screenshots).toEqual([
+      shot('a_1', '', '').signed_url,
+      shot('a_2', '', '').signed_url,
+    ]);
+    expect(second?.screenshots).toEqual([]);
+  });
+
+  it("adds up a step's model calls when the step itself reports no usage", () => {
+    const run = { id: 'tsk_1', organizationId: 'o_1' } as RunRecord;
+    const call = (tokens: number) =>
+      event('model_call', 0, {
+        summary: 'call',
+        usage: { inputTokens: tokens, outputTokens: 10, costUsd: 0.001 },
+        data: { role: 'actor', model: 'm' },
+      });
+    const timeline = buildTimeline(run, [
+      event('step_started', 0),
+      call(100),
+      call(50),
+      event('step_finished', 0, { usage: NO_USAGE }),
+    ]);
+    const [step] = timelineItems(timeline).map((s, i) => normalizeStep(s, i));
+    expect(step).toMatchObject({ inputTokens: 150, outputTokens: 20, cost: 0.002 });
+  });
+
   it('treats anything else as no steps', () => {
     expect(timelineItems({ detail: 'x' })).toEqual([]);
     expect(timelineItems(null)).toEqual([]);
