@@ -188,6 +188,11 @@ export async function registerLiveRoutes(
     }
     if (!entry || closed.signal.aborted) return;
 
+    // Pings keep idle connections (a still page sends no frames) open through proxies.
+    const ping = setInterval(() => {
+      if (socket.readyState === socket.OPEN) socket.ping();
+    }, 30_000);
+    ping.unref();
     const cast = startScreencast(entry, (jpeg) => {
       if (socket.readyState === socket.OPEN && socket.bufferedAmount < MAX_BUFFERED_BYTES) {
         socket.send(jpeg, { binary: true });
@@ -199,6 +204,7 @@ export async function registerLiveRoutes(
         closed.signal.addEventListener('abort', () => resolve(false)),
       ),
     ]);
+    clearInterval(ping);
     await cast.stop();
     if (ended) {
       send({ type: 'end' });

@@ -90,6 +90,8 @@ export interface ScreencastOptions {
   maxHeight?: number;
   /** How often to check whether the shown tab changed, ms (default 500). */
   followIntervalMs?: number;
+  /** At most this many frames a second (default 10): a busy page never floods a viewer. */
+  maxFps?: number;
 }
 
 export interface Screencast {
@@ -100,7 +102,8 @@ export interface Screencast {
  * Streams JPEG frames of the entry's current tab to `onFrame`, following tab switches. Chromium
  * sends screencast frames only when the page repaints, so each tab starts with one captured
  * frame: a viewer of a still page sees it at once. Frames are acknowledged even when the
- * viewer drops them (`onFrame` decides), so a slow viewer never stalls the browser.
+ * viewer drops them (`onFrame` decides), so a slow viewer never stalls the browser; acks are
+ * paced to `maxFps`.
  */
 export function startScreencast(
   entry: LiveSource,
@@ -113,6 +116,7 @@ export function startScreencast(
     maxWidth: options.maxWidth ?? 1280,
     maxHeight: options.maxHeight ?? 800,
   };
+  const minFrameMs = 1000 / (options.maxFps ?? 10);
   let stopped = false;
   let shown: Page | null = null;
   let cdp: CDPSession | null = null;
@@ -140,10 +144,20 @@ export function startScreencast(
       return;
     }
     cdp = session;
+    let lastFrameAt = 0;
     session.on('Page.screencastFrame', (frame) => {
       if (cdp !== session) return;
-      void session.send('Page.screencastFrameAck', { sessionId: frame.sessionId }).catch(() => {});
       if (!stopped) onFrame(Buffer.from(frame.data, 'base64'));
+      // Chromium sends the next frame only after this ack: delaying it caps the frame rate.
+      const now = Date.now();
+      const wait = Math.max(0, lastFrameAt + minFrameMs - now);
+      lastFrameAt = now + wait;
+      const ack = () =>
+        void session
+          .send('Page.screencastFrameAck', { sessionId: frame.sessionId })
+          .catch(() => {});
+      if (wait > 0) setTimeout(ack, wait).unref();
+      else ack();
     });
     try {
       const first = await session.send('Page.captureScreenshot', {
