@@ -341,7 +341,7 @@ export class Worker {
 
   private async execute(flight: InFlight): Promise<void> {
     const { run } = flight;
-    const { engines, model, logger, runTimeoutMs } = this.options;
+    const { engines, model } = this.options;
     const registration = engines.get(run.engine as EngineName);
     if (registration?.requiresModel !== false && !model.ok) {
       await this.finish(run.id, 'failed', { failureReason: model.problem });

@@ -5,7 +5,7 @@
  * is recovered exactly once: the recovery write is a compare-and-set on the expired lease.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { patchColumns, type RunPatch, type RunRecord, type Store, toRun } from './index.js';
+import { type RunPatch, type RunRecord, type Store, toRun } from './index.js';
 import type { Database, RunsTable } from './schema.js';
 
 /** Serializes limited claims on Postgres so the per-organization count cannot be raced. */
