@@ -2,12 +2,15 @@ import { APICallError, generateText, type ModelMessage, type OutputInterface as 
 import type { LlmConfig, ModelSpec } from './config.js';
 import { LlmError, LlmOutputError } from './errors.js';
 import {
+  type ClassifiedFailure,
   describeCause,
   extractUsage,
   type HttpCallOptions,
   type HttpCallResult,
+  networkFailure,
   postJson,
   priceUsage,
+  timeoutFailure,
 } from './http.js';
 import { isStrictCompatible, parseJsonLoose, schemaInstruction, validateJson } from './json.js';
 import { languageModelFor, providerOptionsKey } from './providers.js';
@@ -307,28 +310,11 @@ function classifySdkError(
   error: unknown,
   ctx: { timedOut: boolean; attempts: number },
   spec: ModelSpec,
-): { error: LlmError; retryAfterMs: number | null } {
-  if (ctx.timedOut) {
-    return {
-      error: new LlmError('timeout', `${spec.id}: no response within the timeout`, {
-        attempts: ctx.attempts,
-        cause: error,
-      }),
-      retryAfterMs: null,
-    };
-  }
+): ClassifiedFailure {
+  if (ctx.timedOut) return timeoutFailure(error, ctx, spec);
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
-    if (status === undefined) {
-      return {
-        error: new LlmError('network', `${spec.id}: network error: ${describeCause(error)}`, {
-          attempts: ctx.attempts,
-          retryable: true,
-          cause: error,
-        }),
-        retryAfterMs: null,
-      };
-    }
+    if (status === undefined) return networkFailure(error, ctx, spec);
     if (status >= 200 && status < 300) {
       // A 2xx body the SDK could not parse: a provider glitch worth retrying.
       return {

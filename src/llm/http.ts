@@ -289,16 +289,8 @@ function classifyFetchError(
   error: unknown,
   ctx: { timedOut: boolean; attempts: number },
   spec: ModelSpec,
-): { error: LlmError; retryAfterMs: number | null } {
-  if (ctx.timedOut) {
-    return {
-      error: new LlmError('timeout', `${spec.id}: no response within the timeout`, {
-        attempts: ctx.attempts,
-        cause: error,
-      }),
-      retryAfterMs: null,
-    };
-  }
+): ClassifiedFailure {
+  if (ctx.timedOut) return timeoutFailure(error, ctx, spec);
   if (error instanceof HttpStatusError) {
     return {
       error: new LlmError(error.kind, `${spec.id}: HTTP ${error.status}: ${error.message}`, {
@@ -309,8 +301,36 @@ function classifyFetchError(
       retryAfterMs: parseRetryAfter(error.headers),
     };
   }
+  return networkFailure(error, ctx, spec);
+}
+
+export interface ClassifiedFailure {
+  error: LlmError;
+  retryAfterMs: number | null;
+}
+
+/** The call ran out of time: not retried, the caller's budget is spent. */
+export function timeoutFailure(
+  error: unknown,
+  ctx: { attempts: number },
+  spec: ModelSpec,
+): ClassifiedFailure {
+  const message = `${spec.id}: no response within the timeout`;
   return {
-    error: new LlmError('network', `${spec.id}: network error: ${describeCause(error)}`, {
+    error: new LlmError('timeout', message, { attempts: ctx.attempts, cause: error }),
+    retryAfterMs: null,
+  };
+}
+
+/** No HTTP answer at all (refused, reset, DNS): worth retrying. */
+export function networkFailure(
+  error: unknown,
+  ctx: { attempts: number },
+  spec: ModelSpec,
+): ClassifiedFailure {
+  const message = `${spec.id}: network error: ${describeCause(error)}`;
+  return {
+    error: new LlmError('network', message, {
       attempts: ctx.attempts,
       retryable: true,
       cause: error,

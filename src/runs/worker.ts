@@ -151,6 +151,7 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastHeartbeat = 0;
   private sweeping = false;
+  private lastSweep = 0;
   private readonly pollIntervalMs: number;
   private readonly abortGraceMs: number;
   private readonly leaseMs: number;
@@ -220,7 +221,10 @@ export class Worker {
 
   private async pump(): Promise<void> {
     try {
-      await this.sweepExpired();
+      // Every wake (a poll, an enqueue, a finished run) may claim; expired leases only need a look
+      // a few times per lease period, and on Postgres each look is a round trip.
+      if (Date.now() - this.lastSweep >= Math.min(5000, this.leaseMs / 4))
+        await this.sweepExpired();
       while (this.running && this.inFlight.size < this.options.maxConcurrency) {
         const at = now();
         const run = await this.options.store.leases.claim({
@@ -278,6 +282,7 @@ export class Worker {
   private async sweepExpired(before = now()): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
+    this.lastSweep = Date.now();
     try {
       const { store, logger } = this.options;
       for (const found of await store.leases.expired(before)) {
@@ -336,7 +341,7 @@ export class Worker {
 
   private async execute(flight: InFlight): Promise<void> {
     const { run } = flight;
-    const { engines, model, logger, runTimeoutMs } = this.options;
+    const { engines, model } = this.options;
     const registration = engines.get(run.engine as EngineName);
     if (registration?.requiresModel !== false && !model.ok) {
       await this.finish(run.id, 'failed', { failureReason: model.problem });

@@ -5,10 +5,10 @@
  * is recovered exactly once: the recovery write is a compare-and-set on the expired lease.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { patchColumns, type RunPatch, type RunRecord, type Store, toRun } from './index.js';
+import { type RunPatch, type RunRecord, type Store, toRun } from './index.js';
 import type { Database, RunsTable } from './schema.js';
 
-/** Serializes claims on Postgres so the per-organization count cannot be raced (claims take ms). */
+/** Serializes limited claims on Postgres so the per-organization count cannot be raced. */
 const CLAIM_LOCK_KEY = 7_246_310_521;
 
 export interface ClaimOptions {
@@ -34,7 +34,9 @@ export class RunLeases {
 
   /** Moves the oldest eligible queued run to `running` under `owner`'s lease; null when none. */
   async claim(options: ClaimOptions): Promise<RunRecord | null> {
-    if (!this.isPostgres) return this.claimWith(this.db, options);
+    // SQLite serializes writers itself; on Postgres without an organization limit, SKIP LOCKED
+    // lets concurrent claimers take different rows without waiting on each other.
+    if (!this.isPostgres || options.orgLimit === null) return this.claimWith(this.db, options);
     return this.db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`.execute(trx);
       return this.claimWith(trx, options);
@@ -51,7 +53,7 @@ export class RunLeases {
         attempts = attempts + 1, lease_owner = ${o.owner}, lease_expires_at = ${o.leaseUntil}
       where id = (
         select r.id from runs r where r.status = 'queued' ${orgFilter}
-        order by r.queued_at, r.id limit 1
+        order by r.queued_at, r.id limit 1 ${this.isPostgres ? sql`for update skip locked` : sql``}
       ) and status = 'queued'
       returning *`.execute(db);
     const row = result.rows[0];

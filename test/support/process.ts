@@ -17,7 +17,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   args: string[],
   env: Record<string, string | undefined>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,

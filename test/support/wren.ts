@@ -87,7 +87,7 @@ export async function waitForRun(
   t: TestWren,
   runId: string,
   until: (run: Record<string, unknown>) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

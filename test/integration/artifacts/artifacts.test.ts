@@ -73,7 +73,7 @@ beforeAll(async () => {
   runId = (res.body as { run_id: string }).run_id;
   await waitForRun(t, runId, isTerminalRun);
   // model_call artifacts are written by the worker right after the event; wait for them.
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
     const llm = await t.call('GET', `/v1/runs/${runId}/artifacts?artifact_type=llm_response`);

@@ -69,7 +69,7 @@ describe('restart recovery of runs left running', () => {
     const wren = await createWren({ config, logger: createLogger('silent'), engines });
     try {
       await wren.startWorker();
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 60_000;
       let first = await wren.store.getRunById('tsk_1');
       while (first?.status !== 'completed' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 20));

@@ -31,7 +31,7 @@ describe('restart durability', () => {
     client = new WrenClient({ baseUrl: server.url, apiKey: KEY });
     // With no model configured the worker fails each run with the reason; reaching that terminal
     // state proves the restarted worker picked every queued run up.
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     for (const id of ids) {
       for (;;) {
         const run = await client.getRun(id);

@@ -45,7 +45,7 @@ describe('webhook durability', () => {
       const runId = String(created['run_id']);
       await hook.waitFor(1);
       // Wait until the failed attempt is recorded (the row is back to pending), then kill.
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 60_000;
       for (;;) {
         const log = await call(`/v1/runs/${runId}/webhook_deliveries`);
         const attempts = log['attempts'] as Array<{ will_retry: boolean }>;
