@@ -13,7 +13,13 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { actorReply, pageOf, roleOf } from '../support/agent-harness.js';
 import type { FakeRequest } from '../support/fake-model/parse.js';
@@ -153,6 +159,17 @@ async function screenshot(
   expect(png.byteLength).toBeGreaterThan(10_000);
 }
 
+/** Waits until the image has loaded and decoded (naturalWidth > 0); returns that width. */
+async function imageLoaded(img: Locator): Promise<number> {
+  const width = () =>
+    img.evaluate((el) => {
+      const image = el as HTMLImageElement;
+      return image.complete ? image.naturalWidth : 0;
+    });
+  await expect.poll(width, { timeout: 15_000 }).toBeGreaterThan(0);
+  return width();
+}
+
 async function submitTask(body: Record<string, unknown>): Promise<string> {
   const res = await t.call('POST', '/v1/run/tasks', body);
   expect(res.status).toBe(200);
@@ -277,10 +294,7 @@ describe('web UI', () => {
     const viewer = page.getByTestId('shot-viewer');
     const full = viewer.getByRole('img');
     await full.waitFor();
-    await page.waitForFunction(
-      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
-      await full.elementHandle(),
-    );
+    await imageLoaded(full);
     const size = await full.evaluate((img) => ({
       width: (img as HTMLImageElement).naturalWidth,
       height: (img as HTMLImageElement).naturalHeight,
@@ -396,13 +410,7 @@ describe('web UI', () => {
     // The run's browser shows up in the live view: a JPEG frame of the shop, drawn on the page.
     const frame = page.getByTestId('live-view').getByRole('img', { name: 'Live browser view' });
     await frame.waitFor({ timeout: 60_000 });
-    await page.waitForFunction(
-      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
-      await frame.elementHandle(),
-    );
-    expect(await frame.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(
-      600,
-    );
+    expect(await imageLoaded(frame)).toBeGreaterThan(600);
     await page.locator('[data-testid="run-page"][data-status="running"]').waitFor();
     // Only now does the model hold the run: the page is live while the agent waits on it.
     expect(fake.requests.some((r) => r.text.includes(PROMPTS.hold))).toBe(true);
@@ -504,16 +512,13 @@ describe('web UI', () => {
     // The new session's browser is shown live.
     const frame = page.getByTestId('live-view').getByRole('img', { name: 'Live browser view' });
     await frame.waitFor({ timeout: 30_000 });
-    await page.waitForFunction(
-      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
-      await frame.elementHandle(),
-    );
+    await imageLoaded(frame);
     await screenshot(page, 'sessions');
 
     await row.getByRole('button', { name: 'Close' }).click();
     await page.locator(`tr[data-session-id="${id}"]`).waitFor({ state: 'detached' });
     const closed = await t.call('GET', `/v1/browser_sessions/${id}`);
     expect((closed.body as { status?: string }).status).toBe('completed');
-    expect(await page.getByTestId('live-view').count()).toBe(0);
+    await page.getByTestId('live-view').waitFor({ state: 'detached' });
   });
 });

@@ -18,7 +18,9 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
   const [frame, setFrame] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [frames, setFrames] = useState(0);
-  const frameUrl = useRef<string | null>(null);
+  // Object URLs of frames not yet replaced on screen; each is revoked once a newer one has
+  // loaded (revoking the shown one early would flash a broken image).
+  const frameUrls = useRef<string[]>([]);
 
   useEffect(() => {
     const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -34,8 +36,7 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
     const show = (blob: Blob) => {
       gotFrame = true;
       const url = URL.createObjectURL(blob);
-      if (frameUrl.current) URL.revokeObjectURL(frameUrl.current);
-      frameUrl.current = url;
+      frameUrls.current.push(url);
       setFrame(url);
       setFrames((n) => n + 1);
       setState('live');
@@ -68,15 +69,27 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
       socket.onclose = null;
       socket.onerror = null;
       socket.close();
-      if (frameUrl.current) URL.revokeObjectURL(frameUrl.current);
-      frameUrl.current = null;
+      for (const url of frameUrls.current.splice(0)) URL.revokeObjectURL(url);
     };
   }, [path]);
 
   return (
     <div className="live" data-testid="live-view" data-state={state} data-frames={frames}>
       {state === 'live' ? <span className="live-badge">● Live</span> : null}
-      {frame ? <img src={frame} alt="Live browser view" className="live-frame" /> : fallback}
+      {frame ? (
+        <img
+          src={frame}
+          alt="Live browser view"
+          className="live-frame"
+          onLoad={() => {
+            const shown = frameUrls.current.indexOf(frame);
+            for (const old of frameUrls.current.splice(0, Math.max(0, shown)))
+              URL.revokeObjectURL(old);
+          }}
+        />
+      ) : (
+        fallback
+      )}
       {state === 'live' ? null : (
         <p className="muted" data-testid="live-note">
           {state === 'connecting'
