@@ -376,11 +376,14 @@ async function enterCode(
   const frame = target ? await target.ownerFrame() : run.page().mainFrame();
   if (!frame) throw new BrowserError('element_stale', 'enter_code: the field left the page');
   const handles = await frame.$$('input');
+  // Without an id, the focused input is the target (computer-use models click, then type).
   const targetIndex = target
     ? await target.evaluate((el) =>
         [...document.querySelectorAll('input')].indexOf(el as HTMLInputElement),
       )
-    : -1;
+    : await frame.evaluate(() =>
+        [...document.querySelectorAll('input')].indexOf(document.activeElement as HTMLInputElement),
+      );
   const fields: InputFieldInfo[] = await frame.evaluate(() =>
     [...document.querySelectorAll('input')].map((el, i) => {
       const rect = el.getBoundingClientRect();

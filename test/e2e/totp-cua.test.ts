@@ -1,0 +1,195 @@
+/**
+ * Two-factor logins through a computer-use engine (openai-cua, the fake model speaking the
+ * Responses API): the model only sees and types placeholders; Wren substitutes the password and
+ * the code as the keys are pressed, typing the code one digit per box where the page splits it.
+ * The fake navigates with the keyboard (Tab, type, Enter), so no coordinates are involved.
+ */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeRequest } from '../support/fake-model/parse.js';
+import { type FakeModelServer, startFakeModelServer } from '../support/fake-model-server.js';
+import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
+import { scanForSecrets, totpCodesBetween } from '../support/secrecy-scan.js';
+import { createTotpSite, TOTP_SITE_USER, type TotpSite } from '../support/totp-site.js';
+import { isTerminalRun, startTestWren, type TestWren, waitForRun } from '../support/wren.js';
+
+const SECRET = 'NBSWY3DPEB3W64TMMQQHEZLUOJSW4ZDB';
+
+let site: FixtureServer;
+let bank: TotpSite;
+let fake: FakeModelServer;
+let t: TestWren;
+const logLines: string[] = [];
+const runIds: string[] = [];
+let startedAt = 0;
+
+const tab = { type: 'keypress', keys: ['Tab'] };
+const enter = { type: 'keypress', keys: ['Enter'] };
+
+/** Which turn of its run's conversation a request is (1 = the task; runs go one at a time). */
+function turnOf(req: FakeRequest): number {
+  let start = req.index;
+  while (start > 0 && fake.requests[start]?.previousResponseId) start--;
+  return req.index - start + 1;
+}
+
+/**
+ * Plays a computer-use model: signs in with what the task says, then either types the code
+ * placeholder straight away or first asks for the code in words (`ask`).
+ */
+function turnPolicy(options: { ask: boolean }) {
+  return (req: FakeRequest) => {
+    const turn = turnOf(req);
+    if (turn === 1) {
+      const username = /Sign in as (\S+)\./.exec(req.text)?.[1] ?? '';
+      const password = /type exactly (\{\{secret:[a-z_]+\}\})/.exec(req.text)?.[1] ?? '';
+      return {
+        computerCalls: [
+          {
+            actions: [
+              tab,
+              { type: 'type', text: username },
+              tab,
+              { type: 'type', text: password },
+              enter,
+            ],
+          },
+        ],
+      };
+    }
+    if (options.ask && turn === 2) {
+      return { text: 'The bank asks for a verification code. What is the code?' };
+    }
+    if (turn === (options.ask ? 3 : 2)) {
+      // The task (or the answer to the question) names the placeholder to type.
+      const said = fake.requests.slice(req.index - turn + 1, req.index + 1).map((r) => r.text);
+      const placeholder = said.join('\n').match(/type exactly (\{\{totp\}\})/)?.[1] ?? '';
+      return { computerCalls: [{ actions: [tab, { type: 'type', text: placeholder }, enter] }] };
+    }
+    return { text: 'Signed in to the bank.' };
+  };
+}
+
+beforeAll(async () => {
+  startedAt = Date.now();
+  bank = createTotpSite({ secret: SECRET });
+  [site, fake] = await Promise.all([startFixtureServer({ totp: bank }), startFakeModelServer()]);
+  const capture = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  t = await startTestWren({
+    env: fake.env('openai/gpt-5.5'),
+    worker: { pollIntervalMs: 50 },
+    log: { level: 'debug', destination: capture },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+  await Promise.all([fake?.close(), site?.close()]);
+});
+
+async function credential(totp?: string): Promise<string> {
+  const created = await t.call('POST', '/v1/credentials', {
+    name: 'bank',
+    username: TOTP_SITE_USER.username,
+    password: TOTP_SITE_USER.password,
+    ...(totp ? { totp } : {}),
+  });
+  expect(created.status).toBe(200);
+  return (created.body as { credential_id: string }).credential_id;
+}
+
+async function runCua(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = await t.call('POST', '/v1/run/tasks', {
+    engine: 'openai-cua',
+    prompt: 'Sign in to the bank.',
+    ...body,
+  });
+  expect(r.status, r.text).toBe(200);
+  const runId = (r.body as { run_id: string }).run_id;
+  runIds.push(runId);
+  return waitForRun(t, runId, isTerminalRun, 120_000);
+}
+
+describe('two-factor login through a computer-use engine', () => {
+  it('openai-cua types the password and a generated code from placeholders', async () => {
+    fake.setPolicy(turnPolicy({ ask: false }));
+    const from = bank.received.length;
+    const run = await runCua({
+      url: `${site.url}/totp/index.html`,
+      credential_id: await credential(SECRET),
+    });
+    expect(run['failure_reason'] ?? null).toBeNull();
+    expect(run['status']).toBe('completed');
+    const got = bank.received.slice(from);
+    expect(got.map((r) => [r.path, r.accepted])).toEqual([
+      ['/totp/login', true],
+      ['/totp/verify', true],
+    ]);
+    expect(got[0]?.form['password']).toBe(TOTP_SITE_USER.password);
+    expect(logLines.some((l) => l.includes('"how":"typed the code"'))).toBe(true);
+    // The model was told placeholders, and typed them.
+    expect(fake.requests[0]?.text).toContain('{{secret:password}}');
+    expect(fake.requests[0]?.text).toContain('{{totp}}');
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('asks for the code in words on the six-box page, then types it one digit per box', async () => {
+    fake.setPolicy(turnPolicy({ ask: true }));
+    const from = bank.received.length;
+    const run = await runCua({
+      url: `${site.url}/totp/index.html?challenge=boxes`,
+      credential_id: await credential(SECRET),
+    });
+    expect(run['failure_reason'] ?? null).toBeNull();
+    expect(run['status']).toBe('completed');
+    const got = bank.received.slice(from);
+    expect(got.map((r) => [r.path, r.accepted])).toEqual([
+      ['/totp/login', true],
+      ['/totp/verify', true],
+    ]);
+    expect(got[0]?.form['challenge']).toBe('boxes');
+    expect(logLines.some((l) => l.includes('typed one character into each of 6 boxes'))).toBe(true);
+    // The answer to the question named the placeholder, never the code.
+    const answers = fake.requests.filter((r) => r.lastUserText.includes('code is ready'));
+    expect(answers).toHaveLength(1);
+    expect(answers[0]?.lastUserText).toContain('type exactly {{totp}}');
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('ends MISSING_TOTP_SOURCE when the model needs a code and the run has no source', async () => {
+    fake.setPolicy(turnPolicy({ ask: false }));
+    const from = bank.received.length;
+    const run = await runCua({
+      url: `${site.url}/totp/index.html`,
+      credential_id: await credential(),
+    });
+    expect(run['status']).toBe('failed');
+    expect(run['errors']).toContainEqual(
+      expect.objectContaining({ error_code: 'MISSING_TOTP_SOURCE' }),
+    );
+    expect(String(run['failure_reason'])).toMatch(/no 2FA source/);
+    expect(bank.received.slice(from).map((r) => r.path)).toEqual(['/totp/login']);
+  });
+
+  it('no password, secret or code in any model request, log line, file or row of these runs', async () => {
+    const codes = new Set([
+      ...totpCodesBetween(SECRET, startedAt - 30_000, Date.now() + 30_000),
+      ...bank.received.flatMap((r) => (r.form['code'] ? [r.form['code']] : [])),
+    ]);
+    const scan = await scanForSecrets({
+      wren: t,
+      modelRequests: fake.requests,
+      logLines,
+      runIds,
+      secrets: [TOTP_SITE_USER.password, SECRET],
+      codes: [...codes],
+    });
+    expect(scan.leaks).toEqual([]);
+    expect(scan.scanned.logLines).toBeGreaterThan(10);
+  });
+});
