@@ -23,14 +23,44 @@ const logLines: string[] = [];
 const runIds: string[] = [];
 let startedAt = 0;
 
-const tab = { type: 'keypress', keys: ['Tab'] };
-const enter = { type: 'keypress', keys: ['Enter'] };
+type Step = { key: 'Tab' | 'Enter' } | { text: string };
+const tab: Step = { key: 'Tab' };
+const enter: Step = { key: 'Enter' };
 
 /** Which turn of its run's conversation a request is (1 = the task; runs go one at a time). */
 function turnOf(req: FakeRequest): number {
+  if (req.dialect === 'anthropic-messages') {
+    // Anthropic gets the whole conversation each time: user, assistant, user, …
+    const messages = (req.body as { messages?: unknown[] }).messages ?? [];
+    return (messages.length + 1) / 2;
+  }
   let start = req.index;
   while (start > 0 && fake.requests[start]?.previousResponseId) start--;
   return req.index - start + 1;
+}
+
+/** The same keyboard steps in each vendor's computer-use wire format. */
+function act(req: FakeRequest, steps: Step[]) {
+  if (req.dialect === 'anthropic-messages') {
+    return {
+      toolCalls: steps.map((s) => ({
+        name: 'computer',
+        args:
+          'text' in s
+            ? { action: 'type', text: s.text }
+            : { action: 'key', text: s.key === 'Enter' ? 'Return' : 'Tab' },
+      })),
+    };
+  }
+  return {
+    computerCalls: [
+      {
+        actions: steps.map((s) =>
+          'text' in s ? { type: 'type', text: s.text } : { type: 'keypress', keys: [s.key] },
+        ),
+      },
+    ],
+  };
 }
 
 /**
@@ -43,19 +73,7 @@ function turnPolicy(options: { ask: boolean }) {
     if (turn === 1) {
       const username = /Sign in as (\S+)\./.exec(req.text)?.[1] ?? '';
       const password = /type exactly (\{\{secret:[a-z_]+\}\})/.exec(req.text)?.[1] ?? '';
-      return {
-        computerCalls: [
-          {
-            actions: [
-              tab,
-              { type: 'type', text: username },
-              tab,
-              { type: 'type', text: password },
-              enter,
-            ],
-          },
-        ],
-      };
+      return act(req, [tab, { text: username }, tab, { text: password }, enter]);
     }
     if (options.ask && turn === 2) {
       return { text: 'The bank asks for a verification code. What is the code?' };
@@ -63,8 +81,8 @@ function turnPolicy(options: { ask: boolean }) {
     if (turn === (options.ask ? 3 : 2)) {
       // The task (or the answer to the question) names the placeholder to type.
       const said = fake.requests.slice(req.index - turn + 1, req.index + 1).map((r) => r.text);
-      const placeholder = said.join('\n').match(/type exactly (\{\{totp\}\})/)?.[1] ?? '';
-      return { computerCalls: [{ actions: [tab, { type: 'type', text: placeholder }, enter] }] };
+      const placeholder = /type exactly (\{\{totp\}\})/.exec(said.join('\n'))?.[1] ?? '';
+      return act(req, [tab, { text: placeholder }, enter]);
     }
     return { text: 'Signed in to the bank.' };
   };
@@ -81,7 +99,12 @@ beforeAll(async () => {
     },
   });
   t = await startTestWren({
-    env: fake.env('openai/gpt-5.5'),
+    env: {
+      ...fake.env('anthropic/claude-sonnet-4-5'),
+      ...fake.env('openai/gpt-5.5'),
+      WREN_TOTP_POLL_INTERVAL_MS: '200',
+      WREN_TOTP_TIMEOUT_MS: '2000',
+    },
     worker: { pollIntervalMs: 50 },
     log: { level: 'debug', destination: capture },
   });
@@ -173,6 +196,41 @@ describe('two-factor login through a computer-use engine', () => {
       expect.objectContaining({ error_code: 'MISSING_TOTP_SOURCE' }),
     );
     expect(String(run['failure_reason'])).toMatch(/no 2FA source/);
+    expect(bank.received.slice(from).map((r) => r.path)).toEqual(['/totp/login']);
+  });
+
+  it('anthropic-cua types the password and a generated code from placeholders', async () => {
+    fake.setPolicy(turnPolicy({ ask: false }));
+    const from = bank.received.length;
+    const run = await runCua({
+      engine: 'anthropic-cua',
+      model: { model_name: 'anthropic/claude-sonnet-4-5' },
+      url: `${site.url}/totp/index.html`,
+      credential_id: await credential(SECRET),
+    });
+    expect(run['failure_reason'] ?? null).toBeNull();
+    expect(run['status']).toBe('completed');
+    expect(bank.received.slice(from).map((r) => [r.path, r.accepted])).toEqual([
+      ['/totp/login', true],
+      ['/totp/verify', true],
+    ]);
+    expect(fake.requests.some((r) => r.dialect === 'anthropic-messages')).toBe(true);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('ends OTP_TIMEOUT when the model types the placeholder and no code is ever pushed', async () => {
+    fake.setPolicy(turnPolicy({ ask: false }));
+    const from = bank.received.length;
+    const run = await runCua({
+      url: `${site.url}/totp/index.html`,
+      credential_id: await credential(),
+      totp_identifier: 'silent@fixture-bank.test',
+    });
+    expect(run['status']).toBe('failed');
+    expect(run['errors']).toContainEqual(
+      expect.objectContaining({ error_code: 'OTP_TIMEOUT', error_type: 'SYSTEM_DEFINED_ERROR' }),
+    );
+    expect(String(run['failure_reason'])).toMatch(/no verification code received within 2 s/);
     expect(bank.received.slice(from).map((r) => r.path)).toEqual(['/totp/login']);
   });
 

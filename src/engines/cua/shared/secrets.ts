@@ -74,10 +74,12 @@ export class CuaSecretTyping {
 
   /**
    * The loops' answerQuestion hook: a question about a code (or any question while the page
-   * asks for one) gets the code resolved and the placeholder to type; anything else ends the
-   * run with the model's text, as before.
+   * asks for one) gets the code resolved and the placeholder to type; anything else — or a
+   * second question before the first code was typed — ends the run with the model's text.
    */
   async answerQuestion(question: string): Promise<string | null> {
+    // A code was handed over and never typed: the model is not using it; stop here.
+    if (this.codeReady) return null;
     if (!MENTIONS_CODE.test(question) && (await this.pageWants()) !== 'code') return null;
     if (!(await this.obtainCode())) return null;
     this.codeReady = true;
@@ -132,6 +134,7 @@ export class CuaSecretTyping {
   private async pageWants(): Promise<'code' | 'magic_link' | null> {
     const text = await this.browser
       .page()
+      // biome-ignore lint/performance/useDomNodeTextContent: visible text only, not scripts
       .evaluate(() => document.body?.innerText ?? '')
       .catch(() => '');
     return classifyVerificationPage(text, []).wants;
