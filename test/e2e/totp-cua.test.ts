@@ -101,6 +101,7 @@ beforeAll(async () => {
   t = await startTestWren({
     env: {
       ...fake.env('anthropic/claude-sonnet-4-5'),
+      ...fake.env('openai-compatible/ui-tars-72b-dpo'),
       ...fake.env('openai/gpt-5.5'),
       WREN_TOTP_POLL_INTERVAL_MS: '200',
       WREN_TOTP_TIMEOUT_MS: '2000',
@@ -138,6 +139,14 @@ async function runCua(body: Record<string, unknown>): Promise<Record<string, unk
   return waitForRun(t, runId, isTerminalRun, 120_000);
 }
 
+/** The run's "typed the verification code" log lines: how the code went in. */
+function howCodeWasTyped(run: Record<string, unknown>): string[] {
+  return logLines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((l) => l['run_id'] === run['run_id'] && l['msg'] === 'typed the verification code')
+    .map((l) => String(l['how']));
+}
+
 describe('two-factor login through a computer-use engine', () => {
   it('openai-cua types the password and a generated code from placeholders', async () => {
     fake.setPolicy(turnPolicy({ ask: false }));
@@ -154,7 +163,7 @@ describe('two-factor login through a computer-use engine', () => {
       ['/totp/verify', true],
     ]);
     expect(got[0]?.form['password']).toBe(TOTP_SITE_USER.password);
-    expect(logLines.some((l) => l.includes('"how":"typed the code"'))).toBe(true);
+    expect(howCodeWasTyped(run)).toEqual(['typed the code']);
     // The model was told placeholders, and typed them.
     expect(fake.requests[0]?.text).toContain('{{secret:password}}');
     expect(fake.requests[0]?.text).toContain('{{totp}}');
@@ -176,7 +185,7 @@ describe('two-factor login through a computer-use engine', () => {
       ['/totp/verify', true],
     ]);
     expect(got[0]?.form['challenge']).toBe('boxes');
-    expect(logLines.some((l) => l.includes('typed one character into each of 6 boxes'))).toBe(true);
+    expect(howCodeWasTyped(run)).toEqual(['typed one character into each of 6 boxes']);
     // The answer to the question named the placeholder, never the code.
     const answers = fake.requests.filter((r) => r.lastUserText.includes('code is ready'));
     expect(answers).toHaveLength(1);
@@ -232,6 +241,43 @@ describe('two-factor login through a computer-use engine', () => {
     );
     expect(String(run['failure_reason'])).toMatch(/no verification code received within 2 s/);
     expect(bank.received.slice(from).map((r) => r.path)).toEqual(['/totp/login']);
+  });
+
+  it('ui-tars asks with call_user() on the six-box page, then types the placeholder', async () => {
+    // UI-TARS does one action per turn in its text grammar; the chat history carries the turns.
+    fake.setPolicy((req) => {
+      const messages = (req.body as { messages?: Array<{ role?: string }> }).messages ?? [];
+      const turn = 1 + messages.filter((m) => m.role === 'assistant').length;
+      const username = /Sign in as (\S+)\./.exec(req.text)?.[1] ?? '';
+      const password = /type exactly (\{\{secret:[a-z_]+\}\})/.exec(req.text)?.[1] ?? '';
+      const placeholder = /type exactly (\{\{totp\}\})/.exec(req.text)?.[1] ?? '';
+      const replies = [
+        "Thought: Go to the username field.\nAction: hotkey(key='tab')",
+        `Thought: Type the username.\nAction: type(content='${username}')`,
+        "Thought: Next field.\nAction: hotkey(key='tab')",
+        `Thought: Type the password and submit.\nAction: type(content='${password}\\n')`,
+        'Thought: The bank wants a verification code from my authenticator.\nAction: call_user()',
+        "Thought: Go to the first box.\nAction: hotkey(key='tab')",
+        `Thought: Type the code.\nAction: type(content='${placeholder}\\n')`,
+        "Thought: Signed in.\nAction: finished(content='Signed in')",
+      ];
+      return { text: replies[Math.min(turn, replies.length) - 1] };
+    });
+    const from = bank.received.length;
+    const run = await runCua({
+      engine: 'ui-tars',
+      model: { model_name: 'openai-compatible/ui-tars-72b-dpo' },
+      url: `${site.url}/totp/index.html?challenge=boxes`,
+      credential_id: await credential(SECRET),
+    });
+    expect(run['failure_reason'] ?? null).toBeNull();
+    expect(run['status']).toBe('completed');
+    expect(bank.received.slice(from).map((r) => [r.path, r.accepted])).toEqual([
+      ['/totp/login', true],
+      ['/totp/verify', true],
+    ]);
+    expect(fake.requests.some((r) => r.text.includes('The verification code is ready'))).toBe(true);
+    expect(howCodeWasTyped(run)).toEqual(['typed one character into each of 6 boxes']);
   });
 
   it('no password, secret or code in any model request, log line, file or row of these runs', async () => {
