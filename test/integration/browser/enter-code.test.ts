@@ -51,6 +51,37 @@ describe('enter_code', () => {
     expect(await run.page().inputValue('input[name=promo]')).toBe('777');
   });
 
+  it('accepts a page that submits by itself after the last box, or formats the code', async () => {
+    const run = await h.open();
+    await run.page().setContent(
+      `${plainBoxes(6)}<script>
+        const boxes = [...document.querySelectorAll('input')];
+        boxes[5].addEventListener('input', () => { location.href = 'about:blank#sent'; });
+      </script>`,
+    );
+    const obs = await run.observe();
+    const result = await run.act({
+      type: 'enter_code',
+      id: idOf(obs, 'textbox', 'Digit 1'),
+      text: '402913',
+    });
+    expect(result.ok, result.error?.message).toBe(true);
+    await run.page().waitForURL('about:blank#sent');
+
+    await run.page().setContent(
+      `<label>Verification code <input name="otp" autocomplete="one-time-code"></label><script>
+        const f = document.querySelector('input');
+        f.addEventListener('input', () => {
+          const d = f.value.replace(/\\D/g, '');
+          f.value = d.length > 3 ? d.slice(0, 3) + ' ' + d.slice(3) : d;
+        });
+      </script>`,
+    );
+    const formatted = await run.act({ type: 'enter_code', text: '551204' });
+    expect(formatted.ok, formatted.error?.message).toBe(true);
+    expect(await run.page().inputValue('input')).toBe('551 204');
+  });
+
   it('refuses a code whose length does not match the boxes, without echoing it', async () => {
     const run = await h.open();
     await run.page().setContent(plainBoxes(4));
