@@ -11,8 +11,16 @@ export class PageComputer implements ComputerPrimitives {
     return this.run.page().viewportSize() ?? { width: 1280, height: 720 };
   }
 
-  screenshot(): Promise<Buffer> {
-    return this.run.page().screenshot({ type: 'png' });
+  async screenshot(): Promise<Buffer> {
+    try {
+      return await this.run.page().screenshot({ type: 'png' });
+    } catch {
+      // A key or click that submitted a form may still be navigating: let the new document
+      // load, then take it again (a second failure is a real one).
+      const page = this.run.page();
+      await page.waitForLoadState('domcontentloaded', { timeout: 10_000 }).catch(() => {});
+      return page.screenshot({ type: 'png' });
+    }
   }
 
   async click(

@@ -45,6 +45,8 @@ export type AgentAction =
       /** Press real keys (auto-advancing code boxes, autocompletes) instead of setting the value. */
       typed?: boolean;
     }
+  /** A one-time code (a placeholder until it executes): one field, or one character per box. */
+  | { type: 'enter_code'; element?: string; text: string }
   | {
       type: 'select_option';
       element: string;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWren, type Wren } from '../../src/api/index.js';
-import { loadConfig, type WrenConfig } from '../../src/config.js';
+import { type LogLevel, loadConfig, type WrenConfig } from '../../src/config.js';
 import type { EngineRegistry } from '../../src/engines/registry.js';
 import { createLogger } from '../../src/log.js';
 
@@ -32,6 +32,8 @@ export async function startTestWren(
     worker?: { pollIntervalMs?: number; abortGraceMs?: number };
     resolveHost?: (hostname: string) => Promise<string[]>;
     webhooks?: { pollIntervalMs?: number };
+    /** Where the server's log lines go, and from which level (default: silent). */
+    log?: { level: LogLevel; destination: NodeJS.WritableStream };
   } = {},
 ): Promise<TestWren> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wren-test-'));
@@ -39,10 +41,11 @@ export async function startTestWren(
   const config: WrenConfig = {
     ...loadConfig({ dataDir, port: 0, logLevel: 'silent' }, env),
     ...options.config,
+    ...(options.log ? { logLevel: options.log.level } : {}),
   };
   const wren = await createWren({
     config,
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, options.log?.destination),
     engines: options.engines,
     worker: options.worker,
     resolveHost: options.resolveHost,

@@ -6,6 +6,11 @@ import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ElementHandle, Page } from 'playwright-core';
 import { z } from 'zod';
+import {
+  detectOtpFields,
+  type InputFieldInfo,
+  planOtpEntry,
+} from '../../credentials/otp-fields.js';
 import { BrowserError, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
 import type { RunBrowser } from '../run-browser.js';
@@ -37,6 +42,13 @@ export const actionSchemas = {
       .optional()
       .describe('fill sets the value at once; type presses keys (autocompletes). Default auto'),
     submit: z.boolean().optional().describe('press Enter afterwards'),
+  }),
+  enter_code: z.object({
+    type: z.literal('enter_code'),
+    id: id
+      .optional()
+      .describe('the code field, or the first of its one-character boxes; else found on the page'),
+    text: z.string().min(1),
   }),
   select_option: z.object({
     type: z.literal('select_option'),
@@ -102,6 +114,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   actionSchemas.double_click,
   actionSchemas.right_click,
   actionSchemas.input_text,
+  actionSchemas.enter_code,
   actionSchemas.select_option,
   actionSchemas.set_checked,
   actionSchemas.upload_file,
@@ -344,6 +357,115 @@ async function inputText(
     out.expectEffect = true;
   }
   return out;
+}
+
+/** Symbol.for() key set on inputs that hold a secret typed by an action (see capture-script). */
+export const SECRET_INPUT_MARK = 'wren.secret-input';
+
+/**
+ * A one-time code, typed like a person would: into the one code field, or one character per box
+ * when the page splits the code into one-character inputs. The layout comes from the page's
+ * inputs (detectOtpFields); a target element decides which field when it is given. Nothing read
+ * back is returned: the value is the code.
+ */
+async function enterCode(
+  run: RunBrowser,
+  a: z.infer<Schemas['enter_code']>,
+): Promise<ActionOutcome> {
+  const target = a.id === undefined ? null : await run.element(a.id);
+  const frame = target ? await target.ownerFrame() : run.page().mainFrame();
+  if (!frame) throw new BrowserError('element_stale', 'enter_code: the field left the page');
+  const handles = await frame.$$('input');
+  // Without an id, the focused input is the target (computer-use models click, then type).
+  const targetIndex = target
+    ? await target.evaluate((el) =>
+        [...document.querySelectorAll('input')].indexOf(el as HTMLInputElement),
+      )
+    : await frame.evaluate(() =>
+        [...document.querySelectorAll('input')].indexOf(document.activeElement as HTMLInputElement),
+      );
+  const fields: InputFieldInfo[] = await frame.evaluate(() =>
+    [...document.querySelectorAll('input')].map((el, i) => {
+      const rect = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      const label = el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent?.trim() ?? '';
+      return {
+        ref: String(i),
+        type: el.type === 'text' ? '' : el.type,
+        name: el.name,
+        id: el.id,
+        autocomplete: el.autocomplete,
+        placeholder: el.placeholder,
+        label,
+        inputMode: el.inputMode,
+        maxLength: el.maxLength > 0 ? el.maxLength : null,
+        visible:
+          el.type !== 'hidden' &&
+          rect.width > 0 &&
+          rect.height > 0 &&
+          style.visibility !== 'hidden' &&
+          style.display !== 'none',
+        disabled: el.disabled || el.readOnly,
+      };
+    }),
+  );
+  let layout = detectOtpFields(fields);
+  if (targetIndex >= 0) {
+    const ref = String(targetIndex);
+    const covers = layout?.kind === 'split' ? layout.fields.includes(ref) : layout?.field === ref;
+    if (layout?.kind === 'split' && covers) {
+      // Start at the box the model pointed at (a page may show a prefix box before it).
+      layout = { kind: 'split', fields: layout.fields.slice(layout.fields.indexOf(ref)) };
+    } else if (!covers) {
+      layout = { kind: 'single', field: ref, maxLength: fields[targetIndex]?.maxLength ?? null };
+    }
+  }
+  if (!layout) {
+    throw new BrowserError(
+      'element_not_found',
+      'enter_code: no code field on the page; give its id',
+    );
+  }
+  let plan: ReturnType<typeof planOtpEntry>;
+  try {
+    plan = planOtpEntry(a.text, layout);
+  } catch (e) {
+    throw new BrowserError('invalid_action', `enter_code: ${errorMessage(e)}`);
+  }
+  const page = frame.page();
+  for (const step of plan) {
+    const box = handles[Number(step.field)];
+    if (!box) throw new BrowserError('element_stale', 'enter_code: the code field left the page');
+    // Each box is focused explicitly, so pages that move focus themselves and pages that do not
+    // both get one character per box.
+    await box.fill('', { timeout: timeout(run) });
+    // Observations show this field's value as dots from now on: one box holds one character of
+    // the code, which no text mask could recognise.
+    await box.evaluate((el, key) => {
+      (el as unknown as Record<symbol, boolean>)[Symbol.for(key)] = true;
+    }, SECRET_INPUT_MARK);
+    await box.focus();
+    await page.keyboard.type(step.text, { delay: 5 });
+  }
+  let typed: string[];
+  try {
+    typed = await Promise.all(plan.map((step) => handles[Number(step.field)]!.inputValue()));
+  } catch {
+    // Many pages submit by themselves once the last character is in: the fields are gone.
+    return { detail: 'typed the code; the page moved on', expectEffect: true };
+  }
+  // Pages may format what was typed ("123 456"); only the characters themselves must be there.
+  const bare = (text: string) => text.replace(/[^0-9a-z]/gi, '').toUpperCase();
+  if (bare(typed.join('')) !== bare(a.text)) {
+    throw new BrowserError(
+      'value_mismatch',
+      `enter_code: the ${plan.length > 1 ? `${plan.length} boxes` : 'field'} did not keep the code as typed`,
+    );
+  }
+  return {
+    detail:
+      plan.length > 1 ? `typed one character into each of ${plan.length} boxes` : 'typed the code',
+  };
 }
 
 async function selectOption(
@@ -795,6 +917,11 @@ export const ACTIONS: readonly ActionDef[] = [
     return { detail: await clickWithLadder(run, el, { button: 'right' }), expectEffect: true };
   }),
   define('input_text', 'Type text into a text field, textarea or editable area.', inputText),
+  define(
+    'enter_code',
+    'Type a one-time code: one character per box when the page splits it into boxes, else into the code field.',
+    enterCode,
+  ),
   define(
     'select_option',
     'Choose an option of a select or custom dropdown by label, value or index.',

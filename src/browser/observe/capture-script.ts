@@ -467,7 +467,17 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
           const files = inp.files ? Array.from(inp.files).map((f) => f.name) : [];
           if (files.length) node.value = files.join(', ');
         } else if (t !== 'submit' && t !== 'button' && t !== 'reset' && t !== 'image') {
-          if (inp.value) node.value = t === 'password' ? '••••••••' : cut(inp.value, 300);
+          // Fields an action typed a secret into (enter_code) read as dots, like passwords.
+          const heldSecret =
+            (inp as unknown as Record<symbol, unknown>)[Symbol.for('wren.secret-input')] === true;
+          if (inp.value) {
+            node.value =
+              t === 'password'
+                ? '••••••••'
+                : heldSecret
+                  ? '•'.repeat(Math.min(inp.value.length, 8))
+                  : cut(inp.value, 300);
+          }
           const ph = clean(inp.placeholder);
           if (ph && ph !== node.name) node.placeholder = cut(ph, 80);
         }

@@ -39,6 +39,12 @@ export function toBrowserAction(
         ...(action.submit ? { submit: true } : {}),
         ...(action.typed ? { mode: 'type' as const } : {}),
       };
+    case 'enter_code':
+      return {
+        type: 'enter_code',
+        text: substitute(action.text),
+        ...(action.element ? { id: elementId(action.element) } : {}),
+      };
     case 'select_option':
       return {
         type: 'select_option',

@@ -15,6 +15,7 @@ import { runAnthropicCuaLoop } from './anthropic/loop.js';
 import { type CostOf, cuaResultToEngineResult, cuaStepToEvents } from './engine-result.js';
 import { runOpenAiCuaLoop } from './openai/loop.js';
 import type { CuaLoopOptions, CuaLoopResult } from './shared/loop.js';
+import { CuaSecretTyping, secretsTaskNote } from './shared/secrets.js';
 import type { PostJson } from './shared/transport.js';
 import { runUiTarsLoop } from './ui-tars/loop.js';
 
@@ -75,7 +76,7 @@ abstract class CuaEngine implements Engine {
       );
     }
     const browser = await this.services.openBrowser(task);
-    const artifacts = new RunArtifacts(ctx, browser, undefined, this.services.recording);
+    const artifacts = new RunArtifacts(ctx, browser, this.mask(ctx), this.services.recording);
     try {
       await artifacts.start();
       if (task.url) await browser.goto(task.url);
@@ -103,13 +104,17 @@ abstract class CuaEngine implements Engine {
         { ...emptyUsage(), inputTokens: u.inputTokens, outputTokens: u.outputTokens },
         llm.config.prices,
       ).costUsd;
+    const secrets = new CuaSecretTyping(ctx.secrets, browser, ctx.signal, (message, data) =>
+      ctx.emit({ type: 'log', level: 'info', message, data }),
+    );
     const loopResult = await this.loop({
-      computer: browser.computer(),
+      computer: secrets.computer(browser.computer()),
       postJson: cuaTransport(llm, () => {}),
       model: spec.modelId,
-      task: task.prompt,
+      task: this.mask(ctx)(task.prompt + secretsTaskNote(ctx.secrets)),
       maxSteps: task.maxSteps,
-      signal: ctx.signal,
+      signal: secrets.signal,
+      answerQuestion: (question) => secrets.answerQuestion(question),
       onStep: (step) => {
         for (const event of cuaStepToEvents(step, costOf)) ctx.emit(event);
         if (step.screenshot) artifacts.stepScreenshot(step.screenshot);
@@ -123,6 +128,14 @@ abstract class CuaEngine implements Engine {
         }),
     });
     const result = cuaResultToEngineResult(loopResult, costOf);
+    if (secrets.failure && !ctx.signal.aborted) {
+      const { errorCode, reason } = secrets.failure;
+      return {
+        ...result,
+        outcome: { status: 'failed', failureReason: reason },
+        errors: [systemError(errorCode, reason)],
+      };
+    }
     if (loopResult.outcome === 'max_steps') {
       result.errors = [
         systemError('REACH_MAX_STEPS', 'The agent has reached the maximum number of steps.'),
@@ -130,6 +143,12 @@ abstract class CuaEngine implements Engine {
       ];
     }
     return this.finish(ctx, llm, browser, result);
+  }
+
+  /** Masks the run's secrets out of text bound for a model or an artifact. */
+  private mask(ctx: EngineContext): (text: string) => string {
+    const secrets = ctx.secrets;
+    return secrets ? (text) => secrets.mask(text) : (text) => text;
   }
 
   /** Shared by the three: extraction against the caller's schema, error codes on failure. */
@@ -140,7 +159,7 @@ abstract class CuaEngine implements Engine {
     result: EngineResult,
   ): Promise<EngineResult> {
     const { task } = ctx;
-    const model = agentModelFromLlm(llm);
+    const model = agentModelFromLlm(llm, this.mask(ctx));
     const fence = new UntrustedFence(randomBytes(6).toString('hex'));
     const usage = { ...result.usage };
     const counted = {

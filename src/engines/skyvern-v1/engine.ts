@@ -371,12 +371,7 @@ export class SkyvernV1Run {
           const code = await secrets.resolveTotp(this.ctx.signal);
           if (!code.ok) return this.fail(code.reason, [systemError(code.errorCode, code.reason)]);
           // The vault now holds the code as {{totp}}: substituted only as the keys are pressed.
-          executable = {
-            type: 'input_text',
-            element: action.element,
-            text: '{{totp}}',
-            typed: true,
-          };
+          executable = { type: 'enter_code', element: action.element, text: '{{totp}}' };
         } else {
           executable = action;
         }

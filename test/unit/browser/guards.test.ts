@@ -48,6 +48,7 @@ describe('action catalogue', () => {
       'double_click',
       'right_click',
       'input_text',
+      'enter_code',
       'select_option',
       'set_checked',
       'upload_file',

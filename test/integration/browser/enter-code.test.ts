@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { idOf, useBrowserHarness } from '../../support/browser-harness.js';
+
+const h = useBrowserHarness();
+
+/** Boxes without any script: nothing moves the focus, so only one-per-box entry fills them. */
+const plainBoxes = (n: number) =>
+  `<form><label>Code</label>${Array.from(
+    { length: n },
+    (_, i) => `<input maxlength="1" inputmode="numeric" aria-label="Digit ${i + 1}">`,
+  ).join('')}<button>Verify</button></form>`;
+
+describe('enter_code', () => {
+  it('types one digit per box into plain boxes, and observations show them as dots', async () => {
+    const run = await h.open();
+    await run.page().setContent(plainBoxes(6));
+    const obs = await run.observe();
+    const result = await run.act({
+      type: 'enter_code',
+      id: idOf(obs, 'textbox', 'Digit 1'),
+      text: '402913',
+    });
+    expect(result.ok, result.error?.message).toBe(true);
+    expect(result.detail).toBe('typed one character into each of 6 boxes');
+    expect(result.value).toBeUndefined();
+    const values = await run
+      .page()
+      .$$eval('input', (els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(values).toEqual(['4', '0', '2', '9', '1', '3']);
+    const after = await run.observe();
+    expect(after.text).toContain('textbox "Digit 3" value="•"');
+    expect(after.text).not.toMatch(/value="\d"/);
+  });
+
+  it('finds the code field by itself (or takes the focused input) when no id is given', async () => {
+    const run = await h.open();
+    await run
+      .page()
+      .setContent(
+        '<label>Promo code <input name="promo"></label><label>Verification code <input name="otp" autocomplete="one-time-code" maxlength="6"></label>',
+      );
+    const found = await run.act({ type: 'enter_code', text: '551204' });
+    expect(found.ok, found.error?.message).toBe(true);
+    expect(await run.page().inputValue('input[name=otp]')).toBe('551204');
+    expect(await run.page().inputValue('input[name=promo]')).toBe('');
+    expect((await run.observe()).text).toContain('value="••••••"');
+
+    await run.page().focus('input[name=promo]');
+    const focused = await run.act({ type: 'enter_code', text: '777' });
+    expect(focused.ok).toBe(true);
+    expect(await run.page().inputValue('input[name=promo]')).toBe('777');
+  });
+
+  it('accepts a page that submits by itself after the last box, or formats the code', async () => {
+    const run = await h.open();
+    await run.page().setContent(
+      `${plainBoxes(6)}<script>
+        const boxes = [...document.querySelectorAll('input')];
+        boxes[5].addEventListener('input', () => { location.href = 'about:blank#sent'; });
+      </script>`,
+    );
+    const obs = await run.observe();
+    const result = await run.act({
+      type: 'enter_code',
+      id: idOf(obs, 'textbox', 'Digit 1'),
+      text: '402913',
+    });
+    expect(result.ok, result.error?.message).toBe(true);
+    await run.page().waitForURL('about:blank#sent');
+
+    await run.page().setContent(
+      `<label>Verification code <input name="otp" autocomplete="one-time-code"></label><script>
+        const f = document.querySelector('input');
+        f.addEventListener('input', () => {
+          const d = f.value.replace(/\\D/g, '');
+          f.value = d.length > 3 ? d.slice(0, 3) + ' ' + d.slice(3) : d;
+        });
+      </script>`,
+    );
+    const formatted = await run.act({ type: 'enter_code', text: '551204' });
+    expect(formatted.ok, formatted.error?.message).toBe(true);
+    expect(await run.page().inputValue('input')).toBe('551 204');
+  });
+
+  it('refuses a code whose length does not match the boxes, without echoing it', async () => {
+    const run = await h.open();
+    await run.page().setContent(plainBoxes(4));
+    const obs = await run.observe();
+    const result = await run.act({
+      type: 'enter_code',
+      id: idOf(obs, 'textbox', 'Digit 1'),
+      text: '402913',
+    });
+    expect(result.ok).toBe(false);
+    expect(result.error?.kind).toBe('invalid_action');
+    expect(result.error?.message).toContain('the page has 4 boxes');
+    expect(result.error?.message).not.toContain('402913');
+  });
+});
