@@ -12,7 +12,9 @@ import type { WrenConfig } from '../config.js';
 import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
 import { createEngineServices } from '../engines/services.js';
+import { createLlm } from '../llm/index.js';
 import { createLogger } from '../log.js';
+import { llmDisambiguator } from '../runs/otp-model.js';
 import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
 import { RunService } from '../runs/service.js';
 import { WebhookDispatcher, WebhookKeyring } from '../runs/webhooks/index.js';
@@ -155,6 +157,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     live,
   });
+  // Pushed or pulled messages the extraction rules cannot decide go to the model, with every
+  // possible code replaced by a label (src/runs/otp-model.ts).
+  const disambiguate = config.model.ok
+    ? llmDisambiguator(createLlm(config.model.config))
+    : undefined;
   const worker = new Worker({
     store,
     service: runs,
@@ -173,6 +180,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
           resolveHost: options.resolveHost,
           totpPollIntervalMs: config.credentials.totpPollIntervalMs,
           totpTimeoutMs: config.credentials.totpTimeoutMs,
+          ...(disambiguate ? { disambiguate } : {}),
         },
         runSecretsInput(run),
       ),
@@ -190,7 +198,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     version: packageVersion(),
     ui: { store, model: config.model },
     results: { store, artifacts, webhooks },
-    credentials: { store, box: secrets.box },
+    credentials: { store, box: secrets.box, ...(disambiguate ? { disambiguate } : {}) },
     sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },
     live: {
       live,

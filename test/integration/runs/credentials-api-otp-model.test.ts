@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { acceptTotpPush } from '../../../src/credentials/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../../../src/llm/index.js';
 import { llmDisambiguator } from '../../../src/runs/index.js';
+import { maskCodeCandidates } from '../../../src/runs/otp-model.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { type FakeModelServer, startFakeModelServer } from '../../support/fake-model-server.js';
 
@@ -42,21 +43,36 @@ const push = (content: string) =>
   );
 
 describe('llmDisambiguator', () => {
-  it('stores the code the model picks when it appears verbatim', async () => {
-    fake.enqueue({ json: { value: '333444' } });
+  it('stores the code behind the label the model picks; the model never sees a code', async () => {
+    fake.enqueue({ json: { label: '[[V2]]' } });
     const record = await push(AMBIGUOUS);
     expect(record).toMatchObject({ code: '333444', otpType: 'totp', status: 'parsed' });
     expect(fake.requests).toHaveLength(1);
     const request = fake.lastRequest();
-    expect(request.system).toContain('exactly as it appears');
-    expect(request.text).toContain('- 111222 (totp)\n- 333444 (totp)');
-    expect(request.text).toContain(AMBIGUOUS);
+    expect(request.system).toContain('replaced by a label');
+    expect(request.text).toContain(
+      'Your verification codes: [[V1]] or [[V2]]. Use the second one for the bank.',
+    );
+    expect(request.rawBody).not.toMatch(/111222|333444/);
     const [stored] = await store.totpCodes.list({ organizationId: ORG, limit: 1 });
     expect(stored).toEqual(record);
   });
 
+  it('hides links and codes inside them; a picked link maps back to the whole URL', async () => {
+    const mail =
+      'Sign in: https://bank.example/magic?token=ab12cd34 or use code 55 66 77. Ref 2024-XK9.';
+    const masked = maskCodeCandidates(mail, []);
+    expect(masked.text).not.toMatch(/ab12cd34|https:|2024-XK9/);
+    expect(masked.legend.join('\n')).toContain('a link to bank.example');
+    const linkLabel = [...masked.values].find(([, v]) => v.startsWith('https://'))?.[0];
+    expect(linkLabel).toBeDefined();
+    fake.enqueue({ json: { label: linkLabel ?? null } });
+    const picked = await llmDisambiguator(llm)(mail, []);
+    expect(picked).toBe('https://bank.example/magic?token=ab12cd34');
+  });
+
   it('keeps the content raw when the model invents a code or finds none', async () => {
-    fake.enqueue({ json: { value: '999999' } }, { json: { value: null } });
+    fake.enqueue({ json: { label: '[[V9]]' } }, { json: { label: null } });
     expect(await push(AMBIGUOUS)).toMatchObject({ code: '', status: 'raw_pending' });
     expect(await push(AMBIGUOUS)).toMatchObject({ code: '', status: 'raw_pending' });
     expect(fake.requests).toHaveLength(2);
