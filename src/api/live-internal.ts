@@ -17,7 +17,7 @@ export interface InternalLiveServerOptions {
   host: string;
   port: number;
   tokens: LiveRelayTokens;
-  /** Finds the run in this process (see runLocator; no relaying onwards). */
+  /** Finds the run in this process (runLocator); a run held by another worker is refused. */
   locate: (organizationId: string, runId: string, closed: AbortSignal) => Promise<RunTarget | null>;
   logger: FastifyBaseLogger;
 }
@@ -50,7 +50,11 @@ export async function startInternalLiveServer(
     let target: RunTarget | null;
     try {
       target = await locate(grant.organizationId, grant.runId, closed.signal);
-      if (target && !('entry' in target)) throw new LiveError('run not executing here');
+      if (target && !('entry' in target)) {
+        throw new LiveError(
+          `run ${grant.runId} now executes on another worker; reconnect to watch it there`,
+        );
+      }
       if (target && target.entry.organizationId !== grant.organizationId) {
         throw new LiveError(`Task run not found ${grant.runId}`);
       }

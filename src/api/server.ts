@@ -224,7 +224,14 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
         host: config.live.host,
         port: config.live.port,
         tokens: liveTokens,
-        locate: runLocator({ live, runs, executesRuns: true, statusPollMs: 1000 }),
+        // Knowing its own id, the endpoint notices a run that moved to another worker.
+        locate: runLocator({
+          live,
+          runs,
+          executesRuns: true,
+          relay: { store, self: worker.owner },
+          statusPollMs: 1000,
+        }),
         logger,
       });
       const advertised = config.live.advertiseUrl ?? advertisedAddress(liveEndpoint.address);
