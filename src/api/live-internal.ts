@@ -72,7 +72,8 @@ export async function startInternalLiveServer(
   };
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const match = /^\/runs\/([^/?#]+)$/.exec(new URL(request.url ?? '/', 'http://x').pathname);
+    // Matched at the end of the path: a proxy in front may keep its own prefix.
+    const match = /\/runs\/([^/]+)$/.exec(new URL(request.url ?? '/', 'http://x').pathname);
     if (!match) return refuse(socket, 404, 'Not Found');
     const runId = decodeURIComponent(match[1] as string);
     const header = request.headers.authorization ?? '';
@@ -91,9 +92,15 @@ export async function startInternalLiveServer(
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) =>
+      reject(
+        new Error(
+          `the worker's live view endpoint cannot listen on ${options.host}:${options.port} (WREN_LIVE_HOST, WREN_LIVE_PORT): ${error.message}`,
+        ),
+      ),
+    );
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

@@ -33,7 +33,7 @@ export interface LiveRoutesOptions {
   auth: ApiKeyAuthenticator;
   /**
    * This process executes runs (role all or worker): a queued run's viewer waits for its
-   * browser. Otherwise (role api) runs execute elsewhere and cannot be watched here.
+   * browser. Otherwise (role api) runs execute elsewhere: watchable here only through `relay`.
    */
   executesRuns: boolean;
   /**

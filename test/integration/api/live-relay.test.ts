@@ -113,4 +113,27 @@ describe('live view relay', () => {
       },
     ]);
   });
+
+  it('a port already taken stops the worker with the settings to change', async () => {
+    const first = await startInternalLiveServer({
+      host: '127.0.0.1',
+      port: 0,
+      tokens,
+      logger,
+      locate: async () => null,
+    });
+    cleanup.push(() => first.close());
+    const port = Number(new URL(first.address.replace(/^ws/, 'http')).port);
+    await expect(
+      startInternalLiveServer({
+        host: '127.0.0.1',
+        port,
+        tokens,
+        logger,
+        locate: async () => null,
+      }),
+    ).rejects.toThrow(
+      `the worker's live view endpoint cannot listen on 127.0.0.1:${port} (WREN_LIVE_HOST, WREN_LIVE_PORT): listen EADDRINUSE`,
+    );
+  });
 });
