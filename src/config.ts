@@ -54,6 +54,17 @@ export interface WrenConfig {
   publicUrl: string | null;
   webhook: WebhookConfig;
   artifacts: ArtifactsConfig;
+  /** The internal live view endpoint of a worker on PostgreSQL (docs/deploy.md). */
+  live: LiveEndpointConfig;
+}
+
+export interface LiveEndpointConfig {
+  /** WREN_LIVE_HOST: interface the worker's internal live endpoint listens on. */
+  host: string;
+  /** WREN_LIVE_PORT: its port; 0 picks a free one. */
+  port: number;
+  /** WREN_LIVE_ADVERTISE_URL: how API nodes reach it (ws:// or wss://); null: ws://host:port. */
+  advertiseUrl: string | null;
 }
 
 export interface WebhookConfig {
@@ -161,6 +172,17 @@ function cdpUrl(raw: string | undefined): string | null {
   return value;
 }
 
+function advertiseUrl(raw: string | undefined): string | null {
+  const value = raw?.trim().replace(/\/+$/, '');
+  if (!value) return null;
+  if (!/^wss?:\/\/[^/\s]+(\/\S*)?$/i.test(value)) {
+    throw new ConfigError(
+      `WREN_LIVE_ADVERTISE_URL must be a ws:// or wss:// URL API nodes can reach, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): WrenConfig {
   const port = overrides.port ?? intVar(env, 'WREN_PORT', 8000, 0, 65535);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -209,5 +231,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     orgMaxConcurrency: intVar(env, 'WREN_ORG_MAX_CONCURRENCY', 0, 0, 10_000) || null,
     leaseMs: intVar(env, 'WREN_LEASE_SECONDS', 30, 2, 3600) * 1000,
     browserCdpUrl: cdpUrl(env['WREN_BROWSER_CDP_URL']),
+    live: {
+      host: env['WREN_LIVE_HOST']?.trim() || '127.0.0.1',
+      port: intVar(env, 'WREN_LIVE_PORT', 0, 0, 65535),
+      advertiseUrl: advertiseUrl(env['WREN_LIVE_ADVERTISE_URL']),
+    },
   };
 }

@@ -5,21 +5,26 @@
  * Browsers cannot set headers on a WebSocket and keys stay out of URLs, so the client's first
  * message is `{"type":"auth","api_key":"…"}`. Anything wrong is answered with one
  * `{"type":"error","message":…}` and a close; the end of the browser with `{"type":"end"}`.
- * A run is watchable only from the process executing it (the registry is per process).
+ * A run executing in this process is streamed from its registry; one executing on another
+ * worker (PostgreSQL deployments) is relayed from that worker's internal endpoint.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import {
-  type LiveBrowsers,
-  type LiveEntry,
-  type LiveKind,
-  startScreencast,
-} from '../browser/index.js';
-import { ServiceError } from '../runs/errors.js';
+import type { LiveBrowsers, LiveEntry, LiveKind } from '../browser/index.js';
 import type { RunService } from '../runs/service.js';
-import { isTerminal } from '../runs/status.js';
 import type { SessionManager } from '../sessions/index.js';
+import type { Store } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
+import { type LiveRelayTokens, relayFromWorker } from './live-relay.js';
+import {
+  failWith,
+  keepAlive,
+  LiveError,
+  POLICY_VIOLATION,
+  type RunTarget,
+  runLocator,
+  streamEntry,
+} from './live-stream.js';
 
 export interface LiveRoutesOptions {
   live: LiveBrowsers;
@@ -28,26 +33,23 @@ export interface LiveRoutesOptions {
   auth: ApiKeyAuthenticator;
   /**
    * This process executes runs (role all or worker): a queued run's viewer waits for its
-   * browser. Otherwise (role api) runs execute elsewhere and cannot be watched here.
+   * browser. Otherwise (role api) runs execute elsewhere: watchable here only through `relay`.
    */
   executesRuns: boolean;
+  /**
+   * Several processes share PostgreSQL: a run held by another worker is relayed from that
+   * worker's internal live endpoint (live-relay.ts). Without it, only local runs are watchable.
+   */
+  relay?: {
+    store: Store;
+    tokens: LiveRelayTokens;
+    /** This process's worker id, when it executes runs. */
+    self: string | null;
+  } | null;
   /** How long the first message may take, ms. Default 10000. */
   authTimeoutMs?: number;
   /** How often a waiting viewer re-reads the run's status, ms. Default 1000. */
   statusPollMs?: number;
-}
-
-/** Frames are dropped while this much is still unsent to a slow viewer. */
-const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
-const POLICY_VIOLATION = 1008;
-
-class LiveError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1000,
-  ) {
-    super(message);
-  }
 }
 
 function firstMessage(socket: WebSocket, timeoutMs: number): Promise<string> {
@@ -91,51 +93,16 @@ export async function registerLiveRoutes(
   options: LiveRoutesOptions,
 ): Promise<void> {
   const { live, runs, sessions, auth } = options;
-  const statusPollMs = options.statusPollMs ?? 1000;
+  const relay = options.relay ?? null;
+  const locateRun = runLocator({
+    live,
+    runs,
+    executesRuns: options.executesRuns,
+    relay: relay && { store: relay.store, self: relay.self },
+    statusPollMs: options.statusPollMs ?? 1000,
+  });
 
-  /** The run's live browser, waiting for it while the run is queued or starting here. */
-  async function runEntry(
-    organizationId: string,
-    runId: string,
-    closed: AbortSignal,
-  ): Promise<LiveEntry | null> {
-    const check = async () => {
-      const run = await runs.getRun(organizationId, runId);
-      if (isTerminal(run.status)) {
-        throw new LiveError(
-          `run ${runId} has finished (${run.status}); the live view shows active runs only`,
-        );
-      }
-    };
-    await check();
-    const found = live.get('run', runId);
-    if (found) return found;
-    if (!options.executesRuns) {
-      throw new LiveError(
-        `run ${runId} executes in a worker process; its live view is served only by the process running it`,
-      );
-    }
-    const stop = new AbortController();
-    const onClosed = () => stop.abort();
-    closed.addEventListener('abort', onClosed, { once: true });
-    let failure: unknown = null;
-    const poll = setInterval(() => {
-      check().catch((e: unknown) => {
-        failure = e;
-        stop.abort();
-      });
-    }, statusPollMs);
-    try {
-      const entry = await live.waitFor('run', runId, stop.signal);
-      if (failure) throw failure;
-      return entry;
-    } finally {
-      clearInterval(poll);
-      closed.removeEventListener('abort', onClosed);
-    }
-  }
-
-  async function sessionEntry(organizationId: string, id: string): Promise<LiveEntry | null> {
+  async function sessionEntry(organizationId: string, id: string): Promise<LiveEntry> {
     if (!sessions) throw new LiveError('browser sessions are not enabled on this server');
     const record = await sessions.get(organizationId, id);
     const entry = live.get('session', id);
@@ -150,14 +117,8 @@ export async function registerLiveRoutes(
   async function serve(socket: WebSocket, kind: LiveKind, id: string): Promise<void> {
     const closed = new AbortController();
     socket.once('close', () => closed.abort());
-    const send = (message: Record<string, unknown>) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-    };
-    const fail = (message: string, code = 1000) => {
-      send({ type: 'error', message });
-      socket.close(code);
-    };
-    let entry: LiveEntry | null;
+    let organizationId: string;
+    let target: RunTarget | null;
     try {
       const key = apiKeyOf(await firstMessage(socket, options.authTimeoutMs ?? 10_000));
       if (!key) {
@@ -168,47 +129,35 @@ export async function registerLiveRoutes(
       }
       const organization = await auth.authenticate(key);
       if (!organization) throw new LiveError('Invalid credentials', POLICY_VIOLATION);
-      entry =
+      organizationId = organization.id;
+      target =
         kind === 'run'
-          ? await runEntry(organization.id, id, closed.signal)
-          : await sessionEntry(organization.id, id);
+          ? await locateRun(organization.id, id, closed.signal)
+          : { entry: await sessionEntry(organization.id, id) };
       // Ids are unique, so this only guards against a registry mix-up.
-      if (entry && entry.organizationId !== organization.id) {
+      if (target && 'entry' in target && target.entry.organizationId !== organization.id) {
         throw new LiveError(`${kind === 'run' ? 'Task run' : 'Browser session'} not found ${id}`);
       }
     } catch (e) {
-      if (e instanceof LiveError) {
-        if (e.message !== 'closed') fail(e.message, e.code);
-      } else if (e instanceof ServiceError) fail(e.message);
-      else {
-        app.log.error({ err: e, kind, id }, 'live view failed');
-        fail('the live view failed; see the server log', 1011);
-      }
+      failWith(socket, e, app.log, { kind, id });
       return;
     }
-    if (!entry || closed.signal.aborted) return;
+    if (!target || closed.signal.aborted) return;
 
-    // Pings keep idle connections (a still page sends no frames) open through proxies.
-    const ping = setInterval(() => {
-      if (socket.readyState === socket.OPEN) socket.ping();
-    }, 30_000);
-    ping.unref();
-    const cast = startScreencast(entry, (jpeg) => {
-      if (socket.readyState === socket.OPEN && socket.bufferedAmount < MAX_BUFFERED_BYTES) {
-        socket.send(jpeg, { binary: true });
+    const stopPings = keepAlive(socket);
+    try {
+      if ('entry' in target) await streamEntry(socket, target.entry, closed.signal);
+      else if (relay) {
+        await relayFromWorker(
+          socket,
+          { runId: id, organizationId, worker: target.worker, liveUrl: target.liveUrl },
+          relay.tokens,
+          app.log,
+          closed.signal,
+        );
       }
-    });
-    const ended = await Promise.race([
-      entry.ended.then(() => true),
-      new Promise<false>((resolve) =>
-        closed.signal.addEventListener('abort', () => resolve(false)),
-      ),
-    ]);
-    clearInterval(ping);
-    await cast.stop();
-    if (ended) {
-      send({ type: 'end' });
-      socket.close(1000);
+    } finally {
+      stopPings();
     }
   }
 

@@ -3,6 +3,7 @@
  * `wren server`, the embedded CLI mode and the tests all start Wren through `createWren`.
  */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -28,6 +29,9 @@ import {
 import { openStore, type Store } from '../store/index.js';
 import { buildApi } from './app.js';
 import { ApiKeyAuthenticator, type BootstrapResult, bootstrapAuth } from './keys.js';
+import { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
+import { LiveRelayTokens } from './live-relay.js';
+import { runLocator } from './live-stream.js';
 
 export interface CreateWrenOptions {
   config: WrenConfig;
@@ -190,6 +194,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     exclusive: config.databaseUrl === null,
     ...options.worker,
   });
+  // --role api: HTTP only (stateless); --role worker: executes runs, no HTTP.
+  const runsWorker = config.workerEnabled && config.role !== 'api';
+  // On PostgreSQL runs may execute in other processes: their live views are relayed.
+  const relayed = config.databaseUrl !== null;
+  const liveTokens = LiveRelayTokens.fromSecretBox(secrets.box);
   const app = await buildApi({
     runs,
     auth: new ApiKeyAuthenticator(store),
@@ -203,7 +212,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     live: {
       live,
       sessions,
-      executesRuns: config.workerEnabled && config.role !== 'api',
+      executesRuns: runsWorker,
+      relay: relayed ? { store, tokens: liveTokens, self: runsWorker ? worker.owner : null } : null,
     },
   });
   // Deliveries and retention run wherever the worker runs (several processes may: leases).
@@ -212,10 +222,36 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     artifacts.startRetention();
   };
 
-  // --role api: HTTP only (stateless); --role worker: executes runs, no HTTP.
-  const runsWorker = config.workerEnabled && config.role !== 'api';
   let closed = false;
   let keepAlive: NodeJS.Timeout | null = null;
+  let liveEndpoint: InternalLiveServer | null = null;
+  /** Starts the worker; on PostgreSQL first its internal live endpoint, which it announces. */
+  const startExecuting = async () => {
+    if (relayed && !liveEndpoint) {
+      liveEndpoint = await startInternalLiveServer({
+        host: config.live.host,
+        port: config.live.port,
+        tokens: liveTokens,
+        // Knowing its own id, the endpoint notices a run that moved to another worker.
+        locate: runLocator({
+          live,
+          runs,
+          executesRuns: true,
+          relay: { store, self: worker.owner },
+          statusPollMs: 1000,
+        }),
+        logger,
+      });
+      const advertised = config.live.advertiseUrl ?? advertisedAddress(liveEndpoint.address);
+      worker.setLiveUrl(advertised);
+      logger.info(
+        { listening: liveEndpoint.address, advertised },
+        'worker live view endpoint started',
+      );
+    }
+    await worker.start();
+    startBackground();
+  };
   return {
     config,
     logger,
@@ -230,16 +266,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     browsers,
     sessions,
     async startWorker() {
-      if (runsWorker) {
-        await worker.start();
-        startBackground();
-      }
+      if (runsWorker) await startExecuting();
     },
     async listen() {
-      if (runsWorker) {
-        await worker.start();
-        startBackground();
-      } else logger.info('worker disabled: runs are stored and queued but not executed');
+      if (runsWorker) await startExecuting();
+      else logger.info('worker disabled: runs are stored and queued but not executed');
       if (config.role === 'worker') {
         // No HTTP server holds the process open; the worker's own timers are unref'd.
         keepAlive = setInterval(() => {}, 1 << 30);
@@ -262,6 +293,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       closed = true;
       if (keepAlive) clearInterval(keepAlive);
       await worker.stop();
+      await liveEndpoint?.close();
       await sessions.stop();
       await serverBrowser.stop();
       await browsers.close();
@@ -271,4 +303,9 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       await store.close();
     },
   };
+}
+
+/** A wildcard listen address is not reachable as such: other nodes get this host's name. */
+function advertisedAddress(bound: string): string {
+  return bound.replace(/^ws:\/\/(0\.0\.0\.0|\[::\])(?=:)/, `ws://${hostname()}`);
 }

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  scryptSync,
+} from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CredentialInputError, SecretDecryptionError } from './errors.js';
@@ -62,9 +69,20 @@ export class SecretBox {
 
   constructor(
     private readonly primary: SecretKey,
-    previous: readonly SecretKey[] = [],
+    private readonly previous: readonly SecretKey[] = [],
   ) {
     this.keys = new Map([...previous, primary].map((k) => [k.id, k.key]));
+  }
+
+  /**
+   * Keys for another use of the same secret (e.g. signing requests between nodes), one per
+   * configured key, the current one first: sign with the first, accept any during a rotation.
+   * Derived one-way, so they reveal nothing about the encryption key.
+   */
+  derivedKeys(purpose: string): Buffer[] {
+    return [this.primary, ...this.previous].map((k) =>
+      createHmac('sha256', k.key).update(`wren/derived/${purpose}`).digest(),
+    );
   }
 
   /** Id of the key new envelopes are sealed with. */

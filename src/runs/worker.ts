@@ -72,6 +72,10 @@ interface InFlight {
   done: Promise<void>;
 }
 
+/** A worker's row in the directory is refreshed this often; rows far older are pruned. */
+const ANNOUNCE_EVERY_MS = 60_000;
+const FORGET_AFTER_MS = 10 * 60_000;
+
 const ZERO_USAGE: RunUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
 function taskSpec(run: RunRecord): TaskSpec {
@@ -155,6 +159,8 @@ export class Worker {
   private readonly pollIntervalMs: number;
   private readonly abortGraceMs: number;
   private readonly leaseMs: number;
+  private liveUrl: string | null = null;
+  private lastAnnounce = 0;
   /** Identifies this worker's leases: host, pid and a random part (pids repeat across hosts). */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
@@ -172,9 +178,23 @@ export class Worker {
     return this.inFlight.size;
   }
 
+  /**
+   * Where this worker serves the live view of its runs (its internal endpoint); recorded in the
+   * store's worker directory so API nodes can relay viewers. Set before `start`.
+   */
+  setLiveUrl(url: string): void {
+    this.liveUrl = url;
+  }
+
   /** Resolves runs a dead process left running, then starts claiming queued runs. */
   async start(): Promise<void> {
     if (this.running) return;
+    if (this.liveUrl) {
+      // Before the first claim: a viewer of any run we hold can find us.
+      await this.options.store.workers.announce(this.owner, this.liveUrl, now());
+      this.lastAnnounce = Date.now();
+      await this.options.store.workers.prune(new Date(Date.now() - FORGET_AFTER_MS).toISOString());
+    }
     // The only worker on its database: every running run belongs to a process that died.
     if (this.options.exclusive !== false) await this.sweepExpired('9999-12-31T23:59:59.999Z');
     this.running = true;
@@ -201,6 +221,11 @@ export class Worker {
     const pending = [...this.inFlight.values()];
     for (const flight of pending) this.abort(flight.run.id, 'shutdown');
     await Promise.all(pending.map((f) => f.done));
+    if (this.liveUrl) {
+      await this.options.store.workers.remove(this.owner).catch((error) => {
+        this.options.logger.warn({ err: error }, 'could not remove this worker from the directory');
+      });
+    }
   }
 
   wake(): void {
@@ -251,6 +276,12 @@ export class Worker {
    * every run is stopped before another worker may take it over.
    */
   private async heartbeat(): Promise<void> {
+    if (this.liveUrl && Date.now() - this.lastAnnounce >= ANNOUNCE_EVERY_MS) {
+      this.lastAnnounce = Date.now();
+      await this.options.store.workers.announce(this.owner, this.liveUrl, now()).catch((error) => {
+        this.options.logger.warn({ err: error }, 'could not refresh this worker in the directory');
+      });
+    }
     if (this.inFlight.size === 0) {
       this.lastHeartbeat = Date.now();
       return;

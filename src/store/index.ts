@@ -27,12 +27,14 @@ import { openPostgres } from './postgres.js';
 import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
 import type { Database, RunsTable } from './schema.js';
 import { SessionStore } from './sessions.js';
+import { WorkerDirectory } from './workers.js';
 
 export type { ApiKeySummary } from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export * from './results.js';
 export type { Database } from './schema.js';
 export type { BrowserSessionRecord, SessionStore } from './sessions.js';
+export type { WorkerDirectory } from './workers.js';
 
 export interface Organization {
   id: string;
@@ -204,6 +206,11 @@ export class Store {
   /** Leased claims for workers in several processes (src/store/leases.ts). */
   get leases(): RunLeases {
     return new RunLeases(this.db, this.isPostgres, this);
+  }
+
+  /** Worker processes and where they serve live views (src/store/workers.ts). */
+  get workers(): WorkerDirectory {
+    return new WorkerDirectory(this.db);
   }
 
   async migrate(): Promise<void> {

@@ -177,6 +177,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Worker processes and their internal live view endpoints (src/store/workers.ts).
+  '0006_workers': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('workers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('live_url', 'text')
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -95,7 +95,7 @@ export function LiveView({ path, fallback }: { path: string; fallback?: ReactNod
           {state === 'connecting'
             ? 'Connecting to the live view… (it starts when the browser opens)'
             : state === 'ended'
-              ? 'The live view has ended.'
+              ? `The live view has ended${note ? `: ${note}` : '.'}`
               : `Live view is not available${note ? `: ${note}` : ' on this server'}. Showing the latest screenshot when there is one.`}
         </p>
       )}

@@ -51,4 +51,22 @@ describe('loadConfig', () => {
       /log level must be one of fatal, error/,
     );
   });
+
+  it('reads the worker live endpoint settings and checks the advertised URL', () => {
+    expect(loadConfig({}, {}).live).toEqual({ host: '127.0.0.1', port: 0, advertiseUrl: null });
+    expect(
+      loadConfig(
+        {},
+        {
+          WREN_LIVE_HOST: '0.0.0.0',
+          WREN_LIVE_PORT: '8001',
+          WREN_LIVE_ADVERTISE_URL: 'ws://worker-3.internal:8001/',
+        },
+      ).live,
+    ).toEqual({ host: '0.0.0.0', port: 8001, advertiseUrl: 'ws://worker-3.internal:8001' });
+    expect(() => loadConfig({}, { WREN_LIVE_ADVERTISE_URL: 'http://worker-3:8001' })).toThrow(
+      'WREN_LIVE_ADVERTISE_URL must be a ws:// or wss:// URL API nodes can reach, got "http://worker-3:8001"',
+    );
+    expect(() => loadConfig({}, { WREN_LIVE_PORT: '-1' })).toThrow(/WREN_LIVE_PORT must be/);
+  });
 });
