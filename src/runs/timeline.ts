@@ -145,13 +145,15 @@ export function buildTimeline(
         const step = steps.get(e.stepIndex);
         if (!step) break;
         const failed = step.actions.some((a) => a['ok'] === false);
+        // Engines that report usage on model calls only (skyvern-1.0) leave the step's at zero.
+        const usage = isZero(e.usage) ? sumCalls(step.modelCalls) : e.usage;
         Object.assign(step.block, {
           status: failed ? 'failed' : 'completed',
           summary: e.summary,
           reasoning: data['reasoning'] ?? null,
-          input_tokens: e.usage.inputTokens,
-          output_tokens: e.usage.outputTokens,
-          cost_usd: e.usage.costUsd,
+          input_tokens: usage.inputTokens,
+          output_tokens: usage.outputTokens,
+          cost_usd: usage.costUsd,
           modified_at: e.createdAt,
         });
         step.entry.modified_at = e.createdAt;
@@ -162,4 +164,22 @@ export function buildTimeline(
     }
   }
   return top;
+}
+
+type Usage = StepRecord['usage'];
+
+function isZero(u: Usage): boolean {
+  return u.inputTokens === 0 && u.outputTokens === 0 && u.costUsd === 0;
+}
+
+function sumCalls(calls: readonly Record<string, unknown>[]): Usage {
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return calls.reduce<Usage>(
+    (sum, c) => ({
+      inputTokens: sum.inputTokens + n(c['input_tokens']),
+      outputTokens: sum.outputTokens + n(c['output_tokens']),
+      costUsd: sum.costUsd + n(c['cost_usd']),
+    }),
+    { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+  );
 }
