@@ -69,6 +69,34 @@ export interface Wren {
   close(): Promise<void>;
 }
 
+/**
+ * Session browsers' DevTools: WREN_SESSION_HOST is the interface it listens on (127.0.0.1: CDP is
+ * unauthenticated full control; use a private interface only), WREN_SESSION_ADVERTISE_HOST the
+ * host other nodes dial (default: the listening host, or this machine's name for a wildcard).
+ * WREN_SESSION_STALE_MS: how long a session owner may stay silent before other nodes fail it.
+ */
+function sessionNetwork(env: Record<string, string | undefined>): {
+  debugHost?: string;
+  advertiseHost?: string;
+  staleMs?: number;
+} {
+  const debugHost = env['WREN_SESSION_HOST']?.trim() || undefined;
+  const advertised = env['WREN_SESSION_ADVERTISE_HOST']?.trim() || undefined;
+  if (advertised && /[/\s@]/.test(advertised))
+    throw new Error(`WREN_SESSION_ADVERTISE_HOST must be a host name or IP, got "${advertised}"`);
+  const wildcard = debugHost === '0.0.0.0' || debugHost === '::';
+  const advertiseHost = advertised ?? (wildcard ? hostname() : debugHost);
+  const rawStale = env['WREN_SESSION_STALE_MS']?.trim();
+  const staleMs = rawStale ? Number(rawStale) : undefined;
+  if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 1000))
+    throw new Error(`WREN_SESSION_STALE_MS must be a whole number of ms ≥ 1000, got "${rawStale}"`);
+  return {
+    ...(debugHost ? { debugHost } : {}),
+    ...(advertiseHost ? { advertiseHost } : {}),
+    ...(staleMs ? { staleMs } : {}),
+  };
+}
+
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(
@@ -149,6 +177,9 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     liveView: live,
     ...(minuteMs ? { minuteMs } : {}),
+    // On PostgreSQL a session's browser serves runs that workers in other processes execute.
+    shared: config.databaseUrl !== null,
+    ...sessionNetwork(env),
   });
   await sessions.start();
   const serverBrowser = await serverBrowserFromEnv(env);

@@ -126,7 +126,7 @@ export function createEngineServices(options: {
         throw e;
       }
       try {
-        return await RunBrowser.attach(lease.session.context, base, { release: lease.release });
+        return await RunBrowser.attach(lease.context, base, { release: lease.release });
       } catch (e) {
         await lease.release();
         throw e;

@@ -1,14 +1,23 @@
 /**
  * Persistent browser sessions: each holds one dedicated Chromium (a persistent context reachable
- * over CDP on loopback) whose tabs, cookies and storage carry over between the runs that pass its
- * id. One run at a time: later runs queue behind the current one (FIFO). A timer per session
- * (plus a sweep) ends sessions at their timeout.
+ * over CDP) whose tabs, cookies and storage carry over between the runs that pass its id. One run
+ * at a time: later runs queue behind the current one (FIFO). A timer per session (plus a sweep)
+ * ends sessions at their timeout.
+ *
+ * On a database shared by several processes (PostgreSQL) the session row is the truth: it names
+ * the owning process, which refreshes a heartbeat; the holder and the queue are rows too, so a
+ * worker in another process takes its turn through the database and drives the browser over CDP
+ * at the address the owner advertises. Nodes fail only sessions whose owner went quiet.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { BrowserContext } from 'playwright-core';
 import {
   BrowserError,
   checkNavigationUrl,
+  connectCdp,
   type LiveBrowsers,
   launchSessionBrowser,
   newestPage,
@@ -39,6 +48,16 @@ export interface SessionManagerOptions {
   sweepIntervalMs?: number;
   /** Where live sessions are made watchable (the API's live view). */
   liveView?: LiveBrowsers;
+  /** Several processes share the database (PostgreSQL): ownership, heartbeat, queue in rows. */
+  shared?: boolean;
+  /** A session whose owner's heartbeat is older than this is failed by any node. Default 120000. */
+  staleMs?: number;
+  /** Interface a session Chromium's DevTools listens on. Default 127.0.0.1. */
+  debugHost?: string;
+  /** Host in browser_address, how other nodes reach it. Default debugHost. */
+  advertiseHost?: string;
+  /** How often a run waiting for a session in the shared queue tries again, ms. Default 250. */
+  leasePollMs?: number;
 }
 
 export interface CreateSessionInput {
@@ -49,7 +68,7 @@ export interface CreateSessionInput {
 
 /** A run's hold on a session's browser; release() lets the next queued run in. */
 export interface SessionLease {
-  session: SessionBrowser;
+  context: BrowserContext;
   release(): Promise<void>;
 }
 
@@ -76,14 +95,26 @@ export class SessionUnavailableError extends Error {
 
 const ENDED = new Set(['completed', 'failed', 'timeout']);
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export class SessionManager {
+  /** Names this process in owner_id (host and pid, plus a random part: pids repeat). */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly live = new Map<string, Live>();
   private readonly minuteMs: number;
+  private readonly staleMs: number;
   private sweep: NodeJS.Timeout | null = null;
+  private watch: NodeJS.Timeout | null = null;
+  private lastBeat = 0;
   private stopped = false;
 
   constructor(private readonly options: SessionManagerOptions) {
     this.minuteMs = options.minuteMs ?? 60_000;
+    this.staleMs = options.staleMs ?? 120_000;
+  }
+
+  private get shared(): boolean {
+    return this.options.shared === true;
   }
 
   /** The server's proxy routing (sessions and runs share its rotation). */
@@ -91,11 +122,23 @@ export class SessionManager {
     return this.options.proxies;
   }
 
-  /** Ends sessions a previous process left marked active, and starts the sweep. */
+  /**
+   * Ends sessions whose browsers are gone and starts the sweep. Alone on its database (SQLite)
+   * that is every session still marked active; shared, only those whose owner went quiet or was
+   * an earlier process of this host and pid. Shared, it also starts the heartbeat.
+   */
   async start(): Promise<void> {
-    const n = await this.options.store.sessions.failOrphans(new Date().toISOString());
-    if (n > 0)
-      this.options.logger.warn({ count: n }, 'ended browser sessions of a previous process');
+    if (this.shared) {
+      await this.failOrphaned();
+      const beatMs = Math.min(30_000, Math.max(50, Math.floor(this.staleMs / 4)));
+      // Frequent cheap checks notice a close issued on another node; the heartbeat is rarer.
+      this.watch = setInterval(() => void this.tick(beatMs), Math.min(2000, beatMs));
+      this.watch.unref();
+    } else {
+      const n = await this.options.store.sessions.failOrphans(new Date().toISOString());
+      if (n > 0)
+        this.options.logger.warn({ count: n }, 'ended browser sessions of a previous process');
+    }
     const every = this.options.sweepIntervalMs ?? Math.min(this.minuteMs, 30_000);
     this.sweep = setInterval(() => void this.reap(), every);
     this.sweep.unref();
@@ -105,7 +148,51 @@ export class SessionManager {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweep) clearInterval(this.sweep);
+    if (this.watch) clearInterval(this.watch);
     await Promise.all([...this.live.keys()].map((id) => this.end(id, 'completed')));
+  }
+
+  private ticking = false;
+
+  /** Shared database: heartbeat, close sessions ended elsewhere, fail others' orphans. */
+  private async tick(beatMs: number): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      const sessions = this.options.store.sessions;
+      const mine = [...this.live.entries()].filter(([, l]) => !l.ending).map(([id]) => id);
+      let ended: string[];
+      if (Date.now() - this.lastBeat >= beatMs) {
+        this.lastBeat = Date.now();
+        const alive = new Set(await sessions.heartbeat(this.owner, new Date().toISOString()));
+        ended = mine.filter((id) => !alive.has(id));
+        await this.failOrphaned();
+      } else ended = await sessions.endedOf(this.owner, mine);
+      for (const id of ended) await this.end(id, 'completed', { recorded: true });
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'browser session heartbeat failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Fails sessions of processes that went quiet (compare-and-set: once, by one node). */
+  private async failOrphaned(): Promise<void> {
+    const sessions = this.options.store.sessions;
+    const found = await sessions.orphaned(
+      new Date(Date.now() - this.staleMs).toISOString(),
+      this.owner,
+      `${hostname()}:${process.pid}:`,
+    );
+    const failed: string[] = [];
+    for (const f of found) {
+      if (await sessions.failOrphan(f, new Date().toISOString())) failed.push(f.id);
+    }
+    if (failed.length > 0)
+      this.options.logger.warn(
+        { count: failed.length, ids: failed },
+        'ended browser sessions whose process stopped answering',
+      );
   }
 
   async create(
@@ -148,6 +235,8 @@ export class SessionManager {
       completedAt: null,
       createdAt: now.toISOString(),
       modifiedAt: now.toISOString(),
+      ownerId: this.owner,
+      heartbeatAt: now.toISOString(),
     };
     await this.options.store.sessions.insert(record);
     let browser: SessionBrowser;
@@ -157,6 +246,8 @@ export class SessionManager {
         headless: this.options.headless ?? true,
         url: record.url,
         allowPrivateNetworks: this.options.allowPrivateNetworks,
+        ...(this.options.debugHost ? { debugHost: this.options.debugHost } : {}),
+        ...(this.options.advertiseHost ? { advertiseHost: this.options.advertiseHost } : {}),
         ...(route.proxy ? { proxy: route.proxy } : {}),
         ...(route.geo
           ? {
@@ -235,24 +326,23 @@ export class SessionManager {
     return this.options.store.sessions.listActive(organizationId, since);
   }
 
-  /** Ends the session; closing an ended session is a no-op. */
+  /**
+   * Ends the session; closing an ended session is a no-op. A session another process owns is
+   * marked ended here and its owner closes the browser when it notices (within 2 s).
+   */
   async close(organizationId: string, id: string): Promise<void> {
     const record = await this.get(organizationId, id);
     if (this.live.has(id)) await this.end(id, 'completed');
     else if (!ENDED.has(record.status)) {
-      const at = new Date().toISOString();
-      await this.options.store.sessions.update(id, {
-        status: 'completed',
-        completedAt: at,
-        modifiedAt: at,
-      });
+      await this.options.store.sessions.endIfActive(id, 'completed', new Date().toISOString());
     }
   }
 
   /** Request-time check for a run: the session exists for this org and has not ended. */
   async assertUsable(organizationId: string, id: string): Promise<void> {
     const record = await this.get(organizationId, id);
-    if (ENDED.has(record.status) || !this.live.has(id)) {
+    // Shared, the browser may live in another process: the row's status is what counts.
+    if (ENDED.has(record.status) || (!this.shared && !this.live.has(id))) {
       throw new ServiceError(
         409,
         `Browser session ${id} has ended (status ${record.status}); create a new session`,
@@ -269,6 +359,7 @@ export class SessionManager {
     id: string,
     run: { runId: string; runType: string },
   ): Promise<SessionLease> {
+    if (this.shared) return this.leaseShared(organizationId, id, run);
     const live = this.live.get(id);
     if (!live || live.record.organizationId !== organizationId || live.ending) {
       throw new SessionUnavailableError(
@@ -283,7 +374,7 @@ export class SessionManager {
     await this.setRunnable(live, run.runType, run.runId);
     let released = false;
     return {
-      session: live.browser,
+      context: live.browser.context,
       release: async () => {
         if (released) return;
         released = true;
@@ -294,6 +385,70 @@ export class SessionManager {
         next?.resolve();
       },
     };
+  }
+
+  /**
+   * The shared queue: the run waits in browser_session_waiters and polls a compare-and-set on the
+   * session row until it is first in line and the session is free. Then it drives the browser in
+   * process when this node owns it, else over CDP at the address the owner advertised.
+   */
+  private async leaseShared(
+    organizationId: string,
+    id: string,
+    run: { runId: string; runType: string },
+  ): Promise<SessionLease> {
+    const store = this.options.store;
+    const record = await store.sessions.get(organizationId, id);
+    if (!record || ENDED.has(record.status)) {
+      throw new SessionUnavailableError(
+        `browser_session_id: session ${id} is not running (closed, timed out or unknown)`,
+      );
+    }
+    const since = await store.sessions.enqueue(id, run.runId, new Date().toISOString());
+    try {
+      for (;;) {
+        const at = new Date().toISOString();
+        if (await store.sessions.acquire(id, { ...run, since }, at)) break;
+        const current = await store.sessions.getById(id);
+        if (!current || ENDED.has(current.status)) {
+          throw new SessionUnavailableError(
+            `browser session ${id} ended (${current?.status ?? 'gone'}) before the run could start`,
+          );
+        }
+        const self = await store.getRunById(run.runId);
+        if (self && self.status !== 'running') {
+          throw new SessionUnavailableError(`run ${run.runId} stopped waiting for session ${id}`);
+        }
+        await sleep(this.options.leasePollMs ?? 250);
+      }
+    } finally {
+      await store.sessions.dequeue(id, run.runId).catch(() => {});
+    }
+    let released = false;
+    const letGo = async () => {
+      if (released) return;
+      released = true;
+      await store.sessions.releaseHold(id, run.runId, new Date().toISOString());
+    };
+    const local = this.live.get(id);
+    if (local && !local.ending) return { context: local.browser.context, release: letGo };
+    const address = (await store.sessions.getById(id))?.browserAddress ?? null;
+    try {
+      if (!address) throw new Error('the session has no browser address');
+      const connection = await connectCdp(address, { timeoutMs: 30_000 });
+      return {
+        context: connection.context,
+        release: async () => {
+          await connection.disconnect();
+          await letGo();
+        },
+      };
+    } catch (e) {
+      await letGo();
+      throw new SessionUnavailableError(
+        `browser_session_id: could not reach the browser of session ${id} at ${address ?? '(none)'} from this worker: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
   }
 
   private async setRunnable(live: Live, type: string | null, runId: string | null): Promise<void> {
@@ -315,7 +470,12 @@ export class SessionManager {
     }
   }
 
-  private async end(id: string, status: 'completed' | 'timeout' | 'failed'): Promise<void> {
+  /** Closes a local session's browser; `recorded`: another node already ended its row. */
+  private async end(
+    id: string,
+    status: 'completed' | 'timeout' | 'failed',
+    how: { recorded?: boolean } = {},
+  ): Promise<void> {
     const live = this.live.get(id);
     const at = new Date().toISOString();
     if (!live) return;
@@ -330,13 +490,8 @@ export class SessionManager {
         ),
       );
     }
-    await this.options.store.sessions.update(id, {
-      status,
-      completedAt: at,
-      modifiedAt: at,
-      runnableId: null,
-      runnableType: null,
-    });
+    // Compare-and-set: a close or failure recorded meanwhile by another node keeps its status.
+    if (!how.recorded) await this.options.store.sessions.endIfActive(id, status, at);
     live.record.status = status;
     await live.browser.close();
     this.live.delete(id);

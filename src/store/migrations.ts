@@ -189,6 +189,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Sessions shared by several processes (src/store/sessions.ts): the process holding a session's
+  // browser and its heartbeat, and the runs waiting for a session in order.
+  '0007_session_owners': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('browser_sessions').addColumn('owner_id', 'text').execute();
+      await db.schema.alterTable('browser_sessions').addColumn('heartbeat_at', 'text').execute();
+      await db.schema
+        .createTable('browser_session_waiters')
+        .addColumn('session_id', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('browser_session_waiters_pk', ['session_id', 'run_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -41,6 +41,8 @@ export interface SeenRequest {
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 /** Username/password accepted by /api/login, and the cookie it sets. */
@@ -190,7 +192,12 @@ export async function startFixtureServer(
     if (options.totp && (await options.totp.handle(req, res))) return;
     const url = new URL(req.url ?? '/', origins[self]);
     const p = url.pathname;
-    seen.push({ method: req.method ?? 'GET', path: p, headers: { ...req.headers } });
+    seen.push({
+      method: req.method ?? 'GET',
+      path: p,
+      headers: { ...req.headers },
+      at: Date.now(),
+    });
     const send = (
       status: number,
       type: string,

@@ -1,0 +1,273 @@
+/**
+ * Browser sessions across processes on the real PostgreSQL: a session created on an API node
+ * (`--role api`, it executes nothing) serves runs that `--role worker` processes execute over CDP;
+ * two runs on one session from different workers take turns through the database; a worker
+ * starting does not end other processes' sessions; a close on another API node closes the
+ * Chromium on the owner; a session whose owner was SIGKILLed is failed by another node's sweep
+ * once its heartbeat is older than WREN_SESSION_STALE_MS.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WrenClient } from '../../../src/sdk/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { actorReply, roleOf } from '../../support/agent-harness.js';
+import {
+  type FakeModelServer,
+  type FakeRequest,
+  type FakeResponse,
+  startFakeModelServer,
+} from '../../support/fake-model-server.js';
+import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
+import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import { logLines, startWorkerProcess, type WorkerProcess } from './cluster.js';
+import { createTestDatabase, type TestDatabase } from './pg-database.js';
+
+const KEY = 'wren_sessions_cluster_key_0123456789';
+const STALE_MS = 3000;
+
+let db: TestDatabase;
+let store: Store;
+let fake: FakeModelServer;
+let site: FixtureServer;
+let api: ServerProcess;
+let otherApi: ServerProcess;
+const workers: WorkerProcess[] = [];
+let client: WrenClient;
+let env: Record<string, string | undefined>;
+const dirs: string[] = [];
+/** Actor calls of these jobs are answered only after this many ms (the run holds the session). */
+const slow = new Map<string, number>();
+
+function jobOf(req: FakeRequest): string | null {
+  return /\(job ([\w-]+)\)/.exec(req.text)?.[1] ?? null;
+}
+
+function policy(req: FakeRequest): FakeResponse | Promise<FakeResponse> | undefined {
+  const role = roleOf(req);
+  if (role === 'actor') {
+    const delay = slow.get(jobOf(req) ?? '');
+    const reply = actorReply([{ type: 'complete', answer: null }]);
+    return delay ? new Promise((r) => setTimeout(() => r(reply), delay)) : reply;
+  }
+  if (role === 'verifier')
+    return { json: { evidence: 'the page is shown', goal_achieved: true, missing: '' } };
+  return undefined;
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wren-sessions-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Session = Record<string, unknown>;
+
+async function call(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Session };
+}
+
+const sessionOn = async (base: string, id: string) =>
+  (await call(base, 'GET', `/v1/browser_sessions/${id}`)).body;
+
+async function finished(id: string) {
+  return until(
+    `run ${id}`,
+    async () => {
+      const r = await client.getRun(id);
+      return ['queued', 'running'].includes(r.status) ? null : r;
+    },
+    40_000,
+  );
+}
+
+/** Whether the session Chromium's DevTools still answers. */
+async function devtoolsAnswers(address: string): Promise<boolean> {
+  const http = address.replace(/^ws:/, 'http:').replace(/\/devtools\/.*$/, '/json/version');
+  return fetch(http, { signal: AbortSignal.timeout(1000) })
+    .then((r) => r.ok)
+    .catch(() => false);
+}
+
+beforeAll(async () => {
+  [db, fake, site] = await Promise.all([
+    createTestDatabase(),
+    startFakeModelServer(),
+    startFixtureServer(),
+  ]);
+  fake.setPolicy(policy);
+  env = {
+    ...fake.env('openai/gpt-5-mini'),
+    WREN_DATABASE_URL: db.url,
+    WREN_API_KEY: KEY,
+    WREN_ALLOW_PRIVATE_NETWORKS: 'true',
+    WREN_LEASE_SECONDS: '8',
+    WREN_RECORDING: 'false',
+    // One run per worker: a second run on the session must go to the other worker.
+    WREN_MAX_CONCURRENCY: '1',
+    WREN_SESSION_STALE_MS: String(STALE_MS),
+    WREN_PORT: undefined,
+    WREN_ROLE: undefined,
+  };
+  api = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], env);
+  workers.push(await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() }));
+  client = new WrenClient({ baseUrl: api.url, apiKey: KEY });
+  store = await openStore({ databaseUrl: db.url });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(
+    [...workers, ...(api ? [api] : []), ...(otherApi ? [otherApi] : [])].map((p) =>
+      killHard(p as ServerProcess),
+    ),
+  );
+  await store?.close();
+  await Promise.all([fake?.close(), site?.close()]);
+  await db?.drop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('browser sessions across processes on PostgreSQL', () => {
+  it('runs a worker process in a session the API node holds, in turns, without ending it on worker start', async () => {
+    const created = await call(api.url, 'POST', '/v1/browser_sessions', {
+      url: `${site.url}/index.html`,
+    });
+    expect(created.status).toBe(200);
+    const id = String(created.body['browser_session_id']);
+    const address = String(created.body['browser_address']);
+    expect(address).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\//);
+
+    // The session's state, as a user would leave it: a cookie set over CDP.
+    const outside = await chromium.connectOverCDP(address);
+    await outside
+      .contexts()[0]
+      ?.addCookies([{ name: 'acme_sid', value: 'session-marker', url: site.url }]);
+    await outside.close();
+
+    // A second worker starting leaves the API node's session alone.
+    workers.push(await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() }));
+    expect((await sessionOn(api.url, id))['status']).toBe('running');
+    expect(
+      logLines(
+        workers[1]?.output() ?? '',
+        'ended browser sessions whose process stopped answering',
+      ),
+    ).toHaveLength(0);
+
+    // Run A holds the session (its model call is slow); run B, submitted meanwhile, is claimed
+    // by the other worker and waits for its turn.
+    slow.set('a', 2500);
+    site.clear();
+    const a = await client.runTask({
+      prompt: 'Open my account (job a).',
+      url: `${site.url}/account`,
+      engine: 'skyvern-1.0',
+      browser_session_id: id,
+    });
+    await until(
+      'run a to hold the session',
+      async () => ((await sessionOn(api.url, id))['runnable_id'] === a.run_id ? true : null),
+      20_000,
+    );
+    const b = await client.runTask({
+      prompt: 'Open the help page (job b).',
+      url: `${site.url}/help.html`,
+      engine: 'skyvern-1.0',
+      browser_session_id: id,
+    });
+    await until(
+      'run b to be claimed',
+      async () => ((await client.getRun(b.run_id)).status === 'running' ? true : null),
+      20_000,
+    );
+    expect((await sessionOn(api.url, id))['runnable_id']).toBe(a.run_id);
+
+    const doneA = await finished(a.run_id);
+    const doneB = await finished(b.run_id);
+    expect(doneA.status, String(doneA.failure_reason)).toBe('completed');
+    expect(doneB.status, String(doneB.failure_reason)).toBe('completed');
+    // Both ran in worker processes, different ones; the API node executed nothing.
+    const ownerA = await store.leases.owner(a.run_id);
+    const ownerB = await store.leases.owner(b.run_id);
+    expect(workers.map((w) => w.id)).toContain(ownerA);
+    expect(workers.map((w) => w.id)).toContain(ownerB);
+    expect(ownerA).not.toBe(ownerB);
+    expect(logLines(api.output(), 'run step')).toHaveLength(0);
+
+    // Run A drove the session's browser: the site saw the session's cookie.
+    const account = site.requests().filter((r) => r.path === '/account');
+    expect(account.length).toBeGreaterThan(0);
+    expect(String(account[0]?.headers['cookie'])).toContain('acme_sid=session-marker');
+    // Run B started only after run A finished: its first page request came after A's end.
+    const helpAt = site.requests().find((r) => r.path === '/help.html')?.at ?? 0;
+    expect(helpAt).toBeGreaterThanOrEqual(Date.parse(String(doneA.finished_at)));
+
+    // The session shows where the last run left it, and nobody holds it.
+    const after = await sessionOn(api.url, id);
+    expect(after['status']).toBe('running');
+    expect(after['runnable_id']).toBeNull();
+    const look = await chromium.connectOverCDP(address);
+    const urls =
+      look
+        .contexts()[0]
+        ?.pages()
+        .map((p) => p.url()) ?? [];
+    await look.close();
+    expect(urls).toContain(`${site.url}/help.html`);
+
+    // Closed through another API node: the owner notices and closes the Chromium.
+    otherApi = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], env);
+    expect((await sessionOn(api.url, id))['status']).toBe('running');
+    expect((await call(otherApi.url, 'POST', `/v1/browser_sessions/${id}/close`)).status).toBe(200);
+    expect((await sessionOn(api.url, id))['status']).toBe('completed');
+    await until(
+      'the owner to close the Chromium',
+      async () => ((await devtoolsAnswers(address)) ? null : true),
+      10_000,
+    );
+  }, 60_000);
+
+  it("fails a session whose owner was SIGKILLed, once another node's heartbeat sweep finds it stale", async () => {
+    const created = await call(otherApi.url, 'POST', '/v1/browser_sessions', {});
+    const id = String(created.body['browser_session_id']);
+    expect(created.body['status']).toBe('running');
+    await killHard(otherApi);
+    const killedAt = Date.now();
+    expect((await sessionOn(api.url, id))['status']).toBe('running');
+    const failed = await until(
+      'the stale session to be failed',
+      async () => {
+        const s = await sessionOn(api.url, id);
+        return s['status'] === 'running' ? null : s;
+      },
+      STALE_MS + 10_000,
+    );
+    expect(failed['status']).toBe('failed');
+    // Not before its heartbeat went stale (the last beat was at most a quarter window before the kill).
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(STALE_MS * 0.75 - 200);
+    // Failed exactly once, by one of the surviving processes.
+    const reports = [api, ...workers].flatMap((p) =>
+      logLines(p.output(), 'ended browser sessions whose process stopped answering').filter((l) =>
+        (l['ids'] as string[]).includes(id),
+      ),
+    );
+    expect(reports).toHaveLength(1);
+  }, 40_000);
+});
