@@ -70,13 +70,15 @@ export interface Wren {
 }
 
 /**
- * Session browsers' DevTools: WREN_SESSION_HOST is the interface it listens on (127.0.0.1: CDP is
- * unauthenticated full control; use a private interface only), WREN_SESSION_ADVERTISE_HOST the
- * host other nodes dial (default: the listening host, or this machine's name for a wildcard).
+ * Session browsers for other nodes: WREN_SESSION_HOST is the interface they are served on
+ * (127.0.0.1: Chromium's own port; anything else: a gateway on WREN_SESSION_PORT. CDP is
+ * unauthenticated full control: a private interface only), WREN_SESSION_ADVERTISE_HOST the host
+ * other nodes dial (default: WREN_SESSION_HOST, or this machine's name for a wildcard).
  * WREN_SESSION_STALE_MS: how long a session owner may stay silent before other nodes fail it.
  */
 function sessionNetwork(env: Record<string, string | undefined>): {
   debugHost?: string;
+  gatewayPort?: number;
   advertiseHost?: string;
   staleMs?: number;
 } {
@@ -86,12 +88,20 @@ function sessionNetwork(env: Record<string, string | undefined>): {
     throw new Error(`WREN_SESSION_ADVERTISE_HOST must be a host name or IP, got "${advertised}"`);
   const wildcard = debugHost === '0.0.0.0' || debugHost === '::';
   const advertiseHost = advertised ?? (wildcard ? hostname() : debugHost);
+  const rawPort = env['WREN_SESSION_PORT']?.trim();
+  const gatewayPort = rawPort ? Number(rawPort) : undefined;
+  if (
+    gatewayPort !== undefined &&
+    !(Number.isInteger(gatewayPort) && gatewayPort <= 65535 && gatewayPort >= 0)
+  )
+    throw new Error(`WREN_SESSION_PORT must be a port number (0-65535), got "${rawPort}"`);
   const rawStale = env['WREN_SESSION_STALE_MS']?.trim();
   const staleMs = rawStale ? Number(rawStale) : undefined;
   if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 1000))
     throw new Error(`WREN_SESSION_STALE_MS must be a whole number of ms ≥ 1000, got "${rawStale}"`);
   return {
     ...(debugHost ? { debugHost } : {}),
+    ...(gatewayPort !== undefined ? { gatewayPort } : {}),
     ...(advertiseHost ? { advertiseHost } : {}),
     ...(staleMs ? { staleMs } : {}),
   };
@@ -179,7 +189,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     ...(minuteMs ? { minuteMs } : {}),
     // On PostgreSQL a session's browser serves runs that workers in other processes execute.
     shared: config.databaseUrl !== null,
-    ...sessionNetwork(env),
+    // A worker-only process never creates sessions: no gateway for it.
+    ...sessionNetwork(config.role === 'worker' ? { ...env, WREN_SESSION_HOST: undefined } : env),
   });
   await sessions.start();
   const serverBrowser = await serverBrowserFromEnv(env);

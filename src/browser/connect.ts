@@ -29,43 +29,30 @@ export interface SessionBrowserOptions extends BrowserProfile {
   url?: string | null;
   allowPrivateNetworks: boolean;
   timeoutMs?: number;
-  /** Interface DevTools listens on; default 127.0.0.1 (CDP is unauthenticated full control). */
-  debugHost?: string;
-  /** Host written into cdpUrl, for clients elsewhere; default debugHost. */
-  advertiseHost?: string;
 }
 
 /** A live Chromium owned by a browser session. */
 export interface SessionBrowser {
   readonly context: BrowserContext;
-  /** ws://<advertised host>:<port>/devtools/browser/<id>: Playwright/Puppeteer connect here. */
+  /** ws://127.0.0.1:<port>/devtools/browser/<id>: Playwright/Puppeteer connect here. */
   readonly cdpUrl: string;
   /** Resolves when the browser went away (closed or crashed). */
   readonly closed: Promise<void>;
   close(): Promise<void>;
 }
 
-async function readDevToolsPort(
-  userDataDir: string,
-  host: string,
-  timeoutMs: number,
-): Promise<string> {
+async function readDevToolsPort(userDataDir: string, timeoutMs: number): Promise<string> {
   const file = path.join(userDataDir, 'DevToolsActivePort');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = await readFile(file, 'utf8').catch(() => '');
     const [port, wsPath] = text.trim().split('\n');
-    if (port && wsPath) return `ws://${urlHost(host)}:${port}${wsPath}`;
+    if (port && wsPath) return `ws://127.0.0.1:${port}${wsPath}`;
     if (Date.now() > deadline) {
       throw new BrowserError('launch_failed', 'Chromium did not report its DevTools port');
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** An IPv6 literal goes in brackets inside a URL. */
-function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function contextOptions(o: BrowserProfile) {
@@ -82,8 +69,7 @@ function contextOptions(o: BrowserProfile) {
 
 /**
  * Launches a dedicated Chromium with one persistent context and a DevTools endpoint on
- * `debugHost` (127.0.0.1 unless told; a free port picked by Chromium), so runs, runs on other
- * nodes and outside CDP clients share its state.
+ * 127.0.0.1 (a free port picked by Chromium), so runs and outside CDP clients share its state.
  */
 export async function launchSessionBrowser(
   options: SessionBrowserOptions,
@@ -95,11 +81,7 @@ export async function launchSessionBrowser(
     context = await chromium.launchPersistentContext(options.userDataDir, {
       executablePath,
       headless: options.headless ?? true,
-      args: [
-        ...CHROMIUM_ARGS,
-        `--remote-debugging-address=${options.debugHost ?? '127.0.0.1'}`,
-        '--remote-debugging-port=0',
-      ],
+      args: [...CHROMIUM_ARGS, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'],
       timeout: options.timeoutMs ?? 30_000,
       ...contextOptions(options),
     });
@@ -119,11 +101,7 @@ export async function launchSessionBrowser(
   };
   try {
     await installPageShims(context);
-    const cdpUrl = await readDevToolsPort(
-      options.userDataDir,
-      options.advertiseHost ?? options.debugHost ?? '127.0.0.1',
-      options.timeoutMs ?? 30_000,
-    );
+    const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
     const page = context.pages()[0] ?? (await context.newPage());
     if (options.url) {
       const target = checkNavigationUrl(options.url, options.allowPrivateNetworks).href;

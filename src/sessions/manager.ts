@@ -27,6 +27,7 @@ import { normalizeHttpUrl } from '../contract/index.js';
 import { ServiceError } from '../runs/errors.js';
 import { newId } from '../runs/ids.js';
 import type { BrowserSessionRecord, Store } from '../store/index.js';
+import { type CdpGateway, startCdpGateway } from './cdp-gateway.js';
 import type { ProxyRouter } from './proxy.js';
 
 export const SESSION_TIMEOUT_DEFAULT = 60;
@@ -52,8 +53,12 @@ export interface SessionManagerOptions {
   shared?: boolean;
   /** A session whose owner's heartbeat is older than this is failed by any node. Default 120000. */
   staleMs?: number;
-  /** Interface a session Chromium's DevTools listens on. Default 127.0.0.1. */
+  /**
+   * Interface other nodes reach session browsers on. Default 127.0.0.1: Chromium's own DevTools
+   * port. Any other value starts a gateway there (cdp-gateway.ts) on `gatewayPort` (default 0).
+   */
   debugHost?: string;
+  gatewayPort?: number;
   /** Host in browser_address, how other nodes reach it. Default debugHost. */
   advertiseHost?: string;
   /** How often a run waiting for a session in the shared queue tries again, ms. Default 250. */
@@ -107,6 +112,7 @@ export class SessionManager {
   private watch: NodeJS.Timeout | null = null;
   private lastBeat = 0;
   private stopped = false;
+  private gateway: CdpGateway | null = null;
 
   constructor(private readonly options: SessionManagerOptions) {
     this.minuteMs = options.minuteMs ?? 60_000;
@@ -128,6 +134,26 @@ export class SessionManager {
    * an earlier process of this host and pid. Shared, it also starts the heartbeat.
    */
   async start(): Promise<void> {
+    const host = this.options.debugHost;
+    if (host && host !== '127.0.0.1' && host !== 'localhost') {
+      const port = this.options.gatewayPort ?? 0;
+      try {
+        this.gateway = await startCdpGateway({
+          host,
+          port,
+          resolve: (p) => this.localDevtools(p),
+          logger: this.options.logger,
+        });
+      } catch (e) {
+        throw new Error(
+          `session browser gateway could not listen on ${host}:${port} (WREN_SESSION_HOST/WREN_SESSION_PORT): ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+      this.options.logger.info(
+        { host, port: this.gateway.port },
+        'session browsers reachable through the gateway',
+      );
+    }
     if (this.shared) {
       await this.failOrphaned();
       const beatMs = Math.min(30_000, Math.max(50, Math.floor(this.staleMs / 4)));
@@ -150,6 +176,24 @@ export class SessionManager {
     if (this.sweep) clearInterval(this.sweep);
     if (this.watch) clearInterval(this.watch);
     await Promise.all([...this.live.keys()].map((id) => this.end(id, 'completed')));
+    await this.gateway?.close();
+  }
+
+  /** The loopback DevTools URL of the local session browser at `devtoolsPath`, for the gateway. */
+  private localDevtools(devtoolsPath: string): string | null {
+    for (const l of this.live.values()) {
+      if (!l.ending && new URL(l.browser.cdpUrl).pathname === devtoolsPath) return l.browser.cdpUrl;
+    }
+    return null;
+  }
+
+  /** browser_address: Chromium's loopback URL, or the gateway's, under the advertised host. */
+  private advertised(cdpUrl: string): string {
+    const url = new URL(cdpUrl);
+    const host = this.options.advertiseHost ?? this.options.debugHost;
+    if (host) url.hostname = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    if (this.gateway) url.port = String(this.gateway.port);
+    return url.toString();
   }
 
   private ticking = false;
@@ -246,8 +290,6 @@ export class SessionManager {
         headless: this.options.headless ?? true,
         url: record.url,
         allowPrivateNetworks: this.options.allowPrivateNetworks,
-        ...(this.options.debugHost ? { debugHost: this.options.debugHost } : {}),
-        ...(this.options.advertiseHost ? { advertiseHost: this.options.advertiseHost } : {}),
         ...(route.proxy ? { proxy: route.proxy } : {}),
         ...(route.geo
           ? {
@@ -277,12 +319,12 @@ export class SessionManager {
     // The timeout counts from the moment the browser is up.
     record.expiresAt = new Date(Date.parse(startedAt) + timeout * this.minuteMs).toISOString();
     record.status = 'running';
-    record.browserAddress = browser.cdpUrl;
+    record.browserAddress = this.advertised(browser.cdpUrl);
     record.startedAt = startedAt;
     record.modifiedAt = startedAt;
     await this.options.store.sessions.update(id, {
       status: 'running',
-      browserAddress: browser.cdpUrl,
+      browserAddress: record.browserAddress,
       startedAt,
       expiresAt: record.expiresAt,
       modifiedAt: startedAt,

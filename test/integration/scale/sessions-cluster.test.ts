@@ -1,6 +1,7 @@
 /**
  * Browser sessions across processes on the real PostgreSQL: a session created on an API node
- * (`--role api`, it executes nothing) serves runs that `--role worker` processes execute over CDP;
+ * (`--role api`, it executes nothing) serves runs that `--role worker` processes execute over CDP
+ * (through the node's gateway: WREN_SESSION_HOST=127.0.0.2, where Chromium itself never listens);
  * two runs on one session from different workers take turns through the database; a worker
  * starting does not end other processes' sessions; a close on another API node closes the
  * Chromium on the owner; a session whose owner was SIGKILLed is failed by another node's sweep
@@ -98,12 +99,15 @@ async function finished(id: string) {
   );
 }
 
-/** Whether the session Chromium's DevTools still answers. */
-async function devtoolsAnswers(address: string): Promise<boolean> {
-  const http = address.replace(/^ws:/, 'http:').replace(/\/devtools\/.*$/, '/json/version');
-  return fetch(http, { signal: AbortSignal.timeout(1000) })
-    .then((r) => r.ok)
-    .catch(() => false);
+/** Whether the session's browser still answers at its browser_address. */
+async function browserAnswers(address: string): Promise<boolean> {
+  try {
+    const browser = await chromium.connectOverCDP(address, { timeout: 2000 });
+    await browser.close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 beforeAll(async () => {
@@ -126,7 +130,10 @@ beforeAll(async () => {
     WREN_PORT: undefined,
     WREN_ROLE: undefined,
   };
-  api = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], env);
+  api = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], {
+    ...env,
+    WREN_SESSION_HOST: '127.0.0.2',
+  });
   workers.push(await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() }));
   client = new WrenClient({ baseUrl: api.url, apiKey: KEY });
   store = await openStore({ databaseUrl: db.url });
@@ -152,7 +159,7 @@ describe('browser sessions across processes on PostgreSQL', () => {
     expect(created.status).toBe(200);
     const id = String(created.body['browser_session_id']);
     const address = String(created.body['browser_address']);
-    expect(address).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\//);
+    expect(address).toMatch(/^ws:\/\/127\.0\.0\.2:\d+\/devtools\/browser\//);
 
     // The session's state, as a user would leave it: a cookie set over CDP.
     const outside = await chromium.connectOverCDP(address);
@@ -239,7 +246,7 @@ describe('browser sessions across processes on PostgreSQL', () => {
     expect((await sessionOn(api.url, id))['status']).toBe('completed');
     await until(
       'the owner to close the Chromium',
-      async () => ((await devtoolsAnswers(address)) ? null : true),
+      async () => ((await browserAnswers(address)) ? null : true),
       10_000,
     );
   }, 60_000);
@@ -248,6 +255,8 @@ describe('browser sessions across processes on PostgreSQL', () => {
     const created = await call(otherApi.url, 'POST', '/v1/browser_sessions', {});
     const id = String(created.body['browser_session_id']);
     expect(created.body['status']).toBe('running');
+    // Without WREN_SESSION_HOST: Chromium's own loopback port.
+    expect(String(created.body['browser_address'])).toMatch(/^ws:\/\/127\.0\.0\.1:/);
     await killHard(otherApi);
     const killedAt = Date.now();
     expect((await sessionOn(api.url, id))['status']).toBe('running');
