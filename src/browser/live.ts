@@ -83,6 +83,17 @@ export function newestPage(pages: readonly Page[]): Page | null {
   return [...pages].reverse().find((p) => !p.isClosed()) ?? null;
 }
 
+const CAPTURE_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface ScreencastOptions {
   /** JPEG quality, 0-100 (default 60). */
   quality?: number;
@@ -160,14 +171,21 @@ export function startScreencast(
       else ack();
     });
     try {
-      const first = await session.send('Page.captureScreenshot', {
-        format: 'jpeg',
-        quality: params.quality,
-      });
+      // A capture started while the tab swaps renderers (the first navigation away from
+      // about:blank) never answers; give up after a while and let the next check retry.
+      const first = await withTimeout(
+        session.send('Page.captureScreenshot', { format: 'jpeg', quality: params.quality }),
+        CAPTURE_TIMEOUT_MS,
+      );
       if (cdp === session && !stopped) onFrame(Buffer.from(first.data, 'base64'));
       await session.send('Page.startScreencast', params);
     } catch {
-      // the tab closed or navigated away mid-call; the next check picks the current one
+      // The tab closed or navigated away mid-call (a run's first page load often does): forget
+      // it, so the next check shows the current tab again instead of streaming nothing.
+      if (cdp === session) {
+        await detach();
+        if (shown === page) shown = null;
+      }
     }
   };
 

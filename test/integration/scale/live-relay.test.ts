@@ -247,6 +247,8 @@ describe('live view through an API node for a run on a worker process', () => {
 
     // The run completes on the worker: the relayed viewer gets `end`.
     expect(viewer.closeCode).toBeNull();
+    // Frames may have come during the first step: let the run reach the held second one.
+    await viewer.until('the held step', () => releaseStep !== null);
     releaseStep?.();
     expect(await viewer.closed()).toBe(1000);
     expect(viewer.json()).toEqual([{ type: 'end' }]);
