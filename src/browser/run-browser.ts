@@ -13,6 +13,8 @@ import type {
   Download,
   ElementHandle,
   Page,
+  Request,
+  Response,
 } from 'playwright-core';
 import { type ActionResult, executeAction } from './act/executor.js';
 import type { ComputerPrimitives } from './computer.js';
@@ -99,6 +101,8 @@ export interface AttachOptions {
   browser?: Browser | null;
 }
 
+const LONG_LIVED = new Set(['eventsource', 'websocket', 'media']);
+
 function safeFilename(name: string): string {
   const base = path
     .basename(name)
@@ -126,6 +130,10 @@ export class RunBrowser {
   private previousDocument: { page: Page; doc: string } | null = null;
   private lastObservation: Observation | null = null;
   private computerImpl: PageComputer | null = null;
+  /** Requests in flight in any tab, numbered in the order they started. */
+  private readonly inflight = new Map<Request, number>();
+  private requestSeq = 0;
+  private readonly requestWaiters = new Set<() => void>();
   private openingOwnTab = false;
   /** Listener removals, run when an attached run lets go of a context it does not own. */
   private readonly detachers: (() => void)[] = [];
@@ -138,6 +146,77 @@ export class RunBrowser {
   ) {
     this.context = context;
     this.options = options;
+    this.trackRequests();
+  }
+
+  /**
+   * One subscription for the run's lifetime (actions used to subscribe and unsubscribe per page,
+   * eight Playwright calls per action).
+   */
+  private trackRequests(): void {
+    const onRequest = (r: Request) => {
+      // Long-lived streams never finish; they must not hold a settle.
+      if (!LONG_LIVED.has(r.resourceType())) this.inflight.set(r, ++this.requestSeq);
+    };
+    const onDone = (r: Request) => {
+      if (!this.inflight.delete(r)) return;
+      for (const wake of this.requestWaiters) wake();
+    };
+    // Out-of-process frames may never report requestfinished; a response is enough to move on.
+    const onResponse = (r: Response) => onDone(r.request());
+    this.context.on('request', onRequest);
+    this.context.on('requestfinished', onDone);
+    this.context.on('requestfailed', onDone);
+    this.context.on('response', onResponse);
+    this.detachers.push(() => {
+      this.context.off('request', onRequest);
+      this.context.off('requestfinished', onDone);
+      this.context.off('requestfailed', onDone);
+      this.context.off('response', onResponse);
+    });
+  }
+
+  /** A closed tab's requests never finish. */
+  private forgetRequestsOf(page: Page): void {
+    for (const r of this.inflight.keys()) {
+      let owner: Page | null = null;
+      try {
+        owner = r.frame().page();
+      } catch {
+        // service worker requests have no frame
+      }
+      if (owner === page || owner === null) this.inflight.delete(r);
+    }
+    for (const wake of this.requestWaiters) wake();
+  }
+
+  /** A point in the run's request sequence, for requestsSettled(). */
+  requestMark(): number {
+    return this.requestSeq;
+  }
+
+  /** Whether a request started after `mark` is still in flight. */
+  requestsPending(mark: number): boolean {
+    for (const seq of this.inflight.values()) if (seq > mark) return true;
+    return false;
+  }
+
+  /** Resolves once every request started after `mark` has finished, or after `timeoutMs`. */
+  async requestsSettled(mark: number, timeoutMs: number): Promise<void> {
+    const busy = () => this.requestsPending(mark);
+    if (!busy() || timeoutMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.requestWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!busy()) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.requestWaiters.add(check);
+    });
   }
 
   /**
@@ -248,6 +327,7 @@ export class RunBrowser {
       })
       .catch(() => {});
     const onClose = () => {
+      this.forgetRequestsOf(page);
       const i = this.pages.indexOf(page);
       if (i >= 0) this.pages.splice(i, 1);
       if (!this.closed) this.emit({ type: 'tab_closed', url: page.url() });

@@ -342,6 +342,9 @@ async function inputText(
   if (a.submit) {
     await el.press('Enter', { timeout: timeout(run) });
     out.expectEffect = true;
+  } else if (mode === 'fill' && detail === 'filled') {
+    // Typed text may open suggestions, which need the frame; a filled value does not.
+    out.valueOnly = true;
   }
   return out;
 }
@@ -386,7 +389,7 @@ async function selectOption(
       const s = e as HTMLSelectElement;
       return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
     });
-    return { detail: 'selected (native)', value: chosen };
+    return { detail: 'selected (native)', value: chosen, valueOnly: true };
   }
   // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
   let wanted = a.label ?? a.value ?? '';
@@ -504,7 +507,11 @@ async function setChecked(
     throw new BrowserError('invalid_action', `id: [${a.id}] is not a checkbox, radio or switch`);
   }
   if (before === a.checked) {
-    return { detail: `already ${a.checked ? 'checked' : 'unchecked'}`, value: String(before) };
+    return {
+      detail: `already ${a.checked ? 'checked' : 'unchecked'}`,
+      value: String(before),
+      valueOnly: true,
+    };
   }
   const how = await clickWithLadder(run, el);
   const after = await checkedState(el);
@@ -514,7 +521,7 @@ async function setChecked(
       `[${a.id}] is still ${after ? 'checked' : 'unchecked'} after clicking (${how})`,
     );
   }
-  return { detail: how, value: String(after) };
+  return { detail: how, value: String(after), valueOnly: true };
 }
 
 async function insideAllowed(run: RunBrowser, file: string): Promise<string> {
