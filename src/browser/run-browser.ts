@@ -9,6 +9,7 @@ import path from 'node:path';
 import type {
   Browser,
   BrowserContext,
+  CDPSession,
   Dialog,
   Download,
   ElementHandle,
@@ -130,6 +131,8 @@ export class RunBrowser {
   private previousDocument: { page: Page; doc: string } | null = null;
   private lastObservation: Observation | null = null;
   private computerImpl: PageComputer | null = null;
+  private readonly screenshotSessions = new WeakMap<Page, Promise<CDPSession | null>>();
+  private readonly openSessions = new Set<CDPSession>();
   /** Requests in flight in any tab, numbered in the order they started. */
   private readonly inflight = new Map<Request, number>();
   private requestSeq = 0;
@@ -598,6 +601,50 @@ export class RunBrowser {
     return startRecording(this.page(), options);
   }
 
+  /**
+   * A JPEG of the active tab's viewport, for people (run timelines). Taken over the DevTools
+   * protocol: unlike page.screenshot() it runs no script in the page (Playwright hides the caret
+   * with an injected style, which effect checks would count as a DOM change) and needs fewer
+   * round trips. Falls back to page.screenshot() where there is no CDP.
+   */
+  async viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
+    const page = this.page();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the screenshot took longer than ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.captureJpeg(page, quality), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async captureJpeg(page: Page, quality: number): Promise<Buffer> {
+    let session = this.screenshotSessions.get(page);
+    if (!session) {
+      session = this.context
+        .newCDPSession(page)
+        .then((s) => {
+          this.openSessions.add(s);
+          return s;
+        })
+        .catch(() => null);
+      this.screenshotSessions.set(page, session);
+    }
+    const cdp = await session;
+    if (!cdp) return page.screenshot({ type: 'jpeg', quality });
+    const { data } = await cdp.send('Page.captureScreenshot', {
+      format: 'jpeg',
+      quality,
+      optimizeForSpeed: true,
+    });
+    return Buffer.from(data, 'base64');
+  }
+
   computer(): ComputerPrimitives {
     if (!this.computerImpl) this.computerImpl = new PageComputer(this);
     return this.computerImpl;
@@ -608,6 +655,8 @@ export class RunBrowser {
     await this.settleDownloads().catch(() => {});
     this.closed = true;
     if (this.attached) {
+      // The context outlives the run: let go of the screenshot sessions too.
+      for (const s of this.openSessions) await s.detach().catch(() => {});
       for (const detach of this.detachers.splice(0)) detach();
       if (this.options.extraHttpHeaders) await this.context.setExtraHTTPHeaders({}).catch(() => {});
       await this.attached.release();
