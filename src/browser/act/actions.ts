@@ -175,9 +175,82 @@ async function jsClick(el: ElementHandle<Element>, button: string, count: number
 }
 
 /**
+ * One round trip that answers whether a real click can skip Playwright's actionability waits: the
+ * element is in the main frame, connected, enabled, visible, scrolled into view, kept its box over
+ * one animation frame, and is what the pointer would hit at its centre. Anything else goes the
+ * careful way (Playwright's click waits and retries, then the ladder).
+ */
+async function readyForQuickClick(el: ElementHandle<Element>): Promise<boolean> {
+  return el
+    .evaluate(
+      (e) =>
+        new Promise<boolean>((resolve) => {
+          if (!e.isConnected || window.parent !== window) return resolve(false);
+          if (
+            (e as HTMLButtonElement).disabled === true ||
+            e.getAttribute('aria-disabled') === 'true' ||
+            e.closest('[inert]')
+          ) {
+            return resolve(false);
+          }
+          const style = getComputedStyle(e);
+          if (style.visibility !== 'visible' || style.pointerEvents === 'none') {
+            return resolve(false);
+          }
+          const box = () => {
+            const r = e.getClientRects()[0];
+            return r && r.width > 0 && r.height > 0 ? r : null;
+          };
+          let before = box();
+          if (!before) return resolve(false);
+          if (
+            before.top < 0 ||
+            before.left < 0 ||
+            before.bottom > innerHeight ||
+            before.right > innerWidth
+          ) {
+            e.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+            before = box();
+            if (!before) return resolve(false);
+          }
+          const start = before;
+          // Hidden tabs get no frames.
+          const fallback = setTimeout(() => resolve(false), 100);
+          requestAnimationFrame(() => {
+            clearTimeout(fallback);
+            const now = box();
+            if (
+              !now ||
+              now.x !== start.x ||
+              now.y !== start.y ||
+              now.width !== start.width ||
+              now.height !== start.height
+            ) {
+              return resolve(false);
+            }
+            const x = now.left + now.width / 2;
+            const y = now.top + now.height / 2;
+            let hit = document.elementFromPoint(x, y);
+            while (hit?.shadowRoot) {
+              const inner = hit.shadowRoot.elementFromPoint(x, y);
+              if (!inner || inner === hit) break;
+              hit = inner;
+            }
+            for (let n: Node | null = hit; n; n = n instanceof ShadowRoot ? n.host : n.parentNode) {
+              if (n === e) return resolve(true);
+            }
+            resolve(false);
+          });
+        }),
+    )
+    .catch(() => false);
+}
+
+/**
  * Click ladder: a real click; when that cannot happen, the element's label (hidden custom
  * checkboxes), then a forced click at the element's position, then a JS click. Covered elements
- * skip the forced click, which would land on the cover.
+ * skip the forced click, which would land on the cover. An element that is plainly clickable
+ * (readyForQuickClick) gets the real click without Playwright's waits.
  */
 export async function clickWithLadder(
   run: RunBrowser,
@@ -191,7 +264,14 @@ export async function clickWithLadder(
   const button = opts.button ?? 'left';
   const count = opts.count ?? 1;
   try {
-    await el.click({ timeout: timeout(run), button, clickCount: count, modifiers: opts.modifiers });
+    const force = await readyForQuickClick(el);
+    await el.click({
+      timeout: timeout(run),
+      button,
+      clickCount: count,
+      modifiers: opts.modifiers,
+      force,
+    });
     return 'clicked';
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
