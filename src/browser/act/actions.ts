@@ -357,6 +357,34 @@ async function fieldInfo(el: ElementHandle<Element>) {
   });
 }
 
+/**
+ * Playwright's fill for a plain text field, minus its waits: focus and select the current text in
+ * one round trip, so the caller's insertText replaces it (the same input events). False for
+ * anything else (other frames, disabled, hidden, date-like or number inputs): use el.fill().
+ */
+async function focusForFill(el: ElementHandle<Element>): Promise<boolean> {
+  return el
+    .evaluate((e) => {
+      if (window.parent !== window || !e.isConnected) return false;
+      const textTypes = ['text', 'search', 'email', 'url', 'tel', 'password'];
+      const field =
+        e instanceof HTMLTextAreaElement ||
+        (e instanceof HTMLInputElement && textTypes.includes(e.type))
+          ? (e as HTMLInputElement | HTMLTextAreaElement)
+          : null;
+      if (!field || field.disabled || field.readOnly) return false;
+      const box = field.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || getComputedStyle(field).visibility !== 'visible') {
+        return false;
+      }
+      field.focus();
+      if (field.ownerDocument.activeElement !== field) return false;
+      field.select();
+      return true;
+    })
+    .catch(() => false);
+}
+
 async function typeInto(run: RunBrowser, el: ElementHandle<Element>, text: string, clear: boolean) {
   if (clear) await el.fill('', { timeout: timeout(run) });
   await el.focus();
@@ -398,7 +426,11 @@ async function inputText(
   if (mode === 'auto') mode = info.typeahead || info.editable ? 'type' : 'fill';
   let detail: string;
   if (mode === 'fill') {
-    await el.fill(expected, { timeout: timeout(run) });
+    if (expected !== '' && (await focusForFill(el))) {
+      await run.page().keyboard.insertText(expected);
+    } else {
+      await el.fill(expected, { timeout: timeout(run) });
+    }
     detail = 'filled';
   } else {
     await typeInto(run, el, a.text, clear);
@@ -464,11 +496,24 @@ async function selectOption(
           .join(' | ')}`,
       );
     }
-    await el.selectOption({ index }, { timeout: timeout(run) });
-    const chosen = await el.evaluate((e) => {
+    // An enabled select takes the choice in one round trip, with the events Playwright's
+    // selectOption sends (input, then change); a disabled one goes through Playwright, which waits.
+    let chosen = await el.evaluate((e, i) => {
       const s = e as HTMLSelectElement;
+      const option = s.options[i];
+      if (s.disabled || !option || option.disabled || !s.isConnected) return null;
+      for (const o of Array.from(s.options)) o.selected = o === option;
+      s.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+      s.dispatchEvent(new Event('change', { bubbles: true }));
       return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
-    });
+    }, index);
+    if (chosen === null) {
+      await el.selectOption({ index }, { timeout: timeout(run) });
+      chosen = await el.evaluate((e) => {
+        const s = e as HTMLSelectElement;
+        return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
+      });
+    }
     return { detail: 'selected (native)', value: chosen, valueOnly: true };
   }
   // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
