@@ -338,10 +338,20 @@ async function readValue(
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-async function fieldInfo(el: ElementHandle<Element>) {
-  return el.evaluate((e) => {
+/**
+ * What kind of field this is. With `prepareFill`, a field the action will fill (mode `fill`, or
+ * `auto` on a field without suggestions) that is a plain text field in the main frame (enabled,
+ * visible, text-like type) is also focused with its text selected, in the same round trip; the
+ * caller's keyboard.insertText then replaces it, which is what Playwright's fill does, minus its
+ * waits. `readyToFill` is false for anything else: use el.fill().
+ */
+async function fieldInfo(
+  el: ElementHandle<Element>,
+  prepareFill: 'auto' | 'fill' | 'type' | null = null,
+) {
+  return el.evaluate((e, mode) => {
     const h = e as HTMLInputElement;
-    return {
+    const info = {
       tag: e.localName,
       type: h.type ?? '',
       editable: h.isContentEditable,
@@ -353,36 +363,28 @@ async function fieldInfo(el: ElementHandle<Element>) {
         e.getAttribute('autocomplete') === 'off',
       disabled: !!h.disabled || e.getAttribute('aria-disabled') === 'true',
       readonly: !!h.readOnly || e.getAttribute('aria-readonly') === 'true',
+      readyToFill: false,
     };
-  });
-}
-
-/**
- * Playwright's fill for a plain text field, minus its waits: focus and select the current text in
- * one round trip, so the caller's insertText replaces it (the same input events). False for
- * anything else (other frames, disabled, hidden, date-like or number inputs): use el.fill().
- */
-async function focusForFill(el: ElementHandle<Element>): Promise<boolean> {
-  return el
-    .evaluate((e) => {
-      if (window.parent !== window || !e.isConnected) return false;
-      const textTypes = ['text', 'search', 'email', 'url', 'tel', 'password'];
-      const field =
-        e instanceof HTMLTextAreaElement ||
-        (e instanceof HTMLInputElement && textTypes.includes(e.type))
-          ? (e as HTMLInputElement | HTMLTextAreaElement)
-          : null;
-      if (!field || field.disabled || field.readOnly) return false;
-      const box = field.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0 || getComputedStyle(field).visibility !== 'visible') {
-        return false;
-      }
-      field.focus();
-      if (field.ownerDocument.activeElement !== field) return false;
-      field.select();
-      return true;
-    })
-    .catch(() => false);
+    const fills = mode === 'fill' || (mode === 'auto' && !info.typeahead && !info.editable);
+    if (!fills || info.disabled || info.readonly) return info;
+    if (window.parent !== window || !e.isConnected) return info;
+    const textTypes = ['text', 'search', 'email', 'url', 'tel', 'password'];
+    const field =
+      e instanceof HTMLTextAreaElement ||
+      (e instanceof HTMLInputElement && textTypes.includes(e.type))
+        ? (e as HTMLInputElement | HTMLTextAreaElement)
+        : null;
+    if (!field) return info;
+    const box = field.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || getComputedStyle(field).visibility !== 'visible') {
+      return info;
+    }
+    field.focus();
+    if (field.ownerDocument.activeElement !== field) return info;
+    field.select();
+    info.readyToFill = true;
+    return info;
+  }, prepareFill);
 }
 
 async function typeInto(run: RunBrowser, el: ElementHandle<Element>, text: string, clear: boolean) {
@@ -409,7 +411,7 @@ async function inputText(
   a: z.infer<Schemas['input_text']>,
 ): Promise<ActionOutcome> {
   const el = await run.element(a.id);
-  const info = await fieldInfo(el);
+  const info = await fieldInfo(el, a.mode ?? 'auto');
   if (info.tag === 'select') {
     throw new BrowserError('invalid_action', `id: [${a.id}] is a select; use select_option`);
   }
@@ -426,7 +428,7 @@ async function inputText(
   if (mode === 'auto') mode = info.typeahead || info.editable ? 'type' : 'fill';
   let detail: string;
   if (mode === 'fill') {
-    if (expected !== '' && (await focusForFill(el))) {
+    if (expected !== '' && info.readyToFill) {
       await run.page().keyboard.insertText(expected);
     } else {
       await el.fill(expected, { timeout: timeout(run) });
