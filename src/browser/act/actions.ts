@@ -177,14 +177,18 @@ async function jsClick(el: ElementHandle<Element>, button: string, count: number
 /**
  * One round trip that answers whether a real click can skip Playwright's actionability waits: the
  * element is in the main frame, connected, enabled, visible, scrolled into view, kept its box over
- * one animation frame, and is what the pointer would hit at its centre. Anything else goes the
- * careful way (Playwright's click waits and retries, then the ladder).
+ * one animation frame, and is what the pointer would hit at its centre (returned, in viewport
+ * pixels). Anything else (null) goes the careful way (Playwright's click waits and retries, then
+ * the ladder).
  */
-async function readyForQuickClick(el: ElementHandle<Element>): Promise<boolean> {
+async function readyForQuickClick(
+  el: ElementHandle<Element>,
+): Promise<{ x: number; y: number } | null> {
   return el
     .evaluate(
       (e) =>
-        new Promise<boolean>((resolve) => {
+        new Promise<{ x: number; y: number } | null>((settle) => {
+          const resolve = (point: { x: number; y: number } | false) => settle(point || null);
           if (!e.isConnected || window.parent !== window) return resolve(false);
           if (
             (e as HTMLButtonElement).disabled === true ||
@@ -237,20 +241,22 @@ async function readyForQuickClick(el: ElementHandle<Element>): Promise<boolean> 
               hit = inner;
             }
             for (let n: Node | null = hit; n; n = n instanceof ShadowRoot ? n.host : n.parentNode) {
-              if (n === e) return resolve(true);
+              if (n === e) return resolve({ x, y });
             }
             resolve(false);
           });
         }),
     )
-    .catch(() => false);
+    .catch(() => null);
 }
 
 /**
  * Click ladder: a real click; when that cannot happen, the element's label (hidden custom
  * checkboxes), then a forced click at the element's position, then a JS click. Covered elements
  * skip the forced click, which would land on the cover. An element that is plainly clickable
- * (readyForQuickClick) gets the real click without Playwright's waits.
+ * (readyForQuickClick) gets the real click without Playwright's waits; with `inPage`, the tab the
+ * element is in, for clicks that only change the page (a checkbox or switch: no navigation to wait
+ * for), straight from the mouse without Playwright's element click.
  */
 export async function clickWithLadder(
   run: RunBrowser,
@@ -259,18 +265,23 @@ export async function clickWithLadder(
     button?: 'left' | 'right' | 'middle';
     count?: 1 | 2;
     modifiers?: ('Alt' | 'Control' | 'Meta' | 'Shift')[];
+    inPage?: Page;
   } = {},
 ): Promise<string> {
   const button = opts.button ?? 'left';
   const count = opts.count ?? 1;
   try {
-    const force = await readyForQuickClick(el);
+    const point = await readyForQuickClick(el);
+    if (point && opts.inPage && !opts.modifiers?.length) {
+      await opts.inPage.mouse.click(point.x, point.y, { button, clickCount: count });
+      return 'clicked';
+    }
     await el.click({
       timeout: timeout(run),
       button,
       clickCount: count,
       modifiers: opts.modifiers,
-      force,
+      force: point !== null,
     });
     return 'clicked';
   } catch (e) {
@@ -640,7 +651,8 @@ async function setChecked(
       valueOnly: true,
     };
   }
-  const how = await clickWithLadder(run, el);
+  const page = run.registry.ref(a.id)?.frame.page();
+  const how = await clickWithLadder(run, el, page ? { inPage: page } : {});
   const after = await checkedState(el);
   if (after !== a.checked) {
     throw new BrowserError(
