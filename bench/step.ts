@@ -6,7 +6,7 @@
  *   npm run bench:step -- [runs per task, default 5]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { createWren } from '../src/api/index.js';
@@ -97,6 +97,7 @@ async function runTask(body: Record<string, unknown>): Promise<string> {
   }
 }
 
+const loadAtStart = loadavg()[0]!;
 // Warm-up: launches Chromium, compiles the in-page scripts.
 await runTask(tasks[0]!);
 promptTokens.length = 0;
@@ -136,6 +137,10 @@ const pct = (xs: number[], p: number) => {
 };
 console.log(
   `runs: ${runIds.length}, steps: ${overheads.length}, actor calls: ${promptTokens.length}`,
+);
+// Other processes on the machine inflate every number here; say how busy it was.
+console.log(
+  `load average (1 min): ${loadAtStart.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
 );
 console.log(
   `step overhead without model (ms): median ${pct(overheads, 50)}, p95 ${pct(overheads, 95)}, max ${Math.max(...overheads)}`,

@@ -159,12 +159,23 @@ export async function startRecording(
   const clock = setInterval(() => void catchUp(Date.now()), Math.max(10, Math.floor(1000 / fps)));
   clock.unref();
 
+  // Chromium sends the next frame only after an ack, so acking at most `fps` times a second
+  // spares it (and this process) encoding and decoding frames the video would drop anyway.
+  const framePeriod = 1000 / fps;
+  let lastAckAt = 0;
+  let ackTimer: NodeJS.Timeout | null = null;
+  const ack = (sessionId: number) => {
+    ackTimer = null;
+    lastAckAt = Date.now();
+    if (!stopping) cdp.send('Page.screencastFrameAck', { sessionId }).catch(() => {});
+  };
   cdp.on('Page.screencastFrame', (event) => {
     lastFrame = Buffer.from(event.data, 'base64');
     if (frames++ === 0) firstFrameAt = Date.now();
     void catchUp(Date.now());
-    if (!stopping)
-      cdp.send('Page.screencastFrameAck', { sessionId: event.sessionId }).catch(() => {});
+    const wait = lastAckAt + framePeriod - Date.now();
+    if (wait <= 0) ack(event.sessionId);
+    else ackTimer = setTimeout(() => ack(event.sessionId), wait);
   });
 
   try {
@@ -189,6 +200,7 @@ export async function startRecording(
       stopping = true;
       const stoppedAt = Date.now();
       clearInterval(clock);
+      if (ackTimer) clearTimeout(ackTimer);
       await cdp.send('Page.stopScreencast').catch(() => {});
       await cdp.detach().catch(() => {});
       while (writing) await new Promise((r) => setTimeout(r, 5));

@@ -9,10 +9,13 @@ import path from 'node:path';
 import type {
   Browser,
   BrowserContext,
+  CDPSession,
   Dialog,
   Download,
   ElementHandle,
   Page,
+  Request,
+  Response,
 } from 'playwright-core';
 import { type ActionResult, executeAction } from './act/executor.js';
 import type { ComputerPrimitives } from './computer.js';
@@ -99,6 +102,8 @@ export interface AttachOptions {
   browser?: Browser | null;
 }
 
+const LONG_LIVED = new Set(['eventsource', 'websocket', 'media']);
+
 function safeFilename(name: string): string {
   const base = path
     .basename(name)
@@ -126,6 +131,12 @@ export class RunBrowser {
   private previousDocument: { page: Page; doc: string } | null = null;
   private lastObservation: Observation | null = null;
   private computerImpl: PageComputer | null = null;
+  private readonly screenshotSessions = new WeakMap<Page, Promise<CDPSession | null>>();
+  private readonly openSessions = new Set<CDPSession>();
+  /** Requests in flight in any tab, numbered in the order they started. */
+  private readonly inflight = new Map<Request, number>();
+  private requestSeq = 0;
+  private readonly requestWaiters = new Set<() => void>();
   private openingOwnTab = false;
   /** Listener removals, run when an attached run lets go of a context it does not own. */
   private readonly detachers: (() => void)[] = [];
@@ -138,6 +149,77 @@ export class RunBrowser {
   ) {
     this.context = context;
     this.options = options;
+    this.trackRequests();
+  }
+
+  /**
+   * One subscription for the run's lifetime (actions used to subscribe and unsubscribe per page,
+   * eight Playwright calls per action).
+   */
+  private trackRequests(): void {
+    const onRequest = (r: Request) => {
+      // Long-lived streams never finish; they must not hold a settle.
+      if (!LONG_LIVED.has(r.resourceType())) this.inflight.set(r, ++this.requestSeq);
+    };
+    const onDone = (r: Request) => {
+      if (!this.inflight.delete(r)) return;
+      for (const wake of this.requestWaiters) wake();
+    };
+    // Out-of-process frames may never report requestfinished; a response is enough to move on.
+    const onResponse = (r: Response) => onDone(r.request());
+    this.context.on('request', onRequest);
+    this.context.on('requestfinished', onDone);
+    this.context.on('requestfailed', onDone);
+    this.context.on('response', onResponse);
+    this.detachers.push(() => {
+      this.context.off('request', onRequest);
+      this.context.off('requestfinished', onDone);
+      this.context.off('requestfailed', onDone);
+      this.context.off('response', onResponse);
+    });
+  }
+
+  /** A closed tab's requests never finish. */
+  private forgetRequestsOf(page: Page): void {
+    for (const r of this.inflight.keys()) {
+      let owner: Page | null = null;
+      try {
+        owner = r.frame().page();
+      } catch {
+        // service worker requests have no frame
+      }
+      if (owner === page || owner === null) this.inflight.delete(r);
+    }
+    for (const wake of this.requestWaiters) wake();
+  }
+
+  /** A point in the run's request sequence, for requestsSettled(). */
+  requestMark(): number {
+    return this.requestSeq;
+  }
+
+  /** Whether a request started after `mark` is still in flight. */
+  requestsPending(mark: number): boolean {
+    for (const seq of this.inflight.values()) if (seq > mark) return true;
+    return false;
+  }
+
+  /** Resolves once every request started after `mark` has finished, or after `timeoutMs`. */
+  async requestsSettled(mark: number, timeoutMs: number): Promise<void> {
+    const busy = () => this.requestsPending(mark);
+    if (!busy() || timeoutMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.requestWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!busy()) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.requestWaiters.add(check);
+    });
   }
 
   /**
@@ -248,6 +330,7 @@ export class RunBrowser {
       })
       .catch(() => {});
     const onClose = () => {
+      this.forgetRequestsOf(page);
       const i = this.pages.indexOf(page);
       if (i >= 0) this.pages.splice(i, 1);
       if (!this.closed) this.emit({ type: 'tab_closed', url: page.url() });
@@ -518,6 +601,50 @@ export class RunBrowser {
     return startRecording(this.page(), options);
   }
 
+  /**
+   * A JPEG of the active tab's viewport, for people (run timelines). Taken over the DevTools
+   * protocol: unlike page.screenshot() it runs no script in the page (Playwright hides the caret
+   * with an injected style, which effect checks would count as a DOM change) and needs fewer
+   * round trips. Falls back to page.screenshot() where there is no CDP.
+   */
+  async viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
+    const page = this.page();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the screenshot took longer than ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.captureJpeg(page, quality), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async captureJpeg(page: Page, quality: number): Promise<Buffer> {
+    let session = this.screenshotSessions.get(page);
+    if (!session) {
+      session = this.context
+        .newCDPSession(page)
+        .then((s) => {
+          this.openSessions.add(s);
+          return s;
+        })
+        .catch(() => null);
+      this.screenshotSessions.set(page, session);
+    }
+    const cdp = await session;
+    if (!cdp) return page.screenshot({ type: 'jpeg', quality });
+    const { data } = await cdp.send('Page.captureScreenshot', {
+      format: 'jpeg',
+      quality,
+      optimizeForSpeed: true,
+    });
+    return Buffer.from(data, 'base64');
+  }
+
   computer(): ComputerPrimitives {
     if (!this.computerImpl) this.computerImpl = new PageComputer(this);
     return this.computerImpl;
@@ -529,6 +656,8 @@ export class RunBrowser {
     this.closed = true;
     try {
       if (this.attached) {
+        // The context outlives the run: let go of the screenshot sessions too.
+        for (const s of this.openSessions) await s.detach().catch(() => {});
         for (const detach of this.detachers.splice(0)) detach();
         if (this.options.extraHttpHeaders)
           await this.context.setExtraHTTPHeaders({}).catch(() => {});

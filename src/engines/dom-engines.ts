@@ -35,7 +35,7 @@ async function withDomDeps(
       },
       async execute(action, signal) {
         const outcome = await agentBrowser.execute(action, signal);
-        await artifacts.afterAction();
+        artifacts.afterAction();
         return outcome;
       },
     };

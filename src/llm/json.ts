@@ -82,19 +82,43 @@ export function parseJsonLoose(text: string): JsonParseResult {
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
 addFormats.default(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
+/**
+ * Engines build their reply schemas afresh for every call, so validators are also kept by the
+ * schema's text: compiling the actor schema took tens of ms per step (and Ajv kept every copy).
+ * Bounded; the oldest is dropped from Ajv too.
+ */
+const byText = new Map<string, { schema: object; validate: ValidateFunction }>();
+const MAX_COMPILED = 200;
+
+function compile(schema: JsonSchema): ValidateFunction {
+  const cached = compiled.get(schema);
+  if (cached) return cached;
+  const text = JSON.stringify(schema);
+  let entry = byText.get(text);
+  if (entry) {
+    byText.delete(text);
+  } else {
+    entry = { schema, validate: ajv.compile(schema) };
+    if (byText.size >= MAX_COMPILED) {
+      const [oldest, old] = byText.entries().next().value as [string, { schema: object }];
+      byText.delete(oldest);
+      ajv.removeSchema(old.schema);
+    }
+  }
+  byText.set(text, entry);
+  compiled.set(schema, entry.validate);
+  return entry.validate;
+}
 
 export type SchemaCheck = { ok: true } | { ok: false; problems: string[] };
 
-/** Compiles (cached per schema object) and validates. An uncompilable schema is a problem too. */
+/** Compiles (cached per schema) and validates. An uncompilable schema is a problem too. */
 export function validateJson(schema: JsonSchema, value: unknown): SchemaCheck {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      return { ok: false, problems: [`the schema itself is invalid: ${(error as Error).message}`] };
-    }
-    compiled.set(schema, validate);
+  let validate: ValidateFunction;
+  try {
+    validate = compile(schema);
+  } catch (error) {
+    return { ok: false, problems: [`the schema itself is invalid: ${(error as Error).message}`] };
   }
   if (validate(value)) return { ok: true };
   return { ok: false, problems: (validate.errors ?? []).map(describeError) };

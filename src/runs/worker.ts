@@ -423,8 +423,10 @@ export class Worker {
     let writes: Promise<void> = Promise.resolve();
     const sink = this.options.artifacts?.sinkFor(run.id);
     const record = (event: EngineEvent) => {
+      // Stamped when it happened, not when the queued write before it finished.
+      const at = now();
       writes = writes
-        .then(() => this.recordEvent(run, event))
+        .then(() => this.recordEvent(run, event, at))
         .then(() => (sink ? recordModelCall(sink, event) : undefined))
         .catch((error) => {
           logger.warn({ err: error, run_id: run.id }, 'could not record an engine event');
@@ -555,7 +557,7 @@ export class Worker {
     });
   }
 
-  private async recordEvent(run: RunRecord, event: EngineEvent): Promise<void> {
+  private async recordEvent(run: RunRecord, event: EngineEvent, at: string): Promise<void> {
     const { logger, store } = this.options;
     if (event.type === 'log') {
       logger[event.level]({ run_id: run.id, ...event.data }, event.message);
@@ -583,7 +585,7 @@ export class Worker {
       summary,
       usage,
       data: eventData(event),
-      createdAt: now(),
+      createdAt: at,
     });
   }
 

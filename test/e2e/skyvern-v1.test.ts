@@ -143,6 +143,16 @@ describe('skyvern-1.0 end to end', () => {
     expect(stepShots.at(-1)?.block.artifacts.map((a) => a.artifact_type)).toContain(
       'screenshot_final',
     );
+    // Action screenshots are JPEG (timeline images for people), taken off the agent's path.
+    const jpegShots = (
+      await h.wren.call('GET', `/v1/runs/${runId}/artifacts?artifact_type=screenshot_action`)
+    ).body as { signed_url: string }[];
+    expect(jpegShots).toHaveLength(6);
+    for (const shot of jpegShots) {
+      const bytes = Buffer.from(await (await fetch(shot.signed_url)).arrayBuffer());
+      expect(bytes.subarray(0, 3).toString('hex')).toBe('ffd8ff');
+      expect(bytes.length).toBeGreaterThan(1000);
+    }
     expect(timeline[1]?.block.actions.map((a) => a.action)).toEqual([
       expect.stringMatching(/^input_text \[\d+\] "Ada Lovelace"$/),
       expect.stringMatching(/^input_text \[\d+\] "ada@example.com"$/),

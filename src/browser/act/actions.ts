@@ -188,9 +188,88 @@ async function jsClick(el: ElementHandle<Element>, button: string, count: number
 }
 
 /**
+ * One round trip that answers whether a real click can skip Playwright's actionability waits: the
+ * element is in the main frame, connected, enabled, visible, scrolled into view, kept its box over
+ * one animation frame, and is what the pointer would hit at its centre (returned, in viewport
+ * pixels). Anything else (null) goes the careful way (Playwright's click waits and retries, then
+ * the ladder).
+ */
+async function readyForQuickClick(
+  el: ElementHandle<Element>,
+): Promise<{ x: number; y: number } | null> {
+  return el
+    .evaluate(
+      (e) =>
+        new Promise<{ x: number; y: number } | null>((settle) => {
+          const resolve = (point: { x: number; y: number } | false) => settle(point || null);
+          if (!e.isConnected || window.parent !== window) return resolve(false);
+          if (
+            (e as HTMLButtonElement).disabled === true ||
+            e.getAttribute('aria-disabled') === 'true' ||
+            e.closest('[inert]')
+          ) {
+            return resolve(false);
+          }
+          const style = getComputedStyle(e);
+          if (style.visibility !== 'visible' || style.pointerEvents === 'none') {
+            return resolve(false);
+          }
+          const box = () => {
+            const r = e.getClientRects()[0];
+            return r && r.width > 0 && r.height > 0 ? r : null;
+          };
+          let before = box();
+          if (!before) return resolve(false);
+          if (
+            before.top < 0 ||
+            before.left < 0 ||
+            before.bottom > innerHeight ||
+            before.right > innerWidth
+          ) {
+            e.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+            before = box();
+            if (!before) return resolve(false);
+          }
+          const start = before;
+          // Hidden tabs get no frames.
+          const fallback = setTimeout(() => resolve(false), 100);
+          requestAnimationFrame(() => {
+            clearTimeout(fallback);
+            const now = box();
+            if (
+              !now ||
+              now.x !== start.x ||
+              now.y !== start.y ||
+              now.width !== start.width ||
+              now.height !== start.height
+            ) {
+              return resolve(false);
+            }
+            const x = now.left + now.width / 2;
+            const y = now.top + now.height / 2;
+            let hit = document.elementFromPoint(x, y);
+            while (hit?.shadowRoot) {
+              const inner = hit.shadowRoot.elementFromPoint(x, y);
+              if (!inner || inner === hit) break;
+              hit = inner;
+            }
+            for (let n: Node | null = hit; n; n = n instanceof ShadowRoot ? n.host : n.parentNode) {
+              if (n === e) return resolve({ x, y });
+            }
+            resolve(false);
+          });
+        }),
+    )
+    .catch(() => null);
+}
+
+/**
  * Click ladder: a real click; when that cannot happen, the element's label (hidden custom
  * checkboxes), then a forced click at the element's position, then a JS click. Covered elements
- * skip the forced click, which would land on the cover.
+ * skip the forced click, which would land on the cover. An element that is plainly clickable
+ * (readyForQuickClick) gets the real click without Playwright's waits; with `inPage`, the tab the
+ * element is in, for clicks that only change the page (a checkbox or switch: no navigation to wait
+ * for), straight from the mouse without Playwright's element click.
  */
 export async function clickWithLadder(
   run: RunBrowser,
@@ -199,12 +278,24 @@ export async function clickWithLadder(
     button?: 'left' | 'right' | 'middle';
     count?: 1 | 2;
     modifiers?: ('Alt' | 'Control' | 'Meta' | 'Shift')[];
+    inPage?: Page;
   } = {},
 ): Promise<string> {
   const button = opts.button ?? 'left';
   const count = opts.count ?? 1;
   try {
-    await el.click({ timeout: timeout(run), button, clickCount: count, modifiers: opts.modifiers });
+    const point = await readyForQuickClick(el);
+    if (point && opts.inPage && !opts.modifiers?.length) {
+      await opts.inPage.mouse.click(point.x, point.y, { button, clickCount: count });
+      return 'clicked';
+    }
+    await el.click({
+      timeout: timeout(run),
+      button,
+      clickCount: count,
+      modifiers: opts.modifiers,
+      force: point !== null,
+    });
     return 'clicked';
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -271,10 +362,20 @@ async function readValue(
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-async function fieldInfo(el: ElementHandle<Element>) {
-  return el.evaluate((e) => {
+/**
+ * What kind of field this is. With `prepareFill`, a field the action will fill (mode `fill`, or
+ * `auto` on a field without suggestions) that is a plain text field in the main frame (enabled,
+ * visible, text-like type) is also focused with its text selected, in the same round trip; the
+ * caller's keyboard.insertText then replaces it, which is what Playwright's fill does, minus its
+ * waits. `readyToFill` is false for anything else: use el.fill().
+ */
+async function fieldInfo(
+  el: ElementHandle<Element>,
+  prepareFill: 'auto' | 'fill' | 'type' | null = null,
+) {
+  return el.evaluate((e, mode) => {
     const h = e as HTMLInputElement;
-    return {
+    const info = {
       tag: e.localName,
       type: h.type ?? '',
       editable: h.isContentEditable,
@@ -286,8 +387,28 @@ async function fieldInfo(el: ElementHandle<Element>) {
         e.getAttribute('autocomplete') === 'off',
       disabled: !!h.disabled || e.getAttribute('aria-disabled') === 'true',
       readonly: !!h.readOnly || e.getAttribute('aria-readonly') === 'true',
+      readyToFill: false,
     };
-  });
+    const fills = mode === 'fill' || (mode === 'auto' && !info.typeahead && !info.editable);
+    if (!fills || info.disabled || info.readonly) return info;
+    if (window.parent !== window || !e.isConnected) return info;
+    const textTypes = ['text', 'search', 'email', 'url', 'tel', 'password'];
+    const field =
+      e instanceof HTMLTextAreaElement ||
+      (e instanceof HTMLInputElement && textTypes.includes(e.type))
+        ? (e as HTMLInputElement | HTMLTextAreaElement)
+        : null;
+    if (!field) return info;
+    const box = field.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || getComputedStyle(field).visibility !== 'visible') {
+      return info;
+    }
+    field.focus();
+    if (field.ownerDocument.activeElement !== field) return info;
+    field.select();
+    info.readyToFill = true;
+    return info;
+  }, prepareFill);
 }
 
 async function typeInto(run: RunBrowser, el: ElementHandle<Element>, text: string, clear: boolean) {
@@ -314,7 +435,7 @@ async function inputText(
   a: z.infer<Schemas['input_text']>,
 ): Promise<ActionOutcome> {
   const el = await run.element(a.id);
-  const info = await fieldInfo(el);
+  const info = await fieldInfo(el, a.mode ?? 'auto');
   if (info.tag === 'select') {
     throw new BrowserError('invalid_action', `id: [${a.id}] is a select; use select_option`);
   }
@@ -331,7 +452,11 @@ async function inputText(
   if (mode === 'auto') mode = info.typeahead || info.editable ? 'type' : 'fill';
   let detail: string;
   if (mode === 'fill') {
-    await el.fill(expected, { timeout: timeout(run) });
+    if (expected !== '' && info.readyToFill) {
+      await run.page().keyboard.insertText(expected);
+    } else {
+      await el.fill(expected, { timeout: timeout(run) });
+    }
     detail = 'filled';
   } else {
     await typeInto(run, el, a.text, clear);
@@ -355,6 +480,9 @@ async function inputText(
   if (a.submit) {
     await el.press('Enter', { timeout: timeout(run) });
     out.expectEffect = true;
+  } else if (mode === 'fill' && detail === 'filled') {
+    // Typed text may open suggestions, which need the frame; a filled value does not.
+    out.valueOnly = true;
   }
   return out;
 }
@@ -503,12 +631,25 @@ async function selectOption(
           .join(' | ')}`,
       );
     }
-    await el.selectOption({ index }, { timeout: timeout(run) });
-    const chosen = await el.evaluate((e) => {
+    // An enabled select takes the choice in one round trip, with the events Playwright's
+    // selectOption sends (input, then change); a disabled one goes through Playwright, which waits.
+    let chosen = await el.evaluate((e, i) => {
       const s = e as HTMLSelectElement;
+      const option = s.options[i];
+      if (s.disabled || !option || option.disabled || !s.isConnected) return null;
+      for (const o of Array.from(s.options)) o.selected = o === option;
+      s.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+      s.dispatchEvent(new Event('change', { bubbles: true }));
       return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
-    });
-    return { detail: 'selected (native)', value: chosen };
+    }, index);
+    if (chosen === null) {
+      await el.selectOption({ index }, { timeout: timeout(run) });
+      chosen = await el.evaluate((e) => {
+        const s = e as HTMLSelectElement;
+        return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
+      });
+    }
+    return { detail: 'selected (native)', value: chosen, valueOnly: true };
   }
   // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
   let wanted = a.label ?? a.value ?? '';
@@ -626,9 +767,14 @@ async function setChecked(
     throw new BrowserError('invalid_action', `id: [${a.id}] is not a checkbox, radio or switch`);
   }
   if (before === a.checked) {
-    return { detail: `already ${a.checked ? 'checked' : 'unchecked'}`, value: String(before) };
+    return {
+      detail: `already ${a.checked ? 'checked' : 'unchecked'}`,
+      value: String(before),
+      valueOnly: true,
+    };
   }
-  const how = await clickWithLadder(run, el);
+  const page = run.registry.ref(a.id)?.frame.page();
+  const how = await clickWithLadder(run, el, page ? { inPage: page } : {});
   const after = await checkedState(el);
   if (after !== a.checked) {
     throw new BrowserError(
@@ -636,7 +782,7 @@ async function setChecked(
       `[${a.id}] is still ${after ? 'checked' : 'unchecked'} after clicking (${how})`,
     );
   }
-  return { detail: how, value: String(after) };
+  return { detail: how, value: String(after), valueOnly: true };
 }
 
 async function insideAllowed(run: RunBrowser, file: string): Promise<string> {

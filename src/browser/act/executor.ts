@@ -1,8 +1,8 @@
 /**
- * Runs one action: validates it, snapshots the page, executes, lets the page settle (in-flight
- * requests, two animation frames) and reports what changed.
+ * Runs one action: validates it, snapshots the page, executes, lets the page settle (the requests
+ * the action started, a rendered frame) and reports what changed.
  */
-import type { Request, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { BrowserError, type BrowserErrorKind, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
 import type { RunBrowser, RunBrowserEvent } from '../run-browser.js';
@@ -13,7 +13,6 @@ export type { ActionResult } from './types.js';
 
 const SETTLE_MAX_MS = 3000;
 const POPUP_GRACE_MS = 400;
-const LONG_LIVED = new Set(['eventsource', 'websocket', 'media']);
 
 function kindOf(e: unknown): BrowserErrorKind {
   if (e instanceof BrowserError) return e.kind;
@@ -29,24 +28,65 @@ function kindOf(e: unknown): BrowserErrorKind {
   return 'action_failed';
 }
 
-async function settle(run: RunBrowser, inflight: Set<Request>): Promise<void> {
-  let page: ReturnType<RunBrowser['page']>;
+/** Mutation counter of the page's main frame after a full rendered frame (null: page gone). */
+async function afterNextFrame(page: Page): Promise<number | null> {
+  return page
+    .evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const done = () =>
+            resolve(
+              (window as unknown as { __wrenObs?: { mutations: number } }).__wrenObs?.mutations ??
+                0,
+            );
+          // Two frame callbacks: everything the first frame ran (timers, intersection observers
+          // that start loading more) has happened. Hidden tabs get no frames; the timer ends
+          // the wait there.
+          const fallback = setTimeout(done, 100);
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => {
+              clearTimeout(fallback);
+              done();
+            }),
+          );
+        }),
+    )
+    .catch(() => null);
+}
+
+/**
+ * Lets the page settle after an action: its document loaded, the requests the action started
+ * finished (3 s at most, including those a rendered frame started, e.g. an infinite list loading
+ * more), downloads saved. Returns the active tab and its DOM mutation count, so the effect check
+ * needs no extra round trip on single-frame pages. `waitForFrame: false` skips the frame.
+ */
+async function settle(
+  run: RunBrowser,
+  requestMark: number,
+  waitForFrame = true,
+): Promise<{ page: Page; mutations: number } | null> {
+  let page: Page;
   try {
     page = run.page();
   } catch {
-    return;
+    return null;
   }
   const deadline = Date.now() + SETTLE_MAX_MS;
   await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
-  while (inflight.size > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
+  await run.requestsSettled(requestMark, deadline - Date.now());
+  let main: number | null = null;
+  if (waitForFrame) {
+    main = await afterNextFrame(page);
+    if (run.requestsPending(requestMark)) {
+      await run.requestsSettled(requestMark, deadline - Date.now());
+      main = await afterNextFrame(page);
+    }
   }
-  await page
-    .evaluate(
-      () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
-    )
-    .catch(() => {});
   await run.settleDownloads();
+  if (main === null || page.frames().length > 1) {
+    return { page, mutations: await mutationCount(page) };
+  }
+  return { page, mutations: main };
 }
 
 export async function executeAction(run: RunBrowser, input: unknown): Promise<ActionResult> {
@@ -104,21 +144,8 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   const urlBefore = page?.url() ?? '';
   const mutationsBefore = page ? await mutationCount(page) : 0;
   const eventsBefore = run.events.length;
-  const inflight = new Set<Request>();
-  const watched = run.allPages();
-  const onReq = (r: Request) => {
-    // Long-lived streams never finish; they must not hold the settle.
-    if (!LONG_LIVED.has(r.resourceType())) inflight.add(r);
-  };
-  const onDone = (r: Request) => inflight.delete(r);
-  // Out-of-process frames may never report requestfinished; a response is enough to move on.
-  const onResponse = (r: Response) => inflight.delete(r.request());
-  for (const p of watched) {
-    p.on('request', onReq);
-    p.on('requestfinished', onDone);
-    p.on('requestfailed', onDone);
-    p.on('response', onResponse);
-  }
+  const requestMark = run.requestMark();
+  const pagesBefore = run.allPages().length;
 
   let outcome: ActionOutcome = {};
   let error: ActionResult['error'];
@@ -127,24 +154,19 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   } catch (e) {
     error = { kind: kindOf(e), message: errorMessage(e) };
   }
-  await settle(run, inflight);
+  let settled = await settle(run, requestMark, !outcome.valueOnly);
   if (!error && outcome.expectEffect && run.events.length === eventsBefore) {
     // New tabs attach a moment after the click that opened them; give quiet clicks a short grace.
     const stillQuiet =
-      run.allPages().length === watched.length &&
+      run.allPages().length === pagesBefore &&
       page !== null &&
+      settled?.page === page &&
       page.url() === urlBefore &&
-      (await mutationCount(page)) === mutationsBefore;
+      settled.mutations === mutationsBefore;
     if (stillQuiet) {
       await run.context.waitForEvent('page', { timeout: POPUP_GRACE_MS }).catch(() => {});
-      await settle(run, inflight);
+      settled = await settle(run, requestMark);
     }
-  }
-  for (const p of watched) {
-    p.off('request', onReq);
-    p.off('requestfinished', onDone);
-    p.off('requestfailed', onDone);
-    p.off('response', onResponse);
   }
 
   const events = run.events.slice(eventsBefore);
@@ -158,7 +180,11 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   }
   const urlAfter = pageAfter?.url() ?? '';
   const samePage = pageAfter === page;
-  const mutationsAfter = pageAfter && samePage ? await mutationCount(pageAfter) : mutationsBefore;
+  let mutationsAfter = mutationsBefore;
+  if (pageAfter && samePage) {
+    mutationsAfter =
+      settled?.page === pageAfter ? settled.mutations : await mutationCount(pageAfter);
+  }
   const crash = of('crash')[0];
   if (!error && crash) error = { kind: 'page_crashed', message: `the page crashed (${crash.url})` };
   const effects: ActionResult['effects'] = {

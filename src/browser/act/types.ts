@@ -11,6 +11,11 @@ export interface ActionOutcome {
   value?: string;
   /** Expect a visible effect; the executor warns when none is seen. */
   expectEffect?: boolean;
+  /**
+   * Only a form value changed and the handler read it back: the executor does not wait for a
+   * rendered frame afterwards (navigations and requests the action started are still awaited).
+   */
+  valueOnly?: boolean;
   download?: DownloadInfo;
 }
 

@@ -8,11 +8,16 @@ import type { EngineContext, EngineEvent } from '../types.js';
  * What a run leaves behind besides its result: a screenshot after each action, the page as the
  * model saw it per step, a final screenshot, the files it downloaded and a video of the whole
  * run. Best effort throughout: a failed capture is logged, never fails the run.
+ *
+ * Action screenshots are for people, so they are JPEG and off the agent's critical path: the
+ * capture starts right after the action, the agent moves on, and finish() waits for every one.
  */
 export class RunArtifacts {
   private stepIndex = 0;
   private recording: Recording | null = null;
   private readonly pending = new Set<Promise<unknown>>();
+  /** Action screenshots are stored one after another, so their order is the actions' order. */
+  private screenshots: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -47,10 +52,15 @@ export class RunArtifacts {
   private put(input: ArtifactInput): void {
     const sink = this.ctx.artifacts;
     if (!sink) return;
-    const p = sink
-      .put({ stepId: `step_${this.stepIndex}`, ...input })
-      .catch((err: Error) => this.warn('could not store an artifact', err))
-      .finally(() => this.pending.delete(p));
+    this.track(
+      sink
+        .put({ stepId: `step_${this.stepIndex}`, ...input })
+        .catch((err: Error) => this.warn('could not store an artifact', err)),
+    );
+  }
+
+  private track(work: Promise<unknown>): void {
+    const p = work.finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
 
@@ -79,8 +89,27 @@ export class RunArtifacts {
     }
   }
 
-  afterAction(): Promise<void> {
-    return this.screenshot('screenshot_action');
+  /** Starts the action screenshot and returns at once; finish() waits for it. */
+  afterAction(): void {
+    const sink = this.ctx.artifacts;
+    if (!sink) return;
+    const stepId = `step_${this.stepIndex}`;
+    // Issued now, so it shows the page right after this action, not during the next one.
+    const shot = this.browser.viewportJpeg().then(
+      (bytes) => ({ bytes }),
+      (error: Error) => ({ error }),
+    );
+    this.screenshots = this.screenshots.then(async () => {
+      const taken = await shot;
+      if ('error' in taken) {
+        this.warn('could not take a screenshot_action screenshot', taken.error);
+        return;
+      }
+      await sink
+        .put({ type: 'screenshot_action', stepId, contentType: 'image/jpeg', bytes: taken.bytes })
+        .catch((err: Error) => this.warn('could not store an artifact', err));
+    });
+    this.track(this.screenshots);
   }
 
   observation(text: string): void {

@@ -7,6 +7,56 @@ import { REPORT_CSV } from '../../support/fixture-server.js';
 const h = useBrowserHarness();
 
 describe('actions on the fixture gallery', () => {
+  it('fills text fields and native selects with the events pages listen to', async () => {
+    const run = await h.open();
+    await run.page().setContent(`
+      <label>Name <input id="name" value="old"></label>
+      <label>Notes <textarea id="notes"></textarea></label>
+      <label>Plan <select id="plan"><option>Free</option><option>Pro</option></select></label>
+      <script>
+        window.seen = [];
+        for (const id of ['name', 'notes', 'plan']) {
+          for (const type of ['keydown', 'input', 'change']) {
+            document.getElementById(id).addEventListener(type, (e) =>
+              window.seen.push(id + ':' + type + (e.isTrusted ? ':trusted' : '')));
+          }
+        }
+      </script>`);
+    const obs = await run.observe();
+    const name = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Name'),
+      text: 'Ada',
+    });
+    expect(name).toMatchObject({ ok: true, detail: 'filled', value: 'Ada' });
+    const notes = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Notes'),
+      text: 'line one',
+    });
+    expect(notes.value).toBe('line one');
+    const plan = await run.act({
+      type: 'select_option',
+      id: idOf(obs, 'combobox', 'Plan'),
+      label: 'Pro',
+    });
+    expect(plan).toMatchObject({ ok: true, value: 'Pro' });
+    const page = run.page();
+    expect(
+      await page.evaluate(() => (document.getElementById('plan') as HTMLSelectElement).value),
+    ).toBe('Pro');
+    // Text arrives as trusted input events (replacing the old value, no key events; leaving a
+    // field commits it with change), the select reports input then change, as Playwright's fill
+    // and selectOption do.
+    expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual([
+      'name:input:trusted',
+      'name:change:trusted',
+      'notes:input:trusted',
+      'plan:input',
+      'plan:change',
+    ]);
+  });
+
   it('fills the signup form, shows validation errors, then submits what the server receives', async () => {
     const run = await h.openAt('form.html');
     let obs = await run.observe();

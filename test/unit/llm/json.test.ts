@@ -88,6 +88,15 @@ describe('validateJson', () => {
     );
   });
 
+  it('validates against a schema rebuilt for every call, $id included', () => {
+    // Engines build reply schemas afresh per call; the same schema text must keep working.
+    const fresh = () => ({ $id: 'https://example.test/reply', ...structuredClone(schema) });
+    for (let i = 0; i < 3; i++) {
+      expect(validateJson(fresh(), { price: 1, status: 'sold_out' })).toEqual({ ok: true });
+      expect(validateJson(fresh(), { price: 1 }).ok).toBe(false);
+    }
+  });
+
   it('reports a schema that does not compile', () => {
     const r = validateJson({ type: 'nonsense' }, {});
     expect(r.ok).toBe(false);
