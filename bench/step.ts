@@ -115,13 +115,13 @@ for (const runId of runIds) {
     const at = Date.parse(e.createdAt);
     if (e.kind === 'step_started') starts.set(e.stepIndex, at);
     if (e.kind === 'action') {
-      const d = Number((e.data ?? {})['duration_ms'] ?? 0);
+      const d = Number(e.data?.['duration_ms'] ?? 0);
       actionMs.push(d);
-      const kind = String((e.data ?? {})['action'] ?? '').split(' ')[0] ?? '';
+      const kind = String(e.data?.['action'] ?? '').split(' ')[0] ?? '';
       actionKinds.set(kind, [...(actionKinds.get(kind) ?? []), d]);
     }
     if (e.kind === 'model_call') {
-      const d = Number((e.data ?? {})['duration_ms'] ?? 0);
+      const d = Number(e.data?.['duration_ms'] ?? 0);
       modelMs.set(e.stepIndex, (modelMs.get(e.stepIndex) ?? 0) + d);
     }
     if (e.kind === 'step_finished') {
