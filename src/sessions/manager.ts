@@ -155,7 +155,7 @@ export class SessionManager {
       );
     }
     if (this.shared) {
-      await this.failOrphaned();
+      await this.failOrphaned({ earlierSelf: true });
       const beatMs = Math.min(30_000, Math.max(50, Math.floor(this.staleMs / 4)));
       // Frequent cheap checks notice a close issued on another node; the heartbeat is rarer.
       this.watch = setInterval(() => void this.tick(beatMs), Math.min(2000, beatMs));
@@ -220,13 +220,17 @@ export class SessionManager {
     }
   }
 
-  /** Fails sessions of processes that went quiet (compare-and-set: once, by one node). */
-  private async failOrphaned(): Promise<void> {
+  /**
+   * Fails sessions of processes that went quiet (compare-and-set: once, by one node). At start
+   * also those of an earlier process with this host and pid; later only staleness counts, so a
+   * second manager in the same process (tests, embedded use) never ends this one's sessions.
+   */
+  private async failOrphaned(options: { earlierSelf?: boolean } = {}): Promise<void> {
     const sessions = this.options.store.sessions;
     const found = await sessions.orphaned(
       new Date(Date.now() - this.staleMs).toISOString(),
       this.owner,
-      `${hostname()}:${process.pid}:`,
+      options.earlierSelf ? `${hostname()}:${process.pid}:` : null,
     );
     const failed: string[] = [];
     for (const f of found) {

@@ -229,10 +229,15 @@ export class SessionStore {
   }
 
   /**
-   * Active sessions whose owner is gone: no heartbeat since `before`, or owned by an earlier
-   * process of this host and pid (a restarted container reuses both). `self` is never orphaned.
+   * Active sessions whose owner is gone: no heartbeat since `before`, or (with `selfPrefix`, at
+   * start) owned by an earlier process of this host and pid (a restarted container reuses both).
+   * `self` is never orphaned.
    */
-  async orphaned(before: string, self: string, selfPrefix: string): Promise<OrphanedSession[]> {
+  async orphaned(
+    before: string,
+    self: string,
+    selfPrefix: string | null,
+  ): Promise<OrphanedSession[]> {
     const rows = await this.db
       .selectFrom('browser_sessions')
       .select(['id', 'owner_id', 'heartbeat_at'])
@@ -241,7 +246,7 @@ export class SessionStore {
         eb.or([
           eb('heartbeat_at', 'is', null),
           eb('heartbeat_at', '<', before),
-          eb('owner_id', 'like', `${selfPrefix}%`),
+          ...(selfPrefix === null ? [] : [eb('owner_id', 'like', `${selfPrefix}%`)]),
         ]),
       )
       .where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '!=', self)]))

@@ -15,7 +15,7 @@ import { connectCdp } from '../../../src/browser/index.js';
 import { ServerBrowserConfigError, serverBrowserFromEnv } from '../../../src/sessions/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'wren-userchrome-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
