@@ -8,7 +8,6 @@
  *   npm run bench:live-relay -- [--seconds 8]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,27 +18,13 @@ import { LIVE_AUTH_SCHEME, LiveRelayTokens, relayFromWorker } from '../src/api/l
 import { BrowserManager, LiveBrowsers } from '../src/browser/index.js';
 import { SecretBox, secretKeyFromBytes } from '../src/credentials/index.js';
 import { createLogger } from '../src/log.js';
+import { startAnimatedSite } from './support/animated-site.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' } } });
 const seconds = Number(values.seconds);
 
-const PAGE = `<!doctype html><title>Animated</title>
-<body style="font: 32px sans-serif"><h1>Live relay bench</h1><p id="n"></p>
-<div id="box" style="width:200px;height:120px;background:#4f46e5;position:relative"></div>
-<script>
-  let i = 0;
-  (function tick() {
-    i++;
-    document.getElementById('n').textContent = 'frame ' + i;
-    document.getElementById('box').style.left = (i * 4) % 800 + 'px';
-    requestAnimationFrame(tick);
-  })();
-</script></body>`;
-const site = createServer((_req, res) =>
-  res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE),
-);
-await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+const site = await startAnimatedSite('Live relay bench');
+const siteUrl = site.url;
 
 const logger = createLogger('silent');
 const runDir = mkdtempSync(join(tmpdir(), 'wren-bench-relay-'));
@@ -105,6 +90,6 @@ try {
   await worker.close();
   await run.close();
   await browsers.close();
-  await new Promise((r) => site.close(r));
+  await site.close();
   rmSync(runDir, { recursive: true, force: true });
 }

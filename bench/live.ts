@@ -7,8 +7,6 @@
  *   npm run bench:live -- [--seconds 10] [--viewers 1]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +14,7 @@ import WebSocket from 'ws';
 import { createWren } from '../src/api/server.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { startAnimatedSite } from './support/animated-site.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,23 +30,8 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 };
 
-const PAGE = `<!doctype html><title>Animated</title>
-<body style="font: 32px sans-serif"><h1>Live view bench</h1><p id="n"></p>
-<div id="box" style="width:200px;height:120px;background:#4f46e5;position:relative"></div>
-<script>
-  let i = 0;
-  (function tick() {
-    i++;
-    document.getElementById('n').textContent = 'frame ' + i;
-    document.getElementById('box').style.left = (i * 4) % 800 + 'px';
-    requestAnimationFrame(tick);
-  })();
-</script></body>`;
-const site = createServer((_req, res) =>
-  res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE),
-);
-await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+const site = await startAnimatedSite('Live view bench');
+const siteUrl = site.url;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wren-bench-live-'));
 const apiKey = 'wren_bench_live_key_0123456789';
@@ -108,6 +92,6 @@ try {
   );
 } finally {
   await wren.close();
-  await new Promise((r) => site.close(r));
+  await site.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

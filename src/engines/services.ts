@@ -9,6 +9,7 @@ import {
 } from '../browser/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../llm/index.js';
 import {
+  browserOptionsFor,
   ProxyRouter,
   ProxyUnavailableError,
   type SessionManager,
@@ -163,14 +164,7 @@ export function createEngineServices(options: {
     }
     return options.browsers.openRunBrowser({
       ...base,
-      ...(route.proxy ? { proxy: route.proxy } : {}),
-      ...(route.geo
-        ? {
-            timezoneId: route.geo.timezoneId,
-            locale: route.geo.locale,
-            geolocation: route.geo.geolocation,
-          }
-        : {}),
+      ...browserOptionsFor(route),
     });
   }
 }

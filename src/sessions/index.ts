@@ -11,6 +11,7 @@ export {
   SessionUnavailableError,
 } from './manager.js';
 export {
+  browserOptionsFor,
   loadProxyConfig,
   type ProxyConfig,
   ProxyConfigError,

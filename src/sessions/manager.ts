@@ -28,7 +28,7 @@ import { ServiceError } from '../runs/errors.js';
 import { newId } from '../runs/ids.js';
 import type { BrowserSessionRecord, Store } from '../store/index.js';
 import { type CdpGateway, startCdpGateway } from './cdp-gateway.js';
-import type { ProxyRouter } from './proxy.js';
+import { browserOptionsFor, type ProxyRouter } from './proxy.js';
 
 export const SESSION_TIMEOUT_DEFAULT = 60;
 export const SESSION_TIMEOUT_MIN = 5;
@@ -294,14 +294,7 @@ export class SessionManager {
         headless: this.options.headless ?? true,
         url: record.url,
         allowPrivateNetworks: this.options.allowPrivateNetworks,
-        ...(route.proxy ? { proxy: route.proxy } : {}),
-        ...(route.geo
-          ? {
-              timezoneId: route.geo.timezoneId,
-              locale: route.geo.locale,
-              geolocation: route.geo.geolocation,
-            }
-          : {}),
+        ...browserOptionsFor(route),
       });
     } catch (e) {
       const at = new Date().toISOString();

@@ -27,6 +27,25 @@ export interface ProxyRoute {
   source: string;
 }
 
+/** A route as browser launch options: the proxy, and the location's timezone, locale and position. */
+export function browserOptionsFor(route: ProxyRoute): {
+  proxy?: ProxyServer;
+  timezoneId?: string;
+  locale?: string;
+  geolocation?: GeoProfile['geolocation'];
+} {
+  return {
+    ...(route.proxy ? { proxy: route.proxy } : {}),
+    ...(route.geo
+      ? {
+          timezoneId: route.geo.timezoneId,
+          locale: route.geo.locale,
+          geolocation: route.geo.geolocation,
+        }
+      : {}),
+  };
+}
+
 /** The request asked for a location this server cannot serve: a 400 for the caller. */
 export class ProxyUnavailableError extends Error {
   override readonly name = 'ProxyUnavailableError';

@@ -90,6 +90,17 @@ function fromRow(r: Selectable<BrowserSessionsTable>): BrowserSessionRecord {
   };
 }
 
+/** The columns of a session ended as failed at `at` (its browser is gone). */
+function failedAt(at: string) {
+  return {
+    status: 'failed' as const,
+    completed_at: at,
+    modified_at: at,
+    runnable_id: null,
+    runnable_type: null,
+  };
+}
+
 export class SessionStore {
   private readonly db: Db;
 
@@ -261,13 +272,7 @@ export class SessionStore {
   async failOrphan(found: OrphanedSession, at: string): Promise<boolean> {
     const result = await this.db
       .updateTable('browser_sessions')
-      .set({
-        status: 'failed',
-        completed_at: at,
-        modified_at: at,
-        runnable_id: null,
-        runnable_type: null,
-      })
+      .set(failedAt(at))
       .where('id', '=', found.id)
       .where('status', 'in', [...ACTIVE_SESSION_STATUSES])
       .where((eb) =>
@@ -350,13 +355,7 @@ export class SessionStore {
   async failOrphans(at: string): Promise<number> {
     const result = await this.db
       .updateTable('browser_sessions')
-      .set({
-        status: 'failed',
-        completed_at: at,
-        modified_at: at,
-        runnable_id: null,
-        runnable_type: null,
-      })
+      .set(failedAt(at))
       .where('status', 'in', [...ACTIVE_SESSION_STATUSES])
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
