@@ -571,6 +571,9 @@ async function enterCode(
     // the code, which no text mask could recognise.
     await box.evaluate((el, key) => {
       (el as unknown as Record<symbol, boolean>)[Symbol.for(key)] = true;
+      // Drawn as dots from before the first character: screenshots, the recording, the live
+      // view and computer-use models never see the code (the value itself is unchanged).
+      (el as HTMLElement).style.setProperty('-webkit-text-security', 'disc', 'important');
     }, SECRET_INPUT_MARK);
     await box.focus();
     await page.keyboard.type(step.text, { delay: 5 });

@@ -32,6 +32,30 @@ describe('enter_code', () => {
     expect(after.text).not.toMatch(/value="\d"/);
   });
 
+  it('draws the typed boxes as dots, so no screenshot shows a digit', async () => {
+    const run = await h.open();
+    const box = (i: number) =>
+      `<input maxlength="1" aria-label="Digit ${i}" style="width:40px;height:40px;font:24px monospace;margin:0 8px 0 0;box-sizing:border-box">`;
+    await run.page().setContent(`<form>${[1, 2, 3, 4, 5, 6].map(box).join('')}</form>`);
+    const obs = await run.observe();
+    const result = await run.act({
+      type: 'enter_code',
+      id: idOf(obs, 'textbox', 'Digit 1'),
+      text: '402913',
+    });
+    expect(result.ok, result.error?.message).toBe(true);
+    const inputs = await run.page().$$('input');
+    const shot = async (i: number) => (await inputs[i]!.screenshot()).toString('base64');
+    // The 4 in the first box and the 9 in the fourth look the same: a dot.
+    expect(await shot(0)).toBe(await shot(3));
+    // Without the mask the same box shows its digit.
+    const masked = await shot(0);
+    await inputs[0]!.evaluate((e) =>
+      (e as HTMLElement).style.removeProperty('-webkit-text-security'),
+    );
+    expect(await shot(0)).not.toBe(masked);
+  });
+
   it('finds the code field by itself (or takes the focused input) when no id is given', async () => {
     const run = await h.open();
     await run
