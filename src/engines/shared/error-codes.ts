@@ -1,4 +1,4 @@
-import type { RunErrorObject } from '../types.js';
+import type { EngineOutcome, EngineResult, RunErrorObject, Usage } from '../types.js';
 
 export interface ReportedErrorCode {
   code: string;
@@ -11,6 +11,25 @@ export interface ReportedErrorCode {
  * mapping (first report of each code wins), in the contract's `errors[]` shape.
  */
 export class UserErrorCodes {
+  /** A run's result: a run that did not complete carries the matched codes in its output too. */
+  result(
+    outcome: EngineOutcome,
+    systemErrors: RunErrorObject[],
+    stepCount: number,
+    usage: Usage,
+  ): EngineResult {
+    const reported =
+      outcome.status === 'completed'
+        ? outcome
+        : { ...outcome, output: this.outputFor(outcome.output) };
+    return {
+      outcome: reported,
+      errors: [...systemErrors, ...this.list()],
+      stepCount,
+      usage: { ...usage },
+    };
+  }
+
   private readonly found = new Map<string, RunErrorObject>();
 
   constructor(readonly mapping: Record<string, string> | null) {}

@@ -11,6 +11,7 @@ import { ModelOutputError } from '../ports.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import { addUsage, modelCallEvent } from '../shared/model-calls.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import type {
   EngineContext,
@@ -101,25 +102,8 @@ export class SkyvernV1Run {
     const started = Date.now();
     try {
       const reply = await this.deps.model.complete({ ...request, signal: this.ctx.signal });
-      this.usage.inputTokens += reply.usage.inputTokens;
-      this.usage.outputTokens += reply.usage.outputTokens;
-      this.usage.costUsd += reply.usage.costUsd;
-      this.ctx.emit({
-        type: 'model_call',
-        stepIndex,
-        role: request.role,
-        model: reply.model,
-        durationMs: reply.durationMs,
-        usage: reply.usage,
-        prompt: {
-          system: request.system,
-          text: request.content
-            .filter((p) => p.type === 'text')
-            .map((p) => p.text ?? '')
-            .join('\n'),
-        },
-        response: reply.text,
-      });
+      addUsage(this.usage, reply.usage);
+      this.ctx.emit(modelCallEvent(stepIndex, request, reply));
       return reply;
     } catch (err) {
       this.ctx.emit({
@@ -142,15 +126,7 @@ export class SkyvernV1Run {
   }
 
   private result(outcome: EngineOutcome, systemErrors: RunErrorObject[] = []): EngineResult {
-    if (outcome.status !== 'completed') {
-      outcome = { ...outcome, output: this.userErrors.outputFor(outcome.output) };
-    }
-    return {
-      outcome,
-      errors: [...systemErrors, ...this.userErrors.list()],
-      stepCount: this.stepCount,
-      usage: { ...this.usage },
-    };
+    return this.userErrors.result(outcome, systemErrors, this.stepCount, this.usage);
   }
 
   /** On failure or termination, a dedicated pass decides which user-defined codes apply. */

@@ -3,6 +3,7 @@ import type { AgentModel, ModelReply, ModelRequest, PageObservation } from '../p
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import { addUsage, modelCallEvent } from '../shared/model-calls.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import { type SkyvernV1Deps, SkyvernV1Run } from '../skyvern-v1/engine.js';
 import type {
@@ -86,30 +87,12 @@ export class SkyvernV2Run {
     this.userErrors = new UserErrorCodes(task.errorCodeMapping);
   }
 
-  private addUsage(u: Usage): void {
-    this.usage.inputTokens += u.inputTokens;
-    this.usage.outputTokens += u.outputTokens;
-    this.usage.costUsd += u.costUsd;
-  }
-
   /** The model port as seen by this run: usage added up, each call recorded. */
   private readonly model: AgentModel = {
     complete: async (request: ModelRequest): Promise<ModelReply> => {
       const reply = await this.deps.model.complete(request);
-      this.addUsage(reply.usage);
-      this.ctx.emit({
-        type: 'model_call',
-        stepIndex: this.stepsUsed,
-        role: request.role,
-        model: reply.model,
-        durationMs: reply.durationMs,
-        usage: reply.usage,
-        prompt: {
-          system: request.system,
-          text: request.content.map((p) => p.text ?? '').join('\n'),
-        },
-        response: reply.text,
-      });
+      addUsage(this.usage, reply.usage);
+      this.ctx.emit(modelCallEvent(this.stepsUsed, request, reply));
       return reply;
     },
   };
@@ -119,15 +102,7 @@ export class SkyvernV2Run {
   }
 
   private result(outcome: EngineOutcome, systemErrors: RunErrorObject[] = []): EngineResult {
-    if (outcome.status !== 'completed') {
-      outcome = { ...outcome, output: this.userErrors.outputFor(outcome.output) };
-    }
-    return {
-      outcome,
-      errors: [...systemErrors, ...this.userErrors.list()],
-      stepCount: this.stepsUsed,
-      usage: { ...this.usage },
-    };
+    return this.userErrors.result(outcome, systemErrors, this.stepsUsed, this.usage);
   }
 
   /** Runs a bounded skyvern-1.0 task; its events keep run-wide step numbers. */
@@ -160,7 +135,7 @@ export class SkyvernV2Run {
     );
     const result = await inner.run();
     this.stepsUsed += result.stepCount;
-    this.addUsage(result.usage);
+    addUsage(this.usage, result.usage);
     for (const e of result.errors) {
       if (e.error_type === 'USER_DEFINED_ERROR') {
         this.userErrors.record([
