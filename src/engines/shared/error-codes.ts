@@ -1,5 +1,17 @@
 import type { EngineOutcome, EngineResult, RunErrorObject, Usage } from '../types.js';
 
+/** JSON Schema of one ReportedErrorCode in a model reply. */
+export const REPORTED_ERROR_CODE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'reasoning', 'confidence'],
+  properties: {
+    code: { type: 'string' },
+    reasoning: { type: 'string' },
+    confidence: { type: 'number' },
+  },
+} as const;
+
 export interface ReportedErrorCode {
   code: string;
   reasoning: string;

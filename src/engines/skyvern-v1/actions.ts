@@ -131,16 +131,7 @@ export function actorReplySchema(options: ReplySchemaOptions): JsonSchema {
     properties.error_codes = {
       type: 'array',
       description: 'User-defined error codes whose condition is met now; usually empty.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['code', 'reasoning', 'confidence'],
-        properties: {
-          code: { type: 'string' },
-          reasoning: { type: 'string' },
-          confidence: { type: 'number' },
-        },
-      },
+      items: REPORTED_ERROR_CODE_SCHEMA,
     };
   }
   return {
@@ -151,7 +142,7 @@ export function actorReplySchema(options: ReplySchemaOptions): JsonSchema {
   };
 }
 
-import type { ReportedErrorCode } from '../shared/error-codes.js';
+import { REPORTED_ERROR_CODE_SCHEMA, type ReportedErrorCode } from '../shared/error-codes.js';
 
 export interface ParsedReply {
   pageState: string;

@@ -1,4 +1,5 @@
 import type { PageObservation } from '../ports.js';
+import { REPORTED_ERROR_CODE_SCHEMA } from '../shared/error-codes.js';
 import type { UntrustedFence } from '../shared/untrusted.js';
 import { ACTION_SPECS } from './actions.js';
 import { renderHistory, type StepRecord } from './history.js';
@@ -183,16 +184,7 @@ export const CLASSIFY_SCHEMA = {
   properties: {
     errors: {
       type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['code', 'reasoning', 'confidence'],
-        properties: {
-          code: { type: 'string' },
-          reasoning: { type: 'string' },
-          confidence: { type: 'number' },
-        },
-      },
+      items: REPORTED_ERROR_CODE_SCHEMA,
     },
   },
 } as const;
