@@ -5,81 +5,22 @@
  */
 import { z } from 'zod';
 import { ENGINE_NAMES } from '../engines/types.js';
+import { GEO_COUNTRIES, PROXY_LOCATIONS, RUN_STATUSES } from './enums.js';
 import { jsonSchemaProblem } from './json-schema.js';
 import { isCdpAddress, isProxyServerUrl, normalizeHttpUrl } from './urls.js';
 
-export const RUN_STATUSES = [
-  'created',
-  'queued',
-  'running',
-  'paused',
-  'timed_out',
-  'failed',
-  'terminated',
-  'completed',
-  'canceled',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export {
+  GEO_COUNTRIES,
+  PROXY_LOCATIONS,
+  RUN_STATUSES,
+  type RunStatus,
+  TERMINAL_RUN_STATUSES,
+} from './enums.js';
 
 export const RUN_TYPES = ['task_v1', 'task_v2', 'openai_cua', 'anthropic_cua', 'ui_tars'] as const;
 export type RunType = (typeof RUN_TYPES)[number];
 
 export const DEFAULT_ENGINE = 'skyvern-2.0' as const;
-
-export const PROXY_LOCATIONS = [
-  'RESIDENTIAL',
-  'US-CA',
-  'US-NY',
-  'US-TX',
-  'US-FL',
-  'US-WA',
-  'RESIDENTIAL_ES',
-  'RESIDENTIAL_IE',
-  'RESIDENTIAL_GB',
-  'RESIDENTIAL_IN',
-  'RESIDENTIAL_JP',
-  'RESIDENTIAL_FR',
-  'RESIDENTIAL_DE',
-  'RESIDENTIAL_NZ',
-  'RESIDENTIAL_ZA',
-  'RESIDENTIAL_AR',
-  'RESIDENTIAL_AU',
-  'RESIDENTIAL_BR',
-  'RESIDENTIAL_TR',
-  'RESIDENTIAL_CA',
-  'RESIDENTIAL_MX',
-  'RESIDENTIAL_IT',
-  'RESIDENTIAL_NL',
-  'RESIDENTIAL_PH',
-  'RESIDENTIAL_KR',
-  'RESIDENTIAL_SA',
-  'RESIDENTIAL_ISP',
-  'NONE',
-] as const;
-
-export const GEO_COUNTRIES = [
-  'US',
-  'AR',
-  'AU',
-  'BR',
-  'CA',
-  'DE',
-  'ES',
-  'FR',
-  'GB',
-  'IE',
-  'IN',
-  'IT',
-  'JP',
-  'MX',
-  'NL',
-  'NZ',
-  'PH',
-  'KR',
-  'SA',
-  'TR',
-  'ZA',
-] as const;
 
 const list = (values: readonly string[]) => values.join(', ');
 

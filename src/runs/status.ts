@@ -8,15 +8,7 @@
  * Restart recovery may also move `running` back to `queued` (see RECOVERY_TRANSITIONS); that
  * is the worker's own bookkeeping after a crash, never a client-visible request.
  */
-import type { RunStatus } from '../contract/index.js';
-
-export const TERMINAL_STATUSES: readonly RunStatus[] = [
-  'completed',
-  'failed',
-  'terminated',
-  'timed_out',
-  'canceled',
-];
+import { type RunStatus, TERMINAL_RUN_STATUSES } from '../contract/index.js';
 
 const TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   created: ['queued', 'running', 'timed_out', 'failed', 'canceled'],
@@ -36,7 +28,7 @@ export const RECOVERY_TRANSITIONS: Readonly<Partial<Record<RunStatus, readonly R
 };
 
 export function isTerminal(status: RunStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
+  return TERMINAL_RUN_STATUSES.includes(status);
 }
 
 export function canTransition(from: RunStatus, to: RunStatus): boolean {

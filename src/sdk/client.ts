@@ -16,6 +16,8 @@ import type {
   ValidationErrorItem,
 } from '../contract/index.js';
 
+import { TERMINAL_RUN_STATUSES } from '../contract/index.js';
+
 export type {
   Artifact,
   ArtifactType,
@@ -28,14 +30,7 @@ export type {
   TaskRunRequestInput,
   TaskRunResponse,
 };
-
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
-  'completed',
-  'failed',
-  'terminated',
-  'timed_out',
-  'canceled',
-];
+export { TERMINAL_RUN_STATUSES };
 
 /** A non-2xx answer. `detail` is the server's {"detail": …}: a message or validation items. */
 export class WrenApiError extends Error {

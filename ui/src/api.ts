@@ -2,6 +2,8 @@
  * The UI's HTTP client: same-origin fetch with the signed-in API key in the x-api-key header
  * (never in a URL). Errors carry the status and the server's `detail`.
  */
+
+import { type RunStatus, TERMINAL_RUN_STATUSES } from '../../src/contract/enums';
 import { getApiKey } from './auth';
 
 export class ApiError extends Error {
@@ -113,25 +115,8 @@ export function needsKey(url: string): boolean {
 
 // ── Contract shapes (the subset the UI reads) ─────────────────────────────────────────────────
 
-export const RUN_STATUSES = [
-  'created',
-  'queued',
-  'running',
-  'paused',
-  'timed_out',
-  'failed',
-  'terminated',
-  'completed',
-  'canceled',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL: readonly string[] = [
-  'completed',
-  'failed',
-  'terminated',
-  'timed_out',
-  'canceled',
-];
+export { RUN_STATUSES, type RunStatus } from '../../src/contract/enums';
+export const TERMINAL: readonly string[] = TERMINAL_RUN_STATUSES;
 export const CANCELABLE: readonly string[] = ['created', 'queued', 'running', 'paused'];
 
 export interface FileInfo {

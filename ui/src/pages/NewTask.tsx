@@ -1,5 +1,6 @@
 /** New task: every run parameter, client-side checks, and the equivalent API calls to copy. */
 import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react';
+import { GEO_COUNTRIES, PROXY_LOCATIONS } from '../../../src/contract/enums';
 import { ApiError, api, fieldErrors, type Run } from '../api';
 import { Card, CopyButton, ErrorNote } from '../components';
 import { navigate } from '../router';
@@ -35,38 +36,6 @@ export const ENGINES = [
       'ByteDance’s open UI-TARS vision model (self-hosted or Doubao), screenshot in, actions out.',
   },
 ] as const;
-
-const PROXY_LOCATIONS = [
-  'RESIDENTIAL',
-  'US-CA',
-  'US-NY',
-  'US-TX',
-  'US-FL',
-  'US-WA',
-  'RESIDENTIAL_ES',
-  'RESIDENTIAL_IE',
-  'RESIDENTIAL_GB',
-  'RESIDENTIAL_IN',
-  'RESIDENTIAL_JP',
-  'RESIDENTIAL_FR',
-  'RESIDENTIAL_DE',
-  'RESIDENTIAL_NZ',
-  'RESIDENTIAL_ZA',
-  'RESIDENTIAL_AR',
-  'RESIDENTIAL_AU',
-  'RESIDENTIAL_BR',
-  'RESIDENTIAL_TR',
-  'RESIDENTIAL_CA',
-  'RESIDENTIAL_MX',
-  'RESIDENTIAL_IT',
-  'RESIDENTIAL_NL',
-  'RESIDENTIAL_PH',
-  'RESIDENTIAL_KR',
-  'RESIDENTIAL_SA',
-  'RESIDENTIAL_ISP',
-  'NONE',
-];
-const GEO_COUNTRIES = 'US AR AU BR CA DE ES FR GB IE IN IT JP MX NL NZ PH KR SA TR ZA'.split(' ');
 
 interface ErrorCodeRow {
   code: string;
