@@ -37,7 +37,7 @@ import { ServiceError } from '../runs/errors.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
-import type { ApiKeyAuthenticator } from './keys.js';
+import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
@@ -82,8 +82,6 @@ const LOCATION: Record<string, ValidationLocation> = {
   params: 'path',
   headers: 'header',
 };
-
-const INVALID_CREDENTIALS = { detail: 'Invalid credentials' };
 
 function errorReplyFor(error: FastifyError & { validationContext?: string }): {
   status: number;
@@ -198,12 +196,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   }
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request: FastifyRequest, reply) => {
-        const header = request.headers['x-api-key'];
-        const organization = await auth.authenticate(Array.isArray(header) ? header[0] : header);
-        if (!organization) return reply.code(403).send(INVALID_CREDENTIALS);
-        request.organization = organization;
-      });
+      v1.addHook('onRequest', requireApiKey(auth));
       const routes = v1.withTypeProvider<ZodTypeProvider>();
       const security = [{ ApiKeyHeader: [] }];
       const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { newId } from '../runs/ids.js';
 import type { Organization, Store } from '../store/index.js';
 
@@ -99,4 +100,21 @@ export class ApiKeyAuthenticator {
     else this.cache.delete(hash);
     return org;
   }
+}
+
+export const INVALID_CREDENTIALS = { detail: 'Invalid credentials' };
+
+/** The x-api-key header of a request (its first value when repeated). */
+export function apiKeyHeader(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+/** An onRequest hook: 403 without a valid x-api-key, else `request.organization` is set. */
+export function requireApiKey(auth: ApiKeyAuthenticator) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const organization = await auth.authenticate(apiKeyHeader(request));
+    if (!organization) return reply.code(403).send(INVALID_CREDENTIALS);
+    request.organization = organization;
+  };
 }

@@ -3,7 +3,7 @@
  * replay and the webhook delivery log. Registered under /v1 by app.ts. Authorized by x-api-key,
  * except artifact content, which also accepts a valid signed URL.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ArtifactService, ByteRange } from '../artifacts/index.js';
 import {
@@ -21,19 +21,17 @@ import {
 import { notFound, ServiceError } from '../runs/errors.js';
 import type { WebhookDispatcher } from '../runs/webhooks/index.js';
 import type { Organization, Store } from '../store/index.js';
-import type { ApiKeyAuthenticator } from './keys.js';
+import {
+  type ApiKeyAuthenticator,
+  apiKeyHeader,
+  INVALID_CREDENTIALS,
+  requireApiKey,
+} from './keys.js';
 
 export interface ResultsRoutesOptions {
   store: Store;
   artifacts: ArtifactService;
   webhooks: WebhookDispatcher;
-}
-
-const INVALID_CREDENTIALS = { detail: 'Invalid credentials' };
-
-function headerKey(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-api-key'];
-  return Array.isArray(header) ? header[0] : header;
 }
 
 /**
@@ -74,11 +72,7 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
     const security = [{ ApiKeyHeader: [] }];
     const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
 
-    const requireOrg = async (request: FastifyRequest, reply: FastifyReply) => {
-      const organization = await auth.authenticate(headerKey(request));
-      if (!organization) return reply.code(403).send(INVALID_CREDENTIALS);
-      request.organization = organization;
-    };
+    const requireOrg = requireApiKey(auth);
     const org = (request: FastifyRequest) => (request.organization as Organization).id;
     const ownRun = async (request: FastifyRequest, runId: string) => {
       const run = await store.getRun(org(request), runId);
@@ -137,7 +131,7 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
             });
           }
         } else {
-          const organization = await auth.authenticate(headerKey(request));
+          const organization = await auth.authenticate(apiKeyHeader(request));
           if (!organization) return reply.code(403).send(INVALID_CREDENTIALS);
           organizationId = organization.id;
         }
@@ -198,7 +192,7 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
         webhooks.replay(
           org(request),
           request.params.run_id,
-          headerKey(request) as string,
+          apiKeyHeader(request) as string,
           request.body?.webhook_url ?? null,
         ),
     );

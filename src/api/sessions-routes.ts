@@ -15,7 +15,7 @@ import {
 import { ServiceError } from '../runs/errors.js';
 import { ProxyUnavailableError, redactProxyUrl, type SessionManager } from '../sessions/index.js';
 import type { BrowserSessionRecord, Organization } from '../store/index.js';
-import type { ApiKeyAuthenticator } from './keys.js';
+import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 
 export interface SessionRoutesOptions {
   sessions: SessionManager;
@@ -88,12 +88,7 @@ export async function registerSessionRoutes(
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request, reply) => {
-        const header = request.headers['x-api-key'];
-        const organization = await auth.authenticate(Array.isArray(header) ? header[0] : header);
-        if (!organization) return reply.code(403).send({ detail: 'Invalid credentials' });
-        request.organization = organization;
-      });
+      v1.addHook('onRequest', requireApiKey(auth));
       const routes = v1.withTypeProvider<ZodTypeProvider>();
       const security = [{ ApiKeyHeader: [] }];
       const tags = ['Browser sessions'];

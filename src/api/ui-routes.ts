@@ -20,7 +20,7 @@ import { ErrorResponseSchema } from '../contract/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import { MODEL_ROLES } from '../llm/types.js';
 import type { Organization, Store } from '../store/index.js';
-import { type ApiKeyAuthenticator, createApiKey } from './keys.js';
+import { type ApiKeyAuthenticator, createApiKey, requireApiKey } from './keys.js';
 
 export interface UiOptions {
   store: Store;
@@ -139,12 +139,7 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
 
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request: FastifyRequest, reply) => {
-        const header = request.headers['x-api-key'];
-        const organization = await auth.authenticate(Array.isArray(header) ? header[0] : header);
-        if (!organization) return reply.code(403).send({ detail: 'Invalid credentials' });
-        request.organization = organization;
-      });
+      v1.addHook('onRequest', requireApiKey(auth));
       const routes = v1.withTypeProvider<ZodTypeProvider>();
       const security = [{ ApiKeyHeader: [] }];
       const org = (request: FastifyRequest) => (request.organization as Organization).id;
