@@ -51,7 +51,10 @@ export const LOGIN = { user: 'ada', pass: 'correct horse', cookie: 'acme_sid' } 
 export interface FixtureServer {
   /** http://127.0.0.1:<port> of the main origin. */
   url: string;
-  /** A second origin (another port) serving the same files. */
+  /**
+   * A second origin serving the same files: http://localhost:<another port>, another site than
+   * `url`, so its iframes run out of process in Chromium.
+   */
   otherUrl: string;
   submissions(name?: string): Submission[];
   /** Every request received since the last clear(). */
@@ -414,7 +417,10 @@ export async function startFixtureServer(
         });
       });
       s.listen(0, '127.0.0.1', () => {
-        origins[self] = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+        // The second origin is another site too (a different host, not only another port), so
+        // Chromium's site isolation puts its frames in their own renderer: out-of-process iframes.
+        const host = self === 'main' ? '127.0.0.1' : 'localhost';
+        origins[self] = `http://${host}:${(s.address() as AddressInfo).port}`;
         resolve(s);
       });
     });

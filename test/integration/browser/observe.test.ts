@@ -82,8 +82,18 @@ describe('observation of the fixture gallery', () => {
         .frames()
         .map((f) => f.waitForLoadState('load')),
     );
-    const obs = await run.observe();
     const other = h.server.otherUrl;
+    // The payment frames are another site: Chromium renders them out of process (own targets).
+    const cdp = await run.context.browser()!.newBrowserCDPSession();
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    await cdp.detach();
+    expect(
+      targetInfos
+        .filter((t) => t.type === 'iframe' && t.url.startsWith(other))
+        .map((t) => new URL(t.url).search)
+        .sort(),
+    ).toEqual(['?kind=direct', '?kind=nested']);
+    const obs = await run.observe();
     const lines = obs.text.split('\n');
     expect(lines.slice(0, 6)).toEqual([
       '# Checkout with frames',
@@ -146,6 +156,7 @@ describe('observation of the fixture gallery', () => {
     await run.page().fill('#body', 'Draft text');
     const ed = await run.observe();
     expect(ed.text).toMatch(/\[\d+\] textbox "Message body" (focused )?value="Draft text"/);
+    expect(ed.text).toMatch(/\[\d+\] editable "Signature" value="Kind regards"/);
     await run.goto(`${h.server.url}/hover.html`);
     expect((await run.observe()).text).toMatch(/^\[\d+\] hover "Products"$/m);
   });
@@ -177,6 +188,10 @@ describe('observation of the fixture gallery', () => {
     const plain = await run.observe({ screenshot: true, maxScreenshotScrolls: 2 });
     expect(plain.screenshot!.subarray(1, 4).toString()).toBe('PNG');
     expect(plain.scrolledScreenshots).toHaveLength(2);
+    // Each one shows another part of the page.
+    const [down1, down2] = plain.scrolledScreenshots;
+    expect(down1!.equals(plain.screenshot!)).toBe(false);
+    expect(down2!.equals(down1!)).toBe(false);
     expect(await run.page().evaluate(() => window.scrollY)).toBe(0);
     const overlay = await run.observe({ overlay: true });
     expect(overlay.screenshot!.equals(plain.screenshot!)).toBe(false);
