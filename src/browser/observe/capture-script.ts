@@ -502,7 +502,10 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
         if (sel.multiple) node.multiple = 1;
         if (sel.required) node.required = 1;
       }
-      if (editableRoot) node.value = cut(clean(he.textContent), 500);
+      if (editableRoot) {
+        const text = clean(he.textContent);
+        if (text) node.value = cut(text, 500);
+      }
       const ac = el.getAttribute('aria-checked');
       if (ac !== null && node.checked === undefined)
         node.checked = ac === 'mixed' ? 'mixed' : ac === 'true';
