@@ -676,9 +676,12 @@ async function selectOption(
         : `no visible option matching "${wanted}" after opening [${a.id}]`,
     );
   }
-  if (!wanted) {
-    wanted = await option.evaluate((o) => (o.textContent ?? '').replace(/\s+/g, ' ').trim());
-  }
+  // What the dropdown should show afterwards is the option's text, also when it was found by its
+  // value (data-value) or index.
+  const optionText = await option.evaluate((o) =>
+    (o.textContent ?? '').replace(/\s+/g, ' ').trim(),
+  );
+  if (a.label === undefined && optionText) wanted = optionText;
   await clickWithLadder(run, option);
   const shown = await el
     .evaluate((e, w) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +58,55 @@ describe('actions on the fixture gallery', () => {
     ]);
   });
 
+  it('falls back from fill to typing, appends without clearing, reports what the field kept', async () => {
+    const run = await h.open();
+    await run.page().setContent(`
+      <label>Keys only <input id="keyed"></label>
+      <label>Tags <input id="tags" value="red,"></label>
+      <label>Code <input id="code" maxlength="3"></label>
+      <button id="noop">Does nothing</button>
+      <script>
+        // Takes only text that arrives with key presses; a pasted or set value is wiped.
+        const k = document.getElementById('keyed');
+        let pressed = false;
+        k.addEventListener('keydown', () => { pressed = true; });
+        k.addEventListener('input', () => { if (!pressed) k.value = ''; pressed = false; });
+      </script>`);
+    const obs = await run.observe();
+    const keyed = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Keys only'),
+      text: 'hello',
+    });
+    expect(keyed).toMatchObject({ ok: true, detail: 'typed after fill did not stick' });
+    expect(await run.page().inputValue('#keyed')).toBe('hello');
+
+    const tags = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Tags'),
+      text: 'blue',
+      clear: false,
+    });
+    expect(tags.value).toBe('red,blue');
+    expect(await run.page().inputValue('#tags')).toBe('red,blue');
+
+    const code = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Code'),
+      text: 'abcdef',
+    });
+    expect(code.ok).toBe(true);
+    expect(code.value).toBe('abc');
+    expect(code.warning).toContain('reads back as "abc"');
+    expect(await run.page().inputValue('#code')).toBe('abc');
+
+    // The effect check: a click that changes nothing succeeds with a warning.
+    const noop = await run.act({ type: 'click', id: idOf(obs, 'button', 'Does nothing') });
+    expect(noop.ok).toBe(true);
+    expect(noop.effects).toMatchObject({ navigated: false, domChanged: false, newTabs: [] });
+    expect(noop.warning).toBe('no visible effect: the page did not change');
+  });
+
   it('fills the signup form, shows validation errors, then submits what the server receives', async () => {
     const run = await h.openAt('form.html');
     let obs = await run.observe();
@@ -99,6 +149,14 @@ describe('actions on the fixture gallery', () => {
     expect(missingOption.error?.message).toContain('France | Germany');
     await run.act({ type: 'select_option', id: country, label: 'japan' });
     await run.act({ type: 'set_checked', id: idOf(obs, 'radio', 'Pro'), checked: true });
+    // A radio cannot be unchecked by clicking it: reported, not pretended.
+    const unradio = await run.act({
+      type: 'set_checked',
+      id: idOf(obs, 'radio', 'Pro'),
+      checked: false,
+    });
+    expect(unradio.error?.kind).toBe('no_effect');
+    expect(await run.page().isChecked('input[value=pro]')).toBe(true);
     await run.act({
       type: 'set_checked',
       id: idOf(obs, 'checkbox', 'Send me the newsletter'),
@@ -175,6 +233,16 @@ describe('actions on the fixture gallery', () => {
     });
     expect(byIndex.ok).toBe(true);
     expect(await run.page().inputValue('#flavour-hidden')).toBe('Vanilla');
+    // And by its value (data-value): the result names the option the dropdown now shows.
+    const byValue = await run.act({
+      type: 'select_option',
+      id: idOf(obs, 'combobox', 'Flavour'),
+      value: 'pist',
+    });
+    expect(byValue).toMatchObject({ ok: true, value: 'Pistachio' });
+    expect(byValue.warning).toBeUndefined();
+    expect(await run.page().inputValue('#flavour-hidden')).toBe('Pistachio');
+    expect(await run.page().textContent('#flavour-value')).toBe('Pistachio');
 
     await run.goto(`${h.server.url}/autocomplete.html`);
     obs = await run.observe();
@@ -248,10 +316,16 @@ describe('actions on the fixture gallery', () => {
     expect((await h.server.waitForSubmission('coupon')).fields['coupon']).toBe('SAVE10');
 
     obs = await run.observe();
+    const alerted = await run.act({ type: 'click', id: idOf(obs, 'button', 'Show alert') });
+    expect(alerted.effects.dialogs).toEqual([
+      { type: 'alert', message: 'Saved!', defaultValue: '', handled: 'accepted' },
+    ]);
+    expect(await run.page().textContent('#dialog-result')).toBe('alert closed');
     const confirm = await run.act({ type: 'click', id: idOf(obs, 'button', 'Delete draft') });
     expect(confirm.effects.dialogs).toEqual([
       { type: 'confirm', message: 'Delete the draft?', defaultValue: '', handled: 'accepted' },
     ]);
+    expect(await run.page().textContent('#dialog-result')).toBe('draft deleted');
     const prompt = await run.act({ type: 'click', id: idOf(obs, 'button', 'Rename') });
     expect(prompt.effects.dialogs[0]?.type).toBe('prompt');
     expect(await run.page().textContent('#dialog-result')).toBe('renamed to Untitled');
@@ -328,10 +402,14 @@ describe('actions on the fixture gallery', () => {
     const file = dl.effects.downloads[0]!;
     expect(file.filename).toBe('report.csv');
     expect(file.size).toBe(REPORT_CSV.length);
+    expect(file.sha256).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
     expect(await readFile(file.path, 'utf8')).toBe(REPORT_CSV);
     expect(file.path.startsWith(path.join(run.options.runDir, 'downloads'))).toBe(true);
     const js = await run.act({ type: 'download', id: idOf(obs, 'button', 'Export data') });
     expect(js.effects.downloads[0]?.filename).toBe('export.json');
+    const exported = await readFile(js.effects.downloads[0]!.path);
+    expect(JSON.parse(exported.toString('utf8'))).toEqual({ exported: true, rows: 3 });
+    expect(js.effects.downloads[0]?.size).toBe(exported.length);
     const direct = await run.act({
       type: 'download',
       url: `${h.server.url}/api/download/report.csv`,
@@ -391,10 +469,18 @@ describe('actions on the fixture gallery', () => {
       text: 'Hello team',
     });
     expect(typed.value).toBe('Hello team');
+    // A bare contenteditable (no role): its old text is replaced.
+    const signed = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'editable', 'Signature'),
+      text: 'Best, Ada',
+    });
+    expect(signed).toMatchObject({ ok: true, detail: 'typed', value: 'Best, Ada' });
     await run.act({ type: 'click', id: idOf(obs, 'button', 'Send message') });
     expect((await h.server.waitForSubmission('editor')).fields).toEqual({
       to: 'team@example.test',
       body: 'Hello team',
+      signature: 'Best, Ada',
     });
 
     await run.goto(`${h.server.url}/table.html`);
@@ -425,8 +511,20 @@ describe('actions on the fixture gallery', () => {
       id: idOf(obs, 'checkbox', 'Remember me'),
       checked: true,
     });
-    expect(remember.ok).toBe(true);
+    expect(remember).toMatchObject({ ok: true, detail: 'clicked its label', value: 'true' });
     expect(await log()).toBe('last: remember true');
+    expect(await run.page().isChecked('#remember')).toBe(true);
+    await run.page().evaluate(() => {
+      document.getElementById('log')!.textContent = 'untouched';
+    });
+    const twice = await run.act({
+      type: 'set_checked',
+      id: idOf(obs, 'checkbox', 'Remember me'),
+      checked: true,
+    });
+    expect(twice.detail).toBe('already checked');
+    expect(await log()).toBe('untouched');
+    expect(await run.page().isChecked('#remember')).toBe(true);
     const sw = idOf(obs, 'switch', 'Dark mode');
     await run.act({ type: 'set_checked', id: sw, checked: true });
     expect(await run.page().getAttribute('#dark', 'aria-checked')).toBe('true');
@@ -436,6 +534,17 @@ describe('actions on the fixture gallery', () => {
     expect(await log()).toBe('last: context menu');
     await run.act({ type: 'keypress', id: idOf(obs, 'textbox', 'Shortcut field'), keys: 'ctrl+k' });
     expect(await log()).toBe('last: ctrl+k');
+    // Combinations go to whatever has focus when no id is given.
+    await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Shortcut field'),
+      text: 'abc def',
+    });
+    await run.act({ type: 'keypress', keys: 'Control+Backspace' });
+    expect(await run.page().inputValue('#keys')).toBe('abc ');
+    await run.act({ type: 'keypress', keys: 'Shift+Home' });
+    await run.act({ type: 'keypress', keys: 'Delete' });
+    expect(await run.page().inputValue('#keys')).toBe('');
     await run.act({ type: 'click', id: idOf(obs, 'button', 'More options') });
     const again = await run.observe();
     expect(again.text).toMatch(/\[\d+\] button "More options" expanded/);
@@ -464,7 +573,18 @@ describe('actions on the fixture gallery', () => {
     expect(back.effects.urlAfter).toContain('clickables.html');
     const fwd = await run.act({ type: 'forward' });
     expect(fwd.effects.urlAfter).toContain('/search/results');
-    expect((await run.act({ type: 'reload' })).ok).toBe(true);
+    await run.act({ type: 'back' });
+    let page = await run.observe();
+    await run.act({ type: 'click', id: idOf(page, 'button', 'More options') });
+    page = await run.observe();
+    expect(page.text).toMatch(/button "More options" expanded/);
+    const reloaded = await run.act({ type: 'reload' });
+    expect(reloaded.ok).toBe(true);
+    page = await run.observe();
+    // A fresh document: the menu is closed again and nothing counts as new.
+    expect(page.text).toMatch(/button "More options" collapsed/);
+    expect(page.text).not.toContain('Extra help');
+    expect(page.newIds).toEqual([]);
     const blocked = await run.act({
       type: 'goto',
       url: 'http://169.254.169.254/latest/meta-data/',
