@@ -7,7 +7,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { BrowserError, errorMessage } from './errors.js';
 import { RunBrowser, type RunBrowserOptions } from './run-browser.js';
 
-const SYSTEM_CANDIDATES = [
+export const SYSTEM_CANDIDATES: readonly string[] = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome',
@@ -21,7 +21,10 @@ const SYSTEM_CANDIDATES = [
  * WREN_BROWSER_PATH, else a system Chromium/Chrome, else undefined (Playwright's own build).
  * Throws when WREN_BROWSER_PATH names a missing file, so a typo is not silently ignored.
  */
-export function resolveExecutablePath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolveExecutablePath(
+  env: NodeJS.ProcessEnv = process.env,
+  candidates: readonly string[] = SYSTEM_CANDIDATES,
+): string | undefined {
   const configured = env['WREN_BROWSER_PATH'];
   if (configured) {
     if (!existsSync(configured)) {
@@ -32,7 +35,7 @@ export function resolveExecutablePath(env: NodeJS.ProcessEnv = process.env): str
     }
     return configured;
   }
-  return SYSTEM_CANDIDATES.find((p) => existsSync(p));
+  return candidates.find((p) => existsSync(p));
 }
 
 /** Flags that work as root, in containers and without network access. */

@@ -22,6 +22,33 @@ describe('browser manager and run browser', () => {
     expect(h.manager.openRuns).toBeGreaterThanOrEqual(2);
   });
 
+  it('launches a headful browser on request, and sizes the viewport as asked', async () => {
+    // No display here: Ozone's headless platform runs headful Chromium without an X server.
+    const manager = new BrowserManager({ args: ['--ozone-platform=headless'] });
+    const dir = await mkdtemp(path.join(tmpdir(), 'wren-run-'));
+    try {
+      const headful = await manager.openRunBrowser({
+        runDir: dir,
+        headless: false,
+        viewport: { width: 800, height: 600 },
+      });
+      const headless = await manager.openRunBrowser({ runDir: dir });
+      await headful.goto(`${h.server.url}/help.html`);
+      await headless.goto(`${h.server.url}/help.html`);
+      const read = () => [navigator.userAgent.includes('HeadlessChrome'), innerWidth, innerHeight];
+      expect(await headful.page().evaluate(read)).toEqual([false, 800, 600]);
+      expect(await headless.page().evaluate(read)).toEqual([true, 1280, 720]);
+      // Headful and headless runs come from two browser processes.
+      expect(headful.context.browser()).not.toBe(headless.context.browser());
+      expect(headful.computer().viewport()).toEqual({ width: 800, height: 600 });
+      const shot = await headful.computer().screenshot();
+      expect([shot.readUInt32BE(16), shot.readUInt32BE(20)]).toEqual([800, 600]);
+    } finally {
+      await manager.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a renderer crash as an event and a typed error, and recovers with goto', async () => {
     const run = await h.openAt('help.html');
     const events: string[] = [];
@@ -84,6 +111,19 @@ describe('browser manager and run browser', () => {
     expect(await run.page().inputValue('#keys')).toBe('abc');
     await pc.keypress(['Control', 'k']);
     expect(await run.page().textContent('#log')).toBe('last: ctrl+k');
+    // A modifier held with keyDown applies to the keys pressed until keyUp.
+    await run.page().evaluate(() => {
+      document.getElementById('log')!.textContent = '';
+    });
+    await pc.keyDown('Control');
+    await pc.keypress(['k']);
+    await pc.keyUp('Control');
+    expect(await run.page().textContent('#log')).toBe('last: ctrl+k');
+    await pc.keypress(['k']);
+    expect(await run.page().inputValue('#keys')).toBe('abck');
+    const ctx = obs.elements.get(idOf(obs, 'clickable', 'Right-click me'))!.box!;
+    await pc.click({ x: ctx.x + 5, y: ctx.y + 5 }, { button: 'right' });
+    expect(await run.page().textContent('#log')).toBe('last: context menu');
     await pc.scroll({ x: 400, y: 400 }, { dx: 0, dy: 600 });
     await run.page().waitForFunction(() => window.scrollY > 0);
     expect((await pc.screenshot()).subarray(1, 4).toString()).toBe('PNG');
@@ -99,6 +139,18 @@ describe('browser manager and run browser', () => {
       { x: done.x + 20, y: done.y + 40 },
     ]);
     expect(await run.page().textContent('#status')).toBe('Done: Write report');
+    // The same gesture from the separate mouse primitives.
+    const moved = await run.observe();
+    const call = moved.elements.get(idOf(moved, 'draggable', 'Call supplier'))!.box!;
+    const target = moved.elements.get(idOf(moved, 'dropzone', /^Done column/))!.box!;
+    const drop = { x: target.x + 20, y: target.y + target.height - 15 };
+    await pc.mouseMove({ x: call.x + 10, y: call.y + 10 });
+    await pc.mouseDown();
+    await pc.mouseMove({ x: call.x + 30, y: call.y + 30 });
+    await pc.mouseMove(drop);
+    await pc.mouseUp();
+    expect(await run.page().textContent('#status')).toBe('Done: Write report, Call supplier');
+    expect(pc.cursorPosition()).toEqual(drop);
   });
 
   it('dismisses dialogs when the run asks for it', async () => {

@@ -102,6 +102,12 @@ describe('resolveExecutablePath', () => {
         /WREN_BROWSER_PATH: .* does not exist/,
       );
       expect(resolveExecutablePath({})).toBe('/usr/bin/chromium');
+      // The first system candidate that exists wins; with none, Playwright's own build (undefined).
+      const system = path.join(dir, 'system-chrome');
+      await writeFile(system, '');
+      expect(resolveExecutablePath({}, [path.join(dir, 'absent'), system, exe])).toBe(system);
+      expect(resolveExecutablePath({}, [path.join(dir, 'absent')])).toBeUndefined();
+      expect(resolveExecutablePath({ WREN_BROWSER_PATH: exe }, [system])).toBe(exe);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
