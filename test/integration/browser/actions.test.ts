@@ -58,13 +58,16 @@ describe('actions on the fixture gallery', () => {
     ]);
   });
 
-  it('falls back from fill to typing, appends without clearing, reports what the field kept', async () => {
+  it('falls back from fill to typing and down the click ladder, appends, reports what the field kept', async () => {
     const run = await h.open();
     await run.page().setContent(`
       <label>Keys only <input id="keyed"></label>
       <label>Tags <input id="tags" value="red,"></label>
       <label>Code <input id="code" maxlength="3"></label>
       <button id="noop">Does nothing</button>
+      <style>@keyframes sway { from { transform: translateX(0) } to { transform: translateX(3px) } }</style>
+      <button id="moving" style="animation: sway 80ms infinite alternate"
+        onclick="this.textContent = 'Caught'">Moving target</button>
       <script>
         // Takes only text that arrives with key presses; a pasted or set value is wiped.
         const k = document.getElementById('keyed');
@@ -105,6 +108,12 @@ describe('actions on the fixture gallery', () => {
     expect(noop.ok).toBe(true);
     expect(noop.effects).toMatchObject({ navigated: false, domChanged: false, newTabs: [] });
     expect(noop.warning).toBe('no visible effect: the page did not change');
+
+    // Never stable, so Playwright's click waits in vain: the ladder clicks at its position and
+    // keeps that because the page changed.
+    const moving = await run.act({ type: 'click', id: idOf(obs, 'button', 'Moving target') });
+    expect(moving).toMatchObject({ ok: true, detail: 'forced click at its position' });
+    expect(await run.page().textContent('#moving')).toBe('Caught');
   });
 
   it('fills the signup form, shows validation errors, then submits what the server receives', async () => {
