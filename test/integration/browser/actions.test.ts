@@ -65,15 +65,22 @@ describe('actions on the fixture gallery', () => {
       <label>Tags <input id="tags" value="red,"></label>
       <label>Code <input id="code" maxlength="3"></label>
       <button id="noop">Does nothing</button>
-      <style>@keyframes sway { from { transform: translateX(0) } to { transform: translateX(3px) } }</style>
-      <button id="moving" style="animation: sway 80ms infinite alternate"
-        onclick="this.textContent = 'Caught'">Moving target</button>
+      <style id="sway">#moving { margin-left: 0px }</style>
+      <button id="moving" onclick="this.textContent = 'Caught'">Moving target</button>
       <script>
         // Takes only text that arrives with key presses; a pasted or set value is wiped.
         const k = document.getElementById('keyed');
         let pressed = false;
         k.addEventListener('keydown', () => { pressed = true; });
         k.addEventListener('input', () => { if (!pressed) k.value = ''; pressed = false; });
+        // Moves on every frame, never the same box two frames running; through the stylesheet,
+        // so the DOM itself does not change (the effect checks stay honest).
+        const rule = document.getElementById('sway').sheet.cssRules[0].style;
+        const sway = () => {
+          rule.marginLeft = rule.marginLeft === '2px' ? '0px' : '2px';
+          requestAnimationFrame(sway);
+        };
+        requestAnimationFrame(sway);
       </script>`);
     const obs = await run.observe();
     const keyed = await run.act({
