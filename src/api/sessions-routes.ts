@@ -97,6 +97,10 @@ export async function registerSessionRoutes(
       routes.post(
         '/browser_sessions',
         {
+          // The body is optional: a bare POST (no body, no content type) is an empty request.
+          preValidation: async (request) => {
+            if (request.body === null || request.body === undefined) request.body = {};
+          },
           schema: {
             operationId: 'create_browser_session',
             summary: 'Start a browser session that runs can share',

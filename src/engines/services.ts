@@ -9,6 +9,7 @@ import {
 } from '../browser/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../llm/index.js';
 import {
+  asksForProxyRoute,
   browserOptionsFor,
   ProxyRouter,
   ProxyUnavailableError,
@@ -133,7 +134,12 @@ export function createEngineServices(options: {
         throw e;
       }
     }
-    const address = task.browserAddress ?? options.defaultBrowserAddress ?? null;
+    // The server-wide browser (WREN_BROWSER_ADDRESS / WREN_CHROME_PATH) is the default only: a run
+    // that asks for a location or a proxy gets a routed context instead of silently going out
+    // through the user's own network.
+    const address =
+      task.browserAddress ??
+      (asksForProxyRoute(task.proxyLocation) ? null : (options.defaultBrowserAddress ?? null));
     if (address) {
       let connection: Awaited<ReturnType<typeof connectCdp>>;
       try {

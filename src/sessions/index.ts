@@ -11,6 +11,7 @@ export {
   SessionUnavailableError,
 } from './manager.js';
 export {
+  asksForProxyRoute,
   browserOptionsFor,
   loadProxyConfig,
   type ProxyConfig,

@@ -206,6 +206,15 @@ function wanted(location: unknown): Wanted | 'none' | ProxyServer | 'default' {
 }
 
 /**
+ * True when `location` names a place or a proxy (anything but omitted, RESIDENTIAL and NONE): a
+ * run asking for one cannot go to the server-wide browser, whose network Wren does not route.
+ */
+export function asksForProxyRoute(location: unknown): boolean {
+  const w = wanted(location);
+  return w !== 'none' && w !== 'default';
+}
+
+/**
  * Picks proxies for locations. Rotation is round-robin per pool, so consecutive runs of the same
  * location go out through different proxies of its pool.
  */

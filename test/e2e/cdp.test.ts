@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -48,8 +49,72 @@ async function startDebuggableChromium(): Promise<string> {
   throw new Error('chromium did not open its DevTools port');
 }
 
+/**
+ * A loopback relay in front of the Chromium's DevTools port that only lets a WebSocket handshake
+ * through when it carries `authorization: Bearer cdp-secret` (like a hosted browser provider),
+ * recording each handshake's headers.
+ */
+async function startAuthRelay(target: string): Promise<{
+  port: number;
+  handshakes: Record<string, string>[];
+  refused: () => number;
+  close: () => Promise<void>;
+}> {
+  const targetPort = Number(new URL(target).port);
+  const handshakes: Record<string, string>[] = [];
+  let refused = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => {});
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      client.off('data', onData);
+      const headers: Record<string, string> = {};
+      for (const line of head.subarray(0, end).toString('latin1').split('\r\n').slice(1)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      handshakes.push(headers);
+      if (headers['authorization'] !== 'Bearer cdp-secret') {
+        refused++;
+        client.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+        return;
+      }
+      const upstream = connect(targetPort, '127.0.0.1', () => {
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    handshakes,
+    refused: () => refused,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 beforeAll(async () => {
-  [h, address] = await Promise.all([startAgentHarness(), startDebuggableChromium()]);
+  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+  [h, address] = await Promise.all([
+    startAgentHarness('openai/gpt-5-mini', { WREN_RECORDING: 'false' }),
+    startDebuggableChromium(),
+  ]);
 });
 afterAll(async () => {
   await h?.close();
@@ -58,7 +123,7 @@ afterAll(async () => {
     chrome.kill();
     await exited;
   }
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('driving your own browser over CDP', () => {
@@ -124,6 +189,59 @@ describe('driving your own browser over CDP', () => {
       h.site.requests().find((r) => r.path === '/account')?.headers['x-from-run'],
     ).toBeUndefined();
     await mine.close();
+  });
+
+  it('connects to a ws://…/devtools/browser/… address with cdp_connect_headers on the handshake', async () => {
+    const version = (await (await fetch(`${address}/json/version`)).json()) as {
+      webSocketDebuggerUrl: string;
+    };
+    const relay = await startAuthRelay(address);
+    try {
+      const wsAddress = version.webSocketDebuggerUrl.replace(/:\d+\//, `:${relay.port}/`);
+      expect(wsAddress).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/devtools\/browser\/[\w-]+$/);
+      h.fake.setPolicy((req) => {
+        if (roleOf(req) === 'verifier')
+          return { json: { evidence: 'help shown', goal_achieved: true, missing: '' } };
+        if (roleOf(req) === 'actor') return actorReply([{ type: 'complete', answer: null }]);
+        return undefined;
+      });
+      h.site.clear();
+      const run = await h.waitForRun(
+        await h.submit({
+          engine: 'skyvern-1.0',
+          prompt: 'Open the help page.',
+          url: `${h.site.url}/help.html`,
+          browser_address: wsAddress,
+          cdp_connect_headers: { authorization: 'Bearer cdp-secret' },
+        }),
+      );
+      expect(run['status'], String(run['failure_reason'])).toBe('completed');
+      // The header went on the WebSocket handshake to the address, and the run drove that browser.
+      expect(relay.handshakes[0]?.['authorization']).toBe('Bearer cdp-secret');
+      expect(relay.handshakes[0]?.['upgrade']?.toLowerCase()).toBe('websocket');
+      expect(h.site.requests().map((r) => r.path)).toContain('/help.html');
+      // Without the header the relay refuses, and the run says why without echoing anything secret.
+      const refused = await h.waitForRun(
+        await h.submit({
+          engine: 'skyvern-1.0',
+          prompt: 'Open the help page.',
+          url: `${h.site.url}/help.html`,
+          browser_address: wsAddress,
+          cdp_connect_headers: { authorization: 'Bearer wrong-one' },
+        }),
+      );
+      expect(refused['status']).toBe('failed');
+      expect(String(refused['failure_reason'])).toContain(
+        'browser_address: could not connect over CDP',
+      );
+      expect(JSON.stringify(refused)).not.toContain('wrong-one');
+      expect(relay.refused()).toBeGreaterThanOrEqual(1);
+      // The browser outlived both runs.
+      expect(chrome.exitCode).toBeNull();
+      expect((await fetch(`${address}/json/version`)).status).toBe(200);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('fails the run with a clear reason when nothing listens at browser_address', async () => {

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AgentHarness,
   actorReply,
+  idOf,
+  pageOf,
   roleOf,
   startAgentHarness,
 } from '../support/agent-harness.js';
@@ -40,7 +42,11 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  h = await startAgentHarness('openai/gpt-5-mini', { WREN_PROXY_CONFIG: file });
+  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+  h = await startAgentHarness('openai/gpt-5-mini', {
+    WREN_PROXY_CONFIG: file,
+    WREN_RECORDING: 'false',
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -83,9 +89,16 @@ describe('proxy and geo routing', () => {
     expect(throughProxy(jpB, h.site.url)).toEqual([]);
     expect(throughProxy(de, h.site.url)).toEqual([]);
     const geo = await h.site.waitForSubmission('geo');
-    expect(geo.fields).toMatchObject({ timezone: 'Asia/Tokyo', language: 'ja-JP', offset: '-540' });
+    expect(geo.fields).toMatchObject({
+      timezone: 'Asia/Tokyo',
+      language: 'ja-JP',
+      offset: '-540',
+      position: '35.6762,139.6503',
+    });
     const page = h.site.requests().find((r) => r.path === '/geo.html');
     expect(String(page?.headers['accept-language'])).toMatch(/^ja-JP/);
+    // What reached the site came through the proxy (it adds a Via header).
+    expect(page?.headers['via']).toBe('1.1 test-proxy');
     // Credentials went to the proxy, never to the site.
     expect(page?.headers['proxy-authorization']).toBeUndefined();
 
@@ -97,7 +110,11 @@ describe('proxy and geo routing', () => {
   it('routes a GeoTarget to the country pool and a custom proxy url as given', async () => {
     await runOn('geo.html', { proxy_location: { country: 'DE', city: 'Berlin' } });
     expect(throughProxy(de, h.site.url)).toContain('/geo.html');
-    expect((await h.site.waitForSubmission('geo')).fields['timezone']).toBe('Europe/Berlin');
+    expect((await h.site.waitForSubmission('geo')).fields).toMatchObject({
+      timezone: 'Europe/Berlin',
+      language: 'de-DE',
+      position: '52.5200,13.4050',
+    });
 
     h.site.clear();
     await runOn('geo.html', { proxy_location: { url: custom.urlWithCredentials } });
@@ -112,6 +129,9 @@ describe('proxy and geo routing', () => {
     await runOn('geo.html', {});
     expect([jpA, jpB, de, custom].map((p) => p.passed.length)).toEqual(before);
     expect(h.site.submissions('geo')).toHaveLength(2);
+    // Direct runs claim no place: the page is not granted a position.
+    for (const s of h.site.submissions('geo')) expect(s.fields['position']).toBe('not granted');
+    expect(h.site.requests().find((r) => r.path === '/geo.html')?.headers['via']).toBeUndefined();
 
     const refused = await h.wren.call('POST', '/v1/run/tasks', {
       prompt: 'x',
@@ -126,6 +146,70 @@ describe('proxy and geo routing', () => {
       proxy_location: { country: 'FR' },
     });
     expect(session.status).toBe(400);
+  });
+
+  it('routes a whole session through the proxy of its location, whatever its runs ask', async () => {
+    const created = await h.wren.call('POST', '/v1/browser_sessions', {
+      url: `${h.site.url}/geo.html`,
+      proxy_location: 'RESIDENTIAL_JP',
+    });
+    expect(created.status, created.text).toBe(200);
+    const id = String((created.body as Record<string, unknown>)['browser_session_id']);
+    const viaJp = () => [...throughProxy(jpA, h.site.url), ...throughProxy(jpB, h.site.url)];
+    try {
+      // The session's own start page went through a JP proxy and saw Tokyo.
+      expect(viaJp()).toContain('/geo.html');
+      expect((await h.site.waitForSubmission('geo')).fields).toMatchObject({
+        timezone: 'Asia/Tokyo',
+        language: 'ja-JP',
+        position: '35.6762,139.6503',
+      });
+      const pool = throughProxy(jpA, h.site.url).includes('/geo.html') ? jpA : jpB;
+      // A run in the session that asks for NONE still goes out through the session's proxy.
+      h.site.clear();
+      const before = throughProxy(pool, h.site.url).length;
+      await runOn('geo.html', { browser_session_id: id, proxy_location: 'NONE' });
+      expect(throughProxy(pool, h.site.url).length).toBeGreaterThan(before);
+      expect((await h.site.waitForSubmission('geo')).fields['timezone']).toBe('Asia/Tokyo');
+      expect(h.site.requests().find((r) => r.path === '/geo.html')?.headers['via']).toBe(
+        '1.1 test-proxy',
+      );
+    } finally {
+      await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
+    }
+  });
+
+  it('sends extra_http_headers with subresources, frames of both origins and new tabs', async () => {
+    h.fake.setPolicy((req) => {
+      if (roleOf(req) === 'verifier')
+        return { json: { evidence: 'help is open', goal_achieved: true, missing: '' } };
+      if (roleOf(req) !== 'actor') return undefined;
+      const page = pageOf(req);
+      if (page.includes('Help center')) return actorReply([{ type: 'complete', answer: null }]);
+      return actorReply([{ type: 'click', element: idOf(page, 'link "Open help in a new tab"') }]);
+    });
+    await runOn('assets.html', { extra_http_headers: { 'x-wren-test': 'hello-43' } });
+    await h.site.waitForSubmission('assets');
+    const seen = h.site.requests();
+    const other = new URL(h.site.otherUrl).host;
+    const key = (r: (typeof seen)[number]) =>
+      `${r.headers['host'] === other ? 'other' : 'main'} ${r.path}`;
+    expect(seen.map(key)).toEqual(
+      expect.arrayContaining([
+        'main /assets.html',
+        'main /assets/style.css',
+        'main /assets/app.js',
+        'main /assets/banner.svg', // requested by the stylesheet
+        'main /assets/pixel.svg',
+        'other /assets/pixel.svg',
+        'main /frame-inner.html',
+        'other /frame-cross.html', // nested in the same-origin frame, and a direct frame
+        'main /api/submit/assets', // fetch() from the script
+        'main /help.html', // the tab the run opened
+      ]),
+    );
+    expect(seen.filter((r) => key(r) === 'other /frame-cross.html')).toHaveLength(2);
+    for (const r of seen) expect(r.headers['x-wren-test'], key(r)).toBe('hello-43');
   });
 
   it('sends extra_http_headers with every request of the run', async () => {

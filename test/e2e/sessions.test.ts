@@ -1,5 +1,6 @@
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createApiKey } from '../../src/api/index.js';
 import {
   type AgentHarness,
@@ -16,7 +17,11 @@ const MINUTE_MS = 400;
 
 let h: AgentHarness;
 beforeAll(async () => {
-  h = await startAgentHarness('openai/gpt-5-mini', { WREN_SESSION_MINUTE_MS: String(MINUTE_MS) });
+  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+  h = await startAgentHarness('openai/gpt-5-mini', {
+    WREN_SESSION_MINUTE_MS: String(MINUTE_MS),
+    WREN_RECORDING: 'false',
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -27,6 +32,33 @@ beforeEach(() => {
 });
 
 type Session = Record<string, unknown>;
+
+/**
+ * The page targets a plain CDP client sees at `address`: the browser-level WebSocket endpoint
+ * Puppeteer's `connect({browserWSEndpoint})` speaks to, asked with Target.getTargets.
+ */
+async function cdpPageUrls(address: string): Promise<string[]> {
+  const ws = new WebSocket(address);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const reply = await new Promise<{ result?: { targetInfos: { type: string; url: string }[] } }>(
+      (resolve, reject) => {
+        ws.on('message', (data) => {
+          const msg = JSON.parse(String(data)) as { id?: number };
+          if (msg.id === 1) resolve(msg as never);
+        });
+        ws.once('error', reject);
+        ws.send(JSON.stringify({ id: 1, method: 'Target.getTargets' }));
+      },
+    );
+    return (reply.result?.targetInfos ?? []).filter((t) => t.type === 'page').map((t) => t.url);
+  } finally {
+    ws.close();
+  }
+}
 
 async function createSession(body: unknown): Promise<Session> {
   const r = await h.wren.call('POST', '/v1/browser_sessions', body);
@@ -113,6 +145,10 @@ describe('browser sessions', () => {
         .map((p) => p.url()) ?? [];
     expect(urls).toContain(`${h.site.url}/account/orders`);
     await outside.close();
+    // And to a bare CDP client (what Puppeteer's connect({browserWSEndpoint}) uses).
+    expect(await cdpPageUrls(String(session['browser_address']))).toContain(
+      `${h.site.url}/account/orders`,
+    );
 
     const listed = await h.wren.call('GET', '/v1/browser_sessions');
     expect((listed.body as Session[]).map((s) => s['browser_session_id'])).toContain(id);
@@ -132,6 +168,89 @@ describe('browser sessions', () => {
     });
     expect(reuse.status).toBe(409);
     expect((reuse.body as { detail: string }).detail).toContain(id);
+  });
+
+  it('carries tabs, localStorage and unsent form state from run to run', {
+    timeout: 300_000,
+  }, async () => {
+    const session = await createSession({ url: `${h.site.url}/notes.html`, timeout: 240 });
+    const id = String(session['browser_session_id']);
+    const firstPages: Record<string, string> = {};
+    h.fake.setPolicy((req) => {
+      if (roleOf(req) === 'verifier')
+        return { json: { evidence: 'checked', goal_achieved: true, missing: '' } };
+      if (roleOf(req) !== 'actor') return undefined;
+      const page = pageOf(req);
+      const run = req.text.includes('RUN-ONE')
+        ? 'one'
+        : req.text.includes('RUN-TWO')
+          ? 'two'
+          : 'three';
+      firstPages[run] ??= page;
+      if (run === 'one') {
+        if (!page.includes('value="milk and eggs"'))
+          return actorReply([
+            {
+              type: 'input_text',
+              element: idOf(page, 'textbox "Note"'),
+              text: 'milk and eggs',
+              submit: false,
+            },
+          ]);
+        if (!page.includes('Note saved'))
+          return actorReply([{ type: 'click', element: idOf(page, 'button "Save note"') }]);
+        if (!page.includes('value="half-written reply"'))
+          return actorReply([
+            {
+              type: 'input_text',
+              element: idOf(page, 'textbox "Draft reply"'),
+              text: 'half-written reply',
+              submit: false,
+            },
+          ]);
+        return actorReply([{ type: 'complete', answer: null }]);
+      }
+      if (run === 'two') {
+        if (page.includes('Saved note: milk and eggs'))
+          return actorReply([{ type: 'complete', answer: null }]);
+        if (page.includes('Draft sent'))
+          return actorReply([
+            { type: 'click', element: idOf(page, 'link "Open saved note in a new tab"') },
+          ]);
+        return actorReply([{ type: 'click', element: idOf(page, 'button "Send draft"') }]);
+      }
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
+    const done = async (prompt: string) => {
+      const run = await h.waitForRun(
+        await h.submit({ engine: 'skyvern-1.0', prompt, browser_session_id: id }),
+      );
+      expect(run['status'], String(run['failure_reason'])).toBe('completed');
+    };
+
+    await done('RUN-ONE: save the note "milk and eggs" and start a draft reply.');
+    await done('RUN-TWO: send the draft, then open the saved note in a new tab.');
+    // Form state: the second run found the draft the first typed and sent it from the same page.
+    expect(firstPages['two']).toContain('half-written reply');
+    expect((await h.site.waitForSubmission('draft')).fields).toEqual({
+      draft: 'half-written reply',
+    });
+    // localStorage: the tab the second run opened read the note the first run saved.
+    expect((await h.site.waitForSubmission('saved-note')).fields).toEqual({
+      note: 'milk and eggs',
+    });
+
+    await done('RUN-THREE: read the saved note.');
+    // Tabs: the third run starts on the newest of the two tabs the session now has.
+    expect(firstPages['three']).toContain('Saved note: milk and eggs');
+    expect(firstPages['three']).toMatch(/Tabs: .*,.*\*1/);
+    // notes.html was loaded twice (session start and the new tab): no run reloaded the page.
+    expect(h.site.requests().filter((r) => r.path === '/notes.html')).toHaveLength(2);
+    expect((await cdpPageUrls(String(session['browser_address']))).sort()).toEqual([
+      `${h.site.url}/notes.html`,
+      `${h.site.url}/notes.html?view=saved`,
+    ]);
+    await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
   });
 
   it('queues a second run behind the one holding the session', async () => {
@@ -228,6 +347,21 @@ describe('browser sessions', () => {
     const low = await h.wren.call('POST', '/v1/browser_sessions', { timeout: 4 });
     expect(low.status).toBe(422);
     expect(low.text).toContain('at least 5');
+    for (const timeout of [0, -5, 5.5]) {
+      const bad = await h.wren.call('POST', '/v1/browser_sessions', { timeout });
+      expect(bad.status, String(timeout)).toBe(422);
+      expect(bad.text).toContain('timeout');
+    }
+    // No timeout (or an empty body): 60 minutes from the moment the browser is up.
+    const plain = await h.wren.call('POST', '/v1/browser_sessions');
+    expect(plain.status, plain.text).toBe(200);
+    const dflt = plain.body as Session;
+    expect(dflt['timeout']).toBe(60);
+    expect(dflt['warning']).toBeUndefined();
+    expect(Date.parse(String(dflt['expires_at'])) - Date.parse(String(dflt['started_at']))).toBe(
+      60 * MINUTE_MS,
+    );
+    await h.wren.call('POST', `/v1/browser_sessions/${String(dflt['browser_session_id'])}/close`);
     const high = await createSession({ timeout: 300 });
     expect(high['timeout']).toBe(240);
     expect(String(high['warning'])).toContain('capped to 240');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  asksForProxyRoute,
   geoProfileFor,
   loadProxyConfig,
   ProxyConfigError,
@@ -105,6 +106,19 @@ describe('routing', () => {
     expect(() => new ProxyRouter(null).route({ country: 'KR' })).toThrow(
       /proxy_location KR: no proxy is configured .*RESIDENTIAL_KR, KR/,
     );
+  });
+
+  it('tells which locations ask for a route (and so skip the server-wide browser)', () => {
+    for (const loc of [null, undefined, 'RESIDENTIAL', 'residential', 'NONE'])
+      expect(asksForProxyRoute(loc), String(loc)).toBe(false);
+    for (const loc of [
+      'RESIDENTIAL_JP',
+      'RESIDENTIAL_ISP',
+      'US-CA',
+      { country: 'US' },
+      { url: 'http://h:1' },
+    ])
+      expect(asksForProxyRoute(loc), JSON.stringify(loc)).toBe(true);
   });
 
   it('uses a custom proxy url as given', () => {
