@@ -45,6 +45,29 @@ describe('x-api-key', () => {
     expect(res.body).toEqual({ detail: 'Invalid credentials' });
   });
 
+  it('every /v1 operation in /openapi.json refuses a missing or wrong key with 403', async () => {
+    const operations = Object.entries(api.doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => [method.toUpperCase(), path] as const),
+    );
+    // The run task routes and the later features (sessions, artifacts, credentials, …).
+    expect(operations.length).toBeGreaterThanOrEqual(20);
+    for (const [method, template] of operations) {
+      const path = template.replace(/\{[^}]+\}/g, 'x_1');
+      for (const headers of [{}, { 'x-api-key': 'wren_wrong' }] as Record<string, string>[]) {
+        const res = await fetch(`${t.url}${path}`, {
+          method,
+          headers: {
+            ...headers,
+            ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
+          },
+          body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+        });
+        expect(res.status, `${method} ${template} ${JSON.stringify(headers)}`).toBe(403);
+        expect(await res.json()).toEqual({ detail: 'Invalid credentials' });
+      }
+    }
+  });
+
   it('checks auth before the body, and stores nothing for a refused request', async () => {
     const res = await t.call('POST', '/v1/run/tasks', { engine: 'nope' }, { 'x-api-key': '' });
     expect(res.status).toBe(403);
