@@ -199,6 +199,33 @@ describe('other bad requests', () => {
     expect(metadata.status).toBe(400);
   });
 
+  it.each([
+    ['http://2130706433/hook', '127.0.0.1'], // decimal
+    ['http://0x7f000001/hook', '127.0.0.1'], // hex
+    ['http://0177.0.0.1/hook', '127.0.0.1'], // octal
+    ['http://[::1]/hook', '::1'],
+    ['http://[::ffff:127.0.0.1]/hook', '::ffff:7f00:1'], // IPv4-mapped IPv6
+    ['http://[fe80::1]/hook', 'fe80::1'], // link-local
+    ['http://[fd12:3456::1]/hook', 'fd12:3456::1'], // unique local
+    ['http://169.254.10.10/hook', '169.254.10.10'], // link-local IPv4
+    ['http://0.0.0.0/hook', '0.0.0.0'],
+  ])('webhook_url %s is refused in every spelling', async (url, address) => {
+    const res = await t.call('POST', '/v1/run/tasks', { prompt: 'x', webhook_url: url });
+    expect(res.status, res.text).toBe(400);
+    expect((res.body as { detail: string }).detail).toContain(`address (${address})`);
+  });
+
+  it.each([
+    'http://2852039166/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[fd00:ec2::254]/',
+    'http://metadata.google.internal./',
+  ])('totp_url %s is refused as a cloud metadata address', async (url) => {
+    const res = await t.call('POST', '/v1/run/tasks', { prompt: 'x', totp_url: url });
+    expect(res.status, res.text).toBe(400);
+    expect((res.body as { detail: string }).detail).toMatch(/^totp_url refused: .*metadata/);
+  });
+
   it('bad list queries are 422s naming the parameter', async () => {
     const status = await t.call('GET', '/v1/runs?status=bogus');
     expect(status.status).toBe(422);
