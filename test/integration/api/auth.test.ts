@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, hashApiKey } from '../../../src/api/index.js';
+import { bootstrapAuth, createApiKey, hashApiKey } from '../../../src/api/index.js';
 import { newId } from '../../../src/runs/ids.js';
 import { type OpenApiDoc, OpenApiValidator } from '../../support/openapi.js';
 import { startTestWren, type TestWren } from '../../support/wren.js';
@@ -96,6 +96,14 @@ describe('x-api-key', () => {
       expect(statSync(keyFile!).mode & 0o777).toBe(0o600);
       const ok = await fresh.call('GET', '/v1/runs', undefined, { 'x-api-key': generatedKey! });
       expect(ok.status).toBe(200);
+      // Only once: the next start on this data directory generates and shows nothing.
+      const again = await bootstrapAuth(fresh.wren.store, {
+        dataDir: fresh.dataDir,
+        seedApiKey: null,
+      });
+      expect(again).toMatchObject({ generatedKey: null, keyFile: null });
+      expect(again.organization.id).toBe(fresh.wren.auth.organization.id);
+      expect(readFileSync(keyFile!, 'utf8')).toBe(`${generatedKey}\n`);
     } finally {
       await fresh.close();
     }
