@@ -154,6 +154,33 @@ describe('422 names the field and why', () => {
     ]);
   });
 
+  it('every other field with a wrong type is named, with why', async () => {
+    const wrong: Record<string, unknown> = {
+      title: 5,
+      data_extraction_schema: 5,
+      error_code_mapping: ['a'],
+      totp_identifier: 5,
+      browser_session_id: 5,
+      cdp_connect_headers: 'x-api-key: 1',
+      extra_http_headers: { 'accept-language': 1 },
+      include_action_history_in_verification: 'yes',
+      max_screenshot_scrolls: 1.5,
+      model: 'gpt-5-mini',
+      run_with: 1,
+      credential_id: 5,
+    };
+    const detail = await expect422({ prompt: 'x', ...wrong });
+    const named = new Set(detail.map((d) => d.loc[1]));
+    expect([...named].sort()).toEqual(Object.keys(wrong).sort());
+    for (const d of detail) {
+      expect(d.loc[0]).toBe('body');
+      // The message starts with the field (or its nested path) and says why.
+      expect(d.msg, JSON.stringify(d)).toMatch(new RegExp(`^${String(d.loc[1])}\\b.{8,}`));
+      expect(d.msg, JSON.stringify(d)).not.toMatch(/: invalid input$/);
+    }
+    expect((await t.call('GET', '/v1/runs')).body).toEqual([]);
+  });
+
   it('a body that is not an object', async () => {
     expect(await expect422([1, 2])).toEqual([
       expect.objectContaining({ loc: ['body'], msg: 'the request body must be a JSON object' }),
