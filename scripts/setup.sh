@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Wren needs on a fresh Debian machine; safe and fast to run again.
-#   - npm packages (npm ci when package-lock.json changed since the last install)
+#   - npm packages (npm ci when package-lock.json changed since the last install; build tools via
+#     apt as root when a native module has to be compiled)
 #   - a Chromium when none is found (Debian's `chromium` via apt as root, else Playwright's download)
 #   - ffmpeg for run recordings (apt, as root)
 set -euo pipefail
@@ -41,7 +42,13 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.wren-lock-hash
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    # better-sqlite3 compiles from source when its prebuilt binary cannot be downloaded, which a
+    # fresh Debian cannot do without a compiler.
+    log "npm ci failed; installing build tools for native modules and retrying"
+    apt_install build-essential python3 || { log "cannot apt-get build-essential (not root)"; exit 1; }
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
   echo "$lock_hash" > "$stamp"
 fi
 

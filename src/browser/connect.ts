@@ -9,7 +9,7 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
 import { installPageShims } from './run-browser.js';
-import { checkNavigationUrl } from './url-guard.js';
+import { checkNavigationTarget } from './url-guard.js';
 
 export interface BrowserProfile {
   proxy?: { server: string; username?: string; password?: string; bypass?: string };
@@ -104,7 +104,7 @@ export async function launchSessionBrowser(
     const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
     const page = context.pages()[0] ?? (await context.newPage());
     if (options.url) {
-      const target = checkNavigationUrl(options.url, options.allowPrivateNetworks).href;
+      const target = (await checkNavigationTarget(options.url, options.allowPrivateNetworks)).href;
       await page.goto(target, { waitUntil: 'domcontentloaded' }).catch(() => {
         // An unreachable start page leaves the session usable; the next run navigates.
       });

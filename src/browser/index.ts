@@ -28,6 +28,7 @@ export { BrowserError, type BrowserErrorKind } from './errors.js';
 export {
   BrowserManager,
   type BrowserManagerOptions,
+  blockedHostsFlag,
   CHROMIUM_ARGS,
   resolveExecutablePath,
 } from './launch.js';
@@ -65,4 +66,4 @@ export {
   type RunBrowserOptions,
   type TabInfo,
 } from './run-browser.js';
-export { checkNavigationUrl } from './url-guard.js';
+export { checkNavigationTarget, checkNavigationUrl, type HostResolver } from './url-guard.js';

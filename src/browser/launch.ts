@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import { hostSpellings, metadataHostSpellings } from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { RunBrowser, type RunBrowserOptions } from './run-browser.js';
 
@@ -38,8 +39,20 @@ export function resolveExecutablePath(
   return candidates.find((p) => existsSync(p));
 }
 
+/**
+ * A Chromium flag that makes these hosts unresolvable for everything the browser does: agent
+ * navigations, but also links, redirects, frames, fetches and workers a page starts by itself.
+ * Chromium matches the canonical host (decimal and hex IPv4 are dotted quads by then; IPv6
+ * without brackets), so the list carries every spelling (metadataHostSpellings).
+ */
+export function blockedHostsFlag(hosts: readonly string[]): string {
+  return `--host-resolver-rules=${hosts.map((h) => `MAP ${h} ~NOTFOUND`).join(', ')}`;
+}
+
 /** Flags that work as root, in containers and without network access. */
 export const CHROMIUM_ARGS = [
+  // Cloud metadata endpoints hand out credentials: the browser never reaches them.
+  blockedHostsFlag(metadataHostSpellings()),
   '--no-sandbox',
   '--disable-gpu',
   '--disable-dev-shm-usage',
@@ -58,6 +71,8 @@ export interface BrowserManagerOptions {
   executablePath?: string;
   /** Extra Chromium flags appended to CHROMIUM_ARGS. */
   args?: string[];
+  /** Hosts the browser must never reach besides the cloud metadata ones (same rule, every spelling). */
+  blockedHosts?: string[];
   /** Launch timeout in ms. */
   timeoutMs?: number;
   /** Connect to a running Chromium over CDP (WREN_BROWSER_CDP_URL) instead of launching one. */
@@ -70,6 +85,18 @@ export class BrowserManager {
   private closed = false;
 
   constructor(private readonly options: BrowserManagerOptions = {}) {}
+
+  private launchArgs(): string[] {
+    const extra = this.options.blockedHosts ?? [];
+    const args = extra.length
+      ? CHROMIUM_ARGS.map((a) =>
+          a.startsWith('--host-resolver-rules=')
+            ? blockedHostsFlag([...metadataHostSpellings(), ...hostSpellings(extra)])
+            : a,
+        )
+      : CHROMIUM_ARGS;
+    return [...args, ...(this.options.args ?? [])];
+  }
 
   private launch(headless: boolean): Promise<Browser> {
     const key = headless ? 'headless' : 'headful';
@@ -85,7 +112,7 @@ export class BrowserManager {
           : chromium.launch({
               executablePath,
               headless,
-              args: [...CHROMIUM_ARGS, ...(this.options.args ?? [])],
+              args: this.launchArgs(),
               timeout: this.options.timeoutMs ?? 30_000,
             })
       )

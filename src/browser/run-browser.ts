@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type {
+  APIResponse,
   Browser,
   BrowserContext,
   CDPSession,
@@ -24,7 +25,11 @@ import { BrowserError } from './errors.js';
 import { ElementRegistry, resolveElement } from './observe/capture.js';
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
 import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
-import { allowPrivateNetworksFromEnv, checkNavigationUrl } from './url-guard.js';
+import {
+  allowPrivateNetworksFromEnv,
+  checkNavigationTarget,
+  type HostResolver,
+} from './url-guard.js';
 
 export interface RunBrowserOptions {
   /** Folder of this run; downloads go to `<runDir>/downloads`, fetched uploads to `<runDir>/uploads`. */
@@ -40,6 +45,8 @@ export interface RunBrowserOptions {
   proxy?: { server: string; username?: string; password?: string; bypass?: string };
   /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
   allowPrivateNetworks?: boolean;
+  /** Resolver for the navigation policy's DNS check (tests replace it); the system's by default. */
+  resolveHost?: HostResolver;
   /** What to do with alert/confirm/prompt dialogs. Default accept (prompts get their default). */
   dialogPolicy?: 'accept' | 'dismiss';
   /** Per-attempt timeout of element actions, ms. Default 3000. */
@@ -382,10 +389,12 @@ export class RunBrowser {
 
   /** Fetches a URL with the run's cookies and records it as a download. */
   async downloadUrl(raw: string): Promise<void> {
-    const url = this.checkUrl(raw);
+    let url = await this.checkUrl(raw);
     const work = (async () => {
       try {
-        const res = await this.context.request.get(url, { timeout: 60_000 });
+        const fetched = await this.fetchChecked(url, { timeoutMs: 60_000, maxRedirects: 20 });
+        url = fetched.url;
+        const res = fetched.response;
         if (!res.ok()) throw new Error(`HTTP ${res.status()}`);
         const cd = res.headers()['content-disposition'] ?? '';
         const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);
@@ -530,8 +539,43 @@ export class RunBrowser {
     return this.options.allowPrivateNetworks ?? allowPrivateNetworksFromEnv();
   }
 
-  checkUrl(raw: string): string {
-    return checkNavigationUrl(this.expandUrl(raw), this.allowPrivateNetworks).href;
+  /**
+   * The URL an agent asked for, once it passes the navigation policy (scheme, metadata and
+   * private addresses, and what its host name resolves to).
+   */
+  async checkUrl(raw: string): Promise<string> {
+    return (
+      await checkNavigationTarget(
+        this.expandUrl(raw),
+        this.allowPrivateNetworks,
+        this.options.resolveHost,
+      )
+    ).href;
+  }
+
+  /**
+   * GET through the context's request API (the run's cookies) with every redirect hop checked
+   * against the navigation policy: that request is made by Playwright, not by Chromium, so the
+   * browser's resolver rules do not cover it.
+   */
+  async fetchChecked(
+    raw: string,
+    options: { timeoutMs: number; maxRedirects: number },
+  ): Promise<{ url: string; response: APIResponse }> {
+    let url = await this.checkUrl(raw);
+    for (let hop = 0; ; hop++) {
+      const response = await this.context.request.get(url, {
+        timeout: options.timeoutMs,
+        maxRedirects: 0,
+      });
+      const location = response.headers()['location'];
+      if (response.status() < 300 || response.status() >= 400 || !location) {
+        return { url, response };
+      }
+      if (hop >= options.maxRedirects) throw new Error(`too many redirects (${url})`);
+      await response.dispose();
+      url = await this.checkUrl(new URL(location, url).href);
+    }
   }
 
   /** Replaces `@uN` link aliases from the last observation by their full URLs. */
@@ -542,7 +586,7 @@ export class RunBrowser {
   }
 
   async goto(url: string): Promise<void> {
-    const target = this.checkUrl(url);
+    const target = await this.checkUrl(url);
     await this.page().goto(target, { waitUntil: 'domcontentloaded' });
   }
 

@@ -2,51 +2,27 @@
  * Navigation policy: cloud metadata endpoints are always refused (they hand out credentials);
  * private and loopback networks are refused unless allowed (WREN_ALLOW_PRIVATE_NETWORKS=true or
  * the run option). Only http(s), about:blank and data: URLs can be opened by an agent.
+ *
+ * Address classes come from src/net (ipaddr.js), the same rules the server's own requests follow,
+ * so IPv4-mapped IPv6 (`[::ffff:169.254.169.254]`), NAT64 and every private IPv6 range count.
+ * Navigations a page starts by itself (links, redirects, frames) are covered by the Chromium
+ * resolver rules in launch.ts.
  */
-import { isIP } from 'node:net';
+import {
+  bareHost,
+  classifyAddress,
+  isIpAddress,
+  isMetadataHost,
+  resolveHostAddresses,
+} from '../net/index.js';
 import { BrowserError } from './errors.js';
-
-const METADATA_HOSTS = new Set([
-  '169.254.169.254',
-  'metadata.google.internal',
-  'metadata',
-  'fd00:ec2::254',
-  '100.100.100.200',
-  'metadata.azure.com',
-]);
-
-function isPrivateIp(host: string): boolean {
-  const v = isIP(host);
-  if (v === 4) {
-    const [a, b] = host.split('.').map(Number) as [number, number];
-    return (
-      a === 10 ||
-      a === 127 ||
-      a === 0 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 169 && b === 254) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
-  if (v === 6) {
-    const h = host.toLowerCase();
-    return (
-      h === '::1' ||
-      h === '::' ||
-      h.startsWith('fc') ||
-      h.startsWith('fd') ||
-      h.startsWith('fe80') ||
-      h.startsWith('::ffff:127.') ||
-      h.startsWith('::ffff:10.') ||
-      h.startsWith('::ffff:192.168.')
-    );
-  }
-  return false;
-}
 
 export function allowPrivateNetworksFromEnv(): boolean {
   return process.env['WREN_ALLOW_PRIVATE_NETWORKS'] === 'true';
+}
+
+function isLocalName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost');
 }
 
 /** Throws a `navigation_blocked` BrowserError when the URL may not be opened. */
@@ -61,15 +37,54 @@ export function checkNavigationUrl(raw: string, allowPrivate: boolean): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new BrowserError('navigation_blocked', `url: scheme ${url.protocol} is not allowed`);
   }
-  const host = url.hostname
-    .replace(/^\[|\]$/g, '')
-    .toLowerCase()
-    .replace(/\.$/, '');
-  if (METADATA_HOSTS.has(host)) {
+  const host = bareHost(url.hostname);
+  if (isMetadataHost(host)) {
     throw new BrowserError('navigation_blocked', `url: ${host} is a cloud metadata address`);
   }
-  if (!allowPrivate && (isPrivateIp(host) || host === 'localhost' || host.endsWith('.localhost'))) {
+  const privateIp = isIpAddress(host) && classifyAddress(host) !== 'public';
+  if (!allowPrivate && (privateIp || isLocalName(host))) {
     throw new BrowserError('navigation_blocked', `url: ${host} is a private network address`);
+  }
+  return url;
+}
+
+export type HostResolver = (hostname: string) => Promise<string[]>;
+
+/**
+ * checkNavigationUrl, then the addresses a host name resolves to: a name that points at a
+ * metadata address is refused always, one that points at a private address unless allowed.
+ * A name that does not resolve here passes (the browser reports it, or a proxy resolves it).
+ */
+export async function checkNavigationTarget(
+  raw: string,
+  allowPrivate: boolean,
+  resolve: HostResolver = resolveHostAddresses,
+): Promise<URL> {
+  const url = checkNavigationUrl(raw, allowPrivate);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return url;
+  const host = bareHost(url.hostname);
+  if (isIpAddress(host) || isLocalName(host)) return url;
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    return url;
+  }
+  for (const address of addresses) {
+    if (!isIpAddress(address)) continue;
+    const kind = classifyAddress(address);
+    if (kind === 'metadata') {
+      throw new BrowserError(
+        'navigation_blocked',
+        `url: ${host} resolves to a cloud metadata address (${address})`,
+      );
+    }
+    if (kind === 'private' && !allowPrivate) {
+      throw new BrowserError(
+        'navigation_blocked',
+        `url: ${host} resolves to a private network address (${address})`,
+      );
+    }
   }
   return url;
 }

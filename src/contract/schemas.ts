@@ -73,7 +73,9 @@ const httpUrl = (field: string) =>
 const stringMap = z.record(z.string(), z.string());
 
 const dataExtractionSchema = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string()])
+  .union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.string()], {
+    error: 'data_extraction_schema must be a JSON Schema object, an array or a string',
+  })
   .superRefine((value, ctx) => {
     if (Array.isArray(value)) return;
     let schema: unknown = value;

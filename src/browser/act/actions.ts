@@ -809,8 +809,10 @@ async function insideAllowed(run: RunBrowser, file: string): Promise<string> {
 }
 
 async function fetchToDir(run: RunBrowser, url: string, dir: string): Promise<string> {
-  const target = run.checkUrl(url);
-  const res = await run.context.request.get(target, { timeout: 30_000, maxRedirects: 5 });
+  const { url: target, response: res } = await run.fetchChecked(url, {
+    timeoutMs: 30_000,
+    maxRedirects: 5,
+  });
   if (!res.ok()) throw new BrowserError('download_failed', `${target}: HTTP ${res.status()}`);
   const body = await res.body();
   const cd = res.headers()['content-disposition'] ?? '';
@@ -1132,7 +1134,7 @@ export const ACTIONS: readonly ActionDef[] = [
     return { detail: 'reloaded' };
   }),
   define('new_tab', 'Open a new tab (optionally at a URL) and work in it.', async (run, a) => {
-    const target = a.url ? run.checkUrl(a.url) : null;
+    const target = a.url ? await run.checkUrl(a.url) : null;
     const page = await run.newTab();
     if (target) await page.goto(target, { waitUntil: 'domcontentloaded' });
     return { detail: `opened tab ${run.allPages().indexOf(page)}` };

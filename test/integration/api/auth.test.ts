@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, hashApiKey } from '../../../src/api/index.js';
+import { bootstrapAuth, createApiKey, hashApiKey } from '../../../src/api/index.js';
 import { newId } from '../../../src/runs/ids.js';
 import { type OpenApiDoc, OpenApiValidator } from '../../support/openapi.js';
 import { startTestWren, type TestWren } from '../../support/wren.js';
@@ -45,6 +45,29 @@ describe('x-api-key', () => {
     expect(res.body).toEqual({ detail: 'Invalid credentials' });
   });
 
+  it('every /v1 operation in /openapi.json refuses a missing or wrong key with 403', async () => {
+    const operations = Object.entries(api.doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => [method.toUpperCase(), path] as const),
+    );
+    // The run task routes and the later features (sessions, artifacts, credentials, …).
+    expect(operations.length).toBeGreaterThanOrEqual(20);
+    for (const [method, template] of operations) {
+      const path = template.replace(/\{[^}]+\}/g, 'x_1');
+      for (const headers of [{}, { 'x-api-key': 'wren_wrong' }] as Record<string, string>[]) {
+        const res = await fetch(`${t.url}${path}`, {
+          method,
+          headers: {
+            ...headers,
+            ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
+          },
+          body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+        });
+        expect(res.status, `${method} ${template} ${JSON.stringify(headers)}`).toBe(403);
+        expect(await res.json()).toEqual({ detail: 'Invalid credentials' });
+      }
+    }
+  });
+
   it('checks auth before the body, and stores nothing for a refused request', async () => {
     const res = await t.call('POST', '/v1/run/tasks', { engine: 'nope' }, { 'x-api-key': '' });
     expect(res.status).toBe(403);
@@ -73,6 +96,14 @@ describe('x-api-key', () => {
       expect(statSync(keyFile!).mode & 0o777).toBe(0o600);
       const ok = await fresh.call('GET', '/v1/runs', undefined, { 'x-api-key': generatedKey! });
       expect(ok.status).toBe(200);
+      // Only once: the next start on this data directory generates and shows nothing.
+      const again = await bootstrapAuth(fresh.wren.store, {
+        dataDir: fresh.dataDir,
+        seedApiKey: null,
+      });
+      expect(again).toMatchObject({ generatedKey: null, keyFile: null });
+      expect(again.organization.id).toBe(fresh.wren.auth.organization.id);
+      expect(readFileSync(keyFile!, 'utf8')).toBe(`${generatedKey}\n`);
     } finally {
       await fresh.close();
     }

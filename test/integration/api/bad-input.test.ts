@@ -154,6 +154,33 @@ describe('422 names the field and why', () => {
     ]);
   });
 
+  it('every other field with a wrong type is named, with why', async () => {
+    const wrong: Record<string, unknown> = {
+      title: 5,
+      data_extraction_schema: 5,
+      error_code_mapping: ['a'],
+      totp_identifier: 5,
+      browser_session_id: 5,
+      cdp_connect_headers: 'x-api-key: 1',
+      extra_http_headers: { 'accept-language': 1 },
+      include_action_history_in_verification: 'yes',
+      max_screenshot_scrolls: 1.5,
+      model: 'gpt-5-mini',
+      run_with: 1,
+      credential_id: 5,
+    };
+    const detail = await expect422({ prompt: 'x', ...wrong });
+    const named = new Set(detail.map((d) => d.loc[1]));
+    expect([...named].sort()).toEqual(Object.keys(wrong).sort());
+    for (const d of detail) {
+      expect(d.loc[0]).toBe('body');
+      // The message starts with the field (or its nested path) and says why.
+      expect(d.msg, JSON.stringify(d)).toMatch(new RegExp(`^${String(d.loc[1])}\\b.{8,}`));
+      expect(d.msg, JSON.stringify(d)).not.toMatch(/: invalid input$/);
+    }
+    expect((await t.call('GET', '/v1/runs')).body).toEqual([]);
+  });
+
   it('a body that is not an object', async () => {
     expect(await expect422([1, 2])).toEqual([
       expect.objectContaining({ loc: ['body'], msg: 'the request body must be a JSON object' }),
@@ -197,6 +224,33 @@ describe('other bad requests', () => {
       webhook_url: 'http://169.254.169.254/',
     });
     expect(metadata.status).toBe(400);
+  });
+
+  it.each([
+    ['http://2130706433/hook', '127.0.0.1'], // decimal
+    ['http://0x7f000001/hook', '127.0.0.1'], // hex
+    ['http://0177.0.0.1/hook', '127.0.0.1'], // octal
+    ['http://[::1]/hook', '::1'],
+    ['http://[::ffff:127.0.0.1]/hook', '::ffff:7f00:1'], // IPv4-mapped IPv6
+    ['http://[fe80::1]/hook', 'fe80::1'], // link-local
+    ['http://[fd12:3456::1]/hook', 'fd12:3456::1'], // unique local
+    ['http://169.254.10.10/hook', '169.254.10.10'], // link-local IPv4
+    ['http://0.0.0.0/hook', '0.0.0.0'],
+  ])('webhook_url %s is refused in every spelling', async (url, address) => {
+    const res = await t.call('POST', '/v1/run/tasks', { prompt: 'x', webhook_url: url });
+    expect(res.status, res.text).toBe(400);
+    expect((res.body as { detail: string }).detail).toContain(`address (${address})`);
+  });
+
+  it.each([
+    'http://2852039166/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[fd00:ec2::254]/',
+    'http://metadata.google.internal./',
+  ])('totp_url %s is refused as a cloud metadata address', async (url) => {
+    const res = await t.call('POST', '/v1/run/tasks', { prompt: 'x', totp_url: url });
+    expect(res.status, res.text).toBe(400);
+    expect((res.body as { detail: string }).detail).toMatch(/^totp_url refused: .*metadata/);
   });
 
   it('bad list queries are 422s naming the parameter', async () => {

@@ -230,6 +230,30 @@ describe('every endpoint answers as documented', () => {
     const missing = await t.call('POST', '/v1/runs/tsk_1/cancel');
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ detail: 'Run not found tsk_1' });
+    api.assertResponse('/v1/runs/{run_id}/cancel', 'post', 404, missing.body);
+  });
+
+  it('gives each engine its Skyvern run_type and run id shape', async () => {
+    for (const [engine, runType, id] of [
+      ['skyvern-1.0', 'task_v1', /^tsk_\d+$/],
+      ['skyvern-2.0', 'task_v2', /^tsk_v2_\d+$/],
+      ['openai-cua', 'openai_cua', /^tsk_\d+$/],
+      ['anthropic-cua', 'anthropic_cua', /^tsk_\d+$/],
+      ['ui-tars', 'ui_tars', /^tsk_\d+$/],
+    ] as const) {
+      const res = await t.call('POST', '/v1/run/tasks', { prompt: `as ${engine}`, engine });
+      expect(res.status).toBe(200);
+      api.assertResponse('/v1/run/tasks', 'post', 200, res.body);
+      const run = res.body as Record<string, unknown>;
+      expect([run['run_id'], run['run_type']], engine).toEqual([
+        expect.stringMatching(id),
+        runType,
+      ]);
+      expect((run['run_request'] as Record<string, unknown>)['engine']).toBe(engine);
+      const got = await t.call('GET', `/v1/runs/${String(run['run_id'])}`);
+      api.assertResponse('/v1/runs/{run_id}', 'get', 200, got.body);
+      expect((got.body as Record<string, unknown>)['run_type']).toBe(runType);
+    }
   });
 
   it('accepts trailing-slash variants of every route', async () => {

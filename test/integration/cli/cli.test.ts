@@ -1,8 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killHard, runCli, type ServerProcess, startServerProcess } from '../../support/process.js';
+import {
+  killHard,
+  ROOT,
+  runCli,
+  type ServerProcess,
+  startServerProcess,
+  WREN_BIN,
+} from '../../support/process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'wren-cli-'));
 const env = {
@@ -13,8 +21,11 @@ const env = {
 };
 let server: ServerProcess | null = null;
 
+let workingServer: ServerProcess | null = null;
+
 afterAll(async () => {
   if (server) await killHard(server);
+  if (workingServer) await killHard(workingServer);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -119,5 +130,45 @@ describe('wren CLI', () => {
     );
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toBe('error (HTTP 403): Invalid credentials\n');
+  });
+
+  it('waits for a run on a server, with progress on a TTY that rewrites one line', async () => {
+    const serverDir = mkdtempSync(join(tmpdir(), 'wren-cli-server-'));
+    const key = 'wren_cli_wait_key';
+    workingServer = await startServerProcess(['--data-dir', serverDir], {
+      ...env,
+      WREN_API_KEY: key,
+    });
+    const remote = ['--server', workingServer.url, '--api-key', key];
+    const args = ['run', 'task', '--prompt', 'wait for me', '--engine', 'skyvern-1.0', '--wait'];
+
+    // Not a TTY: one plain line per change, and the finished run as JSON on stdout.
+    const plain = await runCli([...args, ...remote], env);
+    expect(plain.code, plain.stderr).toBe(1);
+    const run = JSON.parse(plain.stdout) as Record<string, unknown>;
+    expect(run).toMatchObject({ status: 'failed', run_type: 'task_v1' });
+    expect(run['failure_reason']).toContain('WREN_MODEL');
+    expect(plain.stderr).not.toContain('\x1b[');
+    expect(plain.stderr).toMatch(new RegExp(`^${run['run_id']}\\s+\\w+\\s+steps: \\d+\\n`));
+    expect(plain.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(`^${run['run_id']}\\s+failed\\s+steps: 0$`),
+    );
+
+    // A TTY (util-linux `script` gives the command a pseudo-terminal): the line is redrawn in
+    // place with a carriage return and erase-line, and ends with one newline.
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, WREN_BIN, ...args, ...remote].map(quote).join(' ');
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, WREN_API_KEY: undefined } as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(tty.status, tty.stderr).toBe(1);
+    const ttyRunId = /"run_id": "(tsk_\d+)"/.exec(tty.stdout)?.[1];
+    expect(ttyRunId).toBeDefined();
+    expect(tty.stdout).toMatch(new RegExp(`\\r\\x1b\\[2K${ttyRunId}\\s+failed\\s+steps: 0\\r?\\n`));
+    expect(tty.stdout).toContain('"status": "failed"');
+    rmSync(serverDir, { recursive: true, force: true });
   });
 });

@@ -6,6 +6,9 @@ import {
   ACTIONS,
   actionSchema,
   actionToolSchemas,
+  blockedHostsFlag,
+  CHROMIUM_ARGS,
+  checkNavigationTarget,
   checkNavigationUrl,
   normalizeKeys,
   resolveExecutablePath,
@@ -19,9 +22,80 @@ describe('checkNavigationUrl', () => {
       'http://0xa9fea9fe/',
       'http://metadata.google.internal./computeMetadata/v1/',
       'http://[fd00:ec2::254]/',
+      // IPv4-mapped IPv6: Chromium connects to it as 169.254.169.254.
+      'http://[::ffff:169.254.169.254]/',
+      'http://[::ffff:a9fe:a9fe]/latest/meta-data/',
+      'http://[64:ff9b::169.254.169.254]/',
+      'http://169.254.170.2/v2/credentials',
+      'http://[::ffff:100.100.100.200]/',
     ]) {
       expect(() => checkNavigationUrl(u, true), u).toThrow(/cloud metadata address/);
     }
+  });
+
+  it('blocks private addresses in every IPv6 spelling unless allowed', () => {
+    for (const u of [
+      'http://[::ffff:127.0.0.1]:3000/',
+      'http://[::ffff:10.0.0.1]/',
+      'http://[::ffff:c0a8:101]/',
+      'http://[fd12:3456::1]/',
+      'http://[fe80::1]/',
+      'http://0x7f000001/',
+      'http://2130706433/',
+      'http://0.0.0.0/',
+      'http://app.localhost/',
+    ]) {
+      expect(() => checkNavigationUrl(u, false), u).toThrow(/is a private network address/);
+      expect(checkNavigationUrl(u, true).protocol, u).toBe('http:');
+    }
+  });
+
+  it('checks what a host name resolves to', async () => {
+    const dns: Record<string, string[]> = {
+      'imds.example': ['169.254.169.254'],
+      'mapped.example': ['::ffff:169.254.169.254'],
+      'intranet.example': ['93.184.216.34', '10.0.0.7'],
+      'shop.example': ['93.184.216.34'],
+    };
+    const resolve = async (host: string) => {
+      const found = dns[host];
+      if (!found) throw new Error(`ENOTFOUND ${host}`);
+      return found;
+    };
+    for (const host of ['imds.example', 'mapped.example']) {
+      await expect(
+        checkNavigationTarget(`http://${host}/latest/meta-data/`, true, resolve),
+      ).rejects.toThrow(new RegExp(`url: ${host} resolves to a cloud metadata address`));
+    }
+    await expect(
+      checkNavigationTarget('https://intranet.example/', false, resolve),
+    ).rejects.toThrow('url: intranet.example resolves to a private network address (10.0.0.7)');
+    expect((await checkNavigationTarget('https://intranet.example/', true, resolve)).host).toBe(
+      'intranet.example',
+    );
+    expect((await checkNavigationTarget('https://shop.example/a', false, resolve)).href).toBe(
+      'https://shop.example/a',
+    );
+    // Not resolvable here (e.g. only through the run's proxy): the browser gets to try.
+    expect((await checkNavigationTarget('https://elsewhere.example/', false, resolve)).href).toBe(
+      'https://elsewhere.example/',
+    );
+  });
+
+  it('launches Chromium with every metadata spelling unresolvable', () => {
+    const flag = CHROMIUM_ARGS.find((a) => a.startsWith('--host-resolver-rules='));
+    for (const host of [
+      '169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      '64:ff9b::a9fe:a9fe',
+      'fd00:ec2::254',
+      'metadata.google.internal',
+    ]) {
+      expect(flag).toContain(`MAP ${host} ~NOTFOUND`);
+    }
+    expect(blockedHostsFlag(['a.example', '10.0.0.1'])).toBe(
+      '--host-resolver-rules=MAP a.example ~NOTFOUND, MAP 10.0.0.1 ~NOTFOUND',
+    );
   });
 
   it('blocks private networks unless allowed, and non-web schemes', () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   assertPublicUrl,
   classifyAddress,
+  hostSpellings,
   isMetadataHost,
+  metadataHostSpellings,
   NetworkPolicyError,
 } from '../../../src/net/index.js';
 
@@ -31,6 +33,11 @@ describe('classifyAddress', () => {
     ['::ffff:169.254.169.254', 'metadata'],
     ['fd00:ec2::254', 'metadata'],
     ['100.100.100.200', 'metadata'],
+    // The forms a URL parser leaves IPv4-in-IPv6 in, and NAT64.
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    ['64:ff9b::169.254.169.254', 'metadata'],
+    ['::ffff:7f00:1', 'private'],
   ])('%s is %s', (address, kind) => {
     expect(classifyAddress(address)).toBe(kind);
   });
@@ -98,7 +105,31 @@ describe('assertPublicUrl', () => {
     expect(isMetadataHost('169.254.169.254')).toBe(true);
     expect(isMetadataHost('[fd00:ec2::254]')).toBe(true);
     expect(isMetadataHost('metadata.google.internal')).toBe(true);
+    expect(isMetadataHost('METADATA.google.internal.')).toBe(true);
+    expect(isMetadataHost('[::ffff:a9fe:a9fe]')).toBe(true);
     expect(isMetadataHost('example.com')).toBe(false);
     expect(isMetadataHost('10.0.0.1')).toBe(false);
+  });
+});
+
+describe('hostSpellings', () => {
+  it('lists each IPv4 address also as IPv4-mapped and NAT64 IPv6, as browsers canonicalise them', () => {
+    expect(hostSpellings(['169.254.169.254', '[FD00:EC2:0::254]', 'Metadata.Goog.'])).toEqual([
+      '169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      '64:ff9b::a9fe:a9fe',
+      'fd00:ec2::254',
+      'metadata.goog',
+    ]);
+    expect(metadataHostSpellings()).toEqual(
+      expect.arrayContaining([
+        '169.254.169.254',
+        '::ffff:a9fe:a9fe',
+        '169.254.170.2',
+        '100.100.100.200',
+        'fd00:ec2::254',
+        'metadata.google.internal',
+      ]),
+    );
   });
 });
