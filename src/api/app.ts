@@ -71,9 +71,18 @@ class ZodRequestError extends Error {
   constructor(
     readonly issues: readonly z.core.$ZodIssue[],
     readonly input: unknown,
+    /** The top-level fields the schema requires (named when the whole body is missing). */
+    readonly required: readonly string[],
   ) {
     super('request validation failed');
   }
+}
+
+function requiredKeys(schema: z.ZodType): string[] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>)
+    .filter(([, field]) => !field.safeParse(undefined).success)
+    .map(([key]) => key);
 }
 
 const LOCATION: Record<string, ValidationLocation> = {
@@ -91,7 +100,7 @@ function errorReplyFor(error: FastifyError & { validationContext?: string }): {
     const location = LOCATION[error.validationContext ?? 'body'] ?? 'body';
     return {
       status: 422,
-      body: { detail: zodIssuesToDetail(error.issues, location, error.input) },
+      body: { detail: zodIssuesToDetail(error.issues, location, error.input, error.required) },
     };
   }
   if (error instanceof RequestValidationError)
@@ -125,7 +134,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(({ schema, httpPart }) => (data: unknown) => {
     const result = (schema as z.ZodType).safeParse(data, { reportInput: true });
     if (result.success) return { value: result.data };
-    const error = new ZodRequestError(result.error.issues, data);
+    const error = new ZodRequestError(result.error.issues, data, requiredKeys(schema as z.ZodType));
     Object.assign(error, { validationContext: httpPart });
     return { error };
   });

@@ -50,10 +50,14 @@ function message(
   field: string,
   input: unknown,
   location: ValidationLocation,
+  required: readonly string[],
 ): string {
   if (!field && issue.code === 'invalid_type') {
+    const needs = required.length
+      ? ` with at least ${required.map((k) => `"${k}"`).join(', ')}`
+      : '';
     return input === undefined || input === null
-      ? `the request ${location} is required: send a JSON object${location === 'body' ? ' with at least "prompt"' : ''}`
+      ? `the request ${location} is required: send a JSON object${needs}`
       : `the request ${location} must be a JSON object`;
   }
   // Our own messages already start with the field name; zod's defaults get it prefixed.
@@ -67,6 +71,8 @@ export function zodIssuesToDetail(
   issues: readonly Issue[],
   location: ValidationLocation,
   root: unknown,
+  /** Top-level fields the schema requires, named when the whole body is missing. */
+  required: readonly string[] = [],
 ): ValidationErrorItem[] {
   return issues.map((issue) => {
     const path = issue.path as PropertyKey[];
@@ -75,7 +81,7 @@ export function zodIssuesToDetail(
     const item: ValidationErrorItem = {
       type: typeOf(issue, input),
       loc: [location, ...path.map((p) => (typeof p === 'number' ? p : String(p)))],
-      msg: message(issue, field, input, location),
+      msg: message(issue, field, input, location, required),
     };
     if (input !== undefined) item.input = input;
     return item;

@@ -37,6 +37,19 @@ describe('422 names the field and why', () => {
     ]);
   });
 
+  it('a missing body names the fields that route requires', async () => {
+    const task = await t.call('POST', '/v1/run/tasks');
+    expect(task.status).toBe(422);
+    expect((task.body as { detail: Detail[] }).detail[0]?.msg).toBe(
+      'the request body is required: send a JSON object with at least "prompt"',
+    );
+    const code = await t.call('POST', '/v1/credentials/totp');
+    expect(code.status).toBe(422);
+    expect((code.body as { detail: Detail[] }).detail[0]?.msg).toBe(
+      'the request body is required: send a JSON object with at least "totp_identifier", "content"',
+    );
+  });
+
   it('unknown engine lists the allowed values', async () => {
     expect(await expect422({ prompt: 'x', engine: 'skyvern-9' })).toEqual([
       {
