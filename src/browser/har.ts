@@ -131,7 +131,7 @@ interface Tracked {
   fallbackStart: number;
   response: Response | null;
   /** Set once the request finished or failed: the entry, built while the context is alive. */
-  entry: Promise<HarEntry> | null;
+  entry: Promise<HarEntry | null> | null;
 }
 
 interface PageState {
@@ -400,7 +400,7 @@ export class HarRecorder {
     const t = this.tracked.get(request);
     if (!t || t.entry) return;
     this.tracked.delete(request);
-    t.entry = this.build(t, failure, true);
+    t.entry = this.build(t, failure, true).catch(() => null); // one odd request never costs the log
     this.done.push(t);
   }
 
@@ -533,12 +533,14 @@ export class HarRecorder {
   private async finish(): Promise<Har> {
     for (const detach of this.detachers.splice(0)) detach();
     for (const t of this.tracked.values()) {
-      t.entry = this.build(t, null, false);
+      t.entry = this.build(t, null, false).catch(() => null);
       this.done.push(t);
     }
     this.tracked.clear();
     const ordered = [...this.done].sort((a, b) => a.seq - b.seq);
-    const entries = await Promise.all(ordered.map((t) => t.entry!));
+    const entries = (await Promise.all(ordered.map((t) => t.entry))).filter(
+      (e): e is HarEntry => e !== null && e !== undefined,
+    );
     entries.sort((a, b) => a.startedDateTime.localeCompare(b.startedDateTime));
     // A page starts with its first request (timing is not always known when the request event fires).
     for (const page of this.pages) {
