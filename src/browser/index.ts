@@ -25,6 +25,7 @@ export {
   type UserChromeOptions,
 } from './connect.js';
 export { BrowserError, type BrowserErrorKind } from './errors.js';
+export { type Har, type HarEntry, type HarOptions, type HarPage, HarRecorder } from './har.js';
 export {
   BrowserManager,
   type BrowserManagerOptions,

@@ -22,6 +22,7 @@ import { type ActionResult, executeAction } from './act/executor.js';
 import type { ComputerPrimitives } from './computer.js';
 import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
+import { type Har, type HarOptions, HarRecorder } from './har.js';
 import { ElementRegistry, resolveElement } from './observe/capture.js';
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
 import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
@@ -145,6 +146,7 @@ export class RunBrowser {
   private requestSeq = 0;
   private readonly requestWaiters = new Set<() => void>();
   private openingOwnTab = false;
+  private har: HarRecorder | null = null;
   /** Listener removals, run when an attached run lets go of a context it does not own. */
   private readonly detachers: (() => void)[] = [];
 
@@ -646,6 +648,27 @@ export class RunBrowser {
   }
 
   /**
+   * Starts the run's HAR (src/browser/har.ts) on this context, whoever owns it; the values of
+   * the run's extra HTTP headers are redacted with the credential headers. stopHar() returns
+   * the log; call it before close().
+   */
+  startHar(options: HarOptions = {}): void {
+    if (this.har) return;
+    this.har = HarRecorder.start(this.context, {
+      ...options,
+      redactHeaders: [
+        ...Object.keys(this.options.extraHttpHeaders ?? {}),
+        ...(options.redactHeaders ?? []),
+      ],
+    });
+  }
+
+  /** The HAR recorded since startHar(), or null when none was started. */
+  async stopHar(): Promise<Har | null> {
+    return this.har ? this.har.stop() : null;
+  }
+
+  /**
    * A JPEG of the active tab's viewport, for people (run timelines). Taken over the DevTools
    * protocol: unlike page.screenshot() it runs no script in the page (Playwright hides the caret
    * with an injected style, which effect checks would count as a DOM change) and needs fewer
@@ -697,6 +720,8 @@ export class RunBrowser {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.settleDownloads().catch(() => {});
+    // Stops listening (an attached context outlives the run); the log itself is dropped.
+    if (this.har) void this.har.stop().catch(() => {});
     this.closed = true;
     try {
       if (this.attached) {

@@ -19,7 +19,10 @@ async function withDomDeps(
   const mask = ctx.secrets ? (t: string) => ctx.secrets!.mask(t) : undefined;
   const model = agentModelFromLlm(services.llmFor(ctx.task), mask);
   const browser = await services.openBrowser(ctx.task);
-  const artifacts = new RunArtifacts(ctx, browser, mask, services.recording);
+  const artifacts = new RunArtifacts(ctx, browser, mask, {
+    recording: services.recording,
+    har: services.har,
+  });
   try {
     await artifacts.start();
     const agentBrowser = agentBrowserFromRun(browser, {

@@ -31,6 +31,11 @@ export interface EngineServices {
   screenshots: boolean;
   /** Record a video of each run (WREN_RECORDING, default true; needs ffmpeg). */
   recording: boolean;
+  /**
+   * Record a HAR of each run (WREN_HAR, default true); WREN_HAR_MAX_BODY_BYTES > 0 embeds
+   * textual response bodies up to that size (default 0: none).
+   */
+  har: false | { maxBodyBytes: number };
 }
 
 const RUN_TYPE: Record<TaskSpec['engine'], string> = {
@@ -56,6 +61,14 @@ export function parseViewport(
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
+/** A non-negative whole number of bytes; anything else is a configuration error naming the variable. */
+export function parseByteCount(name: string, raw: string | undefined): number {
+  if (!raw?.trim()) return 0;
+  if (!/^\d+$/.test(raw.trim()))
+    throw new EngineSetupError(`${name} must be a whole number of bytes, got "${raw}"`);
+  return Number(raw.trim());
+}
+
 export function createEngineServices(options: {
   browsers: BrowserManager;
   dataDir: string;
@@ -79,10 +92,12 @@ export function createEngineServices(options: {
   const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
   const headless = options.headless ?? env['WREN_BROWSER_HEADLESS'] !== 'false';
   const proxies = options.proxies ?? options.sessions?.proxies ?? new ProxyRouter(null);
+  const harBodyBytes = parseByteCount('WREN_HAR_MAX_BODY_BYTES', env['WREN_HAR_MAX_BODY_BYTES']);
   return {
     observationTokenBudget: options.observationTokenBudget ?? 30_000,
     screenshots: options.screenshots ?? false,
     recording: env['WREN_RECORDING'] !== 'false',
+    har: env['WREN_HAR'] === 'false' ? false : { maxBodyBytes: harBodyBytes },
     llmFor(task) {
       const resolved = resolveModelConfig(env, task.model);
       if (!resolved.ok) throw new EngineSetupError(resolved.problem);

@@ -2,9 +2,14 @@
  * A small typed HTTP client for Wren's (Skyvern-compatible) Run Task API. Node 20+ or any
  * runtime with fetch.
  */
+import type { z } from 'zod';
 import type {
   Artifact,
   ArtifactType,
+  BrowserSessionResponse,
+  CreateBrowserSessionRequestSchema,
+  CredentialCreateSchema,
+  CredentialSchema,
   ListRunsQuery,
   RetryRunWebhookRequest,
   RunStatus,
@@ -13,14 +18,29 @@ import type {
   TaskRunListItem,
   TaskRunRequestInput,
   TaskRunResponse,
+  TimelineEntry,
+  TotpCodeCreateSchema,
+  TotpCodeListQuerySchema,
+  TotpCodeSchema,
   ValidationErrorItem,
 } from '../contract/index.js';
 
 import { TERMINAL_RUN_STATUSES } from '../contract/index.js';
 
+/** POST /v1/credentials/totp body. */
+export type TotpCodeCreate = z.input<typeof TotpCodeCreateSchema>;
+/** A pushed code as the API shows it. */
+export type TotpCode = z.output<typeof TotpCodeSchema>;
+export type TotpCodeListQuery = Partial<z.input<typeof TotpCodeListQuerySchema>>;
+/** POST /v1/credentials body (the password and TOTP secret are never answered back). */
+export type CredentialCreate = z.input<typeof CredentialCreateSchema>;
+export type Credential = z.output<typeof CredentialSchema>;
+export type CreateBrowserSessionRequestInput = z.input<typeof CreateBrowserSessionRequestSchema>;
+
 export type {
   Artifact,
   ArtifactType,
+  BrowserSessionResponse,
   ListRunsQuery,
   RetryRunWebhookRequest,
   RunStatus,
@@ -29,6 +49,7 @@ export type {
   TaskRunListItem,
   TaskRunRequestInput,
   TaskRunResponse,
+  TimelineEntry,
 };
 export { TERMINAL_RUN_STATUSES };
 
@@ -73,6 +94,25 @@ export interface WrenApi extends RunsApi {
   getRunArtifacts(runId: string, query?: { artifact_type?: ArtifactType[] }): Promise<Artifact[]>;
   getArtifactContent(artifactId: string, options?: ArtifactContentOptions): Promise<Uint8Array>;
   getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries>;
+  getRunTimeline(runId: string): Promise<TimelineEntry[]>;
+  sendTotpCode(request: TotpCodeCreate): Promise<TotpCode>;
+  getTotpCodes(query?: TotpCodeListQuery): Promise<TotpCode[]>;
+  createCredential(request: CredentialCreate): Promise<Credential>;
+  getCredentials(): Promise<Credential[]>;
+  getCredential(credentialId: string): Promise<Credential>;
+  deleteCredential(credentialId: string): Promise<void>;
+  createBrowserSession(request?: CreateBrowserSessionRequestInput): Promise<BrowserSessionResponse>;
+  getBrowserSessions(): Promise<BrowserSessionResponse[]>;
+  getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse>;
+  closeBrowserSession(browserSessionId: string): Promise<void>;
+}
+
+/** The query string of GET /v1/credentials/totp. */
+export function totpQueryString(query: TotpCodeListQuery = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
 }
 
 export interface WaitOptions {
@@ -222,6 +262,55 @@ export class WrenClient implements WrenApi {
 
   getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
     return this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/webhook_deliveries`);
+  }
+
+  getRunTimeline(runId: string): Promise<TimelineEntry[]> {
+    return this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/timeline`);
+  }
+
+  sendTotpCode(request: TotpCodeCreate): Promise<TotpCode> {
+    return this.request('POST', '/v1/credentials/totp', request);
+  }
+
+  getTotpCodes(query: TotpCodeListQuery = {}): Promise<TotpCode[]> {
+    return this.request('GET', `/v1/credentials/totp${totpQueryString(query)}`);
+  }
+
+  createCredential(request: CredentialCreate): Promise<Credential> {
+    return this.request('POST', '/v1/credentials', request);
+  }
+
+  getCredentials(): Promise<Credential[]> {
+    return this.request('GET', '/v1/credentials');
+  }
+
+  getCredential(credentialId: string): Promise<Credential> {
+    return this.request('GET', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+  }
+
+  async deleteCredential(credentialId: string): Promise<void> {
+    await this.request('DELETE', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+  }
+
+  createBrowserSession(
+    request: CreateBrowserSessionRequestInput = {},
+  ): Promise<BrowserSessionResponse> {
+    return this.request('POST', '/v1/browser_sessions', request);
+  }
+
+  getBrowserSessions(): Promise<BrowserSessionResponse[]> {
+    return this.request('GET', '/v1/browser_sessions');
+  }
+
+  getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse> {
+    return this.request('GET', `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`);
+  }
+
+  async closeBrowserSession(browserSessionId: string): Promise<void> {
+    await this.request(
+      'POST',
+      `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}/close`,
+    );
   }
 
   async close(): Promise<void> {}

@@ -19,8 +19,20 @@ import {
 import type { EngineRegistry } from '../engines/registry.js';
 import { createLogger } from '../log.js';
 import { ServiceError } from '../runs/errors.js';
-import type { ArtifactContentOptions, RunsApi, WrenApi } from './client.js';
-import { WrenApiError } from './client.js';
+import type {
+  ArtifactContentOptions,
+  BrowserSessionResponse,
+  CreateBrowserSessionRequestInput,
+  Credential,
+  CredentialCreate,
+  RunsApi,
+  TimelineEntry,
+  TotpCode,
+  TotpCodeCreate,
+  TotpCodeListQuery,
+  WrenApi,
+} from './client.js';
+import { totpQueryString, WrenApiError } from './client.js';
 
 export interface EmbeddedOptions extends ConfigOverrides {
   /** Run queued tasks in this process (needed to wait for a result). */
@@ -136,6 +148,82 @@ export class EmbeddedWren implements WrenApi {
 
   getRunWebhookDeliveries(runId: string) {
     return this.call(() => this.wren.webhooks.deliveries(this.organizationId, runId));
+  }
+
+  /**
+   * The remaining endpoints go through the HTTP routes in-process (Fastify inject, no socket),
+   * so validation, presentation and errors are exactly the server's.
+   */
+  private async inject<T>(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) {
+    if (!this.apiKey)
+      throw new WrenApiError(403, 'No API key is known in embedded mode (set WREN_API_KEY).');
+    const res = await this.wren.app.inject({
+      method,
+      url,
+      headers: { 'x-api-key': this.apiKey },
+      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
+    });
+    let parsed: unknown = null;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : null;
+    } catch {
+      parsed = res.body;
+    }
+    if (res.statusCode >= 400) {
+      const detail =
+        typeof parsed === 'object' && parsed !== null && 'detail' in parsed
+          ? (parsed as { detail: unknown }).detail
+          : parsed;
+      throw new WrenApiError(res.statusCode, detail);
+    }
+    return parsed as T;
+  }
+
+  getRunTimeline(runId: string) {
+    return this.inject<TimelineEntry[]>('GET', `/v1/runs/${encodeURIComponent(runId)}/timeline`);
+  }
+
+  sendTotpCode(request: TotpCodeCreate) {
+    return this.inject<TotpCode>('POST', '/v1/credentials/totp', request);
+  }
+
+  getTotpCodes(query: TotpCodeListQuery = {}) {
+    return this.inject<TotpCode[]>('GET', `/v1/credentials/totp${totpQueryString(query)}`);
+  }
+
+  createCredential(request: CredentialCreate) {
+    return this.inject<Credential>('POST', '/v1/credentials', request);
+  }
+
+  getCredentials() {
+    return this.inject<Credential[]>('GET', '/v1/credentials');
+  }
+
+  getCredential(credentialId: string) {
+    return this.inject<Credential>('GET', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+  }
+
+  async deleteCredential(credentialId: string) {
+    await this.inject('DELETE', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+  }
+
+  createBrowserSession(request: CreateBrowserSessionRequestInput = {}) {
+    return this.inject<BrowserSessionResponse>('POST', '/v1/browser_sessions', request);
+  }
+
+  getBrowserSessions() {
+    return this.inject<BrowserSessionResponse[]>('GET', '/v1/browser_sessions');
+  }
+
+  getBrowserSession(browserSessionId: string) {
+    return this.inject<BrowserSessionResponse>(
+      'GET',
+      `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`,
+    );
+  }
+
+  async closeBrowserSession(browserSessionId: string) {
+    await this.inject('POST', `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}/close`);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,10 @@
 export type {
   Artifact,
   ArtifactType,
+  BrowserSessionResponse,
+  CreateBrowserSessionRequestInput,
+  Credential,
+  CredentialCreate,
   ListRunsQuery,
   RetryRunWebhookRequest,
   RunStatus,
@@ -9,6 +13,10 @@ export type {
   TaskRunListItem,
   TaskRunRequestInput,
   TaskRunResponse,
+  TimelineEntry,
+  TotpCode,
+  TotpCodeCreate,
+  TotpCodeListQuery,
 } from './client.js';
 export {
   type ArtifactContentOptions,

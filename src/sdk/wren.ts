@@ -8,6 +8,10 @@ import {
   type Artifact,
   type ArtifactContentOptions,
   type ArtifactType,
+  type BrowserSessionResponse,
+  type CreateBrowserSessionRequestInput,
+  type Credential,
+  type CredentialCreate,
   type ListRunsQuery,
   type RetryRunWebhookRequest,
   type RunStatus,
@@ -16,6 +20,10 @@ import {
   type TaskRunListItem,
   type TaskRunRequestInput,
   type TaskRunResponse,
+  type TimelineEntry,
+  type TotpCode,
+  type TotpCodeCreate,
+  type TotpCodeListQuery,
   type WaitOptions,
   type WrenApi,
   WrenClient,
@@ -131,6 +139,53 @@ export class Wren implements WrenApi {
 
   async getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
     return (await this.api).getRunWebhookDeliveries(runId);
+  }
+
+  async getRunTimeline(runId: string): Promise<TimelineEntry[]> {
+    return (await this.api).getRunTimeline(runId);
+  }
+
+  /** Pushes a one-time code (or the message holding it) for runs waiting on a totp_identifier. */
+  async sendTotpCode(request: TotpCodeCreate): Promise<TotpCode> {
+    return (await this.api).sendTotpCode(request);
+  }
+
+  async getTotpCodes(query: TotpCodeListQuery = {}): Promise<TotpCode[]> {
+    return (await this.api).getTotpCodes(query);
+  }
+
+  async createCredential(request: CredentialCreate): Promise<Credential> {
+    return (await this.api).createCredential(request);
+  }
+
+  async getCredentials(): Promise<Credential[]> {
+    return (await this.api).getCredentials();
+  }
+
+  async getCredential(credentialId: string): Promise<Credential> {
+    return (await this.api).getCredential(credentialId);
+  }
+
+  async deleteCredential(credentialId: string): Promise<void> {
+    return (await this.api).deleteCredential(credentialId);
+  }
+
+  async createBrowserSession(
+    request: CreateBrowserSessionRequestInput = {},
+  ): Promise<BrowserSessionResponse> {
+    return (await this.api).createBrowserSession(request);
+  }
+
+  async getBrowserSessions(): Promise<BrowserSessionResponse[]> {
+    return (await this.api).getBrowserSessions();
+  }
+
+  async getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse> {
+    return (await this.api).getBrowserSession(browserSessionId);
+  }
+
+  async closeBrowserSession(browserSessionId: string): Promise<void> {
+    return (await this.api).closeBrowserSession(browserSessionId);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   startAgentHarness,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
+import { entriesFor, fetchRunHar, headerOf } from '../support/har.js';
 
 let h: AgentHarness;
 let chrome: ChildProcess;
@@ -156,21 +157,33 @@ describe('driving your own browser over CDP', () => {
       }
       return actorReply([{ type: 'complete', answer: null }]);
     });
-    const run = await h.waitForRun(
-      await h.submit({
-        engine: 'skyvern-1.0',
-        prompt: 'Sign in as ada.',
-        url: `${h.site.url}/login.html`,
-        browser_address: address,
-        cdp_connect_headers: { authorization: 'Bearer cdp-secret' },
-        extra_http_headers: { 'x-from-run': 'cdp-run' },
-      }),
-    );
+    const runId = await h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'Sign in as ada.',
+      url: `${h.site.url}/login.html`,
+      browser_address: address,
+      cdp_connect_headers: { authorization: 'Bearer cdp-secret' },
+      extra_http_headers: { 'x-from-run': 'cdp-run' },
+    });
+    const run = await h.waitForRun(runId);
     expect(run['status'], String(run['failure_reason'])).toBe('completed');
     expect(JSON.stringify(run)).not.toContain('cdp-secret');
     expect(h.site.requests().find((r) => r.path === '/login.html')?.headers['x-from-run']).toBe(
       'cdp-run',
     );
+
+    // The run's HAR comes from the user's browser too (over CDP, no context of Wren's own).
+    const { har, text } = await fetchRunHar(h.wren, runId);
+    const [login] = entriesFor(har, '/login.html');
+    expect(login?.response.status).toBe(200);
+    expect(login?.response.bodySize).toBeGreaterThan(100);
+    expect(headerOf(login!.request.headers, 'x-from-run')).toBe('[redacted]');
+    expect(entriesFor(har, '/api/login', 'POST')[0]?.response.status).toBe(303);
+    expect(entriesFor(har, '/account')[0]?.request.cookies).toEqual([
+      { name: LOGIN.cookie, value: '[redacted]' },
+    ]);
+    for (const secret of [LOGIN.pass, 'correct+horse', 'cdp-run', 'cdp-secret'])
+      expect(text).not.toContain(secret);
 
     // The browser is still up, on the page the run left, signed in.
     expect(chrome.exitCode).toBeNull();

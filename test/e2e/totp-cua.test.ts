@@ -295,5 +295,6 @@ describe('two-factor login through a computer-use engine', () => {
     });
     expect(scan.leaks).toEqual([]);
     expect(scan.scanned.logLines).toBeGreaterThan(10);
+    expect(scan.scanned.har).toBe(runIds.length);
   });
 });

@@ -313,6 +313,8 @@ describe('two-factor codes from every source, end to end', () => {
     expect(findings.scanned.logLines).toBeGreaterThan(20);
     expect(findings.scanned.files).toBeGreaterThan(5);
     expect(findings.scanned.rows).toBeGreaterThan(10);
+    // Each run's HAR (the code and password forms were posted in it) is scanned as served.
+    expect(findings.scanned.har).toBe(runIds.length);
     expect(findings.leaks).toEqual([]);
   });
 });

@@ -35,7 +35,15 @@ export interface SecrecyScanInput {
 export interface SecrecyScanResult {
   /** `<where>: <what kind of secret>`, e.g. `log line 12: code`. Empty when nothing leaked. */
   leaks: string[];
-  scanned: { modelRequests: number; logLines: number; files: number; rows: number; api: number };
+  scanned: {
+    modelRequests: number;
+    logLines: number;
+    files: number;
+    rows: number;
+    api: number;
+    /** HAR artifacts of the runs, fetched through the artifacts API and scanned as served. */
+    har: number;
+  };
 }
 
 /** Tables whose purpose is to hold a secret-bearing value (pushed codes, as Skyvern keeps them). */
@@ -95,7 +103,15 @@ export async function scanForSecrets(input: SecrecyScanInput): Promise<SecrecySc
   }
 
   let api = 0;
+  let har = 0;
   for (const runId of input.runIds) {
+    // The network log holds what the browser sent (form posts, cookies, URLs): scanned as served.
+    const hars = await input.wren.call('GET', `/v1/runs/${runId}/artifacts?artifact_type=har`);
+    for (const a of hars.body as Array<{ artifact_id: string }>) {
+      const content = await input.wren.call('GET', `/v1/artifacts/${a.artifact_id}/content`);
+      har++;
+      check(`HAR ${a.artifact_id} of ${runId}`, content.text);
+    }
     for (const path of [
       `/v1/runs/${runId}`,
       `/v1/runs/${runId}/timeline`,
@@ -115,6 +131,7 @@ export async function scanForSecrets(input: SecrecyScanInput): Promise<SecrecySc
       files,
       rows,
       api,
+      har,
     },
   };
 }

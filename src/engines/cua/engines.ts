@@ -76,7 +76,10 @@ abstract class CuaEngine implements Engine {
       );
     }
     const browser = await this.services.openBrowser(task);
-    const artifacts = new RunArtifacts(ctx, browser, this.mask(ctx), this.services.recording);
+    const artifacts = new RunArtifacts(ctx, browser, this.mask(ctx), {
+      recording: this.services.recording,
+      har: this.services.har,
+    });
     try {
       await artifacts.start();
       if (task.url) await browser.goto(task.url);

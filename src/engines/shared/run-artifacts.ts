@@ -4,10 +4,17 @@ import type { ArtifactInput } from '../../artifacts/types.js';
 import type { Recording, RunBrowser } from '../../browser/index.js';
 import type { EngineContext, EngineEvent } from '../types.js';
 
+export interface RunArtifactSettings {
+  /** Record a video (default true). */
+  recording?: boolean;
+  /** Record a HAR (default on); `maxBodyBytes` > 0 embeds textual response bodies. */
+  har?: false | { maxBodyBytes?: number };
+}
+
 /**
  * What a run leaves behind besides its result: a screenshot after each action, the page as the
  * model saw it per step, a final screenshot, the files it downloaded and a video of the whole
- * run. Best effort throughout: a failed capture is logged, never fails the run.
+ * run and a HAR of its network traffic. Best effort throughout: a failed capture is logged, never fails the run.
  *
  * Action screenshots are for people, so they are JPEG and off the agent's critical path: the
  * capture starts right after the action, the agent moves on, and finish() waits for every one.
@@ -24,7 +31,7 @@ export class RunArtifacts {
     private readonly ctx: EngineContext,
     private readonly browser: RunBrowser,
     private readonly mask: (text: string) => string = (t) => t,
-    private readonly record = true,
+    private readonly settings: RunArtifactSettings = {},
   ) {
     this.unsubscribe = browser.on((event) => {
       if (event.type !== 'download') return;
@@ -79,7 +86,17 @@ export class RunArtifacts {
   }
 
   async start(): Promise<void> {
-    if (!this.ctx.artifacts || !this.record) return;
+    if (!this.ctx.artifacts) return;
+    const har = this.settings.har ?? {};
+    if (har) {
+      // Before the run's first navigation, so the start page is in it.
+      try {
+        this.browser.startHar({ mask: this.mask, maxBodyBytes: har.maxBodyBytes ?? 0 });
+      } catch (err) {
+        this.warn('could not start the HAR', err as Error);
+      }
+    }
+    if (this.settings.recording === false) return;
     try {
       this.recording = await this.browser.startRecording({
         outputPath: path.join(this.browser.options.runDir, 'recording.webm'),
@@ -124,7 +141,7 @@ export class RunArtifacts {
     this.put({ type: 'screenshot_action', contentType: 'image/png', bytes: png });
   }
 
-  /** Final screenshot, the video, and every pending upload; call before the run's result is returned. */
+  /** Final screenshot, the HAR, the video, and every pending upload; call before the run's result is returned. */
   async finish(): Promise<void> {
     await this.screenshot('screenshot_final');
     try {
@@ -133,6 +150,19 @@ export class RunArtifacts {
       // the browser may be gone; downloads already saved are still stored below
     }
     this.unsubscribe();
+    const har = await this.browser.stopHar().catch((err: Error) => {
+      this.warn('could not finish the HAR', err);
+      return null;
+    });
+    if (har) {
+      this.put({
+        type: 'har',
+        stepId: null, // the whole run's traffic
+        contentType: 'application/json',
+        bytes: JSON.stringify(har),
+        filename: 'network.har',
+      });
+    }
     const video = await this.recording?.stop().catch((err: Error) => {
       this.warn('could not finish the recording', err);
       return null;

@@ -94,6 +94,44 @@ async function exercise(wren: Wren, hook: Receiver, signingKey: () => string) {
   expect(log.deliveries).toMatchObject([{ state: 'delivered' }]);
   expect(log.attempts.map((a) => a.kind)).toEqual(['automatic', 'replay']);
 
+  // The run's timeline.
+  const timeline = await wren.getRunTimeline(run.run_id);
+  expect(timeline.map((e) => e.type)).toEqual(['block']);
+
+  // Credentials: stored, listed, read back without the password, deleted.
+  const cred = await wren.createCredential({ username: 'ada', password: 'sdk-pass-9c2e' });
+  expect(cred).toMatchObject({ name: 'ada', username: 'ada', has_totp: false });
+  expect(JSON.stringify(cred)).not.toContain('sdk-pass-9c2e');
+  expect((await wren.getCredentials()).map((c) => c.credential_id)).toContain(cred.credential_id);
+  expect((await wren.getCredential(cred.credential_id)).username).toBe('ada');
+  await wren.deleteCredential(cred.credential_id);
+  const gone = await wren.getCredential(cred.credential_id).catch((e: unknown) => e);
+  expect((gone as WrenApiError).status).toBe(404);
+  const noPassword = await wren.createCredential({ username: 'x' }).catch((e: unknown) => e);
+  expect((noPassword as WrenApiError).status).toBe(422);
+  expect(JSON.stringify((noPassword as WrenApiError).detail)).toContain('password');
+
+  // Pushed codes.
+  const pushed = await wren.sendTotpCode({
+    totp_identifier: 'ada@example.com',
+    content: 'Your sign-in code is 482913.',
+  });
+  expect(pushed).toMatchObject({ code: '482913', totp_identifier: 'ada@example.com' });
+  const codes = await wren.getTotpCodes({ totp_identifier: 'ada@example.com' });
+  expect(codes.map((c) => c.totp_code_id)).toEqual([pushed.totp_code_id]);
+
+  // A browser session: started, listed, closed.
+  const session = await wren.createBrowserSession({ timeout: 5 });
+  expect(session.status).toBe('running');
+  expect(session.browser_address).toMatch(/^ws:\/\//);
+  expect((await wren.getBrowserSessions()).map((x) => x.browser_session_id)).toContain(
+    session.browser_session_id,
+  );
+  await wren.closeBrowserSession(session.browser_session_id);
+  const closed = await wren.getBrowserSession(session.browser_session_id);
+  expect(closed.status).not.toBe('running');
+  expect(closed.browser_address).toBeNull();
+
   // Cancel, errors and the wait timeout.
   const slow = await wren.runTask({ prompt: 'wait', engine: 'skyvern-1.0' });
   await expect(
@@ -129,7 +167,7 @@ describe('SDK against a running server', () => {
     await t?.close();
   });
 
-  it('has a typed method for every endpoint, and runTask waits for completion', async () => {
+  it('has a typed method for every endpoint (runs, results, credentials, sessions), and runTask waits for completion', async () => {
     const wren = new Wren({ baseUrl: t.url, apiKey: t.apiKey });
     expect(wren.embedded).toBe(false);
     const { artifacts } = await exercise(wren, hook, () => t.apiKey);

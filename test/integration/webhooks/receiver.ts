@@ -25,7 +25,19 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(respond: (n: number) => Answer = () => ({ status: 200 })) {
+/** A loopback port nothing listens on (yet): connections to it are refused. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export async function startReceiver(
+  respond: (n: number) => Answer = () => ({ status: 200 }),
+  port = 0,
+) {
   const received: Received[] = [];
   const waiters: Array<() => void> = [];
   const receiver: Receiver = {
@@ -71,7 +83,7 @@ export async function startReceiver(respond: (n: number) => Answer = () => ({ st
       for (const w of waiters.splice(0)) w();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return receiver;
 }

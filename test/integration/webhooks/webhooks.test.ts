@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EngineRegistry } from '../../../src/engines/registry.js';
 import { blockingEngine, engineFrom } from '../../support/engines.js';
 import { isTerminalRun, startTestWren, type TestWren, waitForRun } from '../../support/wren.js';
-import { expectedSignature, type Receiver, startReceiver } from './receiver.js';
+import { expectedSignature, freePort, type Receiver, startReceiver } from './receiver.js';
 
 let t: TestWren | null = null;
 const receivers: Receiver[] = [];
@@ -12,8 +12,11 @@ afterEach(async () => {
   for (const r of receivers.splice(0)) await r.close();
 });
 
-async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const r = await startReceiver(respond);
+async function receiver(
+  respond?: Parameters<typeof startReceiver>[0],
+  port?: number,
+): Promise<Receiver> {
+  const r = await startReceiver(respond, port);
   receivers.push(r);
   return r;
 }
@@ -167,6 +170,31 @@ describe('webhooks', () => {
     ]);
     expect(log.attempts[0]!.error).toBe('receiver answered HTTP 503');
     expect(log.attempts[0]!.response_body).toHaveLength(2048);
+  });
+
+  it('retries a receiver that is not even listening for two attempts, then delivers once when it is up', async () => {
+    const port = await freePort();
+    await start({ WREN_WEBHOOK_RETRY_BASE_MS: '1000' });
+    const runId = await submit({ prompt: 'p', webhook_url: `http://127.0.0.1:${port}/hook` });
+    // Two refused connections are recorded (each with a retry planned), then the receiver starts.
+    const down = await deliveriesUntil(runId, (d) => d.attempts.length >= 2, 20_000);
+    const hook = await receiver(undefined, port);
+    expect(down.attempts.map((a) => [a.attempt, a.status_code, a.will_retry])).toEqual([
+      [1, null, true],
+      [2, null, true],
+    ]);
+    for (const a of down.attempts) expect(a.error).toMatch(/ECONNREFUSED|connect|fetch failed/i);
+    const log = await deliveriesUntil(runId, settled, 20_000);
+    expect(hook.received).toHaveLength(1);
+    expect(hook.received[0]!.headers['x-skyvern-signature']).toBe(
+      expectedSignature(hook.received[0]!.raw, t!.apiKey),
+    );
+    expect(log.deliveries).toMatchObject([{ state: 'delivered', attempts: 3, last_error: null }]);
+    expect(log.attempts.map((a) => [a.attempt, a.status_code, a.will_retry])).toEqual([
+      [1, null, true],
+      [2, null, true],
+      [3, 200, false],
+    ]);
   });
 
   it('gives up after WREN_WEBHOOK_MAX_ATTEMPTS, and never retries a 4xx or a refused network', async () => {
