@@ -30,6 +30,11 @@ export interface EngineServices {
   screenshots: boolean;
   /** Record a video of each run (WREN_RECORDING, default true; needs ffmpeg). */
   recording: boolean;
+  /**
+   * openai-cua `pending_safety_checks` (WREN_CUA_SAFETY_CHECKS): `stop` (default) ends the run
+   * terminated and reports the checks; `acknowledge` echoes them back and carries on.
+   */
+  cuaSafetyChecks: 'stop' | 'acknowledge';
 }
 
 const RUN_TYPE: Record<TaskSpec['engine'], string> = {
@@ -55,6 +60,14 @@ export function parseViewport(
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
+/** WREN_CUA_SAFETY_CHECKS: `stop` (default) or `acknowledge`; anything else names the variable. */
+export function parseSafetyCheckPolicy(raw: string | undefined): 'stop' | 'acknowledge' {
+  const v = raw?.trim().toLowerCase() ?? '';
+  if (v === '' || v === 'stop') return 'stop';
+  if (v === 'acknowledge') return 'acknowledge';
+  throw new EngineSetupError(`WREN_CUA_SAFETY_CHECKS must be stop or acknowledge, got "${raw}"`);
+}
+
 export function createEngineServices(options: {
   browsers: BrowserManager;
   dataDir: string;
@@ -76,12 +89,14 @@ export function createEngineServices(options: {
 }): EngineServices {
   const env = options.env ?? process.env;
   const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
+  const cuaSafetyChecks = parseSafetyCheckPolicy(env['WREN_CUA_SAFETY_CHECKS']);
   const headless = options.headless ?? env['WREN_BROWSER_HEADLESS'] !== 'false';
   const proxies = options.proxies ?? options.sessions?.proxies ?? new ProxyRouter(null);
   return {
     observationTokenBudget: options.observationTokenBudget ?? 30_000,
     screenshots: options.screenshots ?? false,
     recording: env['WREN_RECORDING'] !== 'false',
+    cuaSafetyChecks,
     llmFor(task) {
       const resolved = resolveModelConfig(env, task.model);
       if (!resolved.ok) throw new EngineSetupError(resolved.problem);
