@@ -173,8 +173,18 @@ describe('two-factor login end to end', () => {
       const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';
       const password = /Password: (\{\{secret:[a-z_]+\}\})/.exec(req.lastUserText)?.[1] ?? '';
       return actorReply([
-        { type: 'input_text', element: idOf(page, 'textbox "Username"'), text: username },
-        { type: 'input_text', element: idOf(page, 'textbox "Password"'), text: password },
+        {
+          type: 'input_text',
+          element: idOf(page, 'textbox "Username"'),
+          text: username,
+          submit: false,
+        },
+        {
+          type: 'input_text',
+          element: idOf(page, 'textbox "Password"'),
+          text: password,
+          submit: false,
+        },
         { type: 'click', element: idOf(page, 'button "Sign in"') },
       ]);
     });
