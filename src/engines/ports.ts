@@ -128,7 +128,22 @@ export class ModelOutputError extends Error {
   constructor(
     message: string,
     readonly rawText: string,
+    /** The unusable reply was still billed: count it like any other call. */
+    readonly usage: ModelReply['usage'] = { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    readonly model = '',
+    readonly durationMs = 0,
   ) {
     super(message);
+  }
+
+  /** The reply as a ModelReply, for usage sums and call records. */
+  asReply(): ModelReply {
+    return {
+      json: undefined,
+      text: this.rawText,
+      usage: this.usage,
+      model: this.model,
+      durationMs: this.durationMs,
+    };
   }
 }

@@ -36,6 +36,11 @@ export interface EngineServices {
    * textual response bodies up to that size (default 0: none).
    */
   har: false | { maxBodyBytes: number };
+  /**
+   * openai-cua `pending_safety_checks` (WREN_CUA_SAFETY_CHECKS): `stop` (default) ends the run
+   * terminated and reports the checks; `acknowledge` echoes them back and carries on.
+   */
+  cuaSafetyChecks: 'stop' | 'acknowledge';
 }
 
 const RUN_TYPE: Record<TaskSpec['engine'], string> = {
@@ -69,6 +74,14 @@ export function parseByteCount(name: string, raw: string | undefined): number {
   return Number(raw.trim());
 }
 
+/** WREN_CUA_SAFETY_CHECKS: `stop` (default) or `acknowledge`; anything else names the variable. */
+export function parseSafetyCheckPolicy(raw: string | undefined): 'stop' | 'acknowledge' {
+  const v = raw?.trim().toLowerCase() ?? '';
+  if (v === '' || v === 'stop') return 'stop';
+  if (v === 'acknowledge') return 'acknowledge';
+  throw new EngineSetupError(`WREN_CUA_SAFETY_CHECKS must be stop or acknowledge, got "${raw}"`);
+}
+
 export function createEngineServices(options: {
   browsers: BrowserManager;
   dataDir: string;
@@ -90,6 +103,7 @@ export function createEngineServices(options: {
 }): EngineServices {
   const env = options.env ?? process.env;
   const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
+  const cuaSafetyChecks = parseSafetyCheckPolicy(env['WREN_CUA_SAFETY_CHECKS']);
   const headless = options.headless ?? env['WREN_BROWSER_HEADLESS'] !== 'false';
   const proxies = options.proxies ?? options.sessions?.proxies ?? new ProxyRouter(null);
   const harBodyBytes = parseByteCount('WREN_HAR_MAX_BODY_BYTES', env['WREN_HAR_MAX_BODY_BYTES']);
@@ -98,6 +112,7 @@ export function createEngineServices(options: {
     screenshots: options.screenshots ?? false,
     recording: env['WREN_RECORDING'] !== 'false',
     har: env['WREN_HAR'] === 'false' ? false : { maxBodyBytes: harBodyBytes },
+    cuaSafetyChecks,
     llmFor(task) {
       const resolved = resolveModelConfig(env, task.model);
       if (!resolved.ok) throw new EngineSetupError(resolved.problem);

@@ -278,9 +278,10 @@ async function complete<T>(
   let json: T | undefined;
   if (schema) {
     const parsed = parseJsonLoose(text);
-    if (!parsed.ok) throw new LlmOutputError(text, [parsed.problem], { attempts, record });
+    const billed = { attempts, record, usage, costUsd: price.costUsd, model: spec.id };
+    if (!parsed.ok) throw new LlmOutputError(text, [parsed.problem], billed);
     const check = validateJson(schema, parsed.value);
-    if (!check.ok) throw new LlmOutputError(text, check.problems, { attempts, record });
+    if (!check.ok) throw new LlmOutputError(text, check.problems, billed);
     json = parsed.value as T;
   }
 

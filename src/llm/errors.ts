@@ -1,4 +1,4 @@
-import type { LlmCallRecord } from './types.js';
+import type { LlmCallRecord, TokenUsage } from './types.js';
 
 export type LlmErrorKind =
   | 'config'
@@ -50,11 +50,22 @@ export class LlmOutputError extends LlmError {
   readonly problems: string[];
   /** A ready-to-send message telling the model what was wrong. */
   readonly feedback: string;
+  /** The call was answered and billed: its tokens and price still count. */
+  readonly usage: TokenUsage | null;
+  readonly costUsd: number;
+  /** "provider/model" that answered. */
+  readonly model: string | null;
 
   constructor(
     text: string,
     problems: string[],
-    options: { attempts?: number; record?: LlmCallRecord | null } = {},
+    options: {
+      attempts?: number;
+      record?: LlmCallRecord | null;
+      usage?: TokenUsage;
+      costUsd?: number;
+      model?: string;
+    } = {},
   ) {
     super(
       'invalid_output',
@@ -67,6 +78,9 @@ export class LlmOutputError extends LlmError {
     this.name = 'LlmOutputError';
     this.text = text;
     this.problems = problems;
+    this.usage = options.usage ?? null;
+    this.costUsd = options.costUsd ?? 0;
+    this.model = options.model ?? null;
     this.feedback =
       'Your previous reply could not be used: ' +
       problems.join('; ') +

@@ -61,10 +61,14 @@ describe('computer-use engines end to end', () => {
     h = await startAgentHarness('openai/gpt-5.5');
     const harness = h;
     let turn = 0;
+    const usage = { inputTokens: 1000, outputTokens: 100 };
     harness.fake.setPolicy((req) => {
       if (req.tools.length === 0) {
         // The final extraction call on the last page (role extractor, structured output).
-        return { json: { data: { saved_name: /Saved (\w+)/.exec(req.text)?.[1] ?? null } } };
+        return {
+          json: { data: { saved_name: /Saved (\w+)/.exec(req.text)?.[1] ?? null } },
+          usage,
+        };
       }
       const d = declaredDisplay(req, viewport);
       turn++;
@@ -75,6 +79,7 @@ describe('computer-use engines end to end', () => {
       switch (turn) {
         case 1:
           return {
+            usage,
             computerCalls: [
               {
                 actions: [
@@ -87,6 +92,7 @@ describe('computer-use engines end to end', () => {
           };
         case 2:
           return {
+            usage,
             computerCalls: [
               {
                 actions: [
@@ -103,10 +109,11 @@ describe('computer-use engines end to end', () => {
           };
         case 3:
           return {
+            usage,
             computerCalls: [{ actions: [{ type: 'click', button: 'left', x: fx, y: fy }] }],
           };
         default:
-          return { text: 'Saved Grace and pressed the far button.' };
+          return { text: 'Saved Grace and pressed the far button.', usage };
       }
     });
     const runId = await harness.submit({
@@ -130,6 +137,25 @@ describe('computer-use engines end to end', () => {
     const followUps = harness.fake.requests.filter((r) => r.previousResponseId);
     expect(followUps.length).toBe(3);
     expect(followUps.every((r) => r.images.length === 1)).toBe(true);
+    // Usage and cost: 4 computer-use turns and the extraction, 1000 + 100 tokens each, priced
+    // as gpt-5.5.
+    expect(run['usage']).toMatchObject({ input_tokens: 5000, output_tokens: 500 });
+    expect((run['usage'] as { cost_usd: number }).cost_usd).toBeGreaterThan(0);
+
+    // Per-step records: each step lists the actions it ran, in order, with a screenshot.
+    const timeline = (await harness.wren.call('GET', `/v1/runs/${runId}/timeline`)).body as {
+      block: { step_index: number; actions: { action: string; ok: boolean }[] };
+    }[];
+    expect(timeline.map((e) => e.block.actions.map((a) => [a.action, a.ok]))).toEqual([
+      [
+        [`left click (${NAME.x},${NAME.y})`, true],
+        ['type 5 chars', true],
+        [`left click (${SAVE.x},${SAVE.y})`, true],
+      ],
+      [['scroll 0,1000 at (640,360)', true]],
+      [[`left click (${FAR.x},${FAR.y - SCROLL_BY})`, true]],
+      [],
+    ]);
   });
 
   it('anthropic-cua scales between a 1600x1000 viewport and the declared 1280x800 display', async () => {
@@ -220,5 +246,108 @@ describe('computer-use engines end to end', () => {
     expect(run['step_count']).toBe(7);
     await expectLanded(harness);
     expect(harness.fake.requests[0]?.path).toMatch(/\/chat\/completions$/);
+  });
+
+  it('openai-cua (preview tool) acknowledges pending safety checks when WREN_CUA_SAFETY_CHECKS says so', async () => {
+    const viewport = { width: 1280, height: 720 };
+    h = await startAgentHarness('openai/computer-use-preview', {
+      WREN_CUA_SAFETY_CHECKS: 'acknowledge',
+    });
+    const harness = h;
+    let turn = 0;
+    harness.fake.setPolicy((req) => {
+      const d = declaredDisplay(req, viewport);
+      const [nx, ny] = toDisplay(NAME, d, viewport);
+      const [sx, sy] = toDisplay(SAVE, d, viewport);
+      turn++;
+      if (turn === 1) {
+        return {
+          computerCalls: [
+            {
+              action: { type: 'click', button: 'left', x: nx, y: ny },
+              pendingSafetyChecks: [
+                { id: 'cu_sc_1', code: 'irrelevant_domain', message: 'Check the domain.' },
+              ],
+            },
+          ],
+        };
+      }
+      if (turn === 2) return { computerCalls: [{ action: { type: 'type', text: 'Grace' } }] };
+      if (turn === 3) {
+        return { computerCalls: [{ action: { type: 'click', button: 'left', x: sx, y: sy } }] };
+      }
+      return { text: 'Saved Grace.' };
+    });
+    const runId = await harness.submit({
+      engine: 'openai-cua',
+      prompt: 'Save the name Grace.',
+      url: `${harness.site.url}/agent/cua.html`,
+    });
+    const run = await harness.waitForRun(runId);
+    expect(run['failure_reason'] ?? null).toBeNull();
+    expect(run['status']).toBe('completed');
+    expect(run['output']).toEqual({ answer: 'Saved Grace.' });
+    expect(harness.site.submissions('cua-save').map((s) => s.fields)).toEqual([{ name: 'Grace' }]);
+    // The preview tool declared the display, and the check came back acknowledged verbatim.
+    const first = harness.fake.requests[0];
+    expect(first?.tools.map((t) => t.raw)).toEqual([
+      {
+        type: 'computer_use_preview',
+        display_width: 1280,
+        display_height: 720,
+        environment: 'browser',
+      },
+    ]);
+    expect((first?.body as Record<string, unknown> | undefined)?.['truncation']).toBe('auto');
+    const second = harness.fake.requests[1]?.body as { input: Record<string, unknown>[] };
+    expect(second.input[0]?.['acknowledged_safety_checks']).toEqual([
+      { id: 'cu_sc_1', code: 'irrelevant_domain', message: 'Check the domain.' },
+    ]);
+    expect(harness.fake.violations).toEqual([]);
+  });
+
+  it('ui-tars out of steps: REACH_MAX_STEPS once, the mapped error code classified on the last page', async () => {
+    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo');
+    const harness = h;
+    harness.fake.setPolicy((req) => {
+      if (req.system.startsWith('A browser agent stopped')) {
+        return {
+          json: {
+            errors: [{ code: 'FORM_UNREACHABLE', reasoning: 'never saved', confidence: 0.7 }],
+          },
+        };
+      }
+      return { text: "Thought: Look around.\nAction: click(start_box='(500,500)')" };
+    });
+    const runId = await harness.submit({
+      engine: 'ui-tars',
+      prompt: 'Save the name Grace.',
+      url: `${harness.site.url}/agent/cua.html`,
+      max_steps: 2,
+      error_code_mapping: { FORM_UNREACHABLE: 'the form could not be saved' },
+    });
+    const run = await harness.waitForRun(runId);
+    expect(run['status']).toBe('failed');
+    expect(run['step_count']).toBe(2);
+    expect(run['failure_reason']).toBe('reached max_steps (2) before the model finished');
+    expect(run['errors']).toEqual([
+      expect.objectContaining({
+        error_code: 'REACH_MAX_STEPS',
+        error_type: 'SYSTEM_DEFINED_ERROR',
+      }),
+      {
+        error_code: 'FORM_UNREACHABLE',
+        reasoning: 'never saved',
+        confidence_float: 0.7,
+        error_type: 'USER_DEFINED_ERROR',
+      },
+    ]);
+    expect(run['output']).toEqual({ error: 'FORM_UNREACHABLE' });
+    // The classifier saw the last page.
+    const classifier = harness.fake.requests.find((r) =>
+      r.system.startsWith('A browser agent stopped'),
+    );
+    expect(classifier?.text).toContain('reached max_steps (2)');
+    expect(classifier?.text).toContain('Save');
   });
 });

@@ -124,4 +124,98 @@ describe('two-factor login end to end', () => {
     const runJson = JSON.stringify(run);
     for (const secret of forbidden) expect(runJson).not.toContain(secret);
   });
+
+  it('skyvern-2.0: the inner task of a navigate sub-goal gets the credential and the 2FA code', async () => {
+    const created = await t.call('POST', '/v1/credentials', {
+      name: 'fixture bank (2.0)',
+      username: TOTP_SITE_USER.username,
+      password: TOTP_SITE_USER.password,
+      totp: SECRET,
+    });
+    const credentialId = (created.body as { credential_id: string }).credential_id;
+    const before = totp.received.length;
+    fake.reset();
+    fake.setPolicy((req) => {
+      const page = pageOf(req);
+      if (req.system.startsWith('You plan how')) {
+        const done = page.includes('Welcome back');
+        return {
+          json: {
+            page_state: done ? 'signed in' : 'sign-in page',
+            required_subgoals: [
+              { subgoal: 'signed in', satisfied: done, evidence: page.slice(0, 40) },
+            ],
+            goal_achieved: done,
+            should_terminate: false,
+            termination_reason: '',
+            next: done
+              ? { kind: 'answer', goal: '', loop_item_goal: '' }
+              : { kind: 'navigate', goal: 'Sign in with the saved login', loop_item_goal: '' },
+          },
+        };
+      }
+      if (req.system.startsWith('Write the final result')) {
+        return { json: { answer: 'Signed in.', data: { signed_in: true } } };
+      }
+      if (roleOf(req) === 'verifier') {
+        return {
+          json: { evidence: 'welcome', goal_achieved: page.includes('Welcome back'), missing: '' },
+        };
+      }
+      if (roleOf(req) !== 'actor') return undefined;
+      if (page.includes('Welcome back')) return actorReply([{ type: 'complete', answer: null }]);
+      if (page.includes('textbox "Verification code"')) {
+        return actorReply([
+          { type: 'enter_verification_code', element: idOf(page, 'textbox "Verification code"') },
+          { type: 'click', element: idOf(page, 'button "Verify"') },
+        ]);
+      }
+      const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';
+      const password = /Password: (\{\{secret:[a-z_]+\}\})/.exec(req.lastUserText)?.[1] ?? '';
+      return actorReply([
+        {
+          type: 'input_text',
+          element: idOf(page, 'textbox "Username"'),
+          text: username,
+          submit: false,
+        },
+        {
+          type: 'input_text',
+          element: idOf(page, 'textbox "Password"'),
+          text: password,
+          submit: false,
+        },
+        { type: 'click', element: idOf(page, 'button "Sign in"') },
+      ]);
+    });
+    const submitted = await t.call('POST', '/v1/run/tasks', {
+      engine: 'skyvern-2.0',
+      prompt: 'Sign in to the bank with my saved login.',
+      url: `${site.url}/totp/index.html`,
+      credential_id: credentialId,
+    });
+    expect(submitted.status).toBe(200);
+    const runId = (submitted.body as { run_id: string }).run_id;
+    let run: Record<string, unknown> = {};
+    for (let i = 0; i < 2400; i++) {
+      run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
+      if (['completed', 'failed', 'terminated'].includes(String(run['status']))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(run['failure_reason'] ?? null).toBeNull();
+    expect(run['status']).toBe('completed');
+    expect(run['output']).toEqual({ answer: 'Signed in.', data: { signed_in: true } });
+    const received = totp.received.slice(before);
+    const login = received.find((r) => r.path === '/totp/login');
+    expect(login?.accepted).toBe(true);
+    expect(login?.form['password']).toBe(TOTP_SITE_USER.password);
+    const verify = received.find((r) => r.path === '/totp/verify');
+    expect(verify?.accepted).toBe(true);
+    const code = verify?.form['code'] ?? '';
+    expect(code).toMatch(/^\d{6}$/);
+    const sentToModel = fake.requests.map((r) => r.rawBody).join('\n');
+    for (const secret of [TOTP_SITE_USER.password, SECRET, code]) {
+      expect(sentToModel).not.toContain(secret);
+    }
+  }, 300_000);
 });

@@ -9,7 +9,14 @@ import { type FakeModelServer, startFakeModelServer } from './fake-model-server.
 import { type FixtureServer, startFixtureServer } from './fixture-server.js';
 import { startTestWren, type TestWren } from './wren.js';
 
-export type Role = 'actor' | 'verifier' | 'extractor' | 'classifier' | 'planner' | 'summary';
+export type Role =
+  | 'actor'
+  | 'verifier'
+  | 'extractor'
+  | 'classifier'
+  | 'planner'
+  | 'summary'
+  | 'schema';
 
 /** Which engine prompt a request carries, read from its system prompt. */
 export function roleOf(req: FakeRequest): Role {
@@ -19,6 +26,7 @@ export function roleOf(req: FakeRequest): Role {
   if (s.startsWith('A browser agent stopped')) return 'classifier';
   if (s.startsWith('You plan how')) return 'planner';
   if (s.startsWith('Write the final result')) return 'summary';
+  if (s.startsWith('You write the JSON Schema')) return 'schema';
   return 'extractor';
 }
 

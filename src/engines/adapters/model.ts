@@ -5,6 +5,7 @@ import { type AgentModel, ModelOutputError } from '../ports.js';
 export function agentModelFromLlm(llm: Llm, mask: (text: string) => string = (t) => t): AgentModel {
   return {
     async complete(request) {
+      const started = Date.now();
       try {
         const result = await llm.complete({
           role: request.role,
@@ -36,7 +37,19 @@ export function agentModelFromLlm(llm: Llm, mask: (text: string) => string = (t)
           durationMs: result.durationMs,
         };
       } catch (err) {
-        if (err instanceof LlmOutputError) throw new ModelOutputError(err.feedback, err.text);
+        if (err instanceof LlmOutputError) {
+          throw new ModelOutputError(
+            err.feedback,
+            err.text,
+            {
+              inputTokens: err.usage?.inputTokens ?? 0,
+              outputTokens: err.usage?.outputTokens ?? 0,
+              costUsd: err.costUsd,
+            },
+            err.model ?? '',
+            Date.now() - started,
+          );
+        }
         throw err;
       }
     },

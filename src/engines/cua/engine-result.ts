@@ -59,6 +59,23 @@ export function cuaStepToEvents(step: CuaStepRecord, costOf?: CostOf): EngineEve
           : 'no action';
   return [
     { type: 'step_started', stepIndex: step.stepIndex },
+    // One record per action the model asked for, with its outcome, for the run's steps and
+    // timeline (typed text shows as its length only).
+    ...step.actions.map(
+      (a, actionIndex): EngineEvent => ({
+        type: 'action',
+        stepIndex: step.stepIndex,
+        actionIndex,
+        action: describeAction(a.action),
+        ok: a.status === 'done',
+        ...(a.status !== 'done'
+          ? { note: a.error ? `${a.status}: ${a.error}` : a.status }
+          : a.output
+            ? { note: a.output }
+            : {}),
+        durationMs: a.durationMs ?? 0,
+      }),
+    ),
     {
       type: 'step_finished',
       stepIndex: step.stepIndex,

@@ -3,6 +3,7 @@ import type { RunBrowser } from '../../browser/index.js';
 import { emptyUsage, type Llm, LlmError, priceUsage } from '../../llm/index.js';
 import { agentBrowserFromRun } from '../adapters/browser.js';
 import { agentModelFromLlm } from '../adapters/model.js';
+import { ModelOutputError } from '../ports.js';
 import { type EngineServices, EngineSetupError } from '../services.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
@@ -64,7 +65,7 @@ abstract class CuaEngine implements Engine {
   abstract readonly name: 'openai-cua' | 'anthropic-cua' | 'ui-tars';
   protected abstract readonly loop: LoopRunner;
 
-  constructor(private readonly services: EngineServices) {}
+  constructor(protected readonly services: EngineServices) {}
 
   async run(ctx: EngineContext): Promise<EngineResult> {
     const { task } = ctx;
@@ -125,9 +126,9 @@ abstract class CuaEngine implements Engine {
       onLog: (entry) =>
         ctx.emit({
           type: 'log',
-          level: 'info',
-          message: 'cua',
-          data: { ...entry } as Record<string, unknown>,
+          level: entry.level,
+          message: entry.message,
+          ...(entry.data ? { data: entry.data } : {}),
         }),
     });
     const result = cuaResultToEngineResult(loopResult, costOf);
@@ -167,7 +168,15 @@ abstract class CuaEngine implements Engine {
     const usage = { ...result.usage };
     const counted = {
       complete: async (req: Parameters<typeof model.complete>[0]) => {
-        const reply = await model.complete(req);
+        const reply = await model.complete(req).catch((err: unknown) => {
+          // An unusable reply was still billed.
+          if (err instanceof ModelOutputError) {
+            usage.inputTokens += err.usage.inputTokens;
+            usage.outputTokens += err.usage.outputTokens;
+            usage.costUsd += err.usage.costUsd;
+          }
+          throw err;
+        });
         usage.inputTokens += reply.usage.inputTokens;
         usage.outputTokens += reply.usage.outputTokens;
         usage.costUsd += reply.usage.costUsd;
@@ -230,15 +239,8 @@ abstract class CuaEngine implements Engine {
       signal: ctx.signal,
       onError: () => {},
     });
+    // REACH_MAX_STEPS was added by drive() from the loop's outcome, never from reason text.
     const errors = [...result.errors, ...codes.list()];
-    if (
-      result.outcome.failureReason.startsWith('max_steps') ||
-      /maximum|max steps/i.test(result.outcome.failureReason)
-    ) {
-      errors.unshift(
-        systemError('REACH_MAX_STEPS', 'The agent has reached the maximum number of steps.'),
-      );
-    }
     return {
       ...result,
       usage,
@@ -250,7 +252,8 @@ abstract class CuaEngine implements Engine {
 
 export class OpenAiCuaEngine extends CuaEngine {
   readonly name = 'openai-cua' as const;
-  protected readonly loop = runOpenAiCuaLoop;
+  protected readonly loop: LoopRunner = (options) =>
+    runOpenAiCuaLoop({ ...options, safetyCheckPolicy: this.services.cuaSafetyChecks });
 }
 
 export class AnthropicCuaEngine extends CuaEngine {

@@ -106,6 +106,11 @@ export class SkyvernV1Run {
       this.ctx.emit(modelCallEvent(stepIndex, request, reply));
       return reply;
     } catch (err) {
+      if (err instanceof ModelOutputError) {
+        // Answered (and billed) but unusable: counted and recorded like any other call.
+        addUsage(this.usage, err.usage);
+        this.ctx.emit(modelCallEvent(stepIndex, request, err.asReply()));
+      }
       this.ctx.emit({
         type: 'log',
         level: 'warn',

@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { AgentModel, ModelReply, ModelRequest, PageObservation } from '../ports.js';
+import {
+  type AgentModel,
+  ModelOutputError,
+  type ModelReply,
+  type ModelRequest,
+  type PageObservation,
+} from '../ports.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
-import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import {
+  extractWithSchema,
+  normalizeExtractionSchema,
+  schemaProblem,
+} from '../shared/extraction.js';
 import { addUsage, modelCallEvent } from '../shared/model-calls.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import { type SkyvernV1Deps, SkyvernV1Run } from '../skyvern-v1/engine.js';
@@ -16,11 +26,13 @@ import type {
   Usage,
 } from '../types.js';
 import {
+  EXTRACT_SCHEMA_SCHEMA,
   LOOP_ITEMS_SCHEMA,
   miniGoal,
   PLANNER_SCHEMA,
   renderHistory,
   renderPlannerPrompt,
+  renderSchemaPrompt,
   renderSummaryPrompt,
   type SubgoalKind,
   type SubgoalRecord,
@@ -90,7 +102,17 @@ export class SkyvernV2Run {
   /** The model port as seen by this run: usage added up, each call recorded. */
   private readonly model: AgentModel = {
     complete: async (request: ModelRequest): Promise<ModelReply> => {
-      const reply = await this.deps.model.complete(request);
+      let reply: ModelReply;
+      try {
+        reply = await this.deps.model.complete(request);
+      } catch (err) {
+        // An unusable reply was still billed: counted and recorded before the caller retries.
+        if (err instanceof ModelOutputError) {
+          addUsage(this.usage, err.usage);
+          this.ctx.emit(modelCallEvent(this.stepsUsed, request, err.asReply()));
+        }
+        throw err;
+      }
       addUsage(this.usage, reply.usage);
       this.ctx.emit(modelCallEvent(this.stepsUsed, request, reply));
       return reply;
@@ -108,9 +130,10 @@ export class SkyvernV2Run {
   /** Runs a bounded skyvern-1.0 task; its events keep run-wide step numbers. */
   private async runInner(goal: string, maxSteps: number, schema: unknown): Promise<EngineResult> {
     const offset = this.stepsUsed;
+    // The whole context (secrets and 2FA, artifacts) goes to the inner task; only step numbers
+    // are shifted to stay run-wide.
     const innerCtx: EngineContext = {
-      task: this.task,
-      signal: this.ctx.signal,
+      ...this.ctx,
       emit: (event: EngineEvent) =>
         this.ctx.emit(
           'stepIndex' in event ? { ...event, stepIndex: event.stepIndex + offset } : event,
@@ -169,6 +192,43 @@ export class SkyvernV2Run {
     return result.data;
   }
 
+  /**
+   * The JSON Schema an extract sub-goal's data must match, written by the model for that
+   * sub-goal (the caller's data_extraction_schema, when given, is shown as the final shape to
+   * reuse field names from). An unusable schema falls back to any JSON object.
+   */
+  private async schemaFor(goal: string): Promise<Record<string, unknown>> {
+    const page = await this.observe();
+    const prompt = renderSchemaPrompt({
+      goal: this.task.prompt,
+      subgoal: goal,
+      fence: this.fence,
+      page,
+      finalSchema: this.schema,
+    });
+    const reply = await this.model.complete({
+      role: 'planner',
+      system: prompt.system,
+      content: [{ type: 'text', text: prompt.user }],
+      schema: EXTRACT_SCHEMA_SCHEMA as unknown as Record<string, unknown>,
+      schemaName: 'extraction_schema',
+      signal: this.ctx.signal,
+    });
+    const schema = (reply.json as { schema?: unknown } | null)?.schema;
+    const problem =
+      typeof schema === 'object' && schema !== null && !Array.isArray(schema)
+        ? schemaProblem(schema as Record<string, unknown>)
+        : 'not a JSON object';
+    if (problem === null) return schema as Record<string, unknown>;
+    this.ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: 'the generated extraction schema was unusable; extracting any JSON object',
+      data: { problem },
+    });
+    return LOOSE_OBJECT;
+  }
+
   private remaining(): number {
     return this.task.maxSteps - this.stepsUsed;
   }
@@ -214,7 +274,8 @@ export class SkyvernV2Run {
       }
       case 'extract': {
         try {
-          const data = await this.extract(next.goal, LOOSE_OBJECT);
+          const schema = await this.schemaFor(next.goal);
+          const data = await this.extract(next.goal, schema);
           this.record('extract', next.goal, {
             status: 'completed',
             outcome: 'extracted',
@@ -292,8 +353,10 @@ export class SkyvernV2Run {
   /** The final answer from the history, validated against the caller's schema when given. */
   private async summarize(
     partial: boolean,
+    useCallerSchema = true,
   ): Promise<{ ok: true; output: unknown } | { ok: false; errors: string[] }> {
-    const schema = this.schema ?? LOOSE_OBJECT;
+    const callerSchema = useCallerSchema ? this.schema : null;
+    const schema = callerSchema ?? LOOSE_OBJECT;
     const result = await extractWithSchema({
       model: this.model,
       schema,
@@ -306,13 +369,13 @@ export class SkyvernV2Run {
           goal: this.task.prompt,
           fence: this.fence,
           history: this.history,
-          schema: this.schema,
+          schema: callerSchema,
           partial,
           previousErrors,
         }),
     });
     if (!result.ok) return { ok: false, errors: result.errors };
-    if (this.schema) return { ok: true, output: result.data };
+    if (callerSchema) return { ok: true, output: result.data };
     return { ok: true, output: { answer: result.reply.answer ?? null, data: result.data } };
   }
 
@@ -341,12 +404,20 @@ export class SkyvernV2Run {
     });
   }
 
+  /**
+   * Ends the run failed with the best partial result: written against the caller's schema when
+   * the record allows, else as `{answer, data}` (a partial result often cannot meet a schema's
+   * required fields or array lengths, and losing it would leave the caller nothing).
+   */
   private async failWithPartial(reason: string, code: RunErrorObject): Promise<EngineResult> {
     await this.classify(reason, null);
-    const summary = await this.summarize(true).catch((err) => {
-      if (this.ctx.signal.aborted) throw err;
-      return { ok: false as const, errors: [(err as Error).message] };
-    });
+    const attempt = (useCallerSchema: boolean) =>
+      this.summarize(true, useCallerSchema).catch((err) => {
+        if (this.ctx.signal.aborted) throw err;
+        return { ok: false as const, errors: [(err as Error).message] };
+      });
+    let summary = await attempt(true);
+    if (!summary.ok && this.schema) summary = await attempt(false);
     const output = summary.ok ? summary.output : undefined;
     return this.result(
       { status: 'failed', failureReason: reason, ...(output !== undefined ? { output } : {}) },
@@ -367,6 +438,7 @@ export class SkyvernV2Run {
         );
       }
       const page = await this.observe();
+      const wrapUp = this.remaining() <= (this.options.wrapUpAt ?? 3);
       const prompt = renderPlannerPrompt({
         goal: this.task.prompt,
         fence: this.fence,
@@ -375,7 +447,7 @@ export class SkyvernV2Run {
         stepsUsed: this.stepsUsed,
         maxSteps: this.task.maxSteps,
         errorCodeMapping: this.task.errorCodeMapping,
-        wrapUp: this.remaining() <= (this.options.wrapUpAt ?? 3),
+        wrapUp,
       });
       this.plannerCalls++;
       const reply = await this.model.complete({
@@ -408,7 +480,24 @@ export class SkyvernV2Run {
         return this.result({ status: 'terminated', failureReason: reason });
       }
       const unsatisfied = this.lastRequired.some((s) => !s.satisfied);
-      if ((plan.goal_achieved && !unsatisfied) || plan.next?.kind === 'answer') {
+      if (plan.next.kind === 'answer' && unsatisfied) {
+        // The planner stops although it lists parts of the goal as not done: a partial result,
+        // not a completed run.
+        const missing = `Still missing: ${this.missingSubgoals()}.`;
+        return wrapUp
+          ? this.failWithPartial(
+              `Stopped near the step budget (${this.stepsUsed} of ${this.task.maxSteps} steps used). ${missing}`,
+              systemError(
+                'REACH_MAX_STEPS',
+                'The planner wrapped up before the step budget ran out.',
+              ),
+            )
+          : this.failWithPartial(
+              `The planner stopped before the goal was reached. ${missing}`,
+              systemError('GOAL_NOT_ACHIEVED', 'Required sub-goals were not satisfied.'),
+            );
+      }
+      if ((plan.goal_achieved && !unsatisfied) || plan.next.kind === 'answer') {
         const summary = await this.summarize(false);
         if (summary.ok) return this.result({ status: 'completed', output: summary.output });
         return this.result(

@@ -192,3 +192,43 @@ export function renderSummaryPrompt(input: {
   ].join('');
   return { system, user };
 }
+
+/** Reply of the schema-writing call for an extract sub-goal: one JSON Schema object. */
+export const EXTRACT_SCHEMA_SCHEMA = {
+  type: 'object',
+  required: ['schema'],
+  properties: {
+    schema: {
+      type: 'object',
+      description: 'A JSON Schema (draft 2020-12) for the data the sub-goal collects.',
+    },
+  },
+} as const;
+
+export function renderSchemaPrompt(input: {
+  goal: string;
+  subgoal: string;
+  fence: UntrustedFence;
+  page: PageObservation;
+  finalSchema: Record<string, unknown> | null;
+}): { system: string; user: string } {
+  const system = [
+    'You write the JSON Schema for data a browser agent is about to extract from a web page.',
+    'Name fields plainly (snake_case), give each a type and a short description, use arrays for',
+    'lists, allow null for values the page may not show, and keep to what the extraction asks for.',
+    input.finalSchema
+      ? "Where the extraction collects parts of the task's final result, reuse that result schema's field names and types."
+      : '',
+    input.fence.rule(),
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const user = [
+    `# What to extract\n${input.subgoal}\n\n(Overall goal: ${input.goal})`,
+    input.finalSchema
+      ? `\n\n# JSON Schema of the final result\n${JSON.stringify(input.finalSchema)}`
+      : '',
+    `\n\n# Page\n${input.fence.wrap('current page', `URL: ${input.page.url}\nTitle: ${input.page.title}\n\n${input.page.text}`)}`,
+  ].join('');
+  return { system, user };
+}

@@ -4,6 +4,7 @@ import { UntrustedFence } from '../../../src/engines/shared/untrusted.js';
 import {
   miniGoal,
   renderPlannerPrompt,
+  renderSchemaPrompt,
   renderSummaryPrompt,
   type SubgoalRecord,
 } from '../../../src/engines/skyvern-v2/prompts.js';
@@ -84,5 +85,28 @@ describe('skyvern-2.0 prompts (golden)', () => {
     expect(miniGoal('Open the cart', 'Buy a mug')).toBe(
       'Open the cart\n\n(This is one step of a larger goal: "Buy a mug". Do only the step above and\ncomplete as soon as it is done; later steps are handled separately.)',
     );
+  });
+
+  it('schema prompt for an extract sub-goal, with and without a caller schema', async () => {
+    const withFinal = renderSchemaPrompt({
+      goal: 'Find the price of every rust book',
+      subgoal: 'The titles and prices listed',
+      fence,
+      page,
+      finalSchema: { type: 'object', properties: { books: { type: 'array' } } },
+    });
+    await expect(`${withFinal.system}\n\n=====\n\n${withFinal.user}\n`).toMatchFileSnapshot(
+      '__golden__/extract-schema.txt',
+    );
+    const alone = renderSchemaPrompt({
+      goal: 'g',
+      subgoal: 's',
+      fence,
+      page,
+      finalSchema: null,
+    });
+    expect(alone.system).not.toContain('final result');
+    expect(alone.user).not.toContain('# JSON Schema of the final result');
+    expect(alone.user).toContain('<untrusted_beef source="current page">');
   });
 });

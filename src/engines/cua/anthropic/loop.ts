@@ -105,12 +105,14 @@ export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promis
           results.push(toolResult(use.id, true, [{ type: 'text', text: NOT_EXECUTED_TEXT }]));
           continue;
         }
+        const started = Date.now();
         const outcome = await executeAction(
           opts.computer,
           use.action,
           screen.scaler(),
           opts.signal,
         );
+        const durationMs = Date.now() - started;
         if (!outcome.ok) {
           failedAt = i;
           records.push({
@@ -118,6 +120,7 @@ export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promis
             callId: use.id,
             status: 'failed',
             error: outcome.error,
+            durationMs,
           });
           results.push(toolResult(use.id, true, [{ type: 'text', text: outcome.error }]));
           continue;
@@ -127,6 +130,7 @@ export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promis
           callId: use.id,
           status: 'done',
           ...(outcome.text ? { output: outcome.text } : {}),
+          durationMs,
         });
         const content: Block[] = [];
         if (use.action.kind === 'screenshot') content.push(imageBlock(await screen.capture()));

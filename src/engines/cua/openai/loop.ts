@@ -123,17 +123,26 @@ export async function runOpenAiCuaLoop(opts: OpenAiCuaLoopOptions): Promise<CuaL
             records.push({ action, callId: call.callId, status: 'not_executed' });
             continue;
           }
+          const started = Date.now();
           const outcome = await executeAction(opts.computer, action, screen.scaler(), opts.signal);
+          const durationMs = Date.now() - started;
           if (outcome.ok) {
             records.push({
               action,
               callId: call.callId,
               status: 'done',
               ...(outcome.text ? { output: outcome.text } : {}),
+              durationMs,
             });
           } else {
             failed = true;
-            records.push({ action, callId: call.callId, status: 'failed', error: outcome.error });
+            records.push({
+              action,
+              callId: call.callId,
+              status: 'failed',
+              error: outcome.error,
+              durationMs,
+            });
             errors.push(outcome.error);
           }
         }

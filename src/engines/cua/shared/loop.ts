@@ -18,6 +18,8 @@ export interface CuaActionRecord {
   error?: string;
   /** Text result, e.g. the cursor position. */
   output?: string;
+  /** How long the browser took to run it (absent when it did not run). */
+  durationMs?: number;
 }
 
 /** What happened in one model turn; emitted through `onStep` as soon as the turn is answered. */

@@ -119,11 +119,19 @@ export async function runUiTarsLoop(opts: UiTarsLoopOptions): Promise<CuaLoopRes
           records.push({ action, callId: null, status: 'not_executed' });
           continue;
         }
+        const started = Date.now();
         const outcome = await executeAction(opts.computer, action, screen.scaler(), opts.signal);
-        if (outcome.ok) records.push({ action, callId: null, status: 'done' });
+        const durationMs = Date.now() - started;
+        if (outcome.ok) records.push({ action, callId: null, status: 'done', durationMs });
         else {
           failed = true;
-          records.push({ action, callId: null, status: 'failed', error: outcome.error });
+          records.push({
+            action,
+            callId: null,
+            status: 'failed',
+            error: outcome.error,
+            durationMs,
+          });
         }
       }
       const aborted = opts.signal?.aborted === true;
