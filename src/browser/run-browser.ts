@@ -10,7 +10,6 @@ import type {
   APIResponse,
   Browser,
   BrowserContext,
-  CDPSession,
   Dialog,
   Download,
   ElementHandle,
@@ -23,8 +22,9 @@ import type { ComputerPrimitives } from './computer.js';
 import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
 import { type Har, type HarOptions, HarRecorder } from './har.js';
-import { ElementRegistry, resolveElement } from './observe/capture.js';
+import { ElementRegistry, evaluateOnElement, resolveElement } from './observe/capture.js';
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
+import { PageSession } from './page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
 import {
   allowPrivateNetworksFromEnv,
@@ -139,8 +139,8 @@ export class RunBrowser {
   private previousDocument: { page: Page; doc: string } | null = null;
   private lastObservation: Observation | null = null;
   private computerImpl: PageComputer | null = null;
-  private readonly screenshotSessions = new WeakMap<Page, Promise<CDPSession | null>>();
-  private readonly openSessions = new Set<CDPSession>();
+  private readonly pageSessions = new WeakMap<Page, Promise<PageSession | null>>();
+  private readonly openSessions = new Set<PageSession>();
   /** Requests in flight in any tab, numbered in the order they started. */
   private readonly inflight = new Map<Request, number>();
   private requestSeq = 0;
@@ -319,6 +319,7 @@ export class RunBrowser {
   private adopt(page: Page, fromContextEvent: boolean): void {
     if (this.pages.includes(page)) return;
     this.pages.push(page);
+    void this.pageSession(page);
     const onCrash = () => {
       this.crashed = page.url();
       this.emit({ type: 'crash', url: page.url() });
@@ -638,6 +639,43 @@ export class RunBrowser {
     return handle;
   }
 
+  /**
+   * Runs `fn(element, arg)` in the element's frame without an element handle: the element is
+   * looked up by its observation id inside the page. Playwright's handles cost its injected
+   * script (a 345 kB compile per document and world) on their first use in a document; this
+   * does not. `fn` must be self-contained and `arg` JSON.
+   */
+  async evaluateOn<R, A>(
+    id: number,
+    fn: (e: Element, arg: A) => R | Promise<R>,
+    arg: A,
+  ): Promise<R> {
+    this.assertUsable();
+    const ref = this.registry.ref(id);
+    if (!ref) throw new BrowserError('element_not_found', `id: no element [${id}] was observed`);
+    const found = await evaluateOnElement(ref, fn, arg).catch(() => null);
+    if (!found) {
+      throw new BrowserError(
+        'element_stale',
+        `id: element [${id}] is no longer on the page; observe again`,
+      );
+    }
+    return found.value;
+  }
+
+  /** Wren's DevTools session on `page` (opened when the tab is adopted); null without CDP. */
+  pageSession(page: Page): Promise<PageSession | null> {
+    let session = this.pageSessions.get(page);
+    if (!session) {
+      session = PageSession.open(this.context, page).then((s) => {
+        if (s) this.openSessions.add(s);
+        return s;
+      });
+      this.pageSessions.set(page, session);
+    }
+    return session;
+  }
+
   async act(action: unknown): Promise<ActionResult> {
     return executeAction(this, action);
   }
@@ -691,25 +729,9 @@ export class RunBrowser {
   }
 
   private async captureJpeg(page: Page, quality: number): Promise<Buffer> {
-    let session = this.screenshotSessions.get(page);
-    if (!session) {
-      session = this.context
-        .newCDPSession(page)
-        .then((s) => {
-          this.openSessions.add(s);
-          return s;
-        })
-        .catch(() => null);
-      this.screenshotSessions.set(page, session);
-    }
-    const cdp = await session;
-    if (!cdp) return page.screenshot({ type: 'jpeg', quality });
-    const { data } = await cdp.send('Page.captureScreenshot', {
-      format: 'jpeg',
-      quality,
-      optimizeForSpeed: true,
-    });
-    return Buffer.from(data, 'base64');
+    const session = await this.pageSession(page);
+    if (!session) return page.screenshot({ type: 'jpeg', quality });
+    return session.jpeg(quality);
   }
 
   computer(): ComputerPrimitives {

@@ -367,6 +367,21 @@ export async function startFixtureServer(
       );
       return;
     }
+    if (p === '/api/slow') {
+      // A page whose server answers late (navigation waits).
+      const ms = Math.min(Number(url.searchParams.get('ms') ?? 1000), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      send(
+        200,
+        MIME['.html']!,
+        '<!doctype html><title>Slow page</title><h1>Slow page arrived</h1>',
+      );
+      return;
+    }
+    if (p === '/api/no-content') {
+      send(204, 'text/plain', '');
+      return;
+    }
     if (p === '/api/download/report.csv') {
       send(200, 'text/csv', REPORT_CSV, {
         'content-disposition': 'attachment; filename="report.csv"',

@@ -14,6 +14,7 @@ import {
 import { BrowserError, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
 import type { RunBrowser } from '../run-browser.js';
+import { ElementTarget } from './target.js';
 import type { ActionDef, ActionOutcome } from './types.js';
 
 const id = z
@@ -194,12 +195,10 @@ async function jsClick(el: ElementHandle<Element>, button: string, count: number
  * pixels). Anything else (null) goes the careful way (Playwright's click waits and retries, then
  * the ladder).
  */
-async function readyForQuickClick(
-  el: ElementHandle<Element>,
-): Promise<{ x: number; y: number } | null> {
-  return el
+async function readyForQuickClick(target: ElementTarget): Promise<{ x: number; y: number } | null> {
+  return target
     .evaluate(
-      (e) =>
+      (e: Element) =>
         new Promise<{ x: number; y: number } | null>((settle) => {
           const resolve = (point: { x: number; y: number } | false) => settle(point || null);
           if (!e.isConnected || window.parent !== window) return resolve(false);
@@ -259,6 +258,7 @@ async function readyForQuickClick(
             resolve(false);
           });
         }),
+      null,
     )
     .catch(() => null);
 }
@@ -267,28 +267,29 @@ async function readyForQuickClick(
  * Click ladder: a real click; when that cannot happen, the element's label (hidden custom
  * checkboxes), then a forced click at the element's position, then a JS click. Covered elements
  * skip the forced click, which would land on the cover. An element that is plainly clickable
- * (readyForQuickClick) gets the real click without Playwright's waits; with `inPage`, the tab the
- * element is in, for clicks that only change the page (a checkbox or switch: no navigation to wait
- * for), straight from the mouse without Playwright's element click.
+ * (readyForQuickClick) in a tab with Wren's DevTools session gets the real click straight from
+ * the mouse, without Playwright's element click; the executor then waits for any navigation the
+ * click started (PageSession), as Playwright's click would.
  */
 export async function clickWithLadder(
   run: RunBrowser,
-  el: ElementHandle<Element>,
+  target: ElementTarget,
   opts: {
     button?: 'left' | 'right' | 'middle';
     count?: 1 | 2;
     modifiers?: ('Alt' | 'Control' | 'Meta' | 'Shift')[];
-    inPage?: Page;
   } = {},
 ): Promise<string> {
   const button = opts.button ?? 'left';
   const count = opts.count ?? 1;
+  const point = await readyForQuickClick(target);
+  const tab = target.tab();
+  if (point && tab && !opts.modifiers?.length && (await run.pageSession(tab))) {
+    await tab.mouse.click(point.x, point.y, { button, clickCount: count });
+    return 'clicked';
+  }
+  const el = await target.element();
   try {
-    const point = await readyForQuickClick(el);
-    if (point && opts.inPage && !opts.modifiers?.length) {
-      await opts.inPage.mouse.click(point.x, point.y, { button, clickCount: count });
-      return 'clicked';
-    }
     await el.click({
       timeout: timeout(run),
       button,
@@ -345,19 +346,27 @@ export async function clickWithLadder(
   }
 }
 
+/** The field's value; with `focus`, also focuses it and says whether it took the focus. */
 async function readValue(
-  el: ElementHandle<Element>,
-): Promise<{ value: string; password: boolean }> {
-  return el.evaluate((e) => {
+  target: ElementTarget,
+  focus = false,
+): Promise<{ value: string; password: boolean; focused: boolean }> {
+  return target.evaluate((e: Element, focusIt: boolean) => {
     const h = e as HTMLInputElement;
+    let focused = false;
+    if (focusIt) {
+      h.focus();
+      focused = e.ownerDocument.activeElement === e;
+    }
     // innerText keeps the editor's line breaks, which the read-back compares.
     // biome-ignore lint/performance/useDomNodeTextContent: line breaks matter here
-    if (h.isContentEditable) return { value: h.innerText, password: false };
+    if (h.isContentEditable) return { value: h.innerText, password: false, focused };
     return {
       value: typeof h.value === 'string' ? h.value : (h.textContent ?? ''),
       password: h.type === 'password',
+      focused,
     };
-  });
+  }, focus);
 }
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -370,10 +379,10 @@ const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
  * waits. `readyToFill` is false for anything else: use el.fill().
  */
 async function fieldInfo(
-  el: ElementHandle<Element>,
+  target: ElementTarget,
   prepareFill: 'auto' | 'fill' | 'type' | null = null,
 ) {
-  return el.evaluate((e, mode) => {
+  return target.evaluate((e: Element, mode: 'auto' | 'fill' | 'type' | null) => {
     const h = e as HTMLInputElement;
     const info = {
       tag: e.localName,
@@ -434,8 +443,10 @@ async function inputText(
   run: RunBrowser,
   a: z.infer<Schemas['input_text']>,
 ): Promise<ActionOutcome> {
-  const el = await run.element(a.id);
-  const info = await fieldInfo(el, a.mode ?? 'auto');
+  const target = ElementTarget.byId(run, a.id);
+  const info = await fieldInfo(target, a.mode ?? 'auto');
+  // The field is focused in a tab of its own page: keyboard input reaches it without a handle.
+  const tab = info.readyToFill ? target.tab() : null;
   if (info.tag === 'select') {
     throw new BrowserError('invalid_action', `id: [${a.id}] is a select; use select_option`);
   }
@@ -446,27 +457,27 @@ async function inputText(
     );
   }
   const clear = a.clear ?? true;
-  const previous = clear ? '' : (await readValue(el)).value;
+  const previous = clear ? '' : (await readValue(target)).value;
   const expected = previous + a.text;
   let mode = a.mode ?? 'auto';
   if (mode === 'auto') mode = info.typeahead || info.editable ? 'type' : 'fill';
   let detail: string;
   if (mode === 'fill') {
-    if (expected !== '' && info.readyToFill) {
-      await run.page().keyboard.insertText(expected);
+    if (expected !== '' && tab) {
+      await tab.keyboard.insertText(expected);
     } else {
-      await el.fill(expected, { timeout: timeout(run) });
+      await (await target.element()).fill(expected, { timeout: timeout(run) });
     }
     detail = 'filled';
   } else {
-    await typeInto(run, el, a.text, clear);
+    await typeInto(run, await target.element(), a.text, clear);
     detail = 'typed';
   }
-  let got = await readValue(el);
+  let got = await readValue(target, !!a.submit && tab !== null);
   if (norm(got.value) !== norm(expected) && mode === 'fill') {
-    await typeInto(run, el, a.text, clear);
+    await typeInto(run, await target.element(), a.text, clear);
     detail = 'typed after fill did not stick';
-    got = await readValue(el);
+    got = await readValue(target);
   }
   const out: ActionOutcome = { detail, value: got.password ? '••••••••' : got.value };
   if (norm(got.value) !== norm(expected)) {
@@ -478,7 +489,12 @@ async function inputText(
       : `the field reads back as "${got.value.slice(0, 200)}" (formatted or rejected by the page)`;
   }
   if (a.submit) {
-    await el.press('Enter', { timeout: timeout(run) });
+    if (tab && got.focused && (await run.pageSession(tab))) {
+      // The executor waits for the navigation the Enter starts (PageSession).
+      await tab.keyboard.press('Enter');
+    } else {
+      await (await target.element()).press('Enter', { timeout: timeout(run) });
+    }
     out.expectEffect = true;
   } else if (mode === 'fill' && detail === 'filled') {
     // Typed text may open suggestions, which need the frame; a filled value does not.
@@ -610,11 +626,13 @@ async function selectOption(
       'select_option: give exactly one of label, value, index',
     );
   }
-  const el = await run.element(a.id);
-  const native = await el.evaluate((e) =>
-    e instanceof HTMLSelectElement
-      ? Array.from(e.options).map((o) => ({ label: (o.label || o.text).trim(), value: o.value }))
-      : null,
+  const target = ElementTarget.byId(run, a.id);
+  const native = await target.evaluate(
+    (e: Element) =>
+      e instanceof HTMLSelectElement
+        ? Array.from(e.options).map((o) => ({ label: (o.label || o.text).trim(), value: o.value }))
+        : null,
+    null,
   );
   if (native) {
     let index = -1;
@@ -636,7 +654,7 @@ async function selectOption(
     }
     // An enabled select takes the choice in one round trip, with the events Playwright's
     // selectOption sends (input, then change); a disabled one goes through Playwright, which waits.
-    let chosen = await el.evaluate((e, i) => {
+    let chosen = await target.evaluate((e: Element, i: number) => {
       const s = e as HTMLSelectElement;
       const option = s.options[i];
       if (s.disabled || !option || option.disabled || !s.isConnected) return null;
@@ -646,22 +664,23 @@ async function selectOption(
       return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
     }, index);
     if (chosen === null) {
-      await el.selectOption({ index }, { timeout: timeout(run) });
-      chosen = await el.evaluate((e) => {
+      await (await target.element()).selectOption({ index }, { timeout: timeout(run) });
+      chosen = await target.evaluate((e: Element) => {
         const s = e as HTMLSelectElement;
         return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
-      });
+      }, null);
     }
     return { detail: 'selected (native)', value: chosen, valueOnly: true };
   }
   // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
   let wanted = a.label ?? a.value ?? '';
+  const el = await target.element();
   const expanded = await el.evaluate((e) => e.getAttribute('aria-expanded') === 'true');
-  if (!expanded) await clickWithLadder(run, el);
+  if (!expanded) await clickWithLadder(run, target);
   let option = await findOption(el, wanted, a.index);
   let detail = 'selected (custom dropdown)';
   if (!option && wanted) {
-    const info = await fieldInfo(el);
+    const info = await fieldInfo(target);
     if (info.tag === 'input' || info.editable) {
       await typeInto(run, el, wanted, true);
       option = await findOption(el, wanted, a.index);
@@ -682,7 +701,7 @@ async function selectOption(
     (o.textContent ?? '').replace(/\s+/g, ' ').trim(),
   );
   if (a.label === undefined && optionText) wanted = optionText;
-  await clickWithLadder(run, option);
+  await clickWithLadder(run, ElementTarget.of(run, option));
   const shown = await el
     .evaluate((e, w) => {
       let n: Element | null = e;
@@ -750,8 +769,13 @@ async function findOption(
   return el as ElementHandle<Element> | null;
 }
 
-async function checkedState(el: ElementHandle<Element>): Promise<boolean | null> {
-  return el.evaluate((e) => {
+/**
+ * Whether the box is checked. `afterTask`: read it after the page's pending tasks, so that a form
+ * submission the click scheduled has asked for its navigation (the executor waits for it).
+ */
+async function checkedState(target: ElementTarget, afterTask = false): Promise<boolean | null> {
+  return target.evaluate(async (e: Element, wait: boolean) => {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, 0));
     const h = e as HTMLInputElement;
     if (e.localName === 'input' && (h.type === 'checkbox' || h.type === 'radio')) return h.checked;
     const ac = e.getAttribute('aria-checked') ?? e.getAttribute('aria-pressed');
@@ -760,15 +784,15 @@ async function checkedState(el: ElementHandle<Element>): Promise<boolean | null>
       'input[type=checkbox],input[type=radio]',
     ) as HTMLInputElement | null;
     return inner ? inner.checked : null;
-  });
+  }, afterTask);
 }
 
 async function setChecked(
   run: RunBrowser,
   a: z.infer<Schemas['set_checked']>,
 ): Promise<ActionOutcome> {
-  const el = await run.element(a.id);
-  const before = await checkedState(el);
+  const target = ElementTarget.byId(run, a.id);
+  const before = await checkedState(target);
   if (before === null) {
     throw new BrowserError('invalid_action', `id: [${a.id}] is not a checkbox, radio or switch`);
   }
@@ -779,9 +803,21 @@ async function setChecked(
       valueOnly: true,
     };
   }
-  const page = run.registry.ref(a.id)?.frame.page();
-  const how = await clickWithLadder(run, el, page ? { inPage: page } : {});
-  const after = await checkedState(el);
+  const how = await clickWithLadder(run, target);
+  let after: boolean | null;
+  try {
+    after = await checkedState(target, true);
+  } catch (e) {
+    // A box whose change submits its form (or closes its dialog): the click happened and the
+    // page moved on; the executor reports what changed.
+    if (e instanceof BrowserError && e.kind === 'element_stale') {
+      return {
+        detail: `${how}; the page changed, so the box was not read back`,
+        expectEffect: true,
+      };
+    }
+    throw e;
+  }
   if (after !== a.checked) {
     throw new BrowserError(
       'no_effect',
@@ -842,7 +878,7 @@ async function uploadFile(
   } else {
     const page = run.page();
     const chooser = page.waitForEvent('filechooser', { timeout: timeout(run) * 2 });
-    await clickWithLadder(run, el);
+    await clickWithLadder(run, ElementTarget.of(run, el));
     try {
       await (await chooser).setFiles(files);
     } catch (e) {
@@ -883,10 +919,9 @@ async function download(run: RunBrowser, a: z.infer<Schemas['download']>): Promi
     throw new BrowserError('invalid_action', 'download: give either id or url');
   }
   if (a.id !== undefined) {
-    const el = await run.element(a.id);
     const saved = nextDownload(run, 30_000);
     saved.catch(() => {});
-    await clickWithLadder(run, el);
+    await clickWithLadder(run, ElementTarget.byId(run, a.id));
     const d = await saved;
     return { detail: 'downloaded', download: d, value: d.filename };
   }
@@ -1057,18 +1092,20 @@ export const ACTIONS: readonly ActionDef[] = [
     'click',
     'Click an element (left by default; count 2 for double click).',
     async (run, a) => {
-      const el = await run.element(a.id);
-      const detail = await clickWithLadder(run, el, a);
+      const detail = await clickWithLadder(run, ElementTarget.byId(run, a.id), a);
       return { detail, expectEffect: true };
     },
   ),
   define('double_click', 'Double-click an element.', async (run, a) => {
-    const el = await run.element(a.id);
-    return { detail: await clickWithLadder(run, el, { count: 2 }), expectEffect: true };
+    const target = ElementTarget.byId(run, a.id);
+    return { detail: await clickWithLadder(run, target, { count: 2 }), expectEffect: true };
   }),
   define('right_click', 'Right-click an element (context menu).', async (run, a) => {
-    const el = await run.element(a.id);
-    return { detail: await clickWithLadder(run, el, { button: 'right' }), expectEffect: true };
+    const target = ElementTarget.byId(run, a.id);
+    return {
+      detail: await clickWithLadder(run, target, { button: 'right' }),
+      expectEffect: true,
+    };
   }),
   define('input_text', 'Type text into a text field, textarea or editable area.', inputText),
   define(

@@ -5,6 +5,7 @@
 import type { Page } from 'playwright-core';
 import { BrowserError, type BrowserErrorKind, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
+import type { NavigationMark, PageSession } from '../page-session.js';
 import type { RunBrowser, RunBrowserEvent } from '../run-browser.js';
 import { ACTIONS_BY_NAME, actionSchema } from './actions.js';
 import type { ActionOutcome, ActionResult } from './types.js';
@@ -13,6 +14,7 @@ export type { ActionResult } from './types.js';
 
 const SETTLE_MAX_MS = 3000;
 const POPUP_GRACE_MS = 400;
+const NAVIGATION_TIMEOUT_MS = 30_000;
 
 function kindOf(e: unknown): BrowserErrorKind {
   if (e instanceof BrowserError) return e.kind;
@@ -54,15 +56,25 @@ async function afterNextFrame(page: Page): Promise<number | null> {
     .catch(() => null);
 }
 
+/** The tab an action started in, with its navigation counters then. */
+interface NavigationWatch {
+  page: Page;
+  session: PageSession;
+  mark: NavigationMark;
+}
+
 /**
- * Lets the page settle after an action: its document loaded, the requests the action started
- * finished (3 s at most, including those a rendered frame started, e.g. an infinite list loading
- * more), downloads saved. Returns the active tab and its DOM mutation count, so the effect check
- * needs no extra round trip on single-frame pages. `waitForFrame: false` skips the frame.
+ * Lets the page settle after an action: a navigation the action started committed (raw mouse and
+ * keyboard input do not wait for it themselves), its document loaded, the requests the action
+ * started finished (3 s at most, including those a rendered frame started, e.g. an infinite list
+ * loading more), downloads saved. Returns the active tab and its DOM mutation count, so the
+ * effect check needs no extra round trip on single-frame pages. `waitForFrame: false` skips the
+ * frame.
  */
 async function settle(
   run: RunBrowser,
   requestMark: number,
+  nav: NavigationWatch | null,
   waitForFrame = true,
 ): Promise<{ page: Page; mutations: number } | null> {
   let page: Page;
@@ -76,7 +88,24 @@ async function settle(
   await run.requestsSettled(requestMark, deadline - Date.now());
   let main: number | null = null;
   if (waitForFrame) {
+    // The frame wait is also the barrier after input: a navigation the input asked for has
+    // been reported by the time the page answers.
     main = await afterNextFrame(page);
+  }
+  if (nav && nav.page === page && nav.session.navigationPending(nav.mark)) {
+    await nav.session.navigationSettled(
+      nav.mark,
+      run.options.navigationTimeoutMs ?? NAVIGATION_TIMEOUT_MS,
+    );
+    try {
+      page = run.page();
+    } catch {
+      return null;
+    }
+    await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
+    await run.requestsSettled(requestMark, SETTLE_MAX_MS);
+    if (waitForFrame) main = await afterNextFrame(page);
+  } else if (waitForFrame) {
     if (run.requestsPending(requestMark)) {
       await run.requestsSettled(requestMark, deadline - Date.now());
       main = await afterNextFrame(page);
@@ -142,7 +171,10 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
     }
   }
   const urlBefore = page?.url() ?? '';
-  const mutationsBefore = page ? await mutationCount(page) : 0;
+  const [mutationsBefore, session] = page
+    ? await Promise.all([mutationCount(page), run.pageSession(page)])
+    : [0, null];
+  const nav = page && session ? { page, session, mark: session.mark() } : null;
   const eventsBefore = run.events.length;
   const requestMark = run.requestMark();
   const pagesBefore = run.allPages().length;
@@ -154,7 +186,7 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   } catch (e) {
     error = { kind: kindOf(e), message: errorMessage(e) };
   }
-  let settled = await settle(run, requestMark, !outcome.valueOnly);
+  let settled = await settle(run, requestMark, nav, !outcome.valueOnly);
   if (!error && outcome.expectEffect && run.events.length === eventsBefore) {
     // New tabs attach a moment after the click that opened them; give quiet clicks a short grace.
     const stillQuiet =
@@ -165,7 +197,7 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
       settled.mutations === mutationsBefore;
     if (stillQuiet) {
       await run.context.waitForEvent('page', { timeout: POPUP_GRACE_MS }).catch(() => {});
-      settled = await settle(run, requestMark);
+      settled = await settle(run, requestMark, nav);
     }
   }
 

@@ -245,3 +245,24 @@ export async function resolveElement(ref: ElementRef): Promise<ElementHandle<Ele
   }
   return el as ElementHandle<Element>;
 }
+
+/**
+ * Runs `fn(element, arg)` in the element's frame, finding the element by its frame-local id in
+ * the page (no element handle). Null when the element or its document is gone. `fn` travels as
+ * source text, so it must be self-contained; `arg` travels as JSON.
+ */
+export async function evaluateOnElement<R, A>(
+  ref: ElementRef,
+  fn: (e: Element, arg: A) => R | Promise<R>,
+  arg: A,
+): Promise<{ value: R } | null> {
+  if (ref.frame.isDetached()) return null;
+  // Bundlers may wrap named functions in a `__name` helper; give the page a no-op one.
+  const expression = `(() => { var __name = (f) => f;
+    const s = window.__wrenObs;
+    const e = s && s.doc === ${JSON.stringify(ref.doc)} ? s.get(${ref.localId}) : null;
+    if (!e) return null;
+    return Promise.resolve((${fn.toString()})(e, ${JSON.stringify(arg) ?? 'undefined'})).then((value) => ({ value }));
+  })()`;
+  return (await ref.frame.evaluate(expression)) as { value: R } | null;
+}

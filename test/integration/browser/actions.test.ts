@@ -608,3 +608,70 @@ describe('actions on the fixture gallery', () => {
     expect(blocked.error?.kind).toBe('navigation_blocked');
   });
 });
+
+describe('clicks from the mouse wait for the navigation they start', () => {
+  it('waits past the settle time for a slow page, and does not wait for a 204 or a download', async () => {
+    const run = await h.openAt('index.html', { navigationTimeoutMs: 20_000 });
+    const base = h.server.url;
+    const html = `
+      <a href="${base}/api/slow?ms=7000">Slow page</a>
+      <a href="${base}/api/no-content">Nothing</a>
+      <a href="${base}/api/download/report.csv">Report</a>
+      <form action="${base}/api/slow" method="get">
+        <input type="hidden" name="ms" value="7000"><label>Search <input name="q"></label>
+      </form>
+      <form action="${base}/api/slow" method="get">
+        <input type="hidden" name="ms" value="500">
+        <label><input type="checkbox" name="now" onchange="this.form.submit()"> Apply now</label>
+      </form>`;
+    const show = async () => {
+      await run.page().setContent(html);
+      return run.observe();
+    };
+    let obs = await show();
+
+    // The server answers after the executor's settle budget (3 s, a 0.4 s popup grace, 3 s
+    // again): only the navigation barrier
+    // (PageSession) keeps the action from returning on the old document.
+    const slow = await run.act({ type: 'click', id: idOf(obs, 'link', 'Slow page') });
+    expect(slow).toMatchObject({ ok: true, detail: 'clicked' });
+    expect(slow.effects.navigated).toBe(true);
+    expect(slow.effects.urlAfter).toBe(`${base}/api/slow?ms=7000`);
+    expect((await run.observe()).text).toContain('Slow page arrived');
+
+    obs = await show();
+    const none = await run.act({ type: 'click', id: idOf(obs, 'link', 'Nothing') });
+    expect(none.ok).toBe(true);
+    expect(none.effects.navigated).toBe(false);
+    // A navigation that never commits must not hold the action for the navigation timeout.
+    expect(none.durationMs).toBeLessThan(10_000);
+
+    const report = await run.act({ type: 'click', id: idOf(obs, 'link', 'Report') });
+    expect(report.ok).toBe(true);
+    expect(report.effects.downloads.map((d) => d.filename)).toEqual(['report.csv']);
+    expect(report.durationMs).toBeLessThan(10_000);
+
+    // Enter in a field submits through the keyboard: same wait.
+    const search = await run.act({
+      type: 'input_text',
+      id: idOf(obs, 'textbox', 'Search'),
+      text: 'lamp',
+      submit: true,
+    });
+    expect(search.ok).toBe(true);
+    expect(search.effects.urlAfter).toBe(`${base}/api/slow?ms=7000&q=lamp`);
+    expect((await run.observe()).text).toContain('Slow page arrived');
+
+    // A checkbox whose change submits its form. Setting a value waits for no rendered frame, so
+    // here the navigation barrier alone holds the action until the new page commits.
+    obs = await show();
+    const apply = await run.act({
+      type: 'set_checked',
+      id: idOf(obs, 'checkbox', 'Apply now'),
+      checked: true,
+    });
+    expect(apply.ok).toBe(true);
+    expect(apply.effects.navigated).toBe(true);
+    expect(apply.effects.urlAfter).toBe(`${base}/api/slow?ms=500&now=on`);
+  });
+});

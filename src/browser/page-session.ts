@@ -1,0 +1,114 @@
+/**
+ * Wren's own DevTools session on one tab. It takes viewport screenshots without running script in
+ * the page, and it is the navigation barrier for raw mouse and keyboard input: Playwright's
+ * element actions wait for the navigations they start, page.mouse and page.keyboard do not, so an
+ * action that clicks by coordinates asks here whether the main frame was asked to navigate and
+ * waits for that navigation to commit (or to be dropped) before the page is read again.
+ */
+import type { BrowserContext, CDPSession, Frame, Page } from 'playwright-core';
+
+/** Counters at one moment; compare with a later navigationSettled(). */
+export interface NavigationMark {
+  requested: number;
+  committed: number;
+  stopped: number;
+}
+
+export class PageSession {
+  private requested = 0;
+  private committed = 0;
+  private stopped = 0;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    readonly cdp: CDPSession,
+    private readonly page: Page,
+    private readonly mainFrameId: string,
+  ) {
+    cdp.on('Page.frameRequestedNavigation', (e) => {
+      if (e.frameId === this.mainFrameId && e.disposition === 'currentTab') this.bump('requested');
+    });
+    // A requested navigation that never commits (a download, a 204, a cancelled submit).
+    cdp.on('Page.frameStoppedLoading', (e) => {
+      if (e.frameId === this.mainFrameId) this.bump('stopped');
+    });
+    // Commits are counted as Playwright sees them: once it has, its load states and page.url()
+    // belong to the new document.
+    const onNavigated = (f: Frame) => {
+      if (f === page.mainFrame()) this.bump('committed');
+    };
+    page.on('framenavigated', onNavigated);
+    page.once('close', () => {
+      page.off('framenavigated', onNavigated);
+      this.wake();
+    });
+  }
+
+  /** Null where the browser offers no DevTools session for the tab. */
+  static async open(context: BrowserContext, page: Page): Promise<PageSession | null> {
+    try {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Page.enable');
+      const { frameTree } = await cdp.send('Page.getFrameTree');
+      return new PageSession(cdp, page, frameTree.frame.id);
+    } catch {
+      return null;
+    }
+  }
+
+  private bump(counter: 'requested' | 'committed' | 'stopped'): void {
+    this[counter]++;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters) w();
+  }
+
+  mark(): NavigationMark {
+    return { requested: this.requested, committed: this.committed, stopped: this.stopped };
+  }
+
+  /** Whether the main frame was asked to navigate since `mark` and has not committed yet. */
+  navigationPending(mark: NavigationMark): boolean {
+    return (
+      this.requested > mark.requested &&
+      this.committed === mark.committed &&
+      this.stopped === mark.stopped &&
+      !this.page.isClosed()
+    );
+  }
+
+  /**
+   * Waits (up to `timeoutMs`) until a navigation requested since `mark` has committed or was
+   * dropped. Returns at once when none was requested.
+   */
+  async navigationSettled(mark: NavigationMark, timeoutMs: number): Promise<void> {
+    if (!this.navigationPending(mark) || timeoutMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (!this.navigationPending(mark)) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  async jpeg(quality: number): Promise<Buffer> {
+    const { data } = await this.cdp.send('Page.captureScreenshot', {
+      format: 'jpeg',
+      quality,
+      optimizeForSpeed: true,
+    });
+    return Buffer.from(data, 'base64');
+  }
+
+  async detach(): Promise<void> {
+    await this.cdp.detach().catch(() => {});
+  }
+}
