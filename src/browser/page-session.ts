@@ -12,12 +12,15 @@ export interface NavigationMark {
   requested: number;
   committed: number;
   stopped: number;
+  /** Navigations the tab asked to open in a new tab or window (target=_blank links, forms). */
+  popups: number;
 }
 
 export class PageSession {
   private requested = 0;
   private committed = 0;
   private stopped = 0;
+  private popups = 0;
   private readonly waiters = new Set<() => void>();
 
   private constructor(
@@ -26,7 +29,10 @@ export class PageSession {
     private readonly mainFrameId: string,
   ) {
     cdp.on('Page.frameRequestedNavigation', (e) => {
-      if (e.frameId === this.mainFrameId && e.disposition === 'currentTab') this.bump('requested');
+      if (e.disposition === 'newTab' || e.disposition === 'newWindow') this.bump('popups');
+      else if (e.frameId === this.mainFrameId && e.disposition === 'currentTab') {
+        this.bump('requested');
+      }
     });
     // A requested navigation that never commits (a download, a 204, a cancelled submit).
     cdp.on('Page.frameStoppedLoading', (e) => {
@@ -56,7 +62,7 @@ export class PageSession {
     }
   }
 
-  private bump(counter: 'requested' | 'committed' | 'stopped'): void {
+  private bump(counter: 'requested' | 'committed' | 'stopped' | 'popups'): void {
     this[counter]++;
     this.wake();
   }
@@ -66,7 +72,12 @@ export class PageSession {
   }
 
   mark(): NavigationMark {
-    return { requested: this.requested, committed: this.committed, stopped: this.stopped };
+    return {
+      requested: this.requested,
+      committed: this.committed,
+      stopped: this.stopped,
+      popups: this.popups,
+    };
   }
 
   /** Whether the main frame was asked to navigate since `mark` and has not committed yet. */
@@ -77,6 +88,11 @@ export class PageSession {
       this.stopped === mark.stopped &&
       !this.page.isClosed()
     );
+  }
+
+  /** Whether the tab asked for a new tab or window since `mark`. */
+  popupRequested(mark: NavigationMark): boolean {
+    return this.popups > mark.popups;
   }
 
   /**

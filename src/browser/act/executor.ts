@@ -14,6 +14,7 @@ export type { ActionResult } from './types.js';
 
 const SETTLE_MAX_MS = 3000;
 const POPUP_GRACE_MS = 400;
+const POPUP_OPEN_MS = 5_000;
 const NAVIGATION_TIMEOUT_MS = 30_000;
 
 function kindOf(e: unknown): BrowserErrorKind {
@@ -196,7 +197,12 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
       page.url() === urlBefore &&
       settled.mutations === mutationsBefore;
     if (stillQuiet) {
-      await run.context.waitForEvent('page', { timeout: POPUP_GRACE_MS }).catch(() => {});
+      // A link that asked for a new tab gets the time the tab needs to open; any other quiet
+      // click a short grace (window.open from a handler is not announced beforehand).
+      const asked = nav?.session.popupRequested(nav.mark) ?? false;
+      await run.context
+        .waitForEvent('page', { timeout: asked ? POPUP_OPEN_MS : POPUP_GRACE_MS })
+        .catch(() => {});
       settled = await settle(run, requestMark, nav);
     }
   }
