@@ -20,7 +20,13 @@ const rounds = Number(process.argv[2] ?? 5);
 const site = await startFixtureServer();
 const fake = await startFakeModelServer();
 const dataDir = mkdtempSync(join(tmpdir(), 'wren-bench-step-'));
+// WREN_* settings of the shell reach the server (e.g. WREN_HAR=false, WREN_RECORDING=false to
+// see what each costs).
+const shellWren = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k.startsWith('WREN_') && k !== 'WREN_API_KEY'),
+);
 const env = {
+  ...shellWren,
   ...fake.env('openai/gpt-5-mini'),
   WREN_API_KEY: 'wren_bench_key_0123456789',
   WREN_ALLOW_PRIVATE_NETWORKS: 'true',
