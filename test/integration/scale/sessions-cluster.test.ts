@@ -269,8 +269,9 @@ describe('browser sessions across processes on PostgreSQL', () => {
       STALE_MS + 10_000,
     );
     expect(failed['status']).toBe('failed');
-    // Not before its heartbeat went stale (the last beat was at most a quarter window before the kill).
-    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(STALE_MS * 0.75 - 200);
+    // Not at once: only once its heartbeat went stale. The last beat came before the kill, by a
+    // quarter window nominally but by more when the machine is busy (CI measured 1.7 s of 3 s).
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(STALE_MS * 0.25);
     // Failed exactly once, by one of the surviving processes.
     const reports = [api, ...workers].flatMap((p) =>
       logLines(p.output(), 'ended browser sessions whose process stopped answering').filter((l) =>
