@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AgentHarness,
   actorReply,
-  idOf,
   pageOf,
   roleOf,
+  signInActions,
   startAgentHarness,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
@@ -139,21 +139,7 @@ describe('driving your own browser over CDP', () => {
       }
       if (roleOf(req) !== 'actor') return undefined;
       if (page.includes('textbox "Username"')) {
-        return actorReply([
-          {
-            type: 'input_text',
-            element: idOf(page, 'textbox "Username"'),
-            text: LOGIN.user,
-            submit: false,
-          },
-          {
-            type: 'input_text',
-            element: idOf(page, 'textbox "Password"'),
-            text: LOGIN.pass,
-            submit: false,
-          },
-          { type: 'click', element: idOf(page, 'button "Sign in"') },
-        ]);
+        return actorReply(signInActions(page));
       }
       return actorReply([{ type: 'complete', answer: null }]);
     });

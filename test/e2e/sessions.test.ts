@@ -8,6 +8,7 @@ import {
   idOf,
   pageOf,
   roleOf,
+  signInActions,
   startAgentHarness,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
@@ -92,21 +93,7 @@ describe('browser sessions', () => {
         case 'actor':
           firstPages[run] ??= page;
           if (page.includes('textbox "Username"')) {
-            return actorReply([
-              {
-                type: 'input_text',
-                element: idOf(page, 'textbox "Username"'),
-                text: LOGIN.user,
-                submit: false,
-              },
-              {
-                type: 'input_text',
-                element: idOf(page, 'textbox "Password"'),
-                text: LOGIN.pass,
-                submit: false,
-              },
-              { type: 'click', element: idOf(page, 'button "Sign in"') },
-            ]);
+            return actorReply(signInActions(page));
           }
           if (page.includes('link "Your orders"') && run === 'second') {
             return actorReply([{ type: 'click', element: idOf(page, 'link "Your orders"') }]);

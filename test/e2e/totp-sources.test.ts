@@ -13,7 +13,7 @@ import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyBodySignature } from '../../src/credentials/signature.js';
 import { SqlTotpCodeStore } from '../../src/store/credentials.js';
-import { actorReply, idOf, pageOf, roleOf } from '../support/agent-harness.js';
+import { actorReply, idOf, pageOf, roleOf, signInActions } from '../support/agent-harness.js';
 import type { FakeRequest } from '../support/fake-model/parse.js';
 import { type FakeModelServer, startFakeModelServer } from '../support/fake-model-server.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
@@ -105,21 +105,7 @@ function agentPolicy(req: FakeRequest) {
   }
   const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';
   const password = /Password: (\{\{secret:[a-z_]+\}\})/.exec(req.lastUserText)?.[1] ?? '';
-  return actorReply([
-    {
-      type: 'input_text',
-      element: idOf(page, 'textbox "Username"'),
-      text: username,
-      submit: false,
-    },
-    {
-      type: 'input_text',
-      element: idOf(page, 'textbox "Password"'),
-      text: password,
-      submit: false,
-    },
-    { type: 'click', element: idOf(page, 'button "Sign in"') },
-  ]);
+  return actorReply(signInActions(page, username, password));
 }
 
 async function createCredential(totp?: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actorReply, idOf, pageOf, roleOf } from '../support/agent-harness.js';
+import { actorReply, idOf, pageOf, roleOf, signInActions } from '../support/agent-harness.js';
 import { type FakeModelServer, startFakeModelServer } from '../support/fake-model-server.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { createTotpSite, TOTP_SITE_USER, type TotpSite } from '../support/totp-site.js';
@@ -62,21 +62,7 @@ describe('two-factor login end to end', () => {
       }
       const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';
       const password = /Password: (\{\{secret:[a-z_]+\}\})/.exec(req.lastUserText)?.[1] ?? '';
-      return actorReply([
-        {
-          type: 'input_text',
-          element: idOf(page, 'textbox "Username"'),
-          text: username,
-          submit: false,
-        },
-        {
-          type: 'input_text',
-          element: idOf(page, 'textbox "Password"'),
-          text: password,
-          submit: false,
-        },
-        { type: 'click', element: idOf(page, 'button "Sign in"') },
-      ]);
+      return actorReply(signInActions(page, username, password));
     });
 
     const submitted = await t.call('POST', '/v1/run/tasks', {
@@ -172,21 +158,7 @@ describe('two-factor login end to end', () => {
       }
       const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';
       const password = /Password: (\{\{secret:[a-z_]+\}\})/.exec(req.lastUserText)?.[1] ?? '';
-      return actorReply([
-        {
-          type: 'input_text',
-          element: idOf(page, 'textbox "Username"'),
-          text: username,
-          submit: false,
-        },
-        {
-          type: 'input_text',
-          element: idOf(page, 'textbox "Password"'),
-          text: password,
-          submit: false,
-        },
-        { type: 'click', element: idOf(page, 'button "Sign in"') },
-      ]);
+      return actorReply(signInActions(page, username, password));
     });
     const submitted = await t.call('POST', '/v1/run/tasks', {
       engine: 'skyvern-2.0',

@@ -6,7 +6,7 @@
 import type { FakeRequest } from './fake-model/parse.js';
 import type { FakeResponse } from './fake-model/replies.js';
 import { type FakeModelServer, startFakeModelServer } from './fake-model-server.js';
-import { type FixtureServer, startFixtureServer } from './fixture-server.js';
+import { type FixtureServer, LOGIN, startFixtureServer } from './fixture-server.js';
 import { startTestWren, type TestWren } from './wren.js';
 
 export type Role =
@@ -47,6 +47,19 @@ export function idOf(page: string, match: string): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The three actions that sign in on the fixture login page (`login.html`). */
+export function signInActions(
+  page: string,
+  user: string = LOGIN.user,
+  pass: string = LOGIN.pass,
+): Record<string, unknown>[] {
+  return [
+    { type: 'input_text', element: idOf(page, 'textbox "Username"'), text: user, submit: false },
+    { type: 'input_text', element: idOf(page, 'textbox "Password"'), text: pass, submit: false },
+    { type: 'click', element: idOf(page, 'button "Sign in"') },
+  ];
 }
 
 export function actorReply(
