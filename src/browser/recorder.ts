@@ -1,67 +1,115 @@
 /**
- * Video recording of a Playwright page without Playwright's own ffmpeg build: Chromium's CDP
- * screencast sends JPEG frames, which are piped into Debian's ffmpeg and encoded to VP8 webm at a
- * constant frame rate. Frames arrive only when the page repaints, so a clock repeats the latest
- * frame for every tick that passed; timing then depends on neither ffmpeg's read speed (it reads
- * in bursts while probing) nor on how often the page paints.
+ * The run's video, built from still frames instead of a live screencast. While Chromium's CDP
+ * screencast runs, every input, frame and script in the page gets slower (measured: +20-30 ms per
+ * action even with no frame acknowledged, plus the encoder's CPU beside the browser), which users
+ * pay on every step. So the video is made of:
+ * - the screenshot taken after each action (the run takes it anyway; passed in with addFrame),
+ * - a frame every `idleFrameMs` while the browser is idle (the model is thinking, a page loads
+ *   between steps), never while an action or observation runs,
+ * - a last frame at stop.
+ * Frames are spooled to disk as JPEGs with their times; stop() encodes them once into a VP8 webm
+ * with variable frame rate (each frame shown until the next), so the video keeps real time.
  *
- * Use: `const rec = await startRecording(page, { outputPath })` → … → `await rec?.stop()`.
- * Returns null (and logs why) when ffmpeg is missing or the page has no CDP (non-Chromium):
- * a run never fails because it cannot be recorded.
+ * Use: `const rec = await startRecording(source, { outputPath })` → … → `await rec?.stop()`.
+ * Returns null (and logs why) when ffmpeg is missing: a run never fails because it cannot be
+ * recorded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access, constants, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
-import type { CDPSession, Page } from 'playwright-core';
 
 export const DEFAULT_FFMPEG = '/usr/bin/ffmpeg';
 
+/** Where frames come from: the run's active tab. */
+export interface FrameSource {
+  /** A JPEG of what the page shows now. */
+  capture(): Promise<Buffer>;
+  /** False while an action, observation or navigation runs: no idle frame is taken then. */
+  idle(): boolean;
+}
+
 export interface RecorderOptions {
-  /** Where the .webm goes; overwritten. */
+  /** Where the .webm goes; overwritten. Frames are spooled in `<outputPath>.frames/`. */
   outputPath: string;
   /** Default: WREN_FFMPEG_PATH or /usr/bin/ffmpeg. */
   ffmpegPath?: string;
   /** Frames are scaled down to fit (default 1280×720). */
   maxWidth?: number;
   maxHeight?: number;
-  /** JPEG quality of the screencast frames, 0-100 (default 70). */
-  quality?: number;
-  /** Output frame rate (default 10). */
-  fps?: number;
+  /** An idle browser gets a frame this often (default 1000 ms). */
+  idleFrameMs?: number;
+  /** Encoding gives up after this long (default 60 s + 100 ms per frame). */
+  encodeTimeoutMs?: number;
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 export interface RecordingResult {
   path: string;
-  /** Frames received from the browser. */
+  /** Frames in the video. */
   frames: number;
-  /** Frames written to the video (constant rate; repeats included). */
-  framesWritten: number;
   bytes: number;
+  /** From start to stop. */
   durationMs: number;
+  /** Time stop() spent encoding. */
+  encodeMs: number;
 }
 
 export interface Recording {
-  /** Stops the screencast, finishes the file; null when no usable video came out (logged). */
+  /** Adds a frame taken elsewhere (e.g. the screenshot after an action), stamped now. */
+  addFrame(jpeg: Buffer): void;
+  /** Takes a last frame, encodes the video; null when no usable video came out (logged). */
   stop(): Promise<RecordingResult | null>;
 }
 
-async function executable(path: string): Promise<boolean> {
+async function executable(file: string): Promise<boolean> {
   try {
-    await access(path, constants.X_OK);
+    await access(file, constants.X_OK);
     return true;
   } catch {
     return false;
   }
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
+/** Width and height from a JPEG's start-of-frame segment; null when it is not a JPEG. */
+export function jpegSize(jpeg: Buffer): { width: number; height: number } | null {
+  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return null;
+  let at = 2;
+  while (at + 9 < jpeg.length) {
+    if (jpeg[at] !== 0xff) return null;
+    const marker = jpeg[at + 1]!;
+    // SOF0-SOF15 carry the size, except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7) };
+    }
+    at += 2 + jpeg.readUInt16BE(at + 2);
+  }
+  return null;
+}
+
+/** The video's size: the first frame's, scaled down to fit the maximum, even (VP8). */
+function canvasFor(first: { width: number; height: number }, maxW: number, maxH: number) {
+  const scale = Math.min(1, maxW / first.width, maxH / first.height);
+  const even = (n: number) => Math.max(2, Math.floor((n * scale) / 2) * 2);
+  return { width: even(first.width), height: even(first.height) };
+}
+
+function exited(child: ChildProcess): Promise<number | Error> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('close', (code) => resolve(code)));
+  return new Promise((resolve) => {
+    child.once('close', (code) => resolve(code ?? -1));
+    child.once('error', resolve);
+  });
+}
+
+interface Frame {
+  file: string;
+  at: number;
+  write: Promise<boolean>;
 }
 
 export async function startRecording(
-  page: Page,
+  source: FrameSource,
   options: RecorderOptions,
 ): Promise<Recording | null> {
   const ffmpegPath = options.ffmpegPath ?? process.env['WREN_FFMPEG_PATH'] ?? DEFAULT_FFMPEG;
@@ -73,146 +121,136 @@ export async function startRecording(
     );
     return null;
   }
-  let cdp: CDPSession;
-  try {
-    cdp = await page.context().newCDPSession(page);
-  } catch (error) {
-    log?.warn(
-      { err: error },
-      'recording skipped: the page has no Chrome DevTools Protocol session (not Chromium)',
-    );
-    return null;
-  }
-
-  const fps = options.fps ?? 10;
-  const ffmpeg = spawn(
-    ffmpegPath,
-    [
-      '-y',
-      '-loglevel',
-      'error',
-      '-f',
-      'image2pipe',
-      '-framerate',
-      String(fps),
-      '-c:v',
-      'mjpeg',
-      '-i',
-      '-',
-      '-c:v',
-      'libvpx',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '1M',
-      // VP8 needs even dimensions.
-      '-vf',
-      'pad=ceil(iw/2)*2:ceil(ih/2)*2',
-      '-pix_fmt',
-      'yuv420p',
-      '-r',
-      String(fps),
-      '-f',
-      'webm',
-      options.outputPath,
-    ],
-    { stdio: ['pipe', 'ignore', 'pipe'] },
-  );
-  let ffmpegErrors = '';
-  ffmpeg.stderr?.on('data', (d: Buffer) => {
-    if (ffmpegErrors.length < 4000) ffmpegErrors += d.toString();
-  });
-  let inputClosed = false;
-  ffmpeg.stdin?.on('error', () => {
-    inputClosed = true;
-  });
-  const spawnFailed = new Promise<Error>((resolve) => ffmpeg.once('error', resolve));
+  const spool = `${options.outputPath}.frames`;
+  await rm(spool, { recursive: true, force: true });
+  await mkdir(spool, { recursive: true });
 
   const started = Date.now();
-  let firstFrameAt = 0;
-  let frames = 0;
-  let framesWritten = 0;
-  let lastFrame: Buffer | null = null;
+  const idleFrameMs = options.idleFrameMs ?? 1000;
+  const frames: Frame[] = [];
+  let canvas: { width: number; height: number } | null = null;
   let stopping = false;
-  let writing = false;
+  let lastFrameAt = 0;
 
-  /** Writes the latest frame once for every frame period elapsed since the first frame. */
-  const catchUp = async (untilMs: number) => {
-    if (writing || !lastFrame || inputClosed || !ffmpeg.stdin) return;
-    writing = true;
-    try {
-      const due = Math.floor(((untilMs - firstFrameAt) * fps) / 1000) + 1;
-      while (framesWritten < due && !inputClosed) {
-        framesWritten++;
-        if (!ffmpeg.stdin.write(lastFrame))
-          await new Promise<void>((resolve) => {
-            ffmpeg.stdin?.once('drain', resolve);
-            ffmpeg.once('close', resolve);
-          });
-      }
-    } finally {
-      writing = false;
-    }
+  const addFrame = (jpeg: Buffer) => {
+    const size = jpegSize(jpeg);
+    if (!size) return;
+    canvas ??= canvasFor(size, options.maxWidth ?? 1280, options.maxHeight ?? 720);
+    lastFrameAt = Date.now();
+    const file = path.join(spool, `${String(frames.length).padStart(6, '0')}.jpg`);
+    const write = writeFile(file, jpeg).then(
+      () => true,
+      (error: Error) => {
+        log?.warn({ err: error }, 'recording: a frame could not be written');
+        return false;
+      },
+    );
+    frames.push({ file, at: lastFrameAt, write });
   };
-  const clock = setInterval(() => void catchUp(Date.now()), Math.max(10, Math.floor(1000 / fps)));
-  clock.unref();
 
-  // Chromium sends the next frame only after an ack, so acking at most `fps` times a second
-  // spares it (and this process) encoding and decoding frames the video would drop anyway.
-  const framePeriod = 1000 / fps;
-  let lastAckAt = 0;
-  let ackTimer: NodeJS.Timeout | null = null;
-  const ack = (sessionId: number) => {
-    ackTimer = null;
-    lastAckAt = Date.now();
-    if (!stopping) cdp.send('Page.screencastFrameAck', { sessionId }).catch(() => {});
+  let capturing: Promise<void> | null = null;
+  const captureNow = () => {
+    capturing = source
+      .capture()
+      .then(addFrame, () => {
+        // A tab that is closing or not painting gives no frame; the next tick tries again.
+      })
+      .finally(() => {
+        capturing = null;
+      });
+    return capturing;
   };
-  cdp.on('Page.screencastFrame', (event) => {
-    lastFrame = Buffer.from(event.data, 'base64');
-    if (frames++ === 0) firstFrameAt = Date.now();
-    void catchUp(Date.now());
-    const wait = lastAckAt + framePeriod - Date.now();
-    if (wait <= 0) ack(event.sessionId);
-    else ackTimer = setTimeout(() => ack(event.sessionId), wait);
-  });
-
-  try {
-    await cdp.send('Page.startScreencast', {
-      format: 'jpeg',
-      quality: options.quality ?? 70,
-      maxWidth: options.maxWidth ?? 1280,
-      maxHeight: options.maxHeight ?? 720,
-      everyNthFrame: 1,
-    });
-  } catch (error) {
-    clearInterval(clock);
-    ffmpeg.kill('SIGKILL');
-    await cdp.detach().catch(() => {});
-    log?.warn({ err: error }, 'recording skipped: the screencast could not start');
-    return null;
-  }
+  const tick = setInterval(
+    () => {
+      if (stopping || capturing || !source.idle()) return;
+      if (Date.now() - lastFrameAt >= idleFrameMs) void captureNow();
+    },
+    Math.max(50, Math.floor(idleFrameMs / 4)),
+  );
+  tick.unref();
 
   return {
+    addFrame(jpeg: Buffer) {
+      if (!stopping) addFrame(jpeg);
+    },
+
     async stop(): Promise<RecordingResult | null> {
       if (stopping) return null;
       stopping = true;
+      clearInterval(tick);
+      await capturing;
+      const before = frames.length;
+      await captureNow();
       const stoppedAt = Date.now();
-      clearInterval(clock);
-      if (ackTimer) clearTimeout(ackTimer);
-      await cdp.send('Page.stopScreencast').catch(() => {});
-      await cdp.detach().catch(() => {});
-      while (writing) await new Promise((r) => setTimeout(r, 5));
-      await catchUp(stoppedAt);
-      ffmpeg.stdin?.end();
-      const outcome = await Promise.race([exited(ffmpeg), spawnFailed]);
-      const durationMs = Date.now() - started;
-      if (outcome instanceof Error || outcome !== 0 || frames === 0) {
+      // The frame taken at stop marks the video's end; without it the last frame is listed
+      // twice so its duration counts (the concat format ignores the last file's duration).
+      const endMarked = frames.length > before;
+      const written = (await Promise.all(frames.map((f) => f.write))).every(Boolean);
+      const cleanup = () => rm(spool, { recursive: true, force: true });
+      if (frames.length === 0 || !canvas || !written) {
+        log?.warn({ frames: frames.length }, 'recording produced no video (no frames)');
+        await cleanup();
+        return null;
+      }
+      const quote = (f: string) => `'${f.replaceAll("'", "'\\''")}'`;
+      const lines: string[] = ['ffconcat version 1.0'];
+      frames.forEach((f, i) => {
+        const until = frames[i + 1]?.at ?? Math.max(stoppedAt, f.at + 100);
+        lines.push(`file ${quote(f.file)}`, `duration ${Math.max(0.001, (until - f.at) / 1000)}`);
+      });
+      if (!endMarked) lines.push(`file ${quote(frames.at(-1)!.file)}`);
+      const list = path.join(spool, 'frames.txt');
+      await writeFile(list, `${lines.join('\n')}\n`);
+
+      const { width, height } = canvas;
+      const encodeStarted = Date.now();
+      const ffmpeg = spawn(
+        ffmpegPath,
+        [
+          '-y',
+          '-loglevel',
+          'error',
+          '-f',
+          'concat',
+          '-safe',
+          '0',
+          '-i',
+          list,
+          // Every frame fits the first one's canvas (the viewport may change during a run).
+          '-vf',
+          `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`,
+          '-c:v',
+          'libvpx',
+          '-deadline',
+          'realtime',
+          '-cpu-used',
+          '8',
+          '-b:v',
+          '1M',
+          '-fps_mode',
+          'vfr',
+          '-f',
+          'webm',
+          options.outputPath,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let ffmpegErrors = '';
+      ffmpeg.stderr?.on('data', (d: Buffer) => {
+        if (ffmpegErrors.length < 4000) ffmpegErrors += d.toString();
+      });
+      const timeoutMs = options.encodeTimeoutMs ?? 60_000 + 100 * frames.length;
+      const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), timeoutMs);
+      const outcome = await exited(ffmpeg);
+      clearTimeout(timer);
+      const encodeMs = Date.now() - encodeStarted;
+      await cleanup();
+      if (outcome !== 0) {
         log?.warn(
           {
-            frames,
+            frames: frames.length,
             exit: outcome instanceof Error ? outcome.message : outcome,
+            encode_ms: encodeMs,
             ffmpeg_errors: ffmpegErrors.trim().slice(0, 500) || undefined,
           },
           'recording produced no video',
@@ -221,7 +259,13 @@ export async function startRecording(
         return null;
       }
       const { size } = await stat(options.outputPath);
-      return { path: options.outputPath, frames, framesWritten, bytes: size, durationMs };
+      return {
+        path: options.outputPath,
+        frames: frames.length,
+        bytes: size,
+        durationMs: stoppedAt - started,
+        encodeMs,
+      };
     },
   };
 }

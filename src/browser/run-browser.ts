@@ -588,12 +588,30 @@ export class RunBrowser {
     return text.replace(/@u\d+/g, (m) => map[m] ?? m);
   }
 
-  async goto(url: string): Promise<void> {
-    const target = await this.checkUrl(url);
-    await this.page().goto(target, { waitUntil: 'domcontentloaded' });
+  /** Actions, observations and navigations in flight (the recorder takes no frame then). */
+  private busy = 0;
+
+  private async busyWith<T>(work: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await work();
+    } finally {
+      this.busy--;
+    }
   }
 
-  async observe(options: ObserveOptions = {}): Promise<Observation> {
+  goto(url: string): Promise<void> {
+    return this.busyWith(async () => {
+      const target = await this.checkUrl(url);
+      await this.page().goto(target, { waitUntil: 'domcontentloaded' });
+    });
+  }
+
+  observe(options: ObserveOptions = {}): Promise<Observation> {
+    return this.busyWith(() => this.observeNow(options));
+  }
+
+  private async observeNow(options: ObserveOptions): Promise<Observation> {
     for (let attempt = 1; ; attempt++) {
       const page = this.page();
       if (this.registry.size > 20_000) this.registry.pruneDetached();
@@ -676,13 +694,22 @@ export class RunBrowser {
     return session;
   }
 
-  async act(action: unknown): Promise<ActionResult> {
-    return executeAction(this, action);
+  act(action: unknown): Promise<ActionResult> {
+    return this.busyWith(() => executeAction(this, action));
   }
 
-  /** Screencast of the active tab into a webm file (null when ffmpeg is missing; logged). */
+  /**
+   * The run's video (src/browser/recorder.ts): frames of the active tab while the browser is
+   * idle, plus those passed to addFrame; null when ffmpeg is missing (logged).
+   */
   startRecording(options: RecorderOptions): Promise<Recording | null> {
-    return startRecording(this.page(), options);
+    return startRecording(
+      {
+        capture: () => this.viewportJpeg(70, 5_000),
+        idle: () => this.busy === 0 && !this.closed,
+      },
+      options,
+    );
   }
 
   /**

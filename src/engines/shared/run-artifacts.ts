@@ -113,7 +113,11 @@ export class RunArtifacts {
     const stepId = `step_${this.stepIndex}`;
     // Issued now, so it shows the page right after this action, not during the next one.
     const shot = this.browser.viewportJpeg().then(
-      (bytes) => ({ bytes }),
+      (bytes) => {
+        // The video's frame for this action (the recorder takes none while actions run).
+        this.recording?.addFrame(bytes);
+        return { bytes };
+      },
       (error: Error) => ({ error }),
     );
     this.screenshots = this.screenshots.then(async () => {

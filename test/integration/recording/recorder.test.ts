@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRecording } from '../../../src/browser/recorder.js';
+import { type FrameSource, jpegSize, startRecording } from '../../../src/browser/recorder.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'wren-recording-'));
@@ -18,20 +18,6 @@ afterAll(async () => {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const ANIMATED = `<!doctype html><html><body style="margin:0">
-<div id="box" style="width:200px;height:200px;background:red;position:absolute"></div>
-<p id="n" style="position:absolute;top:220px;font:40px sans-serif">0</p>
-<script>
-  let n = 0;
-  function tick(t) {
-    document.getElementById('box').style.left = ((t / 5) % 600) + 'px';
-    document.getElementById('box').style.background = 'hsl(' + ((t / 10) % 360) + ',80%,50%)';
-    document.getElementById('n').textContent = String(++n);
-    requestAnimationFrame(tick);
-  }
-  requestAnimationFrame(tick);
-</script></body></html>`;
 
 async function probe(path: string) {
   const { stdout } = await run('/usr/bin/ffprobe', [
@@ -53,59 +39,164 @@ async function probe(path: string) {
   return {
     codec: info.streams[0]!.codec_name,
     width: info.streams[0]!.width,
+    height: info.streams[0]!.height,
     frames: Number(info.streams[0]!.nb_read_frames),
     format: info.format.format_name,
     duration: Number(info.format.duration),
   };
 }
 
-describe('recorder (CDP screencast → ffmpeg webm)', () => {
-  it('records an animated page into a webm that ffprobe can read', async () => {
+/** The video's centre pixel as [r, g, b] every tenth of a second (what a player shows then). */
+async function pixelsEveryTenth(path: string): Promise<number[][]> {
+  const { stdout } = await run(
+    '/usr/bin/ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      path,
+      '-vf',
+      'fps=10,crop=2:2',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 1 << 20 },
+  );
+  const raw = stdout as Buffer;
+  const out: number[][] = [];
+  for (let at = 0; at + 12 <= raw.length; at += 12) out.push([...raw.subarray(at, at + 3)]);
+  return out;
+}
+
+function sourceOf(page: Page, idle: () => boolean = () => true): FrameSource {
+  return { capture: () => page.screenshot({ type: 'jpeg', quality: 80 }), idle };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('recorder (frames → variable-frame-rate webm)', () => {
+  it('keeps real time: each frame shows until the next one', async () => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 240 } });
+    const page = await context.newPage();
+    const output = join(dir, 'colours.webm');
+    // Busy all along: only the frames passed in, and the last one at stop.
+    const recording = await startRecording(
+      sourceOf(page, () => false),
+      { outputPath: output },
+    );
+    expect(recording).not.toBeNull();
+    const colours = ['rgb(255, 0, 0)', 'rgb(0, 255, 0)', 'rgb(0, 0, 255)'];
+    const shownAt: number[] = [];
+    const t0 = Date.now();
+    for (const colour of colours) {
+      await page.setContent(`<body style="margin:0;background:${colour}"></body>`);
+      recording!.addFrame(await page.screenshot({ type: 'jpeg', quality: 90 }));
+      shownAt.push(Date.now() - t0);
+      await sleep(700);
+    }
+    const result = await recording!.stop();
+    await context.close();
+    expect(result).not.toBeNull();
+    expect(result!.frames).toBe(4); // three added, one at stop
+    expect(readdirSync(dir).some((f) => f.endsWith('.frames'))).toBe(false); // spool removed
+    const info = await probe(output);
+    expect(info).toMatchObject({ codec: 'vp8', width: 320, height: 240, frames: 4 });
+    expect(info.format).toContain('webm');
+    // From the first frame to stop: the three colours for ~0.7 s each.
+    expect(info.duration).toBeGreaterThan(1.9);
+    expect(info.duration).toBeLessThan(result!.durationMs / 1000 + 0.3);
+    const expected = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ];
+    const pixels = await pixelsEveryTenth(output);
+    for (const [i, rgb] of expected.entries()) {
+      const mid = (shownAt[i]! - shownAt[0]! + 350) / 1000;
+      const got = pixels[Math.floor(mid * 10)]!;
+      for (const [c, v] of rgb.entries()) expect(Math.abs(got[c]! - v), `${mid}s`).toBeLessThan(40);
+    }
+  });
+
+  it('takes frames of an idle page by itself, none while the browser is busy', async () => {
     const context = await browser.newContext({ viewport: { width: 800, height: 450 } });
     const page = await context.newPage();
-    await page.setContent(ANIMATED);
-    const output = join(dir, 'run.webm');
-    const recording = await startRecording(page, {
+    await page.setContent('<h1 id="n">0</h1>');
+    let busy = false;
+    const captures: string[] = [];
+    const source: FrameSource = {
+      capture: async () => {
+        captures.push(busy ? 'busy' : 'idle');
+        return page.screenshot({ type: 'jpeg' });
+      },
+      idle: () => !busy,
+    };
+    const output = join(dir, 'idle.webm');
+    const recording = await startRecording(source, {
       outputPath: output,
+      idleFrameMs: 100,
       maxWidth: 640,
       maxHeight: 360,
     });
-    expect(recording).not.toBeNull();
-    await page.waitForFunction(() => Number(document.getElementById('n')?.textContent) > 60);
-    await page.waitForTimeout(1000); // the length of the video under test, not a synchronisation wait
+    // Idle: frames come by themselves (however slowly the machine takes screenshots).
+    for (const deadline = Date.now() + 30_000; captures.length < 3 && Date.now() < deadline; )
+      await sleep(50);
+    expect(captures.length).toBeGreaterThanOrEqual(3);
+    busy = true;
+    await sleep(700);
+    busy = false;
     const result = await recording!.stop();
     await context.close();
-
-    expect(result).not.toBeNull();
-    expect(result!.frames).toBeGreaterThan(10);
+    // No capture started while busy (the one at stop() comes after busy ended).
+    expect(captures).not.toContain('busy');
     const info = await probe(output);
-    expect(info.format).toContain('webm');
-    expect(info.codec).toBe('vp8');
-    expect(info.width).toBe(640);
-    // At least the 1 s waited after the animation was running; constant 10 fps.
-    expect(info.duration).toBeGreaterThan(1);
-    expect(info.duration).toBeLessThan(result!.durationMs / 1000 + 0.5);
-    expect(info.frames).toBeGreaterThanOrEqual(Math.floor(info.duration * 10) - 1);
-    expect(info.frames).toBe(result!.framesWritten);
-    console.log(
-      `recording: ${result!.frames} screencast frames in ${result!.durationMs} ms → ` +
-        `${info.frames} video frames, ${info.duration} s, ${result!.bytes} bytes`,
-    );
+    expect(info.width).toBe(640); // scaled to fit 640×360
+    expect(info.frames).toBe(result!.frames);
+    // From the first idle frame to stop, which includes the 0.7 s busy spell.
+    expect(info.duration).toBeGreaterThan(0.7);
+    expect(info.duration).toBeLessThanOrEqual(result!.durationMs / 1000);
   });
 
-  it('a static page still gives a video as long as the recording', async () => {
+  it('fits frames of another size into the first one’s canvas', async () => {
     const context = await browser.newContext({ viewport: { width: 400, height: 300 } });
     const page = await context.newPage();
-    await page.setContent('<h1>Nothing moves here</h1>');
-    const output = join(dir, 'static.webm');
-    const recording = await startRecording(page, { outputPath: output });
-    await page.waitForTimeout(800);
+    await page.setContent('<body style="background:#0a0"></body>');
+    const output = join(dir, 'resized.webm');
+    const recording = await startRecording(
+      sourceOf(page, () => false),
+      { outputPath: output },
+    );
+    recording!.addFrame(await page.screenshot({ type: 'jpeg' }));
+    await page.setViewportSize({ width: 700, height: 300 });
+    recording!.addFrame(await page.screenshot({ type: 'jpeg' }));
     const result = await recording!.stop();
     await context.close();
     expect(result).not.toBeNull();
-    const info = await probe(output);
-    expect(info.frames).toBeGreaterThanOrEqual(7);
-    expect(info.duration).toBeGreaterThan(0.7);
+    expect(await probe(output)).toMatchObject({ width: 400, height: 300, frames: 3 });
+  });
+
+  it('an encoder that fails gives no video and a logged reason, without hanging', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const warnings: string[] = [];
+    const logger = {
+      warn: (...args: unknown[]) => warnings.push(JSON.stringify(args)),
+      info: () => {},
+    };
+    const output = join(dir, 'failed.webm');
+    const recording = await startRecording(sourceOf(page), {
+      outputPath: output,
+      ffmpegPath: '/bin/false',
+      logger: logger as never,
+    });
+    const result = await recording!.stop();
+    await context.close();
+    expect(result).toBeNull();
+    expect(warnings.join()).toContain('recording produced no video');
+    expect(existsSync(output)).toBe(false);
   });
 
   it('skips with a logged reason when ffmpeg is absent', async () => {
@@ -114,7 +205,7 @@ describe('recorder (CDP screencast → ffmpeg webm)', () => {
     const warnings: unknown[] = [];
     const logger = { warn: (...args: unknown[]) => warnings.push(args), info: () => {} };
     const output = join(dir, 'none.webm');
-    const recording = await startRecording(page, {
+    const recording = await startRecording(sourceOf(page), {
       outputPath: output,
       ffmpegPath: join(dir, 'no-ffmpeg-here'),
       logger: logger as never,
@@ -123,5 +214,33 @@ describe('recorder (CDP screencast → ffmpeg webm)', () => {
     expect(recording).toBeNull();
     expect(JSON.stringify(warnings)).toContain('ffmpeg is not installed');
     expect(existsSync(output)).toBe(false);
+  });
+
+  it('reads the size of baseline and progressive JPEGs, and rejects other bytes', async () => {
+    const context = await browser.newContext({ viewport: { width: 333, height: 222 } });
+    const page = await context.newPage();
+    expect(jpegSize(await page.screenshot({ type: 'jpeg' }))).toEqual({ width: 333, height: 222 });
+    const { stdout } = await run(
+      '/usr/bin/ffmpeg',
+      [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=red:s=98x54',
+        '-frames:v',
+        '1',
+        '-c:v',
+        'mjpeg',
+        '-f',
+        'mjpeg',
+        '-',
+      ],
+      { encoding: 'buffer' },
+    );
+    expect(jpegSize(stdout as Buffer)).toEqual({ width: 98, height: 54 });
+    expect(jpegSize(await page.screenshot({ type: 'png' }))).toBeNull();
+    await context.close();
   });
 });

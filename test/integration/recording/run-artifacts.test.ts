@@ -65,9 +65,13 @@ beforeAll(async () => {
       try {
         const page = await context.newPage();
         await page.goto(ctx.task.url!);
-        const recording = await startRecording(page, {
-          outputPath: join(dir, `${ctx.task.runId}.webm`),
-        });
+        const recording = await startRecording(
+          { capture: () => page.screenshot({ type: 'jpeg' }), idle: () => true },
+          {
+            outputPath: join(dir, `${ctx.task.runId}.webm`),
+            idleFrameMs: 100,
+          },
+        );
         ctx.emit({ type: 'step_started', stepIndex: 0 });
         const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dl')]);
         await sink.put({
