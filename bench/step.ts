@@ -109,6 +109,8 @@ await runTask(tasks[0]!);
 promptTokens.length = 0;
 
 const overheads: number[] = [];
+const observeMs: number[] = [];
+const otherMs: number[] = [];
 const actionMs: number[] = [];
 const actionKinds = new Map<string, number[]>();
 const runIds: string[] = [];
@@ -117,12 +119,14 @@ for (const runId of runIds) {
   const events = await wren.store.listSteps(runId);
   const starts = new Map<number, number>();
   const modelMs = new Map<number, number>();
+  const stepActionMs = new Map<number, number>();
   for (const e of events) {
     const at = Date.parse(e.createdAt);
     if (e.kind === 'step_started') starts.set(e.stepIndex, at);
     if (e.kind === 'action') {
       const d = Number(e.data?.['duration_ms'] ?? 0);
       actionMs.push(d);
+      stepActionMs.set(e.stepIndex, (stepActionMs.get(e.stepIndex) ?? 0) + d);
       const kind = String(e.data?.['action'] ?? '').split(' ')[0] ?? '';
       actionKinds.set(kind, [...(actionKinds.get(kind) ?? []), d]);
     }
@@ -131,8 +135,14 @@ for (const runId of runIds) {
       modelMs.set(e.stepIndex, (modelMs.get(e.stepIndex) ?? 0) + d);
     }
     if (e.kind === 'step_finished') {
+      const observed = Number(e.data?.['observe_ms'] ?? 0);
+      observeMs.push(observed);
       const started = starts.get(e.stepIndex);
-      if (started !== undefined) overheads.push(at - started - (modelMs.get(e.stepIndex) ?? 0));
+      if (started !== undefined) {
+        const overhead = at - started - (modelMs.get(e.stepIndex) ?? 0);
+        overheads.push(overhead);
+        otherMs.push(overhead - observed - (stepActionMs.get(e.stepIndex) ?? 0));
+      }
     }
   }
 }
@@ -150,6 +160,9 @@ console.log(
 );
 console.log(
   `step overhead without model (ms): median ${pct(overheads, 50)}, p95 ${pct(overheads, 95)}, max ${Math.max(...overheads)}`,
+);
+console.log(
+  `per step (ms): observing median ${pct(observeMs, 50)} (p95 ${pct(observeMs, 95)}), the rest besides actions median ${pct(otherMs, 50)} (p95 ${pct(otherMs, 95)})`,
 );
 console.log(
   `action time (ms): median ${pct(actionMs, 50)}, p95 ${pct(actionMs, 95)}; by kind: ${[

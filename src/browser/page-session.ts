@@ -96,6 +96,24 @@ export class PageSession {
   }
 
   /**
+   * Resolves when the main frame is asked to navigate after `mark`, or the tab closes; stays
+   * pending otherwise until `signal` aborts (then it lets go of its listener).
+   */
+  navigationRequested(mark: NavigationMark, signal: AbortSignal): Promise<void> {
+    if (this.requested > mark.requested) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.requested > mark.requested || this.page.isClosed()) {
+          this.waiters.delete(check);
+          resolve();
+        }
+      };
+      this.waiters.add(check);
+      signal.addEventListener('abort', () => this.waiters.delete(check), { once: true });
+    });
+  }
+
+  /**
    * Waits (up to `timeoutMs`) until a navigation requested since `mark` has committed or was
    * dropped. Returns at once when none was requested.
    */

@@ -61,6 +61,8 @@ export type EngineEvent =
       /** The model's assessment for this step (page state and progress), when it gave one. */
       reasoning?: string;
       usage?: Usage;
+      /** Time spent reading the page (observations) during this step. */
+      observeMs?: number;
     }
   | {
       type: 'action';

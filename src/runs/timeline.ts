@@ -151,6 +151,8 @@ export function buildTimeline(
           status: failed ? 'failed' : 'completed',
           summary: e.summary,
           reasoning: data['reasoning'] ?? null,
+          // Time spent reading the page during the step (skyvern-1.0).
+          observe_ms: data['observe_ms'] ?? null,
           input_tokens: usage.inputTokens,
           output_tokens: usage.outputTokens,
           cost_usd: usage.costUsd,

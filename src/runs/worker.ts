@@ -679,7 +679,11 @@ function eventData(event: Exclude<EngineEvent, { type: 'log' }>): Record<string,
     case 'model_call':
       return { role: event.role, model: event.model, duration_ms: event.durationMs };
     case 'step_finished':
-      return event.reasoning ? { reasoning: event.reasoning } : null;
+      if (!event.reasoning && event.observeMs === undefined) return null;
+      return {
+        ...(event.reasoning ? { reasoning: event.reasoning } : {}),
+        ...(event.observeMs !== undefined ? { observe_ms: event.observeMs } : {}),
+      };
     case 'subgoal_started':
       return { subgoal_index: event.subgoalIndex, kind: event.kind, goal: event.goal };
     case 'subgoal_finished':

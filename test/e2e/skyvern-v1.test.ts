@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AgentHarness,
@@ -101,9 +106,11 @@ describe('skyvern-1.0 end to end', () => {
     expect(usage.cost_usd).toBeGreaterThan(0);
 
     const timeline = (await h.wren.call('GET', `/v1/runs/${runId}/timeline`)).body as {
-      block: { actions: { action: string; ok: boolean }[] };
+      block: { actions: { action: string; ok: boolean }[]; observe_ms: number | null };
     }[];
     expect(timeline).toHaveLength(4);
+    // Each step says how long reading the page took (every step observes at least once).
+    for (const entry of timeline) expect(entry.block.observe_ms).toBeGreaterThan(0);
 
     // Artifacts: a screenshot after each of the 6 actions, the page text per observation, the
     // final screenshot, the video, and every model call's prompt and response.
@@ -119,6 +126,23 @@ describe('skyvern-1.0 end to end', () => {
     expect(count('llm_prompt')).toBeGreaterThanOrEqual(6);
     expect(count('recording')).toBe(1);
     expect(run['recording_url']).toEqual(expect.stringContaining('/v1/artifacts/'));
+    // The video holds a frame after each of the 6 actions and one at the end, in real time.
+    const video = await fetch(run['recording_url'] as string);
+    expect(video.headers.get('content-type')).toBe('video/webm');
+    const videoDir = mkdtempSync(join(tmpdir(), 'wren-v1-video-'));
+    try {
+      const file = join(videoDir, 'run.webm');
+      writeFileSync(file, Buffer.from(await video.arrayBuffer()));
+      const { stdout } = await promisify(execFile)('/usr/bin/ffprobe', [
+        ...['-v', 'error', '-count_frames', '-select_streams', 'v:0'],
+        ...['-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'json', file],
+      ]);
+      const stream = (JSON.parse(stdout) as { streams: Record<string, string>[] }).streams[0];
+      expect(stream?.['codec_name']).toBe('vp8');
+      expect(Number(stream?.['nb_read_frames'])).toBeGreaterThanOrEqual(7);
+    } finally {
+      rmSync(videoDir, { recursive: true, force: true });
+    }
     expect(run['screenshot_urls']).toHaveLength(3);
     // Each step lists the screenshots taken during it; the signed links load without a key.
     const stepShots = (await h.wren.call('GET', `/v1/runs/${runId}/timeline`)).body as {

@@ -31,28 +31,30 @@ function kindOf(e: unknown): BrowserErrorKind {
   return 'action_failed';
 }
 
-/** Mutation counter of the page's main frame after a full rendered frame (null: page gone). */
-async function afterNextFrame(page: Page): Promise<number | null> {
+/**
+ * Mutation counter of the page's main frame after `frames` rendered frames (null: page gone).
+ * Two frames: everything the first frame ran (timers, intersection observers that start loading
+ * more) has happened.
+ */
+async function afterNextFrame(page: Page, frames: 1 | 2 = 2): Promise<number | null> {
   return page
     .evaluate(
-      () =>
+      (frames) =>
         new Promise<number>((resolve) => {
           const done = () =>
             resolve(
               (window as unknown as { __wrenObs?: { mutations: number } }).__wrenObs?.mutations ??
                 0,
             );
-          // Two frame callbacks: everything the first frame ran (timers, intersection observers
-          // that start loading more) has happened. Hidden tabs get no frames; the timer ends
-          // the wait there.
+          // Hidden tabs get no frames; the timer ends the wait there.
           const fallback = setTimeout(done, 100);
-          requestAnimationFrame(() =>
-            requestAnimationFrame(() => {
-              clearTimeout(fallback);
-              done();
-            }),
-          );
+          const last = () => {
+            clearTimeout(fallback);
+            done();
+          };
+          requestAnimationFrame(() => (frames === 2 ? requestAnimationFrame(last) : last()));
         }),
+      frames,
     )
     .catch(() => null);
 }
@@ -90,8 +92,16 @@ async function settle(
   let main: number | null = null;
   if (waitForFrame) {
     // The frame wait is also the barrier after input: a navigation the input asked for has
-    // been reported by the time the page answers.
-    main = await afterNextFrame(page);
+    // been reported by the time the page answers. A reported request ends the wait early: the
+    // new document is waited for below.
+    const stopListening = new AbortController();
+    const requested = nav?.session
+      .navigationRequested(nav.mark, stopListening.signal)
+      .then(() => null);
+    main = await Promise.race(
+      requested ? [afterNextFrame(page), requested] : [afterNextFrame(page)],
+    );
+    stopListening.abort();
   }
   if (nav && nav.page === page && nav.session.navigationPending(nav.mark)) {
     await nav.session.navigationSettled(
@@ -105,7 +115,9 @@ async function settle(
     }
     await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
     await run.requestsSettled(requestMark, SETTLE_MAX_MS);
-    if (waitForFrame) main = await afterNextFrame(page);
+    // A new document: its scripts' first frame has run after one frame; the effect is the
+    // navigation itself, so no second frame is needed to compare mutations.
+    if (waitForFrame) main = await afterNextFrame(page, 1);
   } else if (waitForFrame) {
     if (run.requestsPending(requestMark)) {
       await run.requestsSettled(requestMark, deadline - Date.now());

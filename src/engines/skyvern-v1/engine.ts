@@ -75,6 +75,7 @@ export class SkyvernV1Run {
   private readonly schema: Record<string, unknown> | null;
   private lastPage: PageObservation | null = null;
   private stepCount = 0;
+  private stepObserveMs = 0;
 
   constructor(
     private readonly task: TaskSpec,
@@ -122,11 +123,13 @@ export class SkyvernV1Run {
   }
 
   private async observe(withScreenshot: boolean): Promise<PageObservation> {
+    const started = Date.now();
     const page = await this.deps.browser.observe({
       screenshot: withScreenshot,
       screenshotScrolls: this.task.maxScreenshotScrolls,
     });
     this.lastPage = page;
+    this.stepObserveMs += Date.now() - started;
     return page;
   }
 
@@ -232,6 +235,7 @@ export class SkyvernV1Run {
       this.checkCanceled();
       this.stepCount = stepIndex + 1;
       this.ctx.emit({ type: 'step_started', stepIndex });
+      this.stepObserveMs = 0;
       const page = await this.observe(this.options.screenshots ?? false);
       const prompt = renderActorPrompt({
         task: {
@@ -264,6 +268,7 @@ export class SkyvernV1Run {
           stepIndex,
           summary,
           ...(reasoning ? { reasoning } : {}),
+          observeMs: this.stepObserveMs,
         });
 
       let reply: ModelReply;
