@@ -46,7 +46,7 @@ export interface RecorderOptions {
 
 export interface RecordingResult {
   path: string;
-  /** Frames in the video. */
+  /** Frames in the video (a frame identical to the one before is not repeated). */
   frames: number;
   bytes: number;
   /** From start to stop. */
@@ -132,11 +132,15 @@ export async function startRecording(
   let stopping = false;
   let lastFrameAt = 0;
 
+  let lastJpeg: Buffer | null = null;
   const addFrame = (jpeg: Buffer) => {
     const size = jpegSize(jpeg);
     if (!size) return;
     canvas ??= canvasFor(size, options.maxWidth ?? 1280, options.maxHeight ?? 720);
     lastFrameAt = Date.now();
+    // An unchanged page gives the same bytes: the previous frame simply lasts longer.
+    if (lastJpeg?.equals(jpeg)) return;
+    lastJpeg = jpeg;
     const file = path.join(spool, `${String(frames.length).padStart(6, '0')}.jpg`);
     const write = writeFile(file, jpeg).then(
       () => true,
@@ -261,7 +265,8 @@ export async function startRecording(
       const { size } = await stat(options.outputPath);
       return {
         path: options.outputPath,
-        frames: frames.length,
+        // The last picture listed twice (no frame at stop) is in the video twice.
+        frames: frames.length + (endMarked ? 0 : 1),
         bytes: size,
         durationMs: stoppedAt - started,
         encodeMs,
