@@ -163,12 +163,44 @@ export interface UserChromeOptions {
   headless?: boolean;
   /** More Chrome flags. */
   args?: string[];
+  /** How long Chrome gets to open remote debugging (default 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Files of the source profile that belong to the Chrome that ran on it, not to the profile: its
+ * process lock and socket (a copy holding them refuses to start, or hands over to that Chrome) and
+ * the DevTools port file it wrote (stale for the copy).
+ */
+const RUNTIME_FILES = /(^|[\\/])(Singleton(Lock|Socket|Cookie)|DevToolsActivePort)$/;
+
+/** Keeps the last lines Chrome wrote to stderr (read all along, so the pipe never fills up). */
+function stderrTail(stream: NodeJS.ReadableStream | null, maxLines = 15): () => string {
+  const lines: string[] = [];
+  let partial = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      // D-Bus complaints fill Chrome's stderr in containers and say nothing about the failure.
+      if (!line.trim() || line.includes('dbus/')) continue;
+      lines.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+      if (lines.length > maxLines) lines.shift();
+    }
+  });
+  return () => [...lines, ...(partial.trim() ? [partial] : [])].slice(-maxLines).join('\n');
 }
 
 /**
  * Starts the user's installed Chrome with a copy of their profile and remote debugging on
  * 127.0.0.1 (Chrome 136+ refuses remote debugging on its default profile folder). Returns the
  * http address to pass as browser_address. Reuses a Chrome already listening on the port.
+ *
+ * Chrome starts on about:blank, not its New Tab page: the New Tab page is a WebUI page that
+ * commits in a renderer of its own, and a CDP client attaching during that commit sees the tab
+ * on its initial empty document and never gets the navigation event, so Playwright's
+ * connectOverCDP waited for it until its timeout (docs/decisions.md).
  */
 export async function launchUserChrome(
   options: UserChromeOptions,
@@ -187,8 +219,7 @@ export async function launchUserChrome(
       recursive: true,
       force: false,
       errorOnExist: false,
-      // Lock files of a running Chrome would make the copy refuse to start.
-      filter: (src) => !/Singleton(Lock|Socket|Cookie)$/.test(src),
+      filter: (src) => !RUNTIME_FILES.test(src),
     });
   }
   const args = [
@@ -201,15 +232,35 @@ export async function launchUserChrome(
     // Chrome refuses to start as root without this (containers).
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
     ...(options.args ?? []),
+    // The first tab: a document that is committed before anyone attaches (see above).
+    'about:blank',
   ];
-  const child = spawn(options.executablePath, args, { stdio: 'ignore', detached: false });
-  const deadline = Date.now() + 30_000;
+  const child = spawn(options.executablePath, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: false,
+  });
+  const tail = stderrTail(child.stderr);
+  let spawnError: Error | null = null;
+  child.once('error', (e) => {
+    spawnError = e;
+  });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   while (!(await alive())) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    if (spawnError || exited || Date.now() > deadline) {
       child.kill();
+      const why = spawnError
+        ? `could not be started: ${errorMessage(spawnError)}`
+        : exited
+          ? `exited (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode}) before opening remote debugging on ${address}`
+          : `did not open remote debugging on ${address} within ${Math.round(timeoutMs / 1000)} s`;
+      const output = tail();
       throw new BrowserError(
         'launch_failed',
-        `Chrome (${options.executablePath}) did not open remote debugging on ${address}; close every Chrome window and try again`,
+        `Chrome (${options.executablePath}) ${why}; close every Chrome window using ${userDataDir} and check that port ${port} is free. ${
+          output ? `Chrome's last output:\n${output}` : 'Chrome wrote nothing to stderr.'
+        }`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));

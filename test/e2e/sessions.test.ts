@@ -1,4 +1,5 @@
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiKey } from '../../src/api/index.js';
@@ -155,6 +156,76 @@ describe('browser sessions', () => {
     });
     expect(reuse.status).toBe(409);
     expect((reuse.body as { detail: string }).detail).toContain(id);
+  });
+
+  it('shares the browser with Puppeteer: what it does there, the next run sees, and the browser stays usable', {
+    timeout: 300_000,
+  }, async () => {
+    const session = await createSession({ url: `${h.site.url}/login.html`, timeout: 240 });
+    const id = String(session['browser_session_id']);
+    const address = String(session['browser_address']);
+
+    // Puppeteer attaches to browser_address, finds the page the session opened and signs in.
+    const outside = await puppeteer.connect({ browserWSEndpoint: address, defaultViewport: null });
+    const pages = await outside.pages();
+    const page = pages.find((p) => p.url() === `${h.site.url}/login.html`);
+    expect(page, pages.map((p) => p.url()).join(', ')).toBeDefined();
+    if (!page) return;
+    expect(await page.$eval('h1', (e) => e.textContent)).toBe('Sign in to Acme');
+    await page.type('#user', LOGIN.user);
+    await page.type('#pass', LOGIN.pass);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    expect(page.url()).toBe(`${h.site.url}/account`);
+    // State only Puppeteer could have left: a line in the page and a localStorage entry.
+    await page.evaluate(() => {
+      const note = document.createElement('p');
+      note.textContent = 'Left by Puppeteer: 7 apples';
+      document.body.append(note);
+      localStorage.setItem('left-by', 'puppeteer');
+    });
+    await outside.disconnect();
+
+    const seen: string[] = [];
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      if (roleOf(req) === 'verifier') {
+        const done = page.includes('Orders of ada');
+        return { json: { evidence: 'checked', goal_achieved: done, missing: done ? '' : 'no' } };
+      }
+      if (roleOf(req) !== 'actor') return undefined;
+      seen.push(page);
+      if (page.includes('link "Your orders"'))
+        return actorReply([{ type: 'click', element: idOf(page, 'link "Your orders"') }]);
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
+    h.site.clear();
+    const run = await h.waitForRun(
+      await h.submit({ engine: 'skyvern-1.0', prompt: 'Open my orders.', browser_session_id: id }),
+    );
+    expect(run['status'], String(run['failure_reason'])).toBe('completed');
+    // The run started on the page Puppeteer left: signed in, with Puppeteer's line in it.
+    expect(seen[0]).toContain('Welcome back, ada');
+    expect(seen[0]).toContain('Left by Puppeteer: 7 apples');
+    // The browser still worked for Wren after Puppeteer went away: the run navigated, signed in.
+    const orders = h.site.requests().find((r) => r.path === '/account/orders');
+    expect(orders?.headers.cookie).toMatch(new RegExp(`${LOGIN.cookie}=\\w+`));
+    expect(seen.at(-1)).toContain('Orders of ada');
+
+    // Puppeteer again, this time by the http address (browserURL): it sees where the run ended,
+    // and the localStorage entry it left is still there.
+    const port = new URL(address).port;
+    const again = await puppeteer.connect({
+      browserURL: `http://127.0.0.1:${port}`,
+      defaultViewport: null,
+    });
+    const after = (await again.pages()).find((p) => p.url() === `${h.site.url}/account/orders`);
+    expect(after).toBeDefined();
+    expect(await after?.evaluate(() => localStorage.getItem('left-by'))).toBe('puppeteer');
+    await again.disconnect();
+    expect((await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body).toMatchObject({
+      status: 'running',
+    });
+    await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
   });
 
   it('carries tabs, localStorage and unsent form state from run to run', {

@@ -110,74 +110,65 @@ async function runToEnd(body: Record<string, unknown>): Promise<Record<string, u
   }
 }
 
-// KNOWN ISSUE (2026-11-29): from a checkout under the system temp directory (as CI clones it),
-// connecting to the launched Chrome times out (reproduced twice; passes from /work/main). The
-// cause is not found yet; until it is, this test runs only outside the temp directory.
-const checkoutInTmp = process.cwd().startsWith(tmpdir());
-
 describe('WREN_CHROME_PATH: your installed Chrome with a copy of your profile', () => {
-  it.skipIf(checkoutInTmp)(
-    'signs runs in with the copied cookies, keeps Chrome up, routes proxied runs elsewhere, and stops it with Wren',
-    {
-      timeout: 400_000,
-    },
-    async () => {
-      // Wren started Chrome on the copy, with remote debugging on the configured port.
-      expect(await debuggable()).toBe(true);
-      expect(existsSync(path.join(copy, 'Default'))).toBe(true);
-      expect(existsSync(path.join(copy, 'SingletonLock'))).toBe(false);
-      expect(lstatSync(path.join(profile, 'SingletonLock')).isSymbolicLink()).toBe(true);
+  it('signs runs in with the copied cookies, keeps Chrome up, routes proxied runs elsewhere, and stops it with Wren', {
+    timeout: 400_000,
+  }, async () => {
+    // Wren started Chrome on the copy, with remote debugging on the configured port.
+    expect(await debuggable()).toBe(true);
+    expect(existsSync(path.join(copy, 'Default'))).toBe(true);
+    expect(existsSync(path.join(copy, 'SingletonLock'))).toBe(false);
+    expect(lstatSync(path.join(profile, 'SingletonLock')).isSymbolicLink()).toBe(true);
 
-      const pages: string[] = [];
-      fake.setPolicy((req) => {
-        const page = pageOf(req);
-        if (roleOf(req) === 'verifier')
-          return { json: { evidence: 'account page', goal_achieved: true, missing: '' } };
-        if (roleOf(req) !== 'actor') return undefined;
-        pages.push(page);
-        return actorReply([{ type: 'complete', answer: null }]);
-      });
+    const pages: string[] = [];
+    fake.setPolicy((req) => {
+      const page = pageOf(req);
+      if (roleOf(req) === 'verifier')
+        return { json: { evidence: 'account page', goal_achieved: true, missing: '' } };
+      if (roleOf(req) !== 'actor') return undefined;
+      pages.push(page);
+      return actorReply([{ type: 'complete', answer: null }]);
+    });
 
-      // A run naming no browser works in that Chrome, signed in by the copied cookie.
-      const signedIn = await runToEnd({
-        engine: 'skyvern-1.0',
-        prompt: 'Open my account.',
-        url: `${site.url}/account`,
-      });
-      expect(signedIn['status'], String(signedIn['failure_reason'])).toBe('completed');
-      expect(pages[0]).toContain('Welcome back, ada');
-      const account = site.requests().find((r) => r.path === '/account');
-      expect(account?.headers.cookie).toMatch(new RegExp(`${LOGIN.cookie}=\\w+`));
-      expect(account?.headers['via']).toBeUndefined();
-      // The Chrome outlives the run.
-      expect(await debuggable()).toBe(true);
+    // A run naming no browser works in that Chrome, signed in by the copied cookie.
+    const signedIn = await runToEnd({
+      engine: 'skyvern-1.0',
+      prompt: 'Open my account.',
+      url: `${site.url}/account`,
+    });
+    expect(signedIn['status'], String(signedIn['failure_reason'])).toBe('completed');
+    expect(pages[0]).toContain('Welcome back, ada');
+    const account = site.requests().find((r) => r.path === '/account');
+    expect(account?.headers.cookie).toMatch(new RegExp(`${LOGIN.cookie}=\\w+`));
+    expect(account?.headers['via']).toBeUndefined();
+    // The Chrome outlives the run.
+    expect(await debuggable()).toBe(true);
 
-      // A run that asks for Japan does not silently leave through the user's Chrome: it gets a
-      // fresh context routed through the JP pool (and so is not signed in).
-      site.clear();
-      pages.length = 0;
-      const routed = await runToEnd({
-        engine: 'skyvern-1.0',
-        prompt: 'Open my account.',
-        url: `${site.url}/account`,
-        proxy_location: 'RESIDENTIAL_JP',
-      });
-      expect(routed['status'], String(routed['failure_reason'])).toBe('completed');
-      expect(pages[0]).toContain('Please sign in');
-      expect(jp.passed.map((r) => r.target)).toContain(`${site.url}/account`);
-      expect(site.requests().find((r) => r.path === '/account')?.headers['via']).toBe(
-        '1.1 test-proxy',
-      );
+    // A run that asks for Japan does not silently leave through the user's Chrome: it gets a
+    // fresh context routed through the JP pool (and so is not signed in).
+    site.clear();
+    pages.length = 0;
+    const routed = await runToEnd({
+      engine: 'skyvern-1.0',
+      prompt: 'Open my account.',
+      url: `${site.url}/account`,
+      proxy_location: 'RESIDENTIAL_JP',
+    });
+    expect(routed['status'], String(routed['failure_reason'])).toBe('completed');
+    expect(pages[0]).toContain('Please sign in');
+    expect(jp.passed.map((r) => r.target)).toContain(`${site.url}/account`);
+    expect(site.requests().find((r) => r.path === '/account')?.headers['via']).toBe(
+      '1.1 test-proxy',
+    );
 
-      // Stopping Wren stops the Chrome it started.
-      await wren?.close();
-      wren = undefined;
-      let up = true;
-      for (let i = 0; i < 100 && up; i++) {
-        up = await debuggable();
-        if (up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up).toBe(false);
-    },
-  );
+    // Stopping Wren stops the Chrome it started.
+    await wren?.close();
+    wren = undefined;
+    let up = true;
+    for (let i = 0; i < 100 && up; i++) {
+      up = await debuggable();
+      if (up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up).toBe(false);
+  });
 });

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectCdp } from '../../../src/browser/index.js';
+import { BrowserError, connectCdp, launchUserChrome } from '../../../src/browser/index.js';
 import { ServerBrowserConfigError, serverBrowserFromEnv } from '../../../src/sessions/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'wren-userchrome-'));
@@ -32,6 +32,8 @@ describe('the server option that starts your installed Chrome', () => {
     mkdirSync(path.join(profile, 'Default'), { recursive: true });
     writeFileSync(path.join(profile, 'Default', 'Bookmarks'), '{"marker":"mine"}');
     symlinkSync('host-1234', path.join(profile, 'SingletonLock'));
+    // The port file of the Chrome that last ran on the profile is stale for the copy.
+    writeFileSync(path.join(profile, 'DevToolsActivePort'), '1\n/devtools/browser/stale');
     const copy = path.join(dir, 'user_data_dir');
     const port = await freePort();
     const browser = await serverBrowserFromEnv({
@@ -46,6 +48,17 @@ describe('the server option that starts your installed Chrome', () => {
       expect(readFileSync(path.join(copy, 'Default', 'Bookmarks'), 'utf8')).toBe(
         '{"marker":"mine"}',
       );
+      expect(existsSync(path.join(copy, 'SingletonLock'))).toBe(false);
+      // The stale port file was not copied (Chrome may write its own, with the real port).
+      const portFile = path.join(copy, 'DevToolsActivePort');
+      expect(existsSync(portFile) ? readFileSync(portFile, 'utf8') : '').not.toContain('stale');
+      // The first tab is a committed about:blank, not the New Tab page (a CDP client attaching
+      // while that WebUI page commits in its own renderer never sees the navigation).
+      const targets = (await (await fetch(`${browser.address}/json/list`)).json()) as {
+        type: string;
+        url: string;
+      }[];
+      expect(targets.filter((t) => t.type === 'page').map((t) => t.url)).toEqual(['about:blank']);
       const connection = await connectCdp(String(browser.address));
       const page = await connection.context.newPage();
       expect(await page.evaluate(() => 6 * 7)).toBe(42);
@@ -63,6 +76,44 @@ describe('the server option that starts your installed Chrome', () => {
       await browser.stop();
     }
     expect(existsSync(path.join(profile, 'Default', 'Bookmarks'))).toBe(true);
+  });
+
+  it('reports a Chrome that exits at start with its exit code and the end of its stderr', async () => {
+    const fake = path.join(dir, 'fake-chrome.sh');
+    writeFileSync(
+      fake,
+      [
+        '#!/bin/sh',
+        'echo "[1:1:ERROR:dbus/bus.cc] Failed to connect to the bus" >&2',
+        'echo "early line" >&2',
+        'echo "[2:2:FATAL:zygote_host_impl_linux.cc] No usable sandbox!" >&2',
+        'exit 3',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const error = await launchUserChrome({
+      executablePath: fake,
+      userDataDir: path.join(dir, 'fake-copy'),
+      port: await freePort(),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrowserError);
+    const message = (error as Error).message;
+    expect(message).toContain(`Chrome (${fake}) exited (code 3) before opening remote debugging`);
+    expect(message).toContain('early line');
+    expect(message).toContain('No usable sandbox!');
+    // Container D-Bus noise is left out of the tail.
+    expect(message).not.toContain('dbus');
+  });
+
+  it('reports a Chrome binary that cannot be started', async () => {
+    const missing = path.join(dir, 'no-such-chrome');
+    await expect(
+      launchUserChrome({
+        executablePath: missing,
+        userDataDir: path.join(dir, 'missing-copy'),
+        port: await freePort(),
+      }),
+    ).rejects.toThrow(new RegExp(`Chrome \\(${missing}\\) could not be started: .*ENOENT`));
   });
 
   it('rejects contradictory or malformed settings', async () => {
