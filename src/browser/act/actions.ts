@@ -219,6 +219,7 @@ async function readyForQuickClick(target: ElementTarget): Promise<{ x: number; y
           };
           let before = box();
           if (!before) return resolve(false);
+          let scrolled = false;
           if (
             before.top < 0 ||
             before.left < 0 ||
@@ -226,10 +227,46 @@ async function readyForQuickClick(target: ElementTarget): Promise<{ x: number; y
             before.right > innerWidth
           ) {
             e.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+            scrolled = true;
             before = box();
             if (!before) return resolve(false);
           }
           const start = before;
+          const hitTest = (now: DOMRect) => {
+            const x = now.left + now.width / 2;
+            const y = now.top + now.height / 2;
+            let hit = document.elementFromPoint(x, y);
+            while (hit?.shadowRoot) {
+              const inner = hit.shadowRoot.elementFromPoint(x, y);
+              if (!inner || inner === hit) break;
+              hit = inner;
+            }
+            for (let n: Node | null = hit; n; n = n instanceof ShadowRoot ? n.host : n.parentNode) {
+              if (n === e) return resolve({ x, y });
+            }
+            resolve(false);
+          };
+          // Stable: where the last observation saw it, at least 50 ms ago (no need to watch it
+          // for a frame), or in the same place one frame later.
+          const seen = (
+            window as unknown as {
+              __wrenObs?: {
+                seen?: WeakMap<Element, { x: number; y: number; w: number; h: number; at: number }>;
+              };
+            }
+          ).__wrenObs?.seen?.get(e);
+          const r = e.getBoundingClientRect();
+          if (
+            seen &&
+            !scrolled &&
+            performance.now() - seen.at >= 50 &&
+            seen.x === r.x &&
+            seen.y === r.y &&
+            seen.w === r.width &&
+            seen.h === r.height
+          ) {
+            return hitTest(start);
+          }
           // Hidden tabs get no frames.
           const fallback = setTimeout(() => resolve(false), 100);
           requestAnimationFrame(() => {
@@ -244,18 +281,7 @@ async function readyForQuickClick(target: ElementTarget): Promise<{ x: number; y
             ) {
               return resolve(false);
             }
-            const x = now.left + now.width / 2;
-            const y = now.top + now.height / 2;
-            let hit = document.elementFromPoint(x, y);
-            while (hit?.shadowRoot) {
-              const inner = hit.shadowRoot.elementFromPoint(x, y);
-              if (!inner || inner === hit) break;
-              hit = inner;
-            }
-            for (let n: Node | null = hit; n; n = n instanceof ShadowRoot ? n.host : n.parentNode) {
-              if (n === e) return resolve({ x, y });
-            }
-            resolve(false);
+            hitTest(now);
           });
         }),
       null,

@@ -14,6 +14,8 @@ interface ObsState {
   ids: WeakMap<Element, number>;
   els: Map<number, WeakRef<Element>>;
   mutations: number;
+  /** Where each interactive element was at its last capture, and when (see readyForQuickClick). */
+  seen?: WeakMap<Element, { x: number; y: number; w: number; h: number; at: number }>;
   get(id: number): Element | null;
   idOf(el: Element): number;
 }
@@ -58,6 +60,9 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     st = s;
   }
   const state = st;
+  if (!state.seen) state.seen = new WeakMap();
+  const seen = state.seen;
+  const capturedAt = performance.now();
 
   const WIDGET_ROLES = new Set([
     'button',
@@ -441,7 +446,9 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       interactive = true;
       node.role = role;
       node.id = state.idOf(el);
-      node.box = boxOf(el);
+      const r = el.getBoundingClientRect();
+      seen.set(el, { x: r.x, y: r.y, w: r.width, h: r.height, at: capturedAt });
+      node.box = [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
       const name = role === 'hover' ? clean(el.getAttribute('aria-label')) : nameOf(el, tag, role);
       if (name) node.name = cut(name, 150);
       if (role === 'link') {

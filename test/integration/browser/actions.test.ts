@@ -73,11 +73,14 @@ describe('actions on the fixture gallery', () => {
         let pressed = false;
         k.addEventListener('keydown', () => { pressed = true; });
         k.addEventListener('input', () => { if (!pressed) k.value = ''; pressed = false; });
-        // Moves on every frame, never the same box two frames running; through the stylesheet,
-        // so the DOM itself does not change (the effect checks stay honest).
+        // Moves on every frame, never the same box two frames running nor where the observation
+        // saw it a moment ago (it drifts 1px a frame over 500px); through the stylesheet, so the
+        // DOM itself does not change (the effect checks stay honest).
         const rule = document.getElementById('sway').sheet.cssRules[0].style;
+        let x = 0;
         const sway = () => {
-          rule.marginLeft = rule.marginLeft === '2px' ? '0px' : '2px';
+          x = (x + 1) % 500;
+          rule.marginLeft = x + 'px';
           requestAnimationFrame(sway);
         };
         requestAnimationFrame(sway);
@@ -121,6 +124,39 @@ describe('actions on the fixture gallery', () => {
     const moving = await run.act({ type: 'click', id: idOf(obs, 'button', 'Moving target') });
     expect(moving).toMatchObject({ ok: true, detail: 'forced click at its position' });
     expect(await run.page().textContent('#moving')).toBe('Caught');
+  });
+
+  it('clicks an element still where the observation saw it without watching it for a frame', async () => {
+    const run = await h.open();
+    await run.page().setContent(`
+      <label id="box"><input type="checkbox"> Agree</label>
+      <script>
+        // Counts the frame callbacks anyone asks for (the stability check would ask for one).
+        window.frames_asked = 0;
+        const raf = window.requestAnimationFrame.bind(window);
+        window.requestAnimationFrame = (f) => { window.frames_asked++; return raf(f); };
+      </script>`);
+    const obs = await run.observe();
+    const agree = idOf(obs, 'checkbox', 'Agree');
+    const asked = () =>
+      run.page().evaluate(() => (window as unknown as { frames_asked: number }).frames_asked);
+    await run.page().waitForTimeout(60); // the observation must be at least 50 ms old
+    const before = await asked();
+    expect(await run.act({ type: 'set_checked', id: agree, checked: true })).toMatchObject({
+      ok: true,
+    });
+    expect(await run.page().isChecked('input')).toBe(true);
+    expect(await asked()).toBe(before);
+    // Moved since the observation: it is watched for a frame before the click.
+    await run.page().evaluate(() => {
+      (document.getElementById('box') as HTMLElement).style.marginLeft = '40px';
+    });
+    const moved = await asked();
+    expect(await run.act({ type: 'set_checked', id: agree, checked: false })).toMatchObject({
+      ok: true,
+    });
+    expect(await asked()).toBeGreaterThan(moved);
+    expect(await run.page().isChecked('input')).toBe(false);
   });
 
   it('fills the signup form, shows validation errors, then submits what the server receives', async () => {
