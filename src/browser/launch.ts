@@ -62,7 +62,8 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--disable-features=Translate,MediaRouter,OptimizationHints',
+  // No --disable-features here: Chromium reads only the last one, and it would switch back on
+  // what Playwright's own list turns off (PaintHolding, HttpsUpgrades, storage partitioning…).
   '--metrics-recording-only',
   '--mute-audio',
 ];

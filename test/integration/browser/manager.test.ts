@@ -22,6 +22,22 @@ describe('browser manager and run browser', () => {
     expect(h.manager.openRuns).toBeGreaterThanOrEqual(2);
   });
 
+  it("keeps Playwright's disabled Chromium features: no flag of ours overrides them", async () => {
+    const run = await h.open();
+    await run.page().goto('chrome://version');
+    const commandLine = (await run.page().textContent('#command_line')) ?? '';
+    const lists = commandLine
+      .split(/\s+/)
+      .filter((a) => a.startsWith('--disable-features='))
+      .map((a) => a.slice('--disable-features='.length).split(','));
+    expect(lists.length).toBeGreaterThan(0);
+    // Chromium reads the last --disable-features only.
+    const effective = new Set(lists.at(-1));
+    for (const feature of lists.flat()) expect(effective, feature).toContain(feature);
+    expect(effective).toContain('PaintHolding');
+    expect(effective).toContain('HttpsUpgrades');
+  });
+
   it('launches a headful browser on request, and sizes the viewport as asked', async () => {
     // No display here: Ozone's headless platform runs headful Chromium without an X server.
     const manager = new BrowserManager({ args: ['--ozone-platform=headless'] });
