@@ -111,9 +111,8 @@ async function startAuthRelay(target: string): Promise<{
 }
 
 beforeAll(async () => {
-  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
   [h, address] = await Promise.all([
-    startAgentHarness('openai/gpt-5-mini', { WREN_RECORDING: 'false' }),
+    startAgentHarness('openai/gpt-5-mini'),
     startDebuggableChromium(),
   ]);
 });
@@ -170,6 +169,11 @@ describe('driving your own browser over CDP', () => {
     ]);
     for (const secret of [LOGIN.pass, 'correct+horse', 'cdp-run', 'cdp-secret'])
       expect(text).not.toContain(secret);
+
+    // A video of a run in the user's browser too (frames over Wren's DevTools session).
+    const video = await fetch(run['recording_url'] as string);
+    expect(video.headers.get('content-type')).toBe('video/webm');
+    expect((await video.arrayBuffer()).byteLength).toBeGreaterThan(1000);
 
     // The browser is still up, on the page the run left, signed in.
     expect(chrome.exitCode).toBeNull();
