@@ -231,8 +231,8 @@ export async function startRecording(
           '8',
           '-b:v',
           '1M',
-          '-fps_mode',
-          'vfr',
+          // No -fps_mode/-vsync: webm takes each frame's own time by default (and ffmpeg < 5.1
+          // has no -fps_mode).
           '-f',
           'webm',
           options.outputPath,
