@@ -7,15 +7,18 @@
  * - a frame every `idleFrameMs` while the browser is idle (the model is thinking, a page loads
  *   between steps), never while an action or observation runs,
  * - a last frame at stop.
- * Frames are spooled to disk as JPEGs with their times; stop() encodes them once into a VP8 webm
- * with variable frame rate (each frame shown until the next), so the video keeps real time.
+ * Frames are spooled to disk as JPEGs with their times and encoded into VP8 webm with a variable
+ * frame rate (each frame shown until the next), so the video keeps real time: in batches in the
+ * background (low CPU priority) while the run goes on, the rest at stop(), then the batches are
+ * joined without re-encoding.
  *
  * Use: `const rec = await startRecording(source, { outputPath })` → … → `await rec?.stop()`.
  * Returns null (and logs why) when ffmpeg is missing: a run never fails because it cannot be
  * recorded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access, constants, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 
@@ -39,8 +42,13 @@ export interface RecorderOptions {
   maxHeight?: number;
   /** An idle browser gets a frame this often (default 1000 ms). */
   idleFrameMs?: number;
-  /** Encoding gives up after this long (default 60 s + 100 ms per frame). */
+  /** Encoding a batch of frames gives up after this long (default 60 s + 100 ms per frame). */
   encodeTimeoutMs?: number;
+  /**
+   * Frames are encoded in the background, at low priority, in batches of this many (default
+   * 150): the work left at stop() stays small and the spooled JPEGs are deleted as they go.
+   */
+  chunkFrames?: number;
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
@@ -51,7 +59,7 @@ export interface RecordingResult {
   bytes: number;
   /** From start to stop. */
   durationMs: number;
-  /** Time stop() spent encoding. */
+  /** Time stop() spent encoding (the last batch and joining the batches). */
   encodeMs: number;
 }
 
@@ -132,6 +140,102 @@ export async function startRecording(
   let stopping = false;
   let lastFrameAt = 0;
 
+  const chunkFrames = Math.max(2, options.chunkFrames ?? 150);
+  const timeoutFor = (n: number) => options.encodeTimeoutMs ?? 60_000 + 100 * n;
+  const quote = (f: string) => `'${f.replaceAll("'", "'\\''")}'`;
+
+  /** Runs ffmpeg; null when it succeeded, else why not. */
+  const runFfmpeg = async (args: string[], timeoutMs: number, background: boolean) => {
+    const child = spawn(ffmpegPath, ['-y', '-loglevel', 'error', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    if (background && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 19);
+      } catch {
+        // Not allowed here: it runs at normal priority.
+      }
+    }
+    let errors = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      if (errors.length < 4000) errors += d.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const outcome = await exited(child);
+    clearTimeout(timer);
+    if (outcome === 0) return null;
+    const exit = outcome instanceof Error ? outcome.message : `exit code ${outcome}`;
+    return `${exit}${errors.trim() ? `: ${errors.trim().slice(0, 500)}` : ''}`;
+  };
+
+  /** Encodes spooled frames, each shown for its duration, into one webm file. */
+  const encode = async (
+    name: string,
+    entries: { file: string; seconds: number }[],
+    repeatLast: boolean,
+    output: string,
+    background: boolean,
+  ) => {
+    const lines = ['ffconcat version 1.0'];
+    for (const e of entries) lines.push(`file ${quote(e.file)}`, `duration ${e.seconds}`);
+    // The concat format ignores the last file's duration unless the file is listed again.
+    if (repeatLast) lines.push(`file ${quote(entries.at(-1)!.file)}`);
+    const list = path.join(spool, `${name}.txt`);
+    await writeFile(list, `${lines.join('\n')}\n`);
+    const { width, height } = canvas!;
+    return runFfmpeg(
+      [
+        ...['-f', 'concat', '-safe', '0', '-i', list],
+        // Every frame fits the first one's canvas (the viewport may change during a run).
+        '-vf',
+        `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`,
+        ...['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M'],
+        // No -fps_mode/-vsync: webm takes each frame's own time by default (and ffmpeg < 5.1
+        // has no -fps_mode).
+        ...['-f', 'webm', output],
+      ],
+      timeoutFor(entries.length),
+      background,
+    );
+  };
+
+  /** Frames whose successor is known, encoded a batch at a time while the run goes on. */
+  const batches: { file: string; seconds: number; frames: number }[] = [];
+  let encodedUpTo = 0;
+  let batchWork: Promise<void> | null = null;
+  let batchError: string | null = null;
+  const encodeBatchIfDue = () => {
+    if (batchWork || batchError || frames.length - encodedUpTo <= chunkFrames) return;
+    const from = encodedUpTo;
+    encodedUpTo += chunkFrames;
+    const part = frames.slice(from, encodedUpTo);
+    const entries = part.map((f, i) => ({
+      file: f.file,
+      seconds: Math.max(0.001, (frames[from + i + 1]!.at - f.at) / 1000),
+    }));
+    const output = path.join(spool, `batch-${batches.length}.webm`);
+    batchWork = (async () => {
+      if (!(await Promise.all(part.map((f) => f.write))).every(Boolean)) {
+        batchError = 'a frame could not be written';
+        return;
+      }
+      const failed = await encode(`batch-${batches.length}`, entries, false, output, true);
+      if (failed) {
+        batchError = failed;
+        return;
+      }
+      batches.push({
+        file: output,
+        seconds: entries.reduce((sum, e) => sum + e.seconds, 0),
+        frames: part.length,
+      });
+      await Promise.all(part.map((f) => rm(f.file, { force: true })));
+    })().finally(() => {
+      batchWork = null;
+      encodeBatchIfDue();
+    });
+  };
+
   let lastJpeg: Buffer | null = null;
   const addFrame = (jpeg: Buffer) => {
     const size = jpegSize(jpeg);
@@ -150,6 +254,7 @@ export async function startRecording(
       },
     );
     frames.push({ file, at: lastFrameAt, write });
+    encodeBatchIfDue();
   };
 
   let capturing: Promise<void> | null = null;
@@ -187,86 +292,59 @@ export async function startRecording(
       await captureNow();
       const stoppedAt = Date.now();
       // The frame taken at stop marks the video's end; without it the last frame is listed
-      // twice so its duration counts (the concat format ignores the last file's duration).
+      // twice so its duration counts.
       const endMarked = frames.length > before;
       const written = (await Promise.all(frames.map((f) => f.write))).every(Boolean);
+      while (batchWork) await batchWork;
       const cleanup = () => rm(spool, { recursive: true, force: true });
-      if (frames.length === 0 || !canvas || !written) {
-        log?.warn({ frames: frames.length }, 'recording produced no video (no frames)');
-        await cleanup();
-        return null;
-      }
-      const quote = (f: string) => `'${f.replaceAll("'", "'\\''")}'`;
-      const lines: string[] = ['ffconcat version 1.0'];
-      frames.forEach((f, i) => {
-        const until = frames[i + 1]?.at ?? Math.max(stoppedAt, f.at + 100);
-        lines.push(`file ${quote(f.file)}`, `duration ${Math.max(0.001, (until - f.at) / 1000)}`);
-      });
-      if (!endMarked) lines.push(`file ${quote(frames.at(-1)!.file)}`);
-      const list = path.join(spool, 'frames.txt');
-      await writeFile(list, `${lines.join('\n')}\n`);
-
-      const { width, height } = canvas;
-      const encodeStarted = Date.now();
-      const ffmpeg = spawn(
-        ffmpegPath,
-        [
-          '-y',
-          '-loglevel',
-          'error',
-          '-f',
-          'concat',
-          '-safe',
-          '0',
-          '-i',
-          list,
-          // Every frame fits the first one's canvas (the viewport may change during a run).
-          '-vf',
-          `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`,
-          '-c:v',
-          'libvpx',
-          '-deadline',
-          'realtime',
-          '-cpu-used',
-          '8',
-          '-b:v',
-          '1M',
-          // No -fps_mode/-vsync: webm takes each frame's own time by default (and ffmpeg < 5.1
-          // has no -fps_mode).
-          '-f',
-          'webm',
-          options.outputPath,
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      let ffmpegErrors = '';
-      ffmpeg.stderr?.on('data', (d: Buffer) => {
-        if (ffmpegErrors.length < 4000) ffmpegErrors += d.toString();
-      });
-      const timeoutMs = options.encodeTimeoutMs ?? 60_000 + 100 * frames.length;
-      const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), timeoutMs);
-      const outcome = await exited(ffmpeg);
-      clearTimeout(timer);
-      const encodeMs = Date.now() - encodeStarted;
-      await cleanup();
-      if (outcome !== 0) {
+      const fail = async (reason: string, encodeMs?: number) => {
         log?.warn(
           {
             frames: frames.length,
-            exit: outcome instanceof Error ? outcome.message : outcome,
-            encode_ms: encodeMs,
-            ffmpeg_errors: ffmpegErrors.trim().slice(0, 500) || undefined,
+            reason,
+            ...(encodeMs !== undefined ? { encode_ms: encodeMs } : {}),
           },
           'recording produced no video',
         );
+        await cleanup();
         await rm(options.outputPath, { force: true });
         return null;
+      };
+      if (frames.length === 0 || !canvas) return fail('no frames');
+      if (!written) return fail('a frame could not be written');
+      if (batchError) return fail(batchError);
+
+      const encodeStarted = Date.now();
+      const rest = frames.slice(encodedUpTo).map((f, i, all) => ({
+        file: f.file,
+        seconds: Math.max(1, (all[i + 1]?.at ?? Math.max(stoppedAt, f.at + 100)) - f.at) / 1000,
+      }));
+      const last = batches.length === 0 ? options.outputPath : path.join(spool, 'last.webm');
+      let failed = await encode('last', rest, !endMarked, last, false);
+      if (!failed && batches.length > 0) {
+        // Joined without re-encoding; each batch lasts exactly as long as its frames did.
+        const lines = ['ffconcat version 1.0'];
+        for (const b of batches) lines.push(`file ${quote(b.file)}`, `duration ${b.seconds}`);
+        lines.push(`file ${quote(last)}`);
+        const list = path.join(spool, 'batches.txt');
+        await writeFile(list, `${lines.join('\n')}\n`);
+        const joined = `${options.outputPath}.joining.webm`;
+        failed = await runFfmpeg(
+          ['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-f', 'webm', joined],
+          timeoutFor(batches.length),
+          false,
+        );
+        if (!failed) await rename(joined, options.outputPath);
+        else await rm(joined, { force: true });
       }
+      const encodeMs = Date.now() - encodeStarted;
+      if (failed) return fail(failed, encodeMs);
+      await cleanup();
       const { size } = await stat(options.outputPath);
       return {
         path: options.outputPath,
         // The last picture listed twice (no frame at stop) is in the video twice.
-        frames: frames.length + (endMarked ? 0 : 1),
+        frames: batches.reduce((n, b) => n + b.frames, 0) + rest.length + (endMarked ? 0 : 1),
         bytes: size,
         durationMs: stoppedAt - started,
         encodeMs,

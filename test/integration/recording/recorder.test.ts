@@ -121,6 +121,57 @@ describe('recorder (frames → variable-frame-rate webm)', () => {
     }
   });
 
+  it('encodes batches while recording and joins them keeping each frame at its time', async () => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 240 } });
+    const page = await context.newPage();
+    const output = join(dir, 'batches.webm');
+    const spool = `${output}.frames`;
+    const recording = await startRecording(
+      sourceOf(page, () => false),
+      { outputPath: output, chunkFrames: 2 },
+    );
+    const colours: [string, number[]][] = [
+      ['#ff0000', [255, 0, 0]],
+      ['#00ff00', [0, 255, 0]],
+      ['#0000ff', [0, 0, 255]],
+      ['#ffff00', [255, 255, 0]],
+      ['#ff00ff', [255, 0, 255]],
+      ['#00ffff', [0, 255, 255]],
+      ['#ffffff', [255, 255, 255]],
+    ];
+    const shownAt: number[] = [];
+    const t0 = Date.now();
+    for (const [css] of colours) {
+      await page.setContent(`<body style="margin:0;background:${css}"></body>`);
+      recording!.addFrame(await page.screenshot({ type: 'jpeg', quality: 90 }));
+      shownAt.push(Date.now() - t0);
+      await sleep(500);
+    }
+    // The first batches are encoded already, and their JPEGs gone.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(50)) {
+      if (readdirSync(spool).includes('batch-1.webm')) break;
+    }
+    const spooled = readdirSync(spool);
+    expect(spooled).toContain('batch-0.webm');
+    expect(spooled).toContain('batch-1.webm');
+    expect(spooled).not.toContain('000000.jpg');
+    const result = await recording!.stop();
+    await context.close();
+    expect(result).not.toBeNull();
+    expect(existsSync(spool)).toBe(false);
+    const info = await probe(output);
+    expect(info).toMatchObject({ codec: 'vp8', width: 320, height: 240, frames: result!.frames });
+    expect(result!.frames).toBe(8); // seven colours and the frame at stop (white again)
+    expect(info.duration).toBeGreaterThan(3.3);
+    expect(info.duration).toBeLessThan(result!.durationMs / 1000 + 0.3);
+    const pixels = await pixelsEveryTenth(output);
+    for (const [i, [, rgb]] of colours.entries()) {
+      const mid = (shownAt[i]! - shownAt[0]! + 250) / 1000;
+      const got = pixels[Math.floor(mid * 10)]!;
+      for (const [c, v] of rgb.entries()) expect(Math.abs(got[c]! - v), `${mid}s`).toBeLessThan(40);
+    }
+  });
+
   it('takes frames of an idle page by itself, none while the browser is busy', async () => {
     const context = await browser.newContext({ viewport: { width: 800, height: 450 } });
     const page = await context.newPage();
