@@ -590,6 +590,7 @@ export class RunBrowser {
 
   /** Actions, observations and navigations in flight (the recorder takes no frame then). */
   private busy = 0;
+  private screenshotsInFlight = 0;
 
   private async busyWith<T>(work: () => Promise<T>): Promise<T> {
     this.busy++;
@@ -706,7 +707,8 @@ export class RunBrowser {
     return startRecording(
       {
         capture: () => this.viewportJpeg(70, 5_000),
-        idle: () => this.busy === 0 && !this.closed,
+        // Not while another screenshot (an action's) is being taken either.
+        idle: () => this.busy === 0 && this.screenshotsInFlight === 0 && !this.closed,
       },
       options,
     );
@@ -741,6 +743,7 @@ export class RunBrowser {
    */
   async viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
     const page = this.page();
+    this.screenshotsInFlight++;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -752,6 +755,7 @@ export class RunBrowser {
       return await Promise.race([this.captureJpeg(page, quality), timeout]);
     } finally {
       clearTimeout(timer);
+      this.screenshotsInFlight--;
     }
   }
 

@@ -114,8 +114,13 @@ export class RunArtifacts {
     // Issued now, so it shows the page right after this action, not during the next one.
     const shot = this.browser.viewportJpeg().then(
       (bytes) => {
-        // The video's frame for this action (the recorder takes none while actions run).
-        this.recording?.addFrame(bytes);
+        // The video's frame for this action (the recorder takes none while actions run); a
+        // recorder problem must not cost the screenshot.
+        try {
+          this.recording?.addFrame(bytes);
+        } catch (err) {
+          this.warn('could not add a frame to the recording', err as Error);
+        }
         return { bytes };
       },
       (error: Error) => ({ error }),
