@@ -96,21 +96,31 @@ export class PageSession {
   }
 
   /**
-   * Resolves when the main frame is asked to navigate after `mark`, or the tab closes; stays
-   * pending otherwise until `signal` aborts (then it lets go of its listener).
+   * Resolves once `met()` holds (checked now and at every counter change), or when `signal`
+   * aborts; either way the listener is let go.
    */
-  navigationRequested(mark: NavigationMark, signal: AbortSignal): Promise<void> {
-    if (this.requested > mark.requested) return Promise.resolve();
+  private until(met: () => boolean, signal: AbortSignal): Promise<void> {
+    if (met() || signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const done = () => {
+        this.waiters.delete(check);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
       const check = () => {
-        if (this.requested > mark.requested || this.page.isClosed()) {
-          this.waiters.delete(check);
-          resolve();
-        }
+        if (met()) done();
       };
       this.waiters.add(check);
-      signal.addEventListener('abort', () => this.waiters.delete(check), { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * Resolves when the main frame is asked to navigate after `mark`, or the tab closes; stays
+   * pending otherwise until `signal` aborts.
+   */
+  navigationRequested(mark: NavigationMark, signal: AbortSignal): Promise<void> {
+    return this.until(() => this.requested > mark.requested || this.page.isClosed(), signal);
   }
 
   /**
@@ -118,19 +128,11 @@ export class PageSession {
    * dropped. Returns at once when none was requested.
    */
   async navigationSettled(mark: NavigationMark, timeoutMs: number): Promise<void> {
-    if (!this.navigationPending(mark) || timeoutMs <= 0) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const check = () => {
-        if (!this.navigationPending(mark)) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(check);
-    });
+    if (timeoutMs <= 0) return;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    await this.until(() => !this.navigationPending(mark), timeout.signal);
+    clearTimeout(timer);
   }
 
   async jpeg(quality: number): Promise<Buffer> {

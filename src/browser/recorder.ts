@@ -116,6 +116,12 @@ interface Frame {
   write: Promise<boolean>;
 }
 
+/** A file in a concat list and how long it is shown. */
+interface Shown {
+  file: string;
+  seconds: number;
+}
+
 export async function startRecording(
   source: FrameSource,
   options: RecorderOptions,
@@ -168,20 +174,34 @@ export async function startRecording(
     return `${exit}${errors.trim() ? `: ${errors.trim().slice(0, 500)}` : ''}`;
   };
 
-  /** Encodes spooled frames, each shown for its duration, into one webm file. */
-  const encode = async (
-    name: string,
-    entries: { file: string; seconds: number }[],
-    repeatLast: boolean,
-    output: string,
-    background: boolean,
-  ) => {
+  /** An ffconcat list in the spool: each file shown for its seconds. */
+  const writeList = async (name: string, entries: Shown[], repeatLast: boolean) => {
     const lines = ['ffconcat version 1.0'];
     for (const e of entries) lines.push(`file ${quote(e.file)}`, `duration ${e.seconds}`);
     // The concat format ignores the last file's duration unless the file is listed again.
     if (repeatLast) lines.push(`file ${quote(entries.at(-1)!.file)}`);
     const list = path.join(spool, `${name}.txt`);
     await writeFile(list, `${lines.join('\n')}\n`);
+    return list;
+  };
+
+  /** Frames `from`..`to`, each shown until the next one (the last until `endAt`). */
+  const shown = (from: number, to: number, endAt: number): Shown[] =>
+    frames.slice(from, to).map((f, i) => ({
+      file: f.file,
+      seconds: Math.max(1, (frames[from + i + 1]?.at ?? endAt) - f.at) / 1000,
+    }));
+  const seconds = (entries: Shown[]) => entries.reduce((sum, e) => sum + e.seconds, 0);
+
+  /** Encodes spooled frames, each shown for its duration, into one webm file. */
+  const encode = async (
+    name: string,
+    entries: Shown[],
+    repeatLast: boolean,
+    output: string,
+    background: boolean,
+  ) => {
+    const list = await writeList(name, entries, repeatLast);
     const { width, height } = canvas!;
     return runFfmpeg(
       [
@@ -200,7 +220,7 @@ export async function startRecording(
   };
 
   /** Frames whose successor is known, encoded a batch at a time while the run goes on. */
-  const batches: { file: string; seconds: number; frames: number }[] = [];
+  const batches: (Shown & { frames: number })[] = [];
   let encodedUpTo = 0;
   let batchWork: Promise<void> | null = null;
   let batchError: string | null = null;
@@ -209,26 +229,21 @@ export async function startRecording(
     const from = encodedUpTo;
     encodedUpTo += chunkFrames;
     const part = frames.slice(from, encodedUpTo);
-    const entries = part.map((f, i) => ({
-      file: f.file,
-      seconds: Math.max(0.001, (frames[from + i + 1]!.at - f.at) / 1000),
-    }));
-    const output = path.join(spool, `batch-${batches.length}.webm`);
+    // Every frame of a batch has a successor, so each one's duration is known.
+    const entries = shown(from, encodedUpTo, 0);
+    const name = `batch-${batches.length}`;
+    const output = path.join(spool, `${name}.webm`);
     batchWork = (async () => {
       if (!(await Promise.all(part.map((f) => f.write))).every(Boolean)) {
         batchError = 'a frame could not be written';
         return;
       }
-      const failed = await encode(`batch-${batches.length}`, entries, false, output, true);
+      const failed = await encode(name, entries, false, output, true);
       if (failed) {
         batchError = failed;
         return;
       }
-      batches.push({
-        file: output,
-        seconds: entries.reduce((sum, e) => sum + e.seconds, 0),
-        frames: part.length,
-      });
+      batches.push({ file: output, seconds: seconds(entries), frames: part.length });
       await Promise.all(part.map((f) => rm(f.file, { force: true })));
     })().finally(() => {
       batchWork = null;
@@ -315,19 +330,16 @@ export async function startRecording(
       if (batchError) return fail(batchError);
 
       const encodeStarted = Date.now();
-      const rest = frames.slice(encodedUpTo).map((f, i, all) => ({
-        file: f.file,
-        seconds: Math.max(1, (all[i + 1]?.at ?? Math.max(stoppedAt, f.at + 100)) - f.at) / 1000,
-      }));
+      const rest = shown(encodedUpTo, frames.length, Math.max(stoppedAt, frames.at(-1)!.at + 100));
       const last = batches.length === 0 ? options.outputPath : path.join(spool, 'last.webm');
       let failed = await encode('last', rest, !endMarked, last, false);
       if (!failed && batches.length > 0) {
         // Joined without re-encoding; each batch lasts exactly as long as its frames did.
-        const lines = ['ffconcat version 1.0'];
-        for (const b of batches) lines.push(`file ${quote(b.file)}`, `duration ${b.seconds}`);
-        lines.push(`file ${quote(last)}`);
-        const list = path.join(spool, 'batches.txt');
-        await writeFile(list, `${lines.join('\n')}\n`);
+        const list = await writeList(
+          'batches',
+          [...batches, { file: last, seconds: seconds(rest) }],
+          false,
+        );
         const joined = `${options.outputPath}.joining.webm`;
         failed = await runFfmpeg(
           ['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-f', 'webm', joined],

@@ -12,6 +12,7 @@ import {
   roleOf,
   signInActions,
   startAgentHarness,
+  verifierReply,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
 import { entriesFor, fetchRunHar, headerOf } from '../support/har.js';
@@ -131,10 +132,7 @@ describe('driving your own browser over CDP', () => {
     h.fake.setPolicy((req) => {
       const page = pageOf(req);
       if (roleOf(req) === 'verifier') {
-        const done = page.includes('Welcome back');
-        return {
-          json: { evidence: 'checked', goal_achieved: done, missing: done ? '' : 'not yet' },
-        };
+        return verifierReply(page.includes('Welcome back'));
       }
       if (roleOf(req) !== 'actor') return undefined;
       if (page.includes('textbox "Username"')) {

@@ -13,6 +13,7 @@ import {
   roleOf,
   signInActions,
   startAgentHarness,
+  verifierReply,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
 import { entriesFor, fetchRunHar, headerOf } from '../support/har.js';
@@ -35,8 +36,7 @@ function signInPolicy(): void {
   h.fake.setPolicy((req) => {
     const page = pageOf(req);
     if (roleOf(req) === 'verifier') {
-      const done = page.includes('Welcome back');
-      return { json: { evidence: 'checked', goal_achieved: done, missing: done ? '' : 'not yet' } };
+      return verifierReply(page.includes('Welcome back'));
     }
     if (roleOf(req) !== 'actor') return undefined;
     if (page.includes('textbox "Username"')) {

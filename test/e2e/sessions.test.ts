@@ -11,6 +11,7 @@ import {
   roleOf,
   signInActions,
   startAgentHarness,
+  verifierReply,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
 
@@ -87,9 +88,7 @@ describe('browser sessions', () => {
         case 'verifier': {
           const done =
             run === 'first' ? page.includes('Welcome back') : page.includes('Orders of ada');
-          return {
-            json: { evidence: 'page checked', goal_achieved: done, missing: done ? '' : 'not yet' },
-          };
+          return verifierReply(done);
         }
         case 'actor':
           firstPages[run] ??= page;
@@ -189,8 +188,7 @@ describe('browser sessions', () => {
     h.fake.setPolicy((req) => {
       const page = pageOf(req);
       if (roleOf(req) === 'verifier') {
-        const done = page.includes('Orders of ada');
-        return { json: { evidence: 'checked', goal_achieved: done, missing: done ? '' : 'no' } };
+        return verifierReply(page.includes('Orders of ada'));
       }
       if (roleOf(req) !== 'actor') return undefined;
       seen.push(page);

@@ -69,6 +69,13 @@ export function actorReply(
   return { json: { page_state: 'as seen', progress: 'working', actions, ...extra } };
 }
 
+/** The verifier's reply: the goal is achieved on this page, or not yet. */
+export function verifierReply(done: boolean): FakeResponse {
+  return {
+    json: { evidence: 'page checked', goal_achieved: done, missing: done ? '' : 'not yet' },
+  };
+}
+
 export interface AgentHarness {
   wren: TestWren;
   fake: FakeModelServer;

@@ -13,6 +13,7 @@ import {
 } from '../../credentials/otp-fields.js';
 import { BrowserError, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
+import type { SeenBox } from '../observe/types.js';
 import type { RunBrowser } from '../run-browser.js';
 import { ElementTarget } from './target.js';
 import type { ActionDef, ActionOutcome } from './types.js';
@@ -250,9 +251,7 @@ async function readyForQuickClick(target: ElementTarget): Promise<{ x: number; y
           // for a frame), or in the same place one frame later.
           const seen = (
             window as unknown as {
-              __wrenObs?: {
-                seen?: WeakMap<Element, { x: number; y: number; w: number; h: number; at: number }>;
-              };
+              __wrenObs?: { seen?: WeakMap<Element, SeenBox> };
             }
           ).__wrenObs?.seen?.get(e);
           const r = e.getBoundingClientRect();

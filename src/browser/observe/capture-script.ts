@@ -4,7 +4,15 @@
  * It keeps per-document state on `window.__wrenObs` (element ids in a WeakMap so they stay the same
  * across observations, a mutation counter for effect checks) and returns a compact raw tree.
  */
-import type { Box, CaptureOptions, FrameCapture, RawElement, RawNode, RawOption } from './types.js';
+import type {
+  Box,
+  CaptureOptions,
+  FrameCapture,
+  RawElement,
+  RawNode,
+  RawOption,
+  SeenBox,
+} from './types.js';
 
 interface ObsState {
   doc: string;
@@ -15,7 +23,7 @@ interface ObsState {
   els: Map<number, WeakRef<Element>>;
   mutations: number;
   /** Where each interactive element was at its last capture, and when (see readyForQuickClick). */
-  seen?: WeakMap<Element, { x: number; y: number; w: number; h: number; at: number }>;
+  seen?: WeakMap<Element, SeenBox>;
   get(id: number): Element | null;
   idOf(el: Element): number;
 }

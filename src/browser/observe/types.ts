@@ -6,6 +6,18 @@
 /** [x, y, width, height] in CSS pixels. */
 export type Box = [number, number, number, number];
 
+/**
+ * Where the capture saw an interactive element (its exact client rect) and when
+ * (performance.now() of the page); kept per element on `window.__wrenObs.seen`.
+ */
+export interface SeenBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  at: number;
+}
+
 export interface RawOption {
   label: string;
   value: string;

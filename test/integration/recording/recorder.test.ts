@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FrameSource, jpegSize, startRecording } from '../../../src/browser/recorder.js';
+import {
+  type FrameSource,
+  jpegSize,
+  type Recording,
+  startRecording,
+} from '../../../src/browser/recorder.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'wren-recording-'));
@@ -77,6 +82,42 @@ function sourceOf(page: Page, idle: () => boolean = () => true): FrameSource {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A page background and the pixel it gives. */
+type Colour = [css: string, rgb: number[]];
+
+/** Shows each colour for `holdMs`, passing a frame of it; when each came, from the first. */
+async function showColours(
+  page: Page,
+  recording: Recording,
+  colours: Colour[],
+  holdMs: number,
+): Promise<number[]> {
+  const shownAt: number[] = [];
+  const t0 = Date.now();
+  for (const [css] of colours) {
+    await page.setContent(`<body style="margin:0;background:${css}"></body>`);
+    recording.addFrame(await page.screenshot({ type: 'jpeg', quality: 90 }));
+    shownAt.push(Date.now() - t0);
+    await sleep(holdMs);
+  }
+  return shownAt.map((at) => at - shownAt[0]!);
+}
+
+/** The video shows each colour in the middle of the time it was on the page. */
+async function expectColoursInTime(
+  video: string,
+  colours: Colour[],
+  shownAt: number[],
+  holdMs: number,
+): Promise<void> {
+  const pixels = await pixelsEveryTenth(video);
+  for (const [i, [, rgb]] of colours.entries()) {
+    const mid = (shownAt[i]! + holdMs / 2) / 1000;
+    const got = pixels[Math.floor(mid * 10)]!;
+    for (const [c, v] of rgb.entries()) expect(Math.abs(got[c]! - v), `${mid}s`).toBeLessThan(40);
+  }
+}
+
 describe('recorder (frames → variable-frame-rate webm)', () => {
   it('keeps real time: each frame shows until the next one', async () => {
     const context = await browser.newContext({ viewport: { width: 320, height: 240 } });
@@ -88,15 +129,12 @@ describe('recorder (frames → variable-frame-rate webm)', () => {
       { outputPath: output },
     );
     expect(recording).not.toBeNull();
-    const colours = ['rgb(255, 0, 0)', 'rgb(0, 255, 0)', 'rgb(0, 0, 255)'];
-    const shownAt: number[] = [];
-    const t0 = Date.now();
-    for (const colour of colours) {
-      await page.setContent(`<body style="margin:0;background:${colour}"></body>`);
-      recording!.addFrame(await page.screenshot({ type: 'jpeg', quality: 90 }));
-      shownAt.push(Date.now() - t0);
-      await sleep(700);
-    }
+    const colours: Colour[] = [
+      ['rgb(255, 0, 0)', [255, 0, 0]],
+      ['rgb(0, 255, 0)', [0, 255, 0]],
+      ['rgb(0, 0, 255)', [0, 0, 255]],
+    ];
+    const shownAt = await showColours(page, recording!, colours, 700);
     const result = await recording!.stop();
     await context.close();
     expect(result).not.toBeNull();
@@ -108,17 +146,7 @@ describe('recorder (frames → variable-frame-rate webm)', () => {
     // From the first frame to stop: the three colours for ~0.7 s each.
     expect(info.duration).toBeGreaterThan(1.9);
     expect(info.duration).toBeLessThan(result!.durationMs / 1000 + 0.3);
-    const expected = [
-      [255, 0, 0],
-      [0, 255, 0],
-      [0, 0, 255],
-    ];
-    const pixels = await pixelsEveryTenth(output);
-    for (const [i, rgb] of expected.entries()) {
-      const mid = (shownAt[i]! - shownAt[0]! + 350) / 1000;
-      const got = pixels[Math.floor(mid * 10)]!;
-      for (const [c, v] of rgb.entries()) expect(Math.abs(got[c]! - v), `${mid}s`).toBeLessThan(40);
-    }
+    await expectColoursInTime(output, colours, shownAt, 700);
   });
 
   it('encodes batches while recording and joins them keeping each frame at its time', async () => {
@@ -130,7 +158,7 @@ describe('recorder (frames → variable-frame-rate webm)', () => {
       sourceOf(page, () => false),
       { outputPath: output, chunkFrames: 2 },
     );
-    const colours: [string, number[]][] = [
+    const colours: Colour[] = [
       ['#ff0000', [255, 0, 0]],
       ['#00ff00', [0, 255, 0]],
       ['#0000ff', [0, 0, 255]],
@@ -139,14 +167,7 @@ describe('recorder (frames → variable-frame-rate webm)', () => {
       ['#00ffff', [0, 255, 255]],
       ['#ffffff', [255, 255, 255]],
     ];
-    const shownAt: number[] = [];
-    const t0 = Date.now();
-    for (const [css] of colours) {
-      await page.setContent(`<body style="margin:0;background:${css}"></body>`);
-      recording!.addFrame(await page.screenshot({ type: 'jpeg', quality: 90 }));
-      shownAt.push(Date.now() - t0);
-      await sleep(500);
-    }
+    const shownAt = await showColours(page, recording!, colours, 500);
     // The first batches are encoded already, and their JPEGs gone.
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(50)) {
       if (readdirSync(spool).includes('batch-1.webm')) break;
@@ -164,12 +185,7 @@ describe('recorder (frames → variable-frame-rate webm)', () => {
     expect(result!.frames).toBe(8); // seven colours and the frame at stop (white again)
     expect(info.duration).toBeGreaterThan(3.3);
     expect(info.duration).toBeLessThan(result!.durationMs / 1000 + 0.3);
-    const pixels = await pixelsEveryTenth(output);
-    for (const [i, [, rgb]] of colours.entries()) {
-      const mid = (shownAt[i]! - shownAt[0]! + 250) / 1000;
-      const got = pixels[Math.floor(mid * 10)]!;
-      for (const [c, v] of rgb.entries()) expect(Math.abs(got[c]! - v), `${mid}s`).toBeLessThan(40);
-    }
+    await expectColoursInTime(output, colours, shownAt, 500);
   });
 
   it('takes frames of an idle page by itself, none while the browser is busy', async () => {
