@@ -3,7 +3,6 @@
  * Every variable is documented in docs/configuration.md.
  */
 import { resolve } from 'node:path';
-import { type ConfigResult, resolveModelConfig } from './llm/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -36,7 +35,6 @@ export interface WrenConfig {
   seedApiKey: string | null;
   /** Base URL of the web UI, used to build `app_url`. */
   appUrl: string;
-  model: ModelConfig;
   /** postgres://… to use PostgreSQL (needed for several processes); null for SQLite in dataDir. */
   databaseUrl: string | null;
   /** api: HTTP only; worker: executes runs only; all: both (the single-machine default). */
@@ -47,7 +45,7 @@ export interface WrenConfig {
   leaseMs: number;
   /** Connect to this Chromium over CDP instead of launching one (ws:// or http://). */
   browserCdpUrl: string | null;
-  /** The environment this configuration was read from (engines resolve per-run model overrides and browser settings in it). */
+  /** The environment this configuration was read from (the model setup is resolved from it by src/llm; engines resolve per-run model overrides and browser settings in it). */
   env: Record<string, string | undefined>;
   credentials: CredentialsConfig;
   /** Base URL of this API as callers reach it (WREN_PUBLIC_URL), for signed artifact URLs; null: the listen address. */
@@ -97,9 +95,6 @@ export interface CredentialsConfig {
 
 export type ServerRole = 'all' | 'api' | 'worker';
 export const SERVER_ROLES: readonly ServerRole[] = ['all', 'api', 'worker'];
-
-/** The model setup from the environment, or what to set (see src/llm). */
-export type ModelConfig = ConfigResult;
 
 export class ConfigError extends Error {}
 
@@ -202,7 +197,6 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     allowPrivateNetworks: boolVar(env, 'WREN_ALLOW_PRIVATE_NETWORKS', false),
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
     appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
-    model: resolveModelConfig(env),
     env,
     publicUrl: env['WREN_PUBLIC_URL']?.trim().replace(/\/+$/, '') || null,
     webhook: {

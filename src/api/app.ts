@@ -33,7 +33,7 @@ import {
   type ValidationLocation,
   zodIssuesToDetail,
 } from '../contract/index.js';
-import { ServiceError } from '../runs/errors.js';
+import { ServiceError } from '../core/index.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';

@@ -19,6 +19,7 @@ import {
   TotpCodeListQuerySchema,
   TotpCodeSchema,
 } from '../contract/index.js';
+import { badRequest, notFound } from '../core/index.js';
 import {
   acceptTotpPush,
   CredentialInputError,
@@ -29,7 +30,6 @@ import {
   toCredentialResponse,
   toTotpCodeResponse,
 } from '../credentials/index.js';
-import { badRequest, notFound } from '../runs/errors.js';
 import type { Organization, Store } from '../store/index.js';
 
 export interface CredentialRoutesOptions {

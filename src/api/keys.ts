@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { newId } from '../runs/ids.js';
+import { newId } from '../core/index.js';
 import type { Organization, Store } from '../store/index.js';
 
 export const API_KEY_FILE = 'api-key';

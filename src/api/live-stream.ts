@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type LiveBrowsers, type LiveEntry, startScreencast } from '../browser/index.js';
-import { ServiceError } from '../runs/errors.js';
+import { ServiceError } from '../core/index.js';
 import type { RunService } from '../runs/service.js';
 import { isTerminal } from '../runs/status.js';
 import type { Store } from '../store/index.js';

@@ -18,7 +18,7 @@ import {
   RunWebhookDeliveriesSchema,
   RunWebhookReplayResponseSchema,
 } from '../contract/index.js';
-import { notFound, ServiceError } from '../runs/errors.js';
+import { notFound, ServiceError } from '../core/index.js';
 import type { WebhookDispatcher } from '../runs/webhooks/index.js';
 import type { Organization, Store } from '../store/index.js';
 import {

@@ -13,7 +13,7 @@ import type { WrenConfig } from '../config.js';
 import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
 import { createEngineServices } from '../engines/services.js';
-import { createLlm } from '../llm/index.js';
+import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
 import { llmDisambiguator } from '../runs/otp-model.js';
 import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
@@ -48,6 +48,8 @@ export interface CreateWrenOptions {
 
 export interface Wren {
   config: WrenConfig;
+  /** The model setup resolved from the environment, or what to set (see src/llm). */
+  model: ConfigResult;
   logger: Logger;
   store: Store;
   runs: RunService;
@@ -205,15 +207,14 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   });
   // Pushed or pulled messages the extraction rules cannot decide go to the model, with every
   // possible code replaced by a label (src/runs/otp-model.ts).
-  const disambiguate = config.model.ok
-    ? llmDisambiguator(createLlm(config.model.config))
-    : undefined;
+  const model = resolveModelConfig(config.env);
+  const disambiguate = model.ok ? llmDisambiguator(createLlm(model.config)) : undefined;
   const worker = new Worker({
     store,
     service: runs,
     engines: options.engines ?? createDefaultRegistry(services),
     logger,
-    model: config.model,
+    model,
     maxConcurrency: config.maxConcurrency,
     runTimeoutMs: config.runTimeoutMs,
     artifacts,
@@ -247,7 +248,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
-    ui: { store, model: config.model },
+    ui: { store, model },
     results: { store, artifacts, webhooks },
     credentials: { store, box: secrets.box, ...(disambiguate ? { disambiguate } : {}) },
     sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },
@@ -296,6 +297,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   };
   return {
     config,
+    model,
     logger,
     store,
     runs,

@@ -12,7 +12,7 @@ import {
   ErrorResponseSchema,
   HTTPValidationErrorSchema,
 } from '../contract/index.js';
-import { ServiceError } from '../runs/errors.js';
+import { ServiceError } from '../core/index.js';
 import { ProxyUnavailableError, redactProxyUrl, type SessionManager } from '../sessions/index.js';
 import type { BrowserSessionRecord, Organization } from '../store/index.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';

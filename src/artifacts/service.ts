@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ARTIFACT_TYPES, type Artifact } from '../contract/results.js';
 import type { TaskRunResponse } from '../contract/schemas.js';
-import { newId } from '../runs/ids.js';
+import { newId } from '../core/index.js';
 import type { ArtifactRecord, Store } from '../store/index.js';
 import type { ArtifactUrlSigner } from './signing.js';
 import type { ArtifactStorage, ByteRange } from './storage.js';

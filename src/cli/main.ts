@@ -132,7 +132,7 @@ function buildProgram(): Command {
             `\nCreated an API key for the default organization. It is shown only once here and saved to ${wren.auth.keyFile}:\n\n  ${wren.auth.generatedKey}\n\nSend it as the x-api-key header.\n\n`,
           );
         }
-        if (!config.model.ok) logger.warn(config.model.problem);
+        if (!wren.model.ok) logger.warn(wren.model.problem);
         const shutdown = async (signal: string) => {
           logger.info({ signal }, 'shutting down');
           await wren.close();

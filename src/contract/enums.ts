@@ -1,28 +1,8 @@
 /**
- * The contract's plain value lists, with no dependencies: the server's schemas, the SDK and the
- * web UI all import them from here.
+ * The contract's plain value lists, with no dependencies beyond src/core: the server's schemas,
+ * the SDK and the web UI all import them from here.
  */
-export const RUN_STATUSES = [
-  'created',
-  'queued',
-  'running',
-  'paused',
-  'timed_out',
-  'failed',
-  'terminated',
-  'completed',
-  'canceled',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-/** Statuses a run never leaves. */
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
-  'completed',
-  'failed',
-  'terminated',
-  'timed_out',
-  'canceled',
-];
+export { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/enums.js';
 
 export const PROXY_LOCATIONS = [
   'RESIDENTIAL',

@@ -4,7 +4,7 @@
  * OpenAPI document served at /openapi.json. Messages name the field and say why.
  */
 import { z } from 'zod';
-import { ENGINE_NAMES } from '../engines/types.js';
+import { ENGINE_NAMES } from '../core/index.js';
 import { GEO_COUNTRIES, PROXY_LOCATIONS, RUN_STATUSES } from './enums.js';
 import { jsonSchemaProblem } from './json-schema.js';
 import { isCdpAddress, isProxyServerUrl, normalizeHttpUrl } from './urls.js';

@@ -4,15 +4,10 @@
  */
 
 import type { ArtifactSink } from '../artifacts/types.js';
+import type { EngineName, Usage } from '../core/index.js';
 
-export const ENGINE_NAMES = [
-  'skyvern-1.0',
-  'skyvern-2.0',
-  'openai-cua',
-  'anthropic-cua',
-  'ui-tars',
-] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
+export { ENGINE_NAMES } from '../core/index.js';
+export type { EngineName, Usage };
 
 /** What the caller asked for, as the engine needs it (already validated). */
 export interface TaskSpec {
@@ -43,12 +38,6 @@ export interface RunErrorObject {
   reasoning: string;
   confidence_float?: number;
   error_type: 'USER_DEFINED_ERROR' | 'SYSTEM_DEFINED_ERROR';
-}
-
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
 }
 
 /** Progress an engine reports while it works; the worker logs and records it. */

@@ -1,5 +1,3 @@
-export { badRequest, notFound, ServiceError } from './errors.js';
-export { newId, newNumericId } from './ids.js';
 export { llmDisambiguator } from './otp-model.js';
 export { toListItem, toTaskRunResponse } from './present.js';
 export {

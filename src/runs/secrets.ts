@@ -21,7 +21,6 @@ import {
   pushedCodeSource,
   type SecretBox,
   SecretDecryptionError,
-  type SecretRedactor,
   SecretVault,
   type Sleep,
   storedSecretSource,
@@ -31,7 +30,7 @@ import {
   type TotpResolverOptions,
   totpUrlSource,
 } from '../credentials/index.js';
-import { logRedactor } from '../log.js';
+import { logRedactor, type SecretRedactor } from '../log.js';
 import {
   assertPublicUrl,
   classifyAddress,

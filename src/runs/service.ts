@@ -15,12 +15,11 @@ import {
   type TaskRunRequest,
   type TaskRunResponse,
 } from '../contract/index.js';
+import { badRequest, newId, notFound } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/types.js';
 import { assertPublicUrl, NetworkPolicyError } from '../net/index.js';
 import type { NewRun, Store } from '../store/index.js';
-import { badRequest, notFound } from './errors.js';
-import { newId } from './ids.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { signingKeyContext } from './secrets.js';
 import { canTransition, InvalidTransitionError } from './status.js';

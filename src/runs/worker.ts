@@ -17,7 +17,6 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ArtifactService } from '../artifacts/service.js';
 import type { ArtifactSink } from '../artifacts/types.js';
-import type { ModelConfig } from '../config.js';
 import type { RunStatus } from '../contract/index.js';
 import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
 import { EngineSetupError } from '../engines/services.js';
@@ -28,6 +27,7 @@ import type {
   EngineSecrets,
   TaskSpec,
 } from '../engines/types.js';
+import type { ConfigResult } from '../llm/index.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import { type RunSecrets, RunSecretsError } from './secrets.js';
 import { now, type RunService } from './service.js';
@@ -41,7 +41,7 @@ export interface WorkerOptions {
   service: RunService;
   engines: EngineRegistry;
   logger: Logger;
-  model: ModelConfig;
+  model: ConfigResult;
   maxConcurrency: number;
   runTimeoutMs: number;
   /** How often to look for runs queued by another process (the wake-up covers our own). */

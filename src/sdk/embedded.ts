@@ -16,9 +16,9 @@ import {
   TaskRunRequestSchema,
   zodIssuesToDetail,
 } from '../contract/index.js';
+import { ServiceError } from '../core/index.js';
 import type { EngineRegistry } from '../engines/registry.js';
 import { createLogger } from '../log.js';
-import { ServiceError } from '../runs/errors.js';
 import type {
   ArtifactContentOptions,
   BrowserSessionResponse,

@@ -24,8 +24,7 @@ import {
   type SessionBrowser,
 } from '../browser/index.js';
 import { normalizeHttpUrl } from '../contract/index.js';
-import { ServiceError } from '../runs/errors.js';
-import { newId } from '../runs/ids.js';
+import { newId, ServiceError } from '../core/index.js';
 import type { BrowserSessionRecord, Store } from '../store/index.js';
 import { type CdpGateway, startCdpGateway } from './cdp-gateway.js';
 import { browserOptionsFor, type ProxyRouter } from './proxy.js';

@@ -10,21 +10,30 @@ import {
   Migrator,
   PostgresAdapter,
   PostgresDialect,
-  type Selectable,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteStatement,
   sql,
   type Updateable,
-  type UpdateQueryBuilder,
-  type UpdateResult,
 } from 'kysely';
+import { isTerminalStatus } from '../core/index.js';
 import { ApiKeyQueries } from './api-keys.js';
 import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 import { RunLeases } from './leases.js';
 import { migrationProvider } from './migrations.js';
 import { openPostgres } from './postgres.js';
-import { enqueueWebhookForRun, ResultsStore, TERMINAL_RUN_STATUSES } from './results.js';
+import { enqueueWebhookForRun, ResultsStore } from './results.js';
+import {
+  json,
+  type NewRun,
+  parse,
+  patchColumns,
+  type RunPatch,
+  type RunRecord,
+  type RunUpdate,
+  type RunUsage,
+  toRun,
+} from './runs.js';
 import type { Database, RunsTable } from './schema.js';
 import { SessionStore } from './sessions.js';
 import { WorkerDirectory } from './workers.js';
@@ -32,6 +41,15 @@ import { WorkerDirectory } from './workers.js';
 export type { ApiKeySummary } from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export * from './results.js';
+export {
+  type NewRun,
+  patchColumns,
+  type RunPatch,
+  type RunRecord,
+  type RunUpdate,
+  type RunUsage,
+  toRun,
+} from './runs.js';
 export type { Database } from './schema.js';
 export type { BrowserSessionRecord, SessionStore } from './sessions.js';
 export type { WorkerDirectory } from './workers.js';
@@ -40,66 +58,6 @@ export interface Organization {
   id: string;
   name: string;
   createdAt: string;
-}
-
-export interface RunUsage {
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
-
-/** An UPDATE of the runs table being built (conditions are added with `where`). */
-export type RunUpdate = UpdateQueryBuilder<Database, 'runs', 'runs', UpdateResult>;
-
-export interface RunRecord {
-  id: string;
-  organizationId: string;
-  engine: string;
-  runType: string;
-  status: string;
-  title: string | null;
-  prompt: string;
-  /** The normalized request as accepted (TaskRunRequest fields, defaults applied). */
-  request: Record<string, unknown>;
-  webhookUrl: string | null;
-  output: unknown;
-  errors: Record<string, unknown>[] | null;
-  failureReason: string | null;
-  stepCount: number;
-  usage: RunUsage;
-  attempts: number;
-  createdAt: string;
-  modifiedAt: string;
-  queuedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export type NewRun = Omit<
-  RunRecord,
-  | 'output'
-  | 'errors'
-  | 'failureReason'
-  | 'stepCount'
-  | 'usage'
-  | 'attempts'
-  | 'startedAt'
-  | 'finishedAt'
->;
-
-/** Fields a status change may set. `undefined` leaves a column unchanged. */
-export interface RunPatch {
-  status?: string;
-  output?: unknown;
-  errors?: Record<string, unknown>[] | null;
-  failureReason?: string | null;
-  stepCount?: number;
-  usage?: RunUsage;
-  attempts?: number;
-  queuedAt?: string | null;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  modifiedAt: string;
 }
 
 export interface StepRecord {
@@ -127,59 +85,6 @@ export interface StoreOptions {
   filename?: string;
   /** postgres://… selects PostgreSQL instead of SQLite (WREN_DATABASE_URL). */
   databaseUrl?: string | null;
-}
-
-const json = (value: unknown): string | null =>
-  value === undefined || value === null ? null : JSON.stringify(value);
-const parse = <T>(text: string | null): T | null =>
-  text === null ? null : (JSON.parse(text) as T);
-
-export function toRun(row: Selectable<RunsTable>): RunRecord {
-  return {
-    id: row.id,
-    organizationId: row.organization_id,
-    engine: row.engine,
-    runType: row.run_type,
-    status: row.status,
-    title: row.title,
-    prompt: row.prompt,
-    request: parse<Record<string, unknown>>(row.request_json) ?? {},
-    webhookUrl: row.webhook_url,
-    output: parse<unknown>(row.output_json),
-    errors: parse<Record<string, unknown>[]>(row.errors_json),
-    failureReason: row.failure_reason,
-    stepCount: row.step_count,
-    usage: {
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      costUsd: row.cost_usd,
-    },
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    modifiedAt: row.modified_at,
-    queuedAt: row.queued_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-  };
-}
-
-export function patchColumns(patch: RunPatch): Updateable<RunsTable> {
-  const cols: Updateable<RunsTable> = { modified_at: patch.modifiedAt };
-  if (patch.status !== undefined) cols.status = patch.status;
-  if (patch.output !== undefined) cols.output_json = json(patch.output);
-  if (patch.errors !== undefined) cols.errors_json = json(patch.errors);
-  if (patch.failureReason !== undefined) cols.failure_reason = patch.failureReason;
-  if (patch.stepCount !== undefined) cols.step_count = patch.stepCount;
-  if (patch.usage !== undefined) {
-    cols.input_tokens = patch.usage.inputTokens;
-    cols.output_tokens = patch.usage.outputTokens;
-    cols.cost_usd = patch.usage.costUsd;
-  }
-  if (patch.attempts !== undefined) cols.attempts = patch.attempts;
-  if (patch.queuedAt !== undefined) cols.queued_at = patch.queuedAt;
-  if (patch.startedAt !== undefined) cols.started_at = patch.startedAt;
-  if (patch.finishedAt !== undefined) cols.finished_at = patch.finishedAt;
-  return cols;
 }
 
 export class Store {
@@ -455,7 +360,7 @@ export class Store {
       )
         .returningAll()
         .executeTakeFirst();
-    if (patch.status === undefined || !TERMINAL_RUN_STATUSES.includes(patch.status)) {
+    if (patch.status === undefined || !isTerminalStatus(patch.status)) {
       const row = await update(this.db);
       return row ? toRun(row) : null;
     }

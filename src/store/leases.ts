@@ -4,8 +4,8 @@
  * while it still holds the lease. A run whose lease ran out (its worker died or lost the database)
  * is recovered exactly once: the recovery write is a compare-and-set on the expired lease.
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
-import { type RunPatch, type RunRecord, type Store, toRun } from './index.js';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { type RunPatch, type RunRecord, type RunUpdate, toRun } from './runs.js';
 import type { Database, RunsTable } from './schema.js';
 
 /** Serializes limited claims on Postgres so the per-organization count cannot be raced. */
@@ -25,11 +25,21 @@ export interface LeasedRun {
   leaseExpiresAt: string | null;
 }
 
+/** The Store's conditional run update (one path for a terminal status and its webhook outbox). */
+export interface RunWriter {
+  updateRunWhere(
+    runId: string,
+    condition: (q: RunUpdate) => RunUpdate,
+    patch: RunPatch,
+    extra?: Partial<Updateable<RunsTable>>,
+  ): Promise<RunRecord | null>;
+}
+
 export class RunLeases {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly isPostgres: boolean,
-    private readonly store: Store,
+    private readonly store: RunWriter,
   ) {}
 
   /** Moves the oldest eligible queued run to `running` under `owner`'s lease; null when none. */

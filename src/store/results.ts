@@ -5,6 +5,7 @@
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
+import { isTerminalStatus } from '../core/index.js';
 import type { Database, RunsTable } from './schema.js';
 
 export interface WebhookDeliveriesTable {
@@ -63,14 +64,6 @@ declare module './schema.js' {
     artifacts: ArtifactsTable;
   }
 }
-
-export const TERMINAL_RUN_STATUSES: readonly string[] = [
-  'completed',
-  'failed',
-  'terminated',
-  'timed_out',
-  'canceled',
-];
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
@@ -164,7 +157,7 @@ export async function enqueueWebhookForRun(
   run: Selectable<RunsTable>,
   at: string,
 ): Promise<void> {
-  if (!run.webhook_url || !TERMINAL_RUN_STATUSES.includes(run.status)) return;
+  if (!run.webhook_url || !isTerminalStatus(run.status)) return;
   await trx
     .insertInto('webhook_deliveries')
     .values({

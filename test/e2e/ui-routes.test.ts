@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyAuthenticator, buildApi } from '../../src/api/index.js';
 import { modelSettings } from '../../src/api/ui-routes.js';
-import { loadConfig } from '../../src/config.js';
 import { loadSecretBox } from '../../src/credentials/index.js';
+import { resolveModelConfig } from '../../src/llm/index.js';
 import { startTestWren, TEST_API_KEY, type TestWren } from '../support/wren.js';
 
 let t: TestWren;
@@ -29,7 +29,7 @@ async function serveApp(dir: string | null): Promise<{ app: FastifyInstance; url
     logger: t.wren.logger,
     bodyLimitBytes: 1024 * 1024,
     version: 'test',
-    ui: { store: t.wren.store, model: t.wren.config.model, uiDir: dir },
+    ui: { store: t.wren.store, model: t.wren.model, uiDir: dir },
     credentials: { store: t.wren.store, box: (await loadSecretBox({ dataDir: t.dataDir })).box },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -144,7 +144,7 @@ describe('GET /v1/settings/model', () => {
       await configured.close();
     }
     // Per-role detail from src/llm.
-    const settings = modelSettings(loadConfig({}, env).model);
+    const settings = modelSettings(resolveModelConfig(env));
     expect(settings.roles?.map((role) => `${role.role}:${role.provider}/${role.model}`)).toEqual([
       'actor:openai/gpt-5-mini',
       'verifier:openai/gpt-5-mini',

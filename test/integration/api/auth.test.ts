@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapAuth, createApiKey, hashApiKey } from '../../../src/api/index.js';
-import { newId } from '../../../src/runs/ids.js';
+import { newId } from '../../../src/core/index.js';
 import { type OpenApiDoc, OpenApiValidator } from '../../support/openapi.js';
 import { startTestWren, type TestWren } from '../../support/wren.js';
 

@@ -11,12 +11,11 @@ import {
   acceptTotpPush,
   parseCredentialInput,
   SecretBox,
-  SecretRedactor,
   sealCredential,
   secretKeyFromBytes,
   verifyBodySignature,
 } from '../../../src/credentials/index.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger, SecretRedactor } from '../../../src/log.js';
 import { NetworkPolicyError } from '../../../src/net/index.js';
 import {
   guardedHttpPost,

@@ -3,11 +3,11 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   encodedForms,
-  SecretRedactor,
   SecretVault,
   TOTP_PLACEHOLDER,
   UnknownPlaceholderError,
 } from '../../../src/credentials/index.js';
+import { SecretRedactor } from '../../../src/log.js';
 
 const PASSWORD = 'p@ss "wörd"/&+ 100%';
 

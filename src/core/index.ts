@@ -1,0 +1,8 @@
+/**
+ * The leaf every folder may import: ids, the error the HTTP layer maps to a status, and the value
+ * lists and types several folders share. It imports nothing from src/.
+ */
+export * from './enums.js';
+export * from './errors.js';
+export * from './ids.js';
+export type { Usage } from './usage.js';

@@ -1,0 +1,113 @@
+/** The runs table's domain records and their row mapping, shared by the Store and RunLeases. */
+import type { Selectable, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type { Usage } from '../core/index.js';
+import type { Database, RunsTable } from './schema.js';
+
+export type RunUsage = Usage;
+
+/** An UPDATE of the runs table being built (conditions are added with `where`). */
+export type RunUpdate = UpdateQueryBuilder<Database, 'runs', 'runs', UpdateResult>;
+
+export interface RunRecord {
+  id: string;
+  organizationId: string;
+  engine: string;
+  runType: string;
+  status: string;
+  title: string | null;
+  prompt: string;
+  /** The normalized request as accepted (TaskRunRequest fields, defaults applied). */
+  request: Record<string, unknown>;
+  webhookUrl: string | null;
+  output: unknown;
+  errors: Record<string, unknown>[] | null;
+  failureReason: string | null;
+  stepCount: number;
+  usage: RunUsage;
+  attempts: number;
+  createdAt: string;
+  modifiedAt: string;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type NewRun = Omit<
+  RunRecord,
+  | 'output'
+  | 'errors'
+  | 'failureReason'
+  | 'stepCount'
+  | 'usage'
+  | 'attempts'
+  | 'startedAt'
+  | 'finishedAt'
+>;
+
+/** Fields a status change may set. `undefined` leaves a column unchanged. */
+export interface RunPatch {
+  status?: string;
+  output?: unknown;
+  errors?: Record<string, unknown>[] | null;
+  failureReason?: string | null;
+  stepCount?: number;
+  usage?: RunUsage;
+  attempts?: number;
+  queuedAt?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  modifiedAt: string;
+}
+
+export const json = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+export const parse = <T>(text: string | null): T | null =>
+  text === null ? null : (JSON.parse(text) as T);
+
+export function toRun(row: Selectable<RunsTable>): RunRecord {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    engine: row.engine,
+    runType: row.run_type,
+    status: row.status,
+    title: row.title,
+    prompt: row.prompt,
+    request: parse<Record<string, unknown>>(row.request_json) ?? {},
+    webhookUrl: row.webhook_url,
+    output: parse<unknown>(row.output_json),
+    errors: parse<Record<string, unknown>[]>(row.errors_json),
+    failureReason: row.failure_reason,
+    stepCount: row.step_count,
+    usage: {
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      costUsd: row.cost_usd,
+    },
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    modifiedAt: row.modified_at,
+    queuedAt: row.queued_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function patchColumns(patch: RunPatch): Updateable<RunsTable> {
+  const cols: Updateable<RunsTable> = { modified_at: patch.modifiedAt };
+  if (patch.status !== undefined) cols.status = patch.status;
+  if (patch.output !== undefined) cols.output_json = json(patch.output);
+  if (patch.errors !== undefined) cols.errors_json = json(patch.errors);
+  if (patch.failureReason !== undefined) cols.failure_reason = patch.failureReason;
+  if (patch.stepCount !== undefined) cols.step_count = patch.stepCount;
+  if (patch.usage !== undefined) {
+    cols.input_tokens = patch.usage.inputTokens;
+    cols.output_tokens = patch.usage.outputTokens;
+    cols.cost_usd = patch.usage.costUsd;
+  }
+  if (patch.attempts !== undefined) cols.attempts = patch.attempts;
+  if (patch.queuedAt !== undefined) cols.queued_at = patch.queuedAt;
+  if (patch.startedAt !== undefined) cols.started_at = patch.startedAt;
+  if (patch.finishedAt !== undefined) cols.finished_at = patch.finishedAt;
+  return cols;
+}
