@@ -1,8 +1,9 @@
 /**
  * Credential routes under /v1 (the caller's organization comes from x-api-key):
  * - `POST/GET /credentials/totp`: push and list one-time codes (contract §8.1);
- * - `POST/GET/DELETE /credentials`: stored logins, sealed with the SecretBox before they reach
- *   the store and never returned with their password or TOTP secret.
+ * - `POST/GET /credentials`, `POST /credentials/{id}/update|delete` (and `DELETE
+ *   /credentials/{id}`): stored logins, cards and secrets in Skyvern's shapes, sealed with the
+ *   SecretBox before they reach the store and never returned with a secret value.
  * The rules live in src/credentials; this file maps them onto HTTP.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import {
   CredentialCreateSchema,
   CredentialIdParamsSchema,
+  CredentialListQuerySchema,
   CredentialSchema,
   ErrorResponseSchema,
   HTTPValidationErrorSchema,
@@ -24,6 +26,7 @@ import {
   acceptTotpPush,
   CredentialInputError,
   type Disambiguate,
+  filterCredentials,
   parseCredentialInput,
   type SecretBox,
   sealCredential,
@@ -42,7 +45,17 @@ export interface CredentialRoutesOptions {
 
 const SCOPE_FIELDS = new Set(['task_id', 'workflow_id', 'workflow_run_id']);
 /** Never echo these values back in an error (or into a debug log line). */
-const SECRET_FIELDS = new Set(['password', 'totp']);
+const SECRET_FIELDS = new Set([
+  'password',
+  'totp',
+  'card_number',
+  'card_cvv',
+  'card_exp_month',
+  'card_exp_year',
+  'card_holder_name',
+  'secret_value',
+  'credential',
+]);
 
 /** A core validation error as the API answers it: 400 for meaning, 422 (naming the field) for shape. */
 function httpError(error: unknown, body: unknown): unknown {
@@ -71,8 +84,10 @@ function httpError(error: unknown, body: unknown): unknown {
   };
   const outer = (body ?? {}) as Record<string, unknown>;
   const nested = outer['credential'];
+  // Fields of the credential itself live in `credential` when the body nests them.
+  const topLevel = new Set(['body', 'name', 'credential_type', 'credential', 'vault_type']);
   const source =
-    nested && typeof nested === 'object' && field in nested
+    nested && typeof nested === 'object' && !Array.isArray(nested) && !topLevel.has(field)
       ? (nested as Record<string, unknown>)
       : outer;
   if (source !== outer) detail.loc = ['body', 'credential', field];
@@ -155,32 +170,42 @@ export async function registerCredentialRoutes(
     },
   );
 
+  const credentialBody = (request: FastifyRequest, existing?: { id: string; createdAt: Date }) => {
+    try {
+      const input = parseCredentialInput(request.body);
+      return sealCredential(input, {
+        box,
+        organizationId: org(request),
+        ...(existing ? { id: existing.id, createdAt: existing.createdAt } : {}),
+      });
+    } catch (error) {
+      throw httpError(error, request.body);
+    }
+  };
+  const present = (row: Parameters<typeof toCredentialResponse>[0]) =>
+    toCredentialResponse(row) as z.input<typeof CredentialSchema>;
+
   routes.post(
     '/credentials',
     {
       schema: {
         operationId: 'create_credential',
-        summary: 'Store a login (username, password, optional TOTP secret) for tasks to use',
+        summary: 'Store a login, a credit card or a secret for tasks to use',
         tags: ['Credentials'],
         security,
         body: CredentialCreateSchema,
         response: {
-          200: CredentialSchema,
+          201: CredentialSchema,
           403: forbidden,
           413: ErrorResponseSchema,
           422: HTTPValidationErrorSchema,
         },
       },
     },
-    async (request) => {
-      try {
-        const input = parseCredentialInput(request.body);
-        const row = sealCredential(input, { box, organizationId: org(request) });
-        await store.credentials.insert(row);
-        return toCredentialResponse(row) as z.input<typeof CredentialSchema>;
-      } catch (error) {
-        throw httpError(error, request.body);
-      }
+    async (request, reply) => {
+      const row = credentialBody(request);
+      await store.credentials.insert(row);
+      return reply.code(201).send(present(row));
     },
   );
 
@@ -189,15 +214,28 @@ export async function registerCredentialRoutes(
     {
       schema: {
         operationId: 'get_credentials',
-        summary: 'List stored logins (never their passwords or secrets), oldest first',
+        summary: 'List stored credentials (never their secrets), oldest first, a page at a time',
         tags: ['Credentials'],
         security,
-        response: { 200: CredentialSchema.array(), 403: forbidden },
+        querystring: CredentialListQuerySchema,
+        response: {
+          200: CredentialSchema.array(),
+          403: forbidden,
+          422: HTTPValidationErrorSchema,
+        },
       },
     },
     async (request) => {
-      const rows = await store.credentials.list(org(request));
-      return rows.map((r) => toCredentialResponse(r) as z.input<typeof CredentialSchema>);
+      const q = request.query;
+      // Only the built-in vault exists: another vault type has no credentials here.
+      if (q.vault_type !== undefined && q.vault_type !== 'skyvern') return [];
+      const rows = filterCredentials(await store.credentials.list(org(request)), {
+        ...(q.credential_type ? { type: q.credential_type } : {}),
+        ...(q.search ? { search: q.search } : {}),
+        limit: q.page_size,
+        offset: (q.page - 1) * q.page_size,
+      });
+      return rows.map(present);
     },
   );
 
@@ -206,7 +244,7 @@ export async function registerCredentialRoutes(
     {
       schema: {
         operationId: 'get_credential',
-        summary: 'Get a stored login (never its password or secret)',
+        summary: 'Get a stored credential (never its secrets)',
         tags: ['Credentials'],
         security,
         params: CredentialIdParamsSchema,
@@ -217,30 +255,76 @@ export async function registerCredentialRoutes(
       const id = request.params.credential_id;
       const row = await store.credentials.get(org(request), id);
       if (!row) throw notFound(`Credential not found ${id}`);
-      return toCredentialResponse(row) as z.input<typeof CredentialSchema>;
+      return present(row);
     },
   );
 
-  routes.delete(
-    '/credentials/:credential_id',
+  routes.post(
+    '/credentials/:credential_id/update',
     {
       schema: {
-        operationId: 'delete_credential',
-        summary: 'Delete a stored login',
+        operationId: 'update_credential',
+        summary: 'Overwrite a stored credential, keeping its credential_id',
         tags: ['Credentials'],
         security,
         params: CredentialIdParamsSchema,
+        body: CredentialCreateSchema,
         response: {
-          204: z.null().describe('Deleted; no content'),
+          200: CredentialSchema,
           403: forbidden,
           404: ErrorResponseSchema,
+          413: ErrorResponseSchema,
+          422: HTTPValidationErrorSchema,
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const id = request.params.credential_id;
-      if (!(await store.credentials.delete(org(request), id)))
-        throw notFound(`Credential not found ${id}`);
+      const existing = await store.credentials.get(org(request), id);
+      if (!existing) throw notFound(`Credential not found ${id}`);
+      const row = credentialBody(request, existing);
+      if (!(await store.credentials.replace(row))) throw notFound(`Credential not found ${id}`);
+      return present(row);
+    },
+  );
+
+  const deleteOne = async (organizationId: string, id: string) => {
+    if (!(await store.credentials.delete(organizationId, id)))
+      throw notFound(`Credential not found ${id}`);
+  };
+  const deleteSchema = (operationId: string, summary: string) => ({
+    operationId,
+    summary,
+    tags: ['Credentials'],
+    security,
+    params: CredentialIdParamsSchema,
+    response: {
+      204: z.null().describe('Deleted; no content'),
+      403: forbidden,
+      404: ErrorResponseSchema,
+    },
+  });
+
+  routes.post(
+    '/credentials/:credential_id/delete',
+    { schema: deleteSchema('delete_credential', 'Delete a stored credential') },
+    async (request, reply) => {
+      await deleteOne(org(request), request.params.credential_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Wren's earlier route, kept as an alias.
+  routes.delete(
+    '/credentials/:credential_id',
+    {
+      schema: deleteSchema(
+        'delete_credential_alias',
+        'Delete a stored credential (alias of POST /v1/credentials/{credential_id}/delete)',
+      ),
+    },
+    async (request, reply) => {
+      await deleteOne(org(request), request.params.credential_id);
       return reply.code(204).send(null);
     },
   );

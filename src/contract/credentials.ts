@@ -93,45 +93,107 @@ export const TotpCodeListQuerySchema = z.object({
 });
 export type TotpCodeListQueryInput = z.output<typeof TotpCodeListQuerySchema>;
 
-const credentialFields = {
-  username: optionalText('username', 'Required (here or in `credential`).'),
-  password: optionalText('password', 'Required (here or in `credential`). Never returned.'),
-  totp: optionalText(
-    'totp',
-    'Optional TOTP secret: base32 or an otpauth://totp/ URI. Never returned.',
-  ),
+export const CREDENTIAL_TYPE_VALUES = ['password', 'credit_card', 'secret'] as const;
+export const TOTP_TYPE_VALUES = ['authenticator', 'email', 'text', 'passkey', 'none'] as const;
+export const CredentialTypeSchema = z.enum(CREDENTIAL_TYPE_VALUES).meta({ id: 'CredentialType' });
+export const TotpTypeSchema = z.enum(TOTP_TYPE_VALUES).meta({ id: 'TotpType' });
+
+const loginFields = {
+  username: optionalText('username'),
+  password: optionalText('password', 'Never returned.'),
+  totp: optionalText('totp', 'TOTP secret: base32 or an otpauth://totp/ URI. Never returned.'),
+  totp_type: z.unknown().optional().describe('authenticator, email, text, passkey or none'),
+  totp_identifier: optionalText('totp_identifier', 'Where pushed codes for this login arrive.'),
 };
 
+/**
+ * Body of POST /v1/credentials and POST /v1/credentials/{id}/update: Skyvern's
+ * `CreateCredentialRequest`. Types are checked here; required fields per credential_type and
+ * their rules in src/credentials (parseCredentialInput), so errors name the nested field.
+ * Wren also takes the older flat login form `{name?, username, password, totp?}`.
+ */
 export const CredentialCreateSchema = z
   .object({
-    name: optionalText('name', 'A label; defaults to the username.'),
-    ...credentialFields,
+    name: optionalText(
+      'name',
+      'A label; defaults to the username, card brand + last four, or secret label.',
+    ),
     credential_type: z
-      .literal('password', { error: 'credential_type: only "password" credentials are supported' })
-      .optional(),
-    credential: z
-      .object(credentialFields, { error: 'credential must be an object' })
+      .string({ error: 'credential_type must be one of password, credit_card, secret' })
       .optional()
-      .describe('Nested form: {"username", "password", "totp"} instead of top-level fields.'),
+      .describe('password (default), credit_card or secret'),
+    credential: z
+      .record(z.string(), z.unknown(), { error: 'credential must be an object' })
+      .optional()
+      .describe(
+        'password: {username, password, totp?, totp_type?, totp_identifier?}; credit_card: ' +
+          '{card_number, card_cvv, card_exp_month, card_exp_year, card_brand, card_holder_name, ' +
+          'billing_address?, billing_email?, billing_phone?, metadata?}; secret: {secret_value, secret_label?}',
+      ),
+    vault_type: z.unknown().optional().describe('Only the built-in vault: "skyvern" or null.'),
+    proxy_location: z.unknown().optional().describe('Accepted and ignored by Wren.'),
+    proxy_session_id: z.unknown().optional().describe('Accepted and ignored by Wren.'),
+    rotate_proxy_session_id: z.unknown().optional().describe('Accepted and ignored by Wren.'),
+    ...loginFields,
   })
   .meta({
-    id: 'CredentialCreate',
+    id: 'CreateCredentialRequest',
     description:
-      'A login for tasks to use (credential_id in POST /v1/run/tasks). The password and the TOTP ' +
-      'secret are encrypted at rest and never returned.',
+      'A credential for tasks to use (credential_id in POST /v1/run/tasks). Passwords, card ' +
+      'numbers, CVVs, TOTP secrets and secret values are encrypted at rest and never returned.',
   });
+
+export const PasswordCredentialResponseSchema = z
+  .object({
+    username: z.string(),
+    totp_type: TotpTypeSchema,
+    totp_identifier: z.string().nullable(),
+  })
+  .meta({ id: 'PasswordCredentialResponse' });
+export const CreditCardCredentialResponseSchema = z
+  .object({ last_four: z.string(), brand: z.string() })
+  .meta({ id: 'CreditCardCredentialResponse' });
+export const SecretCredentialResponseSchema = z
+  .object({ secret_label: z.string().nullable() })
+  .meta({ id: 'SecretCredentialResponse' });
 
 export const CredentialSchema = z
   .object({
     credential_id: z.string(),
+    credential: z.union([
+      PasswordCredentialResponseSchema,
+      CreditCardCredentialResponseSchema,
+      SecretCredentialResponseSchema,
+    ]),
+    credential_type: CredentialTypeSchema,
     name: z.string(),
-    username: z.string(),
-    has_totp: z
-      .boolean()
-      .describe('True when a TOTP secret is stored (the secret is never returned).'),
-    totp_issuer: z.string().nullable(),
-    created_at: naiveUtc,
+    vault_type: z.literal('skyvern'),
+    browser_profile_id: z.null(),
+    tested_url: z.null(),
+    user_context: z.null(),
+    save_browser_session_intent: z.null(),
+    folder_id: z.null(),
+    proxy_location: z.null(),
+    proxy_session_id: z.null(),
+    created_at: naiveUtc.describe('Wren extension'),
+    modified_at: naiveUtc.describe('Wren extension'),
   })
-  .meta({ id: 'Credential' });
+  .meta({ id: 'CredentialResponse' });
+
+export const CredentialListQuerySchema = z.object({
+  page: z.coerce
+    .number({ error: 'page must be an integer ≥ 1' })
+    .int({ error: 'page must be an integer ≥ 1' })
+    .min(1, { error: 'page must be at least 1' })
+    .default(1),
+  page_size: z.coerce
+    .number({ error: 'page_size must be an integer ≥ 1' })
+    .int({ error: 'page_size must be an integer ≥ 1' })
+    .min(1, { error: 'page_size must be at least 1' })
+    .default(10),
+  vault_type: z.string().optional(),
+  credential_type: CredentialTypeSchema.optional(),
+  search: z.string().max(200, { error: 'search must be at most 200 characters' }).optional(),
+});
 
 export const CredentialIdParamsSchema = z.object({ credential_id: z.string() });

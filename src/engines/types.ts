@@ -105,6 +105,11 @@ export interface EngineSecrets {
   substitute(text: string): string;
   /** The referenced credential: username in clear, password and code as placeholders. */
   login: { username: string; password: string; totp: string | null } | null;
+  /**
+   * A referenced credit card or secret: labelled lines, secret values as placeholders (the card
+   * number, CVV and secret value), the rest (expiry, holder, brand, label) in clear.
+   */
+  credentialFields?: { label: string; value: string; placeholder: boolean }[];
   /** Whether any 2FA source (stored secret, totp_url, totp_identifier) is configured. */
   hasTotpSource: boolean;
   /** A current code, registered as `{{totp}}`; or the error code and reason to end the run with. */

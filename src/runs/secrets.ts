@@ -11,6 +11,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import {
+  type CredentialField,
   createTotpResolver,
   type Disambiguate,
   exposeCredentialToRun,
@@ -197,8 +198,10 @@ export interface RunLogin {
 
 export interface RunSecrets {
   vault: SecretVault;
-  /** The referenced credential as the model may see it; null without `credential_id`. */
+  /** The referenced login as the model may see it; null without a password `credential_id`. */
   login: RunLogin | null;
+  /** A referenced card or secret as the model may see it (secrets as placeholders). */
+  credentialFields: CredentialField[];
   /** Which sources a code can come from, in the order they are asked. */
   totpSources: TotpCodeSource['kind'][];
   /**
@@ -228,6 +231,7 @@ export async function prepareRunSecrets(
     };
     const sources: TotpCodeSource[] = [];
     let login: RunLogin | null = null;
+    let credentialFields: CredentialField[] = [];
 
     if (input.credentialId) {
       const row = await deps.store.credentials.get(input.organizationId, input.credentialId);
@@ -247,8 +251,11 @@ export async function prepareRunSecrets(
         }
         throw error;
       }
-      login = exposeCredentialToRun(vault, opened);
-      if (opened.totp) sources.push(storedSecretSource(opened.totp, clock));
+      const view = exposeCredentialToRun(vault, opened);
+      login = view.login;
+      credentialFields = view.fields;
+      if (opened.type === 'password' && opened.totp)
+        sources.push(storedSecretSource(opened.totp, clock));
     }
 
     if (input.totpUrl) {
@@ -316,6 +323,7 @@ export async function prepareRunSecrets(
     return {
       vault,
       login,
+      credentialFields,
       totpSources: sources.map((s) => s.kind),
       async resolveTotp(request = {}) {
         const resolution = await resolver.resolve({ ...request, runId: input.runId });

@@ -705,6 +705,7 @@ function engineSecrets(secrets: RunSecrets): EngineSecrets {
     mask: (text) => vault.mask(text),
     substitute: (text) => vault.substitute(text),
     login: secrets.login,
+    credentialFields: secrets.credentialFields,
     hasTotpSource: secrets.totpSources.length > 0,
     async resolveTotp(signal) {
       const r = await secrets.resolveTotp({ signal });

@@ -5,7 +5,9 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import {
+  type CredentialDetails,
   type CredentialStore,
+  type CredentialType,
   normalizeTotpIdentifier,
   type SealedCredential,
   type TotpCodeListQuery,
@@ -37,12 +39,20 @@ export type CredentialsTable = {
   id: string;
   organization_id: string;
   name: string;
+  /** '' for cards and secrets. */
   username: string;
-  /** SecretBox envelope; the password itself is never stored. */
+  /** SecretBox envelope; the password itself is never stored. '' for cards and secrets. */
   password_sealed: string;
   totp_sealed: string | null;
   totp_issuer: string | null;
   created_at: string;
+  /** password | credit_card | secret (migration 0008; older rows are logins). */
+  credential_type: string;
+  /** Cards and secrets: SecretBox envelope of every secret field as JSON. */
+  data_sealed: string | null;
+  /** Public details a response shows (TOTP kind, card last four and brand, secret label). */
+  details_json: string | null;
+  modified_at: string | null;
 };
 
 /**
@@ -147,19 +157,45 @@ export class SqlTotpCodeStore implements TotpCodeStore {
 }
 
 function toSealed(row: Selectable<CredentialsTable>): SealedCredential {
+  const type = (row.credential_type || 'password') as CredentialType;
+  const details = (
+    row.details_json ? JSON.parse(row.details_json) : null
+  ) as CredentialDetails | null;
   return {
     id: row.id,
     organizationId: row.organization_id,
     name: row.name,
+    type,
     username: row.username,
-    passwordSealed: row.password_sealed,
+    passwordSealed: row.password_sealed === '' ? null : row.password_sealed,
     totpSealed: row.totp_sealed,
     totpIssuer: row.totp_issuer,
+    dataSealed: row.data_sealed,
+    // Logins stored before migration 0008 have no details: an authenticator secret or none.
+    details: details ?? {
+      totp_type: row.totp_sealed ? 'authenticator' : 'none',
+      totp_identifier: null,
+    },
     createdAt: new Date(row.created_at),
+    modifiedAt: new Date(row.modified_at ?? row.created_at),
   };
 }
 
-/** Stored logins; every query is scoped to one organization. */
+function columns(row: SealedCredential) {
+  return {
+    name: row.name,
+    username: row.username,
+    password_sealed: row.passwordSealed ?? '',
+    totp_sealed: row.totpSealed,
+    totp_issuer: row.totpIssuer,
+    credential_type: row.type,
+    data_sealed: row.dataSealed,
+    details_json: JSON.stringify(row.details),
+    modified_at: iso(row.modifiedAt),
+  };
+}
+
+/** Stored credentials; every query is scoped to one organization. */
 export class SqlCredentialStore implements CredentialStore {
   private readonly db: Db;
 
@@ -173,12 +209,8 @@ export class SqlCredentialStore implements CredentialStore {
       .values({
         id: row.id,
         organization_id: row.organizationId,
-        name: row.name,
-        username: row.username,
-        password_sealed: row.passwordSealed,
-        totp_sealed: row.totpSealed,
-        totp_issuer: row.totpIssuer,
         created_at: iso(row.createdAt),
+        ...columns(row),
       })
       .execute();
   }
@@ -205,6 +237,17 @@ export class SqlCredentialStore implements CredentialStore {
     return rows.map(toSealed);
   }
 
+  /** Overwrites the row's data, keeping its id and created_at. */
+  async replace(row: SealedCredential): Promise<boolean> {
+    const result = await this.db
+      .updateTable('credentials')
+      .set(columns(row))
+      .where('id', '=', row.id)
+      .where('organization_id', '=', row.organizationId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async delete(organizationId: string, id: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('credentials')
@@ -218,7 +261,11 @@ export class SqlCredentialStore implements CredentialStore {
   async updateSealed(row: SealedCredential): Promise<void> {
     await this.db
       .updateTable('credentials')
-      .set({ password_sealed: row.passwordSealed, totp_sealed: row.totpSealed })
+      .set({
+        password_sealed: row.passwordSealed ?? '',
+        totp_sealed: row.totpSealed,
+        data_sealed: row.dataSealed,
+      })
       .where('id', '=', row.id)
       .where('organization_id', '=', row.organizationId)
       .execute();

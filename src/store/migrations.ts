@@ -204,6 +204,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Skyvern's credential kinds (src/credentials/credential-store.ts): cards and secrets are one
+  // sealed JSON blob; the details a response may show are kept apart, in clear.
+  '0008_credential_kinds': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('credentials')
+        .addColumn('credential_type', 'text', (c) => c.notNull().defaultTo('password'))
+        .execute();
+      await db.schema.alterTable('credentials').addColumn('data_sealed', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('details_json', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('modified_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

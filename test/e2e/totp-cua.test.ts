@@ -123,7 +123,7 @@ async function credential(totp?: string): Promise<string> {
     password: TOTP_SITE_USER.password,
     ...(totp ? { totp } : {}),
   });
-  expect(created.status).toBe(200);
+  expect(created.status).toBe(201);
   return (created.body as { credential_id: string }).credential_id;
 }
 

@@ -42,7 +42,7 @@ describe('two-factor login end to end', () => {
       password: TOTP_SITE_USER.password,
       totp: SECRET,
     });
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     const credentialId = (created.body as { credential_id: string }).credential_id;
 
     fake.setPolicy((req) => {

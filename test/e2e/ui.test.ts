@@ -209,7 +209,7 @@ describe('web UI', () => {
       password: 'pw-never-shown-123',
     });
     const credentialId =
-      credential.status === 200
+      credential.status === 201
         ? (credential.body as { credential_id: string }).credential_id
         : null;
     const page = await openPage();

@@ -49,8 +49,9 @@ export function toBrowserAction(
       return {
         type: 'select_option',
         id: elementId(action.element),
-        ...(action.option.label !== undefined ? { label: action.option.label } : {}),
-        ...(action.option.value !== undefined ? { value: action.option.value } : {}),
+        // A card's expiry may be a placeholder too.
+        ...(action.option.label !== undefined ? { label: substitute(action.option.label) } : {}),
+        ...(action.option.value !== undefined ? { value: substitute(action.option.value) } : {}),
         ...(action.option.index !== undefined ? { index: action.option.index } : {}),
       };
     case 'set_checked':

@@ -243,6 +243,7 @@ export class SkyvernV1Run {
           errorCodeMapping: this.task.errorCodeMapping,
           extractionPlanned: this.schema !== null,
           login: this.ctx.secrets?.login ?? null,
+          credentialFields: this.ctx.secrets?.credentialFields ?? [],
         },
         fence: this.fence,
         page,

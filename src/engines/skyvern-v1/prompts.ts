@@ -17,6 +17,8 @@ export interface PromptTask {
   extractionPlanned: boolean;
   /** Login details the run may use: username in clear, secrets as placeholders. */
   login?: { username: string; password: string } | null;
+  /** A card's or a secret's details (secret values as placeholders). */
+  credentialFields?: { label: string; value: string; placeholder: boolean }[];
 }
 
 export interface RenderedPrompt {
@@ -95,6 +97,14 @@ export function renderActorPrompt(input: {
     `# Goal\n${task.goal}${errorCodesBlock(task.errorCodeMapping)}`,
     task.login
       ? `\n\n# Login details\nUsername: ${task.login.username}\nPassword: ${task.login.password} (a placeholder: type it exactly as written)`
+      : '',
+    task.credentialFields?.length
+      ? `\n\n# Credential details\n${task.credentialFields
+          .map(
+            (f) =>
+              `${f.label}: ${f.value}${f.placeholder ? ' (a placeholder: type it exactly as written)' : ''}`,
+          )
+          .join('\n')}`
       : '',
     `\n\n# Run so far\n${fence.wrap('run history', renderHistory(input.history))}`,
     feedback,

@@ -62,19 +62,30 @@ describe('/openapi.json', () => {
       'delete',
       'get',
     ]);
+    expect(Object.keys(api.doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/credentials/{credential_id}/update',
+        '/v1/credentials/{credential_id}/delete',
+      ]),
+    );
     const schemas = api.doc.components.schemas;
     expect(Object.keys(schemas)).toEqual(
-      expect.arrayContaining(['TOTPCodeCreate', 'TOTPCode', 'CredentialCreate', 'Credential']),
+      expect.arrayContaining([
+        'TOTPCodeCreate',
+        'TOTPCode',
+        'CreateCredentialRequest',
+        'CredentialResponse',
+      ]),
     );
-    // The response shape has no field that could carry a password or a secret.
-    expect(Object.keys(schemas['Credential']!['properties'] as object).sort()).toEqual([
-      'created_at',
-      'credential_id',
-      'has_totp',
-      'name',
-      'totp_issuer',
+    // The response shapes have no field that could carry a password or a secret.
+    const fields = (name: string) => Object.keys(schemas[name]!['properties'] as object).sort();
+    expect(fields('PasswordCredentialResponse')).toEqual([
+      'totp_identifier',
+      'totp_type',
       'username',
     ]);
+    expect(fields('CreditCardCredentialResponse')).toEqual(['brand', 'last_four']);
+    expect(fields('SecretCredentialResponse')).toEqual(['secret_label']);
     api.assertRequest('/v1/credentials/totp', 'post', {
       totp_identifier: 'a@b.c',
       content: '123456',
@@ -239,18 +250,27 @@ describe('/v1/credentials', () => {
       password: PASSWORD,
       totp: SECRET.toLowerCase().replace(/(.{4})/g, '$1 '),
     });
-    expect(res.status).toBe(200);
-    api.assertResponse('/v1/credentials', 'post', 200, res.body);
+    expect(res.status).toBe(201);
+    api.assertResponse('/v1/credentials', 'post', 201, res.body);
     const body = res.body as Record<string, unknown>;
     flatId = String(body['credential_id']);
     expect(flatId).toMatch(/^cred_\d+$/);
+    const stamp = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
     expect(body).toEqual({
       credential_id: flatId,
+      credential: { username: 'jane', totp_type: 'authenticator', totp_identifier: null },
+      credential_type: 'password',
       name: 'bank',
-      username: 'jane',
-      has_totp: true,
-      totp_issuer: null,
-      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/),
+      vault_type: 'skyvern',
+      browser_profile_id: null,
+      tested_url: null,
+      user_context: null,
+      save_browser_session_intent: null,
+      folder_id: null,
+      proxy_location: null,
+      proxy_session_id: null,
+      created_at: stamp,
+      modified_at: stamp,
     });
     expect(res.text).not.toContain(PASSWORD);
     expect(res.text).not.toContain(SECRET);
@@ -266,15 +286,103 @@ describe('/v1/credentials', () => {
         totp: `otpauth://totp/Fixture%20Mail:jane?secret=${URI_SECRET}&issuer=Fixture%20Mail`,
       },
     });
-    expect(res.status).toBe(200);
-    api.assertResponse('/v1/credentials', 'post', 200, res.body);
+    expect(res.status).toBe(201);
+    api.assertResponse('/v1/credentials', 'post', 201, res.body);
     nestedId = String((res.body as Record<string, unknown>)['credential_id']);
     expect(res.body).toMatchObject({
       name: 'mail',
-      username: 'jane@example.com',
-      has_totp: true,
-      totp_issuer: 'Fixture Mail',
+      credential: { username: 'jane@example.com', totp_type: 'authenticator' },
     });
+  });
+
+  it('stores a credit card and a secret, answering last four, brand and label only', async () => {
+    const card = await t.call('POST', '/v1/credentials', {
+      name: 'Corporate card',
+      credential_type: 'credit_card',
+      credential: {
+        card_number: '4111 1111 1111 4242',
+        card_cvv: '9917',
+        card_exp_month: '08',
+        card_exp_year: '2031',
+        card_brand: 'Visa',
+        card_holder_name: 'Jane Doe',
+        billing_address: { line1: '1 Main St', city: 'Springfield' },
+      },
+    });
+    expect(card.status).toBe(201);
+    api.assertResponse('/v1/credentials', 'post', 201, card.body);
+    expect(card.body).toMatchObject({
+      credential: { last_four: '4242', brand: 'Visa' },
+      credential_type: 'credit_card',
+      name: 'Corporate card',
+    });
+    expect(Object.keys((card.body as { credential: object }).credential).sort()).toEqual([
+      'brand',
+      'last_four',
+    ]);
+    for (const secret of ['4111111111114242', '9917', 'Jane Doe', '1 Main St'])
+      expect(card.text).not.toContain(secret);
+
+    const secret = await t.call('POST', '/v1/credentials', {
+      name: 'API token',
+      credential_type: 'secret',
+      credential: { secret_value: 'sk-live-5f0c1e', secret_label: 'Partner API' },
+    });
+    expect(secret.status).toBe(201);
+    api.assertResponse('/v1/credentials', 'post', 201, secret.body);
+    expect(secret.body).toMatchObject({
+      credential: { secret_label: 'Partner API' },
+      credential_type: 'secret',
+    });
+    expect(secret.text).not.toContain('sk-live-5f0c1e');
+    const secretId = (secret.body as { credential_id: string }).credential_id;
+
+    const cards = await t.call('GET', '/v1/credentials?credential_type=credit_card');
+    expect((cards.body as { credential_type: string }[]).map((c) => c.credential_type)).toEqual([
+      'credit_card',
+    ]);
+    const found = await t.call('GET', '/v1/credentials?search=partner');
+    expect((found.body as { credential_id: string }[]).map((c) => c.credential_id)).toEqual([
+      secretId,
+    ]);
+    expect((await t.call('GET', '/v1/credentials?vault_type=bitwarden')).body).toEqual([]);
+    const paged = await t.call('GET', '/v1/credentials?page=2&page_size=1');
+    expect((paged.body as unknown[]).length).toBe(1);
+
+    // Update keeps the id and replaces the data (here, a secret becomes a login).
+    const updated = await t.call('POST', `/v1/credentials/${secretId}/update`, {
+      name: 'Partner login',
+      credential_type: 'password',
+      credential: { username: 'partner', password: 'pw-after-update-1', totp_type: 'email' },
+    });
+    expect(updated.status).toBe(200);
+    api.assertResponse('/v1/credentials/{credential_id}/update', 'post', 200, updated.body);
+    expect(updated.body).toMatchObject({
+      credential_id: secretId,
+      credential: { username: 'partner', totp_type: 'email', totp_identifier: null },
+      credential_type: 'password',
+      name: 'Partner login',
+    });
+    const sealed = await t.wren.store.credentials.get(t.wren.auth.organization.id, secretId);
+    const opened = openCredential(sealed!, t.wren.secretBox);
+    expect(opened.type === 'password' && opened.password).toBe('pw-after-update-1');
+    const foreign = await t.call(
+      'POST',
+      `/v1/credentials/${secretId}/update`,
+      { credential_type: 'secret', credential: { secret_value: 'x' } },
+      asOther,
+    );
+    expect(foreign.status).toBe(404);
+    const bad = await t.call('POST', `/v1/credentials/${secretId}/update`, {
+      credential_type: 'secret',
+      credential: {},
+    });
+    expect(bad.status).toBe(422);
+    await t.call('POST', `/v1/credentials/${secretId}/delete`);
+    await t.call(
+      'POST',
+      `/v1/credentials/${(card.body as { credential_id: string }).credential_id}/delete`,
+    );
   });
 
   it('lists and gets logins of the caller only', async () => {
@@ -289,7 +397,7 @@ describe('/v1/credentials', () => {
     const one = await t.call('GET', `/v1/credentials/${flatId}`);
     expect(one.status).toBe(200);
     api.assertResponse('/v1/credentials/{credential_id}', 'get', 200, one.body);
-    expect(one.body).toMatchObject({ credential_id: flatId, username: 'jane' });
+    expect(one.body).toMatchObject({ credential_id: flatId, credential: { username: 'jane' } });
 
     expect((await t.call('GET', '/v1/credentials', undefined, asOther)).body).toEqual([]);
     const foreign = await t.call('GET', `/v1/credentials/${flatId}`, undefined, asOther);
@@ -315,7 +423,11 @@ describe('/v1/credentials', () => {
     db.close();
     expect(Object.keys(row).sort()).toEqual([
       'created_at',
+      'credential_type',
+      'data_sealed',
+      'details_json',
       'id',
+      'modified_at',
       'name',
       'organization_id',
       'password_sealed',
@@ -328,8 +440,8 @@ describe('/v1/credentials', () => {
     // The server's key opens them again.
     const sealed = await t.wren.store.credentials.get(t.wren.auth.organization.id, flatId);
     const opened = openCredential(sealed!, t.wren.secretBox);
-    expect(opened.password).toBe(PASSWORD);
-    expect(opened.totp?.base32).toBe(SECRET);
+    expect(opened.type === 'password' && opened.password).toBe(PASSWORD);
+    expect(opened.type === 'password' && opened.totp?.base32).toBe(SECRET);
   });
 
   it.each([
@@ -347,6 +459,20 @@ describe('/v1/credentials', () => {
     ],
     [{ username: 'jane', password: 12345 }, ['body', 'password'], 'password must be a string'],
     [{ credential_type: 'oauth', username: 'j', password: 'x' }, ['body', 'credential_type'], ''],
+    [
+      {
+        name: 'c',
+        credential_type: 'credit_card',
+        credential: { card_number: '4111111111111111' },
+      },
+      ['body', 'credential', 'card_cvv'],
+      'card_cvv is required',
+    ],
+    [
+      { name: 's', credential_type: 'secret', credential: { secret_label: 'token' } },
+      ['body', 'credential', 'secret_value'],
+      'secret_value is required',
+    ],
     [{ credential: 'jane:x' }, ['body', 'credential'], 'credential must be an object'],
   ])('bad input %j names the field', async (body, loc, words) => {
     const res = await t.call('POST', '/v1/credentials', body);
@@ -361,7 +487,19 @@ describe('/v1/credentials', () => {
     if (loc.at(-1) === 'totp') expect(detail[0]).not.toHaveProperty('input');
   });
 
-  it('deletes a login', async () => {
+  it('deletes a login (Skyvern route, and the DELETE alias)', async () => {
+    const made = await t.call('POST', '/v1/credentials', {
+      name: 'temp',
+      credential_type: 'secret',
+      credential: { secret_value: 'to-be-deleted-7731' },
+    });
+    const tempId = (made.body as { credential_id: string }).credential_id;
+    const foreign = await t.call('POST', `/v1/credentials/${tempId}/delete`, undefined, asOther);
+    expect(foreign.status).toBe(404);
+    const viaPost = await t.call('POST', `/v1/credentials/${tempId}/delete`);
+    expect(viaPost.status).toBe(204);
+    expect(viaPost.text).toBe('');
+    expect((await t.call('GET', `/v1/credentials/${tempId}`)).status).toBe(404);
     const res = await t.call('DELETE', `/v1/credentials/${nestedId}`);
     expect(res.status).toBe(204);
     expect(res.text).toBe('');

@@ -100,10 +100,16 @@ async function exercise(wren: Wren, hook: Receiver, signingKey: () => string) {
 
   // Credentials: stored, listed, read back without the password, deleted.
   const cred = await wren.createCredential({ username: 'ada', password: 'sdk-pass-9c2e' });
-  expect(cred).toMatchObject({ name: 'ada', username: 'ada', has_totp: false });
+  expect(cred).toMatchObject({
+    name: 'ada',
+    credential_type: 'password',
+    credential: { username: 'ada', totp_type: 'none' },
+  });
   expect(JSON.stringify(cred)).not.toContain('sdk-pass-9c2e');
   expect((await wren.getCredentials()).map((c) => c.credential_id)).toContain(cred.credential_id);
-  expect((await wren.getCredential(cred.credential_id)).username).toBe('ada');
+  expect((await wren.getCredential(cred.credential_id)).credential).toMatchObject({
+    username: 'ada',
+  });
   await wren.deleteCredential(cred.credential_id);
   const gone = await wren.getCredential(cred.credential_id).catch((e: unknown) => e);
   expect((gone as WrenApiError).status).toBe(404);

@@ -42,10 +42,24 @@ interface ErrorCodeRow {
   description: string;
 }
 
+/** Skyvern's CredentialResponse (the parts the picker shows). */
 interface Credential {
   credential_id: string;
   name: string;
-  username?: string | null;
+  credential_type?: 'password' | 'credit_card' | 'secret';
+  credential?: {
+    username?: string;
+    last_four?: string;
+    brand?: string;
+    secret_label?: string | null;
+  };
+}
+
+function credentialHint(c: Credential): string {
+  const d = c.credential ?? {};
+  if (d.username) return ` (${d.username})`;
+  if (d.last_four) return ` (${d.brand ?? 'card'} •••• ${d.last_four})`;
+  return c.credential_type === 'secret' ? ' (secret)' : '';
 }
 
 interface BrowserSession {
@@ -248,7 +262,7 @@ export function NewTaskPage() {
   const [submitting, setSubmitting] = useState(false);
   const [tried, setTried] = useState(false);
   const [tab, setTab] = useState<'curl' | 'ts' | 'python'>('curl');
-  const credentials = useOptional<Credential>('/v1/credentials');
+  const credentials = useOptional<Credential>('/v1/credentials?page_size=100');
   const sessions = useOptional<BrowserSession>('/v1/browser_sessions');
 
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
@@ -502,7 +516,7 @@ export function NewTaskPage() {
                     {(credentials.items ?? []).map((c) => (
                       <option key={c.credential_id} value={c.credential_id}>
                         {c.name}
-                        {c.username ? ` (${c.username})` : ''}
+                        {credentialHint(c)}
                       </option>
                     ))}
                   </select>

@@ -32,6 +32,12 @@ export function secretsTaskNote(secrets: EngineSecrets | undefined): string {
       `Sign in as ${secrets.login.username}. For the password, type exactly ${secrets.login.password} — a placeholder that is replaced by the real password as it is typed.`,
     );
   }
+  const fields = secrets.credentialFields ?? [];
+  if (fields.length) {
+    lines.push(
+      `Use these details where the page asks for them; values in {{…}} are placeholders replaced by the real value as they are typed — type them exactly as written:\n${fields.map((f) => `${f.label}: ${f.value}`).join('\n')}`,
+    );
+  }
   if (secrets.hasTotpSource) {
     lines.push(
       `If the site asks for a verification or one-time code, click the code field (or its first box) and type exactly ${TOTP_PLACEHOLDER}: the code is fetched and typed for you. Do not ask for it.`,
