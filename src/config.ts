@@ -33,8 +33,13 @@ export interface WrenConfig {
   allowPrivateNetworks: boolean;
   /** A fixed API key to accept for the default organization (WREN_API_KEY). */
   seedApiKey: string | null;
-  /** Base URL of the web UI, used to build `app_url`. */
-  appUrl: string;
+  /**
+   * Base URL of the web UI, used to build `app_url` (WREN_APP_URL); null: the address the
+   * server listens on.
+   */
+  appUrl: string | null;
+  /** Longest browser session timeout in minutes (WREN_SESSION_MAX_TIMEOUT_MINUTES). */
+  sessionMaxTimeoutMinutes: number;
   /** postgres://… to use PostgreSQL (needed for several processes); null for SQLite in dataDir. */
   databaseUrl: string | null;
   /** api: HTTP only; worker: executes runs only; all: both (the single-machine default). */
@@ -196,7 +201,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     bodyLimitBytes: intVar(env, 'WREN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowPrivateNetworks: boolVar(env, 'WREN_ALLOW_PRIVATE_NETWORKS', false),
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
-    appUrl: (env['WREN_APP_URL'] ?? 'http://localhost:8000').replace(/\/+$/, ''),
+    appUrl: env['WREN_APP_URL']?.trim().replace(/\/+$/, '') || null,
+    sessionMaxTimeoutMinutes: intVar(env, 'WREN_SESSION_MAX_TIMEOUT_MINUTES', 1440, 5, 100_000),
     env,
     publicUrl: env['WREN_PUBLIC_URL']?.trim().replace(/\/+$/, '') || null,
     webhook: {

@@ -21,6 +21,8 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
+  BulkCancelRunsRequestSchema,
+  BulkCancelRunsResponseSchema,
   ErrorResponseSchema,
   HTTPValidationErrorSchema,
   ListRunsQuerySchema,
@@ -31,14 +33,18 @@ import {
   TaskRunResponseSchema,
   TimelineEntrySchema,
   type ValidationLocation,
+  VersionResponseSchema,
   zodIssuesToDetail,
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
+import type { ProfileService } from '../profiles/index.js';
 import type { RunService } from '../runs/service.js';
 import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
+import { notSupportedDetail } from './not-supported.js';
+import { registerProfileRoutes } from './profiles-routes.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
@@ -61,6 +67,8 @@ export interface ApiOptions {
   results?: ResultsRoutesOptions;
   credentials: CredentialRoutesOptions;
   sessions?: SessionRoutesOptions;
+  /** /v1/browser_profiles; off when omitted. */
+  profiles?: ProfileService;
   /** Live view WebSockets (live-routes.ts); off when omitted. */
   live?: Omit<LiveRoutesOptions, 'runs' | 'auth'>;
 }
@@ -173,7 +181,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     else request.log.debug({ status, url: request.url, detail: body }, 'request rejected');
     return reply.code(status).type('application/json').send(JSON.stringify(body));
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ detail: notSupportedDetail(request.method, request.url) ?? 'Not Found' }),
+  );
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -197,6 +209,19 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     reply.type('application/json').send(JSON.stringify(app.swagger()));
   });
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Like Skyvern's, the version route needs no API key.
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/version',
+    {
+      schema: {
+        operationId: 'get_version',
+        summary: 'The server version',
+        tags: ['Server'],
+        response: { 200: VersionResponseSchema },
+      },
+    },
+    async () => ({ version: options.version, server: 'wren' }),
+  );
 
   await registerSessionRoutes(app, options.sessions);
   if (options.live) {
@@ -289,6 +314,25 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       );
 
       routes.post(
+        '/runs/cancel',
+        {
+          schema: {
+            operationId: 'bulk_cancel_runs',
+            summary: 'Cancel several queued or running runs; says which could not be',
+            tags: ['Runs'],
+            security,
+            body: BulkCancelRunsRequestSchema,
+            response: {
+              200: BulkCancelRunsResponseSchema,
+              403: forbidden,
+              422: HTTPValidationErrorSchema,
+            },
+          },
+        },
+        async (request) => runs.bulkCancel(org(request), request.body.run_ids),
+      );
+
+      routes.post(
         '/runs/:run_id/cancel',
         {
           schema: {
@@ -312,6 +356,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       );
 
       await registerCredentialRoutes(v1, options.credentials);
+      if (options.profiles) await registerProfileRoutes(v1, options.profiles);
     },
     { prefix: '/v1' },
   );

@@ -15,6 +15,7 @@ import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.
 import { createEngineServices } from '../engines/services.js';
 import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
+import { ProfileService } from '../profiles/index.js';
 import { llmDisambiguator } from '../runs/otp-model.js';
 import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
 import { RunService } from '../runs/service.js';
@@ -147,13 +148,19 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     retentionDays: config.artifacts.retentionDays,
     baseUrl: config.publicUrl,
   });
+  // app_url's base: WREN_APP_URL, else the address the server listens on (known after listen).
+  const appUrl = {
+    current: config.appUrl ?? `http://${wildcardAsLocalhost(config.host)}:${config.port}`,
+  };
   const webhookKeys = new WebhookKeyring(store.runSigningKeys, secrets.box);
   const webhooks = new WebhookDispatcher({
     store,
     keyring: webhookKeys,
     logger,
     config: config.webhook,
-    appUrl: config.appUrl,
+    get appUrl() {
+      return appUrl.current;
+    },
     allowPrivateNetworks: config.allowPrivateNetworks,
     resolveHost: options.resolveHost,
     artifacts,
@@ -164,7 +171,9 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     logger,
     maxStepsCap: config.maxStepsCap,
     allowPrivateNetworks: config.allowPrivateNetworks,
-    appUrl: config.appUrl,
+    get appUrl() {
+      return appUrl.current;
+    },
     resolveHost: options.resolveHost,
     secretBox: secrets.box,
     artifacts,
@@ -181,7 +190,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       `WREN_SESSION_MINUTE_MS must be a positive whole number of ms, got "${rawMinute}"`,
     );
   }
-  const sessions = new SessionManager({
+  const sessions: SessionManager = new SessionManager({
     store,
     logger,
     proxies: new ProxyRouter(loadProxyConfig(env)),
@@ -189,12 +198,21 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     liveView: live,
     ...(minuteMs ? { minuteMs } : {}),
+    maxTimeoutMinutes: config.sessionMaxTimeoutMinutes,
+    // Browser profiles keep or save back a session's state as it ends.
+    onEnding: (record, capture): Promise<void> => profiles.sessionEnding(record, capture),
     // On PostgreSQL a session's browser serves runs that workers in other processes execute.
     shared: config.databaseUrl !== null,
     // A worker-only process never creates sessions: no gateway for it.
     ...sessionNetwork(config.role === 'worker' ? { ...env, WREN_SESSION_HOST: undefined } : env),
   });
   await sessions.start();
+  const profiles: ProfileService = new ProfileService({
+    store,
+    box: secrets.box,
+    logger,
+    sessions,
+  });
   const serverBrowser = await serverBrowserFromEnv(env);
   const services = createEngineServices({
     sessions,
@@ -204,6 +222,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     env: config.env,
     allowPrivateNetworks: config.allowPrivateNetworks,
     live,
+    profiles,
+    warn: (message, data) => logger.warn(data, message),
   });
   // Pushed or pulled messages the extraction rules cannot decide go to the model, with every
   // possible code replaced by a label (src/runs/otp-model.ts).
@@ -251,7 +271,15 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     ui: { store, model },
     results: { store, artifacts, webhooks },
     credentials: { store, box: secrets.box, ...(disambiguate ? { disambiguate } : {}) },
-    sessions: { sessions, auth: new ApiKeyAuthenticator(store), appUrl: config.appUrl },
+    sessions: {
+      sessions,
+      auth: new ApiKeyAuthenticator(store),
+      get appUrl() {
+        return appUrl.current;
+      },
+      profiles,
+    },
+    profiles,
     live: {
       live,
       sessions,
@@ -326,6 +354,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       }
       const address = await app.listen({ host: config.host, port: config.port });
       if (!artifacts.hasBaseUrl()) artifacts.setBaseUrl(address);
+      if (!config.appUrl) appUrl.current = wildcardAsLocalhost(address);
       logger.info(
         { address, data_dir: config.dataDir, worker: runsWorker, role: config.role },
         'wren listening',
@@ -347,6 +376,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       await store.close();
     },
   };
+}
+
+/** A wildcard host (0.0.0.0, ::) in a URL or host, as a person on this machine opens it. */
+function wildcardAsLocalhost(hostOrUrl: string): string {
+  return hostOrUrl.replace(/^(https?:\/\/)?(0\.0\.0\.0|\[::\]|::)(?=:|$)/, '$1localhost');
 }
 
 /** A wildcard listen address is not reachable as such: other nodes get this host's name. */

@@ -11,16 +11,21 @@ import {
   CreateBrowserSessionRequestSchema,
   ErrorResponseSchema,
   HTTPValidationErrorSchema,
+  UpdateBrowserSessionRequestSchema,
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
+import type { ProfileService } from '../profiles/index.js';
 import { ProxyUnavailableError, redactProxyUrl, type SessionManager } from '../sessions/index.js';
-import type { BrowserSessionRecord, Organization } from '../store/index.js';
+import type { BrowserSessionRecord, Organization, SessionProfileLink } from '../store/index.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 
 export interface SessionRoutesOptions {
   sessions: SessionManager;
   auth: ApiKeyAuthenticator;
+  /** Read on every request: it may only be known once the server listens. */
   appUrl: string;
+  /** browser_profile_id / generate_browser_profile; without it sessions have no profiles. */
+  profiles?: ProfileService;
 }
 
 function maskProxy(location: unknown): unknown {
@@ -31,7 +36,12 @@ function maskProxy(location: unknown): unknown {
   return location;
 }
 
-function present(r: BrowserSessionRecord, appUrl: string, warning?: string | null) {
+function present(
+  r: BrowserSessionRecord,
+  appUrl: string,
+  link: SessionProfileLink | null,
+  warning?: string | null,
+) {
   return {
     browser_session_id: r.id,
     organization_id: r.organizationId,
@@ -52,6 +62,8 @@ function present(r: BrowserSessionRecord, appUrl: string, warning?: string | nul
     created_at: r.createdAt,
     modified_at: r.modifiedAt,
     deleted_at: null,
+    browser_profile_id: link?.browserProfileId ?? null,
+    generate_browser_profile: link?.generateBrowserProfile ?? false,
     ...(warning ? { warning } : {}),
   };
 }
@@ -62,7 +74,14 @@ export async function registerSessionRoutes(
   options: SessionRoutesOptions | undefined,
 ): Promise<void> {
   if (!options) return;
-  const { sessions, auth, appUrl } = options;
+  const { sessions, auth, profiles } = options;
+  const show = async (r: BrowserSessionRecord, warning?: string | null) =>
+    present(
+      r,
+      options.appUrl,
+      profiles ? await profiles.sessionLink(r.organizationId, r.id) : null,
+      warning,
+    );
 
   // POST /v1/run/tasks: refuse a dead/unknown session or an unserved proxy location up front,
   // instead of queueing a run that can only fail.
@@ -117,9 +136,28 @@ export async function registerSessionRoutes(
           },
         },
         async (request) => {
+          const body = request.body ?? {};
+          const profileId = body.browser_profile_id ?? null;
+          const generate = body.generate_browser_profile ?? false;
+          if ((profileId || generate) && !profiles) {
+            throw new ServiceError(400, 'browser profiles are not enabled on this server');
+          }
           try {
-            const { record, warning } = await sessions.create(org(request), request.body ?? {});
-            return present(record, appUrl, warning);
+            let proxyLocation = body.proxy_location;
+            let storageState = null;
+            if (profileId && profiles) {
+              const profile = await profiles.get(org(request), profileId);
+              // The profile's proxy applies unless the request names one.
+              if (proxyLocation == null) proxyLocation = profile.proxyLocation as never;
+              storageState = await profiles.load(org(request), profileId);
+            }
+            const { record, warning } = await sessions.create(org(request), {
+              ...body,
+              proxy_location: proxyLocation,
+              storageState,
+            });
+            await profiles?.linkSession(org(request), record.id, profileId, generate);
+            return show(record, warning);
           } catch (e) {
             if (e instanceof ProxyUnavailableError) throw new ServiceError(400, e.message);
             throw e;
@@ -138,7 +176,7 @@ export async function registerSessionRoutes(
             response: { 200: BrowserSessionResponseSchema.array(), 403: ErrorResponseSchema },
           },
         },
-        async (request) => (await sessions.list(org(request))).map((r) => present(r, appUrl)),
+        async (request) => Promise.all((await sessions.list(org(request))).map((r) => show(r))),
       );
 
       routes.get(
@@ -158,7 +196,53 @@ export async function registerSessionRoutes(
           },
         },
         async (request) =>
-          present(await sessions.get(org(request), request.params.browser_session_id), appUrl),
+          show(await sessions.get(org(request), request.params.browser_session_id)),
+      );
+
+      routes.patch(
+        '/browser_sessions/:browser_session_id',
+        {
+          schema: {
+            operationId: 'update_browser_session',
+            summary: 'Change a live session: keep its state at close, or its timeout (Wren)',
+            tags,
+            security,
+            params: BrowserSessionParamsSchema,
+            body: UpdateBrowserSessionRequestSchema,
+            response: {
+              200: BrowserSessionResponseSchema,
+              400: ErrorResponseSchema,
+              403: ErrorResponseSchema,
+              404: ErrorResponseSchema,
+              409: ErrorResponseSchema,
+              422: HTTPValidationErrorSchema,
+            },
+          },
+        },
+        async (request) => {
+          const id = request.params.browser_session_id;
+          let record = await sessions.get(org(request), id);
+          if (!['created', 'running'].includes(record.status)) {
+            throw new ServiceError(
+              409,
+              `Browser session ${id} has ended (status ${record.status}) and can no longer be updated`,
+            );
+          }
+          let warning: string | null = null;
+          if (request.body.timeout !== undefined) {
+            ({ record, warning } = await sessions.setTimeout(
+              org(request),
+              id,
+              request.body.timeout,
+            ));
+          }
+          if (request.body.generate_browser_profile !== undefined) {
+            if (!profiles)
+              throw new ServiceError(400, 'browser profiles are not enabled on this server');
+            await profiles.setGenerate(org(request), id, request.body.generate_browser_profile);
+          }
+          return show(record, warning);
+        },
       );
 
       routes.post(

@@ -9,6 +9,7 @@
  * - GET/POST /v1/api_keys: list the organization's keys (prefix + label) and create one; the new
  *   key is in the POST answer only, once.
  */
+
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import type { ConfigResult } from '../llm/index.js';
 import { MODEL_ROLES } from '../llm/types.js';
 import type { Organization, Store } from '../store/index.js';
 import { type ApiKeyAuthenticator, createApiKey, requireApiKey } from './keys.js';
+import { notSupportedDetail } from './not-supported.js';
 
 export interface UiOptions {
   store: Store;
@@ -229,7 +231,9 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
   const sendIndex = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '/';
     if (API_PATH.test(path) || FILE_PATH.test(path))
-      return reply.code(404).send({ detail: 'Not Found' });
+      return reply
+        .code(404)
+        .send({ detail: notSupportedDetail(request.method, path) ?? 'Not Found' });
     let html: string;
     try {
       html = await readFile(join(uiDir, 'index.html'), 'utf8');

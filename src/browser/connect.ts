@@ -9,6 +9,7 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
 import { installPageShims } from './run-browser.js';
+import { applyBrowserState, type StoredBrowserState } from './storage-state.js';
 import { checkNavigationTarget } from './url-guard.js';
 
 export interface BrowserProfile {
@@ -29,6 +30,8 @@ export interface SessionBrowserOptions extends BrowserProfile {
   url?: string | null;
   allowPrivateNetworks: boolean;
   timeoutMs?: number;
+  /** Cookies and storage to start from (a browser profile). */
+  storageState?: StoredBrowserState | null;
 }
 
 /** A live Chromium owned by a browser session. */
@@ -101,6 +104,8 @@ export async function launchSessionBrowser(
   };
   try {
     await installPageShims(context);
+    // A browser profile's cookies and storage, in place before the first page loads.
+    if (options.storageState) await applyBrowserState(context, options.storageState);
     const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
     const page = context.pages()[0] ?? (await context.newPage());
     if (options.url) {

@@ -67,4 +67,11 @@ export {
   type RunBrowserOptions,
   type TabInfo,
 } from './run-browser.js';
+export {
+  applyBrowserState,
+  captureBrowserState,
+  EMPTY_BROWSER_STATE,
+  isStoredBrowserState,
+  type StoredBrowserState,
+} from './storage-state.js';
 export { checkNavigationTarget, checkNavigationUrl, type HostResolver } from './url-guard.js';

@@ -26,6 +26,7 @@ import { ElementRegistry, evaluateOnElement, resolveElement } from './observe/ca
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
 import { PageSession } from './page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
+import { captureBrowserState, type StoredBrowserState } from './storage-state.js';
 import {
   allowPrivateNetworksFromEnv,
   checkNavigationTarget,
@@ -56,6 +57,8 @@ export interface RunBrowserOptions {
   navigationTimeoutMs?: number;
   /** Extra folders the agent may upload files from (the run folder is always allowed). */
   uploadDirs?: string[];
+  /** Cookies and storage a fresh context starts from (a browser profile). */
+  storageState?: StoredBrowserState | null;
 }
 
 export interface TabInfo {
@@ -133,6 +136,7 @@ export class RunBrowser {
   private disconnected = false;
   private closed = false;
   private readonly closeHooks: (() => void)[] = [];
+  private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
   private readonly pendingDownloads = new Set<Promise<unknown>>();
   private downloadNames = new Set<string>();
   private previousIds: Set<number> | null = null;
@@ -272,6 +276,7 @@ export class RunBrowser {
       timezoneId: options.timezoneId,
       extraHTTPHeaders: options.extraHttpHeaders,
       proxy: options.proxy,
+      ...(options.storageState ? { storageState: options.storageState } : {}),
       ...(options.geolocation
         ? { geolocation: options.geolocation, permissions: ['geolocation'] }
         : {}),
@@ -294,6 +299,16 @@ export class RunBrowser {
 
   onClose(hook: () => void): void {
     this.closeHooks.push(hook);
+  }
+
+  /** Runs (awaited, errors ignored) while the context is still open, at close(). */
+  beforeClose(hook: () => Promise<void>): void {
+    this.beforeCloseHooks.push(hook);
+  }
+
+  /** The context's cookies and storage now (for saving into a browser profile). */
+  captureState(): Promise<StoredBrowserState> {
+    return captureBrowserState(this.context);
   }
 
   /** True when close() releases a context owned by someone else (session, user's browser). */
@@ -773,6 +788,7 @@ export class RunBrowser {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.settleDownloads().catch(() => {});
+    for (const hook of this.beforeCloseHooks.splice(0)) await hook().catch(() => {});
     // Stops listening (an attached context outlives the run); the log itself is dropped.
     if (this.har) void this.har.stop().catch(() => {});
     this.closed = true;

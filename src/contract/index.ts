@@ -1,6 +1,7 @@
 export * from './credentials.js';
 export * from './errors.js';
 export * from './json-schema.js';
+export * from './profiles.js';
 export * from './results.js';
 export * from './schemas.js';
 export * from './sessions.js';

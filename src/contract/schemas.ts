@@ -139,6 +139,14 @@ function requestFields(checked: boolean) {
           'the username and placeholders; the password and TOTP secret never leave the server.',
       ),
     browser_session_id: z.string().nullable().optional(),
+    browser_profile_id: z
+      .string({ error: 'browser_profile_id must be a string' })
+      .nullable()
+      .optional()
+      .describe(
+        "Start from this browser profile's cookies and storage (any engine in Wren); the run's " +
+          'final state is saved back into it. Not with browser_session_id or browser_address.',
+      ),
     browser_address: (checked
       ? z.string().refine(isCdpAddress, {
           message: 'browser_address must be an HTTP(S) or WebSocket URL with a host',

@@ -24,7 +24,10 @@ export const CreateBrowserSessionRequestSchema = z
       .min(5, { error: 'timeout must be at least 5 minutes' })
       .nullable()
       .optional()
-      .describe('Minutes from start until the session is closed; default 60, above 240 capped'),
+      .describe(
+        'Minutes from start until the session is closed: 5–1440, default 60; above the server ' +
+          'maximum (WREN_SESSION_MAX_TIMEOUT_MINUTES, default 1440) capped with a warning',
+      ),
     url: z
       .string()
       .refine((v) => normalizeHttpUrl(v) !== null, { message: 'url must be an http or https URL' })
@@ -37,6 +40,17 @@ export const CreateBrowserSessionRequestSchema = z
       })
       .nullable()
       .optional(),
+    browser_profile_id: z
+      .string({ error: 'browser_profile_id must be a string' })
+      .regex(/^bp_/, { error: 'browser_profile_id must start with bp_' })
+      .nullable()
+      .optional()
+      .describe("Start from this profile's cookies and storage; saved back into it at close"),
+    generate_browser_profile: z
+      .boolean({ error: 'generate_browser_profile must be true or false' })
+      .nullable()
+      .optional()
+      .describe('Keep the cookies and storage at close, to make a profile from afterwards'),
   })
   .meta({ id: 'CreateBrowserSessionRequest' });
 export type CreateBrowserSessionRequest = z.output<typeof CreateBrowserSessionRequestSchema>;
@@ -65,6 +79,8 @@ export const BrowserSessionResponseSchema = z
     created_at: z.string(),
     modified_at: z.string(),
     deleted_at: z.string().nullable(),
+    browser_profile_id: z.string().nullable(),
+    generate_browser_profile: z.boolean(),
     warning: z.string().nullable().optional(),
   })
   .meta({ id: 'BrowserSessionResponse' });
@@ -77,3 +93,26 @@ export const BrowserSessionParamsSchema = z.object({
 export const CloseBrowserSessionResponseSchema = z
   .object({ message: z.string() })
   .meta({ id: 'CloseBrowserSessionResponse' });
+
+export const UpdateBrowserSessionRequestSchema = z
+  .object({
+    generate_browser_profile: z
+      .boolean({ error: 'generate_browser_profile must be true or false' })
+      .optional()
+      .describe('Keep (true) or not (false) the cookies and storage when the session ends'),
+    timeout: z
+      .number({ error: 'timeout must be a whole number of minutes' })
+      .int({ error: 'timeout must be a whole number of minutes' })
+      .min(5, { error: 'timeout must be at least 5 minutes' })
+      .max(1440, { error: 'timeout must be at most 1440 minutes' })
+      .optional()
+      .describe(
+        'Wren extension: the new timeout in minutes, counted from the session start as at ' +
+          'creation (extends or shortens a live session)',
+      ),
+  })
+  .refine((b) => b.generate_browser_profile !== undefined || b.timeout !== undefined, {
+    message: 'give generate_browser_profile or timeout',
+  })
+  .meta({ id: 'UpdateBrowserSessionRequest' });
+export type UpdateBrowserSessionRequest = z.output<typeof UpdateBrowserSessionRequestSchema>;

@@ -6,6 +6,7 @@ import {
   type LiveBrowsers,
   RunBrowser,
   type RunBrowserOptions,
+  type StoredBrowserState,
 } from '../browser/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../llm/index.js';
 import {
@@ -41,6 +42,12 @@ export interface EngineServices {
    * terminated and reports the checks; `acknowledge` echoes them back and carries on.
    */
   cuaSafetyChecks: 'stop' | 'acknowledge';
+}
+
+/** Loads and saves browser profiles' state (src/profiles implements it). */
+export interface BrowserProfileStates {
+  load(organizationId: string, profileId: string): Promise<StoredBrowserState | null>;
+  save(organizationId: string, profileId: string, state: StoredBrowserState): Promise<boolean>;
 }
 
 const RUN_TYPE: Record<TaskSpec['engine'], string> = {
@@ -100,6 +107,10 @@ export function createEngineServices(options: {
   cdpConnectTimeoutMs?: number;
   /** Where run browsers are made watchable (the API's live view) while they are open. */
   live?: LiveBrowsers;
+  /** Browser profiles runs start from (browser_profile_id) and save back into. */
+  profiles?: BrowserProfileStates;
+  /** Says why a profile could not be used (deleted meanwhile, unreadable). */
+  warn?: (message: string, data: Record<string, unknown>) => void;
 }): EngineServices {
   const env = options.env ?? process.env;
   const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
@@ -198,9 +209,36 @@ export function createEngineServices(options: {
       if (e instanceof ProxyUnavailableError) throw new EngineSetupError(e.message);
       throw e;
     }
-    return options.browsers.openRunBrowser({
+    const profileId = task.browserProfileId ?? null;
+    let storageState: StoredBrowserState | null = null;
+    if (profileId && options.profiles) {
+      try {
+        storageState = await options.profiles.load(task.organizationId, profileId);
+        if (!storageState)
+          options.warn?.('browser profile gone; the run starts from a fresh browser', {
+            run_id: task.runId,
+            browser_profile_id: profileId,
+          });
+      } catch (e) {
+        options.warn?.('browser profile unreadable; the run starts from a fresh browser', {
+          run_id: task.runId,
+          browser_profile_id: profileId,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+    const browser = await options.browsers.openRunBrowser({
       ...base,
       ...browserOptionsFor(route),
+      ...(storageState ? { storageState } : {}),
     });
+    const profiles = options.profiles;
+    if (profileId && profiles && storageState) {
+      // The run's final cookies and storage go back into the profile it started from.
+      browser.beforeClose(async () => {
+        await profiles.save(task.organizationId, profileId, await browser.captureState());
+      });
+    }
+    return browser;
   }
 }

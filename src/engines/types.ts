@@ -25,6 +25,8 @@ export interface TaskSpec {
   totpUrl: string | null;
   browserSessionId: string | null;
   browserAddress: string | null;
+  /** Start from this browser profile's cookies and storage; saved back at close. */
+  browserProfileId?: string | null;
   cdpConnectHeaders: Record<string, string> | null;
   extraHttpHeaders: Record<string, string> | null;
   proxyLocation: unknown;

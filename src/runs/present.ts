@@ -59,7 +59,8 @@ export function toTaskRunResponse(run: RunRecord, appUrl: string): TaskRunRespon
     finished_at: run.finishedAt,
     app_url: `${appUrl}/runs/${run.id}`,
     browser_session_id: typeof sessionId === 'string' ? sessionId : null,
-    browser_profile_id: null,
+    browser_profile_id:
+      typeof request['browser_profile_id'] === 'string' ? request['browser_profile_id'] : null,
     max_screenshot_scrolls: typeof scrolls === 'number' ? scrolls : null,
     script_run: null,
     errors: run.errors,

@@ -15,7 +15,7 @@ import {
   type TaskRunRequest,
   type TaskRunResponse,
 } from '../contract/index.js';
-import { badRequest, newId, notFound } from '../core/index.js';
+import { badRequest, newId, notFound, ServiceError } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/types.js';
 import { assertPublicUrl, NetworkPolicyError } from '../net/index.js';
@@ -212,6 +212,28 @@ export class RunService {
     throw badRequest(`Run ${runId} changed status repeatedly; try the cancel again`);
   }
 
+  /**
+   * Cancels each run it can (Skyvern's bulk cancel): unknown runs, runs of another
+   * organization and finished runs land in `failed`. Duplicate ids count once.
+   */
+  async bulkCancel(
+    organizationId: string,
+    runIds: readonly string[],
+  ): Promise<{ cancelled: string[]; failed: string[] }> {
+    const cancelled: string[] = [];
+    const failed: string[] = [];
+    for (const runId of new Set(runIds)) {
+      try {
+        await this.cancelRun(organizationId, runId);
+        cancelled.push(runId);
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        failed.push(runId);
+      }
+    }
+    return { cancelled, failed };
+  }
+
   private async normalize(organizationId: string, input: TaskRunRequest): Promise<TaskRunRequest> {
     const { maxStepsCap } = this.options;
     if (input.max_steps != null && input.max_steps > maxStepsCap) {
@@ -250,13 +272,33 @@ export class RunService {
         `credential_id: no credential ${credentialId} in this organization (create one with POST /v1/credentials)`,
       );
     }
+    const profileId = input.browser_profile_id?.trim() || null;
+    let proxyLocation = input.proxy_location ?? null;
+    if (profileId) {
+      for (const field of ['browser_session_id', 'browser_address'] as const) {
+        if (input[field]) {
+          throw new RequestValidationError([
+            {
+              type: 'value_error',
+              loc: ['body', 'browser_profile_id'],
+              msg: `browser_profile_id cannot be combined with ${field} (that browser brings its own state)`,
+              input: profileId,
+            },
+          ]);
+        }
+      }
+      const profile = await this.options.store.browserProfiles.get(organizationId, profileId);
+      if (!profile) throw notFound(`Browser profile ${profileId} not found`);
+      // The profile's proxy applies unless the request names one.
+      proxyLocation ??= (profile.proxyLocation as typeof proxyLocation) ?? null;
+    }
     const scrolls = input.max_screenshot_scrolls;
     return {
       prompt: input.prompt,
       url,
       engine: input.engine,
       title: input.title ?? null,
-      proxy_location: input.proxy_location ?? null,
+      proxy_location: proxyLocation,
       data_extraction_schema: input.data_extraction_schema ?? null,
       error_code_mapping: input.error_code_mapping ?? null,
       max_steps: input.max_steps ?? null,
@@ -266,6 +308,8 @@ export class RunService {
       // Only when set: the echo stays exactly Skyvern's for requests that do not use it.
       ...(credentialId ? { credential_id: credentialId } : {}),
       browser_session_id: input.browser_session_id ?? null,
+      // Only when set, like credential_id.
+      ...(profileId ? { browser_profile_id: profileId } : {}),
       browser_address: input.browser_address?.trim() ?? null,
       cdp_connect_headers: input.cdp_connect_headers ?? null,
       extra_http_headers: input.extra_http_headers ?? null,

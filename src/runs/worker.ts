@@ -98,6 +98,7 @@ function taskSpec(run: RunRecord): TaskSpec {
     totpUrl: str('totp_url'),
     browserSessionId: str('browser_session_id'),
     browserAddress: str('browser_address'),
+    browserProfileId: str('browser_profile_id'),
     cdpConnectHeaders: map('cdp_connect_headers'),
     extraHttpHeaders: map('extra_http_headers'),
     proxyLocation: r['proxy_location'] ?? null,

@@ -16,12 +16,14 @@ import type { Logger } from 'pino';
 import type { BrowserContext } from 'playwright-core';
 import {
   BrowserError,
+  captureBrowserState,
   checkNavigationUrl,
   connectCdp,
   type LiveBrowsers,
   launchSessionBrowser,
   newestPage,
   type SessionBrowser,
+  type StoredBrowserState,
 } from '../browser/index.js';
 import { normalizeHttpUrl } from '../contract/index.js';
 import { newId, ServiceError } from '../core/index.js';
@@ -31,7 +33,8 @@ import { browserOptionsFor, type ProxyRouter } from './proxy.js';
 
 export const SESSION_TIMEOUT_DEFAULT = 60;
 export const SESSION_TIMEOUT_MIN = 5;
-export const SESSION_TIMEOUT_MAX = 240;
+/** Default server maximum (WREN_SESSION_MAX_TIMEOUT_MINUTES); Skyvern accepts up to 1440. */
+export const SESSION_TIMEOUT_MAX = 1440;
 /** GET list shows sessions created within this window (as Skyvern does). */
 const LIST_WINDOW_MS = 24 * 3600 * 1000;
 
@@ -62,12 +65,24 @@ export interface SessionManagerOptions {
   advertiseHost?: string;
   /** How often a run waiting for a session in the shared queue tries again, ms. Default 250. */
   leasePollMs?: number;
+  /** Longest timeout, minutes (WREN_SESSION_MAX_TIMEOUT_MINUTES); above it capped. Default 1440. */
+  maxTimeoutMinutes?: number;
+  /**
+   * Called when a local session ends, while its browser is still open (browser profiles keep
+   * its state). `capture` reads the cookies and storage; errors are logged, never thrown.
+   */
+  onEnding?: (
+    record: BrowserSessionRecord,
+    capture: () => Promise<StoredBrowserState>,
+  ) => Promise<void>;
 }
 
 export interface CreateSessionInput {
   timeout?: number | null;
   url?: string | null;
   proxy_location?: unknown;
+  /** Cookies and storage to start from (a browser profile's). */
+  storageState?: StoredBrowserState | null;
 }
 
 /** A run's hold on a session's browser; release() lets the next queued run in. */
@@ -249,9 +264,10 @@ export class SessionManager {
     if (this.stopped) throw new ServiceError(503, 'the server is shutting down');
     let timeout = input.timeout ?? SESSION_TIMEOUT_DEFAULT;
     let warning: string | null = null;
-    if (timeout > SESSION_TIMEOUT_MAX) {
-      warning = `timeout ${timeout} is above the maximum of ${SESSION_TIMEOUT_MAX} minutes; capped to ${SESSION_TIMEOUT_MAX}`;
-      timeout = SESSION_TIMEOUT_MAX;
+    const max = this.maxTimeout;
+    if (timeout > max) {
+      warning = `timeout ${timeout} is above the maximum of ${max} minutes; capped to ${max}`;
+      timeout = max;
     }
     const url = input.url == null ? null : normalizeHttpUrl(input.url);
     if (url) {
@@ -293,6 +309,7 @@ export class SessionManager {
         headless: this.options.headless ?? true,
         url: record.url,
         allowPrivateNetworks: this.options.allowPrivateNetworks,
+        ...(input.storageState ? { storageState: input.storageState } : {}),
         ...browserOptionsFor(route),
       });
     } catch (e) {
@@ -351,6 +368,80 @@ export class SessionManager {
       'browser session started',
     );
     return { record, warning };
+  }
+
+  /** The longest timeout a session may have, minutes. */
+  get maxTimeout(): number {
+    return this.options.maxTimeoutMinutes ?? SESSION_TIMEOUT_MAX;
+  }
+
+  /**
+   * Sets a live session's timeout (minutes from its start, as at creation), moving its end.
+   * 409 when the session has ended; 400 when the new end is already past.
+   */
+  async setTimeout(
+    organizationId: string,
+    id: string,
+    minutes: number,
+  ): Promise<{ record: BrowserSessionRecord; warning: string | null }> {
+    const record = await this.get(organizationId, id);
+    if (ENDED.has(record.status)) {
+      throw new ServiceError(
+        409,
+        `Browser session ${id} has ended (status ${record.status}) and can no longer be updated`,
+      );
+    }
+    let timeout = minutes;
+    let warning: string | null = null;
+    if (timeout > this.maxTimeout) {
+      warning = `timeout ${timeout} is above the maximum of ${this.maxTimeout} minutes; capped to ${this.maxTimeout}`;
+      timeout = this.maxTimeout;
+    }
+    const start = Date.parse(record.startedAt ?? record.createdAt);
+    const expiresAt = new Date(start + timeout * this.minuteMs);
+    if (expiresAt.getTime() <= Date.now()) {
+      throw new ServiceError(
+        400,
+        `timeout: ${timeout} minutes from the session start is already past; give a longer timeout`,
+      );
+    }
+    const at = new Date().toISOString();
+    await this.options.store.sessions.update(id, {
+      timeoutMinutes: timeout,
+      expiresAt: expiresAt.toISOString(),
+      modifiedAt: at,
+    });
+    const live = this.live.get(id);
+    if (live && !live.ending) {
+      clearTimeout(live.timer);
+      live.record.timeoutMinutes = timeout;
+      live.record.expiresAt = expiresAt.toISOString();
+      live.timer = setTimeout(
+        () => void this.end(id, 'timeout'),
+        Math.max(0, expiresAt.getTime() - Date.now()),
+      );
+      live.timer.unref();
+    }
+    return { record: await this.get(organizationId, id), warning };
+  }
+
+  /**
+   * The cookies and storage of a running session's browser: in process when this node holds
+   * it, else over CDP at the address its owner advertises. 409 when the session has ended.
+   */
+  async captureState(organizationId: string, id: string): Promise<StoredBrowserState> {
+    const record = await this.get(organizationId, id);
+    const local = this.live.get(id);
+    if (local && !local.ending) return captureBrowserState(local.browser.context);
+    if (ENDED.has(record.status) || !record.browserAddress) {
+      throw new ServiceError(409, `Browser session ${id} is not running`);
+    }
+    const connection = await connectCdp(record.browserAddress, { timeoutMs: 30_000 });
+    try {
+      return await captureBrowserState(connection.context);
+    } finally {
+      await connection.disconnect();
+    }
   }
 
   async get(organizationId: string, id: string): Promise<BrowserSessionRecord> {
@@ -531,6 +622,16 @@ export class SessionManager {
     // Compare-and-set: a close or failure recorded meanwhile by another node keeps its status.
     if (!how.recorded) await this.options.store.sessions.endIfActive(id, status, at);
     live.record.status = status;
+    if (this.options.onEnding && status !== 'failed') {
+      await this.options
+        .onEnding(live.record, () => captureBrowserState(live.browser.context))
+        .catch((error: unknown) =>
+          this.options.logger.warn(
+            { err: error, browser_session_id: id },
+            'could not keep the browser state of an ending session',
+          ),
+        );
+    }
     await live.browser.close();
     this.live.delete(id);
     this.options.logger.info({ browser_session_id: id, status }, 'browser session ended');

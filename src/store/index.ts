@@ -22,6 +22,7 @@ import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './c
 import { RunLeases } from './leases.js';
 import { migrationProvider } from './migrations.js';
 import { openPostgres } from './postgres.js';
+import { BrowserProfileStore } from './profiles.js';
 import { enqueueWebhookForRun, ResultsStore } from './results.js';
 import {
   json,
@@ -40,6 +41,12 @@ import { WorkerDirectory } from './workers.js';
 
 export type { ApiKeySummary } from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
+export type {
+  BrowserProfileRecord,
+  BrowserProfileStore,
+  ProfileListFilter,
+  SessionProfileLink,
+} from './profiles.js';
 export * from './results.js';
 export {
   type NewRun,
@@ -97,6 +104,11 @@ export class Store {
   /** Persistent browser sessions. */
   get sessions(): SessionStore {
     return new SessionStore(this.db);
+  }
+
+  /** Browser profiles and sessions' links to them (src/store/profiles.ts). */
+  get browserProfiles(): BrowserProfileStore {
+    return new BrowserProfileStore(this.db);
   }
 
   /** API key listings (src/store/api-keys.ts). */

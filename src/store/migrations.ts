@@ -217,6 +217,39 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('credentials').addColumn('modified_at', 'text').execute();
     },
   },
+  // Browser profiles (src/store/profiles.ts): state sealed like credentials; a session's link
+  // to the profile it started from or will save into.
+  '0009_browser_profiles': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('browser_profiles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('state_sealed', 'text')
+        .addColumn('source_browser_type', 'text')
+        .addColumn('proxy_location_json', 'text')
+        .addColumn('proxy_session_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('browser_profiles_org_created')
+        .on('browser_profiles')
+        .columns(['organization_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('session_profiles')
+        .addColumn('session_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('browser_profile_id', 'text')
+        .addColumn('generate_browser_profile', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('state_sealed', 'text')
+        .addColumn('saved_at', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

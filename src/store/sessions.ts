@@ -170,6 +170,7 @@ export class SessionStore {
         | 'startedAt'
         | 'completedAt'
         | 'expiresAt'
+        | 'timeoutMinutes'
       >
     > & { modifiedAt: string },
   ): Promise<void> {
@@ -184,6 +185,7 @@ export class SessionStore {
         ...(patch.startedAt !== undefined ? { started_at: patch.startedAt } : {}),
         ...(patch.completedAt !== undefined ? { completed_at: patch.completedAt } : {}),
         ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
+        ...(patch.timeoutMinutes !== undefined ? { timeout_minutes: patch.timeoutMinutes } : {}),
       })
       .where('id', '=', id)
       .execute();

@@ -418,9 +418,33 @@ describe('browser sessions', () => {
       60 * MINUTE_MS,
     );
     await h.wren.call('POST', `/v1/browser_sessions/${String(dflt['browser_session_id'])}/close`);
-    const high = await createSession({ timeout: 300 });
-    expect(high['timeout']).toBe(240);
-    expect(String(high['warning'])).toContain('capped to 240');
+    // Skyvern's range is 5–1440 minutes; above the server maximum (default 1440) it is capped.
+    const high = await createSession({ timeout: 1500 });
+    expect(high['timeout']).toBe(1440);
+    expect(String(high['warning'])).toContain('capped to 1440');
+    // PATCH moves the end: here shortened to 5 minutes from the start, so the session ends.
+    const hid0 = String(high['browser_session_id']);
+    const longer = await h.wren.call('PATCH', `/v1/browser_sessions/${hid0}`, { timeout: 600 });
+    expect(longer.status, longer.text).toBe(200);
+    expect(longer.body).toMatchObject({ timeout: 600, status: 'running' });
+    const patched = longer.body as Session;
+    expect(
+      Date.parse(String(patched['expires_at'])) - Date.parse(String(patched['started_at'])),
+    ).toBe(600 * MINUTE_MS);
+    const bad = await h.wren.call('PATCH', `/v1/browser_sessions/${hid0}`, {});
+    expect(bad.status).toBe(422);
+    const shorter = await h.wren.call('PATCH', `/v1/browser_sessions/${hid0}`, { timeout: 5 });
+    expect(shorter.status, shorter.text).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          ((await h.wren.call('GET', `/v1/browser_sessions/${hid0}`)).body as Session)['status'],
+        { timeout: 15_000 },
+      )
+      .toBe('timeout');
+    const late = await h.wren.call('PATCH', `/v1/browser_sessions/${hid0}`, { timeout: 60 });
+    expect(late.status).toBe(409);
+    const again = await createSession({ timeout: 240 });
     const badUrl = await h.wren.call('POST', '/v1/browser_sessions', { url: 'ftp://x' });
     expect(badUrl.status).toBe(422);
     expect(badUrl.text).toContain('url must be an http or https URL');
@@ -434,7 +458,7 @@ describe('browser sessions', () => {
       createdAt: new Date().toISOString(),
     });
     const otherKey = { 'x-api-key': await createApiKey(h.wren.wren.store, 'o_other', 'test') };
-    const hid = String(high['browser_session_id']);
+    const hid = String(again['browser_session_id']);
     expect(
       (await h.wren.call('GET', `/v1/browser_sessions/${hid}`, undefined, otherKey)).status,
     ).toBe(404);
@@ -454,20 +478,15 @@ describe('browser sessions', () => {
     expect(
       ((await h.wren.call('GET', `/v1/browser_sessions/${hid}`)).body as Session)['status'],
     ).toBe('running');
-    const noKey = await h.wren.call(
-      'GET',
-      `/v1/browser_sessions/${String(high['browser_session_id'])}`,
-      undefined,
-      {
-        'x-api-key': 'wrong',
-      },
-    );
+    const noKey = await h.wren.call('GET', `/v1/browser_sessions/${hid}`, undefined, {
+      'x-api-key': 'wrong',
+    });
     expect(noKey.status).toBe(403);
     const unknownRun = await h.wren.call('POST', '/v1/run/tasks', {
       prompt: 'x',
       browser_session_id: 'pbs_1',
     });
     expect(unknownRun.status).toBe(404);
-    await h.wren.call('POST', `/v1/browser_sessions/${String(high['browser_session_id'])}/close`);
+    await h.wren.call('POST', `/v1/browser_sessions/${hid}/close`);
   });
 });

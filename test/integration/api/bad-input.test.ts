@@ -305,7 +305,7 @@ describe('other bad requests', () => {
     const res = await t.call(
       'POST',
       '/v1/run/tasks',
-      { prompt: 'keep me', browser_profile_id: 'bp_1', surprise: { a: 1 } },
+      { prompt: 'keep me', start_fresh_browser: false, surprise: { a: 1 } },
       { 'x-something': 'y' },
     );
     expect(res.status).toBe(200);
