@@ -6,10 +6,16 @@ import type { z } from 'zod';
 import type {
   Artifact,
   ArtifactType,
+  BrowserProfileResponse,
   BrowserSessionResponse,
+  BulkCancelRunsRequestSchema,
+  BulkCancelRunsResponseSchema,
+  CreateBrowserProfileRequestSchema,
   CreateBrowserSessionRequestSchema,
   CredentialCreateSchema,
+  CredentialListQuerySchema,
   CredentialSchema,
+  ListBrowserProfilesQuerySchema,
   ListRunsQuery,
   RetryRunWebhookRequest,
   RunStatus,
@@ -22,6 +28,8 @@ import type {
   TotpCodeCreateSchema,
   TotpCodeListQuerySchema,
   TotpCodeSchema,
+  UpdateBrowserProfileRequestSchema,
+  UpdateBrowserSessionRequestSchema,
   ValidationErrorItem,
 } from '../contract/index.js';
 
@@ -32,9 +40,21 @@ export type TotpCodeCreate = z.input<typeof TotpCodeCreateSchema>;
 /** A pushed code as the API shows it. */
 export type TotpCode = z.output<typeof TotpCodeSchema>;
 export type TotpCodeListQuery = Partial<z.input<typeof TotpCodeListQuerySchema>>;
-/** POST /v1/credentials body (the password and TOTP secret are never answered back). */
+/**
+ * POST /v1/credentials and /v1/credentials/{id}/update body (Skyvern's CreateCredentialRequest):
+ * a password, credit_card or secret credential. Secret values are never answered back.
+ */
 export type CredentialCreate = z.input<typeof CredentialCreateSchema>;
+/** Skyvern's CredentialResponse. */
 export type Credential = z.output<typeof CredentialSchema>;
+export type CredentialListQuery = Partial<z.input<typeof CredentialListQuerySchema>>;
+export type CreateBrowserProfileRequest = z.input<typeof CreateBrowserProfileRequestSchema>;
+export type UpdateBrowserProfileRequest = z.input<typeof UpdateBrowserProfileRequestSchema>;
+export type BrowserProfileListQuery = Partial<z.input<typeof ListBrowserProfilesQuerySchema>>;
+export type BrowserProfile = BrowserProfileResponse;
+export type UpdateBrowserSessionRequest = z.input<typeof UpdateBrowserSessionRequestSchema>;
+export type BulkCancelRunsRequest = z.input<typeof BulkCancelRunsRequestSchema>;
+export type BulkCancelRunsResponse = z.output<typeof BulkCancelRunsResponseSchema>;
 export type CreateBrowserSessionRequestInput = z.input<typeof CreateBrowserSessionRequestSchema>;
 
 export type {
@@ -97,14 +117,38 @@ export interface WrenApi extends RunsApi {
   getRunTimeline(runId: string): Promise<TimelineEntry[]>;
   sendTotpCode(request: TotpCodeCreate): Promise<TotpCode>;
   getTotpCodes(query?: TotpCodeListQuery): Promise<TotpCode[]>;
+  bulkCancelRuns(request: BulkCancelRunsRequest): Promise<BulkCancelRunsResponse>;
   createCredential(request: CredentialCreate): Promise<Credential>;
-  getCredentials(): Promise<Credential[]>;
+  getCredentials(query?: CredentialListQuery): Promise<Credential[]>;
   getCredential(credentialId: string): Promise<Credential>;
+  updateCredential(credentialId: string, request: CredentialCreate): Promise<Credential>;
   deleteCredential(credentialId: string): Promise<void>;
   createBrowserSession(request?: CreateBrowserSessionRequestInput): Promise<BrowserSessionResponse>;
   getBrowserSessions(): Promise<BrowserSessionResponse[]>;
   getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse>;
+  updateBrowserSession(
+    browserSessionId: string,
+    request: UpdateBrowserSessionRequest,
+  ): Promise<BrowserSessionResponse>;
   closeBrowserSession(browserSessionId: string): Promise<void>;
+  createBrowserProfile(request: CreateBrowserProfileRequest): Promise<BrowserProfile>;
+  listBrowserProfiles(query?: BrowserProfileListQuery): Promise<BrowserProfile[]>;
+  getBrowserProfile(profileId: string): Promise<BrowserProfile>;
+  updateBrowserProfile(
+    profileId: string,
+    request: UpdateBrowserProfileRequest,
+  ): Promise<BrowserProfile>;
+  deleteBrowserProfile(profileId: string): Promise<void>;
+  /** GET /v1/version: `{version, server}`. */
+  getVersion(): Promise<Record<string, string>>;
+}
+
+/** `?a=1&b=2` from a flat query object (undefined values left out); '' when empty. */
+export function queryString(query: object = {}): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
 }
 
 /** The query string of GET /v1/credentials/totp. */
@@ -276,20 +320,70 @@ export class WrenClient implements WrenApi {
     return this.request('GET', `/v1/credentials/totp${totpQueryString(query)}`);
   }
 
+  bulkCancelRuns(request: BulkCancelRunsRequest): Promise<BulkCancelRunsResponse> {
+    return this.request('POST', '/v1/runs/cancel', request);
+  }
+
   createCredential(request: CredentialCreate): Promise<Credential> {
     return this.request('POST', '/v1/credentials', request);
   }
 
-  getCredentials(): Promise<Credential[]> {
-    return this.request('GET', '/v1/credentials');
+  getCredentials(query: CredentialListQuery = {}): Promise<Credential[]> {
+    return this.request('GET', `/v1/credentials${queryString(query)}`);
   }
 
   getCredential(credentialId: string): Promise<Credential> {
     return this.request('GET', `/v1/credentials/${encodeURIComponent(credentialId)}`);
   }
 
+  updateCredential(credentialId: string, request: CredentialCreate): Promise<Credential> {
+    return this.request(
+      'POST',
+      `/v1/credentials/${encodeURIComponent(credentialId)}/update`,
+      request,
+    );
+  }
+
   async deleteCredential(credentialId: string): Promise<void> {
-    await this.request('DELETE', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+    await this.request('POST', `/v1/credentials/${encodeURIComponent(credentialId)}/delete`);
+  }
+
+  updateBrowserSession(
+    browserSessionId: string,
+    request: UpdateBrowserSessionRequest,
+  ): Promise<BrowserSessionResponse> {
+    return this.request(
+      'PATCH',
+      `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`,
+      request,
+    );
+  }
+
+  createBrowserProfile(request: CreateBrowserProfileRequest): Promise<BrowserProfile> {
+    return this.request('POST', '/v1/browser_profiles', request);
+  }
+
+  listBrowserProfiles(query: BrowserProfileListQuery = {}): Promise<BrowserProfile[]> {
+    return this.request('GET', `/v1/browser_profiles${queryString(query)}`);
+  }
+
+  getBrowserProfile(profileId: string): Promise<BrowserProfile> {
+    return this.request('GET', `/v1/browser_profiles/${encodeURIComponent(profileId)}`);
+  }
+
+  updateBrowserProfile(
+    profileId: string,
+    request: UpdateBrowserProfileRequest,
+  ): Promise<BrowserProfile> {
+    return this.request('PATCH', `/v1/browser_profiles/${encodeURIComponent(profileId)}`, request);
+  }
+
+  async deleteBrowserProfile(profileId: string): Promise<void> {
+    await this.request('DELETE', `/v1/browser_profiles/${encodeURIComponent(profileId)}`);
+  }
+
+  getVersion(): Promise<Record<string, string>> {
+    return this.request('GET', '/v1/version');
   }
 
   createBrowserSession(

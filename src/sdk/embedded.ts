@@ -21,18 +21,26 @@ import type { EngineRegistry } from '../engines/registry.js';
 import { createLogger } from '../log.js';
 import type {
   ArtifactContentOptions,
+  BrowserProfile,
+  BrowserProfileListQuery,
   BrowserSessionResponse,
+  BulkCancelRunsRequest,
+  BulkCancelRunsResponse,
+  CreateBrowserProfileRequest,
   CreateBrowserSessionRequestInput,
   Credential,
   CredentialCreate,
+  CredentialListQuery,
   RunsApi,
   TimelineEntry,
   TotpCode,
   TotpCodeCreate,
   TotpCodeListQuery,
+  UpdateBrowserProfileRequest,
+  UpdateBrowserSessionRequest,
   WrenApi,
 } from './client.js';
-import { totpQueryString, WrenApiError } from './client.js';
+import { queryString, totpQueryString, WrenApiError } from './client.js';
 
 export interface EmbeddedOptions extends ConfigOverrides {
   /** Run queued tasks in this process (needed to wait for a result). */
@@ -154,7 +162,11 @@ export class EmbeddedWren implements WrenApi {
    * The remaining endpoints go through the HTTP routes in-process (Fastify inject, no socket),
    * so validation, presentation and errors are exactly the server's.
    */
-  private async inject<T>(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown) {
+  private async inject<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ) {
     if (!this.apiKey)
       throw new WrenApiError(403, 'No API key is known in embedded mode (set WREN_API_KEY).');
     const res = await this.wren.app.inject({
@@ -195,16 +207,67 @@ export class EmbeddedWren implements WrenApi {
     return this.inject<Credential>('POST', '/v1/credentials', request);
   }
 
-  getCredentials() {
-    return this.inject<Credential[]>('GET', '/v1/credentials');
+  getCredentials(query: CredentialListQuery = {}) {
+    return this.inject<Credential[]>('GET', `/v1/credentials${queryString(query)}`);
   }
 
   getCredential(credentialId: string) {
     return this.inject<Credential>('GET', `/v1/credentials/${encodeURIComponent(credentialId)}`);
   }
 
+  updateCredential(credentialId: string, request: CredentialCreate) {
+    return this.inject<Credential>(
+      'POST',
+      `/v1/credentials/${encodeURIComponent(credentialId)}/update`,
+      request,
+    );
+  }
+
   async deleteCredential(credentialId: string) {
-    await this.inject('DELETE', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+    await this.inject('POST', `/v1/credentials/${encodeURIComponent(credentialId)}/delete`);
+  }
+
+  bulkCancelRuns(request: BulkCancelRunsRequest) {
+    return this.inject<BulkCancelRunsResponse>('POST', '/v1/runs/cancel', request);
+  }
+
+  updateBrowserSession(browserSessionId: string, request: UpdateBrowserSessionRequest) {
+    return this.inject<BrowserSessionResponse>(
+      'PATCH',
+      `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`,
+      request,
+    );
+  }
+
+  createBrowserProfile(request: CreateBrowserProfileRequest) {
+    return this.inject<BrowserProfile>('POST', '/v1/browser_profiles', request);
+  }
+
+  listBrowserProfiles(query: BrowserProfileListQuery = {}) {
+    return this.inject<BrowserProfile[]>('GET', `/v1/browser_profiles${queryString(query)}`);
+  }
+
+  getBrowserProfile(profileId: string) {
+    return this.inject<BrowserProfile>(
+      'GET',
+      `/v1/browser_profiles/${encodeURIComponent(profileId)}`,
+    );
+  }
+
+  updateBrowserProfile(profileId: string, request: UpdateBrowserProfileRequest) {
+    return this.inject<BrowserProfile>(
+      'PATCH',
+      `/v1/browser_profiles/${encodeURIComponent(profileId)}`,
+      request,
+    );
+  }
+
+  async deleteBrowserProfile(profileId: string) {
+    await this.inject('DELETE', `/v1/browser_profiles/${encodeURIComponent(profileId)}`);
+  }
+
+  getVersion() {
+    return this.inject<Record<string, string>>('GET', '/v1/version');
   }
 
   createBrowserSession(request: CreateBrowserSessionRequestInput = {}) {

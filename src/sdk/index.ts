@@ -1,10 +1,16 @@
 export type {
   Artifact,
   ArtifactType,
+  BrowserProfile,
+  BrowserProfileListQuery,
   BrowserSessionResponse,
+  BulkCancelRunsRequest,
+  BulkCancelRunsResponse,
+  CreateBrowserProfileRequest,
   CreateBrowserSessionRequestInput,
   Credential,
   CredentialCreate,
+  CredentialListQuery,
   ListRunsQuery,
   RetryRunWebhookRequest,
   RunStatus,
@@ -17,6 +23,8 @@ export type {
   TotpCode,
   TotpCodeCreate,
   TotpCodeListQuery,
+  UpdateBrowserProfileRequest,
+  UpdateBrowserSessionRequest,
 } from './client.js';
 export {
   type ArtifactContentOptions,

@@ -8,10 +8,16 @@ import {
   type Artifact,
   type ArtifactContentOptions,
   type ArtifactType,
+  type BrowserProfile,
+  type BrowserProfileListQuery,
   type BrowserSessionResponse,
+  type BulkCancelRunsRequest,
+  type BulkCancelRunsResponse,
+  type CreateBrowserProfileRequest,
   type CreateBrowserSessionRequestInput,
   type Credential,
   type CredentialCreate,
+  type CredentialListQuery,
   type ListRunsQuery,
   type RetryRunWebhookRequest,
   type RunStatus,
@@ -24,6 +30,8 @@ import {
   type TotpCode,
   type TotpCodeCreate,
   type TotpCodeListQuery,
+  type UpdateBrowserProfileRequest,
+  type UpdateBrowserSessionRequest,
   type WaitOptions,
   type WrenApi,
   WrenClient,
@@ -158,8 +166,54 @@ export class Wren implements WrenApi {
     return (await this.api).createCredential(request);
   }
 
-  async getCredentials(): Promise<Credential[]> {
-    return (await this.api).getCredentials();
+  async getCredentials(query: CredentialListQuery = {}): Promise<Credential[]> {
+    return (await this.api).getCredentials(query);
+  }
+
+  /** Overwrites a stored credential (any type), keeping its credential_id. */
+  async updateCredential(credentialId: string, request: CredentialCreate): Promise<Credential> {
+    return (await this.api).updateCredential(credentialId, request);
+  }
+
+  /** Cancels several runs; `failed` lists those that were unknown or already finished. */
+  async bulkCancelRuns(request: BulkCancelRunsRequest): Promise<BulkCancelRunsResponse> {
+    return (await this.api).bulkCancelRuns(request);
+  }
+
+  /** Keep the session's state at close (generate_browser_profile) or change its timeout. */
+  async updateBrowserSession(
+    browserSessionId: string,
+    request: UpdateBrowserSessionRequest,
+  ): Promise<BrowserSessionResponse> {
+    return (await this.api).updateBrowserSession(browserSessionId, request);
+  }
+
+  /** A blank profile, or one holding a browser session's cookies and storage. */
+  async createBrowserProfile(request: CreateBrowserProfileRequest): Promise<BrowserProfile> {
+    return (await this.api).createBrowserProfile(request);
+  }
+
+  async listBrowserProfiles(query: BrowserProfileListQuery = {}): Promise<BrowserProfile[]> {
+    return (await this.api).listBrowserProfiles(query);
+  }
+
+  async getBrowserProfile(profileId: string): Promise<BrowserProfile> {
+    return (await this.api).getBrowserProfile(profileId);
+  }
+
+  async updateBrowserProfile(
+    profileId: string,
+    request: UpdateBrowserProfileRequest,
+  ): Promise<BrowserProfile> {
+    return (await this.api).updateBrowserProfile(profileId, request);
+  }
+
+  async deleteBrowserProfile(profileId: string): Promise<void> {
+    return (await this.api).deleteBrowserProfile(profileId);
+  }
+
+  async getVersion(): Promise<Record<string, string>> {
+    return (await this.api).getVersion();
   }
 
   async getCredential(credentialId: string): Promise<Credential> {

@@ -117,6 +117,43 @@ async function exercise(wren: Wren, hook: Receiver, signingKey: () => string) {
   expect((noPassword as WrenApiError).status).toBe(422);
   expect(JSON.stringify((noPassword as WrenApiError).detail)).toContain('password');
 
+  // Cards and secrets in Skyvern's shape; update keeps the id; delete is Skyvern's POST route.
+  const card = await wren.createCredential({
+    name: 'card',
+    credential_type: 'credit_card',
+    credential: {
+      card_number: '5555555555554444',
+      card_cvv: '321',
+      card_exp_month: '01',
+      card_exp_year: '2032',
+      card_brand: 'Mastercard',
+      card_holder_name: 'Ada',
+    },
+  });
+  expect(card.credential).toEqual({ last_four: '4444', brand: 'Mastercard' });
+  const secret = await wren.createCredential({
+    name: 'token',
+    credential_type: 'secret',
+    credential: { secret_value: 'sdk-secret-1', secret_label: 'token' },
+  });
+  const rotated = await wren.updateCredential(secret.credential_id, {
+    name: 'token v2',
+    credential_type: 'secret',
+    credential: { secret_value: 'sdk-secret-2', secret_label: 'token v2' },
+  });
+  expect(rotated).toMatchObject({
+    credential_id: secret.credential_id,
+    name: 'token v2',
+    credential: { secret_label: 'token v2' },
+  });
+  expect(JSON.stringify(rotated)).not.toContain('sdk-secret-2');
+  expect(
+    (await wren.getCredentials({ credential_type: 'credit_card' })).map((c) => c.credential_id),
+  ).toEqual([card.credential_id]);
+  await wren.deleteCredential(card.credential_id);
+  await wren.deleteCredential(secret.credential_id);
+  expect(await wren.getCredentials()).toEqual([]);
+
   // Pushed codes.
   const pushed = await wren.sendTotpCode({
     totp_identifier: 'ada@example.com',
@@ -133,6 +170,32 @@ async function exercise(wren: Wren, hook: Receiver, signingKey: () => string) {
   expect((await wren.getBrowserSessions()).map((x) => x.browser_session_id)).toContain(
     session.browser_session_id,
   );
+  const patched = await wren.updateBrowserSession(session.browser_session_id, {
+    generate_browser_profile: true,
+    timeout: 30,
+  });
+  expect(patched).toMatchObject({ generate_browser_profile: true, timeout: 30 });
+  // Browser profiles: from the live session, listed, renamed, deleted.
+  const profile = await wren.createBrowserProfile({
+    name: 'sdk profile',
+    browser_session_id: session.browser_session_id,
+  });
+  expect(profile).toMatchObject({ name: 'sdk profile', source_browser_type: 'chromium' });
+  expect((await wren.listBrowserProfiles()).map((p) => p.browser_profile_id)).toEqual([
+    profile.browser_profile_id,
+  ]);
+  expect(
+    (await wren.updateBrowserProfile(profile.browser_profile_id, { name: 'renamed' })).name,
+  ).toBe('renamed');
+  expect((await wren.getBrowserProfile(profile.browser_profile_id)).name).toBe('renamed');
+  await wren.deleteBrowserProfile(profile.browser_profile_id);
+  const noProfile = await wren
+    .getBrowserProfile(profile.browser_profile_id)
+    .catch((e: unknown) => e);
+  expect((noProfile as WrenApiError).status).toBe(404);
+  expect(
+    (await wren.listBrowserProfiles({ include_deleted: true })).map((p) => p.deleted_at),
+  ).toEqual([expect.any(String)]);
   await wren.closeBrowserSession(session.browser_session_id);
   const closed = await wren.getBrowserSession(session.browser_session_id);
   expect(closed.status).not.toBe('running');
@@ -149,8 +212,13 @@ async function exercise(wren: Wren, hook: Receiver, signingKey: () => string) {
       poll_interval: 0.05,
     }),
   ).rejects.toThrow(/Timeout waiting for run/);
-  await wren.cancelRun(slow.run_id);
+  const bulk = await wren.bulkCancelRuns({ run_ids: [slow.run_id, 'tsk_404'] });
+  expect(bulk).toEqual({ cancelled: [slow.run_id], failed: ['tsk_404'] });
   expect((await wren.getRun(slow.run_id)).status).toBe('canceled');
+  expect(await wren.getVersion()).toMatchObject({ server: 'wren', version: expect.any(String) });
+  const slower = await wren.runTask({ prompt: 'wait too', engine: 'skyvern-1.0' });
+  await wren.cancelRun(slower.run_id);
+  expect((await wren.getRun(slower.run_id)).status).toBe('canceled');
   const missing = await wren.getRun('tsk_404').catch((e: unknown) => e);
   expect(missing).toBeInstanceOf(WrenApiError);
   expect((missing as WrenApiError).status).toBe(404);
@@ -173,7 +241,7 @@ describe('SDK against a running server', () => {
     await t?.close();
   });
 
-  it('has a typed method for every endpoint (runs, results, credentials, sessions), and runTask waits for completion', async () => {
+  it('has a typed method for every endpoint (runs, results, credentials, sessions, profiles), and runTask waits for completion', async () => {
     const wren = new Wren({ baseUrl: t.url, apiKey: t.apiKey });
     expect(wren.embedded).toBe(false);
     const { artifacts } = await exercise(wren, hook, () => t.apiKey);
