@@ -503,11 +503,16 @@ describe('web UI', () => {
     const row = page.getByTestId('sessions-table').locator('tr[data-session-id]').first();
     await row.waitFor({ timeout: 30_000 });
     const id = (await row.getAttribute('data-session-id')) ?? '';
-    const created = (await t.call('GET', `/v1/browser_sessions/${id}`)).body as {
-      status?: string;
-      url?: string;
-    };
-    expect(created).toMatchObject({ status: 'running', url: `${site.url}/agent/shop.html` });
+    // The list polls every 3 s and may show the session while its browser still starts.
+    await expect
+      .poll(
+        async () =>
+          ((await t.call('GET', `/v1/browser_sessions/${id}`)).body as { status?: string }).status,
+        { timeout: 30_000 },
+      )
+      .toBe('running');
+    const created = (await t.call('GET', `/v1/browser_sessions/${id}`)).body as { url?: string };
+    expect(created).toMatchObject({ url: `${site.url}/agent/shop.html` });
 
     // The new session's browser is shown live.
     const frame = page.getByTestId('live-view').getByRole('img', { name: 'Live browser view' });
