@@ -48,7 +48,9 @@ function agent(hold?: Promise<void>) {
     const page = pageOf(req);
     if (hold && req.text.includes('HOLD')) await hold;
     if (roleOf(req) === 'verifier')
-      return verifierReply(page.includes('Welcome back') || page.includes('Please sign in'));
+      return verifierReply(
+        ['Welcome back', 'Please sign in', 'Saved on this device'].some((t) => page.includes(t)),
+      );
     if (roleOf(req) !== 'actor') return undefined;
     if (page.includes('textbox "Username"') && req.text.includes('Sign in'))
       return actorReply(signInActions(page));
@@ -143,6 +145,41 @@ describe('browser profiles', () => {
     });
     expect(refused.status).toBe(404);
     expect(refused.body).toEqual({ detail: `Browser profile ${profileId} not found` });
+  });
+
+  it("carries a session's localStorage and IndexedDB into a profile and a run started from it", async () => {
+    h.fake.setPolicy(agent());
+    const created = await h.wren.call('POST', '/v1/browser_sessions', {
+      url: `${h.site.url}/storage.html?write=1`,
+    });
+    const sessionId = (created.body as { browser_session_id: string }).browser_session_id;
+    const written = await h.site.waitForSubmission('storage', 30_000);
+    expect(written.fields).toEqual({
+      local: 'remember the milk',
+      idb: 'idb-token-42',
+      write: 'yes',
+    });
+    const made = await h.wren.call('POST', '/v1/browser_profiles', {
+      name: 'device storage',
+      browser_session_id: sessionId,
+    });
+    expect(made.status, made.text).toBe(200);
+    await h.wren.call('POST', `/v1/browser_sessions/${sessionId}/close`);
+    const profileId = (made.body as { browser_profile_id: string }).browser_profile_id;
+
+    h.site.clear();
+    const run = await h.waitForRun(
+      await h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Look at what is saved on this device.',
+        url: `${h.site.url}/storage.html`,
+        browser_profile_id: profileId,
+      }),
+    );
+    expect(run['status'], String(run['failure_reason'])).toBe('completed');
+    expect(h.site.submissions('storage').map((s) => s.fields)).toEqual([
+      { local: 'remember the milk', idb: 'idb-token-42', write: 'no' },
+    ]);
   });
 
   it('a session started from a profile begins signed in and saves back at close; profiles stay in their organization', async () => {
