@@ -65,6 +65,30 @@ describe('skyvern-1.0 prompts (golden)', () => {
     expect(p.system).not.toContain('evil.test');
   });
 
+  it('actor prompt with a card credential: secrets as placeholders, expiry in clear', () => {
+    const p = renderActorPrompt({
+      task: {
+        ...task,
+        login: null,
+        credentialFields: [
+          { label: 'Card number', value: '{{secret:card_number}}', placeholder: true },
+          { label: 'Expiry month', value: '07', placeholder: false },
+        ],
+      },
+      fence,
+      page,
+      history: [],
+      feedback: [],
+      stepIndex: 0,
+      maxSteps: 10,
+      now: new Date('2026-11-28T12:00:00Z'),
+    });
+    expect(p.user).toContain(
+      '# Credential details\nCard number: {{secret:card_number}} (a placeholder: type it exactly as written)\nExpiry month: 07\n',
+    );
+    expect(p.user).not.toContain('# Login details');
+  });
+
   it('verifier prompt', async () => {
     const p = renderVerifyPrompt({
       goal: task.goal,
