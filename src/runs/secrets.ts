@@ -232,6 +232,7 @@ export async function prepareRunSecrets(
     const sources: TotpCodeSource[] = [];
     let login: RunLogin | null = null;
     let credentialFields: CredentialField[] = [];
+    let totpIdentifier = input.totpIdentifier;
 
     if (input.credentialId) {
       const row = await deps.store.credentials.get(input.organizationId, input.credentialId);
@@ -256,6 +257,10 @@ export async function prepareRunSecrets(
       credentialFields = view.fields;
       if (opened.type === 'password' && opened.totp)
         sources.push(storedSecretSource(opened.totp, clock));
+      // A login whose codes arrive by email or text names where they are pushed (Skyvern's
+      // totp_identifier on a credential); the run's own totp_identifier wins.
+      const details = row.details as { totp_identifier?: string | null };
+      if (!totpIdentifier && details.totp_identifier) totpIdentifier = details.totp_identifier;
     }
 
     if (input.totpUrl) {
@@ -301,12 +306,12 @@ export async function prepareRunSecrets(
       }
     }
 
-    if (input.totpIdentifier) {
+    if (totpIdentifier) {
       sources.push(
         pushedCodeSource({
           store: deps.store.totpCodes,
           organizationId: input.organizationId,
-          totpIdentifier: input.totpIdentifier,
+          totpIdentifier,
           scope: { taskId: input.runId, startedAt: input.startedAt },
           ...(deps.now ? { now: deps.now } : {}),
         }),

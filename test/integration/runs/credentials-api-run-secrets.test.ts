@@ -180,6 +180,32 @@ describe('a stored credential', () => {
     expect((error as Error).message).not.toContain(PASSWORD);
   });
 
+  it("polls pushed codes for the credential's totp_identifier when the run names none", async () => {
+    const row = sealCredential(
+      parseCredentialInput({
+        name: 'mail login',
+        credential_type: 'password',
+        credential: {
+          username: 'jane',
+          password: PASSWORD,
+          totp_type: 'email',
+          totp_identifier: 'codes@example.com',
+        },
+      }),
+      { box, organizationId: ORG },
+    );
+    await store.credentials.insert(row);
+    const run = input({ credentialId: row.id });
+    const secrets = await prepareRunSecrets(deps(), run);
+    expect(secrets.totpSources).toEqual(['pushed']);
+    await acceptTotpPush(
+      { totp_identifier: 'codes@example.com', content: 'Your code is 271828' },
+      { organizationId: ORG, store: store.totpCodes },
+    );
+    expect(await secrets.resolveTotp()).toMatchObject({ ok: true, value: '271828' });
+    secrets.release();
+  });
+
   it('without any source answers MISSING_TOTP_SOURCE', async () => {
     const secrets = await prepareRunSecrets(deps(), input());
     expect(secrets.login).toBeNull();
