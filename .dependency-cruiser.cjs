@@ -1,0 +1,156 @@
+/**
+ * Import rules of src/, checked by `npm run lint` (docs/architecture.md explains them).
+ *
+ * LAYERS is the whole picture: every top-level module of src/ and the other modules it may import
+ * (besides itself and src/core, which every module may import). Anything not listed is an error,
+ * so an upward import (browser → engines), a new edge nobody agreed to, or a new folder without a
+ * row fails the lint. On top of that: no cycles, and a folder is entered through its index.ts.
+ *
+ * Edges that break a rule today and are being removed are listed, one per line, in
+ * .dependency-cruiser-known-violations.json (`npm run lint:deps:baseline` rewrites it); that list
+ * only ever shrinks.
+ */
+
+/** @type {Record<string, { path: string, may: string[], why: string }>} */
+const LAYERS = {
+  core: { path: '^src/core/', may: [], why: 'the leaf: ids, errors, shared enums and types' },
+  config: { path: '^src/config\\.ts$', may: [], why: 'read once at start, passed down' },
+  log: { path: '^src/log\\.ts$', may: ['config'], why: 'the pino logger' },
+  contract: { path: '^src/contract/', may: [], why: 'request/response schemas of the HTTP API' },
+  credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking; storage ports' },
+  net: { path: '^src/net/', may: [], why: 'address checks shared by browser and webhooks' },
+  llm: { path: '^src/llm/', may: [], why: 'model providers; knows nothing of pages' },
+  store: { path: '^src/store/', may: ['credentials'], why: 'SQL; implements the credential ports' },
+  browser: { path: '^src/browser/', may: ['net'], why: 'Playwright; knows nothing of models' },
+  artifacts: { path: '^src/artifacts/', may: ['contract', 'store'], why: 'files of a run' },
+  sessions: {
+    path: '^src/sessions/',
+    may: ['browser', 'contract', 'store'],
+    why: 'persistent browsers',
+  },
+  profiles: {
+    path: '^src/profiles/',
+    may: ['browser', 'contract', 'credentials', 'sessions', 'store'],
+    why: 'saved browser state',
+  },
+  engines: {
+    path: '^src/engines/',
+    may: ['artifacts', 'browser', 'credentials', 'llm', 'sessions'],
+    why: 'the agents; one Engine interface',
+  },
+  runs: {
+    path: '^src/runs/',
+    may: [
+      'artifacts',
+      'config',
+      'contract',
+      'credentials',
+      'engines',
+      'llm',
+      'log',
+      'net',
+      'store',
+    ],
+    why: 'run service, worker, webhooks',
+  },
+  api: {
+    path: '^src/api/',
+    may: [
+      'artifacts',
+      'browser',
+      'config',
+      'contract',
+      'credentials',
+      'llm',
+      'log',
+      'profiles',
+      'runs',
+      'sessions',
+    ],
+    why: 'HTTP routes; talk to services, never to the store',
+  },
+  app: {
+    path: '^src/app/',
+    may: [
+      'api',
+      'artifacts',
+      'browser',
+      'config',
+      'contract',
+      'credentials',
+      'engines',
+      'llm',
+      'log',
+      'profiles',
+      'runs',
+      'sessions',
+      'store',
+    ],
+    why: 'createWren: builds every service and the HTTP app',
+  },
+  sdk: {
+    path: '^src/sdk/',
+    may: ['api', 'app', 'config', 'contract', 'engines', 'log'],
+    why: 'TypeScript client and embedded mode',
+  },
+  cli: {
+    path: '^src/cli/',
+    may: ['api', 'app', 'config', 'log', 'sdk', 'store'],
+    why: 'the wren command',
+  },
+};
+
+const layerRules = Object.entries(LAYERS).map(([name, layer]) => ({
+  name: `layer-${name}`,
+  comment: `${name} (${layer.why}) may import only: ${['core', ...layer.may].join(', ')}`,
+  severity: 'error',
+  from: { path: layer.path },
+  to: {
+    path: '^src/',
+    pathNot: [layer.path, LAYERS.core.path, ...layer.may.map((m) => LAYERS[m].path)],
+  },
+}));
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+const config = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'layer-unknown',
+      comment: 'every module of src/ belongs to a row of LAYERS in .dependency-cruiser.cjs',
+      severity: 'error',
+      from: {
+        path: '^src/',
+        pathNot: Object.values(LAYERS).map((l) => l.path),
+      },
+      to: {},
+    },
+    {
+      name: 'no-circular',
+      comment: 'no import cycles, type-only ones included',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-deep-import',
+      comment: 'another folder is entered through its index.ts, never past it',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: ['node_modules', '\\.test\\.ts$'] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    reporterOptions: {
+      text: { highlightFocused: false },
+    },
+  },
+};
+
+// LAYERS is not a dependency-cruiser option; the architecture test reads it from here.
+Object.defineProperty(config, 'LAYERS', { value: LAYERS, enumerable: false });
+module.exports = config;
