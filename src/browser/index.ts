@@ -68,6 +68,17 @@ export {
   type TabInfo,
 } from './run-browser.js';
 export {
+  buildSelector,
+  countMatches,
+  looksGenerated,
+  type ResolveOptions,
+  resolveSelector,
+  roleSelector,
+  type SelectorStrategy,
+  type StableSelector,
+  textSelector,
+} from './selectors/index.js';
+export {
   applyBrowserState,
   captureBrowserState,
   EMPTY_BROWSER_STATE,

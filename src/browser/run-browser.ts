@@ -26,6 +26,7 @@ import { ElementRegistry, evaluateOnElement, resolveElement } from './observe/ca
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
 import { PageSession } from './page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
+import { buildSelector, type StableSelector } from './selectors/index.js';
 import { captureBrowserState, type StoredBrowserState } from './storage-state.js';
 import {
   allowPrivateNetworksFromEnv,
@@ -671,6 +672,12 @@ export class RunBrowser {
       );
     }
     return handle;
+  }
+
+  /** A stable selector (src/browser/selectors) for the element behind an observation id. */
+  async selectorFor(id: number): Promise<StableSelector> {
+    const handle = await this.element(id);
+    return buildSelector(handle);
   }
 
   /**

@@ -1,0 +1,14 @@
+/**
+ * Stable selectors: build one for a live element (role + accessible name first, CSS last, unique
+ * at that moment), and resolve one back to its element. Selectors use Playwright's syntax.
+ */
+export { buildSelector, type StableSelector } from './build.js';
+export { countMatches, type ResolveOptions, resolveSelector } from './resolve.js';
+export {
+  looksGenerated,
+  quote,
+  roleSelector,
+  type SelectorStrategy,
+  STRATEGY_ORDER,
+  textSelector,
+} from './syntax.js';

@@ -1,0 +1,108 @@
+/**
+ * Stable selectors (src/browser/selectors, docs/browser.md "Stable selectors"): role + name first,
+ * test ids / name / stable id next, CSS last; always unique when built; resolvable back.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildSelector, countMatches, resolveSelector } from '../../../src/browser/index.js';
+import { useBrowserHarness } from '../../support/browser-harness.js';
+
+const h = useBrowserHarness();
+
+async function selectorOf(page: import('playwright-core').Page, css: string) {
+  const handle = await page.locator(css).elementHandle();
+  if (!handle) throw new Error(`no element ${css}`);
+  return buildSelector(handle);
+}
+
+describe('buildSelector', () => {
+  it('prefers role + accessible name, then placeholder, test ids, name, CSS; each unique', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    const cases: [string, string, string][] = [
+      ['#display', 'role', 'role=textbox[name="Display name"]'],
+      ['input[name=q]', 'role', 'role=textbox[name="Search people"]'],
+      ['#profile button', 'role', 'role=button[name="Save"]'],
+      ['#lang', 'name', 'select[name="lang"]'],
+      // Two "Delete" buttons: the role is ambiguous, Bob's has a test id.
+      ['[data-testid=delete-bob]', 'testid', '[data-testid="delete-bob"]'],
+      // Generated id and name are skipped; the aria-label names it.
+      ['#input-8f3a9c21', 'role', 'role=textbox[name="Nickname"]'],
+      ['#ember1234', 'role', 'role=button[name="Close panel"]'],
+      ['.toolbar .icon:first-child', 'text', 'text="★"'],
+    ];
+    for (const [css, strategy, prefix] of cases) {
+      const got = await selectorOf(page, css);
+      expect(got.strategy, css).toBe(strategy);
+      expect(got.selector.startsWith(prefix), `${css}: ${got.selector}`).toBe(true);
+      expect(await countMatches(page, got.selector), got.selector).toBe(1);
+      const same = await page
+        .locator(got.selector)
+        .evaluate((el, css) => el === document.querySelector(css), css);
+      expect(same, got.selector).toBe(true);
+    }
+  });
+
+  it('falls back to a CSS path for an element with nothing stable, never a generated id', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    // Alice's Delete: same role+name and text as Bob's, no test id of its own.
+    const got = await selectorOf(page, '[data-testid=row-alice] button');
+    expect(got.strategy).toBe('css');
+    expect(got.selector).not.toMatch(/ember|8f3a9c21/);
+    await (await resolveSelector(page, got.selector)).click();
+    await expect.poll(() => page.locator('#log').textContent()).toBe('deleted alice');
+  });
+
+  it('reaches into iframes with a frame hop, and the selector resolves from the page', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    const frame = page.frameLocator('#inner');
+    const handle = await frame.locator('#street').elementHandle();
+    const got = await buildSelector(handle!);
+    expect(got.selector).toContain('internal:control=enter-frame');
+    expect(got.selector).toContain('role=textbox[name="Street"]');
+    await (await resolveSelector(page, got.selector)).fill('1 Loop Road');
+    expect(await frame.locator('#street').inputValue()).toBe('1 Loop Road');
+  });
+
+  it('builds from an observation id (RunBrowser.selectorFor)', async () => {
+    const run = await h.openAt('selectors.html');
+    const obs = await run.observe();
+    const save = [...obs.elements.values()].find((e) => e.role === 'button' && e.name === 'Save');
+    const got = await run.selectorFor(save!.id);
+    expect(got.selector).toBe('role=button[name="Save"]');
+  });
+});
+
+describe('resolveSelector', () => {
+  it('returns the single match, and names the problem otherwise', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    await (await resolveSelector(page, 'role=textbox[name="Display name"]')).fill('Ada');
+    await (await resolveSelector(page, 'role=button[name="Save"]')).click();
+    await expect.poll(() => page.locator('#log').textContent()).toBe('saved Ada');
+    await expect(resolveSelector(page, 'text="Delete"', { timeoutMs: 0 })).rejects.toThrow(
+      /matches 2 elements/,
+    );
+    await expect(resolveSelector(page, '#nope', { timeoutMs: 0 })).rejects.toThrow(
+      /matches no element/,
+    );
+    await expect(resolveSelector(page, 'role=[', { timeoutMs: 0 })).rejects.toMatchObject({
+      kind: 'invalid_action',
+    });
+  });
+
+  it('waits for an element that appears later', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    await page.evaluate(() =>
+      setTimeout(() => {
+        const b = document.createElement('button');
+        b.textContent = 'Late';
+        document.body.append(b);
+      }, 100),
+    );
+    const loc = await resolveSelector(page, 'role=button[name="Late"]', { timeoutMs: 5000 });
+    expect(await loc.textContent()).toBe('Late');
+  });
+});
