@@ -59,7 +59,7 @@ async function buildInFrame(handle: ElementHandle<Element>): Promise<StableSelec
   }
   const parent = frame.parentFrame();
   if (!parent) return inner;
-  const frameElement = await frame.frameElement();
+  const frameElement = (await frame.frameElement()) as ElementHandle<Element>;
   try {
     const outer = await buildInFrame(frameElement);
     return { selector: inFrame(outer.selector, inner.selector), strategy: inner.strategy };
