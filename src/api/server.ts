@@ -110,15 +110,18 @@ function sessionNetwork(env: Record<string, string | undefined>): {
   };
 }
 
+/** package.json from src/api (tsx) or dist/src/api (compiled). */
 function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'wren') return pkg.version ?? '0.0.0';
+    } catch {}
   }
+  return '0.0.0';
 }
 
 export async function createWren(options: CreateWrenOptions): Promise<Wren> {

@@ -1,3 +1,8 @@
+/**
+ * The SDK entry (`import { Wren } from 'wren'`): the HTTP client and `Wren`. It loads no server code
+ * (Playwright, Fastify, SQLite, the AI SDK): `EmbeddedWren` is the `wren/embedded` export, and
+ * `new Wren()` without a baseUrl imports it only then.
+ */
 export type {
   Artifact,
   ArtifactType,
@@ -37,5 +42,4 @@ export {
   type WrenClientOptions,
   waitForCompletion,
 } from './client.js';
-export { type EmbeddedOptions, EmbeddedWren } from './embedded.js';
 export { type RunTaskInput, type RunTaskOptions, Wren, type WrenOptions } from './wren.js';

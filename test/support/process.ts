@@ -11,21 +11,35 @@ export interface ServerProcess {
   child: ChildProcess;
   url: string;
   output: () => string;
+  /** The child leads its own process group (killHard ends the whole group). */
+  group?: boolean;
 }
+
+/** How to start `wren`: this checkout's bin by default, or e.g. `npx wren` in another project. */
+export interface WrenCommand {
+  command: string[];
+  cwd: string;
+}
+
+const CHECKOUT: WrenCommand = { command: [process.execPath, WREN_BIN], cwd: ROOT };
 
 /** Starts `wren server` on a free port and resolves once it logs its address. */
 export async function startServerProcess(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 60_000,
+  wren: WrenCommand = CHECKOUT,
 ): Promise<ServerProcess> {
+  const [command = process.execPath, ...prefix] = wren.command;
   const child = spawn(
-    process.execPath,
-    [WREN_BIN, 'server', '--port', '0', '--log-level', 'info', ...args],
+    command,
+    [...prefix, 'server', '--port', '0', '--log-level', 'info', ...args],
     {
-      cwd: ROOT,
+      cwd: wren.cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so killHard also ends a server a wrapper (npx) started.
+      detached: wren !== CHECKOUT,
     },
   );
   let out = '';
@@ -50,13 +64,18 @@ export async function startServerProcess(
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
   });
-  return { child, url, output: () => out };
+  return { child, url, output: () => out, group: wren !== CHECKOUT };
 }
 
 export async function killHard(server: ServerProcess): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = once(server.child, 'exit');
-  server.child.kill('SIGKILL');
+  const pid = server.child.pid;
+  if (server.group && pid !== undefined) {
+    process.kill(-pid, 'SIGKILL');
+  } else {
+    server.child.kill('SIGKILL');
+  }
   await exited;
 }
 
