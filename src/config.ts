@@ -3,6 +3,7 @@
  * Every variable is documented in docs/configuration.md.
  */
 import { resolve } from 'node:path';
+import { type EgressPolicy, egressConfigProblems, egressPolicyFromEnv } from './net/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -31,6 +32,11 @@ export interface WrenConfig {
   /** Largest accepted request body in bytes (413 above). */
   bodyLimitBytes: number;
   allowPrivateNetworks: boolean;
+  /**
+   * The egress policy every connection follows (docs/configuration.md, "Network policy"):
+   * WREN_ALLOW_PRIVATE_NETWORKS, the WREN_EGRESS_ALLOW allow-list, WREN_TEST_PUBLIC_ADDRESSES.
+   */
+  egress: EgressPolicy;
   /** A fixed API key to accept for the default organization (WREN_API_KEY). */
   seedApiKey: string | null;
   /**
@@ -189,6 +195,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     throw new ConfigError(`port must be an integer between 0 and 65535, got ${port}`);
   }
   const runTimeoutSeconds = intVar(env, 'WREN_RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600);
+  const allowPrivateNetworks = boolVar(env, 'WREN_ALLOW_PRIVATE_NETWORKS', false);
+  const egress = { ...egressPolicyFromEnv(env), allowPrivateNetworks };
+  const egressProblems = egressConfigProblems(egress);
+  if (egressProblems.length > 0) throw new ConfigError(egressProblems.join('; '));
   return {
     host: overrides.host ?? env['WREN_HOST'] ?? '127.0.0.1',
     port,
@@ -199,7 +209,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     runTimeoutMs: overrides.runTimeoutMs ?? runTimeoutSeconds * 1000,
     maxStepsCap: intVar(env, 'WREN_MAX_STEPS_CAP', 100, 1, 10_000),
     bodyLimitBytes: intVar(env, 'WREN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
-    allowPrivateNetworks: boolVar(env, 'WREN_ALLOW_PRIVATE_NETWORKS', false),
+    allowPrivateNetworks,
+    egress,
     seedApiKey: env['WREN_API_KEY']?.trim() || null,
     appUrl: env['WREN_APP_URL']?.trim().replace(/\/+$/, '') || null,
     sessionMaxTimeoutMinutes: intVar(env, 'WREN_SESSION_MAX_TIMEOUT_MINUTES', 1440, 5, 100_000),

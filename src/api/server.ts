@@ -15,6 +15,7 @@ import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.
 import { createEngineServices } from '../engines/services.js';
 import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
+import type { EgressPolicy } from '../net/index.js';
 import { ProfileService } from '../profiles/index.js';
 import { llmDisambiguator } from '../runs/otp-model.js';
 import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
@@ -155,6 +156,13 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   const appUrl = {
     current: config.appUrl ?? `http://${wildcardAsLocalhost(config.host)}:${config.port}`,
   };
+  // One egress policy for every connection this process makes or lets a browser make.
+  const egress: EgressPolicy = {
+    ...config.egress,
+    // The switch itself is config.allowPrivateNetworks (callers may override just that field).
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    ...(options.resolveHost ? { resolve: options.resolveHost } : {}),
+  };
   const webhookKeys = new WebhookKeyring(store.runSigningKeys, secrets.box);
   const webhooks = new WebhookDispatcher({
     store,
@@ -166,6 +174,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     },
     allowPrivateNetworks: config.allowPrivateNetworks,
     resolveHost: options.resolveHost,
+    egress,
     artifacts,
     ...options.webhooks,
   });
@@ -178,6 +187,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       return appUrl.current;
     },
     resolveHost: options.resolveHost,
+    egress,
     secretBox: secrets.box,
     artifacts,
   });
@@ -248,6 +258,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
           box: secrets.box,
           allowPrivateNetworks: config.allowPrivateNetworks,
           resolveHost: options.resolveHost,
+          egress,
           totpPollIntervalMs: config.credentials.totpPollIntervalMs,
           totpTimeoutMs: config.credentials.totpTimeoutMs,
           ...(disambiguate ? { disambiguate } : {}),

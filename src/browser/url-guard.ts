@@ -1,17 +1,20 @@
 /**
- * Navigation policy: cloud metadata endpoints are always refused (they hand out credentials);
- * private and loopback networks are refused unless allowed (WREN_ALLOW_PRIVATE_NETWORKS=true or
- * the run option). Only http(s), about:blank and data: URLs can be opened by an agent.
+ * Navigation policy for the URLs an agent opens: cloud metadata endpoints are always refused (they
+ * hand out credentials); private and loopback networks are refused unless allowed
+ * (WREN_ALLOW_PRIVATE_NETWORKS=true, WREN_EGRESS_ALLOW, or the run option). Only http(s),
+ * about:blank and data: URLs can be opened by an agent.
  *
- * Address classes come from src/net (ipaddr.js), the same rules the server's own requests follow,
- * so IPv4-mapped IPv6 (`[::ffff:169.254.169.254]`), NAT64 and every private IPv6 range count.
- * Navigations a page starts by itself (links, redirects, frames) are covered by the Chromium
- * resolver rules in launch.ts.
+ * This is the early, friendly check (an error naming the field). What the page does by itself
+ * (redirects, links, frames, fetches, WebSockets, new tabs) goes through the egress proxy in front
+ * of Chromium (src/net/egress-proxy.ts), which applies the same src/net policy to every
+ * connection's resolved address.
  */
 import {
   bareHost,
-  classifyAddress,
+  checkAddress,
+  type EgressPolicy,
   isIpAddress,
+  isLocalName,
   isMetadataHost,
   resolveHostAddresses,
 } from '../net/index.js';
@@ -21,12 +24,14 @@ export function allowPrivateNetworksFromEnv(): boolean {
   return process.env['WREN_ALLOW_PRIVATE_NETWORKS'] === 'true';
 }
 
-function isLocalName(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost');
+/** A policy from the old boolean switch, or the policy itself. */
+export function asPolicy(policy: boolean | EgressPolicy): EgressPolicy {
+  return typeof policy === 'boolean' ? { allowPrivateNetworks: policy } : policy;
 }
 
 /** Throws a `navigation_blocked` BrowserError when the URL may not be opened. */
-export function checkNavigationUrl(raw: string, allowPrivate: boolean): URL {
+export function checkNavigationUrl(raw: string, allow: boolean | EgressPolicy): URL {
+  const policy = asPolicy(allow);
   let url: URL;
   try {
     url = new URL(raw);
@@ -41,9 +46,15 @@ export function checkNavigationUrl(raw: string, allowPrivate: boolean): URL {
   if (isMetadataHost(host)) {
     throw new BrowserError('navigation_blocked', `url: ${host} is a cloud metadata address`);
   }
-  const privateIp = isIpAddress(host) && classifyAddress(host) !== 'public';
-  if (!allowPrivate && (privateIp || isLocalName(host))) {
-    throw new BrowserError('navigation_blocked', `url: ${host} is a private network address`);
+  const literal = isIpAddress(host) ? host : isLocalName(host) ? '127.0.0.1' : null;
+  const verdict = literal ? checkAddress(policy, literal, host) : null;
+  if (verdict && !verdict.ok) {
+    throw new BrowserError(
+      'navigation_blocked',
+      verdict.kind === 'metadata'
+        ? `url: ${host} is a cloud metadata address`
+        : `url: ${host} is a private network address`,
+    );
   }
   return url;
 }
@@ -57,34 +68,30 @@ export type HostResolver = (hostname: string) => Promise<string[]>;
  */
 export async function checkNavigationTarget(
   raw: string,
-  allowPrivate: boolean,
-  resolve: HostResolver = resolveHostAddresses,
+  allow: boolean | EgressPolicy,
+  resolve?: HostResolver,
 ): Promise<URL> {
-  const url = checkNavigationUrl(raw, allowPrivate);
+  const policy = asPolicy(allow);
+  const url = checkNavigationUrl(raw, policy);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return url;
   const host = bareHost(url.hostname);
   if (isIpAddress(host) || isLocalName(host)) return url;
   let addresses: string[];
   try {
-    addresses = await resolve(host);
+    addresses = await (resolve ?? policy.resolve ?? resolveHostAddresses)(host);
   } catch {
     return url;
   }
   for (const address of addresses) {
     if (!isIpAddress(address)) continue;
-    const kind = classifyAddress(address);
-    if (kind === 'metadata') {
-      throw new BrowserError(
-        'navigation_blocked',
-        `url: ${host} resolves to a cloud metadata address (${address})`,
-      );
-    }
-    if (kind === 'private' && !allowPrivate) {
-      throw new BrowserError(
-        'navigation_blocked',
-        `url: ${host} resolves to a private network address (${address})`,
-      );
-    }
+    const verdict = checkAddress(policy, address, host);
+    if (verdict.ok) continue;
+    throw new BrowserError(
+      'navigation_blocked',
+      verdict.kind === 'metadata'
+        ? `url: ${host} resolves to a cloud metadata address (${address})`
+        : `url: ${host} resolves to a private network address (${address})`,
+    );
   }
   return url;
 }

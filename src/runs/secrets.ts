@@ -6,10 +6,6 @@
  * vault as `{{totp}}`. The engines call `resolveTotp`, type `vault.substitute(...)`, and call
  * `release()` when the run's artifacts are written.
  */
-import { lookup as dnsLookup } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import {
   type CredentialField,
   createTotpResolver,
@@ -32,12 +28,7 @@ import {
   totpUrlSource,
 } from '../credentials/index.js';
 import { logRedactor, type SecretRedactor } from '../log.js';
-import {
-  assertPublicUrl,
-  classifyAddress,
-  NetworkPolicyError,
-  type UrlPolicyOptions,
-} from '../net/index.js';
+import { type EgressPolicy, pinnedRequest } from '../net/index.js';
 import type { RunRecord, Store } from '../store/index.js';
 
 const MAX_RESPONSE_BYTES = 1 << 20;
@@ -51,88 +42,23 @@ export const signingKeyContext = (runId: string): string => `run:${runId}:api_ke
  * connect time (a DNS answer cannot change between the check and the connection). Redirects are
  * never followed; bodies over 1 MiB are refused.
  */
-export function guardedHttpPost(policy: UrlPolicyOptions): HttpPost {
-  const lookup: LookupFunction = (hostname, options, callback) => {
-    const done = (error: Error | null, addresses: string[]) => {
-      if (error) return callback(error as NodeJS.ErrnoException, '', 0);
-      for (const address of addresses) {
-        const kind = classifyAddress(address);
-        if (kind === 'metadata' || (kind === 'private' && !policy.allowPrivateNetworks)) {
-          return callback(
-            new NetworkPolicyError(
-              `${hostname} resolves to a ${kind === 'metadata' ? 'cloud metadata' : 'private, loopback or link-local'} address (${address})`,
-              hostname,
-            ) as unknown as NodeJS.ErrnoException,
-            '',
-            0,
-          );
-        }
-      }
-      const first = addresses[0];
-      if (!first) return callback(new Error(`${hostname} did not resolve`), '', 0);
-      const family = (a: string) => (a.includes(':') ? 6 : 4);
-      if (options.all) {
-        return (
-          callback as unknown as (e: null, all: { address: string; family: number }[]) => void
-        )(
-          null,
-          addresses.map((address) => ({ address, family: family(address) })),
-        );
-      }
-      return callback(null, first, family(first));
-    };
-    if (policy.resolve) {
-      policy.resolve(hostname).then(
-        (addresses) => done(null, addresses),
-        (error: unknown) => done(error instanceof Error ? error : new Error(String(error)), []),
-      );
-    } else {
-      dnsLookup(hostname, { all: true, verbatim: true }, (error, records) =>
-        done(error, error ? [] : records.map((r) => r.address)),
-      );
-    }
-  };
-
+export function guardedHttpPost(policy: EgressPolicy): HttpPost {
   return async (url, request) => {
-    await assertPublicUrl(url, policy);
-    const target = new URL(url);
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const timeout = AbortSignal.timeout(request.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-    return new Promise<HttpPostResponse>((resolve, reject) => {
-      const req = send(
-        target,
-        {
-          method: 'POST',
-          headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
-          lookup,
-          signal,
-        },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES) {
-              res.destroy();
-              reject(new Error('response larger than 1 MiB'));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('error', reject);
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              contentType: String(res.headers['content-type'] ?? ''),
-              text: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(request.body);
+    const res = await pinnedRequest(policy, url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal,
+      maxBytes: MAX_RESPONSE_BYTES,
     });
+    if (res.truncated) throw new Error('response larger than 1 MiB');
+    return {
+      status: res.status,
+      contentType: res.headers['content-type'] ?? '',
+      text: res.body.toString('utf8'),
+    };
   };
 }
 
@@ -149,6 +75,8 @@ export interface RunSecretsDeps {
   /** Network policy for totp_url (the same as for webhook_url). */
   allowPrivateNetworks: boolean;
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** The server's egress policy (allow-list included); else built from the two fields above. */
+  egress?: EgressPolicy;
   /** WREN_TOTP_POLL_INTERVAL_MS (default 10 s). */
   totpPollIntervalMs?: number;
   /** WREN_TOTP_TIMEOUT_MS (default 15 min). */
@@ -283,10 +211,12 @@ export async function prepareRunSecrets(
             apiKey,
             post:
               deps.post ??
-              guardedHttpPost({
-                allowPrivateNetworks: deps.allowPrivateNetworks,
-                ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
-              }),
+              guardedHttpPost(
+                deps.egress ?? {
+                  allowPrivateNetworks: deps.allowPrivateNetworks,
+                  ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+                },
+              ),
             ...(deps.totpUrlRetry
               ? { attempts: deps.totpUrlRetry.attempts, retryDelayMs: deps.totpUrlRetry.delayMs }
               : {}),

@@ -18,7 +18,7 @@ import {
 import { badRequest, newId, notFound, ServiceError } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/types.js';
-import { assertPublicUrl, NetworkPolicyError } from '../net/index.js';
+import { assertPublicUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 import type { NewRun, Store } from '../store/index.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { signingKeyContext } from './secrets.js';
@@ -44,6 +44,8 @@ export interface RunServiceOptions {
   appUrl: string;
   /** Resolver for the network policy; tests may replace it. */
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** The server's egress policy (allow-list included); else built from the two fields above. */
+  egress?: EgressPolicy;
   /** Fills screenshot_urls, recording_url and downloaded_files on the run. */
   artifacts?: ArtifactService;
   /** Seals the API key of runs with a totp_url or webhook_url (their requests are signed with it). */
@@ -256,10 +258,13 @@ export class RunService {
     ] as const) {
       if (!value) continue;
       try {
-        await assertPublicUrl(value, {
-          allowPrivateNetworks: this.options.allowPrivateNetworks,
-          resolve: this.options.resolveHost,
-        });
+        await assertPublicUrl(
+          value,
+          this.options.egress ?? {
+            allowPrivateNetworks: this.options.allowPrivateNetworks,
+            resolve: this.options.resolveHost,
+          },
+        );
       } catch (error) {
         if (error instanceof NetworkPolicyError)
           throw badRequest(`${field} refused: ${error.message}`);

@@ -12,6 +12,7 @@ import type { ArtifactService } from '../../artifacts/service.js';
 import type { WebhookConfig } from '../../config.js';
 import type { RunWebhookDeliveries, RunWebhookReplayResponse } from '../../contract/index.js';
 import { badRequest, newId, notFound } from '../../core/index.js';
+import type { EgressPolicy } from '../../net/index.js';
 import type { Store, WebhookDelivery } from '../../store/index.js';
 import type { WebhookKeyring } from './keyring.js';
 import { buildWebhookPayload } from './payload.js';
@@ -30,6 +31,8 @@ export interface WebhookDispatcherOptions {
   appUrl: string;
   allowPrivateNetworks: boolean;
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** The server's egress policy (allow-list included); else built from the two fields above. */
+  egress?: EgressPolicy;
   artifacts?: ArtifactService;
   pollIntervalMs?: number;
   /** Deliveries sent at the same time by this process. */
@@ -187,6 +190,7 @@ export class WebhookDispatcher {
       timeoutMs: config.timeoutMs,
       allowPrivateNetworks: this.options.allowPrivateNetworks,
       resolveHost: this.options.resolveHost,
+      ...(this.options.egress ? { egress: this.options.egress } : {}),
       signal: this.shutdown.signal,
     });
     if (outcome.aborted) {
@@ -280,6 +284,7 @@ export class WebhookDispatcher {
       timeoutMs: REPLAY_TIMEOUT_MS,
       allowPrivateNetworks: this.options.allowPrivateNetworks,
       resolveHost: this.options.resolveHost,
+      ...(this.options.egress ? { egress: this.options.egress } : {}),
     });
     if (outcome.statusCode === null && outcome.error?.startsWith('webhook_url refused'))
       throw badRequest(outcome.error);

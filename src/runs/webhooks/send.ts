@@ -4,7 +4,7 @@
  * and classifies the outcome for the retry policy.
  */
 import { signedJsonHeaders } from '../../credentials/signature.js';
-import { assertPublicUrl, NetworkPolicyError } from '../../net/index.js';
+import { checkUrl, type EgressPolicy, NetworkPolicyError, pinnedRequest } from '../../net/index.js';
 
 export const RESPONSE_SNIPPET_BYTES = 2048;
 
@@ -12,6 +12,8 @@ export interface SendOptions {
   timeoutMs: number;
   allowPrivateNetworks: boolean;
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** The server's egress policy (allow-list included); else built from the two fields above. */
+  egress?: EgressPolicy;
   /** Aborts the attempt (shutdown). */
   signal?: AbortSignal;
 }
@@ -41,25 +43,8 @@ export function parseRetryAfter(value: string | null, nowMs = Date.now()): numbe
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_SNIPPET_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, RESPONSE_SNIPPET_BYTES).toString('utf8');
-}
-
-function describe(error: unknown): string {
+function describe(error: unknown, timedOut: boolean): string {
+  if (timedOut) return 'timed out waiting for the receiver';
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     const code =
@@ -90,11 +75,12 @@ export async function sendWebhook(
     ok: false,
     aborted: false,
   };
+  const policy: EgressPolicy = options.egress ?? {
+    allowPrivateNetworks: options.allowPrivateNetworks,
+    ...(options.resolveHost ? { resolve: options.resolveHost } : {}),
+  };
   try {
-    await assertPublicUrl(url, {
-      allowPrivateNetworks: options.allowPrivateNetworks,
-      resolve: options.resolveHost,
-    });
+    await checkUrl(url, policy);
   } catch (error) {
     if (!(error instanceof NetworkPolicyError)) throw error;
     return {
@@ -107,14 +93,15 @@ export async function sendWebhook(
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   try {
-    const response = await fetch(url, {
+    // Connects only to the address the policy checked (no DNS rebinding); redirects not followed.
+    const response = await pinnedRequest(policy, url, {
       method: 'POST',
       headers,
       body,
-      redirect: 'manual',
       signal,
+      maxBytes: RESPONSE_SNIPPET_BYTES,
     });
-    const responseBody = await readSnippet(response);
+    const responseBody = response.body.toString('utf8');
     const status = response.status;
     const ok = status >= 200 && status < 300;
     return {
@@ -125,13 +112,13 @@ export async function sendWebhook(
       ok,
       error: ok ? null : `receiver answered HTTP ${status}`,
       retryable: status >= 500 || status === 408 || status === 429,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'] ?? null),
     };
   } catch (error) {
     return {
       ...base,
       latencyMs: Math.round(performance.now() - started),
-      error: describe(error),
+      error: describe(error, timeout.aborted),
       retryable: true,
       aborted: options.signal?.aborted === true && !timeout.aborted,
     };

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertPublicUrl,
+  canonicalHost,
   classifyAddress,
+  type EgressPolicy,
+  egressConfigProblems,
+  egressPolicyFromEnv,
   hostSpellings,
   isMetadataHost,
   metadataHostSpellings,
   NetworkPolicyError,
+  resolveTarget,
 } from '../../../src/net/index.js';
 
 const resolveTo =
@@ -131,5 +136,177 @@ describe('hostSpellings', () => {
         'metadata.google.internal',
       ]),
     );
+  });
+});
+
+describe('every IPv6 form that carries a private IPv4 address', () => {
+  it.each([
+    // [::127.0.0.1] as a URL parser leaves it, and IPv4-compatible forms in general.
+    ['::7f00:1', 'private'],
+    ['::127.0.0.1', 'private'],
+    ['::a00:1', 'private'],
+    ['::a9fe:a9fe', 'metadata'],
+    // SIIT (::ffff:0:a.b.c.d), 6to4 (2002:AABB:CCDD::), NAT64 local-use, Teredo.
+    ['::ffff:0:7f00:1', 'private'],
+    ['2002:7f00:1::1', 'private'],
+    ['2002:a9fe:a9fe::', 'metadata'],
+    ['2002:808:808::1', 'public'],
+    ['64:ff9b:1::a00:1', 'private'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'private'],
+    // Outside global unicast, or reserved inside it.
+    ['fec0::1', 'private'],
+    ['2001:db8::1', 'private'],
+    ['100::1', 'private'],
+    ['ff02::1', 'private'],
+    ['::', 'private'],
+    ['fd20:ce::254', 'metadata'],
+    ['fd00:ec2::23', 'metadata'],
+    ['169.254.170.23', 'metadata'],
+    ['198.18.0.1', 'private'],
+    ['255.255.255.255', 'private'],
+    ['224.0.0.1', 'private'],
+    ['0.1.2.3', 'private'],
+  ])('%s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it('refuses the [::127.0.0.1] spelling at submit time (finding 8 of issue 17)', async () => {
+    await expect(
+      assertPublicUrl('http://[::127.0.0.1]:9000/hook', { allowPrivateNetworks: false }),
+    ).rejects.toThrow(/private, loopback or link-local address \(::7f00:1\)/);
+  });
+});
+
+describe('canonicalHost', () => {
+  it.each([
+    ['0x7f.1', '127.0.0.1'],
+    ['2130706433', '127.0.0.1'],
+    ['0177.0.0.1', '127.0.0.1'],
+    ['[::127.0.0.1]', '::7f00:1'],
+    ['::ffff:169.254.169.254', '::ffff:a9fe:a9fe'],
+    ['Example.COM.', 'example.com'],
+  ])('%s → %s', (raw, canonical) => {
+    expect(canonicalHost(raw)).toBe(canonical);
+  });
+
+  it('rejects what is not a host', () => {
+    expect(canonicalHost('')).toBeNull();
+    expect(canonicalHost('a b')).toBeNull();
+  });
+});
+
+describe('resolveTarget', () => {
+  const strict: EgressPolicy = { allowPrivateNetworks: false };
+
+  it('returns the addresses to connect to when all of them are public', async () => {
+    await expect(
+      resolveTarget(
+        { ...strict, resolve: resolveTo('93.184.216.34', '2606:2800::1') },
+        'a.example',
+      ),
+    ).resolves.toEqual({ host: 'a.example', addresses: ['93.184.216.34', '2606:2800::1'] });
+  });
+
+  it('refuses odd spellings of loopback by what they mean, not how they look', async () => {
+    for (const host of ['2130706433', '0x7f.1', '[::127.0.0.1]', '[::ffff:7f00:1]', 'localhost']) {
+      await expect(resolveTarget(strict, host), host).rejects.toMatchObject({ kind: 'private' });
+    }
+  });
+
+  it('treats localhost as loopback whatever the resolver says', async () => {
+    await expect(
+      resolveTarget({ ...strict, resolve: resolveTo('93.184.216.34') }, 'app.localhost'),
+    ).rejects.toThrow(/loopback/);
+  });
+
+  it('refuses metadata names and addresses even with private networks and the allow-list', async () => {
+    const open: EgressPolicy = {
+      allowPrivateNetworks: true,
+      allow: ['169.254.0.0/16', 'metadata.google.internal', 'sneaky.example'],
+      resolve: resolveTo('169.254.169.254'),
+    };
+    await expect(resolveTarget(open, 'metadata.google.internal')).rejects.toMatchObject({
+      kind: 'metadata',
+    });
+    await expect(resolveTarget(open, 'sneaky.example')).rejects.toMatchObject({ kind: 'metadata' });
+    await expect(resolveTarget(open, '[::ffff:a9fe:a9fe]')).rejects.toMatchObject({
+      kind: 'metadata',
+    });
+  });
+
+  it('lets the allow-list name hosts, wildcard suffixes and CIDRs (docs/configuration.md, Network policy)', async () => {
+    const policy: EgressPolicy = {
+      allowPrivateNetworks: false,
+      allow: ['intranet.local', '*.corp.example', '10.1.0.0/16', 'fd12::/16'],
+      resolve: resolveTo('10.9.9.9'),
+    };
+    await expect(resolveTarget(policy, 'intranet.local')).resolves.toMatchObject({
+      addresses: ['10.9.9.9'],
+    });
+    await expect(resolveTarget(policy, 'app.corp.example')).resolves.toBeDefined();
+    await expect(resolveTarget(policy, 'corp.example')).rejects.toThrow(/10\.9\.9\.9/);
+    await expect(resolveTarget(policy, 'other.local')).rejects.toThrow(/WREN_EGRESS_ALLOW/);
+    await expect(resolveTarget(policy, '10.1.2.3')).resolves.toBeDefined();
+    await expect(resolveTarget(policy, '[::ffff:10.1.2.3]')).resolves.toBeDefined();
+    await expect(resolveTarget(policy, '10.2.0.1')).rejects.toMatchObject({ kind: 'private' });
+    await expect(resolveTarget(policy, '[fd12::5]')).resolves.toBeDefined();
+  });
+
+  it('counts test "public" addresses as public and nothing else (WREN_TEST_PUBLIC_ADDRESSES)', async () => {
+    const policy: EgressPolicy = {
+      allowPrivateNetworks: false,
+      publicAddresses: ['127.0.0.2'],
+      resolve: async (name) => (name === 'public.test' ? ['127.0.0.2'] : ['127.0.0.1']),
+    };
+    await expect(resolveTarget(policy, 'public.test')).resolves.toMatchObject({
+      addresses: ['127.0.0.2'],
+    });
+    await expect(resolveTarget(policy, '127.0.0.2')).resolves.toBeDefined();
+    await expect(resolveTarget(policy, '[::ffff:127.0.0.2]')).resolves.toBeDefined();
+    await expect(resolveTarget(policy, 'internal.test')).rejects.toThrow(/127\.0\.0\.1/);
+    await expect(resolveTarget(policy, '127.0.0.1')).rejects.toMatchObject({ kind: 'private' });
+  });
+
+  it('refuses hosts and ranges on the deny list like metadata', async () => {
+    const policy: EgressPolicy = { allowPrivateNetworks: true, deny: ['127.0.0.3', 'bad.test'] };
+    await expect(resolveTarget(policy, '127.0.0.3')).rejects.toMatchObject({ kind: 'metadata' });
+    await expect(resolveTarget(policy, 'bad.test')).rejects.toMatchObject({ kind: 'metadata' });
+    await expect(resolveTarget(policy, '127.0.0.1')).resolves.toBeDefined();
+  });
+
+  it('refuses names that do not resolve', async () => {
+    await expect(
+      resolveTarget({ ...strict, resolve: resolveTo() }, 'nowhere.test'),
+    ).rejects.toMatchObject({ kind: 'unresolvable' });
+  });
+});
+
+describe('egressPolicyFromEnv', () => {
+  it('reads the switch, the allow-list and the test public addresses', () => {
+    const policy = egressPolicyFromEnv({
+      WREN_ALLOW_PRIVATE_NETWORKS: 'true',
+      WREN_EGRESS_ALLOW: 'intranet.local, 10.1.0.0/16',
+      WREN_TEST_PUBLIC_ADDRESSES: '127.0.0.2',
+    });
+    expect(policy).toEqual({
+      allowPrivateNetworks: true,
+      allow: ['intranet.local', '10.1.0.0/16'],
+      publicAddresses: ['127.0.0.2'],
+    });
+    expect(egressConfigProblems(policy)).toEqual([]);
+    expect(egressPolicyFromEnv({}).allowPrivateNetworks).toBe(false);
+  });
+
+  it('names bad entries', () => {
+    expect(
+      egressConfigProblems({
+        allowPrivateNetworks: false,
+        allow: ['http://x/'],
+        publicAddresses: ['nope'],
+      }),
+    ).toEqual([
+      'WREN_EGRESS_ALLOW: "http://x/" is neither a host name, an IP nor a CIDR',
+      'WREN_TEST_PUBLIC_ADDRESSES: "nope" is neither an IP nor a CIDR',
+    ]);
   });
 });
