@@ -14,7 +14,11 @@
 /** @type {Record<string, { path: string, may: string[], why: string }>} */
 const LAYERS = {
   core: { path: '^src/core/', may: [], why: 'the leaf: ids, errors, shared enums and types' },
-  config: { path: '^src/config\\.ts$', may: [], why: 'read once at start, passed down' },
+  config: {
+    path: '^src/config\\.ts$',
+    may: ['net'],
+    why: 'read once at start, passed down (parses the egress policy)',
+  },
   log: { path: '^src/log\\.ts$', may: ['config'], why: 'the pino logger' },
   contract: { path: '^src/contract/', may: [], why: 'request/response schemas of the HTTP API' },
   credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking; storage ports' },
@@ -25,7 +29,7 @@ const LAYERS = {
   artifacts: { path: '^src/artifacts/', may: ['contract', 'store'], why: 'files of a run' },
   sessions: {
     path: '^src/sessions/',
-    may: ['browser', 'contract', 'store'],
+    may: ['browser', 'contract', 'net', 'store'],
     why: 'persistent browsers',
   },
   profiles: {
@@ -63,6 +67,7 @@ const LAYERS = {
       'credentials',
       'llm',
       'log',
+      'net',
       'profiles',
       'runs',
       'sessions',
