@@ -18,6 +18,7 @@ import type {
   Response,
 } from 'playwright-core';
 import { type ActionResult, executeAction } from './act/executor.js';
+import { PAGE_ACTIVITY_SCRIPT } from './act/page-activity.js';
 import type { ComputerPrimitives } from './computer.js';
 import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
@@ -101,6 +102,8 @@ export async function installPageShims(context: BrowserContext): Promise<void> {
     content:
       'if (typeof globalThis.__name !== "function") Object.defineProperty(globalThis, "__name", { value: (f) => f, configurable: true, writable: true });',
   });
+  // What each action sets going (timers, requests, new controls): the executor's settle.
+  await context.addInitScript({ content: PAGE_ACTIVITY_SCRIPT });
 }
 
 /**

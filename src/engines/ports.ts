@@ -78,7 +78,10 @@ export interface ActionOutcome {
   effects: {
     navigated: boolean;
     newTab: boolean;
+    /** New controls appeared (not attribute or class changes alone; docs/engines.md). */
     newElements: boolean;
+    /** What the action started played out before the browser returned (false: bound hit). */
+    settled?: boolean;
     dialog?: string;
     download?: { filename: string; size: number; sha256: string };
   };

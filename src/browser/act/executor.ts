@@ -8,11 +8,14 @@ import { mutationCount } from '../observe/capture.js';
 import type { NavigationMark, PageSession } from '../page-session.js';
 import type { RunBrowser, RunBrowserEvent } from '../run-browser.js';
 import { ACTIONS_BY_NAME, actionSchema } from './actions.js';
+import { markActivity, type SettleReport, waitForQuiet } from './page-activity.js';
 import type { ActionOutcome, ActionResult } from './types.js';
 
 export type { ActionResult } from './types.js';
 
 const SETTLE_MAX_MS = 3000;
+/** The wait for what an action's handlers scheduled (timers, requests, a quiet DOM). */
+const QUIET_MAX_MS = 1500;
 const POPUP_GRACE_MS = 400;
 const POPUP_OPEN_MS = 5_000;
 const NAVIGATION_TIMEOUT_MS = 30_000;
@@ -66,20 +69,34 @@ interface NavigationWatch {
   mark: NavigationMark;
 }
 
+interface Settled {
+  page: Page;
+  /** DOM mutation count over the tab's frames. */
+  mutations: number;
+  /** Main-frame mutation count (null when unknown). */
+  mainMutations: number | null;
+  /** New visible controls appeared in the main frame (null when unknown: no tracker). */
+  fresh: boolean | null;
+  /** Nothing the action started was still pending when the wait ended. */
+  quiet: boolean;
+}
+
 /**
  * Lets the page settle after an action: a navigation the action started committed (raw mouse and
  * keyboard input do not wait for it themselves), its document loaded, the requests the action
  * started finished (3 s at most, including those a rendered frame started, e.g. an infinite list
- * loading more), downloads saved. Returns the active tab and its DOM mutation count, so the
- * effect check needs no extra round trip on single-frame pages. `waitForFrame: false` skips the
- * frame.
+ * loading more), downloads saved, and what the action's handlers scheduled played out
+ * (page-activity.ts: timers due within 500 ms, fetch/XHR, a quiet DOM; 1.5 s at most). Returns
+ * the active tab with its DOM mutation count and whether new controls appeared, so the effect
+ * check needs no extra round trip on single-frame pages. `valueOnly` (a filled value read back)
+ * skips the frames and the quiet DOM: only timers and requests the input scheduled are awaited.
  */
 async function settle(
   run: RunBrowser,
   requestMark: number,
   nav: NavigationWatch | null,
-  waitForFrame = true,
-): Promise<{ page: Page; mutations: number } | null> {
+  valueOnly = false,
+): Promise<Settled | null> {
   let page: Page;
   try {
     page = run.page();
@@ -87,23 +104,27 @@ async function settle(
     return null;
   }
   const deadline = Date.now() + SETTLE_MAX_MS;
+  const quietDeadline = Date.now() + QUIET_MAX_MS;
   await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
   await run.requestsSettled(requestMark, deadline - Date.now());
+  let report: SettleReport | null = null;
   let main: number | null = null;
-  if (waitForFrame) {
-    // The frame wait is also the barrier after input: a navigation the input asked for has
-    // been reported by the time the page answers. A reported request ends the wait early: the
-    // new document is waited for below.
-    const stopListening = new AbortController();
-    const requested = nav?.session
-      .navigationRequested(nav.mark, stopListening.signal)
-      .then(() => null);
-    main = await Promise.race(
-      requested ? [afterNextFrame(page), requested] : [afterNextFrame(page)],
-    );
-    stopListening.abort();
-  }
+  let navigated = false;
+  // The quiet wait is also the barrier after input: a navigation the input asked for has been
+  // reported by the time the page answers. A reported request ends the wait early: the new
+  // document is waited for below.
+  const stopListening = new AbortController();
+  const requested = nav?.session
+    .navigationRequested(nav.mark, stopListening.signal)
+    .then(() => null);
+  const quiet = waitForQuiet(page, QUIET_MAX_MS, !valueOnly, !valueOnly).then((r) =>
+    r === null && !valueOnly ? afterNextFrame(page).then(() => null) : r,
+  );
+  report = await Promise.race(requested ? [quiet, requested] : [quiet]);
+  stopListening.abort();
   if (nav && nav.page === page && nav.session.navigationPending(nav.mark)) {
+    navigated = true;
+    report = null;
     await nav.session.navigationSettled(
       nav.mark,
       run.options.navigationTimeoutMs ?? NAVIGATION_TIMEOUT_MS,
@@ -117,18 +138,41 @@ async function settle(
     await run.requestsSettled(requestMark, SETTLE_MAX_MS);
     // A new document: its scripts' first frame has run after one frame; the effect is the
     // navigation itself, so no second frame is needed to compare mutations.
-    if (waitForFrame) main = await afterNextFrame(page, 1);
-  } else if (waitForFrame) {
-    if (run.requestsPending(requestMark)) {
-      await run.requestsSettled(requestMark, deadline - Date.now());
-      main = await afterNextFrame(page);
+    if (!valueOnly) main = await afterNextFrame(page, 1);
+  } else {
+    // Requests the page started (also from a timer that fired meanwhile) and what their
+    // answers render.
+    while (run.requestsPending(requestMark) && Date.now() < quietDeadline) {
+      await run.requestsSettled(requestMark, Math.min(deadline, quietDeadline) - Date.now());
+      report =
+        (await waitForQuiet(page, Math.max(0, quietDeadline - Date.now()), true, true)) ?? report;
     }
+    main = report?.mutations ?? null;
   }
   await run.settleDownloads();
+  const done = { page, mainMutations: main, quiet: navigated || (report?.pending ?? 0) === 0 };
+  const fresh = report ? report.fresh > 0 : null;
   if (main === null || page.frames().length > 1) {
-    return { page, mutations: await mutationCount(page) };
+    return { ...done, fresh, mutations: await mutationCount(page) };
   }
-  return { page, mutations: main };
+  return { ...done, fresh, mutations: main };
+}
+
+/**
+ * Whether the action made new controls appear (docs/engines.md, batch rules): a visible control
+ * no observation has listed, in what the action added or changed; or any change inside a child
+ * frame (not inspected); or, without the page tracker, any DOM change.
+ */
+function newElementsAppeared(
+  settled: Settled | null,
+  totalBefore: number,
+  mainBefore: number | null,
+): boolean {
+  if (!settled || settled.fresh === null || mainBefore === null) return true;
+  if (settled.fresh) return true;
+  const main = settled.mainMutations;
+  if (main === null) return true;
+  return settled.mutations - main !== totalBefore - mainBefore;
 }
 
 export async function executeAction(run: RunBrowser, input: unknown): Promise<ActionResult> {
@@ -142,6 +186,8 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
     urlAfter: url,
     navigated: false,
     domChanged: false,
+    newElements: false,
+    settled: true,
     newTabs: [],
     tabChanged: false,
     dialogs: [],
@@ -184,9 +230,9 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
     }
   }
   const urlBefore = page?.url() ?? '';
-  const [mutationsBefore, session] = page
-    ? await Promise.all([mutationCount(page), run.pageSession(page)])
-    : [0, null];
+  const [mutationsBefore, session, mainBefore] = page
+    ? await Promise.all([mutationCount(page), run.pageSession(page), markActivity(page)])
+    : [0, null, null];
   const nav = page && session ? { page, session, mark: session.mark() } : null;
   const eventsBefore = run.events.length;
   const requestMark = run.requestMark();
@@ -199,7 +245,7 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   } catch (e) {
     error = { kind: kindOf(e), message: errorMessage(e) };
   }
-  let settled = await settle(run, requestMark, nav, !outcome.valueOnly);
+  let settled = await settle(run, requestMark, nav, outcome.valueOnly === true);
   if (!error && outcome.expectEffect && run.events.length === eventsBefore) {
     // New tabs attach a moment after the click that opened them; give quiet clicks a short grace.
     const stillQuiet =
@@ -237,11 +283,15 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   }
   const crash = of('crash')[0];
   if (!error && crash) error = { kind: 'page_crashed', message: `the page crashed (${crash.url})` };
+  const domChanged = mutationsAfter !== mutationsBefore;
   const effects: ActionResult['effects'] = {
     urlBefore,
     urlAfter,
     navigated: urlAfter !== urlBefore,
-    domChanged: mutationsAfter !== mutationsBefore,
+    domChanged,
+    newElements:
+      domChanged && samePage && newElementsAppeared(settled, mutationsBefore, mainBefore),
+    settled: settled?.quiet ?? true,
     newTabs: of('tab_opened').map((e) => e.tab),
     tabChanged: !samePage,
     dialogs: of('dialog').map((e) => e.dialog),

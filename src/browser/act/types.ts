@@ -25,6 +25,13 @@ export interface ActionEffects {
   navigated: boolean;
   /** DOM mutations were observed in the active tab during the action. */
   domChanged: boolean;
+  /**
+   * The action made new controls appear in the active tab (a visible interactable element no
+   * observation has listed), or changed a child frame; attribute and class changes alone do not.
+   */
+  newElements: boolean;
+  /** What the action started (timers, requests, DOM changes) played out within the bound. */
+  settled: boolean;
   newTabs: TabInfo[];
   /** The agent now works in another tab (popup followed, tab switched or closed). */
   tabChanged: boolean;

@@ -113,7 +113,8 @@ export function toActionOutcome(result: ActionResult): ActionOutcome {
     effects: {
       navigated: e.navigated,
       newTab: e.newTabs.length > 0 || e.tabChanged,
-      newElements: e.domChanged,
+      newElements: e.newElements,
+      settled: e.settled,
       ...(dialog ? { dialog: `${dialog.type}: ${dialog.message}` } : {}),
       ...(download
         ? {

@@ -21,12 +21,7 @@ import type {
   TaskSpec,
   Usage,
 } from '../types.js';
-import {
-  actorReplySchema,
-  describeAction,
-  type PlannedAction,
-  parseActorReply,
-} from './actions.js';
+import { actorReplySchema, describeAction, parseActorReply } from './actions.js';
 import { type ActionRecord, renderHistory, type StepRecord } from './history.js';
 import {
   renderActorPrompt,
@@ -51,16 +46,22 @@ export interface SkyvernV1Deps {
   model: AgentModel;
 }
 
-/** Actions after which the element ids the model planned with no longer describe the page. */
-function endsBatch(
-  action: PlannedAction,
-  effects: { navigated: boolean; newTab: boolean; newElements: boolean; dialog?: string },
-): boolean {
-  if (effects.navigated || effects.newTab || effects.dialog) return true;
-  if (!effects.newElements) return false;
-  // Typing or choosing values may show validation hints; that does not invalidate the plan.
-  return !['input_text', 'select_option', 'set_checked', 'upload_file'].includes(action.type);
+/**
+ * Whether the rest of a plan no longer fits the page (docs/engines.md, "Act"): the action
+ * navigated, opened a tab or a dialog, or made new controls appear. Attribute and class changes
+ * alone keep the batch going. (A removed target is noticed when the next action finds it gone.)
+ */
+function endsBatch(effects: {
+  navigated: boolean;
+  newTab: boolean;
+  newElements: boolean;
+  dialog?: string;
+}): boolean {
+  return effects.navigated || effects.newTab || !!effects.dialog || effects.newElements;
 }
+
+/** The next action's target is gone: the page changed under the plan, not a failure. */
+const TARGET_GONE = 'element_stale';
 
 /**
  * One run of the skyvern-1.0 engine: observe → plan (one model call, several actions) → act,
@@ -364,6 +365,13 @@ export class SkyvernV1Run {
         }
         const started = Date.now();
         const outcome = await this.deps.browser.execute(executable, this.ctx.signal);
+        if (i > 0 && !outcome.ok && outcome.errorKind === TARGET_GONE) {
+          const skipped = parsed.actions.length - i;
+          step.feedback.push(
+            `${skipped} planned action(s) skipped because the page changed (the element of "${describeAction(action)}" is gone).`,
+          );
+          break;
+        }
         const record: ActionRecord = { description: describeAction(action), ok: outcome.ok };
         const notes: string[] = [];
         if (!outcome.ok)
@@ -388,7 +396,7 @@ export class SkyvernV1Run {
           break;
         }
         const remaining = parsed.actions.length - i - 1;
-        if (remaining > 0 && endsBatch(action, outcome.effects)) {
+        if (remaining > 0 && endsBatch(outcome.effects)) {
           step.feedback.push(`${remaining} planned action(s) skipped because the page changed.`);
           break;
         }
