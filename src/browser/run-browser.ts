@@ -24,6 +24,7 @@ import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
 import { type Har, type HarOptions, HarRecorder } from './har.js';
 import { ElementRegistry, evaluateOnElement, resolveElement } from './observe/capture.js';
+import { LISTENER_TRACKER_SCRIPT } from './observe/listener-tracker.js';
 import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
 import { PageSession } from './page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
@@ -94,7 +95,10 @@ export type RunBrowserEvent =
   | { type: 'crash'; url: string }
   | { type: 'browser_disconnected' };
 
-/** Lets in-page helpers compiled by tsx/esbuild (keepNames) call `__name` in any page. */
+/**
+ * Lets in-page helpers compiled by tsx/esbuild (keepNames) call `__name` in any page, and records
+ * event listeners from the first script of every document (observe/listener-tracker.ts).
+ */
 export async function installPageShims(context: BrowserContext): Promise<void> {
   // Under tsx/esbuild (keepNames), functions passed to evaluate() call a `__name` helper that
   // pages do not have; a no-op keeps in-page helpers working however the source was compiled.
@@ -104,6 +108,8 @@ export async function installPageShims(context: BrowserContext): Promise<void> {
   });
   // What each action sets going (timers, requests, new controls): the executor's settle.
   await context.addInitScript({ content: PAGE_ACTIVITY_SCRIPT });
+  // Before any page script: record event listeners so script-only controls get ids.
+  await context.addInitScript({ content: LISTENER_TRACKER_SCRIPT });
 }
 
 /**

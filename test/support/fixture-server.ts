@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TotpSite } from './totp-site.js';
+import { buildWidget, vendorFile } from './widget-bundles.js';
 
 export const SITES_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -400,6 +401,20 @@ export async function startFixtureServer(
     }
     if (p === '/generated/big-form.html') {
       send(200, MIME['.html']!, bigFormPage());
+      return;
+    }
+    const vendor = /^\/vendor\/([\w.-]+)$/.exec(p);
+    if (vendor) {
+      const found = await vendorFile(vendor[1]!);
+      if (found) send(200, MIME[path.extname(vendor[1]!)] ?? 'text/plain', found);
+      else send(404, 'text/plain', 'not found');
+      return;
+    }
+    const bundle = /^\/widgets\/bundle\/([\w-]+)\.js$/.exec(p);
+    if (bundle) {
+      const built = await buildWidget(bundle[1]!);
+      if (built) send(200, MIME['.js']!, built);
+      else send(404, 'text/plain', 'not found');
       return;
     }
     const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));

@@ -4,6 +4,7 @@
  * It keeps per-document state on `window.__wrenObs` (element ids in a WeakMap so they stay the same
  * across observations, a mutation counter for effect checks) and returns a compact raw tree.
  */
+import type { ListenerRecord } from './listener-tracker.js';
 import type {
   Box,
   CaptureOptions,
@@ -17,7 +18,13 @@ import type {
 interface ObsState {
   doc: string;
   /** Hover rules parsed from the stylesheets, keyed by a cheap stylesheet fingerprint. */
-  hover?: { key: string; selector: string | null; pairs: [string, string][] };
+  hover?: {
+    key: string;
+    selector: string | null;
+    pairs: [string, string][];
+    /** Elements whose pointer cursor appears only on hover (`.icon:hover { cursor: pointer }`). */
+    pointer: string | null;
+  };
   next: number;
   ids: WeakMap<Element, number>;
   els: Map<number, WeakRef<Element>>;
@@ -148,10 +155,23 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
   if (state.hover?.key !== sheetKey) {
     const hoverParts: string[] = [];
     const hoverPairs: [string, string][] = [];
+    const pointerParts: string[] = [];
     const scanRules = (rules: CSSRuleList) => {
       for (const rule of Array.from(rules)) {
         if (hoverParts.length > 300) return;
         const sel = (rule as CSSStyleRule).selectorText;
+        if (sel?.includes(':hover') && (rule as CSSStyleRule).style?.cursor === 'pointer') {
+          for (const part of sel.split(',')) {
+            if (!part.includes(':hover') || pointerParts.length > 100) continue;
+            const plain = part.replace(/:hover/g, '').trim();
+            try {
+              if (plain) document.querySelector(plain);
+              if (plain) pointerParts.push(plain);
+            } catch {
+              // Not matchable without the pseudo-class; skip.
+            }
+          }
+        }
         if (sel?.includes(':hover')) {
           for (const part of sel.split(',')) {
             const i = part.indexOf(':hover');
@@ -185,13 +205,152 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       key: sheetKey,
       selector: hoverParts.length > 0 ? [...new Set(hoverParts)].join(',') : null,
       pairs: hoverPairs,
+      pointer: pointerParts.length > 0 ? [...new Set(pointerParts)].join(',') : null,
     };
   }
+  const hoverPointer = state.hover.pointer;
   const hoverSelector = state.hover.selector;
   const hoverPairs = state.hover.pairs;
   const vw = window.innerWidth;
   const vh = window.innerHeight;
   const maxText = opts.maxTextLength;
+
+  // Event handlers however attached (docs/browser.md "Which elements get an id"): listeners the
+  // init script recorded (listener-tracker.ts), on* properties, and the places UI libraries keep
+  // handlers they dispatch from one root listener: React props on the node, Vue invokers,
+  // Svelte 5 delegated handlers, jQuery's delegated selectors.
+  const LISTEN_TYPES = [
+    'click',
+    'dblclick',
+    'mousedown',
+    'mouseup',
+    'pointerdown',
+    'pointerup',
+    'touchstart',
+    'touchend',
+    'keydown',
+    'contextmenu',
+  ];
+  const REACT_PROPS = [
+    'onClick',
+    'onDoubleClick',
+    'onMouseDown',
+    'onMouseUp',
+    'onPointerDown',
+    'onPointerUp',
+    'onTouchStart',
+    'onTouchEnd',
+    'onKeyDown',
+    'onContextMenu',
+  ];
+  const VUE_KEYS = new Set([
+    'onClick',
+    'onDblclick',
+    'onMousedown',
+    'onMouseup',
+    'onPointerdown',
+    'onPointerup',
+    'onTouchstart',
+    'onTouchend',
+    'onKeydown',
+    'onContextmenu',
+  ]);
+  type Handlers = { selector?: string }[] & { delegateCount?: number };
+  type JQ = ((el: unknown) => { find(sel: string): { toArray(): Element[] } }) & {
+    _data?: (el: unknown, name: string) => Record<string, Handlers> | undefined;
+  };
+  const win = window as unknown as Record<string | symbol, unknown>;
+  const rec = win[Symbol.for('wren.listeners')] as ListenerRecord | undefined;
+  const jqCandidate = (win['jQuery'] ?? win['$']) as JQ | undefined;
+  const jq = typeof jqCandidate?._data === 'function' ? jqCandidate : undefined;
+  const svelteOn = !!win['__svelte'];
+  let reactKey: string | null = null;
+  /** Targets of delegated handlers (jQuery `.on(type, selector, fn)`), resolved per capture. */
+  const delegatedTargets = new Set<Element>();
+  /** Nodes whose listeners serve descendants (framework roots): not clickable themselves. */
+  const roots = new Set<object>();
+  const reactRoot = (el: Element) => {
+    for (const k of Object.keys(el)) {
+      if (k.startsWith('__reactContainer$')) {
+        reactKey = `__reactProps$${k.slice('__reactContainer$'.length)}`;
+        roots.add(el);
+        return;
+      }
+    }
+  };
+  const resolveDelegation = (t: object) => {
+    if (!jq?._data) return;
+    const events = jq._data(t, 'events');
+    if (!events) return;
+    for (const type of LISTEN_TYPES) {
+      for (const h of events[type] ?? []) {
+        if (!h.selector || delegatedTargets.size > 5000) continue;
+        let found: Element[] = [];
+        try {
+          found = Array.from((t as ParentNode).querySelectorAll(h.selector));
+        } catch {
+          try {
+            found = jq(t).find(h.selector).toArray();
+          } catch {
+            // A selector neither engine understands.
+          }
+        }
+        for (const d of found) delegatedTargets.add(d);
+      }
+    }
+  };
+  const candidates: object[] = rec
+    ? rec.targets()
+    : [document, ...(document.body ? [document.body, ...Array.from(document.body.children)] : [])];
+  for (const t of candidates) {
+    if (t instanceof Element) {
+      reactRoot(t);
+      const types = rec?.types(t);
+      // A node listening to a dozen event types at once is a framework's delegation root.
+      if (types && types.size >= 12) roots.add(t);
+    }
+    if (t instanceof Node) resolveDelegation(t);
+  }
+
+  const hasHandler = (el: Element): boolean => {
+    if (delegatedTargets.has(el)) return true;
+    const he = el as unknown as Record<string | symbol, unknown>;
+    if (
+      typeof he['onclick'] === 'function' ||
+      typeof he['onmousedown'] === 'function' ||
+      typeof he['onmouseup'] === 'function' ||
+      typeof he['onpointerdown'] === 'function'
+    ) {
+      return true;
+    }
+    if (reactKey) {
+      const props = he[reactKey] as Record<string, unknown> | undefined;
+      if (props) for (const k of REACT_PROPS) if (typeof props[k] === 'function') return true;
+    }
+    const vei = he['_vei'] as Record<string, { value?: unknown } | undefined> | undefined;
+    if (vei) for (const k in vei) if (VUE_KEYS.has(k) && vei[k]?.value) return true;
+    if (svelteOn) {
+      if (typeof he['__click'] === 'function') return true;
+      for (const sym of Object.getOwnPropertySymbols(el)) {
+        const v = he[sym] as Record<string, unknown> | null;
+        if (v && typeof v === 'object' && typeof v['click'] === 'function') return true;
+      }
+    }
+    if (rec && !roots.has(el)) {
+      const types = rec.types(el);
+      if (!types) return false;
+      const events = jq?._data ? jq._data(el, 'events') : undefined;
+      for (const t of LISTEN_TYPES) {
+        const n = types.get(t);
+        if (!n) continue;
+        const hs = events?.[t];
+        // jQuery's one native listener per type: direct handlers count, delegated ones do not.
+        if (hs && n === 1 && hs.length - (hs.delegateCount ?? 0) <= 0) continue;
+        return true;
+      }
+    }
+    return false;
+  };
 
   const clean = (s: string | null | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();
   const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);
@@ -258,14 +417,17 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     const he = el as HTMLElement;
     if (he.isContentEditable && !(el.parentElement?.isContentEditable ?? false)) return 'editable';
     if (el.getAttribute('draggable') === 'true') return 'draggable';
-    if (el.hasAttribute('onclick') || typeof he.onclick === 'function') return 'clickable';
-    if (el.hasAttribute('jsaction') || el.hasAttribute('ng-click')) return 'clickable';
+    // An <a> without href that acts (handler, tabindex, pointer) is still a link to the model.
+    const acting = tag === 'a' ? 'link' : 'clickable';
+    if (el.hasAttribute('onclick')) return acting;
+    if (el.hasAttribute('jsaction') || el.hasAttribute('ng-click')) return acting;
     if (tag === 'label' && (el as HTMLLabelElement).control) return undefined;
+    if (tag === 'body' || tag === 'html') return undefined;
+    if (hasHandler(el)) return acting;
     const ti = el.getAttribute('tabindex');
-    if (ti !== null && Number(ti) >= 0 && tag !== 'body' && tag !== 'html') return 'clickable';
-    if (cs.cursor === 'pointer' && !parentPointer && tag !== 'body' && tag !== 'html') {
-      return 'clickable';
-    }
+    if (ti !== null && Number(ti) >= 0) return acting;
+    if (cs.cursor === 'pointer' && !parentPointer) return acting;
+    if (hoverPointer && !parentPointer && el.matches(hoverPointer)) return acting;
     if (
       hoverSelector &&
       el.childElementCount > 0 &&
@@ -323,6 +485,63 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     if (!c) return false;
     const ccs = getComputedStyle(c);
     return ccs.display !== 'none' && ccs.visibility !== 'hidden';
+  };
+
+  /** The only element child chain of `node` down to a control, if that is all it holds. */
+  const soleControl = (node: RawElement): RawElement | null => {
+    let n: RawElement = node;
+    for (let depth = 0; depth < 6; depth++) {
+      if (n.children.length !== 1) return null;
+      const c = n.children[0]!;
+      if (typeof c === 'string') return null;
+      if (c.id !== undefined) return c;
+      if (c.role || c.lvl !== undefined) return null;
+      n = c;
+    }
+    return null;
+  };
+
+  // How many elements carry each class (computed lazily per capture) for hints.
+  const classCounts = new Map<string, number>();
+  const classCount = (c: string): number => {
+    let n = classCounts.get(c);
+    if (n === undefined) {
+      n = document.getElementsByClassName(c).length;
+      classCounts.set(c, n);
+    }
+    return n;
+  };
+  const HINT_ATTRS = ['data-action', 'data-testid', 'data-test', 'data-icon', 'data-id'];
+  /** The most distinguishing id, name, data attribute or class of an unnamed control or its icon. */
+  const hintOf = (el: Element): string => {
+    const own = (e: Element): string => {
+      if (e.id) return e.id;
+      const nm = e.getAttribute('name');
+      if (nm) return nm;
+      for (const a of HINT_ATTRS) {
+        const v = e.getAttribute(a);
+        if (v) return v;
+      }
+      const href =
+        e.localName === 'use' ? e.getAttribute('href') || e.getAttribute('xlink:href') : null;
+      if (href) return href.replace(/^.*#/, '');
+      const cls = (e.getAttribute('class') ?? '').trim();
+      if (!cls) return '';
+      const list = [...new Set(cls.split(/\s+/))];
+      if (list.length <= 2) return list.join(' ');
+      // The rarest classes on the page tell controls apart (`ui-spinner-up` over `ui-button`).
+      return list
+        .map((c, i) => ({ c, i, n: classCount(c) }))
+        .sort((a, b) => a.n - b.n || b.i - a.i)
+        .slice(0, 2)
+        .sort((a, b) => a.i - b.i)
+        .map((x) => x.c)
+        .join(' ');
+    };
+    const mine = own(el);
+    if (mine) return mine;
+    const icon = el.querySelector('[class],use,[data-icon]');
+    return icon ? own(icon) : '';
   };
 
   interface Walked {
@@ -450,6 +669,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     }
 
     let interactive = false;
+    let contentName = false;
     if (role) {
       interactive = true;
       node.role = role;
@@ -459,6 +679,12 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       node.box = [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
       const name = role === 'hover' ? clean(el.getAttribute('aria-label')) : nameOf(el, tag, role);
       if (name) node.name = cut(name, 150);
+      contentName =
+        !!name &&
+        NAME_FROM_CONTENT.has(role) &&
+        !el.hasAttribute('aria-label') &&
+        !el.hasAttribute('aria-labelledby') &&
+        name === textOf(el);
       if (role === 'link') {
         const href = (el as HTMLAnchorElement).href;
         if (href) node.href = href;
@@ -573,12 +799,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     if (childInteractive) interactive = true;
     if (role && !node.name && node.children.length === 0) {
       // Icon-only controls: give the model something to go on.
-      const hint =
-        el.id ||
-        el.getAttribute('name') ||
-        (typeof el.className === 'string'
-          ? el.className.trim().split(/\s+/).slice(0, 2).join(' ')
-          : '');
+      const hint = hintOf(el);
       if (hint) node.hint = cut(hint, 40);
     }
     if (role === 'hover' && node.children.every((c) => typeof c === 'string')) {
@@ -586,17 +807,19 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       node.children = [];
     }
     if (role && !childInteractive && node.name !== undefined && !editableRoot) {
+      // The name already holds the text (also text in block wrappers: an icon span).
       const onlyText = node.children.every((c) => typeof c === 'string');
-      if (onlyText) node.children = [];
+      if (onlyText || contentName) node.children = [];
     }
-    if (
-      role &&
-      childInteractive &&
-      node.name &&
-      NAME_FROM_CONTENT.has(role) &&
-      node.name.length > 40
-    ) {
-      node.name = cut(node.name, 40);
+    if (role && childInteractive && contentName && node.children.length > 0) {
+      // A clickable container's children print its text; a name would repeat it.
+      node.name = undefined;
+    }
+    if (role === 'clickable' && childInteractive && !node.name) {
+      // A generic clickable wrapping exactly one control (a cell around its link): the inner
+      // control is the target, and clicking it reaches the wrapper's handler too.
+      const inner = soleControl(node);
+      if (inner) return { node: inner, interactive: true };
     }
 
     if (!role && !node.role && node.lvl === undefined && node.children.length === 0) {

@@ -75,6 +75,7 @@ export function shortenUrl(
     const u = new URL(href);
     const p = new URL(pageUrl);
     if (u.origin === p.origin) {
+      if (u.pathname === p.pathname && u.search === p.search && href.endsWith('#')) return null;
       if (u.pathname === p.pathname && u.search === p.search && u.hash !== '') {
         return u.hash.length > 1 ? u.hash : null;
       }

@@ -1,0 +1,101 @@
+/**
+ * The widget gallery (test/fixtures/sites/widgets/, built from the real libraries) through both
+ * DOM engines with a fake model that names the right element: it finds the element's id in the
+ * observation it received by its label, so a control missing from the observation fails the
+ * run. Each page records its own success on the fixture server; that record is what is asserted.
+ * docs/browser.md "Which elements get an id" describes the detection these pages exercise.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AgentHarness,
+  actorReply,
+  idOf,
+  pageOf,
+  roleOf,
+  startAgentHarness,
+  verifierReply,
+} from '../support/agent-harness.js';
+import type { FakeRequest } from '../support/fake-model/parse.js';
+import type { FakeResponse } from '../support/fake-model/replies.js';
+
+let h: AgentHarness;
+beforeAll(async () => {
+  h = await startAgentHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  h.fake.reset();
+  h.site.clear();
+});
+
+/** What a correct model does on a page: the actions of one step (ids found by label). */
+type Decide = (page: string) => Record<string, unknown>[];
+
+interface WidgetCase {
+  page: string;
+  prompt: string;
+  decide: Decide;
+  /** Fields the page must have recorded (POST /api/submit/widgets-<page>). */
+  expected: Record<string, string>;
+}
+
+const click = (page: string, match: string) => ({ type: 'click', element: idOf(page, match) });
+
+const CASES: WidgetCase[] = [
+  {
+    page: 'datepicker',
+    prompt: 'Pick May 14, 2026 in the calendar.',
+    decide: (page) =>
+      page.includes('May 2026') ? [click(page, 'link "14"')] : [click(page, 'link "Next"')],
+    expected: { date: '2026-05-14' },
+  },
+];
+
+const plan = (kind: string, goal: string, achieved: boolean): FakeResponse => ({
+  json: {
+    page_state: 'as seen',
+    required_subgoals: [],
+    goal_achieved: achieved,
+    should_terminate: false,
+    termination_reason: '',
+    next: { kind, goal, loop_item_goal: '' },
+  },
+});
+
+function policyFor(c: WidgetCase) {
+  return (req: FakeRequest) => {
+    const page = pageOf(req);
+    const done = page.includes('Done:');
+    switch (roleOf(req)) {
+      case 'actor':
+        return actorReply(done ? [{ type: 'complete', answer: null }] : c.decide(page));
+      case 'verifier':
+        return verifierReply(done);
+      case 'planner':
+        return done ? plan('answer', '', true) : plan('navigate', c.prompt, false);
+      case 'summary':
+        return { json: { answer: 'done', data: {} } };
+      default:
+        return undefined;
+    }
+  };
+}
+
+describe.each(['skyvern-1.0', 'skyvern-2.0'])('widget gallery perception (%s)', (engine) => {
+  it.each(CASES)('$page: the model finds the control and the page records success', async (c) => {
+    h.fake.setPolicy(policyFor(c));
+    const runId = await h.submit({
+      engine,
+      prompt: c.prompt,
+      url: `${h.site.url}/widgets/${c.page}.html`,
+      max_steps: 8,
+    });
+    const run = await h.waitForRun(runId, 120_000);
+    const got = h.site.submissions(`widgets-${c.page}`);
+    if (got.length === 0) expect.fail(`no success recorded; run ended ${JSON.stringify(run)}`);
+    expect(got[0]?.fields).toEqual(c.expected);
+    expect([run['status'], run['failure_reason']]).toEqual(['completed', null]);
+  });
+});
