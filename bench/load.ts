@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createWren } from '../src/api/index.js';
+import { createWren } from '../src/app/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { actorReply, roleOf } from '../test/support/agent-harness.js';

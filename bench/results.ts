@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createWren } from '../src/api/server.js';
+import { createWren } from '../src/app/index.js';
 import { loadConfig } from '../src/config.js';
 import { EngineRegistry } from '../src/engines/registry.js';
 import { createLogger } from '../src/log.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { createWren } from '../src/api/index.js';
+import { createWren } from '../src/app/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { actorReply, idOf, pageOf, roleOf } from '../test/support/agent-harness.js';

@@ -38,7 +38,7 @@ import {
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
 import type { ProfileService } from '../profiles/index.js';
-import type { RunService } from '../runs/service.js';
+import type { RunService } from '../runs/index.js';
 import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';

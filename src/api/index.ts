@@ -10,4 +10,7 @@ export {
   generateApiKey,
   hashApiKey,
 } from './keys.js';
-export { type CreateWrenOptions, createWren, type Wren } from './server.js';
+export { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
+export { LiveRelayTokens } from './live-relay.js';
+export { runLocator } from './live-stream.js';
+export { parseRange } from './results-routes.js';

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { LiveBrowsers, LiveEntry, LiveKind } from '../browser/index.js';
-import type { RunService } from '../runs/service.js';
+import type { RunService } from '../runs/index.js';
 import type { SessionManager } from '../sessions/index.js';
 import type { Store } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';

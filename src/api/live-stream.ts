@@ -7,8 +7,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type LiveBrowsers, type LiveEntry, startScreencast } from '../browser/index.js';
 import { ServiceError } from '../core/index.js';
-import type { RunService } from '../runs/service.js';
-import { isTerminal } from '../runs/status.js';
+import type { RunService } from '../runs/index.js';
+import { isTerminal } from '../runs/index.js';
 import type { Store } from '../store/index.js';
 
 /** Frames are dropped while this much is still unsent to a slow viewer. */

@@ -19,7 +19,7 @@ import {
   RunWebhookReplayResponseSchema,
 } from '../contract/index.js';
 import { notFound, ServiceError } from '../core/index.js';
-import type { WebhookDispatcher } from '../runs/webhooks/index.js';
+import type { WebhookDispatcher } from '../runs/index.js';
 import type { Organization, Store } from '../store/index.js';
 import {
   type ApiKeyAuthenticator,

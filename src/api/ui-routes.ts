@@ -19,7 +19,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorResponseSchema } from '../contract/index.js';
 import type { ConfigResult } from '../llm/index.js';
-import { MODEL_ROLES } from '../llm/types.js';
+import { MODEL_ROLES } from '../llm/index.js';
 import type { Organization, Store } from '../store/index.js';
 import { type ApiKeyAuthenticator, createApiKey, requireApiKey } from './keys.js';
 import { notSupportedDetail } from './not-supported.js';

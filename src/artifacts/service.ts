@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { ARTIFACT_TYPES, type Artifact } from '../contract/results.js';
-import type { TaskRunResponse } from '../contract/schemas.js';
+import type { TaskRunResponse } from '../contract/index.js';
+import { ARTIFACT_TYPES, type Artifact } from '../contract/index.js';
 import { newId } from '../core/index.js';
 import type { ArtifactRecord, Store } from '../store/index.js';
 import type { ArtifactUrlSigner } from './signing.js';

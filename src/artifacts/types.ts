@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { ArtifactType } from '../contract/results.js';
+import type { ArtifactType } from '../contract/index.js';
 
-export type { ArtifactType } from '../contract/results.js';
+export type { ArtifactType } from '../contract/index.js';
 
 /** One thing a run produced, as an engine or the worker hands it over. */
 export interface ArtifactInput {

@@ -122,7 +122,7 @@ function buildProgram(): Command {
           role: opts.role,
         });
         const [{ createWren }, { createLogger }] = await Promise.all([
-          import('../api/index.js'),
+          import('../app/index.js'),
           import('../log.js'),
         ]);
         const logger = createLogger(config.logLevel);
@@ -271,7 +271,7 @@ function buildProgram(): Command {
     .action(async (opts: { dataDir?: string; label?: string }) => {
       const config = loadConfig({ dataDir: opts.dataDir });
       const [{ createApiKey }, { openStore }] = await Promise.all([
-        import('../api/keys.js'),
+        import('../api/index.js'),
         import('../store/index.js'),
       ]);
       const store = await openStore({

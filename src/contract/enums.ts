@@ -2,7 +2,7 @@
  * The contract's plain value lists, with no dependencies beyond src/core: the server's schemas,
  * the SDK and the web UI all import them from here.
  */
-export { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/enums.js';
+export { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/index.js';
 
 export const PROXY_LOCATIONS = [
   'RESIDENTIAL',

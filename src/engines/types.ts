@@ -3,7 +3,7 @@
  * An engine gets everything it needs through EngineContext and never touches HTTP or SQL.
  */
 
-import type { ArtifactSink } from '../artifacts/types.js';
+import type { ArtifactSink } from '../artifacts/index.js';
 import type { EngineName, Usage } from '../core/index.js';
 
 export { ENGINE_NAMES } from '../core/index.js';

@@ -21,4 +21,11 @@ export {
   type RunServiceOptions,
 } from './service.js';
 export * from './status.js';
+export {
+  buildWebhookPayload,
+  presentRun,
+  WebhookDispatcher,
+  type WebhookDispatcherOptions,
+  WebhookKeyring,
+} from './webhooks/index.js';
 export { MAX_ATTEMPTS, Worker, type WorkerOptions } from './worker.js';

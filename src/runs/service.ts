@@ -3,7 +3,7 @@
  * embedded CLI call this; it never runs engines (the worker does).
  */
 import type { Logger } from 'pino';
-import type { ArtifactService } from '../artifacts/service.js';
+import type { ArtifactService } from '../artifacts/index.js';
 import type { TimelineEntry } from '../contract/index.js';
 import {
   type ListRunsQuery,
@@ -17,7 +17,7 @@ import {
 } from '../contract/index.js';
 import { badRequest, newId, notFound, ServiceError } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
-import type { EngineName } from '../engines/types.js';
+import type { EngineName } from '../engines/index.js';
 import { assertPublicUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 import type { NewRun, Store } from '../store/index.js';
 import { toListItem, toTaskRunResponse } from './present.js';

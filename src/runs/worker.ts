@@ -15,18 +15,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ArtifactService } from '../artifacts/service.js';
-import type { ArtifactSink } from '../artifacts/types.js';
+import type { ArtifactService, ArtifactSink } from '../artifacts/index.js';
 import type { RunStatus } from '../contract/index.js';
-import { DEFAULT_MAX_STEPS, type EngineRegistry } from '../engines/registry.js';
-import { EngineSetupError } from '../engines/services.js';
 import type {
   EngineEvent,
   EngineName,
   EngineResult,
   EngineSecrets,
   TaskSpec,
-} from '../engines/types.js';
+} from '../engines/index.js';
+import { DEFAULT_MAX_STEPS, type EngineRegistry, EngineSetupError } from '../engines/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import { type RunSecrets, RunSecretsError } from './secrets.js';

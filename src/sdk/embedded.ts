@@ -6,9 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { API_KEY_FILE } from '../api/keys.js';
-import { parseRange } from '../api/results-routes.js';
-import { createWren, type Wren } from '../api/server.js';
+import { API_KEY_FILE, parseRange } from '../api/index.js';
+import { createWren, type Wren } from '../app/index.js';
 import { type ConfigOverrides, loadConfig } from '../config.js';
 import type { ArtifactType, RetryRunWebhookRequest } from '../contract/index.js';
 import {
@@ -17,7 +16,7 @@ import {
   zodIssuesToDetail,
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
-import type { EngineRegistry } from '../engines/registry.js';
+import type { EngineRegistry } from '../engines/index.js';
 import { createLogger } from '../log.js';
 import type {
   ArtifactContentOptions,

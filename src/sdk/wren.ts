@@ -3,7 +3,7 @@
  * server over HTTP; `new Wren()` without a baseUrl runs tasks in this process: an embedded store
  * in a data directory, the in-process worker and the local browser. Same methods, same results.
  */
-import type { EngineRegistry } from '../engines/registry.js';
+import type { EngineRegistry } from '../engines/index.js';
 import {
   type Artifact,
   type ArtifactContentOptions,

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createWren, type Wren } from '../../src/api/index.js';
+import { createWren, type Wren } from '../../src/app/index.js';
 import { type LogLevel, loadConfig, type WrenConfig } from '../../src/config.js';
 import type { EngineRegistry } from '../../src/engines/registry.js';
 import { createLogger } from '../../src/log.js';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { ArtifactInput } from '../../artifacts/types.js';
+import type { ArtifactInput } from '../../artifacts/index.js';
 import type { Recording, RunBrowser } from '../../browser/index.js';
 import type { EngineContext, EngineEvent } from '../types.js';
 

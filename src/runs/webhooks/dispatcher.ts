@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ArtifactService } from '../../artifacts/service.js';
+import type { ArtifactService } from '../../artifacts/index.js';
 import type { WebhookConfig } from '../../config.js';
 import type { RunWebhookDeliveries, RunWebhookReplayResponse } from '../../contract/index.js';
 import { badRequest, newId, notFound } from '../../core/index.js';

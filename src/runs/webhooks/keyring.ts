@@ -3,8 +3,8 @@
  * that key is kept for the run sealed with the SecretBox (AES-256-GCM, bound to the run id) in the
  * run's signing-key row (shared with totp_url pulls). Never logged.
  */
-import type { SecretBox } from '../../credentials/secret-box.js';
-import type { SqlRunSigningKeyStore } from '../../store/credentials.js';
+import type { SecretBox } from '../../credentials/index.js';
+import type { SqlRunSigningKeyStore } from '../../store/index.js';
 import { signingKeyContext } from '../secrets.js';
 
 export class WebhookKeyring {

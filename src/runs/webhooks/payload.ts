@@ -3,7 +3,7 @@
  * TaskRunResponse keys (without run_request) merged over them, keeping the first position of a
  * repeated key as Python's dict.update does. Serialized compactly; the exact string is signed.
  */
-import type { ArtifactService } from '../../artifacts/service.js';
+import type { ArtifactService } from '../../artifacts/index.js';
 import type { TaskRunResponse } from '../../contract/index.js';
 import type { RunRecord } from '../../store/index.js';
 import { toTaskRunResponse } from '../present.js';

@@ -3,7 +3,7 @@
  * changed since the run was created), never follows redirects, reads at most 2 KB of the answer,
  * and classifies the outcome for the retry policy.
  */
-import { signedJsonHeaders } from '../../credentials/signature.js';
+import { signedJsonHeaders } from '../../credentials/index.js';
 import { checkUrl, type EgressPolicy, NetworkPolicyError, pinnedRequest } from '../../net/index.js';
 
 export const RESPONSE_SNIPPET_BYTES = 2048;

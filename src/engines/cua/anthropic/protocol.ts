@@ -3,7 +3,7 @@
  * `computer`, `input.action`, declared display size, `anthropic-beta` flag) and the GA
  * `computer_toolset_20260801` (one tool_use per member, the member name is the action).
  */
-import type { MouseButton, Point } from '../../../browser/computer.js';
+import type { MouseButton, Point } from '../../../browser/index.js';
 import type { CuaAction } from '../shared/actions.js';
 import { CuaActionError, CuaProtocolError, isRecord } from '../shared/errors.js';
 import type { Size } from '../shared/geometry.js';

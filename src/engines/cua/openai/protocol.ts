@@ -3,7 +3,7 @@
  * `action` per `computer_call`, declared display size, `truncation: "auto"`) and the GA `computer`
  * tool (batched `actions[]`, size read from the screenshot at `detail: "original"`).
  */
-import type { MouseButton, Point } from '../../../browser/computer.js';
+import type { MouseButton, Point } from '../../../browser/index.js';
 import type { CuaAction } from '../shared/actions.js';
 import { CuaActionError, CuaProtocolError, isRecord } from '../shared/errors.js';
 import type { Size } from '../shared/geometry.js';

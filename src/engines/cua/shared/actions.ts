@@ -1,4 +1,4 @@
-import type { ComputerPrimitives, MouseButton, Point } from '../../../browser/computer.js';
+import type { ComputerPrimitives, MouseButton, Point } from '../../../browser/index.js';
 import { CuaActionError } from './errors.js';
 import type { CoordinateScaler } from './geometry.js';
 import { cropPng, pngSize } from './image.js';

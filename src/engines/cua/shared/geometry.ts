@@ -1,4 +1,4 @@
-import type { Point } from '../../../browser/computer.js';
+import type { Point } from '../../../browser/index.js';
 import { CuaActionError } from './errors.js';
 
 export interface Size {

@@ -1,4 +1,4 @@
-import type { ComputerPrimitives } from '../../../browser/computer.js';
+import type { ComputerPrimitives } from '../../../browser/index.js';
 import type { CuaAction } from './actions.js';
 import { CuaHttpError, CuaProtocolError, providerErrorMessage } from './errors.js';
 import { CoordinateScaler, type Size } from './geometry.js';

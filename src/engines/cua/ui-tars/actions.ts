@@ -1,4 +1,4 @@
-import type { Point } from '../../../browser/computer.js';
+import type { Point } from '../../../browser/index.js';
 import type { CuaAction } from '../shared/actions.js';
 import { CuaActionError } from '../shared/errors.js';
 import type { Size } from '../shared/geometry.js';

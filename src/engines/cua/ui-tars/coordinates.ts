@@ -1,4 +1,4 @@
-import type { Point } from '../../../browser/computer.js';
+import type { Point } from '../../../browser/index.js';
 import type { Size } from '../shared/geometry.js';
 
 /**

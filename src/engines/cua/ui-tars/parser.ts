@@ -4,7 +4,7 @@
  * Coordinates in `<point>x y</point>`, `<|box_start|>(x,y)<|box_end|>`, `(x,y)`, `[x1, y1, x2, y2]`
  * or `<bbox>…</bbox>` forms are all accepted; a 4-number box means its centre.
  */
-import type { Point } from '../../../browser/computer.js';
+import type { Point } from '../../../browser/index.js';
 import { CuaProtocolError } from '../shared/errors.js';
 
 export interface UiTarsCall {

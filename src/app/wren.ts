@@ -7,21 +7,38 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import {
+  ApiKeyAuthenticator,
+  type BootstrapResult,
+  bootstrapAuth,
+  buildApi,
+  type InternalLiveServer,
+  LiveRelayTokens,
+  runLocator,
+  startInternalLiveServer,
+} from '../api/index.js';
 import { ArtifactService, ArtifactUrlSigner, LocalArtifactStorage } from '../artifacts/index.js';
 import { BrowserManager, LiveBrowsers } from '../browser/index.js';
 import type { WrenConfig } from '../config.js';
 import { loadSecretBox, type SecretBox } from '../credentials/index.js';
-import { createDefaultRegistry, type EngineRegistry } from '../engines/registry.js';
-import { createEngineServices } from '../engines/services.js';
+import {
+  createDefaultRegistry,
+  createEngineServices,
+  type EngineRegistry,
+} from '../engines/index.js';
 import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
 import type { EgressPolicy } from '../net/index.js';
 import { ProfileService } from '../profiles/index.js';
-import { llmDisambiguator } from '../runs/otp-model.js';
-import { prepareRunSecrets, runSecretsInput } from '../runs/secrets.js';
-import { RunService } from '../runs/service.js';
-import { WebhookDispatcher, WebhookKeyring } from '../runs/webhooks/index.js';
-import { Worker } from '../runs/worker.js';
+import {
+  llmDisambiguator,
+  prepareRunSecrets,
+  RunService,
+  runSecretsInput,
+  WebhookDispatcher,
+  WebhookKeyring,
+  Worker,
+} from '../runs/index.js';
 import {
   loadProxyConfig,
   ProxyRouter,
@@ -29,11 +46,6 @@ import {
   serverBrowserFromEnv,
 } from '../sessions/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { buildApi } from './app.js';
-import { ApiKeyAuthenticator, type BootstrapResult, bootstrapAuth } from './keys.js';
-import { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
-import { LiveRelayTokens } from './live-relay.js';
-import { runLocator } from './live-stream.js';
 
 export interface CreateWrenOptions {
   config: WrenConfig;
