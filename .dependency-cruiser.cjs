@@ -86,6 +86,7 @@ const LAYERS = {
       'engines',
       'llm',
       'log',
+      'net',
       'profiles',
       'runs',
       'sessions',
