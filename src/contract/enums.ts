@@ -2,7 +2,8 @@
  * The contract's plain value lists, with no dependencies beyond src/core: the server's schemas,
  * the SDK and the web UI all import them from here.
  */
-export { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/index.js';
+// core/enums.ts, not core/index.ts: the web UI bundles this file and must not pull node:crypto.
+export { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/enums.js';
 
 export const PROXY_LOCATIONS = [
   'RESIDENTIAL',
