@@ -1,6 +1,6 @@
+export { jsonSchemaProblem } from '../json-schema/index.js';
 export * from './credentials.js';
 export * from './errors.js';
-export * from './json-schema.js';
 export * from './profiles.js';
 export * from './results.js';
 export * from './schemas.js';

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { ENGINE_NAMES } from '../core/index.js';
+import { jsonSchemaProblem } from '../json-schema/index.js';
 import { GEO_COUNTRIES, PROXY_LOCATIONS, RUN_STATUSES } from './enums.js';
-import { jsonSchemaProblem } from './json-schema.js';
 import { isCdpAddress, isProxyServerUrl, normalizeHttpUrl } from './urls.js';
 
 export {

@@ -1,6 +1,9 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { jsonrepair } from 'jsonrepair';
+import {
+  compileJsonSchema,
+  type ErrorObject,
+  type ValidateFunction,
+} from '../json-schema/index.js';
 import type { JsonSchema } from './types.js';
 
 export type JsonParseResult =
@@ -79,44 +82,13 @@ export function parseJsonLoose(text: string): JsonParseResult {
   return { ok: false, problem: 'the reply does not contain a JSON value' };
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
-addFormats.default(ajv);
-const compiled = new WeakMap<object, ValidateFunction>();
-/**
- * Engines build their reply schemas afresh for every call, so validators are also kept by the
- * schema's text: compiling the actor schema took tens of ms per step (and Ajv kept every copy).
- * Bounded; the oldest is dropped from Ajv too.
- */
-const byText = new Map<string, { schema: object; validate: ValidateFunction }>();
-const MAX_COMPILED = 200;
-
-function compile(schema: JsonSchema): ValidateFunction {
-  const cached = compiled.get(schema);
-  if (cached) return cached;
-  const text = JSON.stringify(schema);
-  let entry = byText.get(text);
-  if (entry) {
-    byText.delete(text);
-  } else {
-    entry = { schema, validate: ajv.compile(schema) };
-    if (byText.size >= MAX_COMPILED) {
-      const [oldest, old] = byText.entries().next().value as [string, { schema: object }];
-      byText.delete(oldest);
-      ajv.removeSchema(old.schema);
-    }
-  }
-  byText.set(text, entry);
-  compiled.set(schema, entry.validate);
-  return entry.validate;
-}
-
 export type SchemaCheck = { ok: true } | { ok: false; problems: string[] };
 
 /** Compiles (cached per schema) and validates. An uncompilable schema is a problem too. */
 export function validateJson(schema: JsonSchema, value: unknown): SchemaCheck {
   let validate: ValidateFunction;
   try {
-    validate = compile(schema);
+    validate = compileJsonSchema(schema);
   } catch (error) {
     return { ok: false, problems: [`the schema itself is invalid: ${(error as Error).message}`] };
   }

@@ -1,16 +1,17 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import {
+  compileJsonSchema,
+  type ErrorObject,
+  jsonSchemaProblem,
+  type ValidateFunction,
+} from '../../json-schema/index.js';
 import type { AgentModel } from '../ports.js';
 import type { Usage } from '../types.js';
 
 /**
  * Extraction against the caller's data_extraction_schema: the model answers `{"data": …}`, ajv
- * validates `data`, and violations go back to the model (at most `attempts` calls in all).
+ * validates `data` in the schema's declared dialect, and violations go back to the model (at most
+ * `attempts` calls in all).
  */
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats.default(ajv);
-const compiled = new WeakMap<object, ValidateFunction>();
 
 /** A caller schema may arrive as an object or as JSON text; plain prose is a description only. */
 export function normalizeExtractionSchema(schema: unknown): Record<string, unknown> | null {
@@ -28,13 +29,7 @@ export function normalizeExtractionSchema(schema: unknown): Record<string, unkno
 }
 
 function validatorFor(schema: Record<string, unknown>): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    const { $schema: _ignored, ...rest } = schema;
-    v = ajv.compile(rest);
-    compiled.set(schema, v);
-  }
-  return v;
+  return compileJsonSchema(schema);
 }
 
 export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
@@ -42,6 +37,37 @@ export function describeSchemaErrors(errors: readonly ErrorObject[] | null | und
     const where = e.instancePath ? `data${e.instancePath.replace(/\//g, '.')}` : 'data';
     return `${where} ${e.message ?? 'is invalid'}${e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`;
   });
+}
+
+/**
+ * The reply envelope `{data, …extra}`. The caller's `$schema` moves to the envelope's root so the
+ * LLM layer checks the reply in the same dialect as the extractor (a 2020-12 `items: false` after
+ * `prefixItems` means something else in draft-07).
+ */
+function replySchema(
+  schema: Record<string, unknown>,
+  extraProps: Record<string, unknown>,
+): Record<string, unknown> {
+  const { $schema, ...data } = schema;
+  // Without an `$id` of its own, the caller's `#/$defs/…` refs resolve against the envelope's
+  // root, so its definitions move there too (where OpenAI's structured outputs want them).
+  const hoisted: Record<string, unknown> = {};
+  if (data['$id'] === undefined) {
+    for (const key of ['$defs', 'definitions']) {
+      if (data[key] !== undefined) {
+        hoisted[key] = data[key];
+        delete data[key];
+      }
+    }
+  }
+  return {
+    ...($schema === undefined ? {} : { $schema }),
+    type: 'object',
+    additionalProperties: false,
+    required: [...Object.keys(extraProps), 'data'],
+    properties: { ...extraProps, data },
+    ...hoisted,
+  };
 }
 
 export type ExtractionResult =
@@ -80,12 +106,7 @@ export async function extractWithSchema(input: {
           { type: 'text', text: prompt.user },
           ...input.images.map((image) => ({ type: 'image' as const, image })),
         ],
-        schema: {
-          type: 'object',
-          additionalProperties: false,
-          required: [...Object.keys(extra), 'data'],
-          properties: { ...extraProps, data: input.schema },
-        },
+        schema: replySchema(input.schema, extraProps),
         schemaName: 'extraction',
         signal: input.signal,
       });
@@ -110,12 +131,7 @@ export async function extractWithSchema(input: {
   return { ok: false, errors, usage };
 }
 
-/** Checks a schema compiles; the message is ajv's, for a 422 or a failure reason. */
+/** Checks a (model-written) schema is one Wren can run; the message names the place. */
 export function schemaProblem(schema: Record<string, unknown>): string | null {
-  try {
-    validatorFor(schema);
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
+  return jsonSchemaProblem(schema);
 }
