@@ -20,10 +20,19 @@ const LAYERS = {
     why: 'read once at start, passed down (parses the egress policy)',
   },
   log: { path: '^src/log\\.ts$', may: ['config'], why: 'the pino logger' },
-  contract: { path: '^src/contract/', may: [], why: 'request/response schemas of the HTTP API' },
+  'json-schema': {
+    path: '^src/json-schema/',
+    may: [],
+    why: 'the one JSON Schema validator (RE2 patterns, declared dialect)',
+  },
+  contract: {
+    path: '^src/contract/',
+    may: ['json-schema'],
+    why: 'request/response schemas of the HTTP API',
+  },
   credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking; storage ports' },
   net: { path: '^src/net/', may: [], why: 'address checks shared by browser and webhooks' },
-  llm: { path: '^src/llm/', may: [], why: 'model providers; knows nothing of pages' },
+  llm: { path: '^src/llm/', may: ['json-schema'], why: 'model providers; knows nothing of pages' },
   store: { path: '^src/store/', may: ['credentials'], why: 'SQL; implements the credential ports' },
   browser: { path: '^src/browser/', may: ['net'], why: 'Playwright; knows nothing of models' },
   artifacts: { path: '^src/artifacts/', may: ['contract', 'store'], why: 'files of a run' },
@@ -39,7 +48,7 @@ const LAYERS = {
   },
   engines: {
     path: '^src/engines/',
-    may: ['artifacts', 'browser', 'credentials', 'llm', 'sessions'],
+    may: ['artifacts', 'browser', 'credentials', 'json-schema', 'llm', 'sessions'],
     why: 'the agents; one Engine interface',
   },
   runs: {
