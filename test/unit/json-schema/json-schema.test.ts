@@ -121,9 +121,22 @@ describe('regex safety (issue #17 finding 5)', () => {
       'relative-json-pointer',
       'byte',
     ];
-    const hostile = ['a', '0', '/', ':', '%', '.', '-', '@', 'a.', '0.', 'a-', '%a', '1:', '::'].map(
-      (unit) => `${unit.repeat(20_000)}!`,
-    );
+    const hostile = [
+      'a',
+      '0',
+      '/',
+      ':',
+      '%',
+      '.',
+      '-',
+      '@',
+      'a.',
+      '0.',
+      'a-',
+      '%a',
+      '1:',
+      '::',
+    ].map((unit) => `${unit.repeat(20_000)}!`);
     const accepted = Object.fromEntries(
       formats.map((format) => {
         const validate = compileJsonSchema({ type: 'string', format });
