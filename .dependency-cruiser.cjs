@@ -46,6 +46,11 @@ const LAYERS = {
     may: ['browser', 'contract', 'credentials', 'sessions', 'store'],
     why: 'saved browser state',
   },
+  primitives: {
+    path: '^src/primitives/',
+    may: ['browser', 'llm'],
+    why: 'AI primitives (act, extract, observe, validate, locate) on a live page',
+  },
   engines: {
     path: '^src/engines/',
     may: ['artifacts', 'browser', 'credentials', 'json-schema', 'llm', 'sessions'],
@@ -62,9 +67,10 @@ const LAYERS = {
       'llm',
       'log',
       'net',
+      'primitives',
       'store',
     ],
-    why: 'run service, worker, webhooks',
+    why: 'run service, worker, webhooks, sdk actions',
   },
   api: {
     path: '^src/api/',

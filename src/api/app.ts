@@ -38,7 +38,7 @@ import {
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
 import type { ProfileService } from '../profiles/index.js';
-import type { RunService } from '../runs/index.js';
+import type { RunService, SdkActionService } from '../runs/index.js';
 import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
@@ -46,6 +46,7 @@ import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
 import { notSupportedDetail } from './not-supported.js';
 import { registerProfileRoutes } from './profiles-routes.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
+import { registerSdkRoutes } from './sdk-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
 
@@ -69,6 +70,8 @@ export interface ApiOptions {
   sessions?: SessionRoutesOptions;
   /** /v1/browser_profiles; off when omitted. */
   profiles?: ProfileService;
+  /** POST /v1/sdk/run_action; off when omitted. */
+  sdkActions?: SdkActionService;
   /** Live view WebSockets (live-routes.ts); off when omitted. */
   live?: Omit<LiveRoutesOptions, 'runs' | 'auth'>;
 }
@@ -357,6 +360,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
       await registerCredentialRoutes(v1, options.credentials);
       if (options.profiles) await registerProfileRoutes(v1, options.profiles);
+      if (options.sdkActions) await registerSdkRoutes(v1, options.sdkActions);
     },
     { prefix: '/v1' },
   );

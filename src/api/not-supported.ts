@@ -22,7 +22,6 @@ export const NOT_SUPPORTED: readonly UnsupportedFamily[] = [
   { name: 'Scripts (cached code runs)', pattern: /^\/v1\/scripts(?:\/.*)?$/ },
   { name: 'Schedules', pattern: /^\/v1\/schedules(?:\/.*)?$/ },
   { name: 'Folders', pattern: /^\/v1\/folders(?:\/.*)?$/ },
-  { name: 'SDK actions', pattern: /^\/v1\/sdk(?:\/.*)?$/ },
 ];
 
 export const NOT_SUPPORTED_ANCHOR = 'docs/api.md#not-supported';

@@ -35,6 +35,7 @@ import {
   prepareRunSecrets,
   RunService,
   runSecretsInput,
+  SdkActionService,
   WebhookDispatcher,
   WebhookKeyring,
   Worker,
@@ -78,6 +79,8 @@ export interface Wren {
   browsers: BrowserManager;
   /** Persistent browser sessions. */
   sessions: SessionManager;
+  /** AI primitives on live browsers (run_action, SDK, MCP). */
+  sdkActions: SdkActionService;
   /** Starts the worker (unless disabled) and listens; resolves with the base URL. */
   listen(): Promise<string>;
   /** Starts the worker only (embedded mode, no HTTP). */
@@ -288,7 +291,19 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   // On PostgreSQL runs may execute in other processes: their live views are relayed.
   const relayed = config.databaseUrl !== null;
   const liveTokens = LiveRelayTokens.fromSecretBox(secrets.box);
+  // One AI primitive per request (POST /v1/sdk/run_action, the SDK's page helpers, MCP tools).
+  const sdkActions = new SdkActionService({
+    store,
+    services,
+    logger,
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    resolveHost: options.resolveHost,
+    egress,
+    artifacts,
+    assertSession: (org, id) => sessions.assertUsable(org, id),
+  });
   const app = await buildApi({
+    sdkActions,
     runs,
     auth: new ApiKeyAuthenticator(store),
     logger,
@@ -363,6 +378,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     secretBox: secrets.box,
     browsers,
     sessions,
+    sdkActions,
     async startWorker() {
       if (runsWorker) await startExecuting();
     },

@@ -24,7 +24,7 @@ export {
   type SessionBrowserOptions,
   type UserChromeOptions,
 } from './connect.js';
-export { BrowserError, type BrowserErrorKind } from './errors.js';
+export { BrowserError, type BrowserErrorKind, errorMessage } from './errors.js';
 export { type Har, type HarEntry, type HarOptions, type HarPage, HarRecorder } from './har.js';
 export {
   BrowserManager,

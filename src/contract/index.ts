@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './profiles.js';
 export * from './results.js';
 export * from './schemas.js';
+export * from './sdk-actions.js';
 export * from './sessions.js';
 export * from './timeline.js';
 export * from './urls.js';

@@ -17,7 +17,15 @@ export {
   TERMINAL_RUN_STATUSES,
 } from './enums.js';
 
-export const RUN_TYPES = ['task_v1', 'task_v2', 'openai_cua', 'anthropic_cua', 'ui_tars'] as const;
+export const RUN_TYPES = [
+  'task_v1',
+  'task_v2',
+  'openai_cua',
+  'anthropic_cua',
+  'ui_tars',
+  // Wren: one AI primitive (POST /v1/sdk/run_action, the SDK, MCP); docs/api.md.
+  'sdk_action',
+] as const;
 export type RunType = (typeof RUN_TYPES)[number];
 
 export const DEFAULT_ENGINE = 'skyvern-2.0' as const;

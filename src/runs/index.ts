@@ -1,6 +1,13 @@
 export { llmDisambiguator } from './otp-model.js';
 export { toListItem, toTaskRunResponse } from './present.js';
 export {
+  type PrimitiveAction,
+  type PrimitiveRunResult,
+  type PrimitiveTarget,
+  SdkActionService,
+  type SdkActionServiceOptions,
+} from './sdk-actions.js';
+export {
   guardedHttpPost,
   prepareRunSecrets,
   type RunLogin,

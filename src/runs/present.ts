@@ -66,7 +66,8 @@ export function toTaskRunResponse(run: RunRecord, appUrl: string): TaskRunRespon
     errors: run.errors,
     step_count: run.stepCount,
     run_type: run.runType as RunType,
-    run_request: requestEcho(request),
+    // An SDK action's request is not a task request (its action is in `output`'s run, timeline).
+    run_request: run.runType === 'sdk_action' ? null : requestEcho(request),
     usage: {
       input_tokens: run.usage.inputTokens,
       output_tokens: run.usage.outputTokens,

@@ -315,7 +315,7 @@ describe("Skyvern's reference schemas (what Skyvern's SDKs accept)", () => {
     ) as OpenApiDoc,
     { pydanticDateTime: true },
   );
-  /** Implemented and contract-tested by another area (issue 20: SDK actions). */
+  /** Contract-tested elsewhere (test/e2e/sdk-actions.test.ts: needs a browser and a model). */
   const ELSEWHERE = new Set(['POST /v1/sdk/run_action']);
   const covered = new Set<string>();
   let hook: Receiver;
@@ -603,12 +603,9 @@ describe("Skyvern's reference schemas (what Skyvern's SDKs accept)", () => {
     for (const op of ELSEWHERE) {
       const [method, path] = op.split(' ') as [string, string];
       const res = await t.call(method, path, {});
-      // Served once issue 20 lands; until then, an honest 404.
-      if (res.status === 404)
-        expect(res.body).toEqual({
-          detail: `${op} is not supported by Wren (see docs/api.md#not-supported)`,
-        });
+      // Served (test/e2e/sdk-actions.test.ts checks its shapes): an empty body is a 422.
+      expect(res.status).toBe(422);
     }
-    expect(NOT_SUPPORTED.some((f) => f.pattern.test('/v1/sdk/run_action'))).toBe(true);
+    expect(NOT_SUPPORTED.some((f) => f.pattern.test('/v1/sdk/run_action'))).toBe(false);
   });
 });
