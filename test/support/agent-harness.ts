@@ -7,7 +7,7 @@ import type { FakeRequest } from './fake-model/parse.js';
 import type { FakeResponse } from './fake-model/replies.js';
 import { type FakeModelServer, startFakeModelServer } from './fake-model-server.js';
 import { type FixtureServer, LOGIN, startFixtureServer } from './fixture-server.js';
-import { startTestWren, type TestWren } from './wren.js';
+import { isTerminalRun, startTestWren, type TestWren, waitForRun } from './wren.js';
 
 export type Role =
   | 'actor'
@@ -85,8 +85,6 @@ export interface AgentHarness {
   close(): Promise<void>;
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'terminated', 'canceled', 'timed_out']);
-
 export async function startAgentHarness(
   model = 'openai/gpt-5-mini',
   env: Record<string, string> = {},
@@ -105,15 +103,8 @@ export async function startAgentHarness(
       if (r.status !== 200) throw new Error(`submit failed ${r.status}: ${r.text}`);
       return (r.body as { run_id: string }).run_id;
     },
-    async waitForRun(runId, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const r = await wren.call('GET', `/v1/runs/${runId}`);
-        const run = r.body as Record<string, unknown>;
-        if (TERMINAL.has(String(run['status']))) return run;
-        if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(run['status'])}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    waitForRun(runId, timeoutMs = 90_000) {
+      return waitForRun(wren, runId, isTerminalRun, timeoutMs);
     },
     async close() {
       await wren.close();

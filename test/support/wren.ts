@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { createWren, type Wren } from '../../src/app/index.js';
 import { type LogLevel, loadConfig, type WrenConfig } from '../../src/config.js';
 import type { EngineRegistry } from '../../src/engines/registry.js';
@@ -85,22 +86,24 @@ export async function startTestWren(
   };
 }
 
-/** Polls GET /v1/runs/{id} until `until` holds (no fixed sleeps: returns as soon as it does). */
-export async function waitForRun(
+/** Polls GET /v1/runs/{id} until `until` holds (vi.waitFor: returns as soon as it does). */
+export function waitForRun(
   t: TestWren,
   runId: string,
   until: (run: Record<string, unknown>) => boolean,
   timeoutMs = 60_000,
 ): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await t.call('GET', `/v1/runs/${runId}`);
-    const run = body as Record<string, unknown>;
-    if (until(run)) return run;
-    if (Date.now() > deadline)
-      throw new Error(`run ${runId} did not reach the expected state: ${JSON.stringify(run)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return vi.waitFor(
+    async () => {
+      const { body } = await t.call('GET', `/v1/runs/${runId}`);
+      const run = body as Record<string, unknown>;
+      if (!until(run)) {
+        throw new Error(`run ${runId} did not reach the expected state: ${JSON.stringify(run)}`);
+      }
+      return run;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }
 
 export const isTerminalRun = (run: Record<string, unknown>) =>

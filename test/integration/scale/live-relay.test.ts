@@ -23,6 +23,7 @@ import {
 } from '../../support/fake-model-server.js';
 import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
 import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import { until } from '../../support/wait.js';
 import { startWorkerProcess, type WorkerProcess } from './cluster.js';
 import { createTestDatabase, type TestDatabase } from './pg-database.js';
 
@@ -145,12 +146,7 @@ class Viewer {
   }
 
   async until(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what}: ${this.describe()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(what, done, { timeoutMs, explain: () => `: ${this.describe()}` });
   }
 
   async closed(): Promise<number> {
@@ -253,11 +249,11 @@ describe('live view through an API node for a run on a worker process', () => {
     expect(await viewer.closed()).toBe(1000);
     expect(viewer.json()).toEqual([{ type: 'end' }]);
     expect(viewer.frames().every(isJpeg)).toBe(true);
-    for (let i = 0; i < 100; i++) {
-      const run = await call('GET', `/v1/runs/${runId}`);
-      if (run.body['status'] !== 'running') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect((await call('GET', `/v1/runs/${runId}`)).body['status']).toBe('completed');
+    await expect
+      .poll(async () => (await call('GET', `/v1/runs/${runId}`)).body['status'], {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe('completed');
   });
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProxyRouter, SessionManager } from '../../../src/sessions/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
@@ -84,6 +84,19 @@ describe('a session shared by two nodes', () => {
     const page = local.context.pages()[0];
     await page?.goto(`${site.url}/help.html`);
 
+    // Compare-and-set attempts on the session row (only node B asks while A holds it), recorded
+    // as they return. `store.sessions` is a fresh SessionStore per access: spy on its prototype.
+    const attempts: boolean[] = [];
+    const sessions = Object.getPrototypeOf(storeB.sessions) as typeof storeB.sessions;
+    const acquire = sessions.acquire;
+    const spy = vi.spyOn(sessions, 'acquire').mockImplementation(async function (
+      this: typeof storeB.sessions,
+      ...args
+    ) {
+      const got = await acquire.apply(this, args);
+      attempts.push(got);
+      return got;
+    });
     let remoteGot = false;
     const remoteLease = nodeB
       .lease('o_1', record.id, { runId: 'r_remote', runType: 'task_v1' })
@@ -91,12 +104,15 @@ describe('a session shared by two nodes', () => {
         remoteGot = true;
         return l;
       });
-    await new Promise((r) => setTimeout(r, 500));
+    // B has asked and been refused while A holds the session.
+    await expect.poll(() => attempts.includes(false), { timeout: 15_000 }).toBe(true);
     expect(remoteGot).toBe(false);
     expect((await storeB.sessions.getById(record.id))?.runnableId).toBe('r_local');
 
     await local.release();
     const remote = await remoteLease;
+    expect(attempts.at(-1)).toBe(true);
+    spy.mockRestore();
     // Over CDP: a context object of its own, showing the same browser state.
     expect(remote.context).not.toBe(local.context);
     expect(remote.context.pages().map((p) => p.url())).toContain(`${site.url}/help.html`);
