@@ -29,6 +29,8 @@ export interface WrenConfig {
   runTimeoutMs: number;
   /** Highest `max_steps` a request may ask for. */
   maxStepsCap: number;
+  /** o200k tokens of page text per observation before far content is summarised. */
+  observationTokenBudget: number;
   /** Largest accepted request body in bytes (413 above). */
   bodyLimitBytes: number;
   allowPrivateNetworks: boolean;
@@ -208,6 +210,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     maxConcurrency: overrides.maxConcurrency ?? intVar(env, 'WREN_MAX_CONCURRENCY', 2, 1, 256),
     runTimeoutMs: overrides.runTimeoutMs ?? runTimeoutSeconds * 1000,
     maxStepsCap: intVar(env, 'WREN_MAX_STEPS_CAP', 100, 1, 10_000),
+    observationTokenBudget: intVar(env, 'WREN_OBSERVATION_TOKEN_BUDGET', 30_000, 1000, 1_000_000),
     bodyLimitBytes: intVar(env, 'WREN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     allowPrivateNetworks,
     egress,

@@ -249,6 +249,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     dataDir: config.dataDir,
     env: config.env,
     allowPrivateNetworks: config.allowPrivateNetworks,
+    observationTokenBudget: config.observationTokenBudget,
     live,
     profiles,
     warn: (message, data) => logger.warn(data, message),

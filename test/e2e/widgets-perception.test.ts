@@ -43,6 +43,14 @@ interface WidgetCase {
 
 const click = (page: string, match: string) => ({ type: 'click', element: idOf(page, match) });
 
+/** Id of the first element matching `match` on or after the line that contains `anchor`. */
+function idAfter(page: string, anchor: string, match: string): string {
+  const lines = page.split('\n');
+  const start = lines.findIndex((l) => l.includes(anchor));
+  if (start < 0) throw new Error(`no line with ${anchor} in:\n${page}`);
+  return idOf(lines.slice(start).join('\n'), match);
+}
+
 const CASES: WidgetCase[] = [
   {
     page: 'datepicker',
@@ -51,6 +59,50 @@ const CASES: WidgetCase[] = [
       page.includes('May 2026') ? [click(page, 'link "14"')] : [click(page, 'link "Next"')],
     expected: { date: '2026-05-14' },
   },
+  {
+    page: 'feed',
+    prompt: "Like @ana's post.",
+    decide: (page) => [{ type: 'click', element: idAfter(page, '@ana', 'act-like') }],
+    expected: { action: 'like', post: 'ana' },
+  },
+  {
+    page: 'inbox',
+    prompt: "Forward Bob's message.",
+    decide: (page) => [{ type: 'click', element: idAfter(page, 'Bob', 'link "Forward"') }],
+    expected: { action: 'forward', from: 'Bob' },
+  },
+  {
+    page: 'textarea',
+    prompt: 'Write "Great talk, thanks!" in the multi-line comment box and send it.',
+    decide: (page) => [
+      {
+        type: 'input_text',
+        element: idOf(page, 'multiline'),
+        text: 'Great talk, thanks!',
+        submit: false,
+      },
+      click(page, 'button "Send"'),
+    ],
+    expected: { summary: '', body: 'Great talk, thanks!' },
+  },
+  {
+    page: 'svg',
+    prompt: 'Click the circle.',
+    decide: (page) => [click(page, 'graphic circle')],
+    expected: { shape: 'circle' },
+  },
+  {
+    page: 'jquery-rows',
+    prompt: 'Open invoice 17.',
+    decide: (page) => [click(page, 'clickable "Invoice 17"')],
+    expected: { invoice: 'Invoice 17' },
+  },
+  ...['react', 'vue', 'svelte'].map((lib) => ({
+    page: `${lib}-list`,
+    prompt: 'Open project Gamma.',
+    decide: (page: string) => [click(page, 'clickable "Project Gamma"')],
+    expected: { project: 'Gamma' },
+  })),
 ];
 
 const plan = (kind: string, goal: string, achieved: boolean): FakeResponse => ({

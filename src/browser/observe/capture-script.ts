@@ -312,8 +312,15 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     if (t instanceof Node) resolveDelegation(t);
   }
 
+  /** Handlers found through React props or Svelte's delegation records so far in this walk. */
+  let delegatedHits = 0;
+  /** Whether the last positive hasHandler() rested on recorded listeners alone. */
+  let listenerOnly = false;
   const hasHandler = (el: Element): boolean => {
+    listenerOnly = false;
     if (delegatedTargets.has(el)) return true;
+    // React sets a no-op `onclick` on its root (a Safari workaround): roots are never targets.
+    if (roots.has(el)) return false;
     const he = el as unknown as Record<string | symbol, unknown>;
     if (
       typeof he['onclick'] === 'function' ||
@@ -325,18 +332,29 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     }
     if (reactKey) {
       const props = he[reactKey] as Record<string, unknown> | undefined;
-      if (props) for (const k of REACT_PROPS) if (typeof props[k] === 'function') return true;
+      if (props) {
+        for (const k of REACT_PROPS) {
+          if (typeof props[k] === 'function') {
+            delegatedHits++;
+            return true;
+          }
+        }
+      }
     }
     const vei = he['_vei'] as Record<string, { value?: unknown } | undefined> | undefined;
     if (vei) for (const k in vei) if (VUE_KEYS.has(k) && vei[k]?.value) return true;
     if (svelteOn) {
-      if (typeof he['__click'] === 'function') return true;
-      for (const sym of Object.getOwnPropertySymbols(el)) {
+      let found = typeof he['__click'] === 'function';
+      for (const sym of found ? [] : Object.getOwnPropertySymbols(el)) {
         const v = he[sym] as Record<string, unknown> | null;
-        if (v && typeof v === 'object' && typeof v['click'] === 'function') return true;
+        if (v && typeof v === 'object' && typeof v['click'] === 'function') found = true;
+      }
+      if (found) {
+        delegatedHits++;
+        return true;
       }
     }
-    if (rec && !roots.has(el)) {
+    if (rec) {
       const types = rec.types(el);
       if (!types) return false;
       const events = jq?._data ? jq._data(el, 'events') : undefined;
@@ -346,6 +364,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
         const hs = events?.[t];
         // jQuery's one native listener per type: direct handlers count, delegated ones do not.
         if (hs && n === 1 && hs.length - (hs.delegateCount ?? 0) <= 0) continue;
+        listenerOnly = !hs;
         return true;
       }
     }
@@ -479,6 +498,20 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     return [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
   };
 
+  // Text that names a control through aria-labelledby is printed once, as the control's name.
+  const nameSources = new Set<Element>();
+  for (const c of Array.from(document.querySelectorAll('[aria-labelledby]')).slice(0, 500)) {
+    if (
+      !WIDGET_ROLES.has(c.getAttribute('role') ?? '') &&
+      !/^(input|select|textarea|button)$/.test(c.localName)
+    )
+      continue;
+    for (const ref of (c.getAttribute('aria-labelledby') ?? '').split(/\s+/)) {
+      const src = ref ? document.getElementById(ref) : null;
+      if (src && src !== c && !src.contains(c)) nameSources.add(src);
+    }
+  }
+
   // Labels whose text is already the accessible name of a visible control are not printed.
   const consumedLabel = (label: HTMLLabelElement): boolean => {
     const c = label.control;
@@ -526,7 +559,10 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
         e.localName === 'use' ? e.getAttribute('href') || e.getAttribute('xlink:href') : null;
       if (href) return href.replace(/^.*#/, '');
       const cls = (e.getAttribute('class') ?? '').trim();
-      if (!cls) return '';
+      if (!cls) {
+        const fill = e instanceof SVGElement ? e.getAttribute('fill') : null;
+        return fill && fill !== 'none' && fill !== 'currentColor' ? `fill ${fill}` : '';
+      }
       const list = [...new Set(cls.split(/\s+/))];
       if (list.length <= 2) return list.join(' ');
       // The rarest classes on the page tell controls apart (`ui-spinner-up` over `ui-button`).
@@ -542,6 +578,26 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     if (mine) return mine;
     const icon = el.querySelector('[class],use,[data-icon]');
     return icon ? own(icon) : '';
+  };
+
+  const SHAPES = new Set([
+    'circle',
+    'ellipse',
+    'rect',
+    'polygon',
+    'polyline',
+    'path',
+    'line',
+    'image',
+    'use',
+  ]);
+  /** Walking inside an SVG element that has a handler. */
+  let svgActive = false;
+  /** Text of an SVG element's own <title> child. */
+  const titleOf = (el: Element): string => {
+    for (const c of Array.from(el.children))
+      if (c.localName === 'title') return clean(c.textContent);
+    return '';
   };
 
   interface Walked {
@@ -562,15 +618,28 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       const assigned = parent.assignedNodes({ flatten: true });
       if (assigned.length > 0) kids = assigned;
     }
+    // Text keeps the page's own spacing: `Enter "<b>Keli</b>" into` reads `Enter "Keli" into`.
+    // A string starting or ending with a space had whitespace there in the page.
+    let space = false;
     for (let i = 0; i < kids.length; i++) {
       const r = walk(kids[i]!, pointer, hidden, skipText);
       if (r.interactive) interactive = true;
-      if (r.node !== null) {
-        const last = out[out.length - 1];
-        if (typeof r.node === 'string' && typeof last === 'string') {
-          out[out.length - 1] = last + ' ' + r.node;
-        } else out.push(r.node);
+      if (r.node === null) continue;
+      const last = out[out.length - 1];
+      if (r.node === ' ') {
+        if (typeof last === 'string' && last !== '\n') {
+          if (!last.endsWith(' ')) out[out.length - 1] = `${last} `;
+        } else space = true;
+        continue;
       }
+      if (typeof r.node === 'string' && r.node !== '\n') {
+        const text = space && !r.node.startsWith(' ') ? ` ${r.node}` : r.node;
+        if (typeof last === 'string' && last !== '\n') {
+          out[out.length - 1] =
+            last.endsWith(' ') && text.startsWith(' ') ? last + text.slice(1) : last + text;
+        } else out.push(text);
+      } else out.push(r.node);
+      space = false;
     }
     return interactive;
   };
@@ -583,8 +652,12 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
   ): Walked => {
     if (n.nodeType === 3) {
       if (parentHidden || skipText) return { node: null, interactive: false };
-      const t = clean(n.nodeValue);
-      return { node: t ? cut(t, maxText) : null, interactive: false };
+      const raw = n.nodeValue ?? '';
+      const t = clean(raw);
+      if (!t) return { node: raw ? ' ' : null, interactive: false };
+      const lead = /^\s/.test(raw) ? ' ' : '';
+      const trail = /\s$/.test(raw) ? ' ' : '';
+      return { node: lead + cut(t, maxText) + trail, interactive: false };
     }
     if (n.nodeType !== 1) return { node: null, interactive: false };
     const el = n as Element;
@@ -614,22 +687,35 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
         interactive: true,
       };
     }
+    const inSvg = el instanceof SVGElement;
     if (tag === 'svg') {
-      const label =
-        clean(el.getAttribute('aria-label')) || clean(el.querySelector('title')?.textContent);
-      const role = hidden ? undefined : roleOf(el, tag, cs, parentPointer);
-      if (!role && !label) return { node: null, interactive: false };
-      const node: RawElement = { tag, children: [] };
-      if (role) {
-        node.role = role;
-        node.id = state.idOf(el);
-        node.box = boxOf(el);
-        if (label) node.name = label;
-      } else node.children.push(`[${label}]`);
-      return { node, interactive: !!role };
+      const label = clean(el.getAttribute('aria-label')) || titleOf(el);
+      const r = el.getBoundingClientRect();
+      // Icons stay one entry; drawings and charts are walked (shapes, <text>).
+      if (r.width <= 48 && r.height <= 48) {
+        const role = hidden ? undefined : roleOf(el, tag, cs, parentPointer);
+        if (!role && !label) return { node: null, interactive: false };
+        const node: RawElement = { tag, children: [] };
+        if (role) {
+          node.role = role;
+          node.id = state.idOf(el);
+          node.box = boxOf(el);
+          if (label) node.name = label;
+        } else node.children.push(`[${label}]`);
+        return { node, interactive: !!role };
+      }
     }
 
     let role = hidden ? undefined : roleOf(el, tag, cs, parentPointer);
+    if (inSvg && tag !== 'svg' && !hidden) {
+      // Shapes with a handler, or inside a drawing that has one (the <svg> listens and reads
+      // event.target), are targets of their own: `graphic circle`.
+      if (role === 'clickable' || (svgActive && SHAPES.has(tag))) role = 'graphic';
+    }
+    // A node clickable only through a recorded listener may be the root that dispatches to
+    // React/Svelte handlers below it; decided once its children are walked.
+    const rootCandidate = role === 'clickable' && listenerOnly;
+    const hitsBefore = delegatedHits;
     if (role) {
       const r = el.getBoundingClientRect();
       const tiny = r.width === 0 || r.height === 0;
@@ -646,7 +732,8 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     const editableRoot =
       !!role && he.isContentEditable && !(el.parentElement?.isContentEditable ?? false);
     const node: RawElement = { tag, children: [] };
-    if (!INLINE_DISPLAYS.has(cs.display)) node.b = 1;
+    // Inside a drawing only groups start lines (a chart's `Jan 80` stays together).
+    if (inSvg && tag !== 'svg' ? tag === 'g' : !INLINE_DISPLAYS.has(cs.display)) node.b = 1;
     if (tag === 'br') return { node: '\n', interactive: false };
     if (/^h[1-6]$/.test(tag)) node.lvl = Number(tag[1]);
     if (
@@ -677,7 +764,12 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       const r = el.getBoundingClientRect();
       seen.set(el, { x: r.x, y: r.y, w: r.width, h: r.height, at: capturedAt });
       node.box = [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
-      const name = role === 'hover' ? clean(el.getAttribute('aria-label')) : nameOf(el, tag, role);
+      const name =
+        role === 'hover'
+          ? clean(el.getAttribute('aria-label'))
+          : inSvg
+            ? clean(el.getAttribute('aria-label')) || titleOf(el)
+            : nameOf(el, tag, role);
       if (name) node.name = cut(name, 150);
       contentName =
         !!name &&
@@ -692,13 +784,14 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
       if (tag === 'input' || tag === 'textarea') {
         const inp = el as HTMLInputElement;
         const t = inp.type;
-        if (
-          tag === 'input' &&
-          t !== 'text' &&
+        // The input's type (also `text`) and `multiline` for a textarea tell the two apart.
+        if (tag === 'textarea') node.multiline = 1;
+        else if (
           t !== 'checkbox' &&
           t !== 'radio' &&
           t !== 'submit' &&
-          t !== 'button'
+          t !== 'button' &&
+          !(t === 'text' && role !== 'textbox')
         ) {
           node.type = t;
         }
@@ -714,7 +807,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
           if (inp.value) {
             node.value =
               t === 'password'
-                ? '••••••••'
+                ? '•'.repeat(Math.min(inp.value.length, 64))
                 : heldSecret
                   ? '•'.repeat(Math.min(inp.value.length, 8))
                   : cut(inp.value, 300);
@@ -780,6 +873,8 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     const isLabelConsumed = tag === 'label' && consumedLabel(el as HTMLLabelElement);
     const noText = tag === 'select' || tag === 'textarea' || editableRoot || isLabelConsumed;
     let childInteractive = false;
+    const svgBefore = svgActive;
+    if (inSvg && role) svgActive = true;
     if (tag !== 'select' && tag !== 'textarea') {
       if (he.shadowRoot) {
         node.shadow = 1;
@@ -796,7 +891,18 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
         childInteractive = walkChildren(el, node.children, pointer, hidden, noText);
       }
     }
+    svgActive = svgBefore;
     if (childInteractive) interactive = true;
+    if (!role && !interactive && nameSources.has(el)) return { node: null, interactive: false };
+    if (rootCandidate && delegatedHits > hitsBefore) {
+      // The delegation root of a UI library (Svelte's mount target): its targets have ids.
+      role = undefined;
+      node.role = undefined;
+      node.id = undefined;
+      node.name = undefined;
+      node.focused = undefined;
+      interactive = childInteractive;
+    }
     if (role && !node.name && node.children.length === 0) {
       // Icon-only controls: give the model something to go on.
       const hint = hintOf(el);
@@ -833,7 +939,10 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     // Plain inline wrappers around text collapse into their text.
     if (!role && !node.role && !node.b && node.lvl === undefined && !node.shadow) {
       if (node.children.length === 1 && typeof node.children[0] === 'string') {
-        return { node: node.children[0], interactive };
+        const text = node.children[0];
+        // Boxes laid out apart (inline-block, SVG <text>) read apart.
+        const apart = cs.display !== 'inline' || inSvg;
+        return { node: apart ? ` ${text.trim()} ` : text, interactive };
       }
     }
     if (node.b && !node.box && !role) {

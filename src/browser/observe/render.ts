@@ -97,10 +97,12 @@ export function shortenUrl(
 }
 
 export function formatElement(node: RawElement, isNew: boolean, href: string | null): string {
-  const parts: string[] = [`${isNew ? '*' : ''}[${node.id}]`, node.role ?? node.tag];
+  const kind = node.role === 'graphic' ? `graphic ${node.tag}` : (node.role ?? node.tag);
+  const parts: string[] = [`${isNew ? '*' : ''}[${node.id}]`, kind];
   if (node.name) parts.push(quote(node.name));
   else if (node.hint) parts.push(`hint=${quote(node.hint)}`);
   if (node.type) parts.push(`type=${node.type}`);
+  if (node.multiline) parts.push('multiline');
   if (node.checked !== undefined && CHECKABLE.has(node.role ?? '')) {
     parts.push(node.checked === 'mixed' ? 'mixed' : node.checked ? 'checked' : 'unchecked');
   } else if (node.checked === true) parts.push('checked');
@@ -155,6 +157,8 @@ export function renderTree(root: RawElement, opts: RenderOptions): RenderResult 
   const newIds: number[] = [];
   const lines: Line[] = [];
   let cur: Line | null = null;
+  /** A list item's `-`, put before its first line (block content prints no lone `-`). */
+  let bullet: string | null = null;
 
   const isNew = (id: number) => opts.previousIds !== null && !opts.previousIds.has(id);
 
@@ -162,8 +166,18 @@ export function renderTree(root: RawElement, opts: RenderOptions): RenderResult 
     if (cur && cur.text.trim() !== '') lines.push(cur);
     cur = null;
   };
-  const add = (text: string, indent: number, box: Box | undefined, ids: number[] = []) => {
+  const add = (
+    text: string,
+    indent: number,
+    box: Box | undefined,
+    ids: number[] = [],
+    attach = false,
+  ) => {
     if (!cur) {
+      if (bullet !== null) {
+        text = `${bullet} ${text}`;
+        bullet = null;
+      }
       cur = {
         indent,
         text,
@@ -174,7 +188,7 @@ export function renderTree(root: RawElement, opts: RenderOptions): RenderResult 
       return;
     }
     const line: Line = cur;
-    const sep = line.text === '' || line.text.endsWith(' ') ? '' : ' ';
+    const sep = attach || line.text === '' || line.text.endsWith(' ') ? '' : ' ';
     line.text += sep + text;
     line.ids.push(...ids);
     if (line.top === null && box) {
@@ -223,7 +237,10 @@ export function renderTree(root: RawElement, opts: RenderOptions): RenderResult 
         if (!inCell) flush();
         return;
       }
-      add(n, indent, ctxBox);
+      const text = n.trim();
+      if (!text) return;
+      // Punctuation written right after a control stays attached (`[3] link "here".`).
+      add(text, indent, ctxBox, [], !/^\s/.test(n) && /^[.,;:!?)\]}]/.test(text));
       return;
     }
     const box = n.box ?? ctxBox;
@@ -269,7 +286,7 @@ export function renderTree(root: RawElement, opts: RenderOptions): RenderResult 
     }
     if (n.tag === 'li' && !inCell) {
       flush();
-      add('-', indent, box);
+      bullet = '-';
       for (const c of n.children) {
         if (typeof c !== 'string' && (c.tag === 'ul' || c.tag === 'ol')) {
           flush();
@@ -277,6 +294,7 @@ export function renderTree(root: RawElement, opts: RenderOptions): RenderResult 
         } else visit(c, indent, box, frameUrl, false);
       }
       flush();
+      bullet = null;
       return;
     }
     if (n.tag === 'tr' && !inCell) {

@@ -56,6 +56,8 @@ export interface RawElement {
   invalid?: 1;
   focused?: 1;
   multiple?: 1;
+  /** A textarea (an input prints its `type` instead). */
+  multiline?: 1;
   options?: RawOption[];
   /** Total option count when `options` was truncated. */
   optionCount?: number;

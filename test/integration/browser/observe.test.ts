@@ -15,7 +15,8 @@ describe('observation of the fixture gallery', () => {
     expect(line(idOf(obs, 'textbox', 'Email *'))).toContain(
       'type=email required placeholder="you@example.com"',
     );
-    expect(line(idOf(obs, 'textbox', 'Password *'))).toContain('value="••••••••"');
+    // docs/browser.md: a password shows one dot per character, never the characters.
+    expect(line(idOf(obs, 'textbox', 'Password *'))).toContain(`value="${'•'.repeat(12)}"`);
     expect(obs.text).not.toContain('sekret');
     expect(line(idOf(obs, 'combobox', 'Country'))).toContain(
       'value="Choose…" options=[Choose… | France | Germany | Japan | Brazil]',
@@ -100,11 +101,13 @@ describe('observation of the fixture gallery', () => {
       'The outer page has a same-origin frame, which embeds a cross-origin payment frame.',
       'iframe "Shipping details" (/frame-inner.html):',
       '  ## Shipping',
-      `  [${idOf(obs, 'textbox', 'Street')}] textbox "Street" [${idOf(obs, 'button', 'Save street')}] button "Save street"`,
+      `  [${idOf(obs, 'textbox', 'Street')}] textbox "Street" type=text [${idOf(obs, 'button', 'Save street')}] button "Save street"`,
       `  iframe "Payment" (${other}/frame-cross.html):`,
     ]);
     expect(lines[6]).toBe('    ### Cross-origin form');
-    expect(lines[7]).toMatch(/^ {4}\[\d+\] textbox "Card number" \[\d+\] button "Pay now"$/);
+    expect(lines[7]).toMatch(
+      /^ {4}\[\d+\] textbox "Card number" type=text \[\d+\] button "Pay now"$/,
+    );
     expect(lines[8]).toBe(`iframe "Gift card" (${other}/frame-cross.html):`);
     expect(lines[9]).toBe('  ### Cross-origin form');
     const cards = [...obs.elements.values()].filter((e) => e.name === 'Card number');
@@ -123,7 +126,7 @@ describe('observation of the fixture gallery', () => {
     const run = await h.openAt('shadow.html');
     const obs = await run.observe();
     expect(obs.text).toContain('Welcome back, Ada');
-    expect(obs.text).toMatch(/\[\d+\] textbox "Nickname" placeholder="Pick a nickname"/);
+    expect(obs.text).toMatch(/\[\d+\] textbox "Nickname" type=text placeholder="Pick a nickname"/);
     expect(obs.text).toMatch(/Rate us: \[\d+\] button "1 stars" \[\d+\] button "2 stars"/);
 
     await run.goto(`${h.server.url}/custom-select.html`);
@@ -146,7 +149,7 @@ describe('observation of the fixture gallery', () => {
     await run.page().click('#open-dialog');
     const modal = await run.observe();
     expect(modal.text).toMatch(
-      /dialog "Coupon":\n {2}## Coupon\n {2}Enter your coupon code to get a discount\.\n {2}\*\[\d+\] textbox "Coupon code" \*\[\d+\] button "Apply" \*\[\d+\] button "Close"/,
+      /dialog "Coupon":\n {2}## Coupon\n {2}Enter your coupon code to get a discount\.\n {2}\*\[\d+\] textbox "Coupon code" type=text \*\[\d+\] button "Apply" \*\[\d+\] button "Close"/,
     );
     await run.goto(`${h.server.url}/dragdrop.html`);
     const board = await run.observe();

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       maxConcurrency: 2,
       runTimeoutMs: 1_800_000,
       maxStepsCap: 100,
+      // docs/configuration.md: WREN_OBSERVATION_TOKEN_BUDGET defaults to 30000.
+      observationTokenBudget: 30_000,
       bodyLimitBytes: 1_048_576,
       allowPrivateNetworks: false,
       seedApiKey: null,
@@ -26,9 +28,11 @@ describe('loadConfig', () => {
       WREN_WORKER: 'false',
       WREN_MAX_CONCURRENCY: '4',
       WREN_LOG_LEVEL: 'debug',
+      WREN_OBSERVATION_TOKEN_BUDGET: '12000',
     };
     expect(loadConfig({}, env)).toMatchObject({
       port: 9001,
+      observationTokenBudget: 12_000,
       dataDir: '/tmp/w',
       workerEnabled: false,
       maxConcurrency: 4,
