@@ -100,6 +100,11 @@ export const PromptActionSchema = z
   })
   .meta({ id: 'PromptAction' });
 
+/** Wren's addition: candidate elements with selectors, nothing done (Stagehand's observe). */
+export const ObserveActionSchema = z
+  .object({ type: z.literal('observe'), prompt: z.string().default('') })
+  .meta({ id: 'ObserveAction' });
+
 export const SDK_ACTION_TYPES = [
   'ai_click',
   'ai_input_text',
@@ -110,6 +115,7 @@ export const SDK_ACTION_TYPES = [
   'locate_element',
   'validate',
   'prompt',
+  'observe',
 ] as const;
 
 export const RunSdkActionRequestSchema = z
@@ -136,6 +142,7 @@ export const RunSdkActionRequestSchema = z
         LocateElementActionSchema,
         ValidateActionSchema,
         PromptActionSchema,
+        ObserveActionSchema,
       ],
       {
         error: (issue) =>

@@ -9,6 +9,7 @@ import { click } from './handlers/click.js';
 import { extract, extractSchemaOf } from './handlers/extract.js';
 import { inputText } from './handlers/input-text.js';
 import { locateElement } from './handlers/locate.js';
+import { observe } from './handlers/observe.js';
 import { prompt } from './handlers/prompt.js';
 import { selectOption } from './handlers/select-option.js';
 import { uploadFile } from './handlers/upload-file.js';
@@ -89,6 +90,10 @@ export async function runSdkAction(
         schema: action.response_schema ?? null,
       });
       return { result: out, details: { usedModel: true } };
+    }
+    case 'observe': {
+      const candidates = await observe(ctx, action.prompt ?? '');
+      return { result: candidates, details: { usedModel: true } };
     }
     default:
       throw new Error(`unknown action type ${action.type}`);

@@ -14,7 +14,6 @@ import type { CompletionResult, Llm } from '../llm/index.js';
 import { assertPublicUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 import {
   newContext,
-  observe,
   type PrimitiveContext,
   PrimitiveError,
   runSdkAction,
@@ -39,7 +38,6 @@ export interface SdkActionServiceOptions {
 /** What a caller may run on a live page: the request's action, plus the SDK/MCP-only ones. */
 export type PrimitiveAction =
   | SdkAction
-  | { type: 'observe'; prompt: string }
   | { type: 'goto'; url: string }
   | { type: 'screenshot' };
 
@@ -229,10 +227,6 @@ export class SdkActionService {
       }
       case 'screenshot':
         return { result: ctx.browser.page().url(), details: {} };
-      case 'observe': {
-        const candidates = await observe(ctx, (action as { prompt: string }).prompt);
-        return { result: candidates, details: { usedModel: true } };
-      }
       default:
         return runSdkAction(ctx, action as SdkAction);
     }

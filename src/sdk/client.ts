@@ -2,6 +2,7 @@
  * A small typed HTTP client for Wren's (Skyvern-compatible) Run Task API. Node 20+ or any
  * runtime with fetch.
  */
+
 import type { z } from 'zod';
 import type {
   Artifact,
@@ -32,8 +33,8 @@ import type {
   UpdateBrowserSessionRequestSchema,
   ValidationErrorItem,
 } from '../contract/index.js';
-
 import { TERMINAL_RUN_STATUSES } from '../contract/index.js';
+import type { SdkActionBody, SdkActionReply } from './page.js';
 
 /** POST /v1/credentials/totp body. */
 export type TotpCodeCreate = z.input<typeof TotpCodeCreateSchema>;
@@ -141,6 +142,8 @@ export interface WrenApi extends RunsApi {
   deleteBrowserProfile(profileId: string): Promise<void>;
   /** GET /v1/version: `{version, server}`. */
   getVersion(): Promise<Record<string, string>>;
+  /** POST /v1/sdk/run_action: one AI primitive on a live browser (docs/api.md). */
+  runSdkAction(body: SdkActionBody): Promise<SdkActionReply>;
 }
 
 /** `?a=1&b=2` from a flat query object (undefined values left out); '' when empty. */
@@ -398,6 +401,10 @@ export class WrenClient implements WrenApi {
 
   getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse> {
     return this.request('GET', `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`);
+  }
+
+  runSdkAction(body: SdkActionBody): Promise<SdkActionReply> {
+    return this.request('POST', '/v1/sdk/run_action', body);
   }
 
   async closeBrowserSession(browserSessionId: string): Promise<void> {

@@ -40,6 +40,7 @@ import type {
   WrenApi,
 } from './client.js';
 import { queryString, totpQueryString, WrenApiError } from './client.js';
+import type { SdkActionBody, SdkActionReply } from './page.js';
 
 export interface EmbeddedOptions extends ConfigOverrides {
   /** Run queued tasks in this process (needed to wait for a result). */
@@ -267,6 +268,10 @@ export class EmbeddedWren implements WrenApi {
 
   getVersion() {
     return this.inject<Record<string, string>>('GET', '/v1/version');
+  }
+
+  runSdkAction(body: SdkActionBody) {
+    return this.inject<SdkActionReply>('POST', '/v1/sdk/run_action', body);
   }
 
   createBrowserSession(request: CreateBrowserSessionRequestInput = {}) {

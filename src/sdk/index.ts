@@ -42,4 +42,22 @@ export {
   type WrenClientOptions,
   waitForCompletion,
 } from './client.js';
-export { type RunTaskInput, type RunTaskOptions, Wren, type WrenOptions } from './wren.js';
+export {
+  type ActResult,
+  type AiMethods,
+  type AiPage,
+  aiPage,
+  type ObservedElement,
+  type PrimitiveBackend,
+  type SchemaLike,
+  type SdkActionBody,
+  type SdkActionReply,
+} from './page.js';
+export { type CachedSelection, SelectorCache, urlPattern } from './selector-cache.js';
+export {
+  type AttachOptions,
+  type RunTaskInput,
+  type RunTaskOptions,
+  Wren,
+  type WrenOptions,
+} from './wren.js';

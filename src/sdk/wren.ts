@@ -3,6 +3,8 @@
  * server over HTTP; `new Wren()` without a baseUrl runs tasks in this process: an embedded store
  * in a data directory, the in-process worker and the local browser. Same methods, same results.
  */
+
+import type { Page } from 'playwright-core';
 import type { EngineRegistry } from '../engines/index.js';
 import {
   type Artifact,
@@ -37,6 +39,8 @@ import {
   WrenClient,
   waitForCompletion,
 } from './client.js';
+import { type AiPage, aiPage, type SdkActionBody, type SdkActionReply } from './page.js';
+import { SelectorCache } from './selector-cache.js';
 
 export interface WrenOptions {
   /** Server URL, e.g. http://localhost:8000. Omit to run embedded. */
@@ -52,6 +56,18 @@ export interface WrenOptions {
   engines?: EngineRegistry;
   /** Embedded mode: log level (default warn, to stderr). */
   logLevel?: string;
+  /**
+   * JSON file keeping the selector cache of `page.act`/`page.locate` between runs of a script
+   * (default: in memory only).
+   */
+  selectorCacheFile?: string;
+}
+
+export interface AttachOptions {
+  /** The page's browser as the server reaches it: a session (its browser) … */
+  browserSessionId?: string;
+  /** … or the CDP address of your own browser (launched with --remote-debugging-port). */
+  browserAddress?: string;
 }
 
 export interface RunTaskOptions {
@@ -68,8 +84,18 @@ export type RunTaskInput = TaskRunRequestInput & RunTaskOptions;
 export class Wren implements WrenApi {
   private readonly api: Promise<WrenApi>;
   readonly embedded: boolean;
+  /** Where `page.act`/`page.locate` remember what they found (docs/sdk.md#selector-cache). */
+  readonly selectorCache: SelectorCache;
+  /** Browser sessions as Playwright pages with AI primitives. */
+  readonly sessions: {
+    /** Connects Playwright to the session's browser and returns its page with act/extract/…. */
+    page(browserSessionId: string): Promise<AiPage>;
+  };
+  private readonly connections: { close(): Promise<void> }[] = [];
 
   constructor(options: WrenOptions = {}) {
+    this.selectorCache = new SelectorCache(options.selectorCacheFile ?? null);
+    this.sessions = { page: (id) => this.sessionPage(id) };
     this.embedded = !options.baseUrl;
     if (options.baseUrl) {
       if (!options.apiKey) throw new Error('new Wren({ baseUrl }) needs apiKey too');
@@ -89,6 +115,43 @@ export class Wren implements WrenApi {
       // Surface an opening error on first use, not as an unhandled rejection.
       this.api.catch(() => {});
     }
+  }
+
+  private async sessionPage(browserSessionId: string): Promise<AiPage> {
+    const session = await this.getBrowserSession(browserSessionId);
+    if (!session.browser_address) {
+      throw new Error(
+        `browser session ${browserSessionId} has no browser address (status ${session.status})`,
+      );
+    }
+    // Loaded only here: a client that never drives a page never loads Playwright.
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.connectOverCDP(session.browser_address);
+    this.connections.push(browser);
+    const context = browser.contexts()[0] ?? (await browser.newContext());
+    const page = context.pages()[0] ?? (await context.newPage());
+    return this.page(page, { browserSessionId });
+  }
+
+  /**
+   * Your own Playwright page with act/extract/observe/validate/locate. The server acts on the
+   * page's browser, so say where it finds it: a session id, or your browser's CDP address.
+   */
+  page(page: Page, where: AttachOptions): AiPage {
+    if (!where.browserSessionId && !where.browserAddress) {
+      throw new Error('wren.page(page, where): give browserSessionId or browserAddress');
+    }
+    return aiPage(page, {
+      backend: { runSdkAction: (body) => this.runSdkAction(body) },
+      cache: this.selectorCache,
+      target: where.browserSessionId
+        ? { browser_session_id: where.browserSessionId }
+        : { browser_address: where.browserAddress ?? null },
+    });
+  }
+
+  async runSdkAction(body: SdkActionBody): Promise<SdkActionReply> {
+    return (await this.api).runSdkAction(body);
   }
 
   /** Starts a task; with `wait_for_completion: true` resolves with the finished run. */
@@ -243,6 +306,8 @@ export class Wren implements WrenApi {
   }
 
   async close(): Promise<void> {
+    // Disconnects Playwright from session browsers; the sessions themselves keep running.
+    for (const c of this.connections.splice(0)) await c.close().catch(() => {});
     const api = await this.api.catch(() => null);
     await api?.close();
   }

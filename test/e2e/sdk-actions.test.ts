@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentHarness, idOf, startAgentHarness } from '../support/agent-harness.js';
-import type { FakeRequest } from '../support/fake-model-server.js';
+import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
 import { type OpenApiDoc, OpenApiValidator } from '../support/openapi.js';
+import { primitivesModel } from '../support/primitives-model.js';
 
 /** Skyvern's reference shapes: what Skyvern's SDK sends and accepts (docs/api.md). */
 const skyvern = new OpenApiValidator(
@@ -22,52 +22,6 @@ let h: AgentHarness;
 let sessionId: string;
 let outside: Browser;
 let page: Page;
-
-/** The fake model: answers each primitive's question from the page it was shown. */
-function answer(req: FakeRequest) {
-  const text = req.lastUserText || req.text;
-  const find = /\n(?:Find|Do): (.*)/.exec(text)?.[1] ?? '';
-  const id = (match: string) => Number(idOf(text, match));
-  if (req.schema && 'element_id' in ((req.schema['properties'] as object) ?? {})) {
-    if ('action' in (req.schema['properties'] as object)) {
-      if (/Grace/.test(find))
-        return {
-          json: {
-            action: 'input_text',
-            element_id: id('textbox "Display name"'),
-            value: 'Grace',
-            reason: 'field',
-          },
-        };
-      return { json: { action: 'none', element_id: null, value: null, reason: 'nothing like it' } };
-    }
-    if (/Save/i.test(find))
-      return { json: { element_id: id('button "Save"'), reason: 'the save button' } };
-    if (/Bob/i.test(find)) {
-      const lines = text.split('\n');
-      const bob = lines.findIndex((l) => l.includes('Bob'));
-      const del = lines.slice(bob).find((l) => l.includes('button "Delete"'));
-      return {
-        json: { element_id: Number(/\[(\d+)\]/.exec(del ?? '')?.[1]), reason: "Bob's row" },
-      };
-    }
-    if (/language/i.test(find))
-      return { json: { element_id: id('combobox'), reason: 'the select' } };
-    return { json: { element_id: null, reason: 'no such element' } };
-  }
-  if (/\nCondition: /.test(text)) {
-    const heading = text.includes('Account settings');
-    const asksHeading = /Account settings/.test(text.split('\nCondition: ')[1] ?? '');
-    return {
-      json: {
-        valid: heading && asksHeading,
-        evidence: heading ? 'heading "Account settings"' : 'no heading',
-      },
-    };
-  }
-  if (/\nExtract: /.test(text)) return { json: { heading: 'Account settings', people: 2 } };
-  return { text: 'pong' };
-}
 
 async function runAction(action: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const body = {
@@ -98,7 +52,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   h.fake.reset();
-  h.fake.setPolicy(answer);
+  h.fake.setPolicy(primitivesModel);
   // Every test starts on a fresh copy of the fixture page.
   const r = await runAction({ type: 'ai_click', selector: 'h1' });
   expect(r.status, r.text).toBe(200);
@@ -108,7 +62,7 @@ beforeEach(async () => {
     .find((p) => p.url().includes('selectors.html'))!;
   await page.reload();
   h.fake.reset();
-  h.fake.setPolicy(answer);
+  h.fake.setPolicy(primitivesModel);
 });
 
 describe('POST /v1/sdk/run_action', () => {
