@@ -94,6 +94,23 @@ async function single(page: Page, selector: string, waitMs: number): Promise<Loc
   }
 }
 
+/** Visible, enabled, in the viewport and the topmost element at its centre. */
+function readyToClick(el: Locator): Promise<boolean> {
+  return el
+    .evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      if ((e as HTMLButtonElement).disabled || e.getAttribute('aria-disabled') === 'true')
+        return false;
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return false;
+      const hit = document.elementFromPoint(x, y);
+      return hit !== null && (hit === e || e.contains(hit));
+    })
+    .catch(() => false);
+}
+
 /** Replays a cached action with Playwright; false when the element is not (uniquely) there. */
 async function replay(page: Page, entry: CachedSelection, waitMs: number): Promise<boolean> {
   if (entry.action === 'press' && !entry.selector) {
@@ -107,7 +124,10 @@ async function replay(page: Page, entry: CachedSelection, waitMs: number): Promi
   try {
     switch (entry.action) {
       case 'click':
-        await el.click({ timeout });
+        // Playwright's actionability wait (two stable animation frames) is most of a cached
+        // click's time; when the element is visibly there, enabled and first under its centre
+        // (what that wait establishes), the click goes ahead at once.
+        await el.click({ timeout, force: await readyToClick(el) });
         return true;
       case 'input_text':
         await el.fill(entry.value ?? '', { timeout });
