@@ -8,14 +8,13 @@ import {
   RunSdkActionResponseSchema,
 } from '../contract/index.js';
 import type { SdkActionService } from '../runs/index.js';
-import type { Organization } from '../store/index.js';
 
 export async function registerSdkRoutes(
   v1: FastifyInstance,
   actions: SdkActionService,
 ): Promise<void> {
   const routes = v1.withTypeProvider<ZodTypeProvider>();
-  const org = (request: FastifyRequest) => (request.organization as Organization).id;
+  const org = (request: FastifyRequest) => (request.organization as { id: string }).id;
   routes.post(
     '/sdk/run_action',
     {

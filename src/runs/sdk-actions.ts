@@ -5,11 +5,10 @@
  * GET /v1/runs/{id}, its timeline and the UI like any run.
  */
 import type { Logger } from 'pino';
-import type { ArtifactService } from '../artifacts/service.js';
+import type { ArtifactService } from '../artifacts/index.js';
 import type { RunSdkActionRequest, RunSdkActionResponse } from '../contract/index.js';
 import { badRequest, newId, ServiceError } from '../core/index.js';
-import { type EngineServices, EngineSetupError } from '../engines/services.js';
-import type { TaskSpec } from '../engines/types.js';
+import { type EngineServices, EngineSetupError, type TaskSpec } from '../engines/index.js';
 import type { CompletionResult, Llm } from '../llm/index.js';
 import { assertPublicUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 import {
@@ -36,10 +35,7 @@ export interface SdkActionServiceOptions {
 }
 
 /** What a caller may run on a live page: the request's action, plus the SDK/MCP-only ones. */
-export type PrimitiveAction =
-  | SdkAction
-  | { type: 'goto'; url: string }
-  | { type: 'screenshot' };
+export type PrimitiveAction = SdkAction | { type: 'goto'; url: string } | { type: 'screenshot' };
 
 export interface PrimitiveTarget {
   browserSessionId?: string | null;
