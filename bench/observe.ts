@@ -11,8 +11,13 @@
  * elements that a handle printed in the text resolves to. The default snapshot prints no handles,
  * so it has no recall. Ground truth is computed independently of Wren's heuristics: native
  * controls, ARIA widget roles, onclick/tabindex/contenteditable/draggable attributes,
- * cursor:pointer regions, plus elements with click/mousedown/pointerdown/dragover/drop
- * listeners found through the DevTools protocol (main frame).
+ * cursor:pointer regions, plus elements with click/mouse/pointer/touch/key/drag listeners found
+ * through the DevTools protocol (DOMDebugger.getEventListeners, main frame), with delegation
+ * resolved: jQuery's delegated selectors mark the descendants they match (and not the node the
+ * delegating handler sits on), React props (`__reactProps$…` onClick…), Vue invokers (`_vei`)
+ * and Svelte 5 delegated handlers mark their nodes, and framework roots (React's container, a
+ * node listening to a dozen event types, Svelte's mount target) are not targets themselves.
+ * The widget gallery (test/fixtures/sites/widgets/) is its own page group.
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ElementHandle, Frame, Page } from 'playwright-core';
@@ -38,6 +43,17 @@ const GALLERY = [
   'editor.html',
   'table.html',
   'clickables.html',
+];
+const WIDGETS = [
+  'widgets/datepicker.html',
+  'widgets/feed.html',
+  'widgets/inbox.html',
+  'widgets/textarea.html',
+  'widgets/svg.html',
+  'widgets/jquery-rows.html',
+  'widgets/react-list.html',
+  'widgets/vue-list.html',
+  'widgets/svelte-list.html',
 ];
 const BIG = ['generated/big-form.html', 'generated/huge.html'];
 const BUDGET = 25_000;
@@ -79,6 +95,34 @@ async function markGroundTruth(frame: Frame): Promise<number> {
         !!ls && ls.length > 0 && Array.from(ls).some((l) => l.getBoundingClientRect().width > 0)
       );
     };
+    // A pointer cursor that appears only on hover (`.icon:hover { cursor: pointer }`) is CSS
+    // truth too: such elements are read from the stylesheets' own rules.
+    const hoverPointer: string[] = [];
+    const scan = (rules: CSSRuleList) => {
+      for (const r of Array.from(rules)) {
+        const sel = (r as CSSStyleRule).selectorText;
+        if (sel?.includes(':hover') && (r as CSSStyleRule).style.cursor === 'pointer') {
+          for (const part of sel.split(',')) {
+            if (part.includes(':hover')) hoverPointer.push(part.replace(/:hover/g, '').trim());
+          }
+        }
+        if ((r as CSSGroupingRule).cssRules) scan((r as CSSGroupingRule).cssRules);
+      }
+    };
+    for (const sh of Array.from(document.styleSheets)) {
+      try {
+        scan(sh.cssRules);
+      } catch {
+        // Cross-origin sheet.
+      }
+    }
+    const onHover = (e: Element) => {
+      try {
+        return hoverPointer.some((sel) => e.matches(sel));
+      } catch {
+        return false;
+      }
+    };
     const all: Element[] = [];
     const collect = (root: ParentNode) => {
       for (const e of Array.from(root.querySelectorAll('*'))) {
@@ -111,12 +155,22 @@ async function markGroundTruth(frame: Frame): Promise<number> {
         ((e as HTMLElement).isContentEditable && !e.parentElement?.isContentEditable) ||
         e.getAttribute('draggable') === 'true' ||
         pointer ||
+        (hoverPointer.length > 0 && onHover(e)) ||
         e.hasAttribute('data-wren-listener');
       if (!interactive || !visible(e)) continue;
       // Controls inside a native control (an img inside a link) are the same target.
       if (parent?.closest('a[href],button,select,[role=button],[role=link],[role=option]'))
         continue;
       e.setAttribute(tag, String(++n));
+    }
+    // The innermost element carrying a handler stands for a wrapper that only holds it (a
+    // calendar cell with a listener around its day link): one target, not two.
+    for (const e of Array.from(document.querySelectorAll(`[${tag}]`))) {
+      const inner = e.querySelectorAll(`[${tag}]`);
+      if (inner.length === 1 && inner[0]!.textContent?.trim() === e.textContent?.trim()) {
+        e.removeAttribute(tag);
+        n--;
+      }
     }
     return n;
   }, 'data-wren-gt');
@@ -125,7 +179,12 @@ async function markGroundTruth(frame: Frame): Promise<number> {
 const LISTENER_TYPES = [
   'click',
   'mousedown',
+  'mouseup',
   'pointerdown',
+  'pointerup',
+  'touchstart',
+  'touchend',
+  'keydown',
   'dblclick',
   'contextmenu',
   'dragover',
@@ -150,14 +209,78 @@ async function markListeners(page: Page): Promise<void> {
       if (!objectId || p.value?.subtype !== 'node') continue;
       const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId });
       if (listeners.some((l) => LISTENER_TYPES.includes(l.type))) {
+        const types = new Set(listeners.map((l) => l.type)).size;
         await cdp.send('Runtime.callFunctionOn', {
           objectId,
-          functionDeclaration: 'function () { this.setAttribute("data-wren-listener", "1"); }',
+          functionDeclaration: `function () { this.setAttribute("data-wren-listener", "${types}"); }`,
         });
       }
     }
+    await cdp.send('Runtime.evaluate', { expression: `(${resolveDelegation.toString()})()` });
   } finally {
     await cdp.detach().catch(() => {});
+  }
+}
+
+/**
+ * In the page, after the CDP pass: replaces listener marks of delegating nodes by marks on the
+ * nodes they serve, from each library's own records (see the header).
+ */
+function resolveDelegation(): void {
+  const MARK = 'data-wren-listener';
+  const w = window as unknown as Record<string, unknown>;
+  type Handler = { selector?: string };
+  const jq = w['jQuery'] as
+    | { _data(e: unknown, k: string): Record<string, Handler[]> | undefined }
+    | undefined;
+  const TYPES = ['click', 'mousedown', 'mouseup', 'pointerdown', 'pointerup', 'dblclick'];
+  const REACT = ['onClick', 'onMouseDown', 'onMouseUp', 'onPointerDown', 'onPointerUp'];
+  const all = [document as unknown as Element, ...Array.from(document.querySelectorAll('*'))];
+  const libraryMarked: Element[] = [];
+  for (const e of all) {
+    const rec = e as unknown as Record<string | symbol, unknown>;
+    const events = jq?._data(e, 'events');
+    if (events) {
+      let direct = false;
+      for (const t of TYPES) {
+        for (const h of events[t] ?? []) {
+          if (!h.selector) direct = true;
+          else
+            for (const d of Array.from(e.querySelectorAll(h.selector))) d.setAttribute(MARK, '1');
+        }
+      }
+      if (!direct && e.getAttribute?.(MARK)) e.removeAttribute(MARK);
+    }
+    const keys = e instanceof Element ? Object.keys(e) : [];
+    if (keys.some((k) => k.startsWith('__reactContainer$'))) e.removeAttribute(MARK);
+    const props = keys.find((k) => k.startsWith('__reactProps$'));
+    const p = props ? (rec[props] as Record<string, unknown>) : null;
+    const vei = rec['_vei'] as Record<string, { value?: unknown }> | undefined;
+    const svelte = e instanceof Element ? Object.getOwnPropertySymbols(e) : [];
+    if (
+      (p && REACT.some((k) => typeof p[k] === 'function')) ||
+      (vei &&
+        Object.entries(vei).some(
+          ([k, v]) => /^on(Click|Mousedown|Pointerdown)$/.test(k) && v?.value,
+        )) ||
+      svelte.some(
+        (s) => typeof (rec[s] as Record<string, unknown> | null)?.['click'] === 'function',
+      )
+    ) {
+      e.setAttribute(MARK, '1');
+      libraryMarked.push(e);
+    }
+  }
+  // Roots: a dozen event types at once, or a listener whose only job is the library handlers below.
+  for (const e of Array.from(document.querySelectorAll(`[${MARK}]`))) {
+    if (Number(e.getAttribute(MARK)) >= 12) e.removeAttribute(MARK);
+    else if (
+      w['__svelte'] &&
+      !libraryMarked.includes(e) &&
+      libraryMarked.some((d) => e.contains(d))
+    ) {
+      e.removeAttribute(MARK);
+    }
   }
 }
 
@@ -228,6 +351,9 @@ async function measure(
   const page = run.page();
   await page.waitForLoadState('load');
   await Promise.all(page.frames().map((f) => f.waitForLoadState('load')));
+  if (pagePath.endsWith('-list.html')) {
+    await page.waitForFunction(() => document.body.textContent?.includes('Project Alpha'));
+  }
   if (pagePath === 'infinite.html' || pagePath === 'table.html') {
     await page.waitForFunction(
       () =>
@@ -294,7 +420,7 @@ async function main() {
   const run = await manager.openRunBrowser({ runDir: '/tmp/wren-bench-observe' });
   const rows: Row[] = [];
   try {
-    for (const p of [...GALLERY, ...BIG]) {
+    for (const p of [...GALLERY, ...WIDGETS, ...BIG]) {
       rows.push(
         await measure(
           run,
@@ -332,7 +458,11 @@ async function main() {
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     group(
       'gallery (15 pages)',
-      rows.filter((r) => !r.page.startsWith('generated')),
+      rows.filter((r) => GALLERY.includes(r.page)),
+    ),
+    group(
+      `widget gallery (${WIDGETS.length} pages)`,
+      rows.filter((r) => WIDGETS.includes(r.page)),
     ),
     group(
       '2,000-element form/table',

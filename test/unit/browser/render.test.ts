@@ -198,4 +198,48 @@ describe('renderTree', () => {
     expect(budget.elements.get(400)?.shown).toBe(false);
     expect(budget.elements.get(1)?.shown).toBe(true);
   });
+
+  it("puts a list bullet on the item's first line, attaches punctuation, names shapes and textareas", () => {
+    const root = el({
+      tag: 'body',
+      b: 1,
+      children: [
+        el({
+          tag: 'ul',
+          b: 1,
+          children: [
+            el({ tag: 'li', b: 1, children: [el({ tag: 'p', b: 1, children: ['Block item'] })] }),
+            el({ tag: 'li', b: 1, children: [] }),
+          ],
+        }),
+        el({
+          tag: 'p',
+          b: 1,
+          children: [
+            'Read',
+            el({
+              tag: 'a',
+              role: 'link',
+              id: 1,
+              name: 'this',
+              href: 'https://shop.test/list?page=1#',
+            }),
+            '. Then',
+            el({ tag: 'a', role: 'link', id: 2, name: 'that' }),
+            ' .',
+          ],
+        }),
+        el({ tag: 'circle', role: 'graphic', id: 3, hint: 'fill red' }),
+        el({ tag: 'textarea', role: 'textbox', id: 4, name: 'Comment', multiline: 1 }),
+        el({ tag: 'input', role: 'textbox', id: 5, name: 'Comment', type: 'text' }),
+      ],
+    });
+    const { text } = renderTree(root, base);
+    // docs/browser.md: list items `- ` on the item's first line, never a lone `-`.
+    expect(text.split('\n')).toEqual([
+      '- Block item',
+      'Read [1] link "this". Then [2] link "that" .',
+      '[3] graphic circle hint="fill red" [4] textbox "Comment" multiline [5] textbox "Comment" type=text',
+    ]);
+  });
 });
