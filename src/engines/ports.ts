@@ -50,7 +50,8 @@ export type AgentAction =
   | {
       type: 'select_option';
       element: string;
-      option: { label?: string; value?: string; index?: number };
+      /** One option, or several of a multi-select (exactly these end up chosen). */
+      options: { label?: string; value?: string; index?: number }[];
     }
   | { type: 'set_checked'; element: string; checked: boolean }
   | { type: 'upload_file'; element: string; fileUrl: string }

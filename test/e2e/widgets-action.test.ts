@@ -128,4 +128,52 @@ describe.each(ENGINES)('widget actions (%s)', (engine) => {
     // The first plan's "Place order" never ran: the only order is the express one.
     expect(h.site.submissions('shipping').map((s) => s.fields)).toEqual([{ speed: 'express' }]);
   });
+
+  it('a menu that opens 300 ms after hover is in the next observation', async () => {
+    h.fake.setPolicy(
+      widgetModel(
+        (page) =>
+          page.includes('link "Tablets"')
+            ? [{ type: 'click', element: idOf(page, 'link "Tablets"') }]
+            : [{ type: 'hover', element: idOf(page, 'link "Products"') }],
+        (page) => page.includes('You chose Tablets'),
+      ),
+    );
+    const result = await run(engine, 'delayed-menu.html', 'Open Products and choose Tablets.');
+    expect(result['status']).toBe('completed');
+    expect(h.site.submissions('menu').map((s) => s.fields)).toEqual([{ item: 'Tablets' }]);
+    // Hover, click, complete: the first observation after the hover already showed the menu
+    // (observed too early, the model would have hovered again).
+    expect(actorCalls()).toBe(3);
+  });
+
+  it('a multi-select takes several options; the observation shows all chosen', async () => {
+    const toppingsLine = (page: string) =>
+      page.split('\n').find((l) => l.includes('listbox "Toppings"')) ?? '';
+    h.fake.setPolicy(
+      widgetModel(
+        (page) =>
+          toppingsLine(page).includes('value="Ham, Olives"')
+            ? [{ type: 'click', element: idOf(page, 'button "Order"') }]
+            : [
+                {
+                  type: 'select_option',
+                  element: idOf(page, 'listbox "Toppings"'),
+                  labels: ['Ham', 'Olives'],
+                },
+              ],
+        (page) => page.includes('Received pizza'),
+      ),
+    );
+    const result = await run(
+      engine,
+      'multi-select.html',
+      'Order a pizza with ham and olives only.',
+    );
+    expect(result['status']).toBe('completed');
+    // Exactly the two chosen (the preselected cheese was unselected).
+    expect(h.site.submissions('pizza').map((s) => s.fields)).toEqual([
+      { toppings: ['ham', 'olives'] },
+    ]);
+  });
 });

@@ -58,6 +58,16 @@ export const actionSchemas = {
     label: z.string().optional(),
     value: z.string().optional(),
     index: z.number().int().nonnegative().optional(),
+    labels: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('several options of a multi-select, by label (exactly these end up chosen)'),
+    values: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('several options of a multi-select, by value'),
   }),
   set_checked: z.object({ type: z.literal('set_checked'), id, checked: z.boolean() }),
   upload_file: z.object({
@@ -640,67 +650,128 @@ async function enterCode(
   };
 }
 
+/** One option to choose: by label, value or index. */
+interface OptionWant {
+  label?: string;
+  value?: string;
+  index?: number;
+}
+
+const wantText = (w: OptionWant) => JSON.stringify(w.label ?? w.value ?? w.index);
+
 async function selectOption(
   run: RunBrowser,
   a: z.infer<Schemas['select_option']>,
 ): Promise<ActionOutcome> {
-  const given = [a.label, a.value, a.index].filter((x) => x !== undefined).length;
+  const given = [a.label, a.value, a.index, a.labels, a.values].filter(
+    (x) => x !== undefined,
+  ).length;
   if (given !== 1) {
     throw new BrowserError(
       'invalid_action',
-      'select_option: give exactly one of label, value, index',
+      'select_option: give exactly one of label, value, index, labels, values',
     );
   }
+  const wants: OptionWant[] = a.labels
+    ? a.labels.map((label) => ({ label }))
+    : a.values
+      ? a.values.map((value) => ({ value }))
+      : [{ label: a.label, value: a.value, index: a.index }];
+  const field = a.labels ? 'labels' : a.values ? 'values' : 'label';
   const target = ElementTarget.byId(run, a.id);
   const native = await target.evaluate(
     (e: Element) =>
       e instanceof HTMLSelectElement
-        ? Array.from(e.options).map((o) => ({ label: (o.label || o.text).trim(), value: o.value }))
+        ? {
+            multiple: e.multiple,
+            options: Array.from(e.options).map((o) => ({
+              label: (o.label || o.text).trim(),
+              value: o.value,
+            })),
+          }
         : null,
     null,
   );
   if (native) {
-    let index = -1;
-    if (a.index !== undefined) index = a.index < native.length ? a.index : -1;
-    else if (a.value !== undefined) index = native.findIndex((o) => o.value === a.value);
-    else
-      index = bestMatch(
-        native.map((o) => o.label),
-        a.label ?? '',
-      );
-    if (index < 0) {
+    if (wants.length > 1 && !native.multiple) {
       throw new BrowserError(
-        'option_not_found',
-        `no option ${JSON.stringify(a.label ?? a.value ?? a.index)} in [${a.id}]; options: ${native
-          .slice(0, 20)
-          .map((o) => o.label)
-          .join(' | ')}`,
+        'invalid_action',
+        `${field}: [${a.id}] takes one option (not a multi-select); give one`,
       );
     }
+    const indexes = wants.map((w) => {
+      const opts = native.options;
+      let index = -1;
+      if (w.index !== undefined) index = w.index < opts.length ? w.index : -1;
+      else if (w.value !== undefined) index = opts.findIndex((o) => o.value === w.value);
+      else
+        index = bestMatch(
+          opts.map((o) => o.label),
+          w.label ?? '',
+        );
+      if (index < 0) {
+        throw new BrowserError(
+          'option_not_found',
+          `no option ${wantText(w)} in [${a.id}]; options: ${opts
+            .slice(0, 20)
+            .map((o) => o.label)
+            .join(' | ')}`,
+        );
+      }
+      return index;
+    });
     // An enabled select takes the choice in one round trip, with the events Playwright's
     // selectOption sends (input, then change); a disabled one goes through Playwright, which waits.
-    let chosen = await target.evaluate((e: Element, i: number) => {
+    // A multi-select ends up with exactly the given options chosen.
+    const chosenLabels = (e: Element) =>
+      Array.from((e as HTMLSelectElement).selectedOptions)
+        .map((o) => o.label)
+        .join(', ');
+    let chosen = await target.evaluate((e: Element, wanted: number[]) => {
       const s = e as HTMLSelectElement;
-      const option = s.options[i];
-      if (s.disabled || !option || option.disabled || !s.isConnected) return null;
-      for (const o of Array.from(s.options)) o.selected = o === option;
+      const options = wanted.map((i) => s.options[i]);
+      if (s.disabled || !s.isConnected || options.some((o) => !o || o.disabled)) return null;
+      for (const o of Array.from(s.options)) o.selected = options.includes(o);
       s.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
       s.dispatchEvent(new Event('change', { bubbles: true }));
-      return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
-    }, index);
+      return Array.from(s.selectedOptions)
+        .map((o) => o.label)
+        .join(', ');
+    }, indexes);
     if (chosen === null) {
-      await (await target.element()).selectOption({ index }, { timeout: timeout(run) });
-      chosen = await target.evaluate((e: Element) => {
-        const s = e as HTMLSelectElement;
-        return s.selectedIndex >= 0 ? (s.options[s.selectedIndex]?.label ?? '') : '';
-      }, null);
+      await (await target.element()).selectOption(
+        indexes.map((index) => ({ index })),
+        { timeout: timeout(run) },
+      );
+      chosen = await target.evaluate(chosenLabels, null);
     }
     return { detail: 'selected (native)', value: chosen, valueOnly: true };
   }
-  // Custom combobox: open it, find the option by its text (typing to filter if needed), click it.
+  // Custom combobox or listbox: each option in turn.
+  const outcomes: ActionOutcome[] = [];
+  for (const w of wants) outcomes.push(await selectCustom(run, target, w, a.id));
+  const warnings = outcomes.map((o) => o.warning).filter(Boolean);
+  return {
+    detail: outcomes[0]?.detail ?? 'selected (custom dropdown)',
+    value: outcomes.map((o) => o.value).join(', '),
+    ...(warnings.length ? { warning: warnings.join('; ') } : {}),
+  };
+}
+
+/** Custom combobox: open it, find the option by its text (typing to filter if needed), click it. */
+async function selectCustom(
+  run: RunBrowser,
+  target: ElementTarget,
+  a: OptionWant,
+  id: number,
+): Promise<ActionOutcome> {
   let wanted = a.label ?? a.value ?? '';
   const el = await target.element();
-  const expanded = await el.evaluate((e) => e.getAttribute('aria-expanded') === 'true');
+  const expanded = await el.evaluate(
+    (e) =>
+      e.getAttribute('aria-expanded') === 'true' ||
+      e.getAttribute('aria-multiselectable') === 'true',
+  );
   if (!expanded) await clickWithLadder(run, target);
   let option = await findOption(el, wanted, a.index);
   let detail = 'selected (custom dropdown)';
@@ -716,8 +787,8 @@ async function selectOption(
     throw new BrowserError(
       'option_not_found',
       a.index !== undefined
-        ? `no option at index ${a.index} after opening [${a.id}]`
-        : `no visible option matching "${wanted}" after opening [${a.id}]`,
+        ? `no option at index ${a.index} after opening [${id}]`
+        : `no visible option matching "${wanted}" after opening [${id}]`,
     );
   }
   // What the dropdown should show afterwards is the option's text, also when it was found by its
@@ -1140,7 +1211,7 @@ export const ACTIONS: readonly ActionDef[] = [
   ),
   define(
     'select_option',
-    'Choose an option of a select or custom dropdown by label, value or index.',
+    'Choose an option of a select or custom dropdown by label, value or index; several options of a multi-select with labels or values.',
     selectOption,
   ),
   define('set_checked', 'Set a checkbox, radio or switch to checked or unchecked.', setChecked),

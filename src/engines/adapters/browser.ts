@@ -45,15 +45,32 @@ export function toBrowserAction(
         text: substitute(action.text),
         ...(action.element ? { id: elementId(action.element) } : {}),
       };
-    case 'select_option':
-      return {
-        type: 'select_option',
-        id: elementId(action.element),
-        // A card's expiry may be a placeholder too.
-        ...(action.option.label !== undefined ? { label: substitute(action.option.label) } : {}),
-        ...(action.option.value !== undefined ? { value: substitute(action.option.value) } : {}),
-        ...(action.option.index !== undefined ? { index: action.option.index } : {}),
-      };
+    case 'select_option': {
+      // A card's expiry may be a placeholder too.
+      const [one, ...more] = action.options;
+      if (more.length === 0 && one) {
+        return {
+          type: 'select_option',
+          id: elementId(action.element),
+          ...(one.label !== undefined ? { label: substitute(one.label) } : {}),
+          ...(one.value !== undefined ? { value: substitute(one.value) } : {}),
+          ...(one.index !== undefined ? { index: one.index } : {}),
+        };
+      }
+      // Several options of a multi-select: by value when every one names a value only.
+      const byValue = action.options.every((o) => o.label === undefined && o.value !== undefined);
+      return byValue
+        ? {
+            type: 'select_option',
+            id: elementId(action.element),
+            values: action.options.map((o) => substitute(o.value ?? '')),
+          }
+        : {
+            type: 'select_option',
+            id: elementId(action.element),
+            labels: action.options.map((o) => substitute(o.label ?? o.value ?? String(o.index))),
+          };
+    }
     case 'set_checked':
       return { type: 'set_checked', id: elementId(action.element), checked: action.checked };
     case 'upload_file':

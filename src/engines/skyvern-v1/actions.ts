@@ -34,8 +34,15 @@ export const ACTION_SPECS: readonly ActionSpec[] = [
   },
   {
     type: 'select_option',
-    use: 'choose an option of a select or combobox by its visible label',
-    fields: { element, label: str('Visible label of the option to choose.') },
+    use: 'choose the options of a select, listbox or combobox by their visible labels (several only in a multi-select: exactly those end up chosen)',
+    fields: {
+      element,
+      labels: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Visible labels of the options to choose: one, or several for a multi-select.',
+      },
+    },
   },
   {
     type: 'set_checked',
@@ -166,6 +173,36 @@ function elementRef(raw: Record<string, unknown>, key: string): string | undefin
   return v.replace(/^\[|\]$/g, '').trim() || undefined;
 }
 
+type OptionRef = { label?: string; value?: string; index?: number };
+
+/**
+ * The options a select_option names: `labels` (Wren's schema), `label`, or Skyvern's `option`
+ * ({label, value, index}, also a list of them) and `options`.
+ */
+function optionRefs(raw: Record<string, unknown>): OptionRef[] {
+  const one = (v: unknown): OptionRef | null => {
+    if (typeof v === 'string') return v ? { label: v } : null;
+    if (!isRecord(v)) return null;
+    const ref: OptionRef = {};
+    if (typeof v.label === 'string' && v.label) ref.label = v.label;
+    if (typeof v.value === 'string' && v.value) ref.value = v.value;
+    if (typeof v.index === 'number' && Number.isInteger(v.index) && v.index >= 0)
+      ref.index = v.index;
+    // One way to name it: the label wins, as the model reads labels.
+    if (ref.label !== undefined) return { label: ref.label };
+    if (ref.value !== undefined) return { value: ref.value };
+    return ref.index !== undefined ? ref : null;
+  };
+  const list = (v: unknown): OptionRef[] =>
+    (Array.isArray(v) ? v : [v]).map(one).filter((r): r is OptionRef => r !== null);
+  for (const key of ['labels', 'options', 'option', 'label']) {
+    if (raw[key] === undefined || raw[key] === null) continue;
+    const refs = list(raw[key]);
+    if (refs.length > 0) return refs;
+  }
+  return [];
+}
+
 function parseOne(
   raw: Record<string, unknown>,
   knownIds: ReadonlySet<string>,
@@ -197,9 +234,9 @@ function parseOne(
       }));
     }
     case 'select_option': {
-      const label = text(raw.label) ?? (isRecord(raw.option) ? text(raw.option.label) : undefined);
-      if (!label) return 'select_option: "label" is missing';
-      return withElement((id) => ({ type: 'select_option', element: id, option: { label } }));
+      const options = optionRefs(raw);
+      if (options.length === 0) return 'select_option: "labels" is missing';
+      return withElement((id) => ({ type: 'select_option', element: id, options }));
     }
     case 'set_checked':
       if (typeof raw.checked !== 'boolean') return 'set_checked: "checked" must be true or false';
@@ -321,7 +358,9 @@ export function describeAction(action: PlannedAction): string {
     case 'input_text':
       return `input_text [${action.element}] ${JSON.stringify(action.text)}${action.submit ? ' +Enter' : ''}`;
     case 'select_option':
-      return `select_option [${action.element}] ${JSON.stringify(action.option.label ?? action.option.value ?? action.option.index)}`;
+      return `select_option [${action.element}] ${action.options
+        .map((o) => JSON.stringify(o.label ?? o.value ?? o.index))
+        .join(', ')}`;
     case 'set_checked':
       return `set_checked [${action.element}] ${action.checked}`;
     case 'upload_file':

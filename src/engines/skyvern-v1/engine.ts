@@ -75,6 +75,8 @@ export class SkyvernV1Run {
   private readonly stagnation = new StagnationDetector();
   private readonly schema: Record<string, unknown> | null;
   private lastPage: PageObservation | null = null;
+  /** The last action's effects had played out when it returned (loop detection trusts it). */
+  private pageSettled = true;
   private stepCount = 0;
   private stepObserveMs = 0;
 
@@ -309,7 +311,7 @@ export class SkyvernV1Run {
       this.userErrors.record(parsed.errorCodes);
 
       const plan = parsed.actions.map(describeAction);
-      const stagnation = this.stagnation.check(page.url, page.text, plan);
+      const stagnation = this.stagnation.check(page.url, page.text, plan, this.pageSettled);
       if (stagnation === 'stuck') {
         return this.fail(
           `The agent kept repeating the same actions (${plan.join('; ')}) on an unchanged page at ${page.url}. Last assessment: ${parsed.progress || parsed.pageState}`,
@@ -365,6 +367,7 @@ export class SkyvernV1Run {
         }
         const started = Date.now();
         const outcome = await this.deps.browser.execute(executable, this.ctx.signal);
+        this.pageSettled = outcome.effects.settled ?? true;
         if (i > 0 && !outcome.ok && outcome.errorKind === TARGET_GONE) {
           const skipped = parsed.actions.length - i;
           step.feedback.push(

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 /**
  * Notices when the agent plans the same actions on a page that did not change: the first repeat
  * earns a nudge in the next prompt, a further one ends the run with a reason instead of burning
- * the step budget.
+ * the step budget. A repeat counts only on a settled page (the previous actions' timers, requests
+ * and DOM changes had played out when it was observed, docs/engines.md): on a page still
+ * changing, the same plan is a fair retry, not a loop.
  */
 export type StagnationVerdict = 'fresh' | 'nudge' | 'stuck';
 
@@ -12,7 +14,12 @@ export class StagnationDetector {
 
   constructor(private readonly stuckAfter = 3) {}
 
-  check(pageUrl: string, pageText: string, plannedActions: readonly string[]): StagnationVerdict {
+  check(
+    pageUrl: string,
+    pageText: string,
+    plannedActions: readonly string[],
+    settled = true,
+  ): StagnationVerdict {
     const key = createHash('sha256')
       .update(pageUrl)
       .update('\0')
@@ -20,7 +27,9 @@ export class StagnationDetector {
       .update('\0')
       .update(plannedActions.join('\n'))
       .digest('hex');
-    const count = (this.seen.get(key) ?? 0) + 1;
+    const before = this.seen.get(key) ?? 0;
+    if (!settled) return before > 0 ? 'nudge' : 'fresh';
+    const count = before + 1;
     this.seen.set(key, count);
     if (count >= this.stuckAfter) return 'stuck';
     return count > 1 ? 'nudge' : 'fresh';

@@ -199,6 +199,12 @@ describe('actions on the fixture gallery', () => {
     const missingOption = await run.act({ type: 'select_option', id: country, label: 'Atlantis' });
     expect(missingOption.error?.kind).toBe('option_not_found');
     expect(missingOption.error?.message).toContain('France | Germany');
+    // Several options only in a multi-select: the error names the field.
+    const several = await run.act({ type: 'select_option', id: country, labels: ['Peru', 'Chad'] });
+    expect(several.error).toEqual({
+      kind: 'invalid_action',
+      message: `labels: [${country}] takes one option (not a multi-select); give one`,
+    });
     await run.act({ type: 'select_option', id: country, label: 'japan' });
     await run.act({ type: 'set_checked', id: idOf(obs, 'radio', 'Pro'), checked: true });
     // A radio cannot be unchecked by clicking it: reported, not pretended.

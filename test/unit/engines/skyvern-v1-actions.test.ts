@@ -52,10 +52,31 @@ describe('parseActorReply', () => {
     expect(r.problems).toEqual([]);
     expect(r.actions).toEqual([
       { type: 'input_text', element: '1', text: 'x', submit: true },
-      { type: 'select_option', element: '7', option: { label: 'Blue' } },
+      { type: 'select_option', element: '7', options: [{ label: 'Blue' }] },
       { type: 'scroll', direction: 'down' },
       { type: 'keypress', keys: 'Enter' },
     ]);
+  });
+
+  it("select_option takes several labels (a multi-select) and Skyvern's option shapes", () => {
+    const parse = (action: Record<string, unknown>) =>
+      parseActorReply({ actions: [{ type: 'select_option', element: '7', ...action }] }, ids)
+        .actions[0];
+    expect(parse({ labels: ['Red', 'Blue'] })).toEqual({
+      type: 'select_option',
+      element: '7',
+      options: [{ label: 'Red' }, { label: 'Blue' }],
+    });
+    expect(parse({ option: { label: 'Red', index: 2 } })).toMatchObject({
+      options: [{ label: 'Red' }],
+    });
+    expect(parse({ option: [{ value: 'r' }, { index: 3 }] })).toMatchObject({
+      options: [{ value: 'r' }, { index: 3 }],
+    });
+    expect(
+      parseActorReply({ actions: [{ type: 'select_option', element: '7', labels: [] }] }, ids)
+        .problems,
+    ).toEqual(['select_option: "labels" is missing']);
   });
 
   it('stops at the first invalid action and explains it', () => {
@@ -118,6 +139,16 @@ describe('StagnationDetector', () => {
     const d = new StagnationDetector();
     expect(d.check('u', 'page', ['click [1]'])).toBe('fresh');
     expect(d.check('u', 'page changed', ['click [1]'])).toBe('fresh');
+    expect(d.check('u', 'page', ['click [1]'])).toBe('nudge');
+    expect(d.check('u', 'page', ['click [1]'])).toBe('stuck');
+  });
+
+  it('counts a repeat only on a settled page (docs/engines.md, loop detection)', () => {
+    const d = new StagnationDetector();
+    expect(d.check('u', 'page', ['click [1]'])).toBe('fresh');
+    // Observed while the previous actions' timers or requests were still running: not counted.
+    expect(d.check('u', 'page', ['click [1]'], false)).toBe('nudge');
+    expect(d.check('u', 'page', ['click [1]'], false)).toBe('nudge');
     expect(d.check('u', 'page', ['click [1]'])).toBe('nudge');
     expect(d.check('u', 'page', ['click [1]'])).toBe('stuck');
   });
