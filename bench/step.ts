@@ -61,7 +61,7 @@ fake.setPolicy((req) => {
   }
   if (page.includes('combobox "Plan"')) {
     return actorReply([
-      { type: 'select_option', element: idOf(page, 'combobox "Plan"'), label: 'Pro' },
+      { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
       { type: 'set_checked', element: idOf(page, 'checkbox "I accept the terms"'), checked: true },
       { type: 'click', element: idOf(page, 'button "Create account"') },
     ]);

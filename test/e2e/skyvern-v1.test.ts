@@ -69,7 +69,7 @@ describe('skyvern-1.0 end to end', () => {
           }
           if (page.includes('combobox "Plan"')) {
             return actorReply([
-              { type: 'select_option', element: idOf(page, 'combobox "Plan"'), label: 'Pro' },
+              { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
               {
                 type: 'set_checked',
                 element: idOf(page, 'checkbox "I accept the terms"'),

@@ -140,6 +140,12 @@ describe.each(ENGINES)('widget actions (%s)', (engine) => {
       ),
     );
     const result = await run(engine, 'delayed-menu.html', 'Open Products and choose Tablets.');
+    if (result['status'] !== 'completed')
+      console.log(
+        'DEBUG',
+        result['failure_reason'],
+        JSON.stringify(h.fake.requests.map((r) => [roleOf(r), pageOf(r).slice(0, 600)])),
+      );
     expect(result['status']).toBe('completed');
     expect(h.site.submissions('menu').map((s) => s.fields)).toEqual([{ item: 'Tablets' }]);
     // Hover, click, complete: the first observation after the hover already showed the menu

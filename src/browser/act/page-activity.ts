@@ -3,17 +3,21 @@
  * tell a change of meaning (new controls) from a change of looks (attributes, classes).
  *
  * `trackPageActivity` runs as an init script in every document (installPageShims) and is
- * serialised with Function#toString, so it must be self-contained. From `mark()` (the start of an
- * action) it counts, on `window.__wrenAct`:
- * - timers (setTimeout, requestAnimationFrame) scheduled by the page that are due within
- *   HORIZON_MS of the mark, also when a tracked timer schedules the next one (a 300 ms hover
- *   delay, a jQuery animation), until they fire or are cleared;
- * - fetch/XMLHttpRequest calls started before the horizon, until they end;
+ * serialised with Function#toString, so it must be self-contained. On `window.__wrenAct` it
+ * counts, from `mark()` (the start of an action):
+ * - timers (setTimeout, requestAnimationFrame) scheduled by an event handler (`window.event` is
+ *   set while listeners run: the action's input and the events it caused, an XHR's load) with a
+ *   delay up to HORIZON_MS, and the follow-ups those callbacks schedule within HORIZON_MS of the
+ *   first (a 300 ms hover delay, a jQuery animation, a debounce then its request), until they
+ *   fire or are cleared. Timers the page runs on its own (a clock, an animation loop) are not;
+ * - fetch/XMLHttpRequest calls started the same way, until they end;
  * - DOM mutations (time of the last one) and the elements they added or changed attributes of.
  * `settle()` resolves when nothing tracked is pending and the DOM has been quiet for QUIET_MS
- * (the quiet part only up to HORIZON_MS + QUIET_MS after the mark, so an endless animation costs
- * half a second, not the whole bound), or after `maxMs`. Page content is untrusted: a page can
- * fake these counters, which costs it at most the executor's bound and a batch cut.
+ * (the quiet part only during the first HORIZON_MS, so an endless animation costs half a second,
+ * not the whole bound), or after `maxMs`. Not seen: listeners inside shadow trees (no
+ * `window.event` there) and promise continuations (their mutations still count for the quiet
+ * DOM). Page content is untrusted: a page can fake these counters, which costs it at most the
+ * executor's bound and a batch cut.
  */
 import type { Page } from 'playwright-core';
 
@@ -45,16 +49,40 @@ export function trackPageActivity(horizonMs: number, quietMs: number): void {
   const st = {
     gen: 0,
     markedAt: -1e9,
-    horizon: -1,
     lastChange: 0,
     lastActivity: 0,
     timers: new Set<unknown>(),
     frames: new Set<unknown>(),
     requests: 0,
+    /** While a tracked callback runs: when its chain began (follow-ups are tracked until then
+     * plus the horizon). */
+    chainRoot: null as number | null,
     collecting: false,
     touched: new Set<Node>() as Set<Node> | null,
   };
-  const tracking = () => now() <= st.horizon;
+  /**
+   * Whether something scheduled now, due in `delay` ms, belongs to the action: scheduled by an
+   * event handler (`window.event` is set while listeners run: the action's input, or the events
+   * it caused) or by a tracked callback, and due within the horizon of its chain. Timers the page
+   * runs on its own (a clock, an animation loop) are neither. Returns the chain's start.
+   */
+  const rootFor = (delay: number): number | null => {
+    if (!st.collecting) return null;
+    const t = now();
+    if (st.chainRoot !== null) return t + delay <= st.chainRoot + horizonMs ? st.chainRoot : null;
+    const ev = (w as { event?: unknown }).event;
+    return ev !== undefined && ev !== null && delay <= horizonMs ? t : null;
+  };
+  const inChain = <R>(root: number, fn: () => R): R => {
+    const outer = st.chainRoot;
+    st.chainRoot = root;
+    try {
+      return fn();
+    } finally {
+      st.chainRoot = outer;
+      st.lastActivity = now();
+    }
+  };
   const MAX_TOUCHED = 300;
   const touch = (n: Node) => {
     if (!st.collecting || !st.touched) return;
@@ -82,24 +110,21 @@ export function trackPageActivity(horizonMs: number, quietMs: number): void {
   ): Fn =>
     function (this: unknown, ...args: unknown[]) {
       const cb = args[0];
-      if (typeof cb !== 'function' || !tracking() || now() + delayOf(args) > st.horizon) {
-        return schedule(...args);
-      }
+      const root = typeof cb === 'function' ? rootFor(delayOf(args)) : null;
+      if (root === null) return schedule(...args);
       const gen = st.gen;
       let id: unknown;
       args[0] = function (this: unknown, ...cbArgs: unknown[]) {
         if (gen === st.gen) pending.delete(id);
-        try {
-          return (cb as Fn).apply(this, cbArgs);
-        } finally {
-          st.lastActivity = now();
-        }
+        return inChain(root, () => (cb as Fn).apply(this, cbArgs));
       };
       id = schedule(...args);
       pending.add(id);
       return id;
     };
-  w.setTimeout = wrapTimer(setT as Fn, st.timers, (a) => Number(a[1]) || 0) as typeof setTimeout;
+  w.setTimeout = wrapTimer(setT as Fn, st.timers, (a) =>
+    Math.max(0, Number(a[1]) || 0),
+  ) as typeof setTimeout;
   const clearTimer = (id: unknown) => {
     st.timers.delete(id);
     clearT(id as number);
@@ -121,8 +146,9 @@ export function trackPageActivity(horizonMs: number, quietMs: number): void {
     }) as typeof cancelAnimationFrame;
   }
 
-  const requestStarted = (): (() => void) => {
-    if (!tracking()) return () => {};
+  const requestStarted = (): ((...ignored: unknown[]) => void) => {
+    const root = rootFor(0);
+    if (root === null) return () => {};
     const gen = st.gen;
     st.requests++;
     let done = false;
@@ -150,7 +176,7 @@ export function trackPageActivity(horizonMs: number, quietMs: number): void {
       ...args: [(Document | XMLHttpRequestBodyInit | null)?]
     ) {
       const end = requestStarted();
-      this.addEventListener('loadend', end, { once: true });
+      this.addEventListener('loadend', () => end(), { once: true });
       try {
         return send.apply(this, args);
       } catch (e) {
@@ -200,7 +226,7 @@ export function trackPageActivity(horizonMs: number, quietMs: number): void {
       st.frames.clear();
       st.requests = 0;
       st.markedAt = now();
-      st.horizon = st.markedAt + horizonMs;
+      st.chainRoot = null;
       st.collecting = true;
       st.touched = new Set();
     },
@@ -222,7 +248,7 @@ export function trackPageActivity(horizonMs: number, quietMs: number): void {
           const t = now();
           if (t - start >= maxMs) return finish(true);
           const quietUntil = Math.max(st.lastChange, st.lastActivity) + quietMs;
-          const quietMatters = quietDom && t < st.markedAt + horizonMs + quietMs;
+          const quietMatters = quietDom && t < start + horizonMs;
           if (api.pending() === 0 && (!quietMatters || t >= quietUntil)) return finish(false);
           const wait = api.pending() > 0 ? 16 : Math.max(1, Math.ceil(quietUntil - t));
           setT(check, Math.min(wait, maxMs - (t - start)));
