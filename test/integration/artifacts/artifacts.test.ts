@@ -6,6 +6,7 @@ import { ArtifactUrlSigner } from '../../../src/artifacts/index.js';
 import { EngineRegistry } from '../../../src/engines/registry.js';
 import type { EngineEvent } from '../../../src/engines/types.js';
 import { engineFrom } from '../../support/engines.js';
+import { until } from '../../support/wait.js';
 import { isTerminalRun, startTestWren, type TestWren, waitForRun } from '../../support/wren.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -73,14 +74,15 @@ beforeAll(async () => {
   runId = (res.body as { run_id: string }).run_id;
   await waitForRun(t, runId, isTerminalRun);
   // model_call artifacts are written by the worker right after the event; wait for them.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
-    const llm = await t.call('GET', `/v1/runs/${runId}/artifacts?artifact_type=llm_response`);
-    if ((llm.body as unknown[]).length === 1) break;
-    if (Date.now() > deadline) throw new Error('llm artifacts never appeared');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(
+    'the llm artifacts',
+    async () => {
+      const llm = await t.call('GET', `/v1/runs/${runId}/artifacts?artifact_type=llm_response`);
+      return (llm.body as unknown[]).length === 1;
+    },
+    { intervalMs: 20 },
+  );
+  run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
 });
 
 afterAll(async () => {

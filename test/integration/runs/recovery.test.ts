@@ -9,6 +9,7 @@ import { EngineRegistry } from '../../../src/engines/registry.js';
 import { createLogger } from '../../../src/log.js';
 import { openStore } from '../../../src/store/index.js';
 import { engineFrom } from '../../support/engines.js';
+import { until } from '../../support/wait.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -70,12 +71,14 @@ describe('restart recovery of runs left running', () => {
     const wren = await createWren({ config, logger: createLogger('silent'), engines });
     try {
       await wren.startWorker();
-      const deadline = Date.now() + 60_000;
-      let first = await wren.store.getRunById('tsk_1');
-      while (first?.status !== 'completed' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-        first = await wren.store.getRunById('tsk_1');
-      }
+      const first = await until(
+        'tsk_1 completed',
+        async () => {
+          const run = await wren.store.getRunById('tsk_1');
+          return run?.status === 'completed' && run;
+        },
+        { timeoutMs: 60_000, intervalMs: 20 },
+      );
       expect(first).toMatchObject({ status: 'completed', output: 'done', attempts: 2 });
       const second = await wren.store.getRunById('tsk_2');
       expect(second?.status).toBe('failed');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WrenClient } from '../../../src/sdk/index.js';
 import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import { until } from '../../support/wait.js';
 
 const KEY = 'wren_restart_test_key';
 const dataDir = mkdtempSync(join(tmpdir(), 'wren-restart-'));
@@ -27,24 +28,23 @@ describe('restart durability', () => {
     await killHard(server);
     expect(server.child.signalCode).toBe('SIGKILL');
 
-    server = await startServerProcess(['--data-dir', dataDir], env);
-    client = new WrenClient({ baseUrl: server.url, apiKey: KEY });
+    const restarted = await startServerProcess(['--data-dir', dataDir], env);
+    server = restarted;
+    client = new WrenClient({ baseUrl: restarted.url, apiKey: KEY });
     // With no model configured the worker fails each run with the reason; reaching that terminal
     // state proves the restarted worker picked every queued run up.
-    const deadline = Date.now() + 60_000;
     for (const id of ids) {
-      for (;;) {
-        const run = await client.getRun(id);
-        if (run.status !== 'queued' && run.status !== 'running') {
-          expect(run.status).toBe('failed');
-          expect(run.failure_reason).toContain('No model is configured');
-          expect(run.run_request?.prompt).toBe(`task ${ids.indexOf(id)}`);
-          break;
-        }
-        if (Date.now() > deadline)
-          throw new Error(`run ${id} still ${run.status}\n${server.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const run = await until(
+        `run ${id} to end`,
+        async () => {
+          const run = await client.getRun(id);
+          return run.status !== 'queued' && run.status !== 'running' && run;
+        },
+        { timeoutMs: 60_000, explain: () => restarted.output() },
+      );
+      expect(run.status).toBe('failed');
+      expect(run.failure_reason).toContain('No model is configured');
+      expect(run.run_request?.prompt).toBe(`task ${ids.indexOf(id)}`);
     }
     expect((await client.listRuns({ page_size: 100 })).map((r) => r.run_id).sort()).toEqual(
       [...ids].sort(),

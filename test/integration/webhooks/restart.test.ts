@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import { until } from '../../support/wait.js';
 import { expectedSignature, startReceiver } from './receiver.js';
 
 const KEY = 'wren_webhook_restart_key';
@@ -45,15 +46,15 @@ describe('webhook durability', () => {
       const runId = String(created['run_id']);
       await hook.waitFor(1);
       // Wait until the failed attempt is recorded (the row is back to pending), then kill.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const log = await call(`/v1/runs/${runId}/webhook_deliveries`);
-        const attempts = log['attempts'] as Array<{ will_retry: boolean }>;
-        if (attempts.length >= 1 && attempts[0]!.will_retry) break;
-        if (Date.now() > deadline)
-          throw new Error(`attempt never recorded: ${JSON.stringify(log)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(
+        'the failed attempt recorded',
+        async () => {
+          const log = await call(`/v1/runs/${runId}/webhook_deliveries`);
+          const attempts = log['attempts'] as Array<{ will_retry: boolean }>;
+          return attempts.length >= 1 && attempts[0]!.will_retry;
+        },
+        { timeoutMs: 60_000, intervalMs: 20 },
+      );
       expect(server.output()).not.toContain(KEY);
       await killHard(server);
       expect(server.child.signalCode).toBe('SIGKILL');
@@ -63,16 +64,16 @@ describe('webhook durability', () => {
       up = true;
       server = await startServerProcess(['--data-dir', dataDir], env);
       await hook.waitFor(beforeRestart + 1);
-      const deliveredAt = Date.now();
       // Settled as delivered, and nothing more arrives.
-      let log: Record<string, unknown> = {};
-      for (;;) {
-        log = await call(`/v1/runs/${runId}/webhook_deliveries`);
-        const [delivery] = log['deliveries'] as Array<{ state: string }>;
-        if (delivery!.state === 'delivered') break;
-        if (Date.now() - deliveredAt > 10_000) throw new Error(JSON.stringify(log));
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const log = await until(
+        'the delivery settled as delivered',
+        async () => {
+          const current = await call(`/v1/runs/${runId}/webhook_deliveries`);
+          const [delivery] = current['deliveries'] as Array<{ state: string }>;
+          return delivery!.state === 'delivered' && current;
+        },
+        { timeoutMs: 10_000, intervalMs: 20 },
+      );
       const successes = hook.received.filter((r) => r.answered === 200);
       expect(successes).toHaveLength(1);
       const last = successes[0]!;

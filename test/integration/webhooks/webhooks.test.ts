@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EngineRegistry } from '../../../src/engines/registry.js';
 import { blockingEngine, engineFrom } from '../../support/engines.js';
 import { isTerminalRun, startTestWren, type TestWren, waitForRun } from '../../support/wren.js';
@@ -70,20 +70,21 @@ interface Deliveries {
   }>;
 }
 
-async function deliveriesUntil(
+function deliveriesUntil(
   runId: string,
   until: (d: Deliveries) => boolean,
   timeoutMs = 15_000,
 ): Promise<Deliveries> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t!.call('GET', `/v1/runs/${runId}/webhook_deliveries`);
-    expect(res.status).toBe(200);
-    const body = res.body as Deliveries;
-    if (until(body)) return body;
-    if (Date.now() > deadline) throw new Error(`deliveries never settled: ${res.text}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return vi.waitFor(
+    async () => {
+      const res = await t!.call('GET', `/v1/runs/${runId}/webhook_deliveries`);
+      expect(res.status).toBe(200);
+      const body = res.body as Deliveries;
+      if (!until(body)) throw new Error(`deliveries never settled: ${res.text}`);
+      return body;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }
 
 const settled = (d: Deliveries) =>
