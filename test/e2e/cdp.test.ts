@@ -16,6 +16,7 @@ import {
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
 import { entriesFor, fetchRunHar, headerOf } from '../support/har.js';
+import { until } from '../support/wait.js';
 
 let h: AgentHarness;
 let chrome: ChildProcess;
@@ -39,16 +40,19 @@ async function startDebuggableChromium(): Promise<string> {
     ],
     { stdio: 'ignore' },
   );
-  for (let i = 0; i < 200; i++) {
-    try {
-      const port = readFileSync(path.join(profile, 'DevToolsActivePort'), 'utf8').split('\n')[0];
-      if (port) return `http://127.0.0.1:${port}`;
-    } catch {
-      // not written yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('chromium did not open its DevTools port');
+  const port = await until(
+    'chromium to open its DevTools port',
+    () => {
+      try {
+        const port = readFileSync(path.join(profile, 'DevToolsActivePort'), 'utf8').split('\n')[0];
+        return port || null;
+      } catch {
+        return null; // not written yet
+      }
+    },
+    { timeoutMs: 30_000 },
+  );
+  return `http://127.0.0.1:${port}`;
 }
 
 /**

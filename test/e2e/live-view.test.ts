@@ -12,6 +12,7 @@ import {
   roleOf,
   startAgentHarness,
 } from '../support/agent-harness.js';
+import { until as waitUntil } from '../support/wait.js';
 import { startTestWren } from '../support/wren.js';
 
 let h: AgentHarness;
@@ -40,7 +41,6 @@ class Viewer {
   readonly socket: WebSocket;
   readonly messages: Message[] = [];
   closeCode: number | null = null;
-  private wake: (() => void) | null = null;
 
   constructor(path: string) {
     this.socket = new WebSocket(`${h.wren.url.replace(/^http/, 'ws')}${path}`);
@@ -50,11 +50,9 @@ class Viewer {
           ? { binary: true, data }
           : { binary: false, json: JSON.parse(data.toString('utf8')) as Record<string, unknown> },
       );
-      this.wake?.();
     });
     this.socket.on('close', (code) => {
       this.closeCode = code;
-      this.wake?.();
     });
   }
 
@@ -69,15 +67,10 @@ class Viewer {
 
   /** Waits until `until` holds over what arrived so far (or the socket closed). */
   async until(until: (messages: Message[]) => boolean, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!until(this.messages)) {
-      if (this.closeCode !== null) return;
-      if (Date.now() > deadline) throw new Error(`timed out; got ${this.describe()}`);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, 200);
-      });
-    }
+    await waitUntil('the messages', () => this.closeCode !== null || until(this.messages), {
+      timeoutMs,
+      explain: () => `; got ${this.describe()}`,
+    });
   }
 
   async closed(timeoutMs = 30_000): Promise<number> {

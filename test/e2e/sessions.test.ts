@@ -14,6 +14,7 @@ import {
   verifierReply,
 } from '../support/agent-harness.js';
 import { LOGIN } from '../support/fixture-server.js';
+import { until } from '../support/wait.js';
 
 // One session "minute" lasts 400 ms here, so a 5-minute session is reaped after 2 s.
 const MINUTE_MS = 400;
@@ -337,8 +338,7 @@ describe('browser sessions', () => {
       browser_session_id: id,
     });
     // While the first run holds the session, the second one waits and the session names the holder.
-    for (let i = 0; i < 100 && actorPrompts.length === 0; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await until('the first run to ask the model', () => actorPrompts.length > 0);
     const held = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
     expect(held['runnable_id']).toBe(first);
     expect(held['runnable_type']).toBe('task_v1');
@@ -372,12 +372,11 @@ describe('browser sessions', () => {
       prompt: 'wait',
       browser_session_id: id,
     });
-    for (let i = 0; i < 200; i++) {
+    await until('the second run waiting for the session the first holds', async () => {
       const s2 = (await h.wren.call('GET', `/v1/runs/${second}`)).body as Session;
       const held = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session;
-      if (s2['status'] === 'running' && held['runnable_id'] === first) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return s2['status'] === 'running' && held['runnable_id'] === first;
+    });
     expect((await h.wren.call('POST', `/v1/browser_sessions/${id}/close`)).status).toBe(200);
     const waited = await h.waitForRun(second);
     expect(waited['status']).toBe('failed');
@@ -390,12 +389,14 @@ describe('browser sessions', () => {
     const session = await createSession({ timeout: 5 });
     const id = String(session['browser_session_id']);
     const started = Date.now();
-    let status = session['status'];
-    while (status === 'running' && Date.now() - started < 10_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = ((await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session)['status'];
-    }
-    expect(status).toBe('timeout');
+    await expect
+      .poll(
+        async () =>
+          ((await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body as Session)['status'],
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe('timeout');
+    // Not before its timeout (a lower bound: a busy machine only makes it later).
     expect(Date.now() - started).toBeGreaterThanOrEqual(5 * MINUTE_MS - 200);
   });
 

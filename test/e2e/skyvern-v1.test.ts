@@ -133,7 +133,10 @@ describe('skyvern-1.0 end to end', () => {
     expect(count('llm_prompt')).toBeGreaterThanOrEqual(6);
     expect(count('recording')).toBe(1);
     expect(run['recording_url']).toEqual(expect.stringContaining('/v1/artifacts/'));
-    // The video holds a frame after each of the 6 actions and one at the end, in real time.
+    // The video holds the run's pictures: at least the first and the (different) last. Not one per
+    // action: a picture equal to the previous one is not stored again, and whether the page had
+    // repainted when a frame was taken depends on the machine's load (6 of 7 once, on a busy
+    // one); test/integration/recording/recorder.test.ts pins the frames of a scripted page.
     const video = await fetch(run['recording_url'] as string);
     expect(video.headers.get('content-type')).toBe('video/webm');
     const videoDir = mkdtempSync(join(tmpdir(), 'wren-v1-video-'));
@@ -146,7 +149,7 @@ describe('skyvern-1.0 end to end', () => {
       ]);
       const stream = (JSON.parse(stdout) as { streams: Record<string, string>[] }).streams[0];
       expect(stream?.['codec_name']).toBe('vp8');
-      expect(Number(stream?.['nb_read_frames'])).toBeGreaterThanOrEqual(7);
+      expect(Number(stream?.['nb_read_frames'])).toBeGreaterThanOrEqual(2);
     } finally {
       rmSync(videoDir, { recursive: true, force: true });
     }
@@ -400,23 +403,28 @@ describe('skyvern-1.0 end to end', () => {
     const firstStep = new Promise<void>((resolve) => {
       sawFirstStep = resolve;
     });
-    h.fake.setPolicy((req) => {
+    // The model never answers until the test ends: only the cancel can stop this run.
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    h.fake.setPolicy(async (req) => {
       if (roleOf(req) !== 'actor') return undefined;
       sawFirstStep();
-      return { ...actorReply([{ type: 'wait', seconds: 1 }]), delayMs: 20_000 };
+      await answered;
+      return actorReply([{ type: 'wait', seconds: 1 }]);
     });
     const runId = await v1({ prompt: 'Wait around.', url: `${h.site.url}/agent/notice.html` });
     await firstStep;
-    const started = Date.now();
-    const cancel = await h.wren.call('POST', `/v1/runs/${runId}/cancel`);
-    expect(cancel.status).toBe(200);
-    const run = await h.waitForRun(runId, 10_000);
-    expect(run['status']).toBe('canceled');
-    // The engine stops within seconds and closes its browser context.
-    for (let i = 0; i < 50 && h.wren.wren.browsers.openRuns > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      const cancel = await h.wren.call('POST', `/v1/runs/${runId}/cancel`);
+      expect(cancel.status).toBe(200);
+      const run = await h.waitForRun(runId, 30_000);
+      expect(run['status']).toBe('canceled');
+      // The engine stops mid model call and closes its browser context.
+      await expect.poll(() => h.wren.wren.browsers.openRuns, { timeout: 30_000 }).toBe(0);
+    } finally {
+      answer();
     }
-    expect(h.wren.wren.browsers.openRuns).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

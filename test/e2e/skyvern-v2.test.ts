@@ -508,10 +508,7 @@ describe('skyvern-2.0 end to end', () => {
     expect(cancel.status).toBe(200);
     const run = await finished(runId);
     expect(run['status']).toBe('canceled');
-    for (let i = 0; i < 300 && h.wren.wren.browsers.openRuns > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(h.wren.wren.browsers.openRuns).toBe(0);
+    await expect.poll(() => h.wren.wren.browsers.openRuns, { timeout: 30_000 }).toBe(0);
     // No planning round, summary or classification after the cancel.
     expect(h.fake.requests.slice(before).map(roleOf)).toEqual([]);
   });

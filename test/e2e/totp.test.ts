@@ -5,7 +5,7 @@ import { actorReply, idOf, pageOf, roleOf, signInActions } from '../support/agen
 import { type FakeModelServer, startFakeModelServer } from '../support/fake-model-server.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { createTotpSite, TOTP_SITE_USER, type TotpSite } from '../support/totp-site.js';
-import { startTestWren, type TestWren } from '../support/wren.js';
+import { isTerminalRun, startTestWren, type TestWren, waitForRun } from '../support/wren.js';
 
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 
@@ -73,12 +73,7 @@ describe('two-factor login end to end', () => {
     });
     expect(submitted.status).toBe(200);
     const runId = (submitted.body as { run_id: string }).run_id;
-    let run: Record<string, unknown> = {};
-    for (let i = 0; i < 900; i++) {
-      run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
-      if (['completed', 'failed', 'terminated'].includes(String(run['status']))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const run = await waitForRun(t, runId, isTerminalRun, 90_000);
     expect(run['failure_reason'] ?? null, JSON.stringify(totp.received.slice(0, 3))).toBeNull();
     expect(run['status']).toBe('completed');
 
@@ -168,12 +163,7 @@ describe('two-factor login end to end', () => {
     });
     expect(submitted.status).toBe(200);
     const runId = (submitted.body as { run_id: string }).run_id;
-    let run: Record<string, unknown> = {};
-    for (let i = 0; i < 2400; i++) {
-      run = (await t.call('GET', `/v1/runs/${runId}`)).body as Record<string, unknown>;
-      if (['completed', 'failed', 'terminated'].includes(String(run['status']))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const run = await waitForRun(t, runId, isTerminalRun, 240_000);
     expect(run['failure_reason'] ?? null).toBeNull();
     expect(run['status']).toBe('completed');
     expect(run['output']).toEqual({ answer: 'Signed in.', data: { signed_in: true } });

@@ -23,7 +23,7 @@ import { actorReply, pageOf, roleOf } from '../support/agent-harness.js';
 import { type FakeModelServer, startFakeModelServer } from '../support/fake-model-server.js';
 import { type FixtureServer, LOGIN, startFixtureServer } from '../support/fixture-server.js';
 import { type ForwardProxy, startForwardProxy } from '../support/forward-proxy.js';
-import { startTestWren, type TestWren } from '../support/wren.js';
+import { isTerminalRun, startTestWren, type TestWren, waitForRun } from '../support/wren.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'wren-user-chrome-e2e-'));
 const profile = path.join(dir, 'chrome-profile');
@@ -101,13 +101,7 @@ async function runToEnd(body: Record<string, unknown>): Promise<Record<string, u
   const submitted = await t.call('POST', '/v1/run/tasks', body);
   expect(submitted.status, submitted.text).toBe(200);
   const id = (submitted.body as { run_id: string }).run_id;
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const run = (await t.call('GET', `/v1/runs/${id}`)).body as Record<string, unknown>;
-    if (!['created', 'queued', 'running'].includes(String(run['status']))) return run;
-    if (Date.now() > deadline) throw new Error(`run ${id} still ${String(run['status'])}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitForRun(t, id, isTerminalRun, 150_000);
 }
 
 describe('WREN_CHROME_PATH: your installed Chrome with a copy of your profile', () => {
@@ -164,11 +158,6 @@ describe('WREN_CHROME_PATH: your installed Chrome with a copy of your profile', 
     // Stopping Wren stops the Chrome it started.
     await wren?.close();
     wren = undefined;
-    let up = true;
-    for (let i = 0; i < 100 && up; i++) {
-      up = await debuggable();
-      if (up) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(up).toBe(false);
+    await expect.poll(debuggable, { timeout: 30_000, interval: 100 }).toBe(false);
   });
 });
