@@ -207,7 +207,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     artifacts,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
-  const browsers = new BrowserManager({ cdpUrl: config.browserCdpUrl ?? undefined });
+  const browsers = new BrowserManager({ cdpUrl: config.browserCdpUrl ?? undefined, egress });
   // Browsers this process drives, watchable through the API's live view.
   const live = new LiveBrowsers();
   const env = config.env;
@@ -224,6 +224,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     proxies: new ProxyRouter(loadProxyConfig(env)),
     dataDir: config.dataDir,
     allowPrivateNetworks: config.allowPrivateNetworks,
+    egress,
     liveView: live,
     ...(minuteMs ? { minuteMs } : {}),
     maxTimeoutMinutes: config.sessionMaxTimeoutMinutes,

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type EgressPolicy, type EgressProxy, startEgressProxy } from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
 import { installPageShims } from './run-browser.js';
@@ -13,7 +14,13 @@ import { applyBrowserState, type StoredBrowserState } from './storage-state.js';
 import { checkNavigationTarget } from './url-guard.js';
 
 export interface BrowserProfile {
-  proxy?: { server: string; username?: string; password?: string; bypass?: string };
+  proxy?: {
+    server: string;
+    username?: string;
+    password?: string;
+    bypass?: string;
+    trusted?: boolean;
+  };
   timezoneId?: string;
   locale?: string;
   geolocation?: { latitude: number; longitude: number; accuracy?: number };
@@ -32,6 +39,11 @@ export interface SessionBrowserOptions extends BrowserProfile {
   timeoutMs?: number;
   /** Cookies and storage to start from (a browser profile). */
   storageState?: StoredBrowserState | null;
+  /**
+   * The egress policy of the proxy in front of this browser (src/net/egress-proxy.ts); the
+   * session's proxy is chained behind it. Default: allowPrivateNetworks only.
+   */
+  egress?: EgressPolicy;
 }
 
 /** A live Chromium owned by a browser session. */
@@ -41,6 +53,8 @@ export interface SessionBrowser {
   readonly cdpUrl: string;
   /** Resolves when the browser went away (closed or crashed). */
   readonly closed: Promise<void>;
+  /** The egress proxy in front of it: whoever drives the session listens for refusals. */
+  readonly egress: EgressProxy;
   close(): Promise<void>;
 }
 
@@ -58,11 +72,12 @@ async function readDevToolsPort(userDataDir: string, timeoutMs: number): Promise
   }
 }
 
-function contextOptions(o: BrowserProfile) {
+function contextOptions(o: BrowserProfile, proxyServer: string) {
   return {
     viewport: o.viewport ?? { width: 1280, height: 720 },
     acceptDownloads: true,
-    ...(o.proxy ? { proxy: o.proxy } : {}),
+    // Playwright adds --proxy-bypass-list=<-loopback>: loopback goes through the proxy too.
+    proxy: { server: proxyServer },
     ...(o.timezoneId ? { timezoneId: o.timezoneId } : {}),
     ...(o.locale ? { locale: o.locale } : {}),
     ...(o.geolocation ? { geolocation: o.geolocation, permissions: ['geolocation'] } : {}),
@@ -79,6 +94,8 @@ export async function launchSessionBrowser(
 ): Promise<SessionBrowser> {
   await mkdir(options.userDataDir, { recursive: true });
   const executablePath = options.executablePath ?? resolveExecutablePath();
+  const policy = options.egress ?? { allowPrivateNetworks: options.allowPrivateNetworks };
+  const egress = await startEgressProxy({ policy, upstream: options.proxy ?? null });
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(options.userDataDir, {
@@ -86,9 +103,10 @@ export async function launchSessionBrowser(
       headless: options.headless ?? true,
       args: [...CHROMIUM_ARGS, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'],
       timeout: options.timeoutMs ?? 30_000,
-      ...contextOptions(options),
+      ...contextOptions(options, egress.url),
     });
   } catch (e) {
+    await egress.close();
     throw new BrowserError(
       'launch_failed',
       `could not launch the session browser: ${errorMessage(e)}`,
@@ -100,6 +118,7 @@ export async function launchSessionBrowser(
   const closed = new Promise<void>((resolve) => context.once('close', () => resolve()));
   const close = async () => {
     await context.close().catch(() => {});
+    await egress.close();
     await rm(options.userDataDir, { recursive: true, force: true }).catch(() => {});
   };
   try {
@@ -109,12 +128,12 @@ export async function launchSessionBrowser(
     const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
     const page = context.pages()[0] ?? (await context.newPage());
     if (options.url) {
-      const target = (await checkNavigationTarget(options.url, options.allowPrivateNetworks)).href;
+      const target = (await checkNavigationTarget(options.url, policy)).href;
       await page.goto(target, { waitUntil: 'domcontentloaded' }).catch(() => {
         // An unreachable start page leaves the session usable; the next run navigates.
       });
     }
-    return { context, cdpUrl, closed, close };
+    return { context, cdpUrl, closed, egress, close };
   } catch (e) {
     await close();
     throw e;

@@ -111,6 +111,8 @@ export interface HarEntry {
   serverIPAddress?: string;
   connection?: string;
   _resourceType?: string;
+  /** Why the egress policy refused this request (Wren's extension). */
+  _blocked?: string;
 }
 
 export interface Har {
@@ -121,6 +123,8 @@ export interface Har {
     pages: HarPage[];
     entries: HarEntry[];
     comment?: string;
+    /** Connections the egress policy refused (Wren's extension), with the reason. */
+    _blocked?: { at: string; method: string; url: string; reason: string }[];
   };
 }
 
@@ -273,6 +277,7 @@ export class HarRecorder {
   private readonly redactHeaders: Set<string>;
   private seq = 0;
   private dropped = 0;
+  private readonly blocked: { at: string; method: string; url: string; reason: string }[] = [];
   private stopped: Promise<Har> | null = null;
 
   private constructor(
@@ -521,6 +526,23 @@ export class HarRecorder {
     return entry;
   }
 
+  /** A connection the egress proxy refused: listed in the log and marked on its entries. */
+  noteBlocked(blocked: { at: string; method: string; url: string; reason: string }): void {
+    if (this.blocked.length < 1000) this.blocked.push(blocked);
+  }
+
+  /** The refusal behind an entry: its URL (plain HTTP) or its origin (a refused tunnel). */
+  private blockedReason(url: string): string | undefined {
+    let origin = '';
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      return undefined;
+    }
+    return this.blocked.find((b) => b.url === url || (b.method === 'CONNECT' && b.url === origin))
+      ?.reason;
+  }
+
   /**
    * Stops listening and returns the log: finished requests, then those still in flight (with
    * what is known). Call while the context is still open. Idempotent.
@@ -542,6 +564,10 @@ export class HarRecorder {
       (e): e is HarEntry => e !== null && e !== undefined,
     );
     entries.sort((a, b) => a.startedDateTime.localeCompare(b.startedDateTime));
+    for (const e of entries) {
+      const reason = this.blocked.length ? this.blockedReason(e.request.url) : undefined;
+      if (reason) e._blocked = reason;
+    }
     // A page starts with its first request (timing is not always known when the request event fires).
     for (const page of this.pages) {
       const first = entries.find((e) => e.pageref === page.id);
@@ -562,6 +588,7 @@ export class HarRecorder {
         ...(this.dropped > 0
           ? { comment: `${this.dropped} later requests not recorded (entry limit reached)` }
           : {}),
+        ...(this.blocked.length ? { _blocked: [...this.blocked] } : {}),
       },
     };
     const mask = this.options.mask;

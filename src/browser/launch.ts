@@ -4,9 +4,22 @@
  */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-import { hostSpellings, metadataHostSpellings } from '../net/index.js';
+import {
+  type EgressPolicy,
+  type EgressProxy,
+  hostSpellings,
+  metadataHostSpellings,
+  startEgressProxy,
+} from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { RunBrowser, type RunBrowserOptions } from './run-browser.js';
+import { allowPrivateNetworksFromEnv } from './url-guard.js';
+
+/** A proxy as Playwright takes it (Wren's `trusted` mark removed). */
+export function withoutTrust<T extends { trusted?: boolean }>(proxy: T): Omit<T, 'trusted'> {
+  const { trusted: _trusted, ...rest } = proxy;
+  return rest;
+}
 
 export const SYSTEM_CANDIDATES: readonly string[] = [
   '/usr/bin/chromium',
@@ -57,6 +70,10 @@ export const CHROMIUM_ARGS = [
   '--disable-gpu',
   '--disable-dev-shm-usage',
   '--disable-quic',
+  // Every connection goes through the egress proxy (--proxy-server, set at launch and per
+  // context): no UDP around it for WebRTC, no DNS lookups of the browser's own.
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--dns-prefetch-disable',
   '--no-first-run',
   '--no-default-browser-check',
   '--disable-background-networking',
@@ -78,12 +95,20 @@ export interface BrowserManagerOptions {
   timeoutMs?: number;
   /** Connect to a running Chromium over CDP (WREN_BROWSER_CDP_URL) instead of launching one. */
   cdpUrl?: string;
+  /**
+   * The egress policy the proxy in front of the browser enforces (src/net/egress-proxy.ts).
+   * Default: WREN_ALLOW_PRIVATE_NETWORKS only. A run's allowPrivateNetworks/resolveHost override
+   * those fields for its context.
+   */
+  egress?: EgressPolicy;
 }
 
 export class BrowserManager {
   private readonly browsers = new Map<'headless' | 'headful', Promise<Browser>>();
   private readonly runs = new Set<RunBrowser>();
   private closed = false;
+  /** The launch-level proxy: catches anything not made in a run's context. */
+  private catchAll: Promise<EgressProxy> | null = null;
 
   constructor(private readonly options: BrowserManagerOptions = {}) {}
 
@@ -110,12 +135,16 @@ export class BrowserManager {
       p = (
         cdpUrl
           ? chromium.connectOverCDP(cdpUrl, { timeout: this.options.timeoutMs ?? 30_000 })
-          : chromium.launch({
-              executablePath,
-              headless,
-              args: this.launchArgs(),
-              timeout: this.options.timeoutMs ?? 30_000,
-            })
+          : this.egressProxy().then((egress) =>
+              chromium.launch({
+                executablePath,
+                headless,
+                args: this.launchArgs(),
+                // Playwright adds --proxy-bypass-list=<-loopback>: loopback goes through it too.
+                proxy: { server: egress.url },
+                timeout: this.options.timeoutMs ?? 30_000,
+              }),
+            )
       )
         .then((browser) => {
           browser.on('disconnected', () => {
@@ -145,13 +174,60 @@ export class BrowserManager {
     return this.launch(headless);
   }
 
-  /** A fresh isolated context (cookies, storage, downloads) for one run. */
+  /** The policy of the manager, with a run's own switches applied. */
+  policyFor(
+    run: Pick<RunBrowserOptions, 'allowPrivateNetworks' | 'resolveHost'> = {},
+  ): EgressPolicy {
+    const base = this.options.egress ?? { allowPrivateNetworks: allowPrivateNetworksFromEnv() };
+    return {
+      ...base,
+      allowPrivateNetworks: run.allowPrivateNetworks ?? base.allowPrivateNetworks,
+      deny: [...(base.deny ?? []), ...(this.options.blockedHosts ?? [])],
+      ...(run.resolveHost ? { resolve: run.resolveHost } : {}),
+    };
+  }
+
+  private egressProxy(): Promise<EgressProxy> {
+    this.catchAll ??= startEgressProxy({ policy: this.policyFor() });
+    return this.catchAll;
+  }
+
+  /**
+   * A fresh isolated context (cookies, storage, downloads) for one run, behind an egress proxy
+   * of its own: refusals are recorded in the run, and the run's proxy_location proxy is chained
+   * behind it. (A remote browser, WREN_BROWSER_CDP_URL, cannot reach this process's loopback:
+   * it gets the run's proxy directly and the agent-level checks only.)
+   */
   async openRunBrowser(options: RunBrowserOptions): Promise<RunBrowser> {
     const browser = await this.browser(options.headless ?? true);
-    const run = await RunBrowser.open(browser, options);
+    if (this.options.cdpUrl) {
+      const proxy = options.proxy ? withoutTrust(options.proxy) : undefined;
+      const run = await RunBrowser.open(browser, { ...options, proxy });
+      this.track(run);
+      return run;
+    }
+    const policy = this.policyFor(options);
+    const egress = await startEgressProxy({ policy, upstream: options.proxy ?? null });
+    let run: RunBrowser;
+    try {
+      run = await RunBrowser.open(browser, {
+        ...options,
+        egress: policy,
+        proxy: { server: egress.url },
+      });
+    } catch (e) {
+      await egress.close();
+      throw e;
+    }
+    egress.setListener((blocked) => run.noteBlocked(blocked));
+    run.onClose(() => void egress.close());
+    this.track(run);
+    return run;
+  }
+
+  private track(run: RunBrowser): void {
     this.runs.add(run);
     run.onClose(() => this.runs.delete(run));
-    return run;
   }
 
   get openRuns(): number {
@@ -164,5 +240,8 @@ export class BrowserManager {
     const all = [...this.browsers.values()];
     this.browsers.clear();
     await Promise.all(all.map(async (p) => (await p.catch(() => null))?.close()));
+    const catchAll = this.catchAll;
+    this.catchAll = null;
+    await (await catchAll?.catch(() => null))?.close();
   }
 }

@@ -17,6 +17,7 @@ import type {
   Request,
   Response,
 } from 'playwright-core';
+import type { BlockedRequest, EgressPolicy } from '../net/index.js';
 import { type ActionResult, executeAction } from './act/executor.js';
 import { PAGE_ACTIVITY_SCRIPT } from './act/page-activity.js';
 import type { ComputerPrimitives } from './computer.js';
@@ -47,9 +48,21 @@ export interface RunBrowserOptions {
   /** Position reported to pages (the geolocation permission is granted with it). */
   geolocation?: { latitude: number; longitude: number; accuracy?: number };
   extraHttpHeaders?: Record<string, string>;
-  proxy?: { server: string; username?: string; password?: string; bypass?: string };
+  /**
+   * The run's proxy_location proxy. Behind BrowserManager it is chained behind the egress proxy;
+   * `trusted` (operator-configured pools) skips the policy check of the proxy's own address.
+   */
+  proxy?: {
+    server: string;
+    username?: string;
+    password?: string;
+    bypass?: string;
+    trusted?: boolean;
+  };
   /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
   allowPrivateNetworks?: boolean;
+  /** The full egress policy for the agent's own URL checks (set by BrowserManager). */
+  egress?: EgressPolicy;
   /** Resolver for the navigation policy's DNS check (tests replace it); the system's by default. */
   resolveHost?: HostResolver;
   /** What to do with alert/confirm/prompt dialogs. Default accept (prompts get their default). */
@@ -93,7 +106,15 @@ export type RunBrowserEvent =
   | { type: 'tab_opened'; tab: TabInfo; popup: boolean }
   | { type: 'tab_closed'; url: string }
   | { type: 'crash'; url: string }
-  | { type: 'browser_disconnected' };
+  | { type: 'browser_disconnected' }
+  /** The egress policy refused a connection the page (or the agent) started. */
+  | { type: 'network_blocked'; blocked: BlockedRequest };
+
+/** A proxy as Playwright takes it (Wren's `trusted` mark removed). */
+function playwrightProxy(proxy: NonNullable<RunBrowserOptions['proxy']>) {
+  const { trusted: _trusted, ...rest } = proxy;
+  return rest;
+}
 
 /**
  * Lets in-page helpers compiled by tsx/esbuild (keepNames) call `__name` in any page, and records
@@ -285,7 +306,7 @@ export class RunBrowser {
       locale: options.locale,
       timezoneId: options.timezoneId,
       extraHTTPHeaders: options.extraHttpHeaders,
-      proxy: options.proxy,
+      ...(options.proxy ? { proxy: playwrightProxy(options.proxy) } : {}),
       ...(options.storageState ? { storageState: options.storageState } : {}),
       ...(options.geolocation
         ? { geolocation: options.geolocation, permissions: ['geolocation'] }
@@ -299,6 +320,16 @@ export class RunBrowser {
     if (!run.pages.includes(page)) run.adopt(page, false);
     run.active = page;
     return run;
+  }
+
+  /**
+   * A connection the egress proxy refused for this run: a `network_blocked` event (the run's
+   * timeline) and a mark in the HAR, both with the reason.
+   */
+  noteBlocked(blocked: BlockedRequest): void {
+    if (this.closed) return;
+    this.har?.noteBlocked(blocked);
+    this.emit({ type: 'network_blocked', blocked });
   }
 
   /** Listen to side events (downloads, dialogs, tabs, crashes). Returns an unsubscribe. */
@@ -575,7 +606,7 @@ export class RunBrowser {
     return (
       await checkNavigationTarget(
         this.expandUrl(raw),
-        this.allowPrivateNetworks,
+        this.options.egress ?? this.allowPrivateNetworks,
         this.options.resolveHost,
       )
     ).href;

@@ -169,7 +169,11 @@ export function createEngineServices(options: {
         throw e;
       }
       try {
-        return await RunBrowser.attach(lease.context, base, { release: lease.release });
+        const run = await RunBrowser.attach(lease.context, base, { release: lease.release });
+        // The session's egress proxy reports its refusals to the run holding the browser.
+        const stop = lease.watchBlocked?.((blocked) => run.noteBlocked(blocked));
+        if (stop) run.onClose(stop);
+        return run;
       } catch (e) {
         await lease.release();
         throw e;

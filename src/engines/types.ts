@@ -92,6 +92,14 @@ export type EngineEvent =
       data?: unknown;
     }
   | {
+      /** The egress policy refused a connection of the run's browser (timeline, with why). */
+      type: 'network_blocked';
+      stepIndex: number;
+      method: string;
+      url: string;
+      reason: string;
+    }
+  | {
       type: 'log';
       level: 'debug' | 'info' | 'warn';
       message: string;

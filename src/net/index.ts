@@ -45,3 +45,10 @@ export function metadataHostSpellings(): string[] {
 export async function resolveHostAddresses(hostname: string): Promise<string[]> {
   return systemResolve(hostname);
 }
+export {
+  type BlockedRequest,
+  type EgressProxy,
+  type EgressProxyOptions,
+  startEgressProxy,
+  type UpstreamProxy,
+} from './egress-proxy.js';

@@ -262,7 +262,14 @@ export async function checkUrl(
       'invalid',
     );
   }
-  return { ...(await resolveTarget(policy, parsed.hostname, url)), url: parsed };
+  // Messages name the URL without its password (proxy URLs carry one).
+  let subject = url;
+  if (parsed.password) {
+    const shown = new URL(parsed.href);
+    shown.password = '***';
+    subject = shown.href;
+  }
+  return { ...(await resolveTarget(policy, parsed.hostname, subject)), url: parsed };
 }
 
 /** checkUrl for http(s) URLs the server calls (webhooks, totp_url). */

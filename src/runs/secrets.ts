@@ -12,7 +12,6 @@ import {
   type Disambiguate,
   exposeCredentialToRun,
   type HttpPost,
-  type HttpPostResponse,
   type Now,
   openCredential,
   pushedCodeSource,

@@ -18,7 +18,11 @@ import {
 import { badRequest, newId, notFound, ServiceError } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/index.js';
-import { assertPublicUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
+import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
+
+const PROXY_SCHEMES = ['http:', 'https:', 'socks:', 'socks4:', 'socks5:'] as const;
+const CDP_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'] as const;
+
 import type { NewRun, Store } from '../store/index.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { signingKeyContext } from './secrets.js';
@@ -236,6 +240,29 @@ export class RunService {
     return { cancelled, failed };
   }
 
+  private get policy(): EgressPolicy {
+    return (
+      this.options.egress ?? {
+        allowPrivateNetworks: this.options.allowPrivateNetworks,
+        resolve: this.options.resolveHost,
+      }
+    );
+  }
+
+  /**
+   * 400 naming the field when `url` points at a metadata or (not allowed) private address. A
+   * name that does not resolve here passes: the connection is checked again when it is made.
+   */
+  private async refuseBlocked(field: string, url: string, schemes: readonly string[]) {
+    try {
+      await checkUrl(url, this.policy, schemes);
+    } catch (error) {
+      if (!(error instanceof NetworkPolicyError)) throw error;
+      if (error.kind === 'unresolvable') return;
+      throw badRequest(`${field} refused: ${error.message}`);
+    }
+  }
+
   private async normalize(organizationId: string, input: TaskRunRequest): Promise<TaskRunRequest> {
     const { maxStepsCap } = this.options;
     if (input.max_steps != null && input.max_steps > maxStepsCap) {
@@ -296,6 +323,14 @@ export class RunService {
       if (!profile) throw notFound(`Browser profile ${profileId} not found`);
       // The profile's proxy applies unless the request names one.
       proxyLocation ??= (profile.proxyLocation as typeof proxyLocation) ?? null;
+    }
+    // A caller's own proxy and browser are connections Wren makes: same policy (issue 17).
+    const proxyUrl = (proxyLocation as { url?: unknown } | null)?.url;
+    if (typeof proxyUrl === 'string') {
+      await this.refuseBlocked('proxy_location', proxyUrl, PROXY_SCHEMES);
+    }
+    if (input.browser_address) {
+      await this.refuseBlocked('browser_address', input.browser_address, CDP_SCHEMES);
     }
     const scrolls = input.max_screenshot_scrolls;
     return {

@@ -141,6 +141,32 @@ export function buildTimeline(
         }
         break;
       }
+      case 'network_blocked': {
+        // A request the egress policy refused: on its step, else its own block, with why.
+        const blocked = { ...data, created_at: e.createdAt };
+        const step = steps.get(e.stepIndex);
+        if (step) {
+          const list = (step.block['blocked_requests'] as unknown[] | undefined) ?? [];
+          list.push(blocked);
+          step.block['blocked_requests'] = list;
+        } else {
+          (subgoal ? subgoal.children : top).push(
+            blockEntry(
+              {
+                ...base,
+                block_type: 'network_blocked',
+                label: data['url'] ?? null,
+                status: 'failed',
+                failure_reason: data['reason'] ?? null,
+                created_at: e.createdAt,
+                modified_at: e.createdAt,
+              },
+              e.createdAt,
+            ) as unknown as Record<string, unknown> & TimelineEntry,
+          );
+        }
+        break;
+      }
       case 'step_finished': {
         const step = steps.get(e.stepIndex);
         if (!step) break;

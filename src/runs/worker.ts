@@ -659,6 +659,8 @@ function eventSummary(event: Exclude<EngineEvent, { type: 'log' }>): string | nu
       return `${event.kind}: ${event.goal}`;
     case 'subgoal_finished':
       return `${event.status}: ${event.outcome}`;
+    case 'network_blocked':
+      return `blocked ${event.url}: ${event.reason}`;
     default:
       return null;
   }
@@ -692,6 +694,8 @@ function eventData(event: Exclude<EngineEvent, { type: 'log' }>): Record<string,
         outcome: event.outcome,
         data: event.data ?? null,
       };
+    case 'network_blocked':
+      return { method: event.method, url: event.url, reason: event.reason };
     default:
       return null;
   }

@@ -27,6 +27,12 @@ import {
 } from '../browser/index.js';
 import { normalizeHttpUrl } from '../contract/index.js';
 import { newId, ServiceError } from '../core/index.js';
+import {
+  type BlockedRequest,
+  checkUrl,
+  type EgressPolicy,
+  NetworkPolicyError,
+} from '../net/index.js';
 import type { BrowserSessionRecord, Store } from '../store/index.js';
 import { type CdpGateway, startCdpGateway } from './cdp-gateway.js';
 import { browserOptionsFor, type ProxyRouter } from './proxy.js';
@@ -44,6 +50,8 @@ export interface SessionManagerOptions {
   proxies: ProxyRouter;
   dataDir: string;
   allowPrivateNetworks: boolean;
+  /** The server's egress policy (allow-list included); else allowPrivateNetworks only. */
+  egress?: EgressPolicy;
   headless?: boolean;
   /** Length of one timeout "minute" in ms (tests shorten it). Default 60000. */
   minuteMs?: number;
@@ -89,6 +97,11 @@ export interface CreateSessionInput {
 export interface SessionLease {
   context: BrowserContext;
   release(): Promise<void>;
+  /**
+   * Connections the session's egress proxy refuses while the run holds the browser (only when
+   * the browser lives in this process). Returns a function that stops listening.
+   */
+  watchBlocked?(listener: (blocked: BlockedRequest) => void): () => void;
 }
 
 interface Waiter {
@@ -135,6 +148,14 @@ export class SessionManager {
 
   private get shared(): boolean {
     return this.options.shared === true;
+  }
+
+  /** The egress policy of session browsers. */
+  get policy(): EgressPolicy {
+    return {
+      ...(this.options.egress ?? {}),
+      allowPrivateNetworks: this.options.allowPrivateNetworks,
+    };
   }
 
   /** The server's proxy routing (sessions and runs share its rotation). */
@@ -272,10 +293,21 @@ export class SessionManager {
     const url = input.url == null ? null : normalizeHttpUrl(input.url);
     if (url) {
       try {
-        checkNavigationUrl(url, this.options.allowPrivateNetworks);
+        checkNavigationUrl(url, this.policy);
       } catch (e) {
         if (e instanceof BrowserError) throw new ServiceError(400, `url refused: ${e.message}`);
         throw e;
+      }
+    }
+    // A caller's own proxy is a connection Wren makes: the egress policy applies (issue 17).
+    const proxyUrl = (input.proxy_location as { url?: unknown } | null)?.url;
+    if (typeof proxyUrl === 'string') {
+      try {
+        await checkUrl(proxyUrl, this.policy, ['http:', 'https:', 'socks:', 'socks4:', 'socks5:']);
+      } catch (e) {
+        if (!(e instanceof NetworkPolicyError)) throw e;
+        if (e.kind !== 'unresolvable')
+          throw new ServiceError(400, `proxy_location refused: ${e.message}`);
       }
     }
     // Checked before launching: an unserved location is the caller's problem, not a 500.
@@ -309,6 +341,7 @@ export class SessionManager {
         headless: this.options.headless ?? true,
         url: record.url,
         allowPrivateNetworks: this.options.allowPrivateNetworks,
+        egress: this.policy,
         ...(input.storageState ? { storageState: input.storageState } : {}),
         ...browserOptionsFor(route),
       });
@@ -504,6 +537,10 @@ export class SessionManager {
     let released = false;
     return {
       context: live.browser.context,
+      watchBlocked: (listener) => {
+        live.browser.egress.setListener(listener);
+        return () => live.browser.egress.setListener(null);
+      },
       release: async () => {
         if (released) return;
         released = true;
@@ -560,7 +597,16 @@ export class SessionManager {
       await store.sessions.releaseHold(id, run.runId, new Date().toISOString());
     };
     const local = this.live.get(id);
-    if (local && !local.ending) return { context: local.browser.context, release: letGo };
+    if (local && !local.ending) {
+      return {
+        context: local.browser.context,
+        release: letGo,
+        watchBlocked: (listener) => {
+          local.browser.egress.setListener(listener);
+          return () => local.browser.egress.setListener(null);
+        },
+      };
+    }
     const address = (await store.sessions.getById(id))?.browserAddress ?? null;
     try {
       if (!address) throw new Error('the session has no browser address');

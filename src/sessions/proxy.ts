@@ -12,6 +12,11 @@ export interface ProxyServer {
   username?: string;
   password?: string;
   bypass?: string;
+  /**
+   * From the operator's WREN_PROXY_CONFIG: its own address may be private. A caller's
+   * `proxy_location: {url}` is not trusted and must pass the egress policy.
+   */
+  trusted?: boolean;
 }
 
 export interface ProxyConfig {
@@ -88,6 +93,10 @@ export function redactProxyUrl(raw: string): string {
 }
 
 function poolEntry(entry: unknown, where: string): ProxyServer {
+  return { ...poolServer(entry, where), trusted: true };
+}
+
+function poolServer(entry: unknown, where: string): ProxyServer {
   if (typeof entry === 'string') return parseProxyUrl(entry);
   if (entry && typeof entry === 'object') {
     const e = entry as Record<string, unknown>;

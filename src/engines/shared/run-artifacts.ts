@@ -34,6 +34,11 @@ export class RunArtifacts {
     private readonly settings: RunArtifactSettings = {},
   ) {
     this.unsubscribe = browser.on((event) => {
+      if (event.type === 'network_blocked') {
+        const { method, url, reason } = event.blocked;
+        this.ctx.emit({ type: 'network_blocked', stepIndex: this.stepIndex, method, url, reason });
+        return;
+      }
       if (event.type !== 'download') return;
       const { download } = event;
       this.put({

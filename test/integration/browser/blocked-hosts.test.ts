@@ -1,8 +1,9 @@
 /**
  * The browser never reaches cloud metadata addresses, also when a page (not the agent) starts
  * the request: links, redirects, frames, fetches. A stand-in "metadata" server on 127.0.0.2 is
- * blocked the same way the real addresses are (BrowserManager.blockedHosts), and the same page in
- * a browser without the rule does reach it, so the test can tell the two apart.
+ * blocked the same way the real addresses are (BrowserManager.blockedHosts, enforced by the
+ * egress proxy in front of Chromium), and the same page in a browser without the rule does reach
+ * it, so the test can tell the two apart. Each refusal is recorded in the run with its reason.
  */
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -133,9 +134,12 @@ async function pageInitiatedRequests(run: RunBrowser): Promise<string[]> {
 describe('page-initiated requests to blocked hosts', () => {
   it('never leave the browser, in any spelling of the address', async () => {
     const run = await openRun(true);
-    const failures = await pageInitiatedRequests(run);
+    await pageInitiatedRequests(run);
     expect(secretHits).toEqual([]);
-    expect(failures).toEqual(Array(4).fill('net::ERR_NAME_NOT_RESOLVED'));
+    const blocked = run.events.flatMap((e) => (e.type === 'network_blocked' ? [e.blocked] : []));
+    const paths = blocked.map((b) => new URL(b.url).pathname).filter((p) => p !== '/favicon.ico');
+    expect(paths.sort()).toEqual(['/fetch', '/frame', '/link', '/redirect']);
+    for (const b of blocked) expect(b.reason).toMatch(/cloud metadata or blocked address/);
   });
 
   it('do reach the same server from a browser without the rule (control)', async () => {
@@ -149,14 +153,21 @@ describe('page-initiated requests to blocked hosts', () => {
     ]);
   });
 
-  it('stop at the resolver for the real metadata addresses', async () => {
+  it('stop at the egress proxy for the real metadata addresses', async () => {
     const run = await openRun(false);
-    const failed = run.page().waitForEvent('requestfailed');
     await run.page().goto(`${siteUrl}/metadata.html`);
-    expect(await run.page().evaluate('window.done')).toBe('failed');
-    const request = await failed;
-    expect(request.url()).toBe('http://[::ffff:a9fe:a9fe]/latest/meta-data/');
-    expect(request.failure()?.errorText).toBe('net::ERR_NAME_NOT_RESOLVED');
+    await run.page().evaluate('window.done');
+    await expect
+      .poll(() => run.events.filter((e) => e.type === 'network_blocked'))
+      .toEqual([
+        {
+          type: 'network_blocked',
+          blocked: expect.objectContaining({
+            url: 'http://[::ffff:a9fe:a9fe]/latest/meta-data/',
+            reason: expect.stringMatching(/cloud metadata or blocked address/),
+          }),
+        },
+      ]);
   });
 
   it('a download the agent asks for is refused when it redirects to a metadata address', async () => {

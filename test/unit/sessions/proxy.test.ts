@@ -38,12 +38,13 @@ describe('proxy configuration', () => {
       const yaml = path.join(dir, 'p.yaml');
       writeFileSync(yaml, 'pools:\n  residential_jp:\n    - http://a:b@127.0.0.1:1\n');
       expect(loadProxyConfig({ WREN_PROXY_CONFIG: yaml })?.pools['RESIDENTIAL_JP']).toEqual([
-        { server: 'http://127.0.0.1:1', username: 'a', password: 'b' },
+        // Operator pools are trusted: their own address may be private (docs/proxies.md).
+        { server: 'http://127.0.0.1:1', username: 'a', password: 'b', trusted: true },
       ]);
       const json = path.join(dir, 'p.json');
       writeFileSync(json, JSON.stringify({ DE: [{ server: 'http://h:2', username: 'x' }] }));
       expect(loadProxyConfig({ WREN_PROXY_CONFIG: json })?.pools['DE']).toEqual([
-        { server: 'http://h:2', username: 'x' },
+        { server: 'http://h:2', username: 'x', trusted: true },
       ]);
       writeFileSync(json, '{"pools": ');
       expect(() => loadProxyConfig({ WREN_PROXY_CONFIG: json })).toThrow(/is not valid JSON/);
