@@ -20,15 +20,15 @@ import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 
-const PROXY_SCHEMES = ['http:', 'https:', 'socks:', 'socks4:', 'socks5:'] as const;
-const CDP_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'] as const;
-
 import type { NewRun, Store } from '../store/index.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { signingKeyContext } from './secrets.js';
 import { canTransition, InvalidTransitionError } from './status.js';
 import { buildTimeline, type StepScreenshot } from './timeline.js';
 import { presentRun } from './webhooks/payload.js';
+
+const PROXY_SCHEMES = ['http:', 'https:', 'socks:', 'socks4:', 'socks5:'] as const;
+const CDP_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'] as const;
 
 export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
   'skyvern-1.0': 'task_v1',
