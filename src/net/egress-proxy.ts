@@ -5,7 +5,9 @@
  * policy and connects to exactly that address, so a page cannot reach a private or metadata
  * address by redirect, script, frame, new tab, WebSocket or DNS rebinding. Refusals answer 403
  * with the reason (header `x-wren-blocked`, and the body for plain HTTP) and are reported to the
- * listener, which records them in the run.
+ * listener, which records them in the run. A name that does not resolve is answered 502 and not
+ * reported: it is an ordinary network failure (Chromium's own background requests meet it on a
+ * machine without DNS), not the policy's doing.
  *
  * With an upstream proxy (a run's proxy_location), connections are chained through it: the
  * upstream's own address passes the policy (unless the operator configured it), and destinations
@@ -207,13 +209,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
    * The addresses to connect to for a destination, or a refusal. Behind an upstream proxy a name
    * this host cannot resolve is left to the upstream.
    */
-  const check = async (host: string): Promise<{ addresses: string[] } | { refused: string }> => {
+  const check = async (
+    host: string,
+  ): Promise<{ addresses: string[] } | { refused: string; unresolvable: boolean }> => {
     try {
       return await resolveTarget(policy, host);
     } catch (e) {
       if (!(e instanceof NetworkPolicyError)) throw e;
       if (upstream && e.kind === 'unresolvable') return { addresses: [] };
-      return { refused: e.message };
+      return { refused: e.message, unresolvable: e.kind === 'unresolvable' };
     }
   };
 
@@ -283,8 +287,13 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
     const port = Number(target.port) || 80;
-    const verdict = await check(host).catch((e: Error) => ({ refused: e.message }));
+    const verdict = await check(host).catch((e: Error) => ({
+      refused: e.message,
+      unresolvable: false,
+    }));
     if ('refused' in verdict) {
+      // A name that does not resolve is a network failure like any other, not the policy's doing.
+      if (verdict.unresolvable) return refuse(res, 502, verdict.refused);
       block(req.method ?? 'GET', target.href, host, port, verdict.refused);
       return refuse(res, 403, verdict.refused);
     }
@@ -331,9 +340,13 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       );
     };
     if (!host || !port) return answer('400 Bad Request');
-    const verdict = await check(host).catch((e: Error) => ({ refused: e.message }));
+    const verdict = await check(host).catch((e: Error) => ({
+      refused: e.message,
+      unresolvable: false,
+    }));
     const url = `https://${host.includes(':') ? `[${host}]` : host}${port === 443 ? '' : `:${port}`}`;
     if ('refused' in verdict) {
+      if (verdict.unresolvable) return answer('502 Bad Gateway', verdict.refused);
       block('CONNECT', url, host, port, verdict.refused);
       return answer('403 Forbidden', verdict.refused);
     }

@@ -38,7 +38,8 @@ async function startDebuggableChromium(): Promise<string> {
       `--user-data-dir=${profile}`,
       'about:blank',
     ],
-    { stdio: 'ignore' },
+    // Its own process group, so the renderers and helpers go with it at the end.
+    { stdio: 'ignore', detached: true },
   );
   const port = await until(
     'chromium to open its DevTools port',
@@ -125,10 +126,15 @@ afterAll(async () => {
   await h?.close();
   if (chrome && chrome.exitCode === null) {
     const exited = new Promise((r) => chrome.once('exit', r));
-    chrome.kill();
+    try {
+      if (chrome.pid) process.kill(-chrome.pid, 'SIGKILL');
+    } catch {
+      chrome.kill('SIGKILL'); // the group is already gone
+    }
     await exited;
   }
-  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  // Helpers that outlive the browser by a moment may still write into the profile.
+  if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 50, retryDelay: 200 });
 });
 
 describe('driving your own browser over CDP', () => {

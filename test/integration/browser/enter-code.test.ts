@@ -28,7 +28,7 @@ describe('enter_code', () => {
       .$$eval('input', (els) => els.map((e) => (e as HTMLInputElement).value));
     expect(values).toEqual(['4', '0', '2', '9', '1', '3']);
     const after = await run.observe();
-    expect(after.text).toContain('textbox "Digit 3" value="•"');
+    expect(after.text).toContain('textbox "Digit 3" type=text value="•"');
     expect(after.text).not.toMatch(/value="\d"/);
   });
 
