@@ -1,8 +1,14 @@
 /**
- * Server configuration from environment variables and CLI overrides, resolved once at startup.
- * Every variable is documented in docs/configuration.md.
+ * Server configuration from environment variables and CLI overrides: one zod schema (`ENV_SCHEMA`)
+ * over every WREN_* variable, parsed once at start (`loadConfig`) and passed down as a typed
+ * `WrenConfig`; nothing below reads `process.env` for the server. A bad value fails the start with
+ * a `ConfigError` naming every variable that is wrong and why. Every variable is documented in
+ * docs/configuration.md. (Model provider keys are read by src/llm from `config.env`, because a
+ * run's `model` override picks among them; sessions' server-browser and proxy files take their
+ * variables from `config.env` too.)
  */
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { type EgressPolicy, egressConfigProblems, egressPolicyFromEnv } from './net/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -67,6 +73,40 @@ export interface WrenConfig {
   artifacts: ArtifactsConfig;
   /** The internal live view endpoint of a worker on PostgreSQL (docs/deploy.md). */
   live: LiveEndpointConfig;
+  /** How run browsers are launched and what they record. */
+  browser: BrowserConfig;
+  /** Persistent browser sessions served to other nodes (docs/configuration.md, "Sessions"). */
+  sessionNetwork: SessionNetworkConfig;
+}
+
+export interface BrowserConfig {
+  /** WREN_BROWSER_PATH: the Chromium/Chrome binary; null: a system one, else Playwright's. */
+  executablePath: string | null;
+  /** WREN_BROWSER_HEADLESS (default true). */
+  headless: boolean;
+  /** WREN_BROWSER_VIEWPORT as WIDTHxHEIGHT; null: the engine's default. */
+  viewport: { width: number; height: number } | null;
+  /** WREN_RECORDING: record a video of each run (needs ffmpeg). */
+  recording: boolean;
+  /** WREN_FFMPEG_PATH. */
+  ffmpegPath: string;
+  /** WREN_HAR: record a HAR of each run; WREN_HAR_MAX_BODY_BYTES embeds bodies up to that size. */
+  har: false | { maxBodyBytes: number };
+  /** WREN_CUA_SAFETY_CHECKS: openai-cua `pending_safety_checks` policy. */
+  cuaSafetyChecks: 'stop' | 'acknowledge';
+}
+
+export interface SessionNetworkConfig {
+  /** WREN_SESSION_HOST: interface session browsers are served on to other nodes. */
+  debugHost?: string;
+  /** WREN_SESSION_PORT: the CDP gateway's port when debugHost is not 127.0.0.1. */
+  gatewayPort?: number;
+  /** WREN_SESSION_ADVERTISE_HOST; unset: debugHost (this machine's name for a wildcard). */
+  advertiseHost?: string;
+  /** WREN_SESSION_STALE_MS: how long a session owner may stay silent before others fail it. */
+  staleMs?: number;
+  /** WREN_SESSION_MINUTE_MS: length of a session "minute" (tests shorten it). */
+  minuteMs?: number;
 }
 
 export interface LiveEndpointConfig {
@@ -109,7 +149,9 @@ export interface CredentialsConfig {
 export type ServerRole = 'all' | 'api' | 'worker';
 export const SERVER_ROLES: readonly ServerRole[] = ['all', 'api', 'worker'];
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
 
 export interface ConfigOverrides {
   host?: string;
@@ -124,131 +166,251 @@ export interface ConfigOverrides {
 
 type Env = Record<string, string | undefined>;
 
-function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
+/**
+ * One environment variable: unset or blank gives `fallback`; otherwise `parse` returns the value
+ * or a `Problem` saying what the value must be (the error adds the name and what was given).
+ */
+class Problem {
+  constructor(readonly why: string) {}
+}
+function variable<T>(fallback: T, parse: (value: string) => T | Problem) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T => {
+      const value = raw?.trim();
+      if (value === undefined || value === '') return fallback;
+      const parsed = parse(value);
+      if (parsed instanceof Problem) {
+        ctx.addIssue({ code: 'custom', message: parsed.why });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 }
 
-function boolVar(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
-}
+const text = (fallback: string) => variable(fallback, (v) => v);
+const optionalText = () => variable<string | null>(null, (v) => v);
+const int = (fallback: number, min: number, max: number) =>
+  variable(fallback, (v) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= min && n <= max
+      ? n
+      : new Problem(`must be an integer between ${min} and ${max}`);
+  });
+const optionalInt = (min: number, max: number, why: string) =>
+  variable<number | undefined>(undefined, (v) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= min && n <= max ? n : new Problem(why);
+  });
+const bool = (fallback: boolean) =>
+  variable(fallback, (v) => {
+    const lower = v.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+    return new Problem('must be true or false');
+  });
+const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
+  variable<T>(fallback, (v) => {
+    const lower = v.toLowerCase();
+    return (values as readonly string[]).includes(lower)
+      ? (lower as T)
+      : new Problem(`must be one of ${values.join(', ')}`);
+  });
+const url = (pattern: RegExp, why: string) =>
+  variable<string | null>(null, (v) => {
+    const value = v.replace(/\/+$/, '');
+    return pattern.test(value) ? value : new Problem(why);
+  });
+const baseUrl = () => variable<string | null>(null, (v) => v.replace(/\/+$/, '') || null);
 
-function logLevel(raw: string | undefined): LogLevel {
-  const value = (raw ?? 'info').trim().toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
-    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
-  }
-  return value as LogLevel;
-}
+/** Variables whose value never appears in an error (it may hold a password or a key). */
+const SECRET_VARIABLES = new Set([
+  'WREN_DATABASE_URL',
+  'WREN_SECRET_KEY',
+  'WREN_SECRET_KEY_PREVIOUS',
+]);
 
-function databaseUrl(raw: string | undefined): string | null {
-  const value = raw?.trim();
-  if (!value) return null;
-  if (!/^postgres(ql)?:\/\//i.test(value)) {
-    throw new ConfigError(
-      'WREN_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
-    );
-  }
-  return value;
-}
+/**
+ * Every WREN_* variable the server reads, with its type, default and bounds (docs/configuration.md
+ * lists the same ones). Parsed once by loadConfig.
+ */
+export const ENV_SCHEMA = z.object({
+  WREN_HOST: text('127.0.0.1'),
+  WREN_PORT: int(8000, 0, 65535),
+  WREN_DATA_DIR: text('.wren'),
+  WREN_LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  WREN_ROLE: oneOf(SERVER_ROLES, 'all'),
+  WREN_WORKER: bool(true),
+  WREN_MAX_CONCURRENCY: int(2, 1, 256),
+  WREN_RUN_TIMEOUT_SECONDS: int(1800, 1, 7 * 24 * 3600),
+  WREN_MAX_STEPS_CAP: int(100, 1, 10_000),
+  WREN_OBSERVATION_TOKEN_BUDGET: int(30_000, 1000, 1_000_000),
+  WREN_BODY_LIMIT_BYTES: int(1024 * 1024, 1024, 100 * 1024 * 1024),
+  WREN_ALLOW_PRIVATE_NETWORKS: bool(false),
+  WREN_API_KEY: optionalText(),
+  WREN_APP_URL: baseUrl(),
+  WREN_PUBLIC_URL: baseUrl(),
+  WREN_SESSION_MAX_TIMEOUT_MINUTES: int(1440, 5, 100_000),
+  WREN_WEBHOOK_MAX_ATTEMPTS: int(8, 1, 100),
+  WREN_WEBHOOK_RETRY_BASE_MS: int(2000, 1, 3_600_000),
+  WREN_WEBHOOK_TIMEOUT_SECONDS: int(30, 1, 600),
+  WREN_ARTIFACT_RETENTION_DAYS: int(30, 0, 36_500),
+  WREN_ARTIFACT_URL_TTL_SECONDS: int(7 * 24 * 3600, 1, 365 * 24 * 3600),
+  WREN_SECRET_KEY: optionalText(),
+  WREN_SECRET_KEY_PREVIOUS: optionalText(),
+  WREN_TOTP_POLL_INTERVAL_MS: int(10_000, 10, 3_600_000),
+  WREN_TOTP_TIMEOUT_MS: int(15 * 60_000, 10, 24 * 3_600_000),
+  WREN_DATABASE_URL: url(
+    /^postgres(ql)?:\/\//i,
+    'must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+  ),
+  WREN_ORG_MAX_CONCURRENCY: int(0, 0, 10_000),
+  WREN_LEASE_SECONDS: int(30, 2, 3600),
+  WREN_BROWSER_CDP_URL: url(
+    /^(wss?|https?):\/\//i,
+    'must be a ws://, wss://, http:// or https:// URL',
+  ),
+  WREN_LIVE_HOST: text('127.0.0.1'),
+  WREN_LIVE_PORT: int(0, 0, 65535),
+  WREN_LIVE_ADVERTISE_URL: url(
+    /^wss?:\/\/[^/\s]+(\/\S*)?$/i,
+    'must be a ws:// or wss:// URL API nodes can reach',
+  ),
+  WREN_BROWSER_PATH: optionalText(),
+  WREN_BROWSER_HEADLESS: bool(true),
+  WREN_BROWSER_VIEWPORT: variable<{ width: number; height: number } | null>(null, (v) => {
+    const m = /^(\d{3,5})x(\d{3,5})$/.exec(v);
+    return m
+      ? { width: Number(m[1]), height: Number(m[2]) }
+      : new Problem('must look like 1280x720');
+  }),
+  WREN_RECORDING: bool(true),
+  WREN_FFMPEG_PATH: text('/usr/bin/ffmpeg'),
+  WREN_HAR: bool(true),
+  WREN_HAR_MAX_BODY_BYTES: int(0, 0, Number.MAX_SAFE_INTEGER),
+  WREN_CUA_SAFETY_CHECKS: oneOf(['stop', 'acknowledge'] as const, 'stop'),
+  WREN_SESSION_HOST: optionalText(),
+  WREN_SESSION_ADVERTISE_HOST: variable<string | null>(null, (v) =>
+    /[/\s@]/.test(v) ? new Problem('must be a host name or IP') : v,
+  ),
+  WREN_SESSION_PORT: optionalInt(0, 65535, 'must be a port number (0-65535)'),
+  WREN_SESSION_STALE_MS: optionalInt(
+    1000,
+    Number.MAX_SAFE_INTEGER,
+    'must be a whole number of ms ≥ 1000',
+  ),
+  WREN_SESSION_MINUTE_MS: optionalInt(
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'must be a positive whole number of ms',
+  ),
+});
+export type EnvSettings = z.output<typeof ENV_SCHEMA>;
 
-function serverRole(raw: string | undefined): ServerRole {
-  const value = (raw ?? 'all').trim().toLowerCase();
-  if (!(SERVER_ROLES as readonly string[]).includes(value)) {
-    throw new ConfigError(`role must be one of ${SERVER_ROLES.join(', ')}, got "${raw}"`);
-  }
-  return value as ServerRole;
-}
+/** CLI flags and embedded-mode options, checked by the same schema as the variable they override. */
+const OVERRIDES: Record<string, { variable: keyof EnvSettings; label: string }> = {
+  host: { variable: 'WREN_HOST', label: 'host' },
+  port: { variable: 'WREN_PORT', label: 'port' },
+  dataDir: { variable: 'WREN_DATA_DIR', label: 'data dir' },
+  logLevel: { variable: 'WREN_LOG_LEVEL', label: 'log level' },
+  workerEnabled: { variable: 'WREN_WORKER', label: 'worker' },
+  maxConcurrency: { variable: 'WREN_MAX_CONCURRENCY', label: 'max concurrency' },
+  role: { variable: 'WREN_ROLE', label: 'role' },
+};
 
-function cdpUrl(raw: string | undefined): string | null {
-  const value = raw?.trim();
-  if (!value) return null;
-  if (!/^(wss?|https?):\/\//i.test(value)) {
-    throw new ConfigError(
-      `WREN_BROWSER_CDP_URL must be a ws://, wss://, http:// or https:// URL, got "${raw}"`,
-    );
+/**
+ * Parses the environment once: every bad variable is reported in one ConfigError, each as
+ * `NAME must … , got "value"` (secret values are not repeated).
+ */
+export function parseEnv(env: Env, overrides: ConfigOverrides = {}): EnvSettings {
+  const input: Env = {};
+  for (const key of Object.keys(ENV_SCHEMA.shape)) input[key] = env[key];
+  const labels = new Map<string, string>();
+  for (const [key, value] of Object.entries(overrides)) {
+    const override = OVERRIDES[key];
+    if (!override || value === undefined) continue;
+    input[override.variable] = String(value);
+    labels.set(override.variable, override.label);
   }
-  return value;
-}
-
-function advertiseUrl(raw: string | undefined): string | null {
-  const value = raw?.trim().replace(/\/+$/, '');
-  if (!value) return null;
-  if (!/^wss?:\/\/[^/\s]+(\/\S*)?$/i.test(value)) {
-    throw new ConfigError(
-      `WREN_LIVE_ADVERTISE_URL must be a ws:// or wss:// URL API nodes can reach, got "${raw}"`,
-    );
-  }
-  return value;
+  const result = ENV_SCHEMA.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    const given = SECRET_VARIABLES.has(name) ? '' : `, got "${input[name]}"`;
+    return `${labels.get(name) ?? name} ${issue.message}${given}`;
+  });
+  throw new ConfigError(problems.join('; '));
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): WrenConfig {
-  const port = overrides.port ?? intVar(env, 'WREN_PORT', 8000, 0, 65535);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`port must be an integer between 0 and 65535, got ${port}`);
-  }
-  const runTimeoutSeconds = intVar(env, 'WREN_RUN_TIMEOUT_SECONDS', 1800, 1, 7 * 24 * 3600);
-  const allowPrivateNetworks = boolVar(env, 'WREN_ALLOW_PRIVATE_NETWORKS', false);
-  const egress = { ...egressPolicyFromEnv(env), allowPrivateNetworks };
+  const v = parseEnv(env, overrides);
+  const egress = {
+    ...egressPolicyFromEnv(env),
+    allowPrivateNetworks: v.WREN_ALLOW_PRIVATE_NETWORKS,
+  };
   const egressProblems = egressConfigProblems(egress);
   if (egressProblems.length > 0) throw new ConfigError(egressProblems.join('; '));
+  const sessionHost = v.WREN_SESSION_HOST ?? undefined;
+  const advertiseHost = v.WREN_SESSION_ADVERTISE_HOST ?? undefined;
   return {
-    host: overrides.host ?? env['WREN_HOST'] ?? '127.0.0.1',
-    port,
-    dataDir: resolve(overrides.dataDir ?? env['WREN_DATA_DIR'] ?? '.wren'),
-    logLevel: logLevel(overrides.logLevel ?? env['WREN_LOG_LEVEL']),
-    workerEnabled: overrides.workerEnabled ?? boolVar(env, 'WREN_WORKER', true),
-    maxConcurrency: overrides.maxConcurrency ?? intVar(env, 'WREN_MAX_CONCURRENCY', 2, 1, 256),
-    runTimeoutMs: overrides.runTimeoutMs ?? runTimeoutSeconds * 1000,
-    maxStepsCap: intVar(env, 'WREN_MAX_STEPS_CAP', 100, 1, 10_000),
-    observationTokenBudget: intVar(env, 'WREN_OBSERVATION_TOKEN_BUDGET', 30_000, 1000, 1_000_000),
-    bodyLimitBytes: intVar(env, 'WREN_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
-    allowPrivateNetworks,
+    host: v.WREN_HOST,
+    port: v.WREN_PORT,
+    dataDir: resolve(v.WREN_DATA_DIR),
+    logLevel: v.WREN_LOG_LEVEL,
+    workerEnabled: v.WREN_WORKER,
+    maxConcurrency: v.WREN_MAX_CONCURRENCY,
+    runTimeoutMs: overrides.runTimeoutMs ?? v.WREN_RUN_TIMEOUT_SECONDS * 1000,
+    maxStepsCap: v.WREN_MAX_STEPS_CAP,
+    observationTokenBudget: v.WREN_OBSERVATION_TOKEN_BUDGET,
+    bodyLimitBytes: v.WREN_BODY_LIMIT_BYTES,
+    allowPrivateNetworks: v.WREN_ALLOW_PRIVATE_NETWORKS,
     egress,
-    seedApiKey: env['WREN_API_KEY']?.trim() || null,
-    appUrl: env['WREN_APP_URL']?.trim().replace(/\/+$/, '') || null,
-    sessionMaxTimeoutMinutes: intVar(env, 'WREN_SESSION_MAX_TIMEOUT_MINUTES', 1440, 5, 100_000),
+    seedApiKey: v.WREN_API_KEY,
+    appUrl: v.WREN_APP_URL,
+    sessionMaxTimeoutMinutes: v.WREN_SESSION_MAX_TIMEOUT_MINUTES,
     env,
-    publicUrl: env['WREN_PUBLIC_URL']?.trim().replace(/\/+$/, '') || null,
+    publicUrl: v.WREN_PUBLIC_URL,
     webhook: {
-      maxAttempts: intVar(env, 'WREN_WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
-      retryBaseMs: intVar(env, 'WREN_WEBHOOK_RETRY_BASE_MS', 2000, 1, 3_600_000),
-      timeoutMs: intVar(env, 'WREN_WEBHOOK_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+      maxAttempts: v.WREN_WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: v.WREN_WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: v.WREN_WEBHOOK_TIMEOUT_SECONDS * 1000,
     },
     artifacts: {
-      retentionDays: intVar(env, 'WREN_ARTIFACT_RETENTION_DAYS', 30, 0, 36_500),
-      urlTtlSeconds: intVar(
-        env,
-        'WREN_ARTIFACT_URL_TTL_SECONDS',
-        7 * 24 * 3600,
-        1,
-        365 * 24 * 3600,
-      ),
+      retentionDays: v.WREN_ARTIFACT_RETENTION_DAYS,
+      urlTtlSeconds: v.WREN_ARTIFACT_URL_TTL_SECONDS,
     },
     credentials: {
-      secretKey: env['WREN_SECRET_KEY']?.trim() || null,
-      secretKeyPrevious: env['WREN_SECRET_KEY_PREVIOUS']?.trim() || null,
-      totpPollIntervalMs: intVar(env, 'WREN_TOTP_POLL_INTERVAL_MS', 10_000, 10, 3_600_000),
-      totpTimeoutMs: intVar(env, 'WREN_TOTP_TIMEOUT_MS', 15 * 60_000, 10, 24 * 3_600_000),
+      secretKey: v.WREN_SECRET_KEY,
+      secretKeyPrevious: v.WREN_SECRET_KEY_PREVIOUS,
+      totpPollIntervalMs: v.WREN_TOTP_POLL_INTERVAL_MS,
+      totpTimeoutMs: v.WREN_TOTP_TIMEOUT_MS,
     },
-    databaseUrl: databaseUrl(env['WREN_DATABASE_URL']),
-    role: serverRole(overrides.role ?? env['WREN_ROLE']),
-    orgMaxConcurrency: intVar(env, 'WREN_ORG_MAX_CONCURRENCY', 0, 0, 10_000) || null,
-    leaseMs: intVar(env, 'WREN_LEASE_SECONDS', 30, 2, 3600) * 1000,
-    browserCdpUrl: cdpUrl(env['WREN_BROWSER_CDP_URL']),
+    databaseUrl: v.WREN_DATABASE_URL,
+    role: v.WREN_ROLE,
+    orgMaxConcurrency: v.WREN_ORG_MAX_CONCURRENCY || null,
+    leaseMs: v.WREN_LEASE_SECONDS * 1000,
+    browserCdpUrl: v.WREN_BROWSER_CDP_URL,
     live: {
-      host: env['WREN_LIVE_HOST']?.trim() || '127.0.0.1',
-      port: intVar(env, 'WREN_LIVE_PORT', 0, 0, 65535),
-      advertiseUrl: advertiseUrl(env['WREN_LIVE_ADVERTISE_URL']),
+      host: v.WREN_LIVE_HOST,
+      port: v.WREN_LIVE_PORT,
+      advertiseUrl: v.WREN_LIVE_ADVERTISE_URL,
+    },
+    browser: {
+      executablePath: v.WREN_BROWSER_PATH,
+      headless: v.WREN_BROWSER_HEADLESS,
+      viewport: v.WREN_BROWSER_VIEWPORT,
+      recording: v.WREN_RECORDING,
+      ffmpegPath: v.WREN_FFMPEG_PATH,
+      har: v.WREN_HAR ? { maxBodyBytes: v.WREN_HAR_MAX_BODY_BYTES } : false,
+      cuaSafetyChecks: v.WREN_CUA_SAFETY_CHECKS,
+    },
+    sessionNetwork: {
+      ...(sessionHost ? { debugHost: sessionHost } : {}),
+      ...(v.WREN_SESSION_PORT !== undefined ? { gatewayPort: v.WREN_SESSION_PORT } : {}),
+      ...(advertiseHost ? { advertiseHost } : {}),
+      ...(v.WREN_SESSION_STALE_MS !== undefined ? { staleMs: v.WREN_SESSION_STALE_MS } : {}),
+      ...(v.WREN_SESSION_MINUTE_MS !== undefined ? { minuteMs: v.WREN_SESSION_MINUTE_MS } : {}),
     },
   };
 }

@@ -18,8 +18,8 @@ import {
   startInternalLiveServer,
 } from '../api/index.js';
 import { ArtifactService, ArtifactUrlSigner, LocalArtifactStorage } from '../artifacts/index.js';
-import { BrowserManager, LiveBrowsers } from '../browser/index.js';
-import type { WrenConfig } from '../config.js';
+import { BrowserManager, LiveBrowsers, resolveExecutablePath } from '../browser/index.js';
+import type { SessionNetworkConfig, WrenConfig } from '../config.js';
 import { loadSecretBox, type SecretBox } from '../credentials/index.js';
 import {
   createDefaultRegistry,
@@ -89,40 +89,21 @@ export interface Wren {
 }
 
 /**
- * Session browsers for other nodes: WREN_SESSION_HOST is the interface they are served on
- * (127.0.0.1: Chromium's own port; anything else: a gateway on WREN_SESSION_PORT. CDP is
- * unauthenticated full control: a private interface only), WREN_SESSION_ADVERTISE_HOST the host
- * other nodes dial (default: WREN_SESSION_HOST, or this machine's name for a wildcard).
- * WREN_SESSION_STALE_MS: how long a session owner may stay silent before other nodes fail it.
+ * Session browsers for other nodes (config.sessionNetwork): WREN_SESSION_HOST is the interface they
+ * are served on (127.0.0.1: Chromium's own port; anything else: a gateway on WREN_SESSION_PORT. CDP
+ * is unauthenticated full control: a private interface only), WREN_SESSION_ADVERTISE_HOST the host
+ * other nodes dial (default: WREN_SESSION_HOST, or this machine's name for a wildcard). A
+ * worker-only process never creates sessions: no served interface.
  */
-function sessionNetwork(env: Record<string, string | undefined>): {
-  debugHost?: string;
-  gatewayPort?: number;
-  advertiseHost?: string;
-  staleMs?: number;
-} {
-  const debugHost = env['WREN_SESSION_HOST']?.trim() || undefined;
-  const advertised = env['WREN_SESSION_ADVERTISE_HOST']?.trim() || undefined;
-  if (advertised && /[/\s@]/.test(advertised))
-    throw new Error(`WREN_SESSION_ADVERTISE_HOST must be a host name or IP, got "${advertised}"`);
-  const wildcard = debugHost === '0.0.0.0' || debugHost === '::';
-  const advertiseHost = advertised ?? (wildcard ? hostname() : debugHost);
-  const rawPort = env['WREN_SESSION_PORT']?.trim();
-  const gatewayPort = rawPort ? Number(rawPort) : undefined;
-  if (
-    gatewayPort !== undefined &&
-    !(Number.isInteger(gatewayPort) && gatewayPort <= 65535 && gatewayPort >= 0)
-  )
-    throw new Error(`WREN_SESSION_PORT must be a port number (0-65535), got "${rawPort}"`);
-  const rawStale = env['WREN_SESSION_STALE_MS']?.trim();
-  const staleMs = rawStale ? Number(rawStale) : undefined;
-  if (staleMs !== undefined && !(Number.isInteger(staleMs) && staleMs >= 1000))
-    throw new Error(`WREN_SESSION_STALE_MS must be a whole number of ms ≥ 1000, got "${rawStale}"`);
+function sessionNetwork(config: WrenConfig): SessionNetworkConfig {
+  const { debugHost, advertiseHost, ...rest } = config.sessionNetwork;
+  const served = config.role === 'worker' ? undefined : debugHost;
+  const wildcard = served === '0.0.0.0' || served === '::';
+  const advertised = advertiseHost ?? (wildcard ? hostname() : served);
   return {
-    ...(debugHost ? { debugHost } : {}),
-    ...(gatewayPort !== undefined ? { gatewayPort } : {}),
-    ...(advertiseHost ? { advertiseHost } : {}),
-    ...(staleMs ? { staleMs } : {}),
+    ...rest,
+    ...(served ? { debugHost: served } : {}),
+    ...(advertised ? { advertiseHost: advertised } : {}),
   };
 }
 
@@ -207,17 +188,14 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     artifacts,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
-  const browsers = new BrowserManager({ cdpUrl: config.browserCdpUrl ?? undefined, egress });
+  const browsers = new BrowserManager({
+    cdpUrl: config.browserCdpUrl ?? undefined,
+    executablePath: resolveExecutablePath(config.browser.executablePath),
+    egress,
+  });
   // Browsers this process drives, watchable through the API's live view.
   const live = new LiveBrowsers();
   const env = config.env;
-  const rawMinute = env['WREN_SESSION_MINUTE_MS']?.trim();
-  const minuteMs = rawMinute ? Number(rawMinute) : undefined;
-  if (minuteMs !== undefined && !(Number.isInteger(minuteMs) && minuteMs > 0)) {
-    throw new Error(
-      `WREN_SESSION_MINUTE_MS must be a positive whole number of ms, got "${rawMinute}"`,
-    );
-  }
   const sessions: SessionManager = new SessionManager({
     store,
     logger,
@@ -226,14 +204,13 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     allowPrivateNetworks: config.allowPrivateNetworks,
     egress,
     liveView: live,
-    ...(minuteMs ? { minuteMs } : {}),
     maxTimeoutMinutes: config.sessionMaxTimeoutMinutes,
     // Browser profiles keep or save back a session's state as it ends.
     onEnding: (record, capture): Promise<void> => profiles.sessionEnding(record, capture),
     // On PostgreSQL a session's browser serves runs that workers in other processes execute.
     shared: config.databaseUrl !== null,
     // A worker-only process never creates sessions: no gateway for it.
-    ...sessionNetwork(config.role === 'worker' ? { ...env, WREN_SESSION_HOST: undefined } : env),
+    ...sessionNetwork(config),
   });
   await sessions.start();
   const profiles: ProfileService = new ProfileService({
@@ -249,6 +226,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     browsers,
     dataDir: config.dataDir,
     env: config.env,
+    browser: config.browser,
     allowPrivateNetworks: config.allowPrivateNetworks,
     observationTokenBudget: config.observationTokenBudget,
     live,

@@ -32,14 +32,14 @@ export const SYSTEM_CANDIDATES: readonly string[] = [
 ];
 
 /**
- * WREN_BROWSER_PATH, else a system Chromium/Chrome, else undefined (Playwright's own build).
- * Throws when WREN_BROWSER_PATH names a missing file, so a typo is not silently ignored.
+ * The configured binary (WREN_BROWSER_PATH, config.browser.executablePath), else a system
+ * Chromium/Chrome, else undefined (Playwright's own build). Throws when the configured path names
+ * a missing file, so a typo is not silently ignored.
  */
 export function resolveExecutablePath(
-  env: NodeJS.ProcessEnv = process.env,
+  configured: string | null = null,
   candidates: readonly string[] = SYSTEM_CANDIDATES,
 ): string | undefined {
-  const configured = env['WREN_BROWSER_PATH'];
   if (configured) {
     if (!existsSync(configured)) {
       throw new BrowserError(

@@ -35,7 +35,7 @@ export interface FrameSource {
 export interface RecorderOptions {
   /** Where the .webm goes; overwritten. Frames are spooled in `<outputPath>.frames/`. */
   outputPath: string;
-  /** Default: WREN_FFMPEG_PATH or /usr/bin/ffmpeg. */
+  /** Default /usr/bin/ffmpeg; the server passes WREN_FFMPEG_PATH (config.browser.ffmpegPath). */
   ffmpegPath?: string;
   /** Frames are scaled down to fit (default 1280×720). */
   maxWidth?: number;
@@ -126,7 +126,7 @@ export async function startRecording(
   source: FrameSource,
   options: RecorderOptions,
 ): Promise<Recording | null> {
-  const ffmpegPath = options.ffmpegPath ?? process.env['WREN_FFMPEG_PATH'] ?? DEFAULT_FFMPEG;
+  const ffmpegPath = options.ffmpegPath ?? DEFAULT_FFMPEG;
   const log = options.logger;
   if (!(await executable(ffmpegPath))) {
     log?.warn(

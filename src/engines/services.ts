@@ -30,8 +30,8 @@ export interface EngineServices {
   observationTokenBudget: number;
   /** Send screenshots to the DOM engines' models (vision). */
   screenshots: boolean;
-  /** Record a video of each run (WREN_RECORDING, default true; needs ffmpeg). */
-  recording: boolean;
+  /** Record a video of each run with this ffmpeg (WREN_RECORDING, WREN_FFMPEG_PATH); false: none. */
+  recording: false | { ffmpegPath: string };
   /**
    * Record a HAR of each run (WREN_HAR, default true); WREN_HAR_MAX_BODY_BYTES > 0 embeds
    * textual response bodies up to that size (default 0: none).
@@ -41,6 +41,16 @@ export interface EngineServices {
    * openai-cua `pending_safety_checks` (WREN_CUA_SAFETY_CHECKS): `stop` (default) ends the run
    * terminated and reports the checks; `acknowledge` echoes them back and carries on.
    */
+  cuaSafetyChecks: 'stop' | 'acknowledge';
+}
+
+/** How run browsers are launched and what they record (src/config.ts fills it from WREN_* variables). */
+export interface EngineBrowserSettings {
+  headless: boolean;
+  viewport: { width: number; height: number } | null;
+  recording: boolean;
+  ffmpegPath: string;
+  har: false | { maxBodyBytes: number };
   cuaSafetyChecks: 'stop' | 'acknowledge';
 }
 
@@ -63,38 +73,14 @@ export class EngineSetupError extends Error {
   override readonly name = 'EngineSetupError';
 }
 
-/** `1280x720` → {width, height}; anything else is a configuration error naming the variable. */
-export function parseViewport(
-  raw: string | undefined,
-): { width: number; height: number } | undefined {
-  if (!raw?.trim()) return undefined;
-  const m = /^(\d{3,5})x(\d{3,5})$/.exec(raw.trim());
-  if (!m) throw new EngineSetupError(`WREN_BROWSER_VIEWPORT must look like 1280x720, got "${raw}"`);
-  return { width: Number(m[1]), height: Number(m[2]) };
-}
-
-/** A non-negative whole number of bytes; anything else is a configuration error naming the variable. */
-export function parseByteCount(name: string, raw: string | undefined): number {
-  if (!raw?.trim()) return 0;
-  if (!/^\d+$/.test(raw.trim()))
-    throw new EngineSetupError(`${name} must be a whole number of bytes, got "${raw}"`);
-  return Number(raw.trim());
-}
-
-/** WREN_CUA_SAFETY_CHECKS: `stop` (default) or `acknowledge`; anything else names the variable. */
-export function parseSafetyCheckPolicy(raw: string | undefined): 'stop' | 'acknowledge' {
-  const v = raw?.trim().toLowerCase() ?? '';
-  if (v === '' || v === 'stop') return 'stop';
-  if (v === 'acknowledge') return 'acknowledge';
-  throw new EngineSetupError(`WREN_CUA_SAFETY_CHECKS must be stop or acknowledge, got "${raw}"`);
-}
-
 export function createEngineServices(options: {
   browsers: BrowserManager;
   dataDir: string;
-  env?: Record<string, string | undefined>;
+  /** The environment the model setup is resolved from (per run: the request's `model`). */
+  env: Record<string, string | undefined>;
+  /** Launch and recording settings (config.browser). */
+  browser: EngineBrowserSettings;
   allowPrivateNetworks: boolean;
-  headless?: boolean;
   observationTokenBudget?: number;
   screenshots?: boolean;
   /** Persistent browser sessions (runs with browser_session_id). */
@@ -112,17 +98,15 @@ export function createEngineServices(options: {
   /** Says why a profile could not be used (deleted meanwhile, unreadable). */
   warn?: (message: string, data: Record<string, unknown>) => void;
 }): EngineServices {
-  const env = options.env ?? process.env;
-  const viewport = parseViewport(env['WREN_BROWSER_VIEWPORT']);
-  const cuaSafetyChecks = parseSafetyCheckPolicy(env['WREN_CUA_SAFETY_CHECKS']);
-  const headless = options.headless ?? env['WREN_BROWSER_HEADLESS'] !== 'false';
+  const { env } = options;
+  const { headless, cuaSafetyChecks } = options.browser;
+  const viewport = options.browser.viewport ?? undefined;
   const proxies = options.proxies ?? options.sessions?.proxies ?? new ProxyRouter(null);
-  const harBodyBytes = parseByteCount('WREN_HAR_MAX_BODY_BYTES', env['WREN_HAR_MAX_BODY_BYTES']);
   return {
     observationTokenBudget: options.observationTokenBudget ?? 30_000,
     screenshots: options.screenshots ?? false,
-    recording: env['WREN_RECORDING'] !== 'false',
-    har: env['WREN_HAR'] === 'false' ? false : { maxBodyBytes: harBodyBytes },
+    recording: options.browser.recording ? { ffmpegPath: options.browser.ffmpegPath } : false,
+    har: options.browser.har,
     cuaSafetyChecks,
     llmFor(task) {
       const resolved = resolveModelConfig(env, task.model);

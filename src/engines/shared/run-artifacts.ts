@@ -5,8 +5,8 @@ import type { Recording, RunBrowser } from '../../browser/index.js';
 import type { EngineContext, EngineEvent } from '../types.js';
 
 export interface RunArtifactSettings {
-  /** Record a video (default true). */
-  recording?: boolean;
+  /** Record a video (default: yes, with the default ffmpeg); false: none. */
+  recording?: false | { ffmpegPath?: string };
   /** Record a HAR (default on); `maxBodyBytes` > 0 embeds textual response bodies. */
   har?: false | { maxBodyBytes?: number };
 }
@@ -101,10 +101,12 @@ export class RunArtifacts {
         this.warn('could not start the HAR', err as Error);
       }
     }
-    if (this.settings.recording === false) return;
+    const recording = this.settings.recording;
+    if (recording === false) return;
     try {
       this.recording = await this.browser.startRecording({
         outputPath: path.join(this.browser.options.runDir, 'recording.webm'),
+        ...(recording?.ffmpegPath ? { ffmpegPath: recording.ffmpegPath } : {}),
       });
     } catch (err) {
       this.warn('could not start the recording', err as Error);

@@ -166,22 +166,22 @@ describe('action catalogue', () => {
 });
 
 describe('resolveExecutablePath', () => {
-  it('prefers WREN_BROWSER_PATH and rejects a missing one', async () => {
+  it('prefers the configured path (WREN_BROWSER_PATH) and rejects a missing one', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'wren-exe-'));
     try {
       const exe = path.join(dir, 'chrome');
       await writeFile(exe, '');
-      expect(resolveExecutablePath({ WREN_BROWSER_PATH: exe })).toBe(exe);
-      expect(() => resolveExecutablePath({ WREN_BROWSER_PATH: path.join(dir, 'nope') })).toThrow(
+      expect(resolveExecutablePath(exe)).toBe(exe);
+      expect(() => resolveExecutablePath(path.join(dir, 'nope'))).toThrow(
         /WREN_BROWSER_PATH: .* does not exist/,
       );
-      expect(resolveExecutablePath({})).toBe('/usr/bin/chromium');
+      expect(resolveExecutablePath(null)).toBe('/usr/bin/chromium');
       // The first system candidate that exists wins; with none, Playwright's own build (undefined).
       const system = path.join(dir, 'system-chrome');
       await writeFile(system, '');
-      expect(resolveExecutablePath({}, [path.join(dir, 'absent'), system, exe])).toBe(system);
-      expect(resolveExecutablePath({}, [path.join(dir, 'absent')])).toBeUndefined();
-      expect(resolveExecutablePath({ WREN_BROWSER_PATH: exe }, [system])).toBe(exe);
+      expect(resolveExecutablePath(null, [path.join(dir, 'absent'), system, exe])).toBe(system);
+      expect(resolveExecutablePath(null, [path.join(dir, 'absent')])).toBeUndefined();
+      expect(resolveExecutablePath(exe, [system])).toBe(exe);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

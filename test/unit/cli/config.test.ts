@@ -74,3 +74,89 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { WREN_LIVE_PORT: '-1' })).toThrow(/WREN_LIVE_PORT must be/);
   });
 });
+
+describe('the configuration schema (docs/configuration.md: one zod schema, read once at start)', () => {
+  it('reports every bad variable at once, each with its name, the rule and the value', () => {
+    let error: unknown;
+    try {
+      loadConfig({}, { WREN_MAX_CONCURRENCY: '0', WREN_HAR: 'sometimes', WREN_ROLE: 'boss' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message.split('; ').sort()).toEqual([
+      'WREN_HAR must be true or false, got "sometimes"',
+      'WREN_MAX_CONCURRENCY must be an integer between 1 and 256, got "0"',
+      'WREN_ROLE must be one of all, api, worker, got "boss"',
+    ]);
+  });
+
+  it('never repeats a secret value in the error', () => {
+    expect(() => loadConfig({}, { WREN_DATABASE_URL: 'mysql://root:hunter2@db/wren' })).toThrow(
+      new ConfigError(
+        'WREN_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
+      ),
+    );
+  });
+
+  it('checks browser and recording settings', () => {
+    expect(loadConfig({}, {}).browser).toEqual({
+      executablePath: null,
+      headless: true,
+      viewport: null,
+      recording: true,
+      ffmpegPath: '/usr/bin/ffmpeg',
+      har: { maxBodyBytes: 0 },
+      cuaSafetyChecks: 'stop',
+    });
+    expect(
+      loadConfig(
+        {},
+        {
+          WREN_BROWSER_VIEWPORT: '1600x1000',
+          WREN_BROWSER_HEADLESS: 'false',
+          WREN_HAR: 'false',
+          WREN_RECORDING: 'no',
+          WREN_CUA_SAFETY_CHECKS: ' Acknowledge ',
+        },
+      ).browser,
+    ).toMatchObject({
+      viewport: { width: 1600, height: 1000 },
+      headless: false,
+      har: false,
+      recording: false,
+      cuaSafetyChecks: 'acknowledge',
+    });
+    expect(() => loadConfig({}, { WREN_BROWSER_VIEWPORT: 'big' })).toThrow(
+      'WREN_BROWSER_VIEWPORT must look like 1280x720, got "big"',
+    );
+    expect(() => loadConfig({}, { WREN_CUA_SAFETY_CHECKS: 'yes' })).toThrow(
+      'WREN_CUA_SAFETY_CHECKS must be one of stop, acknowledge, got "yes"',
+    );
+    expect(() => loadConfig({}, { WREN_HAR_MAX_BODY_BYTES: '-5' })).toThrow(
+      /WREN_HAR_MAX_BODY_BYTES must be an integer between 0 and/,
+    );
+  });
+
+  it('checks the session network settings', () => {
+    expect(
+      loadConfig({}, { WREN_SESSION_HOST: '10.0.0.5', WREN_SESSION_PORT: '9300' }).sessionNetwork,
+    ).toEqual({ debugHost: '10.0.0.5', gatewayPort: 9300 });
+    expect(() => loadConfig({}, { WREN_SESSION_PORT: '70000' })).toThrow(
+      'WREN_SESSION_PORT must be a port number (0-65535), got "70000"',
+    );
+    expect(() => loadConfig({}, { WREN_SESSION_ADVERTISE_HOST: 'user@host' })).toThrow(
+      'WREN_SESSION_ADVERTISE_HOST must be a host name or IP, got "user@host"',
+    );
+    expect(() => loadConfig({}, { WREN_SESSION_MINUTE_MS: '0' })).toThrow(
+      'WREN_SESSION_MINUTE_MS must be a positive whole number of ms, got "0"',
+    );
+  });
+
+  it('names the flag when a CLI override is bad', () => {
+    expect(() => loadConfig({ port: 70_000 }, {})).toThrow(
+      'port must be an integer between 0 and 65535, got "70000"',
+    );
+    expect(() => loadConfig({ role: 'boss' }, {})).toThrow('role must be one of all, api, worker');
+  });
+});
