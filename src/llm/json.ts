@@ -93,7 +93,67 @@ export function validateJson(schema: JsonSchema, value: unknown): SchemaCheck {
     return { ok: false, problems: [`the schema itself is invalid: ${(error as Error).message}`] };
   }
   if (validate(value)) return { ok: true };
-  return { ok: false, problems: (validate.errors ?? []).map(describeError) };
+  return { ok: false, problems: summariseErrors(validate.errors ?? []).map(describeError) };
+}
+
+/**
+ * Ajv reports every branch of a failed `anyOf`: for the action union that is ~60 lines about
+ * branches the model never meant. When branches are told apart by a constant (`type`), keep only
+ * the errors of the branch whose constant matched; when none matched, say which constants exist.
+ */
+export function summariseErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  if (unions.length === 0) return [...errors];
+  const unionOf = (e: ErrorObject): ErrorObject | undefined => {
+    let best: ErrorObject | undefined;
+    for (const u of unions) {
+      if (u === e || !e.schemaPath.startsWith(`${u.schemaPath}/`)) continue;
+      if (!e.instancePath.startsWith(u.instancePath)) continue;
+      // The outermost one: inner unions are summarised with their branch, recursively.
+      if (!best || u.schemaPath.length < best.schemaPath.length) best = u;
+    }
+    return best;
+  };
+  const kept: ErrorObject[] = [];
+  const byUnion = new Map<ErrorObject, Map<string, ErrorObject[]>>();
+  for (const e of errors) {
+    const u = unionOf(e);
+    if (!u) {
+      if (!unions.includes(e)) kept.push(e);
+      continue;
+    }
+    const branch = e.schemaPath.slice(u.schemaPath.length + 1).split('/')[0] ?? '';
+    const branches = byUnion.get(u) ?? new Map<string, ErrorObject[]>();
+    branches.set(branch, [...(branches.get(branch) ?? []), e]);
+    byUnion.set(u, branches);
+  }
+  for (const u of unions) {
+    if (unionOf(u)) continue; // inside another union's branch
+    const branches = byUnion.get(u);
+    if (!branches) {
+      kept.push(u);
+      continue;
+    }
+    const isTag = (e: ErrorObject) =>
+      (e.keyword === 'const' || e.keyword === 'enum') &&
+      e.instancePath.slice(u.instancePath.length).split('/').length === 2;
+    const tagged = [...branches.values()].filter((list) => list.some(isTag));
+    if (tagged.length === 0) {
+      kept.push(...[...branches.values()].flat(), u);
+      continue;
+    }
+    const matching = [...branches.values()].filter((list) => !list.some(isTag));
+    if (matching.length > 0) {
+      kept.push(...summariseErrors(matching.flat()));
+      continue;
+    }
+    const tags = [...branches.values()].flat().filter(isTag);
+    const allowed = tags.flatMap((e) =>
+      e.keyword === 'const' ? [e.params['allowedValue']] : (e.params['allowedValues'] as unknown[]),
+    );
+    kept.push({ ...tags[0]!, keyword: 'enum', params: { allowedValues: [...new Set(allowed)] } });
+  }
+  return kept;
 }
 
 function describeError(e: ErrorObject): string {

@@ -86,6 +86,23 @@ const CASES: WidgetCase[] = [
     expected: { summary: '', body: 'Great talk, thanks!' },
   },
   {
+    // Suggestions open 300 ms after typing: the next observation must hold them.
+    page: 'autocomplete',
+    prompt: 'Fly to Lisbon: pick it from the suggestions.',
+    decide: (page) =>
+      /"Lisbon"/.test(page)
+        ? [click(page, '"Lisbon"')]
+        : [
+            {
+              type: 'input_text',
+              element: idOf(page, 'textbox "Destination"'),
+              text: 'Lis',
+              submit: false,
+            },
+          ],
+    expected: { city: 'Lisbon' },
+  },
+  {
     page: 'svg',
     prompt: 'Click the circle.',
     decide: (page) => [click(page, 'graphic circle')],

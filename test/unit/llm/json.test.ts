@@ -97,6 +97,52 @@ describe('validateJson', () => {
     }
   });
 
+  describe('a union told apart by a constant (the actor\'s action list)', () => {
+    const branch = (type: string, fields: Record<string, unknown>) => ({
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', ...Object.keys(fields)],
+      properties: { type: { type: 'string', const: type }, ...fields },
+    });
+    const actions = {
+      type: 'object',
+      properties: {
+        actions: {
+          type: 'array',
+          items: {
+            anyOf: [
+              branch('click', { element: { type: 'string' } }),
+              branch('input_text', {
+                element: { type: 'string' },
+                text: { type: 'string' },
+                submit: { type: 'boolean' },
+              }),
+              branch('scroll', { direction: { enum: ['up', 'down'] } }),
+            ],
+          },
+        },
+      },
+    };
+
+    it('reports only the branch whose type matched', () => {
+      const r = validateJson(actions, {
+        actions: [{ type: 'click', element: '3' }, { type: 'input_text', element: '4', text: 'x' }],
+      });
+      expect(r).toEqual({
+        ok: false,
+        problems: ["/actions/1 must have required property 'submit'"],
+      });
+    });
+
+    it('names the types there are when none matched', () => {
+      const r = validateJson(actions, { actions: [{ type: 'tap', element: '3' }] });
+      expect(r).toEqual({
+        ok: false,
+        problems: ['/actions/0/type must be one of ["click","input_text","scroll"]'],
+      });
+    });
+  });
+
   it('reports a schema that does not compile', () => {
     const r = validateJson({ type: 'nonsense' }, {});
     expect(r.ok).toBe(false);
