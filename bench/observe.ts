@@ -54,6 +54,11 @@ const WIDGETS = [
   'widgets/react-list.html',
   'widgets/vue-list.html',
   'widgets/svelte-list.html',
+  'widgets/autocomplete.html',
+  'widgets/delayed-menu.html',
+  'widgets/multi-select.html',
+  'widgets/attr-clicks.html',
+  'widgets/reveal.html',
 ];
 const BIG = ['generated/big-form.html', 'generated/huge.html'];
 const BUDGET = 25_000;
