@@ -97,7 +97,7 @@ describe('validateJson', () => {
     }
   });
 
-  describe('a union told apart by a constant (the actor\'s action list)', () => {
+  describe("a union told apart by a constant (the actor's action list)", () => {
     const branch = (type: string, fields: Record<string, unknown>) => ({
       type: 'object',
       additionalProperties: false,
@@ -126,7 +126,10 @@ describe('validateJson', () => {
 
     it('reports only the branch whose type matched', () => {
       const r = validateJson(actions, {
-        actions: [{ type: 'click', element: '3' }, { type: 'input_text', element: '4', text: 'x' }],
+        actions: [
+          { type: 'click', element: '3' },
+          { type: 'input_text', element: '4', text: 'x' },
+        ],
       });
       expect(r).toEqual({
         ok: false,
