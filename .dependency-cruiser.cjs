@@ -51,6 +51,11 @@ const LAYERS = {
     may: ['browser', 'llm'],
     why: 'AI primitives (act, extract, observe, validate, locate) on a live page',
   },
+  mcp: {
+    path: '^src/mcp/',
+    may: ['contract'],
+    why: 'MCP tools over a backend port; stdio and streamable HTTP transports',
+  },
   engines: {
     path: '^src/engines/',
     may: ['artifacts', 'browser', 'credentials', 'json-schema', 'llm', 'sessions'],
@@ -82,6 +87,7 @@ const LAYERS = {
       'credentials',
       'llm',
       'log',
+      'mcp',
       'net',
       'profiles',
       'runs',
@@ -116,7 +122,7 @@ const LAYERS = {
   },
   cli: {
     path: '^src/cli/',
-    may: ['api', 'app', 'config', 'log', 'sdk', 'store'],
+    may: ['api', 'app', 'config', 'log', 'mcp', 'sdk', 'store'],
     why: 'the wren command',
   },
 };

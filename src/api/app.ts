@@ -43,6 +43,7 @@ import type { Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
+import { registerMcpRoutes } from './mcp-routes.js';
 import { notSupportedDetail } from './not-supported.js';
 import { registerProfileRoutes } from './profiles-routes.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
@@ -74,6 +75,8 @@ export interface ApiOptions {
   sdkActions?: SdkActionService;
   /** Live view WebSockets (live-routes.ts); off when omitted. */
   live?: Omit<LiveRoutesOptions, 'runs' | 'auth'>;
+  /** /mcp (mcp-routes.ts): how often a waiting wren_run_task polls its run, ms (default 1000). */
+  mcpPollIntervalMs?: number;
 }
 
 /** Carries zod issues from the validator compiler to the error handler. */
@@ -365,6 +368,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   if (options.results) await app.register(resultsRoutes(auth, options.results), { prefix: '/v1' });
+  await registerMcpRoutes(app, {
+    auth,
+    sdkActions: options.sdkActions,
+    version: options.version,
+    pollIntervalMs: options.mcpPollIntervalMs,
+  });
 
   if (options.ui) await app.register(uiRoutes, { ...options.ui, auth });
 

@@ -13,4 +13,5 @@ export {
 export { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
 export { LiveRelayTokens } from './live-relay.js';
 export { runLocator } from './live-stream.js';
+export { inProcessMcpBackend, requestApiKey } from './mcp-routes.js';
 export { parseRange } from './results-routes.js';

@@ -262,6 +262,38 @@ function buildProgram(): Command {
   });
 
   program
+    .command('mcp')
+    .description(
+      'MCP server on stdin/stdout for Claude Desktop, Cursor, VS Code (docs/mcp.md): relays to --server, else embedded',
+    )
+    .addOption(
+      new Option('--server <url>', 'Wren server URL (its /mcp endpoint); default: embedded').env(
+        'WREN_BASE_URL',
+      ),
+    )
+    .addOption(new Option('--api-key <key>', 'API key for --server').env('WREN_API_KEY'))
+    .option('--data-dir <dir>', 'data directory when embedded (default ./.wren or WREN_DATA_DIR)')
+    .action(async (opts: TargetOptions) => {
+      const server = opts.server ?? process.env['WREN_SERVER_URL'];
+      const mcp = await import('../mcp/index.js');
+      if (server) {
+        if (!opts.apiKey)
+          throw new ConfigError('wren mcp --server needs --api-key (or WREN_API_KEY)');
+        await mcp.relayStdioToHttp({ baseUrl: server, apiKey: opts.apiKey });
+        return;
+      }
+      // Embedded: logs go to stderr (stdout carries the protocol).
+      const { EmbeddedWren } = await import('../sdk/embedded.js');
+      const embedded = await EmbeddedWren.open({ dataDir: opts.dataDir, runWorker: true });
+      try {
+        const { version } = await embedded.getVersion();
+        await mcp.serveStdio(embedded.mcpBackend(), { version: version ?? '0.0.0' });
+      } finally {
+        await embedded.close();
+      }
+    });
+
+  program
     .command('keys')
     .description('API keys')
     .command('create')

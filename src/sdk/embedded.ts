@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { API_KEY_FILE, parseRange } from '../api/index.js';
+import { API_KEY_FILE, inProcessMcpBackend, parseRange } from '../api/index.js';
 import { createWren, type Wren } from '../app/index.js';
 import { type ConfigOverrides, loadConfig } from '../config.js';
 import type { ArtifactType, RetryRunWebhookRequest } from '../contract/index.js';
@@ -291,6 +291,18 @@ export class EmbeddedWren implements WrenApi {
 
   async closeBrowserSession(browserSessionId: string) {
     await this.inject('POST', `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}/close`);
+  }
+
+  /** The MCP tools' backend in this process (`wren mcp` without a server; docs/mcp.md). */
+  mcpBackend(): ReturnType<typeof inProcessMcpBackend> {
+    if (!this.apiKey)
+      throw new WrenApiError(403, 'No API key is known in embedded mode (set WREN_API_KEY).');
+    return inProcessMcpBackend({
+      app: this.wren.app,
+      apiKey: this.apiKey,
+      organizationId: this.organizationId,
+      sdkActions: this.wren.sdkActions,
+    });
   }
 
   close(): Promise<void> {
