@@ -158,6 +158,70 @@ describe('POST /v1/sdk/run_action', () => {
     ).toBe('pixel.svg');
   });
 
+  it('ai_input_text, ai_select_option and ai_upload_file: a working selector needs no model call, a broken one falls back to the intention', async () => {
+    // Selector hits: no model call.
+    const sel = await runAction({
+      type: 'ai_select_option',
+      selector: '#lang',
+      value: 'French',
+      intention: 'the language',
+    });
+    expect(sel.status, sel.text).toBe(200);
+    expect(sel.body).toMatchObject({ result: '#lang', details: { usedModel: false } });
+    expect(await page.locator('#lang').inputValue()).toBe('fr');
+    expect(h.fake.requests).toHaveLength(0);
+
+    // Selector misses: one model call each, by the intention, and the action is done.
+    const typed = await runAction({
+      type: 'ai_input_text',
+      selector: '#gone',
+      value: 'Dora',
+      intention: 'the display name',
+      timeout: 500,
+    });
+    expect(typed.status, typed.text).toBe(200);
+    expect(typed.body).toMatchObject({
+      result: 'role=textbox[name="Display name"]',
+      details: { usedModel: true, selectorError: expect.stringContaining('#gone') },
+    });
+    expect(await page.locator('#display').inputValue()).toBe('Dora');
+    expect(h.fake.requests).toHaveLength(1);
+
+    const chosen = await runAction({
+      type: 'ai_select_option',
+      selector: 'select[name="nope"]',
+      value: 'English',
+      intention: 'the language',
+      timeout: 500,
+    });
+    expect(chosen.status, chosen.text).toBe(200);
+    expect(chosen.body).toMatchObject({ details: { usedModel: true } });
+    expect(await page.locator('#lang').inputValue()).toBe('en');
+    expect(h.fake.requests).toHaveLength(2);
+
+    const up = await h.wren.call('POST', '/v1/sdk/run_action', {
+      url: `${h.site.url}/files.html`,
+      browser_session_id: sessionId,
+      action: {
+        type: 'ai_upload_file',
+        selector: '#gone',
+        intention: 'the Document field',
+        file_url: `${h.site.url}/assets/pixel.svg`,
+        timeout: 500,
+      },
+    });
+    expect(up.status, up.text).toBe(200);
+    expect(up.body).toMatchObject({ details: { usedModel: true } });
+    const filesPage = outside
+      .contexts()[0]!
+      .pages()
+      .find((p) => p.url().includes('files.html'))!;
+    expect(
+      await filesPage.locator('#doc').evaluate((e) => (e as HTMLInputElement).files?.[0]?.name),
+    ).toBe('pixel.svg');
+    expect(h.fake.requests).toHaveLength(3);
+  });
+
   it('ai_act does one action and returns it with a stable selector; an impossible one fails saying why', async () => {
     const r = await runAction({ type: 'ai_act', intention: 'type Grace as the display name' });
     expect(r.status, r.text).toBe(200);

@@ -60,6 +60,12 @@ export function primitivesModel(req: FakeRequest): FakeResponse {
       }
       if (/language/i.test(ask))
         return { json: { element_id: idOfAny(text, 'combobox'), reason: 'select' } };
+      if (/display name/i.test(ask))
+        return { json: { element_id: idOfAny(text, 'textbox "Display name"'), reason: 'field' } };
+      if (/document/i.test(ask)) {
+        const line = text.split('\n').find((l) => /\[\d+\]/.test(l) && l.includes('Document'));
+        return { json: { element_id: Number(/\[(\d+)\]/.exec(line ?? '')?.[1]), reason: 'file' } };
+      }
       return { json: { element_id: null, reason: 'no such element' } };
     }
     case 'observe': {
