@@ -60,6 +60,8 @@ export interface WrenConfig {
   role: ServerRole;
   /** Running runs per organization across all workers; null for no limit. */
   orgMaxConcurrency: number | null;
+  /** Default quotas per organization (docs/security.md, "Quotas"); an organization may override them. */
+  quotas: { maxBrowserSessions: number; maxActiveRuns: number };
   /** How long a worker's claim on a run lasts without a heartbeat before it is recovered. */
   leaseMs: number;
   /** Connect to this Chromium over CDP instead of launching one (ws:// or http://). */
@@ -266,6 +268,8 @@ export const ENV_SCHEMA = z.object({
     'must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
   ),
   WREN_ORG_MAX_CONCURRENCY: int(0, 0, 10_000),
+  WREN_ORG_MAX_BROWSER_SESSIONS: int(8, 0, 100_000),
+  WREN_ORG_MAX_ACTIVE_RUNS: int(500, 0, 100_000),
   WREN_LEASE_SECONDS: int(30, 2, 3600),
   WREN_BROWSER_CDP_URL: url(
     /^(wss?|https?):\/\//i,
@@ -389,6 +393,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     databaseUrl: v.WREN_DATABASE_URL,
     role: v.WREN_ROLE,
     orgMaxConcurrency: v.WREN_ORG_MAX_CONCURRENCY || null,
+    quotas: {
+      maxBrowserSessions: v.WREN_ORG_MAX_BROWSER_SESSIONS,
+      maxActiveRuns: v.WREN_ORG_MAX_ACTIVE_RUNS,
+    },
     leaseMs: v.WREN_LEASE_SECONDS * 1000,
     browserCdpUrl: v.WREN_BROWSER_CDP_URL,
     live: {

@@ -39,9 +39,10 @@ import {
 import { ServiceError } from '../core/index.js';
 import type { ProfileService } from '../profiles/index.js';
 import type { RunService, SdkActionService } from '../runs/index.js';
-import type { Organization } from '../store/index.js';
+import type { KeyIdentity, Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
-import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
+import { type ApiKeyAuthenticator, type KeyAdmin, requireApiKey } from './keys.js';
+import { registerKeyRoutes } from './keys-routes.js';
 import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
 import { registerMcpRoutes } from './mcp-routes.js';
 import { notSupportedDetail } from './not-supported.js';
@@ -54,12 +55,16 @@ import { type UiOptions, uiRoutes } from './ui-routes.js';
 declare module 'fastify' {
   interface FastifyRequest {
     organization: Organization | null;
+    /** The x-api-key's id and role (set with `organization`). */
+    apiKeyIdentity: KeyIdentity | null;
   }
 }
 
 export interface ApiOptions {
   runs: RunService;
   auth: ApiKeyAuthenticator;
+  /** Organizations and keys (keys-routes.ts). */
+  keys: KeyAdmin;
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
@@ -180,6 +185,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   );
 
   app.decorateRequest('organization', null);
+  app.decorateRequest('apiKeyIdentity', null);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, body } = errorReplyFor(error);
@@ -361,6 +367,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         },
       );
 
+      await registerKeyRoutes(v1, options.keys);
       await registerCredentialRoutes(v1, options.credentials);
       if (options.profiles) await registerProfileRoutes(v1, options.profiles);
       if (options.sdkActions) await registerSdkRoutes(v1, options.sdkActions);

@@ -2,6 +2,7 @@ export { type ApiOptions, buildApi } from './app.js';
 export {
   API_KEY_FILE,
   ApiKeyAuthenticator,
+  type ApiKeyView,
   addApiKey,
   type BootstrapResult,
   bootstrapAuth,
@@ -9,6 +10,9 @@ export {
   ensureDefaultOrganization,
   generateApiKey,
   hashApiKey,
+  KeyAdmin,
+  type OrganizationView,
+  type QuotaDefaults,
 } from './keys.js';
 export { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
 export { LiveRelayTokens } from './live-relay.js';

@@ -1,13 +1,20 @@
 /**
  * API keys: opaque random strings shown once, stored only as SHA-256 hashes. Each key belongs to
- * an organization. First start creates a default organization and key.
+ * an organization and is an admin key or an ordinary one (docs/security.md). First start creates
+ * a default organization and an admin key.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { newId } from '../core/index.js';
-import type { Organization, Store } from '../store/index.js';
+import { newId, ServiceError } from '../core/index.js';
+import type {
+  ApiKeySummary,
+  KeyIdentity,
+  Organization,
+  OrganizationRecord,
+  Store,
+} from '../store/index.js';
 
 export const API_KEY_FILE = 'api-key';
 
@@ -19,31 +26,46 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+export interface KeyOptions {
+  /** May create organizations and mint or revoke keys (docs/security.md). */
+  admin?: boolean;
+  /** env (WREN_API_KEY) | generated (first start) | api | cli. */
+  source?: string | null;
+}
+
+/** Stores a key (hashed); false when a key with the same value exists already, revoked or not. */
 export async function addApiKey(
   store: Store,
   organizationId: string,
   key: string,
   label: string | null = null,
-): Promise<void> {
-  await store.insertApiKey({
+  options: KeyOptions = {},
+): Promise<boolean> {
+  return store.insertApiKey({
     id: newId('key'),
     organizationId,
     keyHash: hashApiKey(key),
     keyPrefix: key.slice(0, 9),
     label,
     createdAt: new Date().toISOString(),
+    admin: options.admin ?? false,
+    source: options.source ?? null,
   });
 }
 
-/** Creates a new random key for an organization (the default one when omitted) and returns it. */
+/**
+ * Creates a new random key for an organization (the default one when omitted) and returns it.
+ * An ordinary key unless `options.admin`.
+ */
 export async function createApiKey(
   store: Store,
   organizationId?: string,
   label: string | null = null,
+  options: KeyOptions = {},
 ): Promise<string> {
   const orgId = organizationId ?? (await ensureDefaultOrganization(store)).id;
   const key = generateApiKey();
-  await addApiKey(store, orgId, key, label);
+  await addApiKey(store, orgId, key, label, options);
   return key;
 }
 
@@ -60,45 +82,227 @@ export interface BootstrapResult {
   /** A key generated on this start (first start only); the caller prints it once. */
   generatedKey: string | null;
   keyFile: string | null;
+  /** Ids of earlier WREN_API_KEY keys this start revoked because the variable changed. */
+  retiredKeyIds: string[];
 }
 
 /**
- * Makes sure an organization and a usable key exist: WREN_API_KEY (when set) is accepted for the
- * default organization; when no key exists at all, one is generated and written to
- * <dataDir>/api-key with mode 0600.
+ * Makes sure an organization and a usable key exist: WREN_API_KEY (when set) is an admin key of
+ * the default organization, and any earlier, different WREN_API_KEY is revoked; when no key
+ * exists at all, an admin key is generated and written to <dataDir>/api-key with mode 0600.
+ * A WREN_API_KEY that was revoked through the API stays revoked.
  */
 export async function bootstrapAuth(
   store: Store,
   options: { dataDir: string; seedApiKey: string | null },
 ): Promise<BootstrapResult> {
   const organization = await ensureDefaultOrganization(store);
-  if (options.seedApiKey)
-    await addApiKey(store, organization.id, options.seedApiKey, 'WREN_API_KEY');
-  if ((await store.countApiKeys()) > 0) return { organization, generatedKey: null, keyFile: null };
-  const key = await createApiKey(store, organization.id, 'generated on first start');
+  let retiredKeyIds: string[] = [];
+  if (options.seedApiKey) {
+    await addApiKey(store, organization.id, options.seedApiKey, 'WREN_API_KEY', {
+      admin: true,
+      source: 'env',
+    });
+    retiredKeyIds = await store
+      .apiKeys()
+      .retireEnvKeys(hashApiKey(options.seedApiKey), new Date().toISOString());
+  }
+  if ((await store.countApiKeys()) > 0)
+    return { organization, generatedKey: null, keyFile: null, retiredKeyIds };
+  const key = await createApiKey(store, organization.id, 'generated on first start', {
+    admin: true,
+    source: 'generated',
+  });
   const keyFile = join(options.dataDir, API_KEY_FILE);
   writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
-  return { organization, generatedKey: key, keyFile };
+  return { organization, generatedKey: key, keyFile, retiredKeyIds };
 }
 
-/** Resolves x-api-key values to organizations, caching hits for a minute. */
+/**
+ * Resolves x-api-key values to their organization and role. No cache: one indexed lookup per
+ * request, so a revoked key is refused at once by every process sharing the database
+ * (docs/decisions.md, "Revocation without a cache").
+ */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, { org: Organization; until: number }>();
+  constructor(private readonly store: Store) {}
 
-  constructor(
-    private readonly store: Store,
-    private readonly ttlMs = 60_000,
-  ) {}
+  async identify(key: string | undefined): Promise<KeyIdentity | null> {
+    if (!key) return null;
+    return this.store.apiKeys().identityForHash(hashApiKey(key));
+  }
 
   async authenticate(key: string | undefined): Promise<Organization | null> {
-    if (!key) return null;
-    const hash = hashApiKey(key);
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > Date.now()) return hit.org;
-    const org = await this.store.organizationForKeyHash(hash);
-    if (org) this.cache.set(hash, { org, until: Date.now() + this.ttlMs });
-    else this.cache.delete(hash);
-    return org;
+    return (await this.identify(key))?.organization ?? null;
+  }
+}
+
+/** A key as the API shows it: the prefix only, never the key or its hash. */
+export interface ApiKeyView {
+  id: string;
+  organization_id: string;
+  prefix: string;
+  label: string | null;
+  admin: boolean;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface OrganizationView {
+  organization_id: string;
+  name: string;
+  created_at: string;
+  /** The limits in force (the override, else the server default). */
+  max_browser_sessions: number;
+  max_active_runs: number;
+  /** The organization's own overrides; null: the server default applies. */
+  overrides: { max_browser_sessions: number | null; max_active_runs: number | null };
+}
+
+export interface QuotaDefaults {
+  maxBrowserSessions: number;
+  maxActiveRuns: number;
+}
+
+const keyView = (k: ApiKeySummary): ApiKeyView => ({
+  id: k.id,
+  organization_id: k.organizationId,
+  prefix: k.prefix,
+  label: k.label,
+  admin: k.admin,
+  created_at: k.createdAt,
+  revoked_at: k.revokedAt,
+});
+
+/**
+ * Organizations and keys for the admin API, the CLI and the Settings page. Authorization (who may
+ * call what) is the caller's: the routes check the admin flag, the CLI has the database.
+ */
+export class KeyAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly defaults: QuotaDefaults,
+  ) {}
+
+  organizationView(org: OrganizationRecord): OrganizationView {
+    return {
+      organization_id: org.id,
+      name: org.name,
+      created_at: org.createdAt,
+      max_browser_sessions: org.maxBrowserSessions ?? this.defaults.maxBrowserSessions,
+      max_active_runs: org.maxActiveRuns ?? this.defaults.maxActiveRuns,
+      overrides: {
+        max_browser_sessions: org.maxBrowserSessions,
+        max_active_runs: org.maxActiveRuns,
+      },
+    };
+  }
+
+  async organization(id: string): Promise<OrganizationView> {
+    const org = await this.store.apiKeys().organization(id);
+    if (!org) throw new ServiceError(404, `Organization ${id} not found`);
+    return this.organizationView(org);
+  }
+
+  /** An organization by id or, failing that, by name (the CLI's --org). */
+  async findOrganization(idOrName: string): Promise<OrganizationView> {
+    const keys = this.store.apiKeys();
+    const org = (await keys.organization(idOrName)) ?? (await keys.organizationByName(idOrName));
+    if (!org) throw new ServiceError(404, `Organization ${idOrName} not found (by id or name)`);
+    return this.organizationView(org);
+  }
+
+  async organizations(): Promise<OrganizationView[]> {
+    return (await this.store.apiKeys().organizations()).map((o) => this.organizationView(o));
+  }
+
+  /** A new organization and its first key (an ordinary key unless `admin`). */
+  async createOrganization(input: {
+    name: string;
+    maxBrowserSessions?: number | null;
+    maxActiveRuns?: number | null;
+    label?: string | null;
+    admin?: boolean;
+    source: string;
+  }): Promise<{ organization: OrganizationView; apiKey: string; key: ApiKeyView }> {
+    const name = input.name.trim();
+    if (!name) throw new ServiceError(400, 'name: must not be empty');
+    if (await this.store.apiKeys().organizationByName(name))
+      throw new ServiceError(409, `name: an organization named "${name}" exists already`);
+    const id = newId('o');
+    await this.store.createOrganization({
+      id,
+      name,
+      createdAt: new Date().toISOString(),
+      maxBrowserSessions: input.maxBrowserSessions ?? null,
+      maxActiveRuns: input.maxActiveRuns ?? null,
+    });
+    const created = await this.createKey(id, {
+      label: input.label ?? 'first key',
+      admin: input.admin ?? false,
+      source: input.source,
+    });
+    return { organization: await this.organization(id), ...created };
+  }
+
+  async setQuotas(
+    id: string,
+    quotas: { maxBrowserSessions?: number | null; maxActiveRuns?: number | null },
+  ): Promise<OrganizationView> {
+    await this.organization(id);
+    await this.store.apiKeys().setQuotas(id, quotas);
+    return this.organization(id);
+  }
+
+  async listKeys(organizationId: string): Promise<ApiKeyView[]> {
+    return (await this.store.apiKeys().list(organizationId)).map(keyView);
+  }
+
+  async key(keyId: string): Promise<ApiKeyView> {
+    const key = await this.store.apiKeys().get(keyId);
+    if (!key) throw new ServiceError(404, `API key ${keyId} not found`);
+    return keyView(key);
+  }
+
+  async createKey(
+    organizationId: string,
+    options: { label: string | null; admin: boolean; source: string },
+  ): Promise<{ apiKey: string; key: ApiKeyView }> {
+    if (!(await this.store.apiKeys().organization(organizationId)))
+      throw new ServiceError(404, `organization_id: organization ${organizationId} not found`);
+    const apiKey = generateApiKey();
+    const id = newId('key');
+    await this.store.insertApiKey({
+      id,
+      organizationId,
+      keyHash: hashApiKey(apiKey),
+      keyPrefix: apiKey.slice(0, 9),
+      label: options.label,
+      createdAt: new Date().toISOString(),
+      admin: options.admin,
+      source: options.source,
+    });
+    return { apiKey, key: await this.key(id) };
+  }
+
+  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). */
+  async revokeKey(keyId: string): Promise<ApiKeyView> {
+    await this.key(keyId);
+    await this.store.apiKeys().revoke(keyId, new Date().toISOString());
+    return this.key(keyId);
+  }
+
+  /** A new key with the same organization, label and role; the old one is revoked. */
+  async rotateKey(keyId: string, source: string): Promise<{ apiKey: string; key: ApiKeyView }> {
+    const old = await this.key(keyId);
+    if (old.revoked_at)
+      throw new ServiceError(409, `API key ${keyId} is revoked already; create a new key instead`);
+    const created = await this.createKey(old.organization_id, {
+      label: old.label,
+      admin: old.admin,
+      source,
+    });
+    await this.store.apiKeys().revoke(keyId, new Date().toISOString());
+    return created;
   }
 }
 
@@ -113,8 +317,9 @@ export function apiKeyHeader(request: FastifyRequest): string | undefined {
 /** An onRequest hook: 403 without a valid x-api-key, else `request.organization` is set. */
 export function requireApiKey(auth: ApiKeyAuthenticator) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const organization = await auth.authenticate(apiKeyHeader(request));
-    if (!organization) return reply.code(403).send(INVALID_CREDENTIALS);
-    request.organization = organization;
+    const identity = await auth.identify(apiKeyHeader(request));
+    if (!identity) return reply.code(403).send(INVALID_CREDENTIALS);
+    request.organization = identity.organization;
+    request.apiKeyIdentity = identity;
   };
 }

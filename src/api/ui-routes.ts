@@ -6,8 +6,7 @@
  *   (/v1/…, /openapi.json, /health) are never shadowed: an unknown /v1 path stays a JSON 404.
  * - GET /v1/settings/model: which provider and model runs use and whether its key is set. Never
  *   the key itself.
- * - GET/POST /v1/api_keys: list the organization's keys (prefix + label) and create one; the new
- *   key is in the POST answer only, once.
+ * API keys and organizations are keys-routes.ts.
  */
 
 import { existsSync } from 'node:fs';
@@ -20,12 +19,10 @@ import { z } from 'zod';
 import { ErrorResponseSchema } from '../contract/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import { MODEL_ROLES } from '../llm/index.js';
-import type { Organization, Store } from '../store/index.js';
-import { type ApiKeyAuthenticator, createApiKey, requireApiKey } from './keys.js';
+import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 import { notSupportedDetail } from './not-supported.js';
 
 export interface UiOptions {
-  store: Store;
   /** The server's model configuration (what the worker uses). */
   model: ConfigResult;
   /** Folder holding the built UI; defaults to the first of ui/dist beside the sources or the build. */
@@ -78,35 +75,6 @@ export const ModelSettingsSchema = z
   .meta({ id: 'ModelSettings', description: 'Model configuration status; never the key.' });
 export type ModelSettings = z.output<typeof ModelSettingsSchema>;
 
-const ApiKeyItemSchema = z
-  .object({
-    id: z.string(),
-    prefix: z.string(),
-    label: z.string().nullable(),
-    created_at: z.string(),
-    revoked_at: z.string().nullable(),
-  })
-  .meta({ id: 'ApiKeyItem' });
-
-const CreatedApiKeySchema = z
-  .object({
-    api_key: z.string().describe('The new key. Shown only in this answer; store it now.'),
-    prefix: z.string(),
-    label: z.string().nullable(),
-  })
-  .meta({ id: 'CreatedApiKey' });
-
-const CreateApiKeyBodySchema = z
-  .object({
-    label: z
-      .string()
-      .max(100, { error: 'label must be at most 100 characters' })
-      .nullable()
-      .optional(),
-  })
-  .nullable()
-  .optional();
-
 /** Model status for the Settings page: the server's model configuration, never a key. */
 export function modelSettings(model: ConfigResult): ModelSettings {
   if (!model.ok) {
@@ -137,14 +105,13 @@ export function modelSettings(model: ConfigResult): ModelSettings {
 }
 
 export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): Promise<void> {
-  const { store, auth } = options;
+  const { auth } = options;
 
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', requireApiKey(auth));
       const routes = v1.withTypeProvider<ZodTypeProvider>();
       const security = [{ ApiKeyHeader: [] }];
-      const org = (request: FastifyRequest) => (request.organization as Organization).id;
       const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
 
       routes.get(
@@ -159,47 +126,6 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
           },
         },
         async () => modelSettings(options.model),
-      );
-
-      routes.get(
-        '/api_keys',
-        {
-          schema: {
-            operationId: 'list_api_keys',
-            summary: "List the organization's API keys (prefixes only)",
-            tags: ['Settings'],
-            security,
-            response: { 200: ApiKeyItemSchema.array(), 403: forbidden },
-          },
-        },
-        async (request) =>
-          (await store.apiKeys().list(org(request))).map((k) => ({
-            id: k.id,
-            prefix: k.prefix,
-            label: k.label,
-            created_at: k.createdAt,
-            revoked_at: k.revokedAt,
-          })),
-      );
-
-      routes.post(
-        '/api_keys',
-        {
-          schema: {
-            operationId: 'create_api_key',
-            summary: 'Create an API key (shown once)',
-            tags: ['Settings'],
-            security,
-            body: CreateApiKeyBodySchema,
-            response: { 200: CreatedApiKeySchema, 403: forbidden },
-          },
-        },
-        async (request, reply) => {
-          const label = request.body?.label?.trim() || null;
-          const key = await createApiKey(store, org(request), label);
-          reply.header('cache-control', 'no-store');
-          return { api_key: key, prefix: key.slice(0, 9), label };
-        },
       );
     },
     { prefix: '/v1' },

@@ -13,6 +13,7 @@ import {
   bootstrapAuth,
   buildApi,
   type InternalLiveServer,
+  KeyAdmin,
   LiveRelayTokens,
   runLocator,
   startInternalLiveServer,
@@ -129,6 +130,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
   });
+  if (auth.retiredKeyIds.length > 0)
+    logger.info(
+      { key_ids: auth.retiredKeyIds },
+      'WREN_API_KEY changed: revoked the previous environment key',
+    );
   const secrets = await loadSecretBox({
     dataDir: config.dataDir,
     env: {
@@ -186,6 +192,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     egress,
     secretBox: secrets.box,
     artifacts,
+    maxActiveRuns: config.quotas.maxActiveRuns,
   });
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager({
@@ -205,6 +212,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     egress,
     liveView: live,
     maxTimeoutMinutes: config.sessionMaxTimeoutMinutes,
+    maxSessionsPerOrg: config.quotas.maxBrowserSessions,
     // Browser profiles keep or save back a session's state as it ends.
     onEnding: (record, capture): Promise<void> => profiles.sessionEnding(record, capture),
     // On PostgreSQL a session's browser serves runs that workers in other processes execute.
@@ -286,10 +294,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     sdkActions,
     runs,
     auth: new ApiKeyAuthenticator(store),
+    keys: new KeyAdmin(store, config.quotas),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
-    ui: { store, model },
+    ui: { model },
     results: { store, artifacts, webhooks },
     credentials: { store, box: secrets.box, ...(disambiguate ? { disambiguate } : {}) },
     sessions: {

@@ -84,6 +84,46 @@ function progressReporter(): { update(run: TaskRunResponse): void; done(): void 
   };
 }
 
+function quotaValue(name: string, value: string): number | null {
+  if (value === 'default') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name} must be a whole number ≥ 0 or "default", got "${value}"`);
+  return n;
+}
+
+type KeyAdminT = import('../api/index.js').KeyAdmin;
+type StoreT = import('../store/index.js').Store;
+
+/** Opens the store of --data-dir (or WREN_DATABASE_URL) and hands a KeyAdmin to `work`. */
+async function withKeyAdmin(
+  opts: { dataDir?: string },
+  work: (admin: KeyAdminT, store: StoreT) => Promise<unknown>,
+): Promise<void> {
+  const config = loadConfig({ dataDir: opts.dataDir });
+  const [{ KeyAdmin }, { openStore }, { ServiceError }] = await Promise.all([
+    import('../api/index.js'),
+    import('../store/index.js'),
+    import('../core/index.js'),
+  ]);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    await work(new KeyAdmin(store, config.quotas), store);
+  } catch (error) {
+    if (error instanceof ServiceError) throw new ConfigError(error.message);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The organization id of --org (id or name), else the default organization's. */
+async function orgOrDefault(admin: KeyAdminT, store: StoreT, org?: string): Promise<string> {
+  if (org) return (await admin.findOrganization(org)).organization_id;
+  const { ensureDefaultOrganization } = await import('../api/index.js');
+  return (await ensureDefaultOrganization(store)).id;
+}
+
 function buildProgram(): Command {
   const program = new Command('wren')
     .description('Runs browser tasks with an AI agent (Skyvern Run Task API compatible).')
@@ -293,29 +333,130 @@ function buildProgram(): Command {
       }
     });
 
-  program
-    .command('keys')
-    .description('API keys')
+  // Organizations and keys work on the data directory (or WREN_DATABASE_URL) directly: whoever
+  // runs them has the database, so they act as the operator (docs/security.md).
+  const keys = program.command('keys').description('API keys (on the database directly)');
+  keys
     .command('create')
-    .description('create an API key for the default organization and print it')
+    .description('create an API key and print it (once)')
     .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .option('--org <org>', 'organization id or name (default: the default organization)')
     .option('--label <label>', 'a note to tell keys apart')
-    .action(async (opts: { dataDir?: string; label?: string }) => {
-      const config = loadConfig({ dataDir: opts.dataDir });
-      const [{ createApiKey }, { openStore }] = await Promise.all([
-        import('../api/index.js'),
-        import('../store/index.js'),
-      ]);
-      const store = await openStore({
-        dataDir: config.dataDir,
-        databaseUrl: config.databaseUrl,
+    .option('--admin', 'an admin key: may create organizations and mint or revoke keys')
+    .action(async (opts: { dataDir?: string; org?: string; label?: string; admin?: boolean }) => {
+      await withKeyAdmin(opts, async (admin, store) => {
+        const { createApiKey } = await import('../api/index.js');
+        const orgId = opts.org
+          ? (await admin.findOrganization(opts.org)).organization_id
+          : undefined;
+        const key = await createApiKey(store, orgId, opts.label ?? null, {
+          admin: opts.admin === true,
+          source: 'cli',
+        });
+        process.stdout.write(`${key}\n`);
       });
-      try {
-        process.stdout.write(`${await createApiKey(store, undefined, opts.label ?? null)}\n`);
-      } finally {
-        await store.close();
-      }
     });
+  keys
+    .command('list')
+    .description("list an organization's keys (prefixes only) as JSON")
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .option('--org <org>', 'organization id or name (default: the default organization)')
+    .action(async (opts: { dataDir?: string; org?: string }) => {
+      await withKeyAdmin(opts, async (admin, store) => {
+        const org = await orgOrDefault(admin, store, opts.org);
+        print(await admin.listKeys(org));
+      });
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key at once (every server sharing the database refuses it)')
+    .argument('<key_id>', 'the id from `wren keys list` (key_…)')
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .action(async (keyId: string, opts: { dataDir?: string }) => {
+      await withKeyAdmin(opts, async (admin) => print(await admin.revokeKey(keyId)));
+    });
+  keys
+    .command('rotate')
+    .description('replace a key with a new one (printed once) and revoke the old one')
+    .argument('<key_id>', 'the id from `wren keys list` (key_…)')
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .action(async (keyId: string, opts: { dataDir?: string }) => {
+      await withKeyAdmin(opts, async (admin) => {
+        const { apiKey, key } = await admin.rotateKey(keyId, 'cli');
+        print({ api_key: apiKey, ...key });
+      });
+    });
+
+  const orgs = program.command('orgs').description('organizations (on the database directly)');
+  orgs
+    .command('create')
+    .description('create an organization and its first key; prints both as JSON (the key once)')
+    .argument('<name>', 'a unique name')
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .option('--max-browser-sessions <n>', 'quota override', integer('--max-browser-sessions'))
+    .option('--max-active-runs <n>', 'quota override', integer('--max-active-runs'))
+    .option('--admin-key', 'make the first key an admin key')
+    .action(
+      async (
+        name: string,
+        opts: {
+          dataDir?: string;
+          maxBrowserSessions?: number;
+          maxActiveRuns?: number;
+          adminKey?: boolean;
+        },
+      ) => {
+        await withKeyAdmin(opts, async (admin) => {
+          const created = await admin.createOrganization({
+            name,
+            maxBrowserSessions: opts.maxBrowserSessions ?? null,
+            maxActiveRuns: opts.maxActiveRuns ?? null,
+            admin: opts.adminKey === true,
+            source: 'cli',
+          });
+          print({ organization: created.organization, api_key: created.apiKey, key: created.key });
+        });
+      },
+    );
+  orgs
+    .command('list')
+    .description('list organizations and their quotas as JSON')
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .action(async (opts: { dataDir?: string }) => {
+      await withKeyAdmin(opts, async (admin) => print(await admin.organizations()));
+    });
+  orgs
+    .command('set')
+    .description('set an organization\'s quota overrides ("default" restores the server default)')
+    .argument('<org>', 'organization id or name')
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .option('--max-browser-sessions <n>', 'concurrent browser sessions, or "default"')
+    .option('--max-active-runs <n>', 'unfinished runs at once, or "default"')
+    .action(
+      async (
+        org: string,
+        opts: { dataDir?: string; maxBrowserSessions?: string; maxActiveRuns?: string },
+      ) => {
+        await withKeyAdmin(opts, async (admin) => {
+          const id = (await admin.findOrganization(org)).organization_id;
+          print(
+            await admin.setQuotas(id, {
+              ...(opts.maxBrowserSessions !== undefined
+                ? {
+                    maxBrowserSessions: quotaValue(
+                      '--max-browser-sessions',
+                      opts.maxBrowserSessions,
+                    ),
+                  }
+                : {}),
+              ...(opts.maxActiveRuns !== undefined
+                ? { maxActiveRuns: quotaValue('--max-active-runs', opts.maxActiveRuns) }
+                : {}),
+            }),
+          );
+        });
+      },
+    );
 
   return program;
 }

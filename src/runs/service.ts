@@ -54,6 +54,11 @@ export interface RunServiceOptions {
   artifacts?: ArtifactService;
   /** Seals the API key of runs with a totp_url or webhook_url (their requests are signed with it). */
   secretBox?: SecretBox;
+  /**
+   * Unfinished runs (created, queued, running, paused) an organization may have at once, unless
+   * it has its own override (WREN_ORG_MAX_ACTIVE_RUNS; docs/security.md, "Quotas").
+   */
+  maxActiveRuns?: number;
 }
 
 /** Who sent the request: the key a run's totp_url requests are signed with. */
@@ -69,6 +74,9 @@ export interface RunEvents {
 
 export const now = (): string => new Date().toISOString();
 
+/** WREN_ORG_MAX_ACTIVE_RUNS' default (src/config.ts). */
+const DEFAULT_MAX_ACTIVE_RUNS = 500;
+
 export class RunService {
   private events: RunEvents = { enqueued: () => {}, canceled: () => {} };
 
@@ -76,6 +84,12 @@ export class RunService {
 
   attach(events: RunEvents): void {
     this.events = events;
+  }
+
+  /** The organization's max_active_runs: its override, else the server default. */
+  private async activeRunLimit(organizationId: string): Promise<number> {
+    const org = await this.options.store.apiKeys().organization(organizationId);
+    return org?.maxActiveRuns ?? this.options.maxActiveRuns ?? DEFAULT_MAX_ACTIVE_RUNS;
   }
 
   /** Validates what the schema cannot (server limits, network policy), stores and queues the run. */
@@ -88,6 +102,7 @@ export class RunService {
     const id = newId(request.engine === 'skyvern-2.0' ? 'tsk_v2' : 'tsk');
     const at = now();
     const box = this.options.secretBox;
+    const signed = Boolean((request.totp_url || request.webhook_url) && context.apiKey && box);
     if ((request.totp_url || request.webhook_url) && context.apiKey && box) {
       // totp_url pulls and webhooks are signed with the caller's key (contract §6.3, §8.3).
       // Stored before the run so a worker never sees the run without it.
@@ -113,7 +128,18 @@ export class RunService {
       modifiedAt: at,
       queuedAt: at,
     };
-    await this.options.store.insertRun(run);
+    const limit = await this.activeRunLimit(organizationId);
+    const refused = await this.options.store.insertRunWithinQuota(run, limit);
+    if (refused) {
+      if (signed) await this.options.store.runSigningKeys.delete(id);
+      throw new ServiceError(
+        429,
+        `Quota exceeded: max_active_runs is ${refused.limit} for this organization and it has ` +
+          `${refused.active} runs created, queued, running or paused. Wait for one to finish or ` +
+          'cancel one (POST /v1/runs/{run_id}/cancel), or ask the operator to raise the limit ' +
+          "(WREN_ORG_MAX_ACTIVE_RUNS, or the organization's max_active_runs).",
+      );
+    }
     this.options.logger.info(
       { run_id: id, from: 'created', to: 'queued', engine: request.engine },
       'run transition',

@@ -76,6 +76,11 @@ export interface SessionManagerOptions {
   /** Longest timeout, minutes (WREN_SESSION_MAX_TIMEOUT_MINUTES); above it capped. Default 1440. */
   maxTimeoutMinutes?: number;
   /**
+   * Active sessions (created or running) an organization may have at once, unless it has its own
+   * override (WREN_ORG_MAX_BROWSER_SESSIONS; docs/security.md, "Quotas"). Default 8.
+   */
+  maxSessionsPerOrg?: number;
+  /**
    * Called when a local session ends, while its browser is still open (browser profiles keep
    * its state). `capture` reads the cookies and storage; errors are logged, never thrown.
    */
@@ -333,7 +338,17 @@ export class SessionManager {
       ownerId: this.owner,
       heartbeatAt: now.toISOString(),
     };
-    await this.options.store.sessions.insert(record);
+    const org = await this.options.store.apiKeys().organization(organizationId);
+    const limit = org?.maxBrowserSessions ?? this.options.maxSessionsPerOrg ?? 8;
+    const refused = await this.options.store.sessions.insertWithinQuota(record, limit);
+    if (refused)
+      throw new ServiceError(
+        429,
+        `Quota exceeded: max_browser_sessions is ${refused.limit} for this organization and it ` +
+          `has ${refused.active} active browser sessions. Close one (POST ` +
+          '/v1/browser_sessions/{browser_session_id}/close), or ask the operator to raise the ' +
+          "limit (WREN_ORG_MAX_BROWSER_SESSIONS, or the organization's max_browser_sessions).",
+      );
     let browser: SessionBrowser;
     try {
       browser = await launchSessionBrowser({

@@ -307,4 +307,9 @@ export class SqlRunSigningKeyStore {
       .executeTakeFirst();
     return row?.key_sealed ?? null;
   }
+
+  /** Drops the key of a run that was never stored (e.g. refused by a quota). */
+  async delete(runId: string): Promise<void> {
+    await this.db.deleteFrom('run_signing_keys').where('run_id', '=', runId).execute();
+  }
 }

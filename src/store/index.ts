@@ -23,6 +23,7 @@ import { RunLeases } from './leases.js';
 import { migrationProvider } from './migrations.js';
 import { openPostgres } from './postgres.js';
 import { BrowserProfileStore } from './profiles.js';
+import { insertWithinQuota, type QuotaRefusal } from './quotas.js';
 import { enqueueWebhookForRun, ResultsStore } from './results.js';
 import {
   json,
@@ -39,7 +40,12 @@ import type { Database, RunsTable } from './schema.js';
 import { SessionStore } from './sessions.js';
 import { WorkerDirectory } from './workers.js';
 
-export type { ApiKeySummary } from './api-keys.js';
+export type {
+  ApiKeySummary,
+  KeyIdentity,
+  NewApiKey,
+  OrganizationRecord,
+} from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export type {
   BrowserProfileRecord,
@@ -47,6 +53,7 @@ export type {
   ProfileListFilter,
   SessionProfileLink,
 } from './profiles.js';
+export type { QuotaRefusal } from './quotas.js';
 export * from './results.js';
 export {
   type NewRun,
@@ -161,10 +168,18 @@ export class Store {
 
   // ── organizations and API keys ──────────────────────────────────────────────
 
-  async createOrganization(org: Organization): Promise<void> {
+  async createOrganization(
+    org: Organization & { maxBrowserSessions?: number | null; maxActiveRuns?: number | null },
+  ): Promise<void> {
     await this.db
       .insertInto('organizations')
-      .values({ id: org.id, name: org.name, created_at: org.createdAt })
+      .values({
+        id: org.id,
+        name: org.name,
+        created_at: org.createdAt,
+        max_browser_sessions: org.maxBrowserSessions ?? null,
+        max_active_runs: org.maxActiveRuns ?? null,
+      })
       .execute();
   }
 
@@ -195,37 +210,46 @@ export class Store {
     keyPrefix: string;
     label: string | null;
     createdAt: string;
-  }): Promise<void> {
-    await this.db
-      .insertInto('api_keys')
-      .values({
-        id: key.id,
-        organization_id: key.organizationId,
-        key_hash: key.keyHash,
-        key_prefix: key.keyPrefix,
-        label: key.label,
-        created_at: key.createdAt,
-        revoked_at: null,
-      })
-      .onConflict((oc) => oc.column('key_hash').doNothing())
-      .execute();
+    admin?: boolean;
+    source?: string | null;
+  }): Promise<boolean> {
+    return this.apiKeys().insert(key);
   }
 
   async organizationForKeyHash(keyHash: string): Promise<Organization | null> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .innerJoin('organizations', 'organizations.id', 'api_keys.organization_id')
-      .select(['organizations.id', 'organizations.name', 'organizations.created_at'])
-      .where('api_keys.key_hash', '=', keyHash)
-      .where('api_keys.revoked_at', 'is', null)
-      .executeTakeFirst();
-    return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
+    return (await this.apiKeys().identityForHash(keyHash))?.organization ?? null;
   }
 
   // ── runs ────────────────────────────────────────────────────────────────────
 
   async insertRun(run: NewRun): Promise<void> {
-    await this.db
+    await this.insertRunWith(this.db, run);
+  }
+
+  /**
+   * Inserts the run unless its organization already has `limit` active runs (created, queued,
+   * running or paused); returns what it saw when it refused.
+   */
+  async insertRunWithinQuota(run: NewRun, limit: number): Promise<QuotaRefusal | null> {
+    return insertWithinQuota(
+      this.db,
+      run.organizationId,
+      limit,
+      async (trx) => {
+        const row = await trx
+          .selectFrom('runs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('organization_id', '=', run.organizationId)
+          .where('status', 'in', ['created', 'queued', 'running', 'paused'])
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      },
+      (trx) => this.insertRunWith(trx, run),
+    );
+  }
+
+  private async insertRunWith(db: Kysely<Database>, run: NewRun): Promise<void> {
+    await db
       .insertInto('runs')
       .values({
         id: run.id,

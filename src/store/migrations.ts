@@ -3,7 +3,7 @@
  * Column types are portable between SQLite and Postgres (text, integer, double precision).
  * Never edit a released migration; add a new one.
  */
-import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 import { resultsMigration } from './results-migration.js';
 
 function isPostgres(db: Kysely<unknown>): boolean {
@@ -247,6 +247,40 @@ const migrations: Record<string, Migration> = {
         .addColumn('generate_browser_profile', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('state_sealed', 'text')
         .addColumn('saved_at', 'text')
+        .execute();
+    },
+  },
+  // Organizations and keys (issue 17, docs/security.md): admin keys, where a key came from (the
+  // env key is retired when WREN_API_KEY changes), and per-organization quota overrides.
+  '0010_keys_orgs_quotas': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('api_keys').addColumn('source', 'text').execute();
+      await db.schema
+        .alterTable('organizations')
+        .addColumn('max_browser_sessions', 'integer')
+        .execute();
+      await db.schema.alterTable('organizations').addColumn('max_active_runs', 'integer').execute();
+      // Keys from before: the env key and the generated first key were the operator's.
+      await sql`update api_keys set source = 'env', admin = 1 where label = 'WREN_API_KEY'`.execute(
+        db,
+      );
+      await sql`update api_keys set source = 'generated', admin = 1 where label = 'generated on first start'`.execute(
+        db,
+      );
+      // The active-runs quota counts an organization's unfinished runs on every submit.
+      await db.schema
+        .createIndex('runs_org_status')
+        .on('runs')
+        .columns(['organization_id', 'status'])
+        .execute();
+      await db.schema
+        .createIndex('organizations_name')
+        .on('organizations')
+        .column('name')
         .execute();
     },
   },

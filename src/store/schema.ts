@@ -8,6 +8,9 @@ export interface OrganizationsTable {
   id: string;
   name: string;
   created_at: string;
+  /** Quota overrides (null: the server's WREN_ORG_MAX_* default). */
+  max_browser_sessions: OptionalNullable<number>;
+  max_active_runs: OptionalNullable<number>;
 }
 
 export interface ApiKeysTable {
@@ -20,6 +23,10 @@ export interface ApiKeysTable {
   label: string | null;
   created_at: string;
   revoked_at: string | null;
+  /** 1: may create organizations and mint or revoke keys (docs/security.md). */
+  admin: ColumnType<number, number | undefined, number>;
+  /** env (WREN_API_KEY) | generated (first start) | api | cli; null for older keys. */
+  source: OptionalNullable<string>;
 }
 
 export interface RunsTable {

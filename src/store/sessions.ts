@@ -5,6 +5,7 @@
  * waits for it (browser_session_waiters) live here too, so every node sees one queue.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { insertWithinQuota, type QuotaRefusal } from './quotas.js';
 import type { Database } from './schema.js';
 
 export interface BrowserSessionsTable {
@@ -112,7 +113,33 @@ export class SessionStore {
   }
 
   async insert(s: BrowserSessionRecord): Promise<void> {
-    await this.db
+    await this.insertWith(this.db, s);
+  }
+
+  /**
+   * Inserts the session unless its organization already has `limit` active sessions
+   * (created or running); returns what it saw when it refused.
+   */
+  async insertWithinQuota(s: BrowserSessionRecord, limit: number): Promise<QuotaRefusal | null> {
+    return insertWithinQuota(
+      this.db,
+      s.organizationId,
+      limit,
+      async (trx) => {
+        const row = await trx
+          .selectFrom('browser_sessions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('organization_id', '=', s.organizationId)
+          .where('status', 'in', [...ACTIVE_SESSION_STATUSES])
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      },
+      (trx) => this.insertWith(trx, s),
+    );
+  }
+
+  private async insertWith(db: Db, s: BrowserSessionRecord): Promise<void> {
+    await db
       .insertInto('browser_sessions')
       .values({
         id: s.id,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyAuthenticator, buildApi } from '../../src/api/index.js';
+import { ApiKeyAuthenticator, buildApi, KeyAdmin } from '../../src/api/index.js';
 import { modelSettings } from '../../src/api/ui-routes.js';
 import { loadSecretBox } from '../../src/credentials/index.js';
 import { resolveModelConfig } from '../../src/llm/index.js';
@@ -26,10 +26,11 @@ async function serveApp(dir: string | null): Promise<{ app: FastifyInstance; url
   const app = await buildApi({
     runs: t.wren.runs,
     auth: new ApiKeyAuthenticator(t.wren.store),
+    keys: new KeyAdmin(t.wren.store, t.wren.config.quotas),
     logger: t.wren.logger,
     bodyLimitBytes: 1024 * 1024,
     version: 'test',
-    ui: { store: t.wren.store, model: t.wren.model, uiDir: dir },
+    ui: { model: t.wren.model, uiDir: dir },
     credentials: { store: t.wren.store, box: (await loadSecretBox({ dataDir: t.dataDir })).box },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
