@@ -5,6 +5,9 @@
  * notifications) and drives a browser session with navigate/act/extract/observe/validate/
  * screenshot; HTTP refuses a wrong key with a 401 that says what to send.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -322,5 +325,74 @@ describe('MCP over HTTP: API keys', () => {
     );
     expect((await client.listTools()).tools).toHaveLength(TOOLS.length);
     await client.close();
+  });
+});
+
+describe('MCP over stdio, embedded (wren mcp without a server)', () => {
+  let client: Client;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'wren-mcp-'));
+    client = new Client({ name: 'wren-test', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [WREN_BIN, 'mcp', '--data-dir', dataDir],
+        cwd: ROOT,
+        env: env({
+          ...h.fake.env('openai/gpt-5-mini'),
+          WREN_API_KEY: 'wren_embedded_mcp_key_0123456789',
+          WREN_RECORDING: 'false',
+          WREN_BASE_URL: '',
+          WREN_SERVER_URL: '',
+        }),
+        stderr: 'pipe',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs a task and acts on a session in-process', async () => {
+    expect((await client.listTools()).tools).toHaveLength(TOOLS.length);
+    const result = (await client.callTool(
+      {
+        name: 'wren_run_task',
+        arguments: {
+          prompt: 'What are the opening hours?',
+          url: `${h.site.url}/agent/notice.html`,
+          engine: 'skyvern-1.0',
+          wait: true,
+        },
+      },
+      undefined,
+      { timeout: 110_000 },
+    )) as CallToolResult;
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      status: 'completed',
+      output: { answer: 'Monday to Friday, 9 to 5' },
+    });
+
+    const created = await call(client, 'wren_create_browser_session', {});
+    const id = (created.structuredContent as { browser_session_id: string }).browser_session_id;
+    const act = await call(client, 'wren_act', {
+      browser_session_id: id,
+      url: `${h.site.url}/selectors.html`,
+      intention: 'type Grace as the display name',
+    });
+    expect(act.isError, JSON.stringify(act.content)).toBeFalsy();
+    expect(act.structuredContent).toMatchObject({ action: 'input_text', value: 'Grace' });
+    const extracted = await call(client, 'wren_extract', {
+      browser_session_id: id,
+      prompt: 'the heading and how many people are listed',
+    });
+    expect(extracted.structuredContent).toMatchObject({
+      data: { heading: 'Account settings', people: 2 },
+    });
+    await call(client, 'wren_close_browser_session', { browser_session_id: id });
   });
 });
