@@ -492,6 +492,16 @@ describe('web UI', () => {
     await page.reload();
     await keys.getByText('laptop').waitFor();
     expect(await page.content()).not.toContain(key);
+
+    // The test key is an admin key (WREN_API_KEY), so the page offers revoke; it takes effect at
+    // once (docs/security.md, "Organizations and keys").
+    expect(await page.getByTestId('key-role').textContent()).toBe('admin');
+    const row = keys.locator('tr', { hasText: 'laptop' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Confirm revoke' }).click();
+    await row.getByText(/^revoked /).waitFor();
+    const revoked = await fetch(`${t.url}/v1/runs`, { headers: { 'x-api-key': key } });
+    expect(revoked.status).toBe(403);
   });
 
   it('the browser sessions page creates a session, shows it live and closes it', async () => {

@@ -18,3 +18,8 @@ export function clearApiKey(): void {
   sessionStorage.removeItem(KEY);
   localStorage.removeItem(KEY);
 }
+
+/** Whether the key is kept across tabs and restarts (localStorage). */
+export function isRemembered(): boolean {
+  return localStorage.getItem(KEY) !== null;
+}
