@@ -1,6 +1,7 @@
 export { jsonSchemaProblem } from '../json-schema/index.js';
 export * from './credentials.js';
 export * from './errors.js';
+export type { components as OpenApiSchemas, paths as OpenApiPaths } from './openapi.gen.js';
 export * from './profiles.js';
 export * from './results.js';
 export * from './schemas.js';

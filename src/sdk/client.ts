@@ -3,6 +3,7 @@
  * runtime with fetch.
  */
 
+import createClient, { type Client } from 'openapi-fetch';
 import type { z } from 'zod';
 import type {
   Artifact,
@@ -14,10 +15,9 @@ import type {
   CreateBrowserProfileRequestSchema,
   CreateBrowserSessionRequestSchema,
   CredentialCreateSchema,
-  CredentialListQuerySchema,
   CredentialSchema,
-  ListBrowserProfilesQuerySchema,
   ListRunsQuery,
+  OpenApiPaths,
   RetryRunWebhookRequest,
   RunStatus,
   RunWebhookDeliveries,
@@ -27,7 +27,6 @@ import type {
   TaskRunResponse,
   TimelineEntry,
   TotpCodeCreateSchema,
-  TotpCodeListQuerySchema,
   TotpCodeSchema,
   UpdateBrowserProfileRequestSchema,
   UpdateBrowserSessionRequestSchema,
@@ -40,7 +39,13 @@ import type { SdkActionBody, SdkActionReply } from './page.js';
 export type TotpCodeCreate = z.input<typeof TotpCodeCreateSchema>;
 /** A pushed code as the API shows it. */
 export type TotpCode = z.output<typeof TotpCodeSchema>;
-export type TotpCodeListQuery = Partial<z.input<typeof TotpCodeListQuerySchema>>;
+/** The query parameters of a GET route, as /openapi.json declares them. */
+type QueryOf<P extends keyof OpenApiPaths> = OpenApiPaths[P] extends {
+  get: { parameters: { query?: infer Q } };
+}
+  ? NonNullable<Q>
+  : never;
+export type TotpCodeListQuery = QueryOf<'/v1/credentials/totp'>;
 /**
  * POST /v1/credentials and /v1/credentials/{id}/update body (Skyvern's CreateCredentialRequest):
  * a password, credit_card or secret credential. Secret values are never answered back.
@@ -48,10 +53,10 @@ export type TotpCodeListQuery = Partial<z.input<typeof TotpCodeListQuerySchema>>
 export type CredentialCreate = z.input<typeof CredentialCreateSchema>;
 /** Skyvern's CredentialResponse. */
 export type Credential = z.output<typeof CredentialSchema>;
-export type CredentialListQuery = Partial<z.input<typeof CredentialListQuerySchema>>;
+export type CredentialListQuery = QueryOf<'/v1/credentials'>;
 export type CreateBrowserProfileRequest = z.input<typeof CreateBrowserProfileRequestSchema>;
 export type UpdateBrowserProfileRequest = z.input<typeof UpdateBrowserProfileRequestSchema>;
-export type BrowserProfileListQuery = Partial<z.input<typeof ListBrowserProfilesQuerySchema>>;
+export type BrowserProfileListQuery = QueryOf<'/v1/browser_profiles'>;
 export type BrowserProfile = BrowserProfileResponse;
 export type UpdateBrowserSessionRequest = z.input<typeof UpdateBrowserSessionRequestSchema>;
 export type BulkCancelRunsRequest = z.input<typeof BulkCancelRunsRequestSchema>;
@@ -154,14 +159,6 @@ export function queryString(query: object = {}): string {
   return qs ? `?${qs}` : '';
 }
 
-/** The query string of GET /v1/credentials/totp. */
-export function totpQueryString(query: TotpCodeListQuery = {}): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `?${qs}` : '';
-}
-
 export interface WaitOptions {
   intervalMs?: number;
   timeoutMs?: number;
@@ -193,79 +190,79 @@ export interface WrenClientOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * The HTTP client. Routes, path parameters, query parameters and bodies are checked at compile
+ * time against the types generated from the server's /openapi.json (src/contract/openapi.gen.ts,
+ * `npm run openapi:client`) through openapi-fetch; answers are typed with the contract's zod types.
+ */
 export class WrenClient implements WrenApi {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly api: Client<OpenApiPaths>;
 
   constructor(private readonly options: WrenClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
-  }
-
-  private async send(
-    method: string,
-    path: string,
-    body?: unknown,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<Response> {
-    const headers: Record<string, string> = { 'x-api-key': this.options.apiKey, ...extraHeaders };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.fetchImpl(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+    this.api = createClient<OpenApiPaths>({
+      baseUrl: this.baseUrl,
+      headers: { 'x-api-key': options.apiKey },
+      fetch: (request: Request) => this.fetchImpl(request),
     });
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
-    const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = text;
-    }
+  /** The answer's JSON, or a WrenApiError with the status and the server's `detail`. */
+  private async call<T>(
+    answer: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  ): Promise<T> {
+    const { data, error, response } = await answer;
     if (!response.ok) {
       const detail =
-        typeof parsed === 'object' && parsed !== null && 'detail' in parsed
-          ? (parsed as { detail: unknown }).detail
-          : parsed;
+        typeof error === 'object' && error !== null && 'detail' in error
+          ? (error as { detail: unknown }).detail
+          : error;
       throw new WrenApiError(response.status, detail);
     }
-    return parsed as T;
+    return data as T;
   }
 
   runTask(request: TaskRunRequestInput): Promise<TaskRunResponse> {
-    return this.request('POST', '/v1/run/tasks', request);
+    return this.call(this.api.POST('/v1/run/tasks', { body: request as never }));
   }
 
   getRun(runId: string): Promise<TaskRunResponse> {
-    return this.request('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+    return this.call(this.api.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } } }));
   }
 
   listRuns(query: Parameters<RunsApi['listRuns']>[0] = {}): Promise<TaskRunListItem[]> {
-    const params = new URLSearchParams();
-    if (query.page) params.set('page', String(query.page));
-    if (query.page_size) params.set('page_size', String(query.page_size));
-    if (query.search_key) params.set('search_key', query.search_key);
-    for (const status of query.status ?? []) params.append('status', status);
-    const qs = params.toString();
-    return this.request('GET', `/v1/runs${qs ? `?${qs}` : ''}`);
+    return this.call(
+      this.api.GET('/v1/runs', {
+        params: {
+          query: {
+            ...(query.page ? { page: query.page } : {}),
+            ...(query.page_size ? { page_size: query.page_size } : {}),
+            ...(query.search_key ? { search_key: query.search_key } : {}),
+            ...(query.status?.length ? { status: query.status } : {}),
+          },
+        },
+      }),
+    );
   }
 
   async cancelRun(runId: string): Promise<void> {
-    await this.request('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`);
+    await this.call(
+      this.api.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: runId } } }),
+    );
   }
 
   retryRunWebhook(
     runId: string,
     request: RetryRunWebhookRequest = {},
   ): Promise<RunWebhookReplayResponse> {
-    return this.request(
-      'POST',
-      `/v1/runs/${encodeURIComponent(runId)}/retry_webhook`,
-      request ?? {},
+    return this.call(
+      this.api.POST('/v1/runs/{run_id}/retry_webhook', {
+        params: { path: { run_id: runId } },
+        body: request ?? {},
+      }),
     );
   }
 
@@ -273,12 +270,13 @@ export class WrenClient implements WrenApi {
     runId: string,
     query: { artifact_type?: ArtifactType[] } = {},
   ): Promise<Artifact[]> {
-    const params = new URLSearchParams();
-    for (const type of query.artifact_type ?? []) params.append('artifact_type', type);
-    const qs = params.toString();
-    return this.request(
-      'GET',
-      `/v1/runs/${encodeURIComponent(runId)}/artifacts${qs ? `?${qs}` : ''}`,
+    return this.call(
+      this.api.GET('/v1/runs/{run_id}/artifacts', {
+        params: {
+          path: { run_id: runId },
+          query: query.artifact_type?.length ? { artifact_type: query.artifact_type } : {},
+        },
+      }),
     );
   }
 
@@ -288,129 +286,159 @@ export class WrenClient implements WrenApi {
   ): Promise<Uint8Array> {
     const headers: Record<string, string> = {};
     if (options.range) headers['range'] = `bytes=${options.range.start}-${options.range.end ?? ''}`;
-    const response = await this.send(
-      'GET',
-      `/v1/artifacts/${encodeURIComponent(artifactId)}/content`,
-      undefined,
+    const { response, error } = await this.api.GET('/v1/artifacts/{artifact_id}/content', {
+      params: { path: { artifact_id: artifactId } },
       headers,
-    );
+      parseAs: 'stream',
+    });
     if (!response.ok) {
-      const text = await response.text();
-      let detail: unknown = text;
-      try {
-        detail = (JSON.parse(text) as { detail?: unknown }).detail ?? text;
-      } catch {
-        // not JSON
-      }
+      const detail =
+        typeof error === 'object' && error !== null && 'detail' in error
+          ? (error as { detail: unknown }).detail
+          : error;
       throw new WrenApiError(response.status, detail);
     }
     return new Uint8Array(await response.arrayBuffer());
   }
 
   getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
-    return this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/webhook_deliveries`);
+    return this.call(
+      this.api.GET('/v1/runs/{run_id}/webhook_deliveries', {
+        params: { path: { run_id: runId } },
+      }),
+    );
   }
 
   getRunTimeline(runId: string): Promise<TimelineEntry[]> {
-    return this.request('GET', `/v1/runs/${encodeURIComponent(runId)}/timeline`);
+    return this.call(
+      this.api.GET('/v1/runs/{run_id}/timeline', { params: { path: { run_id: runId } } }),
+    );
   }
 
   sendTotpCode(request: TotpCodeCreate): Promise<TotpCode> {
-    return this.request('POST', '/v1/credentials/totp', request);
+    return this.call(this.api.POST('/v1/credentials/totp', { body: request as never }));
   }
 
   getTotpCodes(query: TotpCodeListQuery = {}): Promise<TotpCode[]> {
-    return this.request('GET', `/v1/credentials/totp${totpQueryString(query)}`);
+    return this.call(this.api.GET('/v1/credentials/totp', { params: { query } }));
   }
 
   bulkCancelRuns(request: BulkCancelRunsRequest): Promise<BulkCancelRunsResponse> {
-    return this.request('POST', '/v1/runs/cancel', request);
+    return this.call(this.api.POST('/v1/runs/cancel', { body: request }));
   }
 
   createCredential(request: CredentialCreate): Promise<Credential> {
-    return this.request('POST', '/v1/credentials', request);
+    return this.call(this.api.POST('/v1/credentials', { body: request as never }));
   }
 
   getCredentials(query: CredentialListQuery = {}): Promise<Credential[]> {
-    return this.request('GET', `/v1/credentials${queryString(query)}`);
+    return this.call(this.api.GET('/v1/credentials', { params: { query } }));
   }
 
   getCredential(credentialId: string): Promise<Credential> {
-    return this.request('GET', `/v1/credentials/${encodeURIComponent(credentialId)}`);
+    return this.call(
+      this.api.GET('/v1/credentials/{credential_id}', {
+        params: { path: { credential_id: credentialId } },
+      }),
+    );
   }
 
   updateCredential(credentialId: string, request: CredentialCreate): Promise<Credential> {
-    return this.request(
-      'POST',
-      `/v1/credentials/${encodeURIComponent(credentialId)}/update`,
-      request,
+    return this.call(
+      this.api.POST('/v1/credentials/{credential_id}/update', {
+        params: { path: { credential_id: credentialId } },
+        body: request as never,
+      }),
     );
   }
 
   async deleteCredential(credentialId: string): Promise<void> {
-    await this.request('POST', `/v1/credentials/${encodeURIComponent(credentialId)}/delete`);
+    await this.call(
+      this.api.POST('/v1/credentials/{credential_id}/delete', {
+        params: { path: { credential_id: credentialId } },
+      }),
+    );
   }
 
   updateBrowserSession(
     browserSessionId: string,
     request: UpdateBrowserSessionRequest,
   ): Promise<BrowserSessionResponse> {
-    return this.request(
-      'PATCH',
-      `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`,
-      request,
+    return this.call(
+      this.api.PATCH('/v1/browser_sessions/{browser_session_id}', {
+        params: { path: { browser_session_id: browserSessionId } },
+        body: request,
+      }),
     );
   }
 
   createBrowserProfile(request: CreateBrowserProfileRequest): Promise<BrowserProfile> {
-    return this.request('POST', '/v1/browser_profiles', request);
+    return this.call(this.api.POST('/v1/browser_profiles', { body: request as never }));
   }
 
   listBrowserProfiles(query: BrowserProfileListQuery = {}): Promise<BrowserProfile[]> {
-    return this.request('GET', `/v1/browser_profiles${queryString(query)}`);
+    return this.call(this.api.GET('/v1/browser_profiles', { params: { query } }));
   }
 
   getBrowserProfile(profileId: string): Promise<BrowserProfile> {
-    return this.request('GET', `/v1/browser_profiles/${encodeURIComponent(profileId)}`);
+    return this.call(
+      this.api.GET('/v1/browser_profiles/{profile_id}', {
+        params: { path: { profile_id: profileId } },
+      }),
+    );
   }
 
   updateBrowserProfile(
     profileId: string,
     request: UpdateBrowserProfileRequest,
   ): Promise<BrowserProfile> {
-    return this.request('PATCH', `/v1/browser_profiles/${encodeURIComponent(profileId)}`, request);
+    return this.call(
+      this.api.PATCH('/v1/browser_profiles/{profile_id}', {
+        params: { path: { profile_id: profileId } },
+        body: request,
+      }),
+    );
   }
 
   async deleteBrowserProfile(profileId: string): Promise<void> {
-    await this.request('DELETE', `/v1/browser_profiles/${encodeURIComponent(profileId)}`);
+    await this.call(
+      this.api.DELETE('/v1/browser_profiles/{profile_id}', {
+        params: { path: { profile_id: profileId } },
+      }),
+    );
   }
 
   getVersion(): Promise<Record<string, string>> {
-    return this.request('GET', '/v1/version');
+    return this.call(this.api.GET('/v1/version'));
   }
 
   createBrowserSession(
     request: CreateBrowserSessionRequestInput = {},
   ): Promise<BrowserSessionResponse> {
-    return this.request('POST', '/v1/browser_sessions', request);
+    return this.call(this.api.POST('/v1/browser_sessions', { body: request }));
   }
 
   getBrowserSessions(): Promise<BrowserSessionResponse[]> {
-    return this.request('GET', '/v1/browser_sessions');
+    return this.call(this.api.GET('/v1/browser_sessions'));
   }
 
   getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse> {
-    return this.request('GET', `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}`);
+    return this.call(
+      this.api.GET('/v1/browser_sessions/{browser_session_id}', {
+        params: { path: { browser_session_id: browserSessionId } },
+      }),
+    );
   }
 
   runSdkAction(body: SdkActionBody): Promise<SdkActionReply> {
-    return this.request('POST', '/v1/sdk/run_action', body);
+    return this.call(this.api.POST('/v1/sdk/run_action', { body: body as never }));
   }
 
   async closeBrowserSession(browserSessionId: string): Promise<void> {
-    await this.request(
-      'POST',
-      `/v1/browser_sessions/${encodeURIComponent(browserSessionId)}/close`,
+    await this.call(
+      this.api.POST('/v1/browser_sessions/{browser_session_id}/close', {
+        params: { path: { browser_session_id: browserSessionId } },
+      }),
     );
   }
 

@@ -39,7 +39,7 @@ import type {
   UpdateBrowserSessionRequest,
   WrenApi,
 } from './client.js';
-import { queryString, totpQueryString, WrenApiError } from './client.js';
+import { queryString, WrenApiError } from './client.js';
 import type { SdkActionBody, SdkActionReply } from './page.js';
 
 export interface EmbeddedOptions extends ConfigOverrides {
@@ -200,7 +200,7 @@ export class EmbeddedWren implements WrenApi {
   }
 
   getTotpCodes(query: TotpCodeListQuery = {}) {
-    return this.inject<TotpCode[]>('GET', `/v1/credentials/totp${totpQueryString(query)}`);
+    return this.inject<TotpCode[]>('GET', `/v1/credentials/totp${queryString(query)}`);
   }
 
   createCredential(request: CredentialCreate) {

@@ -1,10 +1,45 @@
 /**
- * The UI's HTTP client: same-origin fetch with the signed-in API key in the x-api-key header
- * (never in a URL). Errors carry the status and the server's `detail`.
+ * The UI's HTTP client: openapi-fetch typed by the types generated from the server's own
+ * /openapi.json (src/contract/openapi.gen.ts, `npm run openapi:client`), same-origin, with the
+ * signed-in API key in the x-api-key header (never in a URL). `unwrap` turns an error answer into
+ * an ApiError carrying the status and the server's `detail`. Pages fetch with TanStack Query.
  */
 
-import { type RunStatus, TERMINAL_RUN_STATUSES } from '../../src/contract/enums';
+import createClient from 'openapi-fetch';
+import { TERMINAL_RUN_STATUSES } from '../../src/contract/enums';
+import type { components, paths } from '../../src/contract/openapi.gen';
 import { getApiKey } from './auth';
+
+/** Schemas of the API as /openapi.json declares them. */
+export type Schemas = components['schemas'];
+
+/** The typed client; every call goes through `unwrap`. */
+export const client = createClient<paths>({ baseUrl: '' });
+client.use({
+  onRequest({ request }) {
+    const key = getApiKey();
+    if (key && !request.headers.has('x-api-key')) request.headers.set('x-api-key', key);
+    return request;
+  },
+});
+
+/** The data of a successful answer; an ApiError (status, `detail`) otherwise. */
+export async function unwrap<R extends { data?: unknown; error?: unknown; response: Response }>(
+  call: Promise<R>,
+): Promise<Exclude<R['data'], undefined>> {
+  const { data, error, response } = await call;
+  if (!response.ok) {
+    const detail =
+      error && typeof error === 'object' && 'detail' in error
+        ? (error as { detail: unknown }).detail
+        : error;
+    if (response.status === 403 && detail === 'Invalid credentials') {
+      window.dispatchEvent(new CustomEvent('wren:unauthorized'));
+    }
+    throw new ApiError(response.status, detail);
+  }
+  return data as Exclude<R['data'], undefined>;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -113,50 +148,24 @@ export function needsKey(url: string): boolean {
   }
 }
 
-// ── Contract shapes (the subset the UI reads) ─────────────────────────────────────────────────
+// ── Contract shapes (generated from /openapi.json) ────────────────────────────────────────────
 
 export { RUN_STATUSES, type RunStatus } from '../../src/contract/enums';
 export const TERMINAL: readonly string[] = TERMINAL_RUN_STATUSES;
 export const CANCELABLE: readonly string[] = ['created', 'queued', 'running', 'paused'];
 
-export interface FileInfo {
-  url: string;
-  checksum?: string | null;
-  filename?: string | null;
-  file_size?: number | null;
-  modified_at?: string | null;
-  artifact_id?: string | null;
+/** The JSON body of a route's 200 answer. */
+export type Answer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer R } } };
 }
+  ? R
+  : never;
 
-export interface Run {
-  run_id: string;
-  status: RunStatus;
-  output: unknown;
-  downloaded_files: FileInfo[] | null;
-  recording_url: string | null;
-  screenshot_urls: string[] | null;
-  failure_reason: string | null;
-  created_at: string;
-  modified_at: string;
-  queued_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  app_url: string | null;
-  browser_session_id: string | null;
-  errors: Record<string, unknown>[] | null;
-  step_count: number | null;
-  run_type: string;
-  run_request: Record<string, unknown> | null;
-  usage?: { input_tokens: number; output_tokens: number; cost_usd: number } | null;
-}
-
-export interface RunListItem {
-  run_id: string;
-  task_run_type: string;
-  status: RunStatus;
-  title: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  created_at: string;
-  step_count?: number;
-}
+export type FileInfo = Schemas['FileInfo'];
+/** GET /v1/runs/{run_id}. */
+export const fetchRun = (runId: string) =>
+  unwrap(client.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } } }));
+export type Run = Awaited<ReturnType<typeof fetchRun>>;
+export type RunListItem = Answer<'/v1/runs', 'get'>[number];
+export type WebhookReplay = Answer<'/v1/runs/{run_id}/retry_webhook', 'post'>;
+export type BrowserSession = Answer<'/v1/browser_sessions', 'get'>[number];

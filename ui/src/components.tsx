@@ -1,5 +1,7 @@
 /** Small building blocks shared by the pages. */
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+
+import { useQuery } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useState } from 'react';
 import { ApiError, authorizedObjectUrl, needsKey } from './api';
 
 export function StatusBadge({ status }: { status: string }) {
@@ -123,9 +125,22 @@ export function formatCost(usd: number | null | undefined): string {
 }
 
 /**
- * Loads `resource` with `load` now, and again every `intervalMs` while `active` holds for the last
- * value, and whenever `refresh` changes. A new `resource` starts empty; a refresh keeps the last
- * good value on screen (also when it fails).
+ * TanStack Query `placeholderData` for queries keyed `[resource, refresh]`: a new `refresh` stamp
+ * reloads while the last good value stays on screen; a new `resource` starts empty.
+ */
+export const keepWhileSame =
+  (resource: string) =>
+  <D,>(previous: D | undefined, previousQuery?: { queryKey: readonly unknown[] }) =>
+    previousQuery?.queryKey[0] === resource ? previous : undefined;
+
+/** TanStack Query `refetchInterval`: every `intervalMs` while `active` holds for the last value. */
+export const pollWhile =
+  <T,>(intervalMs: number, active: (value: T | null) => boolean) =>
+  (query: { state: { data: T | undefined } }) =>
+    active(query.state.data ?? null) ? intervalMs : false;
+
+/**
+ * `load` through TanStack Query (see pollOptions), for pages that call the untyped `api()`.
  */
 export function usePoll<T>(
   load: () => Promise<T>,
@@ -133,55 +148,19 @@ export function usePoll<T>(
   intervalMs: number,
   active: (value: T | null) => boolean,
   refresh = '',
-): { data: T | null; error: unknown; reload: () => Promise<void>; loading: boolean } {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  const activeRef = useRef(active);
-  activeRef.current = active;
-  const dataRef = useRef<T | null>(null);
-  const keyRef = useRef(resource);
-
-  const reload = useCallback(async () => {
-    const forKey = keyRef.current;
-    try {
-      const value = await loadRef.current();
-      if (forKey !== keyRef.current) return;
-      dataRef.current = value;
-      setData(value);
-      setError(null);
-    } catch (e) {
-      if (forKey === keyRef.current) setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }, []);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `refresh` only triggers a reload
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (keyRef.current !== resource) {
-      keyRef.current = resource;
-      dataRef.current = null;
-      setData(null);
-      setLoading(true);
-    }
-    const tick = async () => {
-      await reload();
-      if (!stopped && intervalMs > 0 && activeRef.current(dataRef.current))
-        timer = setTimeout(tick, intervalMs);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
-  }, [resource, refresh, intervalMs, reload]);
-
-  return { data, error, reload, loading };
+): { data: T | null; error: unknown; reload: () => Promise<unknown>; loading: boolean } {
+  const query = useQuery({
+    queryKey: [resource, refresh],
+    queryFn: load,
+    placeholderData: keepWhileSame(resource),
+    ...(intervalMs > 0 ? { refetchInterval: pollWhile<T>(intervalMs, active) } : {}),
+  });
+  return {
+    data: query.data ?? null,
+    error: query.error,
+    reload: query.refetch,
+    loading: query.isPending,
+  };
 }
 
 /** An <img> for a URL that may need the API key (fetched with the header, never in the URL). */

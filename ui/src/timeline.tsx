@@ -2,29 +2,31 @@
  * The step timeline of a run from GET /v1/runs/{id}/timeline (shapes: timeline-model.ts). Unknown
  * fields stay visible under "Raw".
  */
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { api, needsKey } from './api';
+import { client, needsKey, unwrap } from './api';
 import {
   AuthImage,
   ErrorNote,
   formatCost,
   formatTime,
   JsonBlock,
+  keepWhileSame,
   StatusBadge,
-  usePoll,
 } from './components';
 import { normalizeStep, type StepView, timelineItems } from './timeline-model';
 
 export function Timeline(props: { runId: string; stamp: string; active: boolean }) {
-  const { data, error } = usePoll(
-    () => api<unknown>('GET', `/v1/runs/${props.runId}/timeline`),
-    `${props.runId}/timeline`,
-    0,
-    () => false,
-    props.stamp,
-  );
+  const { data, error } = useQuery({
+    queryKey: [`${props.runId}/timeline`, props.stamp],
+    queryFn: () =>
+      unwrap(
+        client.GET('/v1/runs/{run_id}/timeline', { params: { path: { run_id: props.runId } } }),
+      ),
+    placeholderData: keepWhileSame(`${props.runId}/timeline`),
+  });
   if (error) return <ErrorNote error={error} what="The step timeline" />;
-  if (data === null) return <p className="muted">Loading…</p>;
+  if (data === undefined) return <p className="muted">Loading…</p>;
   const list = timelineItems(data).map((s, i) => normalizeStep(s, i));
   if (!list.length)
     return (

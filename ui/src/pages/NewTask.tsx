@@ -1,7 +1,8 @@
 /** New task: every run parameter, client-side checks, and the equivalent API calls to copy. */
-import { type FormEvent, type ReactNode, useEffect, useMemo, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useMemo, useState } from 'react';
 import { GEO_COUNTRIES, PROXY_LOCATIONS } from '../../../src/contract/enums';
-import { ApiError, api, fieldErrors, type Run } from '../api';
+import { ApiError, client, fieldErrors, type Schemas, unwrap } from '../api';
 import { Card, CopyButton, ErrorNote } from '../components';
 import { navigate } from '../router';
 import { checkExtractionSchema, EXAMPLE_SCHEMA } from '../schema-check';
@@ -42,30 +43,13 @@ interface ErrorCodeRow {
   description: string;
 }
 
-/** Skyvern's CredentialResponse (the parts the picker shows). */
-interface Credential {
-  credential_id: string;
-  name: string;
-  credential_type?: 'password' | 'credit_card' | 'secret';
-  credential?: {
-    username?: string;
-    last_four?: string;
-    brand?: string;
-    secret_label?: string | null;
-  };
-}
-
-function credentialHint(c: Credential): string {
-  const d = c.credential ?? {};
-  if (d.username) return ` (${d.username})`;
-  if (d.last_four) return ` (${d.brand ?? 'card'} •••• ${d.last_four})`;
+function credentialHint(
+  c: Pick<Schemas['CredentialResponse'], 'credential' | 'credential_type'>,
+): string {
+  const d = c.credential;
+  if ('username' in d && d.username) return ` (${d.username})`;
+  if ('last_four' in d && d.last_four) return ` (${d.brand || 'card'} •••• ${d.last_four})`;
   return c.credential_type === 'secret' ? ' (secret)' : '';
-}
-
-interface BrowserSession {
-  browser_session_id: string;
-  status?: string;
-  runnable_id?: string | null;
 }
 
 interface FormState {
@@ -240,19 +224,13 @@ function Field(props: {
   );
 }
 
-function useOptional<T>(path: string): { items: T[] | null; unavailable: boolean } {
-  const [state, setState] = useState<{ items: T[] | null; unavailable: boolean }>({
-    items: null,
-    unavailable: false,
-  });
-  useEffect(() => {
-    api<T[]>('GET', path)
-      .then((items) => setState({ items: Array.isArray(items) ? items : [], unavailable: false }))
-      .catch((e: unknown) =>
-        setState({ items: null, unavailable: e instanceof ApiError && e.unavailable }),
-      );
-  }, [path]);
-  return state;
+/** A list the form offers (credentials, sessions); `unavailable` when this server has no such route. */
+function useOptional<T>(key: string, load: () => Promise<T[]>) {
+  const query = useQuery({ queryKey: [key], queryFn: load });
+  return {
+    items: query.data ?? null,
+    unavailable: query.error instanceof ApiError && query.error.unavailable,
+  };
 }
 
 export function NewTaskPage() {
@@ -262,8 +240,10 @@ export function NewTaskPage() {
   const [submitting, setSubmitting] = useState(false);
   const [tried, setTried] = useState(false);
   const [tab, setTab] = useState<'curl' | 'ts' | 'python'>('curl');
-  const credentials = useOptional<Credential>('/v1/credentials?page_size=100');
-  const sessions = useOptional<BrowserSession>('/v1/browser_sessions');
+  const credentials = useOptional('credentials', () =>
+    unwrap(client.GET('/v1/credentials', { params: { query: { page_size: 100 } } })),
+  );
+  const sessions = useOptional('sessions', () => unwrap(client.GET('/v1/browser_sessions')));
 
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
     setForm((f) => ({ ...f, [key]: value }));
@@ -289,7 +269,10 @@ export function NewTaskPage() {
     if (Object.keys(problems).length) return;
     setSubmitting(true);
     try {
-      const run = await api<Run>('POST', '/v1/run/tasks', body);
+      // The form builds the body field by field (buildRequest); the server validates it again.
+      const run = await unwrap(
+        client.POST('/v1/run/tasks', { body: body as unknown as Schemas['TaskRunRequestInput'] }),
+      );
       navigate(`/runs/${run.run_id}`);
     } catch (error) {
       const fields = fieldErrors(error);

@@ -1,6 +1,15 @@
 /** One run's story: status, timing, prompt, output, errors, steps, media, files, webhooks. */
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ApiError, api, CANCELABLE, type Run, TERMINAL } from '../api';
+import {
+  ApiError,
+  CANCELABLE,
+  client,
+  type Run,
+  TERMINAL,
+  unwrap,
+  type WebhookReplay,
+} from '../api';
 import {
   AuthImage,
   AuthVideo,
@@ -12,58 +21,25 @@ import {
   formatCost,
   formatTime,
   JsonBlock,
+  keepWhileSame,
+  pollWhile,
   StatusBadge,
   Unavailable,
-  usePoll,
 } from '../components';
 import { LiveView } from '../live-view';
 import { Link } from '../router';
 import { Timeline } from '../timeline';
 
-interface Artifact {
-  artifact_id: string;
-  artifact_type: string;
-  uri?: string;
-  signed_url?: string | null;
-  file_size?: number | null;
-  step_id?: string | null;
-  filename?: string | null;
-  created_at: string;
-}
-
-/** GET /v1/runs/{id}/webhook_deliveries: the outbox rows and every attempt made. */
-interface WebhookLog {
-  deliveries: {
-    delivery_id: string;
-    state: string;
-    attempts: number;
-    next_attempt_at: string | null;
-    last_error: string | null;
-  }[];
-  attempts: {
-    attempt: number;
-    kind: string;
-    started_at: string;
-    status_code: number | null;
-    latency_ms: number | null;
-    error: string | null;
-    will_retry: boolean;
-  }[];
-}
-
-interface WebhookReplay {
-  target_webhook_url?: string | null;
-  status_code?: number | null;
-  latency_ms?: number | null;
-  response_body?: string | null;
-  error?: string | null;
-}
-
 const isActive = (run: Run | null) => !run || !TERMINAL.includes(run.status);
 
 export function RunPage({ runId }: { runId: string }) {
-  const runPoll = usePoll(() => api<Run>('GET', `/v1/runs/${runId}`), runId, 1500, isActive);
-  const run = runPoll.data;
+  const runPoll = useQuery({
+    queryKey: [runId],
+    queryFn: () => unwrap(client.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } } })),
+    placeholderData: keepWhileSame(runId),
+    refetchInterval: pollWhile<Run>(1500, isActive),
+  });
+  const run = runPoll.data ?? null;
   const active = isActive(run);
   // Secondary resources refresh while the run is active and once more when it ends.
   const stamp = run ? `${run.status}:${run.step_count ?? 0}:${run.modified_at}` : '';
@@ -84,16 +60,19 @@ export function RunPage({ runId }: { runId: string }) {
   }
   if (!run) return <div className="page muted">Loading…</div>;
 
-  const request = run.run_request ?? {};
-  const prompt = typeof request['prompt'] === 'string' ? request['prompt'] : '';
-  const title = typeof request['title'] === 'string' && request['title'] ? request['title'] : null;
-  const webhookUrl = typeof request['webhook_url'] === 'string' ? request['webhook_url'] : null;
+  const request = run.run_request;
+  const prompt = request?.prompt ?? '';
+  const title = request?.title || null;
+  const webhookUrl = request?.webhook_url ?? null;
+  const startUrl = request?.url ?? null;
   const cancel = async () => {
     setCanceling(true);
     setCancelError(null);
     try {
-      await api('POST', `/v1/runs/${run.run_id}/cancel`);
-      await runPoll.reload();
+      await unwrap(
+        client.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: run.run_id } } }),
+      );
+      await runPoll.refetch();
     } catch (error) {
       setCancelError(error);
     } finally {
@@ -116,7 +95,7 @@ export function RunPage({ runId }: { runId: string }) {
             <StatusBadge status={run.status} />
             <span className="mono small">{run.run_id}</span>
             <span className="muted small">
-              {String(request['engine'] ?? run.run_type)}
+              {request?.engine ?? run.run_type}
               {active ? ' · updating live' : ''}
             </span>
           </div>
@@ -260,9 +239,9 @@ export function RunPage({ runId }: { runId: string }) {
             <p className="prompt" data-testid="run-prompt">
               {prompt}
             </p>
-            {typeof request['url'] === 'string' ? (
+            {startUrl ? (
               <p className="small">
-                Start: <span className="mono">{request['url']}</span>
+                Start: <span className="mono">{startUrl}</span>
               </p>
             ) : null}
             <details>
@@ -302,13 +281,12 @@ function Downloads({ run }: { run: Run }) {
 }
 
 function Artifacts({ runId, stamp }: { runId: string; stamp: string }) {
-  const { data, error } = usePoll(
-    () => api<Artifact[]>('GET', `/v1/runs/${runId}/artifacts`),
-    `${runId}/artifacts`,
-    0,
-    () => false,
-    stamp,
-  );
+  const { data, error } = useQuery({
+    queryKey: [`${runId}/artifacts`, stamp],
+    queryFn: () =>
+      unwrap(client.GET('/v1/runs/{run_id}/artifacts', { params: { path: { run_id: runId } } })),
+    placeholderData: keepWhileSame(`${runId}/artifacts`),
+  });
   return (
     <Card title="Artifacts">
       {error ? (
@@ -344,13 +322,16 @@ function Webhooks(props: {
   terminal: boolean;
 }) {
   const { runId, webhookUrl } = props;
-  const deliveries = usePoll(
-    () => api<WebhookLog>('GET', `/v1/runs/${runId}/webhook_deliveries`),
-    `${runId}/webhook_deliveries`,
-    0,
-    () => false,
-    props.stamp,
-  );
+  const deliveries = useQuery({
+    queryKey: [`${runId}/webhook_deliveries`, props.stamp],
+    queryFn: () =>
+      unwrap(
+        client.GET('/v1/runs/{run_id}/webhook_deliveries', {
+          params: { path: { run_id: runId } },
+        }),
+      ),
+    placeholderData: keepWhileSame(`${runId}/webhook_deliveries`),
+  });
   const [retrying, setRetrying] = useState(false);
   const [replay, setReplay] = useState<WebhookReplay | null>(null);
   const [retryError, setRetryError] = useState<unknown>(null);
@@ -361,8 +342,15 @@ function Webhooks(props: {
     setRetrying(true);
     setRetryError(null);
     try {
-      setReplay(await api<WebhookReplay>('POST', `/v1/runs/${runId}/retry_webhook`, {}));
-      await deliveries.reload();
+      setReplay(
+        await unwrap(
+          client.POST('/v1/runs/{run_id}/retry_webhook', {
+            params: { path: { run_id: runId } },
+            body: {},
+          }),
+        ),
+      );
+      await deliveries.refetch();
     } catch (error) {
       setRetryError(error);
     } finally {

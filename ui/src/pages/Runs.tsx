@@ -1,7 +1,15 @@
 /** Runs: newest first, status filters, search, pagination, live refresh. */
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, RUN_STATUSES, type RunListItem } from '../api';
-import { duration, ErrorNote, relativeTime, StatusBadge, usePoll } from '../components';
+import { client, RUN_STATUSES, type RunStatus, unwrap } from '../api';
+import {
+  duration,
+  ErrorNote,
+  keepWhileSame,
+  pollWhile,
+  relativeTime,
+  StatusBadge,
+} from '../components';
 import { Link, navigate, useLocation } from '../router';
 
 const PAGE_SIZE = 20;
@@ -46,13 +54,28 @@ export function RunsPage() {
   for (const s of statuses) params.append('status', s);
   if (search.length >= 3) params.set('search_key', search);
   const key = params.toString();
-  const { data, error, loading } = usePoll(
-    () => api<RunListItem[]>('GET', `/v1/runs?${key}`),
-    key,
-    2000,
-    () => live,
-    String(live),
-  );
+  const {
+    data,
+    error,
+    isPending: loading,
+  } = useQuery({
+    queryKey: [key, String(live)],
+    queryFn: () =>
+      unwrap(
+        client.GET('/v1/runs', {
+          params: {
+            query: {
+              page,
+              page_size: PAGE_SIZE,
+              ...(statuses.length ? { status: statuses as RunStatus[] } : {}),
+              ...(search.length >= 3 ? { search_key: search } : {}),
+            },
+          },
+        }),
+      ),
+    placeholderData: keepWhileSame(key),
+    refetchInterval: pollWhile(2000, () => live),
+  });
   const now = Date.now();
 
   const toggleStatus = (status: string) =>

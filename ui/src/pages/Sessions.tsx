@@ -1,27 +1,25 @@
 /** Browser sessions (Skyvern contract §9): list active ones, create, close, watch live. */
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { ApiError, api } from '../api';
-import { Card, ErrorNote, formatTime, StatusBadge, Unavailable, usePoll } from '../components';
+import { ApiError, client, unwrap } from '../api';
+import {
+  Card,
+  ErrorNote,
+  formatTime,
+  keepWhileSame,
+  pollWhile,
+  StatusBadge,
+  Unavailable,
+} from '../components';
 import { LiveView } from '../live-view';
 
-interface BrowserSession {
-  browser_session_id: string;
-  status?: string | null;
-  timeout?: number | null;
-  runnable_id?: string | null;
-  browser_address?: string | null;
-  started_at?: string | null;
-  created_at?: string;
-  warning?: string | null;
-}
-
 export function SessionsPage() {
-  const list = usePoll(
-    () => api<BrowserSession[]>('GET', '/v1/browser_sessions'),
-    'sessions',
-    3000,
-    (value) => value !== null,
-  );
+  const list = useQuery({
+    queryKey: ['sessions'],
+    queryFn: () => unwrap(client.GET('/v1/browser_sessions')),
+    placeholderData: keepWhileSame('sessions'),
+    refetchInterval: pollWhile(3000, (value) => value !== null),
+  });
   const [timeout, setTimeoutMinutes] = useState('60');
   const [url, setUrl] = useState('');
   const [busy, setBusy] = useState(false);
@@ -35,11 +33,13 @@ export function SessionsPage() {
     setBusy(true);
     setActionError(null);
     try {
-      const body: Record<string, unknown> = { timeout: Number(timeout) };
-      if (url.trim()) body['url'] = url.trim();
-      const created = await api<BrowserSession>('POST', '/v1/browser_sessions', body);
+      const created = await unwrap(
+        client.POST('/v1/browser_sessions', {
+          body: { timeout: Number(timeout), ...(url.trim() ? { url: url.trim() } : {}) },
+        }),
+      );
       setWatching(created.browser_session_id);
-      await list.reload();
+      await list.refetch();
     } catch (error) {
       setActionError(error);
     } finally {
@@ -50,9 +50,13 @@ export function SessionsPage() {
   const close = async (id: string) => {
     setActionError(null);
     try {
-      await api('POST', `/v1/browser_sessions/${id}/close`);
+      await unwrap(
+        client.POST('/v1/browser_sessions/{browser_session_id}/close', {
+          params: { path: { browser_session_id: id } },
+        }),
+      );
       if (watching === id) setWatching(null);
-      await list.reload();
+      await list.refetch();
     } catch (error) {
       setActionError(error);
     }

@@ -1,6 +1,6 @@
 /** Sign-in with an API key; the key is checked against the API and kept in this browser only. */
 import { type FormEvent, useState } from 'react';
-import { ApiError, api } from '../api';
+import { ApiError, client, unwrap } from '../api';
 import { saveApiKey } from '../auth';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
@@ -16,7 +16,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      await api('GET', '/v1/runs?page_size=1', undefined, trimmed);
+      await unwrap(
+        client.GET('/v1/runs', {
+          params: { query: { page_size: 1 } },
+          headers: { 'x-api-key': trimmed },
+        }),
+      );
       saveApiKey(trimmed, remember);
       onSignedIn();
     } catch (e) {
