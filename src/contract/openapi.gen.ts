@@ -8,11 +8,45 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List the organization's API keys (prefixes only) */
+        /** List an organization's API keys (prefixes only) */
         get: operations["list_api_keys"];
         put?: never;
-        /** Create an API key (shown once) */
+        /** Create an API key (admin keys only; shown once) */
         post: operations["create_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api_keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API key at once (admin keys only) */
+        post: operations["revoke_api_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api_keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace an API key with a new one and revoke it (admin keys only) */
+        post: operations["rotate_api_key"];
         delete?: never;
         options?: never;
         head?: never;
@@ -208,6 +242,58 @@ export type paths = {
         put?: never;
         /** Push a one-time code (or the SMS/email that holds it) for a totp_identifier */
         post: operations["send_totp_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List organizations (admin keys only) */
+        get: operations["list_organizations"];
+        put?: never;
+        /** Create an organization and its first key (admin keys only) */
+        post: operations["create_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set an organization's quota overrides (admin keys only) */
+        patch: operations["update_organization"];
+        trace?: never;
+    };
+    "/v1/organizations/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's organization, its quotas, and whether the key is an admin key */
+        get: operations["get_current_organization"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -443,16 +529,24 @@ export type components = {
             type: "ai_act";
         };
         ApiKeyItem: {
+            /** @description May create organizations and mint or revoke keys */
+            admin: boolean;
             created_at: string;
             id: string;
             label: string | null;
+            organization_id: string;
+            /** @description The first characters of the key; the key itself is never shown again */
             prefix: string;
             revoked_at: string | null;
         };
         ApiKeyItemInput: {
+            /** @description May create organizations and mint or revoke keys */
+            admin: boolean;
             created_at: string;
             id: string;
             label: string | null;
+            organization_id: string;
+            /** @description The first characters of the key; the key itself is never shown again */
             prefix: string;
             revoked_at: string | null;
         };
@@ -757,16 +851,32 @@ export type components = {
             vault_type?: unknown;
         };
         CreatedApiKey: {
+            admin: boolean;
             /** @description The new key. Shown only in this answer; store it now. */
             api_key: string;
+            created_at: string;
+            id: string;
             label: string | null;
+            organization_id: string;
             prefix: string;
         };
         CreatedApiKeyInput: {
+            admin: boolean;
             /** @description The new key. Shown only in this answer; store it now. */
             api_key: string;
+            created_at: string;
+            id: string;
             label: string | null;
+            organization_id: string;
             prefix: string;
+        };
+        CreatedOrganization: {
+            api_key: components["schemas"]["CreatedApiKey"];
+            organization: components["schemas"]["Organization"];
+        };
+        CreatedOrganizationInput: {
+            api_key: components["schemas"]["CreatedApiKeyInput"];
+            organization: components["schemas"]["OrganizationInput"];
         };
         CredentialResponse: {
             browser_profile_id: null;
@@ -817,6 +927,40 @@ export type components = {
         CreditCardCredentialResponseInput: {
             brand: string;
             last_four: string;
+        };
+        CurrentOrganization: {
+            /** @description Whether that key is an admin key */
+            admin: boolean;
+            created_at: string;
+            /** @description The x-api-key making this request */
+            key_id: string;
+            /** @description Runs allowed at once (created, queued, running) */
+            max_active_runs: number;
+            /** @description Concurrent browser sessions allowed */
+            max_browser_sessions: number;
+            name: string;
+            organization_id: string;
+            overrides: {
+                max_active_runs: number | null;
+                max_browser_sessions: number | null;
+            };
+        };
+        CurrentOrganizationInput: {
+            /** @description Whether that key is an admin key */
+            admin: boolean;
+            created_at: string;
+            /** @description The x-api-key making this request */
+            key_id: string;
+            /** @description Runs allowed at once (created, queued, running) */
+            max_active_runs: number;
+            /** @description Concurrent browser sessions allowed */
+            max_browser_sessions: number;
+            name: string;
+            organization_id: string;
+            overrides: {
+                max_active_runs: number | null;
+                max_browser_sessions: number | null;
+            };
         };
         /** @description Your own proxy server, e.g. {"url": "http://u:p@host:8080"} */
         CustomProxy: {
@@ -999,6 +1143,32 @@ export type components = {
             prompt: string;
             /** @constant */
             type: "observe";
+        };
+        Organization: {
+            created_at: string;
+            /** @description Runs allowed at once (created, queued, running) */
+            max_active_runs: number;
+            /** @description Concurrent browser sessions allowed */
+            max_browser_sessions: number;
+            name: string;
+            organization_id: string;
+            overrides: {
+                max_active_runs: number | null;
+                max_browser_sessions: number | null;
+            };
+        };
+        OrganizationInput: {
+            created_at: string;
+            /** @description Runs allowed at once (created, queued, running) */
+            max_active_runs: number;
+            /** @description Concurrent browser sessions allowed */
+            max_browser_sessions: number;
+            name: string;
+            organization_id: string;
+            overrides: {
+                max_active_runs: number | null;
+                max_browser_sessions: number | null;
+            };
         };
         /** @enum {string} */
         OTPType: "totp" | "magic_link";
@@ -1713,7 +1883,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     list_api_keys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Another organization's keys (admin keys only) */
+                organization_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1729,13 +1902,31 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyItem"][];
                 };
             };
-            /** @description Missing or invalid x-api-key */
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1750,7 +1941,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description An admin key (default false) */
+                    admin?: boolean;
                     label?: string | null;
+                    /** @description The key's organization (default: the caller's) */
+                    organization_id?: string;
                 } | null;
             };
         };
@@ -1764,13 +1959,138 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Missing or invalid x-api-key */
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyItem"];
+                };
+            };
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rotate_api_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2661,6 +2981,181 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_organizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"][];
+                };
+            };
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Make the first key an admin key (default false) */
+                    admin_key?: boolean;
+                    /** @description Override of the server default; null restores the default */
+                    max_active_runs?: number | null;
+                    /** @description Override of the server default; null restores the default */
+                    max_browser_sessions?: number | null;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedOrganization"];
+                };
+            };
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Override of the server default; null restores the default */
+                    max_active_runs?: number | null;
+                    /** @description Override of the server default; null restores the default */
+                    max_browser_sessions?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_current_organization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentOrganization"];
+                };
+            };
+            /** @description Missing or invalid x-api-key, or an ordinary key where an admin key is needed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
