@@ -155,6 +155,51 @@ describe.each(transports)('MCP over %s', (_name, transport) => {
     ).toContain(run['run_id']);
   });
 
+  it('a waiting run_task returns when wren_cancel_run cancels the run', async () => {
+    let sawFirstStep: () => void = () => {};
+    const firstStep = new Promise<void>((resolve) => {
+      sawFirstStep = resolve;
+    });
+    // The model does not answer until the test ends: only the cancel can end this run.
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    h.fake.setPolicy(async (req) => {
+      if (roleOf(req) !== 'actor') return undefined;
+      sawFirstStep();
+      await answered;
+      return actorReply([{ type: 'wait', seconds: 1 }]);
+    });
+    try {
+      const progress: Progress[] = [];
+      const waiting = client.callTool(
+        {
+          name: 'wren_run_task',
+          arguments: {
+            prompt: 'Wait around.',
+            url: `${h.site.url}/agent/notice.html`,
+            engine: 'skyvern-1.0',
+            wait: true,
+          },
+        },
+        undefined,
+        { onprogress: (p) => progress.push(p), timeout: 110_000 },
+      ) as Promise<CallToolResult>;
+      await firstStep;
+      await expect
+        .poll(() => progress.some((p) => /: running/.test(p.message ?? '')), { timeout: 30_000 })
+        .toBe(true);
+      const runId = /^run (\S+):/.exec(progress[0]?.message ?? '')?.[1];
+      const canceled = await call(client, 'wren_cancel_run', { run_id: runId });
+      expect(canceled.structuredContent).toMatchObject({ run_id: runId, status: 'canceled' });
+      const result = await waiting;
+      expect(result.structuredContent).toMatchObject({ run_id: runId, status: 'canceled' });
+    } finally {
+      answer();
+    }
+  });
+
   it('drives a browser session: navigate, act, extract, observe, validate, screenshot, close', async () => {
     const created = await call(client, 'wren_create_browser_session', {});
     expect(created.isError, JSON.stringify(created.content)).toBeFalsy();
