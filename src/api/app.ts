@@ -263,6 +263,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
               403: forbidden,
               413: ErrorResponseSchema,
               422: HTTPValidationErrorSchema,
+              429: ErrorResponseSchema.describe('Over the max_active_runs quota'),
             },
           },
         },

@@ -131,6 +131,7 @@ export async function registerSessionRoutes(
               400: ErrorResponseSchema,
               403: ErrorResponseSchema,
               422: HTTPValidationErrorSchema,
+              429: ErrorResponseSchema.describe('Over the max_browser_sessions quota'),
               503: ErrorResponseSchema,
             },
           },

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OpenApiDoc, OpenApiValidator } from '../../support/openapi.js';
 import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
 import { startTestWren, TEST_API_KEY, type TestWren } from '../../support/wren.js';
 
@@ -157,6 +158,36 @@ describe('organizations and admin keys', () => {
   });
 });
 
+describe('/openapi.json', () => {
+  it('lists the organization and key routes with the statuses they answer', async () => {
+    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const statuses = (path: string, method: string) =>
+      Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort();
+    expect(statuses('/v1/api_keys', 'get')).toEqual(['200', '403', '404', '422']);
+    expect(statuses('/v1/api_keys', 'post')).toEqual(['200', '403', '404', '422']);
+    expect(statuses('/v1/api_keys/{key_id}/revoke', 'post')).toEqual(['200', '403', '404', '422']);
+    expect(statuses('/v1/api_keys/{key_id}/rotate', 'post')).toEqual([
+      '200',
+      '403',
+      '404',
+      '409',
+      '422',
+    ]);
+    expect(statuses('/v1/organizations', 'post')).toEqual(['200', '403', '409', '422']);
+    expect(statuses('/v1/organizations/{organization_id}', 'patch')).toEqual([
+      '200',
+      '403',
+      '404',
+      '422',
+    ]);
+    expect(statuses('/v1/organizations/current', 'get')).toEqual(['200', '403']);
+    expect(statuses('/v1/run/tasks', 'post')).toContain('429');
+    expect(statuses('/v1/browser_sessions', 'post')).toContain('429');
+  });
+});
+
 describe('WREN_API_KEY', () => {
   it('a changed WREN_API_KEY retires the previous one at start; an unset one retires nothing', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wren-env-key-'));
@@ -198,6 +229,8 @@ describe('active runs quota', () => {
     }
     const third = await submit();
     expect(third.status).toBe(429);
+    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as OpenApiDoc;
+    new OpenApiValidator(doc).assertResponse('/v1/run/tasks', 'post', 429, third.body);
     expect(String((third.body as Json)['detail'])).toMatch(
       /^Quota exceeded: max_active_runs is 2 for this organization and it has 2 runs/,
     );
