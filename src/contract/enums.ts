@@ -3,7 +3,15 @@
  * the SDK and the web UI all import them from here.
  */
 // core/enums.ts, not core/index.ts: the web UI bundles this file and must not pull node:crypto.
-export { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/enums.js';
+export {
+  ENGINE_BY_RUN_TYPE,
+  RUN_STATUSES,
+  RUN_TYPE_BY_ENGINE,
+  RUN_TYPES,
+  type RunStatus,
+  type RunType,
+  TERMINAL_RUN_STATUSES,
+} from '../core/enums.js';
 
 export const PROXY_LOCATIONS = [
   'RESIDENTIAL',

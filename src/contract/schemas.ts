@@ -6,27 +6,18 @@
 import { z } from 'zod';
 import { ENGINE_NAMES } from '../core/index.js';
 import { jsonSchemaProblem } from '../json-schema/index.js';
-import { GEO_COUNTRIES, PROXY_LOCATIONS, RUN_STATUSES } from './enums.js';
+import { GEO_COUNTRIES, PROXY_LOCATIONS, RUN_STATUSES, RUN_TYPES } from './enums.js';
 import { isCdpAddress, isProxyServerUrl, normalizeHttpUrl } from './urls.js';
 
 export {
   GEO_COUNTRIES,
   PROXY_LOCATIONS,
   RUN_STATUSES,
+  RUN_TYPES,
   type RunStatus,
+  type RunType,
   TERMINAL_RUN_STATUSES,
 } from './enums.js';
-
-export const RUN_TYPES = [
-  'task_v1',
-  'task_v2',
-  'openai_cua',
-  'anthropic_cua',
-  'ui_tars',
-  // Wren: one AI primitive (POST /v1/sdk/run_action, the SDK, MCP); docs/api.md.
-  'sdk_action',
-] as const;
-export type RunType = (typeof RUN_TYPES)[number];
 
 export const DEFAULT_ENGINE = 'skyvern-2.0' as const;
 

@@ -8,6 +8,7 @@ import {
   type RunBrowserOptions,
   type StoredBrowserState,
 } from '../browser/index.js';
+import { RUN_TYPE_BY_ENGINE } from '../core/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../llm/index.js';
 import {
   asksForProxyRoute,
@@ -59,14 +60,6 @@ export interface BrowserProfileStates {
   load(organizationId: string, profileId: string): Promise<StoredBrowserState | null>;
   save(organizationId: string, profileId: string, state: StoredBrowserState): Promise<boolean>;
 }
-
-const RUN_TYPE: Record<TaskSpec['engine'], string> = {
-  'skyvern-1.0': 'task_v1',
-  'skyvern-2.0': 'task_v2',
-  'openai-cua': 'openai_cua',
-  'anthropic-cua': 'anthropic_cua',
-  'ui-tars': 'ui_tars',
-};
 
 /** A problem the caller can fix (model configuration): becomes the run's failure reason. */
 export class EngineSetupError extends Error {
@@ -146,7 +139,7 @@ export function createEngineServices(options: {
       try {
         lease = await options.sessions.lease(task.organizationId, task.browserSessionId, {
           runId: task.runId,
-          runType: RUN_TYPE[task.engine],
+          runType: RUN_TYPE_BY_ENGINE[task.engine],
         });
       } catch (e) {
         if (e instanceof SessionUnavailableError) throw new EngineSetupError(e.message);

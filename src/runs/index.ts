@@ -22,7 +22,6 @@ export {
   MAX_SCREENSHOT_SCROLLS,
   now,
   type RequestContext,
-  RUN_TYPE_BY_ENGINE,
   type RunEvents,
   RunService,
   type RunServiceOptions,

@@ -15,7 +15,7 @@ import {
   type TaskRunRequest,
   type TaskRunResponse,
 } from '../contract/index.js';
-import { badRequest, newId, notFound, ServiceError } from '../core/index.js';
+import { badRequest, newId, notFound, RUN_TYPE_BY_ENGINE, ServiceError } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
 import type { EngineName } from '../engines/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
@@ -29,14 +29,6 @@ import { presentRun } from './webhooks/payload.js';
 
 const PROXY_SCHEMES = ['http:', 'https:', 'socks:', 'socks4:', 'socks5:'] as const;
 const CDP_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'] as const;
-
-export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
-  'skyvern-1.0': 'task_v1',
-  'skyvern-2.0': 'task_v2',
-  'openai-cua': 'openai_cua',
-  'anthropic-cua': 'anthropic_cua',
-  'ui-tars': 'ui_tars',
-};
 
 export const MAX_SCREENSHOT_SCROLLS = 1000;
 

@@ -1,6 +1,7 @@
 /** Runs: newest first, status filters, search, pagination, live refresh. */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { ENGINE_BY_RUN_TYPE, type RunType } from '../../../src/contract/enums';
 import { client, RUN_STATUSES, type RunStatus, unwrap } from '../api';
 import {
   duration,
@@ -13,15 +14,6 @@ import {
 import { Link, navigate, useLocation } from '../router';
 
 const PAGE_SIZE = 20;
-
-/** The list reports run types; people pick engines. */
-const ENGINE_OF_RUN_TYPE: Record<string, string> = {
-  task_v1: 'skyvern-1.0',
-  task_v2: 'skyvern-2.0',
-  openai_cua: 'openai-cua',
-  anthropic_cua: 'anthropic-cua',
-  ui_tars: 'ui-tars',
-};
 
 export function RunsPage() {
   const { query } = useLocation();
@@ -163,7 +155,8 @@ export function RunsPage() {
                 {run.title ? <div className="muted mono small">{run.run_id}</div> : null}
               </td>
               <td className="mono small">
-                {ENGINE_OF_RUN_TYPE[run.task_run_type] ?? run.task_run_type}
+                {/* The list reports run types; people pick engines. */}
+                {ENGINE_BY_RUN_TYPE[run.task_run_type as RunType] ?? run.task_run_type}
               </td>
               <td className="num">{run.step_count ?? '—'}</td>
               <td title={run.created_at}>{relativeTime(run.created_at, now)}</td>
