@@ -46,6 +46,11 @@ const LAYERS = {
     may: ['browser', 'contract', 'credentials', 'sessions', 'store'],
     why: 'saved browser state',
   },
+  scripts: {
+    path: '^src/scripts/',
+    may: [],
+    why: 'code mode: compiling a run into a script, signatures, the TypeScript form (pure)',
+  },
   primitives: {
     path: '^src/primitives/',
     may: ['browser', 'llm'],
@@ -58,7 +63,7 @@ const LAYERS = {
   },
   engines: {
     path: '^src/engines/',
-    may: ['artifacts', 'browser', 'credentials', 'json-schema', 'llm', 'sessions'],
+    may: ['artifacts', 'browser', 'credentials', 'json-schema', 'llm', 'scripts', 'sessions'],
     why: 'the agents; one Engine interface',
   },
   runs: {
@@ -73,9 +78,10 @@ const LAYERS = {
       'log',
       'net',
       'primitives',
+      'scripts',
       'store',
     ],
-    why: 'run service, worker, webhooks, sdk actions',
+    why: 'run service, worker, webhooks, sdk actions, code mode',
   },
   api: {
     path: '^src/api/',

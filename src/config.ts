@@ -23,6 +23,8 @@ const LOG_LEVELS: readonly LogLevel[] = [
 ];
 
 export interface WrenConfig {
+  /** WREN_RUN_WITH: how a request without run_with runs, `agent` (default) or `code`. */
+  runWith: 'agent' | 'code';
   host: string;
   port: number;
   /** Absolute path of the data directory (SQLite file, generated API key, artifacts). */
@@ -294,6 +296,7 @@ export const ENV_SCHEMA = z.object({
   WREN_HAR: bool(true),
   WREN_HAR_MAX_BODY_BYTES: int(0, 0, Number.MAX_SAFE_INTEGER),
   WREN_CUA_SAFETY_CHECKS: oneOf(['stop', 'acknowledge'] as const, 'stop'),
+  WREN_RUN_WITH: oneOf(['agent', 'code'] as const, 'agent'),
   WREN_SESSION_HOST: optionalText(),
   WREN_SESSION_ADVERTISE_HOST: variable<string | null>(null, (v) =>
     /[/\s@]/.test(v) ? new Problem('must be a host name or IP') : v,
@@ -358,6 +361,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
   const sessionHost = v.WREN_SESSION_HOST ?? undefined;
   const advertiseHost = v.WREN_SESSION_ADVERTISE_HOST ?? undefined;
   return {
+    runWith: v.WREN_RUN_WITH,
     host: v.WREN_HOST,
     port: v.WREN_PORT,
     dataDir: resolve(v.WREN_DATA_DIR),

@@ -38,7 +38,7 @@ import {
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
 import type { ProfileService } from '../profiles/index.js';
-import type { RunService, SdkActionService } from '../runs/index.js';
+import type { RunService, ScriptService, SdkActionService } from '../runs/index.js';
 import type { KeyIdentity, Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import { type ApiKeyAuthenticator, type KeyAdmin, requireApiKey } from './keys.js';
@@ -48,6 +48,7 @@ import { registerMcpRoutes } from './mcp-routes.js';
 import { notSupportedDetail } from './not-supported.js';
 import { registerProfileRoutes } from './profiles-routes.js';
 import { type ResultsRoutesOptions, resultsRoutes } from './results-routes.js';
+import { registerScriptRoutes } from './scripts-routes.js';
 import { registerSdkRoutes } from './sdk-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
@@ -76,6 +77,8 @@ export interface ApiOptions {
   sessions?: SessionRoutesOptions;
   /** /v1/browser_profiles; off when omitted. */
   profiles?: ProfileService;
+  /** Code mode's /v1/scripts and /v1/runs/{run_id}/script; off when omitted. */
+  scripts?: ScriptService;
   /** POST /v1/sdk/run_action; off when omitted. */
   sdkActions?: SdkActionService;
   /** Live view WebSockets (live-routes.ts); off when omitted. */
@@ -372,6 +375,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       await registerCredentialRoutes(v1, options.credentials);
       if (options.profiles) await registerProfileRoutes(v1, options.profiles);
       if (options.sdkActions) await registerSdkRoutes(v1, options.sdkActions);
+      if (options.scripts) await registerScriptRoutes(v1, options.scripts);
     },
     { prefix: '/v1' },
   );

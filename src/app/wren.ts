@@ -26,6 +26,7 @@ import {
   createDefaultRegistry,
   createEngineServices,
   type EngineRegistry,
+  replayScript,
 } from '../engines/index.js';
 import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
@@ -36,6 +37,7 @@ import {
   prepareRunSecrets,
   RunService,
   runSecretsInput,
+  ScriptService,
   SdkActionService,
   WebhookDispatcher,
   WebhookKeyring,
@@ -272,6 +274,10 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     orgMaxConcurrency: config.orgMaxConcurrency,
     // SQLite serves one server per data directory; Postgres may have many workers.
     exclusive: config.databaseUrl === null,
+    codeMode: {
+      defaultRunWith: config.runWith,
+      replay: (ctx, input) => replayScript(services, ctx, input),
+    },
     ...options.worker,
   });
   // --role api: HTTP only (stateless); --role worker: executes runs, no HTTP.
@@ -292,6 +298,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   });
   const app = await buildApi({
     sdkActions,
+    scripts: new ScriptService(store),
     runs,
     auth: new ApiKeyAuthenticator(store),
     keys: new KeyAdmin(store, config.quotas),

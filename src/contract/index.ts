@@ -5,6 +5,7 @@ export type { components as OpenApiSchemas, paths as OpenApiPaths } from './open
 export * from './profiles.js';
 export * from './results.js';
 export * from './schemas.js';
+export * from './scripts.js';
 export * from './sdk-actions.js';
 export * from './sessions.js';
 export * from './timeline.js';

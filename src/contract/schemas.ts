@@ -196,6 +196,15 @@ export const UsageSchema = z
   })
   .meta({ id: 'Usage', description: 'Model usage of the run (Wren extension).' });
 
+/** Which script a code-mode run replayed (docs/code-mode.md); Skyvern's ScriptRunResponse. */
+export const ScriptRunResponseSchema = z
+  .object({
+    ai_fallback_triggered: z.boolean(),
+    script_id: z.string().nullable(),
+    script_revision_id: z.string().nullable(),
+  })
+  .meta({ id: 'ScriptRunResponse', title: 'ScriptRunResponse' });
+
 export const TaskRunResponseSchema = z
   .object({
     run_id: z.string(),
@@ -217,7 +226,7 @@ export const TaskRunResponseSchema = z
     browser_session_id: z.string().nullable(),
     browser_profile_id: z.string().nullable(),
     max_screenshot_scrolls: z.int().nullable(),
-    script_run: z.null(),
+    script_run: ScriptRunResponseSchema.nullable(),
     errors: z.array(z.record(z.string(), z.unknown())).nullable(),
     step_count: z.int().nullable(),
     run_type: z.enum(RUN_TYPES),

@@ -1,6 +1,7 @@
 import { agentBrowserFromRun } from './adapters/browser.js';
 import { agentModelFromLlm } from './adapters/model.js';
 import type { AgentBrowser } from './ports.js';
+import { TrajectoryRecorder } from './script/record.js';
 import type { EngineServices } from './services.js';
 import { RunArtifacts } from './shared/run-artifacts.js';
 import { type SkyvernV1Deps, SkyvernV1Run } from './skyvern-v1/engine.js';
@@ -29,6 +30,8 @@ async function withDomDeps(
       maxTokens: services.observationTokenBudget,
       ...(ctx.secrets ? { substitute: (t: string) => ctx.secrets!.substitute(t) } : {}),
     });
+    // Code mode (docs/code-mode.md): each action's stable selector, for compiling a script.
+    const trajectory = ctx.task.recordScript ? new TrajectoryRecorder(browser) : null;
     const recorded: AgentBrowser = {
       ...agentBrowser,
       async observe(options) {
@@ -37,13 +40,25 @@ async function withDomDeps(
         return page;
       },
       async execute(action, signal) {
+        const pending = trajectory ? await trajectory.before(action) : null;
         const outcome = await agentBrowser.execute(action, signal);
+        if (trajectory && pending) trajectory.after(action, pending, outcome);
         artifacts.afterAction();
         return outcome;
       },
+      async open(url) {
+        await agentBrowser.open(url);
+      },
     };
     try {
-      return await run({ browser: recorded, model }, artifacts.context());
+      const result = await run({ browser: recorded, model }, artifacts.context());
+      if (trajectory && result.outcome.status === 'completed') {
+        result.recorded = await trajectory.finish(
+          result.outcome.output,
+          ctx.task.dataExtractionSchema ?? null,
+        );
+      }
+      return result;
     } finally {
       await artifacts.finish();
     }

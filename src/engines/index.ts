@@ -5,6 +5,14 @@ export {
   type EngineRegistration,
   EngineRegistry,
 } from './registry.js';
+export type { RecordedRun } from './script/record.js';
+export {
+  PAGE_WAIT_MS,
+  type ReplayInput,
+  type ReplayResult,
+  replayScript,
+  STEP_SELECTOR_WAIT_MS,
+} from './script/replay.js';
 export {
   type BrowserProfileStates,
   createEngineServices,

@@ -5,6 +5,7 @@
 
 import type { ArtifactSink } from '../artifacts/index.js';
 import type { EngineName, Usage } from '../core/index.js';
+import type { RecordedRun } from './script/record.js';
 
 export { ENGINE_NAMES } from '../core/index.js';
 export type { EngineName, Usage };
@@ -33,6 +34,8 @@ export interface TaskSpec {
   includeActionHistoryInVerification: boolean;
   maxScreenshotScrolls: number;
   model: Record<string, unknown> | null;
+  /** Record each action's stable selector so a script can be compiled (docs/code-mode.md). */
+  recordScript?: boolean;
 }
 
 export interface RunErrorObject {
@@ -148,6 +151,8 @@ export interface EngineResult {
   errors: RunErrorObject[];
   stepCount: number;
   usage: Usage;
+  /** A completed run recorded for code mode (task.recordScript): what the script compiles from. */
+  recorded?: RecordedRun;
 }
 
 export interface Engine {

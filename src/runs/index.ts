@@ -1,5 +1,6 @@
 export { llmDisambiguator } from './otp-model.js';
 export { toListItem, toTaskRunResponse } from './present.js';
+export { type FoundScript, type RunWith, runWithOf, ScriptService } from './scripts.js';
 export {
   type PrimitiveAction,
   type PrimitiveRunResult,

@@ -62,7 +62,7 @@ export function toTaskRunResponse(run: RunRecord, appUrl: string): TaskRunRespon
     browser_profile_id:
       typeof request['browser_profile_id'] === 'string' ? request['browser_profile_id'] : null,
     max_screenshot_scrolls: typeof scrolls === 'number' ? scrolls : null,
-    script_run: null,
+    script_run: run.scriptRun,
     errors: run.errors,
     step_count: run.stepCount,
     run_type: run.runType as RunType,
@@ -88,7 +88,7 @@ export function toListItem(run: RunRecord): TaskRunListItem {
     created_at: run.createdAt,
     workflow_permanent_id: null,
     workflow_deleted: false,
-    script_run: false,
+    script_run: run.scriptRun !== null,
     trigger_type: null,
     step_count: run.stepCount,
   };

@@ -149,6 +149,7 @@ export class RunService {
         attempts: 0,
         startedAt: null,
         finishedAt: null,
+        scriptRun: null,
       },
       this.options.appUrl,
     );

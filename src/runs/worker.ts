@@ -18,15 +18,29 @@ import type { Logger } from 'pino';
 import type { ArtifactService, ArtifactSink } from '../artifacts/index.js';
 import type { RunStatus } from '../contract/index.js';
 import type {
+  EngineContext,
   EngineEvent,
   EngineName,
   EngineResult,
   EngineSecrets,
   TaskSpec,
 } from '../engines/index.js';
-import { DEFAULT_MAX_STEPS, type EngineRegistry, EngineSetupError } from '../engines/index.js';
+import {
+  DEFAULT_MAX_STEPS,
+  type EngineRegistry,
+  EngineSetupError,
+  type ReplayInput,
+  type ReplayResult,
+} from '../engines/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
+import {
+  type FoundScript,
+  type RunWith,
+  runWithOf,
+  SCRIPT_ENGINES,
+  ScriptService,
+} from './scripts.js';
 import { type RunSecrets, RunSecretsError } from './secrets.js';
 import { now, type RunService } from './service.js';
 import { assertTransition } from './status.js';
@@ -59,6 +73,14 @@ export interface WorkerOptions {
    * an orphan of a dead process and is recovered at once instead of after its lease runs out.
    */
   exclusive?: boolean;
+  /**
+   * Code mode (docs/code-mode.md): `replay` runs a compiled script; `defaultRunWith` applies when
+   * a request has no run_with (WREN_RUN_WITH). Without it every run is an agent run.
+   */
+  codeMode?: {
+    defaultRunWith: RunWith;
+    replay(ctx: EngineContext, input: ReplayInput): Promise<ReplayResult>;
+  };
 }
 
 type AbortReason = 'canceled' | 'timeout' | 'shutdown' | 'lost';
@@ -76,7 +98,7 @@ const FORGET_AFTER_MS = 10 * 60_000;
 
 const ZERO_USAGE: RunUsage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
 
-function taskSpec(run: RunRecord): TaskSpec {
+function taskSpec(run: RunRecord, recordScript = false): TaskSpec {
   const r = run.request;
   const str = (k: string): string | null => (typeof r[k] === 'string' ? (r[k] as string) : null);
   const map = (k: string): Record<string, string> | null =>
@@ -107,6 +129,7 @@ function taskSpec(run: RunRecord): TaskSpec {
       typeof r['model'] === 'object' && r['model'] !== null
         ? (r['model'] as Record<string, unknown>)
         : null,
+    ...(recordScript ? { recordScript: true } : {}),
   };
 }
 
@@ -373,7 +396,11 @@ export class Worker {
     const { run } = flight;
     const { engines, model } = this.options;
     const registration = engines.get(run.engine as EngineName);
-    if (registration?.requiresModel !== false && !model.ok) {
+    const codeMode =
+      this.options.codeMode &&
+      SCRIPT_ENGINES.includes(run.engine) &&
+      runWithOf(run, this.options.codeMode.defaultRunWith) === 'code';
+    if (registration?.requiresModel !== false && !model.ok && !codeMode) {
       await this.finish(run.id, 'failed', { failureReason: model.problem });
       return;
     }
@@ -399,7 +426,19 @@ export class Worker {
       return;
     }
     try {
-      await this.executeWith(flight, registration, secrets);
+      let found: FoundScript | null = null;
+      if (codeMode) {
+        found = await this.scripts.find(run, secrets?.login?.username ?? null).catch((error) => {
+          this.options.logger.warn({ err: error, run_id: run.id }, 'script lookup failed');
+          return null;
+        });
+        // No script yet: the agent runs, and a script is compiled if it completes.
+        if (!found && registration.requiresModel && !model.ok) {
+          await this.finish(run.id, 'failed', { failureReason: model.problem });
+          return;
+        }
+      }
+      await this.executeWith(flight, registration, secrets, codeMode ? { found } : null);
     } finally {
       secrets?.release();
     }
@@ -409,6 +448,7 @@ export class Worker {
     flight: InFlight,
     registration: NonNullable<ReturnType<EngineRegistry['get']>>,
     secrets: RunSecrets | null,
+    code: { found: FoundScript | null } | null = null,
   ): Promise<void> {
     const { run } = flight;
     const { logger, runTimeoutMs } = this.options;
@@ -455,15 +495,19 @@ export class Worker {
 
     let result: EngineResult | null = null;
     let thrown: unknown = null;
+    const found = code?.found ?? null;
     try {
+      const ctx: EngineContext = {
+        task: taskSpec(run, code !== null && found === null),
+        signal: flight.controller.signal,
+        emit,
+        artifacts: sink,
+        ...(secrets ? { secrets: engineSecrets(secrets) } : {}),
+      };
       result = await this.raceAbort(
-        registration.engine.run({
-          task: taskSpec(run),
-          signal: flight.controller.signal,
-          emit,
-          artifacts: sink,
-          ...(secrets ? { secrets: engineSecrets(secrets) } : {}),
-        }),
+        found && this.options.codeMode
+          ? this.options.codeMode.replay(ctx, { body: found.body, params: found.params })
+          : registration.engine.run(ctx),
         flight,
       );
     } catch (error) {
@@ -516,11 +560,16 @@ export class Worker {
       return;
     }
     const { outcome, errors } = result;
+    const scriptRun = found
+      ? await this.afterReplay(run, found, result as ReplayResult)
+      : undefined;
     if (outcome.status === 'completed') {
+      if (code && !found && result.recorded) await this.compile(run, result, secrets);
       await this.finish(run.id, 'completed', {
         ...counters,
         output: outcome.output ?? null,
         errors,
+        ...(scriptRun ? { scriptRun } : {}),
       });
     } else {
       await this.finish(run.id, outcome.status, {
@@ -529,8 +578,55 @@ export class Worker {
         errors,
         failureReason:
           outcome.failureReason || `The engine reported ${outcome.status} without a reason.`,
+        ...(scriptRun ? { scriptRun } : {}),
       });
     }
+  }
+
+  private get scripts(): ScriptService {
+    return new ScriptService(this.options.store);
+  }
+
+  /** Compiles a completed agent run of code mode into a script (best effort: logged on failure). */
+  private async compile(run: RunRecord, result: EngineResult, secrets: RunSecrets | null) {
+    const { logger } = this.options;
+    try {
+      const written = await this.scripts.compile(
+        run,
+        result.recorded!,
+        result.outcome.status === 'completed' ? result.outcome.output : null,
+        secrets?.login?.username ?? null,
+      );
+      if ('reason' in written)
+        logger.info({ run_id: run.id, why: written.reason }, 'no script compiled from the run');
+      else
+        logger.info(
+          { run_id: run.id, script_id: written.script.id, revision: written.revision.revision },
+          'script compiled from the run',
+        );
+    } catch (error) {
+      logger.warn({ err: error, run_id: run.id }, 'could not compile a script from the run');
+    }
+  }
+
+  /** script_run of a replay; counts it and writes the healed revision. */
+  private async afterReplay(run: RunRecord, found: FoundScript, result: ReplayResult) {
+    try {
+      const healed = await this.scripts.afterReplay(run, found, result);
+      if (healed)
+        this.options.logger.info(
+          { run_id: run.id, script_id: found.script.id, revision: healed.revision },
+          'healed script revision written',
+        );
+    } catch (error) {
+      this.options.logger.warn({ err: error, run_id: run.id }, 'could not record the replay');
+    }
+    // The revision that ran; a healed run's new revision is listed under the script.
+    return {
+      script_id: found.script.id,
+      script_revision_id: found.revision.id,
+      ai_fallback_triggered: result.aiFallback,
+    };
   }
 
   /** Resolves with the engine's result, or rejects once an aborted engine overstays its grace. */
@@ -597,6 +693,7 @@ export class Worker {
       errors?: Record<string, unknown>[] | unknown[];
       stepCount?: number;
       usage?: RunUsage;
+      scriptRun?: RunRecord['scriptRun'];
     },
   ): Promise<void> {
     assertTransition(runId, 'running', to, fields.failureReason);
@@ -608,6 +705,7 @@ export class Worker {
       errors: fields.errors as Record<string, unknown>[] | undefined,
       stepCount: fields.stepCount,
       usage: fields.usage,
+      ...(fields.scriptRun ? { scriptRun: fields.scriptRun } : {}),
       finishedAt: at,
       modifiedAt: at,
     });

@@ -24,6 +24,9 @@ import { migrationProvider } from './migrations.js';
 import { openPostgres } from './postgres.js';
 import { BrowserProfileStore } from './profiles.js';
 import { insertWithinQuota, type QuotaRefusal } from './quotas.js';
+
+export type { ScriptRecord, ScriptRevisionRecord, ScriptStore } from './scripts.js';
+
 import { enqueueWebhookForRun, ResultsStore } from './results.js';
 import {
   json,
@@ -37,6 +40,7 @@ import {
   toRun,
 } from './runs.js';
 import type { Database, RunsTable } from './schema.js';
+import { ScriptStore } from './scripts.js';
 import { SessionStore } from './sessions.js';
 import { WorkerDirectory } from './workers.js';
 
@@ -116,6 +120,11 @@ export class Store {
   /** Browser profiles and sessions' links to them (src/store/profiles.ts). */
   get browserProfiles(): BrowserProfileStore {
     return new BrowserProfileStore(this.db);
+  }
+
+  /** Compiled scripts and revisions for code mode (src/store/scripts.ts). */
+  get scripts(): ScriptStore {
+    return new ScriptStore(this.db);
   }
 
   /** API key listings (src/store/api-keys.ts). */

@@ -284,6 +284,57 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_scripts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('runs').addColumn('script_run_json', 'text').execute();
+      await db.schema
+        .createTable('scripts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('signature', 'text', (c) => c.notNull())
+        .addColumn('engine', 'text', (c) => c.notNull())
+        .addColumn('prompt_template', 'text', (c) => c.notNull())
+        .addColumn('url_pattern', 'text', (c) => c.notNull())
+        .addColumn('schema_hash', 'text', (c) => c.notNull())
+        .addColumn('latest_revision', 'integer', (c) => c.notNull())
+        .addColumn('pinned_revision', 'integer')
+        .addColumn('replays', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('hits', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('heals', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('scripts_org_lookup')
+        .on('scripts')
+        .columns(['organization_id', 'engine', 'url_pattern', 'schema_hash'])
+        .execute();
+      await db.schema
+        .createTable('script_revisions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('script_id', 'text', (c) => c.notNull().references('scripts.id'))
+        .addColumn('organization_id', 'text', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('body_json', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('script_revisions_script')
+        .on('script_revisions')
+        .columns(['script_id', 'revision'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('script_revisions_run')
+        .on('script_revisions')
+        .columns(['run_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

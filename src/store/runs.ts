@@ -30,10 +30,17 @@ export interface RunRecord {
   queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The script a code-mode run replayed (Skyvern's ScriptRunResponse), else null. */
+  scriptRun: {
+    script_id: string | null;
+    script_revision_id: string | null;
+    ai_fallback_triggered: boolean;
+  } | null;
 }
 
 export type NewRun = Omit<
   RunRecord,
+  | 'scriptRun'
   | 'output'
   | 'errors'
   | 'failureReason'
@@ -56,6 +63,7 @@ export interface RunPatch {
   queuedAt?: string | null;
   startedAt?: string | null;
   finishedAt?: string | null;
+  scriptRun?: RunRecord['scriptRun'];
   modifiedAt: string;
 }
 
@@ -90,6 +98,7 @@ export function toRun(row: Selectable<RunsTable>): RunRecord {
     queuedAt: row.queued_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    scriptRun: parse<RunRecord['scriptRun']>(row.script_run_json ?? null),
   };
 }
 
@@ -109,5 +118,6 @@ export function patchColumns(patch: RunPatch): Updateable<RunsTable> {
   if (patch.queuedAt !== undefined) cols.queued_at = patch.queuedAt;
   if (patch.startedAt !== undefined) cols.started_at = patch.startedAt;
   if (patch.finishedAt !== undefined) cols.finished_at = patch.finishedAt;
+  if (patch.scriptRun !== undefined) cols.script_run_json = json(patch.scriptRun);
   return cols;
 }

@@ -58,6 +58,8 @@ export interface RunsTable {
   lease_owner: OptionalNullable<string>;
   /** Until when that worker's heartbeat keeps the run; past it, the run is recovered. */
   lease_expires_at: OptionalNullable<string>;
+  /** What a code-mode run replayed (ScriptRunResponse JSON, docs/code-mode.md). */
+  script_run_json: OptionalNullable<string>;
 }
 
 export interface RunStepsTable {

@@ -1,0 +1,62 @@
+/**
+ * Code mode's API (docs/code-mode.md): scripts compiled from runs, their revisions, pinning.
+ * Skyvern has no public scripts API for task runs; these shapes are Wren's (docs/api.md).
+ */
+import { z } from 'zod';
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const ScriptSchema = z
+  .object({
+    script_id: z.string(),
+    engine: z.string(),
+    prompt_template: z.string().describe('The prompt with parameter values replaced by {name}'),
+    url_pattern: z.string(),
+    schema_hash: z.string(),
+    latest_revision: z.int(),
+    pinned_revision: z.int().nullable(),
+    replays: z.int(),
+    hits: z.int().describe('Replays that completed with no model call'),
+    heals: z.int().describe('Replays that completed after healing a step (a new revision)'),
+    failures: z.int(),
+    created_at: timestamp,
+    modified_at: timestamp,
+  })
+  .meta({ id: 'Script' });
+
+export const ScriptRevisionSchema = z
+  .object({
+    script_id: z.string(),
+    script_revision_id: z.string(),
+    revision: z.int(),
+    run_id: z.string().nullable().describe('The run it was compiled or healed from'),
+    created_at: timestamp,
+    parameters: z.array(
+      z.object({
+        name: z.string(),
+        example: z.string().nullable(),
+        secret: z.boolean(),
+      }),
+    ),
+    steps: z.array(z.record(z.string(), z.unknown())),
+    source: z.string().describe('The script as TypeScript (npx wren script run <file>)'),
+  })
+  .meta({ id: 'ScriptRevision' });
+
+export const ScriptParamsSchema = z.object({ script_id: z.string() });
+export const ScriptRevisionParamsSchema = z.object({
+  script_id: z.string(),
+  revision: z.coerce.number().int({ error: 'revision must be an integer' }).min(1),
+});
+export const ListScriptsQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const PinScriptRequestSchema = z
+  .object({
+    revision: z
+      .int({ error: 'revision must be an integer or null' })
+      .min(1, { error: 'revision must be 1 or more' })
+      .nullable(),
+  })
+  .meta({ id: 'PinScriptRequest' });

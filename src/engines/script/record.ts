@@ -1,0 +1,315 @@
+/**
+ * Recording a DOM engine's run for code mode (docs/code-mode.md): before each action the element's
+ * stable selector is built (src/browser/selectors: role + name first, CSS last, unique on the page
+ * at that moment), after it the URL it led to; when the run completes with a schema, the rules
+ * that read each output value off the final page.
+ */
+import type { Page } from 'playwright-core';
+import type { RunBrowser } from '../../browser/index.js';
+import type { ExtractionRule, TrajectoryEntry } from '../../scripts/index.js';
+import type { ActionOutcome, AgentAction } from '../ports.js';
+
+/** What a recorded run hands the worker for compiling. */
+export interface RecordedRun {
+  trajectory: TrajectoryEntry[];
+  finalUrl: string;
+  /** null when some output value could not be tied to an element (the extractor is used). */
+  extraction: ExtractionRule[] | null;
+}
+
+interface Pending {
+  selector: string | null;
+  element: { role: string; name: string } | null;
+}
+
+const within = <T>(work: Promise<T>, ms: number): Promise<T | null> =>
+  Promise.race([
+    work.catch(() => null),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref()),
+  ]);
+
+function entryFields(
+  action: AgentAction,
+): Omit<TrajectoryEntry, 'selector' | 'element' | 'ok' | 'navigated' | 'urlAfter'> {
+  switch (action.type) {
+    case 'click':
+      return {
+        type: 'click',
+        ...(action.button ? { button: action.button } : {}),
+        ...(action.double ? { double: true } : {}),
+      };
+    case 'input_text':
+      return {
+        type: 'input_text',
+        text: action.text,
+        ...(action.submit ? { submit: true } : {}),
+        ...(action.typed ? { typed: true } : {}),
+      };
+    case 'select_option':
+      return {
+        type: 'select_option',
+        labels: action.options.map((o) => o.label ?? o.value ?? String(o.index ?? '')),
+      };
+    case 'set_checked':
+      return { type: 'set_checked', checked: action.checked };
+    case 'hover':
+      return { type: 'hover' };
+    case 'keypress':
+      return { type: 'keypress', keys: action.keys };
+    case 'enter_code':
+      return { type: 'enter_code' };
+    case 'goto':
+      return { type: 'goto', url: action.url };
+    case 'scroll':
+    case 'wait':
+      // Playwright scrolls to elements and the script waits for page states itself.
+      return { type: 'other', text: 'skip' };
+    default:
+      return { type: 'other' };
+  }
+}
+
+export class TrajectoryRecorder {
+  readonly entries: TrajectoryEntry[] = [];
+
+  constructor(private readonly browser: RunBrowser) {}
+
+  /** Call right before executing `action` (a click may navigate away from its element). */
+  async before(action: AgentAction): Promise<Pending> {
+    const raw = 'element' in action ? action.element : undefined;
+    const id = raw === undefined ? Number.NaN : Number.parseInt(raw, 10);
+    if (!Number.isFinite(id)) return { selector: null, element: null };
+    const info = this.browser.latestObservation?.elements.get(id);
+    const built = await within(this.browser.selectorFor(id), 5_000);
+    return {
+      selector: built?.selector ?? null,
+      element: info ? { role: info.role, name: info.name } : null,
+    };
+  }
+
+  after(action: AgentAction, pending: Pending, outcome: ActionOutcome): void {
+    const fields = entryFields(action);
+    if (fields.type === 'other' && fields.text === 'skip') return;
+    let urlAfter = '';
+    try {
+      urlAfter = this.browser.page().url();
+    } catch {
+      // no page: the next action fails anyway
+    }
+    this.entries.push({
+      ...fields,
+      selector: pending.selector,
+      element: pending.element,
+      ok: outcome.ok,
+      navigated: outcome.effects.navigated,
+      urlAfter,
+    });
+  }
+
+  /** Called once the run completed, on the final page, before the browser closes. */
+  async finish(output: unknown, schema: unknown): Promise<RecordedRun> {
+    let finalUrl = '';
+    let extraction: ExtractionRule[] | null = null;
+    try {
+      const page = this.browser.page();
+      finalUrl = page.url();
+      if (schema !== null && schema !== undefined)
+        extraction = await within(extractionRules(page, output), 10_000);
+    } catch {
+      // no page: the script falls back to the extractor
+    }
+    return { trajectory: this.entries, finalUrl, extraction };
+  }
+}
+
+type Leaf = { path: (string | number)[]; value: unknown };
+
+function leaves(value: unknown, path: (string | number)[] = []): Leaf[] | null {
+  if (Array.isArray(value)) return null; // lists need the extractor (docs/code-mode.md)
+  if (value !== null && typeof value === 'object') {
+    const out: Leaf[] = [];
+    for (const [k, v] of Object.entries(value)) {
+      const sub = leaves(v, [...path, k]);
+      if (!sub) return null;
+      out.push(...sub);
+    }
+    return out;
+  }
+  return [{ path, value }];
+}
+
+interface Found {
+  selector: string;
+  before?: string;
+  after?: string;
+  numberIndex?: number;
+}
+
+/** In the page: for each wanted text or number, a structural selector and where it sits. */
+function findInPage(wanted: { text?: string; number?: number }[]): (Found | null)[] {
+  const norm = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
+  const numbers = (s: string) =>
+    [...s.matchAll(/-?\d[\d,]*(?:\.\d+)?/g)].map((m) => Number(m[0].replace(/,/g, '')));
+  const all = [...document.body.querySelectorAll('*')].filter(
+    (e) => !['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE'].includes(e.tagName),
+  );
+  const unique = (sel: string) => {
+    try {
+      return document.querySelectorAll(sel).length === 1;
+    } catch {
+      return false;
+    }
+  };
+  const ident = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+  const selectorOf = (el: Element): string => {
+    const tag = el.tagName.toLowerCase();
+    if (unique(tag)) return tag;
+    for (const c of el.classList) if (ident.test(c) && unique(`${tag}.${c}`)) return `${tag}.${c}`;
+    if (el.id && ident.test(el.id) && unique(`#${el.id}`)) return `#${el.id}`;
+    const steps: string[] = [];
+    let cur: Element | null = el;
+    while (cur && cur !== document.body) {
+      const parent: Element | null = cur.parentElement;
+      if (!parent) break;
+      const t = cur.tagName.toLowerCase();
+      const same = [...parent.children].filter((c) => c.tagName === cur!.tagName);
+      steps.unshift(same.length > 1 ? `${t}:nth-of-type(${same.indexOf(cur) + 1})` : t);
+      cur = parent;
+    }
+    return `body > ${steps.join(' > ')}`;
+  };
+  return wanted.map((w) => {
+    let best: { el: Element; text: string } | null = null;
+    for (const el of all) {
+      const text = norm(el.textContent);
+      if (!text) continue;
+      const fits =
+        w.text !== undefined
+          ? text.includes(w.text)
+          : w.number !== undefined && numbers(text).includes(w.number);
+      if (fits && (!best || text.length < best.text.length)) best = { el, text };
+    }
+    if (!best) return null;
+    const selector = selectorOf(best.el);
+    if (w.text !== undefined) {
+      const at = best.text.indexOf(w.text);
+      return {
+        selector,
+        before: best.text.slice(0, at),
+        after: best.text.slice(at + w.text.length),
+      };
+    }
+    return { selector, numberIndex: numbers(best.text).indexOf(w.number as number) };
+  });
+}
+
+/** In the page: the values the rules read (null where an element is missing). */
+function readInPage(
+  rules: {
+    selector: string;
+    kind: string;
+    before?: string;
+    after?: string;
+    numberIndex?: number;
+  }[],
+): unknown[] {
+  const norm = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
+  return rules.map((r) => {
+    const els = document.querySelectorAll(r.selector);
+    if (els.length !== 1) return { missing: true };
+    const text = norm(els[0]!.textContent);
+    if (r.kind === 'number') {
+      const ns = [...text.matchAll(/-?\d[\d,]*(?:\.\d+)?/g)].map((m) =>
+        Number(m[0].replace(/,/g, '')),
+      );
+      const n = ns[r.numberIndex ?? 0];
+      return n === undefined ? { missing: true } : { value: n };
+    }
+    let v = text;
+    if (r.before && v.startsWith(r.before)) v = v.slice(r.before.length);
+    if (r.after && v.endsWith(r.after)) v = v.slice(0, v.length - r.after.length);
+    return { value: v.trim() };
+  });
+}
+
+/** The output built from `rules` on `page`, or null when an element is missing. */
+export async function readWithRules(
+  page: Page,
+  rules: readonly ExtractionRule[],
+): Promise<unknown> {
+  const dynamic = rules.filter((r) => r.selector !== null);
+  const read = (await page.evaluate(
+    readInPage,
+    dynamic.map((r) => ({
+      selector: r.selector as string,
+      kind: r.kind,
+      ...(r.before !== undefined ? { before: r.before } : {}),
+      ...(r.after !== undefined ? { after: r.after } : {}),
+      ...(r.numberIndex !== undefined ? { numberIndex: r.numberIndex } : {}),
+    })),
+  )) as ({ missing: true } | { value: unknown })[];
+  if (read.some((r) => 'missing' in r)) return null;
+  let out: unknown = rules.length === 1 && rules[0]!.path.length === 0 ? undefined : {};
+  let k = 0;
+  for (const r of rules) {
+    const v = r.selector === null ? r.constant : (read[k++] as { value: unknown }).value;
+    if (r.path.length === 0) {
+      out = v;
+      continue;
+    }
+    let node = out as Record<string | number, unknown>;
+    for (const [i, key] of r.path.entries()) {
+      if (i === r.path.length - 1) node[key] = v;
+      else {
+        if (node[key] === undefined) node[key] = {};
+        node = node[key] as Record<string | number, unknown>;
+      }
+    }
+  }
+  return out;
+}
+
+/** Rules that read `output` off the page now, checked by reading it back; null if not all found. */
+export async function extractionRules(
+  page: Page,
+  output: unknown,
+): Promise<ExtractionRule[] | null> {
+  const ls = leaves(output);
+  if (!ls || ls.length === 0) return null;
+  const wanted = ls.map((l) =>
+    typeof l.value === 'string' && l.value.trim()
+      ? { text: l.value.trim() }
+      : typeof l.value === 'number'
+        ? { number: l.value }
+        : {},
+  );
+  const found = await page.evaluate(findInPage, wanted);
+  const rules: ExtractionRule[] = [];
+  for (const [i, l] of ls.entries()) {
+    const f = found[i];
+    const w = wanted[i]!;
+    if (w.text === undefined && w.number === undefined) {
+      rules.push({
+        path: l.path,
+        selector: null,
+        kind: l.value === null ? 'null' : typeof l.value === 'boolean' ? 'boolean' : 'string',
+        constant: l.value,
+      });
+      continue;
+    }
+    if (!f) return null;
+    rules.push(
+      w.number !== undefined
+        ? { path: l.path, selector: f.selector, kind: 'number', numberIndex: f.numberIndex ?? 0 }
+        : {
+            path: l.path,
+            selector: f.selector,
+            kind: 'string',
+            ...(f.before ? { before: f.before } : {}),
+            ...(f.after ? { after: f.after } : {}),
+          },
+    );
+  }
+  const back = await readWithRules(page, rules);
+  return JSON.stringify(back) === JSON.stringify(output) ? rules : null;
+}

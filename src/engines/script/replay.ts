@@ -1,0 +1,480 @@
+/**
+ * Replaying a compiled script (docs/code-mode.md): each step runs with Playwright on its selector,
+ * no model. A step whose selector no longer finds one element heals: the agent gets the step's
+ * intention as a sub-goal for that step only (one model call picks the element on the page as it
+ * is now), the step is done there, and the script continues; the healed selector goes into the
+ * next revision. A step that cannot heal, a wait for a page the run never reaches, or a final page
+ * that is not the recorded one fails the run with the step and the reason (and the caller's error
+ * codes, classified once), never a wrong success.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Locator, Page } from 'playwright-core';
+import { errorMessage, type RunBrowser, resolveSelector } from '../../browser/index.js';
+import {
+  type ElementStep,
+  resolveValue,
+  type ScriptBody,
+  type ScriptStep,
+  urlPattern,
+} from '../../scripts/index.js';
+import { agentBrowserFromRun } from '../adapters/browser.js';
+import { agentModelFromLlm } from '../adapters/model.js';
+import type {
+  AgentAction,
+  AgentBrowser,
+  AgentModel,
+  ModelRequest,
+  PageObservation,
+} from '../ports.js';
+import { ModelOutputError } from '../ports.js';
+import type { EngineServices } from '../services.js';
+import { classifyUserErrors } from '../shared/classify.js';
+import { systemError, UserErrorCodes } from '../shared/error-codes.js';
+import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import { addUsage, modelCallEvent } from '../shared/model-calls.js';
+import { RunArtifacts } from '../shared/run-artifacts.js';
+import { UntrustedFence } from '../shared/untrusted.js';
+import { renderExtractPrompt } from '../skyvern-v1/prompts.js';
+import type { EngineContext, EngineResult, Usage } from '../types.js';
+import { readWithRules } from './record.js';
+
+export interface ReplayInput {
+  body: ScriptBody;
+  /** Values of the script's non-secret parameters (from the prompt, or the credential). */
+  params: Record<string, string>;
+}
+
+export interface ReplayResult extends EngineResult {
+  /** The model was used (a step healed, the extractor, or error classification). */
+  aiFallback: boolean;
+  /** Steps replaced by what healing found, by index; a completed run with any writes a revision. */
+  healed: Map<number, ScriptStep>;
+}
+
+/** How long a step's selector may take to appear before the step heals. */
+export const STEP_SELECTOR_WAIT_MS = 3_000;
+/** How long a wait for a page state may take. */
+export const PAGE_WAIT_MS = 15_000;
+
+const HEAL_SYSTEM = [
+  'You repair one step of a recorded browser script. The step no longer finds its element, because the page changed.',
+  'The page is given as lines like `[12] button "Save"`; the number in brackets is the element id.',
+  'Answer with the id of the one element the step must act on now, or null when no element on this page can do what the step is for (for example the page says the goal cannot be done).',
+].join('\n');
+
+const HEAL_SCHEMA = {
+  type: 'object',
+  properties: {
+    element_id: { type: ['string', 'null'], description: 'id in brackets, or null' },
+    reason: { type: 'string', description: 'one short sentence' },
+  },
+  required: ['element_id', 'reason'],
+  additionalProperties: false,
+};
+
+class StepFailure extends Error {}
+
+function isElementStep(step: ScriptStep): step is ElementStep {
+  return 'selector' in step && typeof step.selector === 'string';
+}
+
+export class ScriptReplay {
+  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  private readonly healed = new Map<number, ScriptStep>();
+  private readonly fence = new UntrustedFence(randomBytes(6).toString('hex'));
+  private readonly userErrors: UserErrorCodes;
+  private model: AgentModel | null = null;
+  private aiFallback = false;
+  private stepIndex = 0;
+  private agentBrowser!: AgentBrowser;
+  private browser!: RunBrowser;
+  private ctx!: EngineContext;
+
+  constructor(
+    private readonly services: EngineServices,
+    private readonly outer: EngineContext,
+    private readonly input: ReplayInput,
+  ) {
+    this.userErrors = new UserErrorCodes(outer.task.errorCodeMapping);
+  }
+
+  private substitute(text: string): string {
+    return this.ctx.secrets ? this.ctx.secrets.substitute(text) : text;
+  }
+
+  private modelFor(): AgentModel {
+    if (!this.model) {
+      const mask = this.ctx.secrets ? (t: string) => this.ctx.secrets!.mask(t) : undefined;
+      this.model = agentModelFromLlm(this.services.llmFor(this.ctx.task), mask);
+    }
+    return this.model;
+  }
+
+  private async callModel(request: Omit<ModelRequest, 'signal'>) {
+    this.aiFallback = true;
+    try {
+      const reply = await this.modelFor().complete({ ...request, signal: this.ctx.signal });
+      addUsage(this.usage, reply.usage);
+      this.ctx.emit(modelCallEvent(this.stepIndex, request, reply));
+      return reply;
+    } catch (err) {
+      if (err instanceof ModelOutputError) {
+        addUsage(this.usage, err.usage);
+        this.ctx.emit(modelCallEvent(this.stepIndex, request, err.asReply()));
+      }
+      throw err;
+    }
+  }
+
+  async run(): Promise<ReplayResult> {
+    const { services, outer } = this;
+    const mask = outer.secrets ? (t: string) => outer.secrets!.mask(t) : undefined;
+    const browser = await services.openBrowser(outer.task);
+    this.browser = browser;
+    const artifacts = new RunArtifacts(outer, browser, mask, {
+      recording: services.recording,
+      har: services.har,
+    });
+    try {
+      await artifacts.start();
+      this.ctx = artifacts.context();
+      this.agentBrowser = agentBrowserFromRun(browser, {
+        maxTokens: services.observationTokenBudget,
+        ...(outer.secrets ? { substitute: (t: string) => outer.secrets!.substitute(t) } : {}),
+      });
+      try {
+        return await this.steps(() => artifacts.afterAction());
+      } finally {
+        await artifacts.finish();
+      }
+    } finally {
+      await browser.close().catch(() => {});
+    }
+  }
+
+  private result(r: EngineResult): ReplayResult {
+    return { ...r, aiFallback: this.aiFallback, healed: this.healed };
+  }
+
+  private async steps(afterAction: () => void): Promise<ReplayResult> {
+    const { body } = this.input;
+    const start = this.ctx.task.url ?? body.startUrl;
+    if (start) await this.browser.goto(start);
+    for (const [i, step] of body.steps.entries()) {
+      this.ctx.signal.throwIfAborted();
+      this.stepIndex = i;
+      this.ctx.emit({ type: 'step_started', stepIndex: i });
+      const started = Date.now();
+      let note: string | undefined;
+      try {
+        note = await this.runStep(i, step);
+      } catch (err) {
+        if (this.ctx.signal.aborted) throw err;
+        const reason = `Step ${i + 1} (${step.intention}) failed: ${errorMessage(err)}`;
+        this.ctx.emit({
+          type: 'action',
+          stepIndex: i,
+          actionIndex: 0,
+          action: `${step.kind} ${'selector' in step ? (step.selector ?? 'page') : ''}`.trim(),
+          ok: false,
+          note: errorMessage(err),
+          durationMs: Date.now() - started,
+        });
+        this.ctx.emit({
+          type: 'step_finished',
+          stepIndex: i,
+          summary: `failed: ${step.intention}`,
+        });
+        return this.fail(i + 1, reason, 'SCRIPT_STEP_FAILED');
+      }
+      this.ctx.emit({
+        type: 'action',
+        stepIndex: i,
+        actionIndex: 0,
+        action:
+          `${step.kind} ${'selector' in step ? (step.selector ?? 'page') : 'urlPattern' in step ? step.urlPattern : ''}`.trim(),
+        ok: true,
+        ...(note ? { note } : {}),
+        durationMs: Date.now() - started,
+      });
+      if (step.kind !== 'wait_for_url') afterAction();
+      this.ctx.emit({ type: 'step_finished', stepIndex: i, summary: step.intention });
+    }
+    const count = body.steps.length;
+    // The script's own final check: the run ends on the page the recorded run completed on.
+    const page = this.browser.page();
+    if (body.final.urlPattern) {
+      const reached = await page
+        .waitForURL((u) => urlPattern(u.href) === body.final.urlPattern, { timeout: PAGE_WAIT_MS })
+        .then(() => true)
+        .catch(() => false);
+      if (!reached)
+        return this.fail(
+          count,
+          `The script ended on ${page.url()}, not on the page the recorded run completed on (${body.final.urlPattern}).`,
+          'SCRIPT_FINAL_CHECK_FAILED',
+        );
+    }
+    const output = await this.output(page);
+    if (!output.ok) return this.fail(count, output.reason, 'EXTRACTION_SCHEMA_MISMATCH');
+    return this.result(
+      this.userErrors.result({ status: 'completed', output: output.value }, [], count, this.usage),
+    );
+  }
+
+  private async output(
+    page: Page,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; reason: string }> {
+    const o = this.input.body.output;
+    if (o.mode === 'constant') return { ok: true, value: o.value };
+    const schema = normalizeExtractionSchema(this.ctx.task.dataExtractionSchema);
+    if (o.mode === 'rules') {
+      const read = await readWithRules(page, o.rules).catch(() => null);
+      if (read !== null && read !== undefined) return { ok: true, value: read };
+    }
+    if (!schema) return { ok: true, value: null };
+    // The AI fallback: the extractor reads the page.
+    const observed = await this.agentBrowser.observe({ screenshot: false, withoutIds: true });
+    const extraction = await extractWithSchema({
+      model: { complete: (req) => this.callModel(req) },
+      schema,
+      images: [],
+      signal: this.ctx.signal,
+      render: (previousErrors) =>
+        renderExtractPrompt({
+          goal: this.ctx.task.prompt,
+          fence: this.fence,
+          page: observed,
+          schema,
+          answerHint: null,
+          errorCodeMapping: this.ctx.task.errorCodeMapping,
+          previousErrors,
+        }),
+    });
+    return extraction.ok
+      ? { ok: true, value: extraction.data }
+      : {
+          ok: false,
+          reason: `The extracted data did not match data_extraction_schema: ${extraction.errors.join('; ')}`,
+        };
+  }
+
+  private async fail(steps: number, reason: string, code: string): Promise<ReplayResult> {
+    let page: PageObservation | null = null;
+    try {
+      page = await this.agentBrowser.observe({ screenshot: false, withoutIds: true });
+    } catch {
+      // the page is gone; classify from the reason alone
+    }
+    if (this.userErrors.enabled) {
+      await classifyUserErrors({
+        model: { complete: (req) => this.callModel(req) },
+        userErrors: this.userErrors,
+        fence: this.fence,
+        goal: this.ctx.task.prompt,
+        failureReason: reason,
+        page,
+        historyText: this.input.body.steps
+          .slice(0, steps)
+          .map((s, i) => `${i + 1}. ${s.intention}`)
+          .join('\n'),
+        signal: this.ctx.signal,
+        onError: (err) =>
+          this.ctx.emit({
+            type: 'log',
+            level: 'warn',
+            message: 'error-code classification failed',
+            data: { error: err.message },
+          }),
+      });
+    }
+    return this.result(
+      this.userErrors.result(
+        { status: 'failed', failureReason: reason },
+        [systemError(code, reason)],
+        steps,
+        this.usage,
+      ),
+    );
+  }
+
+  private value(v: Parameters<typeof resolveValue>[0]): string {
+    return this.substitute(resolveValue(v, this.input.params, this.input.body.parameters));
+  }
+
+  /** One step; returns a note for the action line (e.g. that it healed). */
+  private async runStep(index: number, step: ScriptStep): Promise<string | undefined> {
+    const page = this.browser.page();
+    switch (step.kind) {
+      case 'goto':
+        await this.browser.goto(this.value(step.url));
+        return undefined;
+      case 'wait_for_url':
+        await page.waitForURL((u) => urlPattern(u.href) === step.urlPattern, {
+          timeout: PAGE_WAIT_MS,
+          waitUntil: 'domcontentloaded',
+        });
+        return undefined;
+      case 'press':
+        if (!step.selector) {
+          await page.keyboard.press(step.keys);
+          return undefined;
+        }
+        break;
+      case 'enter_code': {
+        const secrets = this.ctx.secrets;
+        if (!secrets?.hasTotpSource)
+          throw new StepFailure('the run has no 2FA source for the one-time code');
+        const code = await secrets.resolveTotp(this.ctx.signal);
+        if (!code.ok) throw new StepFailure(code.reason);
+        if (!step.selector) {
+          await page.keyboard.type(this.substitute('{{totp}}'));
+          return undefined;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (!isElementStep(step)) return undefined;
+    let locator: Locator | null = null;
+    try {
+      locator = await resolveSelector(page, step.selector, { timeoutMs: STEP_SELECTOR_WAIT_MS });
+    } catch {
+      locator = null;
+    }
+    if (locator) {
+      try {
+        await this.onLocator(step, locator);
+        return undefined;
+      } catch (err) {
+        // Found but not actionable (covered, disabled, replaced): heal like a missing element.
+        if (this.ctx.signal.aborted) throw err;
+      }
+    }
+    return this.heal(index, step);
+  }
+
+  private async onLocator(step: ElementStep, el: Locator): Promise<void> {
+    const timeout = 5_000;
+    switch (step.kind) {
+      case 'click':
+        if (step.double) await el.dblclick({ timeout });
+        else await el.click({ timeout, ...(step.button ? { button: step.button } : {}) });
+        return;
+      case 'fill': {
+        const text = this.value(step.value);
+        if (step.typed) {
+          await el.fill('', { timeout });
+          await el.pressSequentially(text, { timeout });
+        } else await el.fill(text, { timeout });
+        if (step.submit) await el.press('Enter', { timeout });
+        return;
+      }
+      case 'select':
+        await el.selectOption(
+          step.labels.map((l) => this.value(l)),
+          { timeout },
+        );
+        return;
+      case 'check':
+        await el.setChecked(step.checked, { timeout });
+        return;
+      case 'hover':
+        await el.hover({ timeout });
+        return;
+      case 'press':
+        await el.press(step.keys, { timeout });
+        return;
+      case 'enter_code':
+        await el.pressSequentially(this.substitute('{{totp}}'), { timeout });
+        return;
+    }
+  }
+
+  private agentAction(step: ElementStep, element: string): AgentAction {
+    switch (step.kind) {
+      case 'click':
+        return {
+          type: 'click',
+          element,
+          ...(step.button ? { button: step.button } : {}),
+          ...(step.double ? { double: true } : {}),
+        };
+      case 'fill':
+        // The executor substitutes placeholders itself: hand it the unsubstituted value.
+        return {
+          type: 'input_text',
+          element,
+          text: resolveValue(step.value, this.input.params, this.input.body.parameters),
+          ...(step.submit ? { submit: true } : {}),
+          ...(step.typed ? { typed: true } : {}),
+        };
+      case 'select':
+        return {
+          type: 'select_option',
+          element,
+          options: step.labels.map((l) => ({
+            label: resolveValue(l, this.input.params, this.input.body.parameters),
+          })),
+        };
+      case 'check':
+        return { type: 'set_checked', element, checked: step.checked };
+      case 'hover':
+        return { type: 'hover', element };
+      case 'press':
+        return { type: 'keypress', keys: step.keys, element };
+      case 'enter_code':
+        return { type: 'enter_code', element, text: '{{totp}}' };
+    }
+  }
+
+  /** The agent does this step only: one call picks the element for the step's intention. */
+  private async heal(index: number, step: ElementStep): Promise<string> {
+    const page = await this.agentBrowser.observe({ screenshot: false });
+    const reply = await this.callModel({
+      role: 'actor',
+      system: HEAL_SYSTEM,
+      content: [
+        {
+          type: 'text',
+          text: [
+            `# The task of the whole script\n${this.fence.wrap('task', this.ctx.task.prompt)}`,
+            `\n# This step\n${step.intention}`,
+            `\n# Selector that no longer works\n${step.selector}`,
+            `\n# The page now (${page.url})\n${this.fence.wrap('current page', page.text)}`,
+          ].join('\n'),
+        },
+      ],
+      schema: HEAL_SCHEMA,
+      schemaName: 'heal_step',
+    });
+    const answer = reply.json as { element_id?: unknown; reason?: unknown };
+    const id =
+      answer.element_id === null || answer.element_id === undefined
+        ? null
+        : String(answer.element_id);
+    const why = typeof answer.reason === 'string' ? answer.reason : '';
+    if (id === null || !page.elementIds.has(id))
+      throw new StepFailure(
+        `its selector ${step.selector} finds no element and the agent found none for "${step.intention}"${why ? ` (${why})` : ''}`,
+      );
+    const built = await this.browser.selectorFor(Number(id)).catch(() => null);
+    const outcome = await this.agentBrowser.execute(this.agentAction(step, id), this.ctx.signal);
+    if (!outcome.ok)
+      throw new StepFailure(
+        `healing picked element [${id}] but the action failed: ${outcome.message ?? outcome.errorKind ?? 'error'}`,
+      );
+    if (built) this.healed.set(index, { ...step, selector: built.selector });
+    return `healed: ${built?.selector ?? `[${id}]`} instead of ${step.selector}`;
+  }
+}
+
+/** Replays `input` as the run `ctx` describes (browser, secrets, artifacts). */
+export function replayScript(
+  services: EngineServices,
+  ctx: EngineContext,
+  input: ReplayInput,
+): Promise<ReplayResult> {
+  return new ScriptReplay(services, ctx, input).run();
+}

@@ -1,0 +1,135 @@
+/**
+ * Run with code (docs/code-mode.md): the data of a compiled script. A script is a list of steps,
+ * each a stable selector **and** the intention in words (the sub-goal the agent gets when the
+ * selector stops working), the values typed as named parameters, waits for the page states the
+ * recorded run saw, and the rules that read the run's output off the final page.
+ */
+
+/** A value a step types or chooses: written into the script, or a named parameter. */
+export type ScriptValue = { literal: string } | { param: string };
+
+export type ScriptStep =
+  | { kind: 'goto'; url: ScriptValue; intention: string }
+  | {
+      kind: 'click';
+      selector: string;
+      intention: string;
+      button?: 'left' | 'right';
+      double?: boolean;
+    }
+  | {
+      kind: 'fill';
+      selector: string;
+      intention: string;
+      value: ScriptValue;
+      /** Press Enter afterwards. */
+      submit?: boolean;
+      /** Press real keys instead of setting the value. */
+      typed?: boolean;
+    }
+  | { kind: 'select'; selector: string; intention: string; labels: ScriptValue[] }
+  | { kind: 'check'; selector: string; intention: string; checked: boolean }
+  | { kind: 'hover'; selector: string; intention: string }
+  | { kind: 'press'; selector: string | null; intention: string; keys: string }
+  /** A one-time code (`{{totp}}`): resolved from the run's 2FA source when the step runs. */
+  | { kind: 'enter_code'; selector: string | null; intention: string }
+  /** The page the recorded run reached after the previous step (origin + path pattern). */
+  | { kind: 'wait_for_url'; urlPattern: string; intention: string };
+
+/** A step on an element (its selector known). */
+export type ElementStep = Exclude<ScriptStep, { kind: 'goto' } | { kind: 'wait_for_url' }> & {
+  selector: string;
+};
+
+export interface ScriptParameter {
+  name: string;
+  /** The value of the run the script was compiled from; null for secrets. */
+  example: string | null;
+  /** A secret placeholder (`{{secret:password}}`, `{{totp}}`): never stored as a value. */
+  secret: boolean;
+  /** For secrets: the placeholder the run's vault substitutes as the key is pressed. */
+  placeholder?: string;
+  /** Where a replay takes the value: the prompt's matching part, or the run's credential. */
+  source?: 'prompt' | 'credential';
+}
+
+/** One leaf of the output read from the final page (no model). */
+export interface ExtractionRule {
+  /** Where the value goes in the output, e.g. ['price'] or ['items', 0, 'name']. */
+  path: (string | number)[];
+  /** Element whose text holds the value; null for a constant. */
+  selector: string | null;
+  kind: 'string' | 'number' | 'boolean' | 'null';
+  /** Text around the value in the element's text, removed when read. */
+  before?: string;
+  after?: string;
+  /** Which number of the element's text (0-based) holds a numeric value. */
+  numberIndex?: number;
+  constant?: unknown;
+}
+
+export interface ScriptBody {
+  version: 1;
+  engine: string;
+  /** URL the recorded run started from (replays start from their own request's url). */
+  startUrl: string | null;
+  steps: ScriptStep[];
+  parameters: ScriptParameter[];
+  /**
+   * How the output is produced: `rules` read it off the page; `model` asks the extractor (the AI
+   * fallback, for outputs the rules cannot express); `constant` is the recorded output.
+   */
+  output:
+    | { mode: 'rules'; rules: ExtractionRule[] }
+    | { mode: 'model' }
+    | { mode: 'constant'; value: unknown };
+  /** The script's own final assertion: the page the recorded run completed on. */
+  final: { urlPattern: string };
+}
+
+/** One action of a recorded agent run, as the engines capture it (secrets as placeholders). */
+export interface TrajectoryEntry {
+  type:
+    | 'click'
+    | 'input_text'
+    | 'select_option'
+    | 'set_checked'
+    | 'hover'
+    | 'keypress'
+    | 'enter_code'
+    | 'goto'
+    | 'other';
+  /** Stable selector built right before the action (null when none could be built). */
+  selector: string | null;
+  /** role and accessible name of the element, as the agent observed it. */
+  element: { role: string; name: string } | null;
+  text?: string;
+  labels?: string[];
+  checked?: boolean;
+  keys?: string;
+  url?: string;
+  submit?: boolean;
+  typed?: boolean;
+  button?: 'left' | 'right';
+  double?: boolean;
+  ok: boolean;
+  navigated: boolean;
+  /** URL of the active tab after the action. */
+  urlAfter: string;
+}
+
+/** The key a script is found by: a task of the same shape on the same site. */
+export interface ScriptSignatureParts {
+  engine: string;
+  /** The prompt with parameter values replaced by `{name}`. */
+  promptTemplate: string;
+  urlPattern: string;
+  schemaHash: string;
+}
+
+/** What `script_run` reports on a run (Skyvern's ScriptRunResponse). */
+export interface ScriptRunInfo {
+  script_id: string | null;
+  script_revision_id: string | null;
+  ai_fallback_triggered: boolean;
+}

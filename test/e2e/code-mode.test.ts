@@ -1,0 +1,262 @@
+/**
+ * Run with code (docs/code-mode.md), end to end through the HTTP API, real Chromium, the fixture
+ * sites and the fake model: a run with `run_with: "code"` compiles a script; replays run it with
+ * the fake model refusing every call; a renamed page heals with exactly one model call per broken
+ * step and writes revision 2; a sold-out product fails with the caller's error code.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AgentHarness,
+  actorReply,
+  idOf,
+  pageOf,
+  roleOf,
+  startAgentHarness,
+} from '../support/agent-harness.js';
+import type { FakeRequest } from '../support/fake-model/parse.js';
+
+let h: AgentHarness;
+beforeAll(async () => {
+  h = await startAgentHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  h.fake.reset();
+  h.site.clear();
+});
+
+const REFUSE = { error: { status: 400, message: 'this test allows no model call' } };
+const isHeal = (req: FakeRequest) => req.system.startsWith('You repair one step');
+
+/** The agent's side of the two-page sign-up (skyvern-v1.test.ts has the same flow). */
+function signUpPolicy(name: string, email: string) {
+  return (req: FakeRequest) => {
+    const page = pageOf(req);
+    switch (roleOf(req)) {
+      case 'verifier':
+        return {
+          json: {
+            evidence: 'checked',
+            goal_achieved: page.includes('Received wizard'),
+            missing: page.includes('Received wizard') ? '' : 'not submitted yet',
+          },
+        };
+      case 'actor':
+        if (page.includes('textbox "Full name"'))
+          return actorReply([
+            {
+              type: 'input_text',
+              element: idOf(page, 'textbox "Full name"'),
+              text: name,
+              submit: false,
+            },
+            {
+              type: 'input_text',
+              element: idOf(page, 'textbox "Email"'),
+              text: email,
+              submit: false,
+            },
+            { type: 'click', element: idOf(page, 'button "Next"') },
+          ]);
+        if (page.includes('combobox "Plan"'))
+          return actorReply([
+            { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
+            {
+              type: 'set_checked',
+              element: idOf(page, 'checkbox "I accept the terms"'),
+              checked: true,
+            },
+            { type: 'click', element: idOf(page, 'button "Create account"') },
+          ]);
+        return actorReply([{ type: 'complete', answer: null }]);
+      default:
+        return undefined;
+    }
+  };
+}
+
+const signUp = (name: string, email: string, query = '') =>
+  h.submit({
+    engine: 'skyvern-1.0',
+    prompt: `Sign up as ${name} (${email}) on the Pro plan.`,
+    url: `${h.site.url}/agent/wizard.html${query}`,
+    run_with: 'code',
+  });
+
+const usageOf = (run: Record<string, unknown>) =>
+  run['usage'] as { input_tokens: number; output_tokens: number; cost_usd: number };
+
+describe('run with code', () => {
+  it('compiles a sign-up run, replays it with no model call, with other parameter values, and heals a renamed page once', async () => {
+    h.fake.setPolicy(signUpPolicy('Ada Lovelace', 'ada@example.com'));
+    const first = await h.waitForRun(await signUp('Ada Lovelace', 'ada@example.com'));
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    // No script yet: the agent ran (script_run stays null) and a script was compiled.
+    expect(first['script_run']).toBeNull();
+    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`)).body as {
+      script_id: string;
+      revision: number;
+      parameters: { name: string; example: string | null; secret: boolean }[];
+      source: string;
+    };
+    expect(script.revision).toBe(1);
+    expect(script.parameters.map((p) => p.name).sort()).toEqual(['email', 'full_name', 'plan']);
+    expect(script.source).toContain('role=textbox[name="Full name"]');
+    expect(script.source).toContain('// click the button "Next"');
+    expect(script.source).not.toContain("await step.fill('role=textbox[name=\"Full name\"]', 'Ada");
+
+    // Replay: the model refuses every call, so any call would fail the run.
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy(() => REFUSE);
+    const replay = await h.waitForRun(await signUp('Ada Lovelace', 'ada@example.com'));
+    expect(replay['status']).toBe('completed');
+    expect(replay['output']).toEqual(first['output']);
+    expect(replay['script_run']).toEqual({
+      script_id: script.script_id,
+      script_revision_id: expect.any(String),
+      ai_fallback_triggered: false,
+    });
+    expect(h.fake.requests).toHaveLength(0);
+    expect(usageOf(replay)).toEqual({ input_tokens: 0, output_tokens: 0, cost_usd: 0 });
+    expect(h.site.submissions('wizard').map((s) => s.fields)).toEqual([
+      { full_name: 'Ada Lovelace', email: 'ada@example.com', plan: 'pro', terms: 'accepted' },
+    ]);
+
+    // Other parameter values (docs/code-mode.md "Parameters"): the same script, 0 tokens.
+    h.site.clear();
+    const grace = await h.waitForRun(await signUp('Grace Hopper', 'grace@example.com'));
+    expect(grace['status']).toBe('completed');
+    expect((grace['script_run'] as { ai_fallback_triggered: boolean }).ai_fallback_triggered).toBe(
+      false,
+    );
+    expect(h.fake.requests).toHaveLength(0);
+    expect(h.site.submissions('wizard').map((s) => s.fields)).toEqual([
+      { full_name: 'Grace Hopper', email: 'grace@example.com', plan: 'pro', terms: 'accepted' },
+    ]);
+
+    // A variant with renamed ids and classes and a moved, relabelled submit button: the one
+    // broken step (click Next) heals with one model call; the run completes; revision 2.
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy((req) =>
+      isHeal(req)
+        ? { json: { element_id: idOf(pageOf(req), 'button "Continue"'), reason: 'relabelled' } }
+        : REFUSE,
+    );
+    const healed = await h.waitForRun(
+      await signUp('Ada Lovelace', 'ada@example.com', '?variant=renamed'),
+    );
+    expect(healed['status']).toBe('completed');
+    expect(h.fake.requests).toHaveLength(1);
+    expect((healed['script_run'] as { ai_fallback_triggered: boolean }).ai_fallback_triggered).toBe(
+      true,
+    );
+    expect(usageOf(healed).input_tokens).toBeGreaterThan(0);
+    expect(h.site.submissions('wizard')).toHaveLength(1);
+    const revisions = (await h.wren.call('GET', `/v1/scripts/${script.script_id}/revisions`))
+      .body as { revision: number; run_id: string; source: string }[];
+    expect(revisions.map((r) => r.revision)).toEqual([2, 1]);
+    expect(revisions[0]?.run_id).toBe(healed['run_id']);
+    expect(revisions[0]?.source).toContain('role=button[name="Continue"]');
+
+    // The next replay of the variant uses revision 2: no model call.
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy(() => REFUSE);
+    const again = await h.waitForRun(
+      await signUp('Ada Lovelace', 'ada@example.com', '?variant=renamed'),
+    );
+    expect(again['status']).toBe('completed');
+    expect(h.fake.requests).toHaveLength(0);
+    expect(h.site.submissions('wizard')).toHaveLength(1);
+
+    const listed = (await h.wren.call('GET', '/v1/scripts')).body as {
+      script_id: string;
+      replays: number;
+      hits: number;
+      heals: number;
+    }[];
+    expect(listed.find((s) => s.script_id === script.script_id)).toMatchObject({
+      replays: 4,
+      hits: 3,
+      heals: 1,
+    });
+  });
+
+  it('reads the extracted output off the page on replay, and fails a sold-out product with the mapped error code', async () => {
+    const schema = {
+      type: 'object',
+      properties: { product: { type: 'string' } },
+      required: ['product'],
+    };
+    const mapping = { out_of_stock: 'the product is sold out or no longer available' };
+    const addToCart = (id: number) =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Add this product to the cart and report the product the shop received.',
+        url: `${h.site.url}/agent/product.html?id=${id}`,
+        data_extraction_schema: schema,
+        error_code_mapping: mapping,
+        run_with: 'code',
+      });
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      switch (roleOf(req)) {
+        case 'actor':
+          return page.includes('button "Add to cart"')
+            ? actorReply([{ type: 'click', element: idOf(page, 'button "Add to cart"') }], {
+                error_codes: [],
+              })
+            : actorReply([{ type: 'complete', answer: 'added' }], { error_codes: [] });
+        case 'verifier':
+          return { json: { evidence: 'cart', goal_achieved: true, missing: '' } };
+        case 'extractor':
+          return { json: { data: { product: 'Brass Desk Lamp' } } };
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await addToCart(1));
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`)).body as {
+      steps: Record<string, unknown>[];
+      source: string;
+    };
+    expect(script.steps.map((s) => s['kind'])).toEqual(['click', 'wait_for_url']);
+    // The output is read off the final page ("product: Brass Desk Lamp"), no extractor.
+    expect(script.source).toContain('step.read(');
+
+    h.fake.reset();
+    h.fake.setPolicy(() => REFUSE);
+    const replay = await h.waitForRun(await addToCart(1));
+    expect(replay['status']).toBe('completed');
+    expect(replay['output']).toEqual(first['output']);
+    expect(h.fake.requests).toHaveLength(0);
+
+    // Sold out: no Add to cart button. Healing finds nothing (one call), the classifier maps the
+    // caller's code (one call); the run fails naming the step, never completes.
+    h.fake.reset();
+    h.fake.setPolicy((req) => {
+      if (isHeal(req)) return { json: { element_id: null, reason: 'the page says sold out' } };
+      if (roleOf(req) === 'classifier')
+        return {
+          json: {
+            errors: [{ code: 'out_of_stock', reasoning: 'Sold out is shown', confidence: 0.9 }],
+          },
+        };
+      return REFUSE;
+    });
+    const soldOut = await h.waitForRun(await addToCart(5));
+    expect(soldOut['status']).toBe('failed');
+    expect(soldOut['failure_reason']).toContain('Step 1 (click the button "Add to cart")');
+    expect(soldOut['errors']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ error_code: 'out_of_stock' })]),
+    );
+    expect(h.fake.requests).toHaveLength(2);
+  });
+});
