@@ -19,7 +19,6 @@ export const NOT_SUPPORTED: readonly UnsupportedFamily[] = [
     name: 'Task shortcuts (login, file download, …)',
     pattern: /^\/v1\/run\/tasks\/[^/]+(?:\/.*)?$/,
   },
-  { name: 'Scripts (cached code runs)', pattern: /^\/v1\/scripts(?:\/.*)?$/ },
   { name: 'Schedules', pattern: /^\/v1\/schedules(?:\/.*)?$/ },
   { name: 'Folders', pattern: /^\/v1\/folders(?:\/.*)?$/ },
 ];

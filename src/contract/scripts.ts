@@ -1,6 +1,6 @@
 /**
  * Code mode's API (docs/code-mode.md): scripts compiled from runs, their revisions, pinning.
- * Skyvern has no public scripts API for task runs; these shapes are Wren's (docs/api.md).
+ * Skyvern's own /v1/scripts (workflow scripts) is not in the reference; these shapes are Wren's.
  */
 import { z } from 'zod';
 

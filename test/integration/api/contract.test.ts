@@ -286,7 +286,6 @@ describe('every endpoint answers as documented', () => {
       ['POST', '/v1/run/workflows'],
       ['GET', '/v1/workflows'],
       ['POST', '/v1/run/tasks/login'],
-      ['GET', '/v1/scripts/s_1'],
       ['POST', '/v1/schedules'],
       ['GET', '/v1/folders/'],
     ] as const) {
