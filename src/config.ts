@@ -101,9 +101,9 @@ export interface BrowserConfig {
 }
 
 export interface SessionNetworkConfig {
-  /** WREN_SESSION_HOST: interface session browsers are served on to other nodes. */
+  /** WREN_SESSION_HOST: interface of the session gateway (browser_address; default 127.0.0.1). */
   debugHost?: string;
-  /** WREN_SESSION_PORT: the CDP gateway's port when debugHost is not 127.0.0.1. */
+  /** WREN_SESSION_PORT: the session gateway's port (default 0, a free one). */
   gatewayPort?: number;
   /** WREN_SESSION_ADVERTISE_HOST; unset: debugHost (this machine's name for a wildcard). */
   advertiseHost?: string;

@@ -30,7 +30,7 @@ import {
 } from '../engines/index.js';
 import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
-import type { EgressPolicy } from '../net/index.js';
+import { bareHost, type EgressPolicy, isLocalAddress, reserveOwnPort } from '../net/index.js';
 import { ProfileService } from '../profiles/index.js';
 import {
   llmDisambiguator,
@@ -92,12 +92,26 @@ export interface Wren {
 }
 
 /**
- * Session browsers for other nodes (config.sessionNetwork): WREN_SESSION_HOST is the interface they
- * are served on (127.0.0.1: Chromium's own port; anything else: a gateway on WREN_SESSION_PORT. CDP
- * is unauthenticated full control: a private interface only), WREN_SESSION_ADVERTISE_HOST the host
+ * Session browsers (config.sessionNetwork): WREN_SESSION_HOST is the interface of the gateway that
+ * serves them with their tokens (default 127.0.0.1; a private interface for other nodes; the token
+ * travels in clear), WREN_SESSION_PORT its port, WREN_SESSION_ADVERTISE_HOST the host
  * other nodes dial (default: WREN_SESSION_HOST, or this machine's name for a wildcard). A
  * worker-only process never creates sessions: no served interface.
  */
+/** Reserves the port of a CDP address on this machine as one of Wren's own browser endpoints. */
+function reserveLocalCdpPort(address: string | null | undefined): () => void {
+  if (!address) return () => {};
+  try {
+    const url = new URL(address);
+    const host = bareHost(url.hostname);
+    if (host !== 'localhost' && !isLocalAddress(host)) return () => {};
+    const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+    return reserveOwnPort(Number(url.port) || (secure ? 443 : 80));
+  } catch {
+    return () => {};
+  }
+}
+
 function sessionNetwork(config: WrenConfig): SessionNetworkConfig {
   const { debugHost, advertiseHost, ...rest } = config.sessionNetwork;
   const served = config.role === 'worker' ? undefined : debugHost;
@@ -195,6 +209,8 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     secretBox: secrets.box,
     artifacts,
     maxActiveRuns: config.quotas.maxActiveRuns,
+    // Sessions are built below; the lookup runs only at request time.
+    sessionOfAddress: (org, address) => sessions.sessionOfAddress(org, address),
   });
   // One Chromium process for the server, launched on the first run; a context per run.
   const browsers = new BrowserManager({
@@ -221,6 +237,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     shared: config.databaseUrl !== null,
     // A worker-only process never creates sessions: no gateway for it.
     ...sessionNetwork(config),
+    serveGateway: config.role !== 'worker',
   });
   await sessions.start();
   const profiles: ProfileService = new ProfileService({
@@ -230,8 +247,11 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     sessions,
   });
   const serverBrowser = await serverBrowserFromEnv(env);
+  // The server-wide browsers are Wren's own: no run's browser_address and no page may reach them.
+  const unreserve = [config.browserCdpUrl, serverBrowser.address].map(reserveLocalCdpPort);
   const services = createEngineServices({
     sessions,
+    egress,
     defaultBrowserAddress: serverBrowser.address,
     browsers,
     dataDir: config.dataDir,
@@ -407,6 +427,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       await liveEndpoint?.close();
       await sessions.stop();
       await serverBrowser.stop();
+      for (const release of unreserve) release();
       await browsers.close();
       await webhooks.stop();
       artifacts.stopRetention();

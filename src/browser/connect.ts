@@ -6,7 +6,16 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-import { type EgressPolicy, type EgressProxy, startEgressProxy } from '../net/index.js';
+import {
+  checkUrl,
+  type EgressPolicy,
+  type EgressProxy,
+  isOwnEndpoint,
+  pinnedRequest,
+  reserveOwnPort,
+  resolveTarget,
+  startEgressProxy,
+} from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
 import { installPageShims } from './run-browser.js';
@@ -116,8 +125,11 @@ export async function launchSessionBrowser(
     );
   }
   const closed = new Promise<void>((resolve) => context.once('close', () => resolve()));
+  let unreserve = () => {};
+  void closed.then(() => unreserve());
   const close = async () => {
     await context.close().catch(() => {});
+    unreserve();
     await egress.close();
     await rm(options.userDataDir, { recursive: true, force: true }).catch(() => {});
   };
@@ -126,6 +138,8 @@ export async function launchSessionBrowser(
     // A browser profile's cookies and storage, in place before the first page loads.
     if (options.storageState) await applyBrowserState(context, options.storageState);
     const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
+    // The raw DevTools port is never handed out and no page or run may connect to it.
+    unreserve = reserveOwnPort(Number(new URL(cdpUrl).port));
     const page = context.pages()[0] ?? (await context.newPage());
     if (options.url) {
       const target = (await checkNavigationTarget(options.url, policy)).href;
@@ -174,6 +188,89 @@ export async function connectCdp(
   await installPageShims(context);
   // For a connectOverCDP browser, close() only disconnects: the user's browser stays up.
   return { browser, context, disconnect: () => browser.close().catch(() => {}) };
+}
+
+/**
+ * The one failure a run's browser_address gets, whatever went wrong (nothing listening, refused,
+ * reset, not a CDP endpoint, one of Wren's own browsers, or the network policy): distinct errors
+ * would let a caller map which ports are open (issue 17).
+ */
+export function cdpUnreachable(address: string): string {
+  return `browser_address: could not connect over CDP to ${redactAddress(address)}: no browser answered there (check that it is running with remote debugging, reachable from the Wren server, and that cdp_connect_headers are right)`;
+}
+
+function redactAddress(address: string): string {
+  try {
+    const url = new URL(address);
+    if (url.username || url.password) {
+      url.username = '';
+      url.password = '';
+    }
+    url.search = '';
+    return url.href;
+  } catch {
+    return '(invalid address)';
+  }
+}
+
+/**
+ * The ws:// endpoint behind a caller's browser_address, checked and pinned: every address the
+ * host resolves to passes the egress policy and is none of Wren's own browser endpoints, and a
+ * plain ws:// URL names the checked IP (no second lookup). An http(s):// address is asked for
+ * `/json/version` over a pinned connection, and the webSocketDebuggerUrl it names is checked in
+ * turn, so a server cannot point Wren's CDP client at a loopback browser.
+ */
+export async function resolveCdpEndpoint(
+  address: string,
+  policy: EgressPolicy,
+  headers?: Record<string, string> | null,
+  hops = 0,
+): Promise<string> {
+  const url = new URL(address);
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  const port = Number(url.port) || (secure ? 443 : 80);
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    if (hops > 0) throw new Error('a CDP endpoint named another http endpoint');
+    const { addresses } = await checkUrl(url.href, policy);
+    if (addresses.some((a) => isOwnEndpoint(a, port))) throw new Error('own endpoint');
+    const base = url.href.endsWith('/') ? url.href : `${url.href}/`;
+    const reply = await pinnedRequest(policy, `${base}json/version/`, {
+      method: 'GET',
+      headers: { ...(headers ?? {}) },
+      signal: AbortSignal.timeout(30_000),
+      maxBytes: 65_536,
+    });
+    if (reply.status !== 200) throw new Error(`json/version answered ${reply.status}`);
+    const ws = (JSON.parse(reply.body.toString('utf8')) as { webSocketDebuggerUrl?: unknown })
+      .webSocketDebuggerUrl;
+    if (typeof ws !== 'string') throw new Error('json/version names no webSocketDebuggerUrl');
+    return resolveCdpEndpoint(ws, policy, headers, hops + 1);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('not a CDP URL');
+  const target = await resolveTarget(policy, url.hostname);
+  if (target.addresses.some((a) => isOwnEndpoint(a, port))) throw new Error('own endpoint');
+  if (!secure) {
+    const pinned = target.addresses[0] as string;
+    url.hostname = pinned.includes(':') ? `[${pinned}]` : pinned;
+  }
+  return url.href;
+}
+
+/**
+ * Connects a run to the caller's browser at browser_address under the egress policy
+ * (resolveCdpEndpoint). Every failure is the same cdpUnreachable message; the real cause is kept
+ * as the error's cause for the server log.
+ */
+export async function connectCallerCdp(
+  address: string,
+  options: { policy: EgressPolicy; headers?: Record<string, string> | null; timeoutMs?: number },
+): Promise<CdpConnection> {
+  try {
+    const endpoint = await resolveCdpEndpoint(address, options.policy, options.headers);
+    return await connectCdp(endpoint, options);
+  } catch (e) {
+    throw new BrowserError('launch_failed', cdpUnreachable(address), { cause: e });
+  }
 }
 
 export interface UserChromeOptions {
@@ -235,7 +332,10 @@ export async function launchUserChrome(
     fetch(`${address}/json/version`, { signal: AbortSignal.timeout(1000) })
       .then((r) => r.ok)
       .catch(() => false);
-  if (await alive()) return { address, reused: true, stop: async () => {} };
+  if (await alive()) {
+    const unreserve = reserveOwnPort(port);
+    return { address, reused: true, stop: async () => unreserve() };
+  }
   const userDataDir = path.resolve(options.userDataDir ?? path.join('tmp', 'user_data_dir'));
   await mkdir(userDataDir, { recursive: true });
   if (options.profileDir) {
@@ -289,8 +389,10 @@ export async function launchUserChrome(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const unreserve = reserveOwnPort(port);
   const stop = () =>
     new Promise<void>((resolve) => {
+      unreserve();
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill();

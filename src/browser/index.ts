@@ -17,6 +17,8 @@ export type { ComputerPrimitives, MouseButton, Point } from './computer.js';
 export {
   type BrowserProfile,
   type CdpConnection,
+  cdpUnreachable,
+  connectCallerCdp,
   connectCdp,
   launchSessionBrowser,
   launchUserChrome,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   BrowserError,
   type BrowserManager,
+  connectCallerCdp,
   connectCdp,
   type LiveBrowsers,
   RunBrowser,
@@ -82,6 +83,11 @@ export function createEngineServices(options: {
   proxies?: ProxyRouter;
   /** browser_address for runs that name neither a session nor an address (server-wide CDP). */
   defaultBrowserAddress?: string | null;
+  /**
+   * The egress policy a caller's browser_address passes (default: the sessions' policy, else
+   * allowPrivateNetworks only). Wren's own browser endpoints are refused whatever it allows.
+   */
+  egress?: SessionManager['policy'];
   /** Timeout of connecting to a browser_address, ms. Default 120000. */
   cdpConnectTimeoutMs?: number;
   /** Where run browsers are made watchable (the API's live view) while they are open. */
@@ -164,12 +170,28 @@ export function createEngineServices(options: {
       (asksForProxyRoute(task.proxyLocation) ? null : (options.defaultBrowserAddress ?? null));
     if (address) {
       let connection: Awaited<ReturnType<typeof connectCdp>>;
+      const connect = {
+        headers: task.cdpConnectHeaders,
+        timeoutMs: options.cdpConnectTimeoutMs ?? 120_000,
+      };
       try {
-        connection = await connectCdp(address, {
-          headers: task.cdpConnectHeaders,
-          timeoutMs: options.cdpConnectTimeoutMs ?? 120_000,
-        });
+        // The caller's address passes the egress policy and may not name one of Wren's own
+        // browsers; the operator's server-wide browser is trusted.
+        connection = task.browserAddress
+          ? await connectCallerCdp(address, {
+              ...connect,
+              policy: options.egress ??
+                options.sessions?.policy ?? { allowPrivateNetworks: options.allowPrivateNetworks },
+            })
+          : await connectCdp(address, connect);
       } catch (e) {
+        if (e instanceof BrowserError && e.cause) {
+          // The caller sees one message whatever failed; the operator's log keeps the cause.
+          options.warn?.('browser_address: CDP connection failed', {
+            run_id: task.runId,
+            error: e.cause instanceof Error ? e.cause.message : String(e.cause),
+          });
+        }
         if (e instanceof BrowserError) throw new EngineSetupError(e.message);
         throw e;
       }

@@ -25,6 +25,7 @@ import {
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { canonicalHost, isIpAddress } from './address.js';
+import { isOwnEndpoint, ownEndpointReason } from './own-endpoints.js';
 import { type EgressPolicy, NetworkPolicyError, resolveTarget } from './policy.js';
 
 /** A connection the policy refused. */
@@ -211,9 +212,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
    */
   const check = async (
     host: string,
+    port: number,
   ): Promise<{ addresses: string[] } | { refused: string; unresolvable: boolean }> => {
     try {
-      return await resolveTarget(policy, host);
+      const target = await resolveTarget(policy, host);
+      // Wren's own DevTools ports and session gateway: never, whatever the policy allows.
+      if (target.addresses.some((a) => isOwnEndpoint(a, port))) {
+        return { refused: ownEndpointReason(`${host}:${port}`), unresolvable: false };
+      }
+      return target;
     } catch (e) {
       if (!(e instanceof NetworkPolicyError)) throw e;
       if (upstream && e.kind === 'unresolvable') return { addresses: [] };
@@ -287,7 +294,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
     const port = Number(target.port) || 80;
-    const verdict = await check(host).catch((e: Error) => ({
+    const verdict = await check(host, port).catch((e: Error) => ({
       refused: e.message,
       unresolvable: false,
     }));
@@ -340,7 +347,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       );
     };
     if (!host || !port) return answer('400 Bad Request');
-    const verdict = await check(host).catch((e: Error) => ({
+    const verdict = await check(host, port).catch((e: Error) => ({
       refused: e.message,
       unresolvable: false,
     }));

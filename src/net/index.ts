@@ -52,3 +52,9 @@ export {
   startEgressProxy,
   type UpstreamProxy,
 } from './egress-proxy.js';
+export {
+  isLocalAddress,
+  isOwnEndpoint,
+  ownEndpointReason,
+  reserveOwnPort,
+} from './own-endpoints.js';

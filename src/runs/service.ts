@@ -42,6 +42,8 @@ export interface RunServiceOptions {
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** The server's egress policy (allow-list included); else built from the two fields above. */
   egress?: EgressPolicy;
+  /** The id of this organization's running session whose browser_address this is, else null. */
+  sessionOfAddress?: (organizationId: string, address: string) => Promise<string | null>;
   /** Fills screenshot_urls, recording_url and downloaded_files on the run. */
   artifacts?: ArtifactService;
   /** Seals the API key of runs with a totp_url or webhook_url (their requests are signed with it). */
@@ -350,6 +352,14 @@ export class RunService {
     }
     if (input.browser_address) {
       await this.refuseBlocked('browser_address', input.browser_address, CDP_SCHEMES);
+      // A session's own address (its token included) is for outside CDP clients; a run goes
+      // through the session's id, which queues it behind the session's current run.
+      const session = await this.options.sessionOfAddress?.(organizationId, input.browser_address);
+      if (session) {
+        throw badRequest(
+          `browser_address is the address of browser session ${session}; pass "browser_session_id": "${session}" to run in it`,
+        );
+      }
     }
     const scrolls = input.max_screenshot_scrolls;
     return {

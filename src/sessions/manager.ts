@@ -9,7 +9,7 @@
  * worker in another process takes its turn through the database and drives the browser over CDP
  * at the address the owner advertises. Nodes fail only sessions whose owner went quiet.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -32,9 +32,15 @@ import {
   checkUrl,
   type EgressPolicy,
   NetworkPolicyError,
+  reserveOwnPort,
 } from '../net/index.js';
 import type { BrowserSessionRecord, Store } from '../store/index.js';
-import { type CdpGateway, startCdpGateway } from './cdp-gateway.js';
+import {
+  type CdpGateway,
+  GATEWAY_PREFIX,
+  parseGatewayPath,
+  startCdpGateway,
+} from './cdp-gateway.js';
 import { browserOptionsFor, type ProxyRouter } from './proxy.js';
 
 export const SESSION_TIMEOUT_DEFAULT = 60;
@@ -64,11 +70,14 @@ export interface SessionManagerOptions {
   /** A session whose owner's heartbeat is older than this is failed by any node. Default 120000. */
   staleMs?: number;
   /**
-   * Interface other nodes reach session browsers on. Default 127.0.0.1: Chromium's own DevTools
-   * port. Any other value starts a gateway there (cdp-gateway.ts) on `gatewayPort` (default 0).
+   * Interface of the gateway (cdp-gateway.ts) that serves session browsers to CDP clients with
+   * the session's token, on `gatewayPort` (default 0, a free port). Default 127.0.0.1; a private
+   * interface lets other nodes reach it.
    */
   debugHost?: string;
   gatewayPort?: number;
+  /** False in a process that never creates sessions (a worker): no gateway. Default true. */
+  serveGateway?: boolean;
   /** Host in browser_address, how other nodes reach it. Default debugHost. */
   advertiseHost?: string;
   /** How often a run waiting for a session in the shared queue tries again, ms. Default 250. */
@@ -123,6 +132,8 @@ interface Live {
   timer: NodeJS.Timeout;
   ending: boolean;
   endLiveView: () => void;
+  /** The capability in browser_address: only with it does the gateway relay to this browser. */
+  token: string;
 }
 
 /** Sessions a run cannot use: it fails with this reason. */
@@ -131,6 +142,12 @@ export class SessionUnavailableError extends Error {
 }
 
 const ENDED = new Set(['completed', 'failed', 'timeout']);
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -145,6 +162,7 @@ export class SessionManager {
   private lastBeat = 0;
   private stopped = false;
   private gateway: CdpGateway | null = null;
+  private unreserveGateway: () => void = () => {};
 
   constructor(private readonly options: SessionManagerOptions) {
     this.minuteMs = options.minuteMs ?? 60_000;
@@ -174,26 +192,11 @@ export class SessionManager {
    * an earlier process of this host and pid. Shared, it also starts the heartbeat.
    */
   async start(): Promise<void> {
-    const host = this.options.debugHost;
-    if (host && host !== '127.0.0.1' && host !== 'localhost') {
-      const port = this.options.gatewayPort ?? 0;
-      try {
-        this.gateway = await startCdpGateway({
-          host,
-          port,
-          resolve: (p) => this.localDevtools(p),
-          logger: this.options.logger,
-        });
-      } catch (e) {
-        throw new Error(
-          `session browser gateway could not listen on ${host}:${port} (WREN_SESSION_HOST/WREN_SESSION_PORT): ${e instanceof Error ? e.message : String(e)}`,
-        );
-      }
-      this.options.logger.info(
-        { host, port: this.gateway.port },
-        'session browsers reachable through the gateway',
-      );
-    }
+    // Session browsers are reached only through the gateway, with the session's token; their
+    // raw DevTools ports stay on loopback and are never handed out (issue 17).
+    const host = this.options.debugHost ?? '127.0.0.1';
+    const port = this.options.gatewayPort ?? 0;
+    if (this.options.serveGateway !== false) await this.startGateway(host, port);
     if (this.shared) {
       await this.failOrphaned({ earlierSelf: true });
       const beatMs = Math.min(30_000, Math.max(50, Math.floor(this.staleMs / 4)));
@@ -210,6 +213,27 @@ export class SessionManager {
     this.sweep.unref();
   }
 
+  private async startGateway(host: string, port: number): Promise<void> {
+    try {
+      this.gateway = await startCdpGateway({
+        host,
+        port,
+        resolve: (id, token) => this.localDevtools(id, token),
+        logger: this.options.logger,
+      });
+    } catch (e) {
+      throw new Error(
+        `session browser gateway could not listen on ${host}:${port} (WREN_SESSION_HOST/WREN_SESSION_PORT): ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    // No page and no run's browser_address may connect to it (only outside CDP clients).
+    this.unreserveGateway = reserveOwnPort(this.gateway.port);
+    this.options.logger.info(
+      { host, port: this.gateway.port },
+      'session browsers reachable through the gateway',
+    );
+  }
+
   /** Closes every live session (server shutdown). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -217,23 +241,39 @@ export class SessionManager {
     if (this.watch) clearInterval(this.watch);
     await Promise.all([...this.live.keys()].map((id) => this.end(id, 'completed')));
     await this.gateway?.close();
+    this.unreserveGateway();
   }
 
-  /** The loopback DevTools URL of the local session browser at `devtoolsPath`, for the gateway. */
-  private localDevtools(devtoolsPath: string): string | null {
-    for (const l of this.live.values()) {
-      if (!l.ending && new URL(l.browser.cdpUrl).pathname === devtoolsPath) return l.browser.cdpUrl;
+  /** The loopback DevTools URL of local session `id` when `token` is its token, for the gateway. */
+  private localDevtools(id: string, token: string): string | null {
+    const l = this.live.get(id);
+    if (!l || l.ending || !sameToken(l.token, token)) return null;
+    return l.browser.cdpUrl;
+  }
+
+  /** browser_address: the gateway's URL of the session, with its token, under the advertised host. */
+  private advertised(id: string, token: string): string {
+    const host = this.options.advertiseHost ?? this.options.debugHost ?? '127.0.0.1';
+    const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return `ws://${shown}:${this.gateway?.port ?? 0}${GATEWAY_PREFIX}${id}/${token}`;
+  }
+
+  /**
+   * The id of this organization's running session whose browser_address `address` is (token
+   * included), else null. A run that names it as browser_address is told to use the id instead.
+   */
+  async sessionOfAddress(organizationId: string, address: string): Promise<string | null> {
+    let path: ReturnType<typeof parseGatewayPath>;
+    try {
+      path = parseGatewayPath(new URL(address).pathname.replace(/\/json\/version\/?$/, ''));
+    } catch {
+      return null;
     }
-    return null;
-  }
-
-  /** browser_address: Chromium's loopback URL, or the gateway's, under the advertised host. */
-  private advertised(cdpUrl: string): string {
-    const url = new URL(cdpUrl);
-    const host = this.options.advertiseHost ?? this.options.debugHost;
-    if (host) url.hostname = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    if (this.gateway) url.port = String(this.gateway.port);
-    return url.toString();
+    if (!path) return null;
+    const record = await this.options.store.sessions.get(organizationId, path.id);
+    if (!record?.browserAddress || ENDED.has(record.status)) return null;
+    const own = parseGatewayPath(new URL(record.browserAddress).pathname);
+    return own && sameToken(own.token, path.token) ? record.id : null;
   }
 
   private ticking = false;
@@ -380,7 +420,8 @@ export class SessionManager {
     // The timeout counts from the moment the browser is up.
     record.expiresAt = new Date(Date.parse(startedAt) + timeout * this.minuteMs).toISOString();
     record.status = 'running';
-    record.browserAddress = this.advertised(browser.cdpUrl);
+    const token = randomBytes(24).toString('base64url');
+    record.browserAddress = this.advertised(id, token);
     record.startedAt = startedAt;
     record.modifiedAt = startedAt;
     await this.options.store.sessions.update(id, {
@@ -406,6 +447,7 @@ export class SessionManager {
       timer,
       ending: false,
       endLiveView,
+      token,
     });
     // A browser that dies on its own (crash, killed) ends the session.
     void browser.closed.then(() => {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { BrowserManager, type RunBrowser } from '../../../src/browser/index.js';
-import type { BlockedRequest, EgressPolicy } from '../../../src/net/index.js';
+import { type BlockedRequest, type EgressPolicy, reserveOwnPort } from '../../../src/net/index.js';
 
 const privateHits: string[] = [];
 const publicHits: string[] = [];
@@ -203,5 +203,52 @@ describe('egress proxy in front of the browser (issue 17, finding 2)', () => {
     );
     expect(blockedOf(run)).toEqual([]);
     await run.close();
+  });
+
+  it("never lets a page reach one of Wren's own browser endpoints, even with private networks allowed", async () => {
+    // Stands in for a session's DevTools port (its /json/list names every tab of that browser).
+    const devtoolsHits: string[] = [];
+    const devtools = createServer((req, res) => {
+      devtoolsHits.push(req.url ?? '');
+      res.setHeader('access-control-allow-origin', '*');
+      res.end('[{"url": "OTHER-ORG-TAB"}]');
+    });
+    const port = await listen(devtools, '127.0.0.1');
+    const release = reserveOwnPort(port);
+    try {
+      const run = await openRun(true);
+      await run
+        .page()
+        .goto(`http://127.0.0.1:${port}/json/list`)
+        .catch(() => {});
+      const shown = await run.page().content();
+      await run.page().goto(`${site}/public-fetch.html`);
+      const fetched = await run
+        .page()
+        .evaluate(
+          `fetch('http://localhost:${port}/json/version').then(r => r.text(), e => 'failed: ' + e)`,
+        );
+      expect(devtoolsHits).toEqual([]);
+      expect(shown).not.toContain('OTHER-ORG-TAB');
+      expect(shown).toContain("Blocked by Wren's network policy");
+      expect(String(fetched)).toMatch(/^failed/);
+      const blocked = blockedOf(run);
+      expect(blocked.map((b) => b.url)).toEqual(
+        expect.arrayContaining([
+          `http://127.0.0.1:${port}/json/list`,
+          `http://localhost:${port}/json/version`,
+        ]),
+      );
+      for (const b of blocked) expect(b.reason).toContain('is a browser endpoint Wren runs itself');
+      await run.close();
+      // Control: the same server once the port is no longer Wren's.
+      release();
+      const control = await openRun(true);
+      await control.page().goto(`http://127.0.0.1:${port}/json/list`);
+      expect(await control.page().content()).toContain('OTHER-ORG-TAB');
+      await control.close();
+    } finally {
+      release();
+    }
   });
 });

@@ -160,7 +160,9 @@ describe('browser sessions across processes on PostgreSQL', () => {
     expect(created.status).toBe(200);
     const id = String(created.body['browser_session_id']);
     const address = String(created.body['browser_address']);
-    expect(address).toMatch(/^ws:\/\/127\.0\.0\.2:\d+\/devtools\/browser\//);
+    expect(address).toMatch(
+      new RegExp(`^ws://127\\.0\\.0\\.2:\\d+/browser_sessions/${id}/[\\w-]{32}$`),
+    );
 
     // The session's state, as a user would leave it: a cookie set over CDP.
     const outside = await chromium.connectOverCDP(address);
@@ -257,8 +259,10 @@ describe('browser sessions across processes on PostgreSQL', () => {
     const created = await call(otherApi.url, 'POST', '/v1/browser_sessions', {});
     const id = String(created.body['browser_session_id']);
     expect(created.body['status']).toBe('running');
-    // Without WREN_SESSION_HOST: Chromium's own loopback port.
-    expect(String(created.body['browser_address'])).toMatch(/^ws:\/\/127\.0\.0\.1:/);
+    // Without WREN_SESSION_HOST: the gateway on loopback, with the session's token.
+    expect(String(created.body['browser_address'])).toMatch(
+      new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/browser_sessions/${id}/[\\w-]{32}$`),
+    );
     await killHard(otherApi);
     expect((await sessionOn(api.url, id))['status']).toBe('running');
     const failed = await until(
