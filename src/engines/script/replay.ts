@@ -74,6 +74,23 @@ const HEAL_SCHEMA = {
 
 class StepFailure extends Error {}
 
+/** Visible, enabled, in the viewport and the topmost element at its centre. */
+function readyToClick(el: Locator): Promise<boolean> {
+  return el
+    .evaluate((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      if ((e as HTMLButtonElement).disabled || e.getAttribute('aria-disabled') === 'true')
+        return false;
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return false;
+      const hit = document.elementFromPoint(x, y);
+      return hit !== null && (hit === e || e.contains(hit));
+    })
+    .catch(() => false);
+}
+
 function isElementStep(step: ScriptStep): step is ElementStep {
   return 'selector' in step && typeof step.selector === 'string';
 }
@@ -360,7 +377,14 @@ export class ScriptReplay {
     switch (step.kind) {
       case 'click':
         if (step.double) await el.dblclick({ timeout });
-        else await el.click({ timeout, ...(step.button ? { button: step.button } : {}) });
+        else
+          await el.click({
+            timeout,
+            ...(step.button ? { button: step.button } : {}),
+            // When the element is visibly there, enabled and topmost at its centre, Playwright's
+            // actionability wait (two stable animation frames) is skipped, as the SDK's cache does.
+            force: await readyToClick(el),
+          });
         return;
       case 'fill': {
         const text = this.value(step.value);
