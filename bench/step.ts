@@ -51,26 +51,26 @@ fake.setPolicy((req) => {
     return actorReply([
       {
         type: 'input_text',
-        element: idOf(page, 'textbox "Full name"'),
+        id: idOf(page, 'textbox "Full name"'),
         text: 'Ada',
         submit: false,
       },
-      { type: 'input_text', element: idOf(page, 'textbox "Email"'), text: 'a@b.co', submit: false },
-      { type: 'click', element: idOf(page, 'button "Next"') },
+      { type: 'input_text', id: idOf(page, 'textbox "Email"'), text: 'a@b.co', submit: false },
+      { type: 'click', id: idOf(page, 'button "Next"') },
     ]);
   }
   if (page.includes('combobox "Plan"')) {
     return actorReply([
-      { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
-      { type: 'set_checked', element: idOf(page, 'checkbox "I accept the terms"'), checked: true },
-      { type: 'click', element: idOf(page, 'button "Create account"') },
+      { type: 'select_option', id: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
+      { type: 'set_checked', id: idOf(page, 'checkbox "I accept the terms"'), checked: true },
+      { type: 'click', id: idOf(page, 'button "Create account"') },
     ]);
   }
   if (page.includes('searchbox "Search products"') && !page.includes('results for')) {
     return actorReply([
       {
         type: 'input_text',
-        element: idOf(page, 'searchbox "Search products"'),
+        id: idOf(page, 'searchbox "Search products"'),
         text: 'lamp',
         submit: true,
       },

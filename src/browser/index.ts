@@ -7,11 +7,19 @@ export {
   ACTIONS_BY_NAME,
   type Action,
   type ActionName,
+  actionDescription,
+  actionLogLine,
   actionSchema,
   actionSchemas,
   actionToolSchemas,
   normalizeKeys,
+  prepareAction,
 } from './act/actions.js';
+export {
+  type ModelActionPick,
+  modelActionBranches,
+  modelActionSchema,
+} from './act/model-schema.js';
 export type { ActionDef, ActionEffects, ActionOutcome, ActionResult } from './act/types.js';
 export type { ComputerPrimitives, MouseButton, Point } from './computer.js';
 export {

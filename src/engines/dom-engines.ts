@@ -1,8 +1,8 @@
-import { agentBrowserFromRun } from './adapters/browser.js';
-import { agentModelFromLlm } from './adapters/model.js';
 import type { AgentBrowser } from './ports.js';
 import { TrajectoryRecorder } from './script/record.js';
 import type { EngineServices } from './services.js';
+import { agentBrowserFromRun } from './shared/agent-browser.js';
+import { agentModelFromLlm } from './shared/agent-model.js';
 import { RunArtifacts } from './shared/run-artifacts.js';
 import { type SkyvernV1Deps, SkyvernV1Run } from './skyvern-v1/engine.js';
 import { SkyvernV2Run } from './skyvern-v2/engine.js';

@@ -1,16 +1,14 @@
+import type { Action, TabInfo } from '../browser/index.js';
+
 /**
  * What the DOM-based engines need from the browser and model layers, kept deliberately small.
- * The worker builds adapters from src/browser and src/llm onto these ports; engine logic is
+ * src/engines/shared/agent-browser.ts and agent-model.ts implement them over src/browser and
+ * src/llm; actions are the browser's own records (src/browser/act). Engine logic is
  * tested through the real adapters (real Chromium, fake model server over HTTP).
  */
 
-/** One open tab as the agent sees it. */
-export interface TabInfo {
-  index: number;
-  url: string;
-  title: string;
-  active: boolean;
-}
+/** One open tab as the agent sees it (the browser's own type). */
+export type { TabInfo };
 
 export interface PageObservation {
   url: string;
@@ -34,41 +32,6 @@ export interface ObserveOptions {
   withoutIds?: boolean;
 }
 
-/** The actions the DOM engines can ask for; field names are the model-facing ones. */
-export type AgentAction =
-  | { type: 'click'; element: string; button?: 'left' | 'right'; double?: boolean }
-  | {
-      type: 'input_text';
-      element: string;
-      text: string;
-      submit?: boolean;
-      /** Press real keys (auto-advancing code boxes, autocompletes) instead of setting the value. */
-      typed?: boolean;
-    }
-  /** A one-time code (a placeholder until it executes): one field, or one character per box. */
-  | { type: 'enter_code'; element?: string; text: string }
-  | {
-      type: 'select_option';
-      element: string;
-      /** One option, or several of a multi-select (exactly these end up chosen). */
-      options: { label?: string; value?: string; index?: number }[];
-    }
-  | { type: 'set_checked'; element: string; checked: boolean }
-  | { type: 'upload_file'; element: string; fileUrl: string }
-  | { type: 'download'; element: string }
-  | { type: 'hover'; element: string }
-  | { type: 'scroll'; element?: string; direction: 'up' | 'down' | 'left' | 'right' }
-  | { type: 'keypress'; keys: string; element?: string }
-  | { type: 'drag'; element: string; toElement: string }
-  | { type: 'goto'; url: string }
-  | { type: 'back' }
-  | { type: 'forward' }
-  | { type: 'reload' }
-  | { type: 'new_tab'; url: string }
-  | { type: 'switch_tab'; index: number }
-  | { type: 'close_tab'; index: number }
-  | { type: 'wait'; seconds: number };
-
 export interface ActionOutcome {
   ok: boolean;
   /** Short machine kind of the failure, e.g. `element_not_found`, `timeout`, `not_interactable`. */
@@ -90,7 +53,8 @@ export interface ActionOutcome {
 
 export interface AgentBrowser {
   observe(options: ObserveOptions): Promise<PageObservation>;
-  execute(action: AgentAction, signal: AbortSignal): Promise<ActionOutcome>;
+  /** Runs one of the browser's action records (src/browser/act) as the model planned it. */
+  execute(action: Action, signal: AbortSignal): Promise<ActionOutcome>;
   /** Navigate to the task's start URL. */
   open(url: string): Promise<void>;
 }

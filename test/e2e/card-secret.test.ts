@@ -49,28 +49,28 @@ function agentPolicy(req: FakeRequest) {
       {
         type: 'input_text',
         submit: false,
-        element: idOf(page, 'textbox "Name on card"'),
+        id: idOf(page, 'textbox "Name on card"'),
         text: detail(req, 'Cardholder name'),
       },
       {
         type: 'input_text',
         submit: false,
-        element: idOf(page, 'textbox "Card number"'),
+        id: idOf(page, 'textbox "Card number"'),
         text: detail(req, 'Card number'),
       },
       {
         type: 'input_text',
         submit: false,
-        element: idOf(page, 'textbox "Expiry (MM/YY)"'),
+        id: idOf(page, 'textbox "Expiry (MM/YY)"'),
         text: `${detail(req, 'Expiry month')}/${year.slice(-2)}`,
       },
       {
         type: 'input_text',
         submit: false,
-        element: idOf(page, 'textbox "Security code"'),
+        id: idOf(page, 'textbox "Security code"'),
         text: detail(req, 'Card security code (CVV)'),
       },
-      { type: 'click', element: idOf(page, 'button "Pay now"') },
+      { type: 'click', id: idOf(page, 'button "Pay now"') },
     ]);
   }
   if (page.includes('textbox "API token"')) {
@@ -78,10 +78,10 @@ function agentPolicy(req: FakeRequest) {
       {
         type: 'input_text',
         submit: false,
-        element: idOf(page, 'textbox "API token"'),
+        id: idOf(page, 'textbox "API token"'),
         text: detail(req, 'Partner API token'),
       },
-      { type: 'click', element: idOf(page, 'button "Connect"') },
+      { type: 'click', id: idOf(page, 'button "Connect"') },
     ]);
   }
   return actorReply([{ type: 'terminate', reason: 'no form here' }]);

@@ -105,7 +105,7 @@ async function runInProgress(): Promise<string> {
     if (roleOf(req) !== 'actor') return undefined;
     actorCalls++;
     return actorCalls === 1
-      ? actorReply([{ type: 'scroll', element: null, direction: 'down' }])
+      ? actorReply([{ type: 'scroll', id: null, direction: 'down' }])
       : { hang: true };
   });
   return h.submit({

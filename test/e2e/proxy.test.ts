@@ -186,7 +186,7 @@ describe('proxy and geo routing', () => {
       if (roleOf(req) !== 'actor') return undefined;
       const page = pageOf(req);
       if (page.includes('Help center')) return actorReply([{ type: 'complete', answer: null }]);
-      return actorReply([{ type: 'click', element: idOf(page, 'link "Open help in a new tab"') }]);
+      return actorReply([{ type: 'click', id: idOf(page, 'link "Open help in a new tab"') }]);
     });
     await runOn('assets.html', { extra_http_headers: { 'x-wren-test': 'hello-43' } });
     await h.site.waitForSubmission('assets');

@@ -98,7 +98,7 @@ describe('browser sessions', () => {
             return actorReply(signInActions(page));
           }
           if (page.includes('link "Your orders"') && run === 'second') {
-            return actorReply([{ type: 'click', element: idOf(page, 'link "Your orders"') }]);
+            return actorReply([{ type: 'click', id: idOf(page, 'link "Your orders"') }]);
           }
           return actorReply([{ type: 'complete', answer: null }]);
         default:
@@ -195,7 +195,7 @@ describe('browser sessions', () => {
       if (roleOf(req) !== 'actor') return undefined;
       seen.push(page);
       if (page.includes('link "Your orders"'))
-        return actorReply([{ type: 'click', element: idOf(page, 'link "Your orders"') }]);
+        return actorReply([{ type: 'click', id: idOf(page, 'link "Your orders"') }]);
       return actorReply([{ type: 'complete', answer: null }]);
     });
     h.site.clear();
@@ -250,18 +250,18 @@ describe('browser sessions', () => {
           return actorReply([
             {
               type: 'input_text',
-              element: idOf(page, 'textbox "Note"'),
+              id: idOf(page, 'textbox "Note"'),
               text: 'milk and eggs',
               submit: false,
             },
           ]);
         if (!page.includes('Note saved'))
-          return actorReply([{ type: 'click', element: idOf(page, 'button "Save note"') }]);
+          return actorReply([{ type: 'click', id: idOf(page, 'button "Save note"') }]);
         if (!page.includes('value="half-written reply"'))
           return actorReply([
             {
               type: 'input_text',
-              element: idOf(page, 'textbox "Draft reply"'),
+              id: idOf(page, 'textbox "Draft reply"'),
               text: 'half-written reply',
               submit: false,
             },
@@ -273,9 +273,9 @@ describe('browser sessions', () => {
           return actorReply([{ type: 'complete', answer: null }]);
         if (page.includes('Draft sent'))
           return actorReply([
-            { type: 'click', element: idOf(page, 'link "Open saved note in a new tab"') },
+            { type: 'click', id: idOf(page, 'link "Open saved note in a new tab"') },
           ]);
-        return actorReply([{ type: 'click', element: idOf(page, 'button "Send draft"') }]);
+        return actorReply([{ type: 'click', id: idOf(page, 'button "Send draft"') }]);
       }
       return actorReply([{ type: 'complete', answer: null }]);
     });

@@ -54,28 +54,28 @@ describe('skyvern-1.0 end to end', () => {
             return actorReply([
               {
                 type: 'input_text',
-                element: idOf(page, 'textbox "Full name"'),
+                id: idOf(page, 'textbox "Full name"'),
                 text: 'Ada Lovelace',
                 submit: false,
               },
               {
                 type: 'input_text',
-                element: idOf(page, 'textbox "Email"'),
+                id: idOf(page, 'textbox "Email"'),
                 text: 'ada@example.com',
                 submit: false,
               },
-              { type: 'click', element: idOf(page, 'button "Next"') },
+              { type: 'click', id: idOf(page, 'button "Next"') },
             ]);
           }
           if (page.includes('combobox "Plan"')) {
             return actorReply([
-              { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
+              { type: 'select_option', id: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
               {
                 type: 'set_checked',
-                element: idOf(page, 'checkbox "I accept the terms"'),
+                id: idOf(page, 'checkbox "I accept the terms"'),
                 checked: true,
               },
-              { type: 'click', element: idOf(page, 'button "Create account"') },
+              { type: 'click', id: idOf(page, 'button "Create account"') },
             ]);
           }
           return actorReply([{ type: 'complete', answer: null }]);
@@ -209,7 +209,7 @@ describe('skyvern-1.0 end to end', () => {
             : actorReply([
                 {
                   type: 'input_text',
-                  element: idOf(page, 'searchbox "Search products"'),
+                  id: idOf(page, 'searchbox "Search products"'),
                   text: 'lamp',
                   submit: true,
                 },
@@ -291,7 +291,7 @@ describe('skyvern-1.0 end to end', () => {
   it('fails with REACH_MAX_STEPS and says what it was doing', async () => {
     h.fake.setPolicy((req) =>
       roleOf(req) === 'actor'
-        ? actorReply([{ type: 'scroll', element: null, direction: 'down' }], {
+        ? actorReply([{ type: 'scroll', id: null, direction: 'down' }], {
             progress: 'Looking for the contact form, not found yet.',
           })
         : undefined,
@@ -330,9 +330,9 @@ describe('skyvern-1.0 end to end', () => {
       if (roleOf(req) !== 'actor') return undefined;
       actorCalls++;
       if (actorCalls === 1) return { text: 'Sure! I will click the button {"actions": [oops' };
-      if (actorCalls === 2) return actorReply([{ type: 'click', element: '99999' }]);
+      if (actorCalls === 2) return actorReply([{ type: 'click', id: 99999 }]);
       if (page.includes('Acknowledged')) return actorReply([{ type: 'complete', answer: null }]);
-      return actorReply([{ type: 'click', element: idOf(page, 'button "Acknowledge"') }]);
+      return actorReply([{ type: 'click', id: idOf(page, 'button "Acknowledge"') }]);
     });
     const runId = await v1({
       prompt: 'Acknowledge the notice.',
@@ -385,7 +385,7 @@ describe('skyvern-1.0 end to end', () => {
       if (roleOf(req) !== 'actor') return undefined;
       return req.lastUserText.includes('downloaded report.csv')
         ? actorReply([{ type: 'complete', answer: null }])
-        : actorReply([{ type: 'download', element: idOf(page, 'link "Download report (CSV)"') }]);
+        : actorReply([{ type: 'download', id: idOf(page, 'link "Download report (CSV)"') }]);
     });
     const runId = await v1({ prompt: 'Download the CSV report.', url: `${h.site.url}/files.html` });
     const run = await h.waitForRun(runId);
@@ -412,7 +412,7 @@ describe('skyvern-1.0 end to end', () => {
       if (roleOf(req) !== 'actor') return undefined;
       sawFirstStep();
       await answered;
-      return actorReply([{ type: 'wait', seconds: 1 }]);
+      return actorReply([{ type: 'wait', ms: 1000 }]);
     });
     const runId = await v1({ prompt: 'Wait around.', url: `${h.site.url}/agent/notice.html` });
     await firstStep;

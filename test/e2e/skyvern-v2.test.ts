@@ -126,7 +126,7 @@ describe('skyvern-2.0 end to end', () => {
               return actorReply([
                 {
                   type: 'input_text',
-                  element: idOf(page, 'searchbox "Search products"'),
+                  id: idOf(page, 'searchbox "Search products"'),
                   text: 'lamp',
                   submit: true,
                 },
@@ -331,7 +331,7 @@ describe('skyvern-2.0 end to end', () => {
             },
           );
         case 'actor':
-          return actorReply([{ type: 'scroll', element: null, direction: 'down' }]);
+          return actorReply([{ type: 'scroll', id: null, direction: 'down' }]);
         case 'summary':
           return {
             json: {
@@ -493,7 +493,7 @@ describe('skyvern-2.0 end to end', () => {
           return plan({ kind: 'navigate', goal: 'Wait around' });
         case 'actor':
           sawActor();
-          return { ...actorReply([{ type: 'wait', seconds: 1 }]), delayMs: 20_000 };
+          return { ...actorReply([{ type: 'wait', ms: 1000 }]), delayMs: 20_000 };
         default:
           return undefined;
       }

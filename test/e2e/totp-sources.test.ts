@@ -96,11 +96,11 @@ function agentPolicy(req: FakeRequest) {
     if (filled) {
       // Filled (the agent sees dots, never the digits): submit.
       expect(filled[1]).toMatch(/^•+$/);
-      return actorReply([{ type: 'click', element: idOf(page, 'button "Verify"') }]);
+      return actorReply([{ type: 'click', id: idOf(page, 'button "Verify"') }]);
     }
     if (page.includes(field)) {
       // One step to enter the code, the next to submit: the agent looks at the filled field.
-      return actorReply([{ type: 'enter_verification_code', element: idOf(page, field) }]);
+      return actorReply([{ type: 'enter_verification_code', id: idOf(page, field) }]);
     }
   }
   const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';

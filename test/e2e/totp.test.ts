@@ -56,8 +56,8 @@ describe('two-factor login end to end', () => {
       if (page.includes('Welcome back')) return actorReply([{ type: 'complete', answer: null }]);
       if (page.includes('textbox "Verification code"')) {
         return actorReply([
-          { type: 'enter_verification_code', element: idOf(page, 'textbox "Verification code"') },
-          { type: 'click', element: idOf(page, 'button "Verify"') },
+          { type: 'enter_verification_code', id: idOf(page, 'textbox "Verification code"') },
+          { type: 'click', id: idOf(page, 'button "Verify"') },
         ]);
       }
       const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';
@@ -147,8 +147,8 @@ describe('two-factor login end to end', () => {
       if (page.includes('Welcome back')) return actorReply([{ type: 'complete', answer: null }]);
       if (page.includes('textbox "Verification code"')) {
         return actorReply([
-          { type: 'enter_verification_code', element: idOf(page, 'textbox "Verification code"') },
-          { type: 'click', element: idOf(page, 'button "Verify"') },
+          { type: 'enter_verification_code', id: idOf(page, 'textbox "Verification code"') },
+          { type: 'click', id: idOf(page, 'button "Verify"') },
         ]);
       }
       const username = /Username: (\S+)/.exec(req.lastUserText)?.[1] ?? '';

@@ -91,7 +91,7 @@ function modelPolicy(req: FakeRequest): FakeResponse | undefined {
   if (req.text.includes(PROMPTS.lamp)) {
     return actorReply(
       lampActorCalls++ === 0
-        ? [{ type: 'scroll', element: null, direction: 'down' }]
+        ? [{ type: 'scroll', id: null, direction: 'down' }]
         : [{ type: 'complete', answer: null }],
       { error_codes: [] },
     );

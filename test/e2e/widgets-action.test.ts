@@ -91,9 +91,9 @@ describe.each(ENGINES)('widget actions (%s)', (engine) => {
     h.fake.setPolicy(
       widgetModel(
         (page) => [
-          { type: 'click', element: idOf(page, 'button "Red"') },
-          { type: 'click', element: idOf(page, 'button "Blue"') },
-          { type: 'click', element: idOf(page, 'button "Send colours"') },
+          { type: 'click', id: idOf(page, 'button "Red"') },
+          { type: 'click', id: idOf(page, 'button "Blue"') },
+          { type: 'click', id: idOf(page, 'button "Send colours"') },
         ],
         (page) => page.includes('Sent: red, blue'),
       ),
@@ -113,12 +113,12 @@ describe.each(ENGINES)('widget actions (%s)', (engine) => {
         (page) =>
           page.includes('radio "Express"')
             ? [
-                { type: 'click', element: idOf(page, 'radio "Express"') },
-                { type: 'click', element: idOf(page, 'button "Place order"') },
+                { type: 'click', id: idOf(page, 'radio "Express"') },
+                { type: 'click', id: idOf(page, 'button "Place order"') },
               ]
             : [
-                { type: 'click', element: idOf(page, 'button "More shipping options"') },
-                { type: 'click', element: idOf(page, 'button "Place order"') },
+                { type: 'click', id: idOf(page, 'button "More shipping options"') },
+                { type: 'click', id: idOf(page, 'button "Place order"') },
               ],
         (page) => page.includes('Order placed'),
       ),
@@ -134,8 +134,8 @@ describe.each(ENGINES)('widget actions (%s)', (engine) => {
       widgetModel(
         (page) =>
           page.includes('link "Tablets"')
-            ? [{ type: 'click', element: idOf(page, 'link "Tablets"') }]
-            : [{ type: 'hover', element: idOf(page, 'link "Products"') }],
+            ? [{ type: 'click', id: idOf(page, 'link "Tablets"') }]
+            : [{ type: 'hover', id: idOf(page, 'link "Products"') }],
         (page) => page.includes('You chose Tablets'),
       ),
     );
@@ -160,11 +160,11 @@ describe.each(ENGINES)('widget actions (%s)', (engine) => {
       widgetModel(
         (page) =>
           toppingsLine(page).includes('value="Ham, Olives"')
-            ? [{ type: 'click', element: idOf(page, 'button "Order"') }]
+            ? [{ type: 'click', id: idOf(page, 'button "Order"') }]
             : [
                 {
                   type: 'select_option',
-                  element: idOf(page, 'listbox "Toppings"'),
+                  id: idOf(page, 'listbox "Toppings"'),
                   labels: ['Ham', 'Olives'],
                 },
               ],

@@ -41,10 +41,10 @@ interface WidgetCase {
   expected: Record<string, string>;
 }
 
-const click = (page: string, match: string) => ({ type: 'click', element: idOf(page, match) });
+const click = (page: string, match: string) => ({ type: 'click', id: idOf(page, match) });
 
 /** Id of the first element matching `match` on or after the line that contains `anchor`. */
-function idAfter(page: string, anchor: string, match: string): string {
+function idAfter(page: string, anchor: string, match: string): number {
   const lines = page.split('\n');
   const start = lines.findIndex((l) => l.includes(anchor));
   if (start < 0) throw new Error(`no line with ${anchor} in:\n${page}`);
@@ -62,13 +62,13 @@ const CASES: WidgetCase[] = [
   {
     page: 'feed',
     prompt: "Like @ana's post.",
-    decide: (page) => [{ type: 'click', element: idAfter(page, '@ana', 'act-like') }],
+    decide: (page) => [{ type: 'click', id: idAfter(page, '@ana', 'act-like') }],
     expected: { action: 'like', post: 'ana' },
   },
   {
     page: 'inbox',
     prompt: "Forward Bob's message.",
-    decide: (page) => [{ type: 'click', element: idAfter(page, 'Bob', 'link "Forward"') }],
+    decide: (page) => [{ type: 'click', id: idAfter(page, 'Bob', 'link "Forward"') }],
     expected: { action: 'forward', from: 'Bob' },
   },
   {
@@ -77,7 +77,7 @@ const CASES: WidgetCase[] = [
     decide: (page) => [
       {
         type: 'input_text',
-        element: idOf(page, 'multiline'),
+        id: idOf(page, 'multiline'),
         text: 'Great talk, thanks!',
         submit: false,
       },
@@ -95,7 +95,7 @@ const CASES: WidgetCase[] = [
         : [
             {
               type: 'input_text',
-              element: idOf(page, 'textbox "Destination"'),
+              id: idOf(page, 'textbox "Destination"'),
               text: 'Lis',
               submit: false,
             },

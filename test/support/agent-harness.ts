@@ -38,11 +38,11 @@ export function pageOf(req: FakeRequest): string {
 }
 
 /** Element id of the first element whose line matches, e.g. idOf(page, 'button "Next"'). */
-export function idOf(page: string, match: string): string {
+export function idOf(page: string, match: string): number {
   const line = page.split('\n').find((l) => l.includes(match));
   const id = line && new RegExp(`\\[(\\d+)\\][^\\[]*${escapeRegExp(match)}`).exec(line)?.[1];
   if (!id) throw new Error(`no element matching ${match} in:\n${page}`);
-  return id;
+  return Number(id);
 }
 
 function escapeRegExp(s: string): string {
@@ -56,9 +56,9 @@ export function signInActions(
   pass: string = LOGIN.pass,
 ): Record<string, unknown>[] {
   return [
-    { type: 'input_text', element: idOf(page, 'textbox "Username"'), text: user, submit: false },
-    { type: 'input_text', element: idOf(page, 'textbox "Password"'), text: pass, submit: false },
-    { type: 'click', element: idOf(page, 'button "Sign in"') },
+    { type: 'input_text', id: idOf(page, 'textbox "Username"'), text: user, submit: false },
+    { type: 'input_text', id: idOf(page, 'textbox "Password"'), text: pass, submit: false },
+    { type: 'click', id: idOf(page, 'button "Sign in"') },
   ];
 }
 

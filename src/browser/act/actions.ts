@@ -146,10 +146,18 @@ export const actionSchema = z.discriminatedUnion('type', [
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
+/** What a record adds to its executor: its log line and which fields hold secrets or URLs. */
+interface RecordExtras<N extends ActionName> {
+  log: (action: z.infer<Schemas[N]>) => string;
+  secretFields?: readonly (keyof z.infer<Schemas[N]> & string)[];
+  urlFields?: readonly (keyof z.infer<Schemas[N]> & string)[];
+}
+
 function define<N extends ActionName>(
   name: N,
   description: string,
   execute: (run: RunBrowser, args: z.infer<Schemas[N]>) => Promise<ActionOutcome>,
+  extras: RecordExtras<N>,
 ): ActionDef {
   const schema = actionSchemas[name];
   return {
@@ -157,6 +165,9 @@ function define<N extends ActionName>(
     description,
     schema,
     execute: (run, input) => execute(run, schema.parse(input) as z.infer<Schemas[N]>),
+    log: (action) => extras.log(action as z.infer<Schemas[N]>),
+    secretFields: extras.secretFields ?? [],
+    urlFields: extras.urlFields ?? [],
   };
 }
 
@@ -1186,107 +1197,203 @@ async function historyStep(run: RunBrowser, dir: 'back' | 'forward'): Promise<Ac
 export const ACTIONS: readonly ActionDef[] = [
   define(
     'click',
-    'Click an element (left by default; count 2 for double click).',
+    'Click an element (button, link, option, tab …).',
     async (run, a) => {
       const detail = await clickWithLadder(run, ElementTarget.byId(run, a.id), a);
       return { detail, expectEffect: true };
     },
+    {
+      log: (a) =>
+        `click [${a.id}]${a.button && a.button !== 'left' ? ` ${a.button}` : ''}${a.count === 2 ? ' x2' : ''}`,
+    },
   ),
-  define('double_click', 'Double-click an element.', async (run, a) => {
-    const target = ElementTarget.byId(run, a.id);
-    return { detail: await clickWithLadder(run, target, { count: 2 }), expectEffect: true };
+  define(
+    'double_click',
+    'Double-click an element.',
+    async (run, a) => {
+      const target = ElementTarget.byId(run, a.id);
+      return { detail: await clickWithLadder(run, target, { count: 2 }), expectEffect: true };
+    },
+    { log: (a) => `double_click [${a.id}]` },
+  ),
+  define(
+    'right_click',
+    'Right-click an element (context menu).',
+    async (run, a) => {
+      const target = ElementTarget.byId(run, a.id);
+      return {
+        detail: await clickWithLadder(run, target, { button: 'right' }),
+        expectEffect: true,
+      };
+    },
+    { log: (a) => `right_click [${a.id}]` },
+  ),
+  define('input_text', 'Type text into a text field, textarea or editable area.', inputText, {
+    log: (a) => `input_text [${a.id}] ${JSON.stringify(a.text)}${a.submit ? ' +Enter' : ''}`,
+    secretFields: ['text'],
   }),
-  define('right_click', 'Right-click an element (context menu).', async (run, a) => {
-    const target = ElementTarget.byId(run, a.id);
-    return {
-      detail: await clickWithLadder(run, target, { button: 'right' }),
-      expectEffect: true,
-    };
-  }),
-  define('input_text', 'Type text into a text field, textarea or editable area.', inputText),
   define(
     'enter_code',
     'Type a one-time code: one character per box when the page splits it into boxes, else into the code field.',
     enterCode,
+    {
+      // Never the code itself.
+      log: (a) => `enter_code${a.id !== undefined ? ` [${a.id}]` : ''}`,
+      secretFields: ['text'],
+    },
   ),
   define(
     'select_option',
-    'Choose an option of a select or custom dropdown by label, value or index; several options of a multi-select with labels or values.',
+    'Choose options of a select, listbox or custom dropdown (several only in a multi-select: exactly those end up chosen).',
     selectOption,
+    {
+      log: (a) =>
+        `select_option [${a.id}] ${[
+          a.label,
+          a.value,
+          a.index,
+          ...(a.labels ?? []),
+          ...(a.values ?? []),
+        ]
+          .filter((o) => o !== undefined)
+          .map((o) => JSON.stringify(o))
+          .join(', ')}`,
+      secretFields: ['label', 'value', 'labels', 'values'],
+    },
   ),
-  define('set_checked', 'Set a checkbox, radio or switch to checked or unchecked.', setChecked),
-  define('upload_file', 'Put files into a file input (or the chooser a button opens).', uploadFile),
+  define('set_checked', 'Set a checkbox, radio or switch to checked or unchecked.', setChecked, {
+    log: (a) => `set_checked [${a.id}] ${a.checked}`,
+  }),
+  define(
+    'upload_file',
+    'Put files into a file input (or the chooser a button opens).',
+    uploadFile,
+    { log: (a) => `upload_file [${a.id}] ${a.files.join(', ')}`, urlFields: ['files'] },
+  ),
   define(
     'download',
     'Download a file via a link/button or a URL; saved into the run folder.',
     download,
+    {
+      log: (a) => `download ${a.id !== undefined ? `[${a.id}]` : (a.url ?? '')}`,
+      urlFields: ['url'],
+    },
   ),
-  define('hover', 'Move the mouse over an element (menus that open on hover).', async (run, a) => {
-    const el = await run.element(a.id);
-    await el.hover({ timeout: timeout(run) });
-    // CSS :hover menus change no DOM; the next observation shows them.
-    return { detail: 'hovered' };
-  }),
-  define('scroll', 'Scroll the page, or the scrollable container of an element.', scroll),
-  define('keypress', 'Press a key or combination, e.g. Enter, Control+A.', async (run, a) => {
-    const keys = normalizeKeys(a.keys);
-    if (a.id !== undefined) {
+  define(
+    'hover',
+    'Move the mouse over an element (menus that open on hover).',
+    async (run, a) => {
       const el = await run.element(a.id);
-      await el.focus();
-      const page = (await frameOf(el)) ?? run.page();
-      await page.keyboard.press(keys);
-    } else await run.page().keyboard.press(keys);
-    return { detail: `pressed ${keys}`, expectEffect: true };
+      await el.hover({ timeout: timeout(run) });
+      // CSS :hover menus change no DOM; the next observation shows them.
+      return { detail: 'hovered' };
+    },
+    { log: (a) => `hover [${a.id}]` },
+  ),
+  define('scroll', 'Scroll the page, or the scrollable container of an element.', scroll, {
+    log: (a) => `scroll ${a.to ?? a.direction ?? 'down'}${a.id !== undefined ? ` [${a.id}]` : ''}`,
   }),
-  define('wait', 'Wait some milliseconds, or until a text is visible.', async (run, a) => {
-    const page = run.page();
-    if (a.text) {
-      await page
-        .getByText(a.text)
-        .first()
-        .waitFor({ state: 'visible', timeout: a.ms ?? 10_000 });
-      return { detail: `"${a.text}" is visible` };
-    }
-    await new Promise((r) => setTimeout(r, a.ms ?? 1000));
-    return { detail: `waited ${a.ms ?? 1000} ms` };
+  define(
+    'keypress',
+    'Press a key or combination, e.g. Enter, Control+A.',
+    async (run, a) => {
+      const keys = normalizeKeys(a.keys);
+      if (a.id !== undefined) {
+        const el = await run.element(a.id);
+        await el.focus();
+        const page = (await frameOf(el)) ?? run.page();
+        await page.keyboard.press(keys);
+      } else await run.page().keyboard.press(keys);
+      return { detail: `pressed ${keys}`, expectEffect: true };
+    },
+    { log: (a) => `keypress ${a.keys}` },
+  ),
+  define(
+    'wait',
+    'Wait for the page to finish loading or updating, or until a text is visible.',
+    async (run, a) => {
+      const page = run.page();
+      if (a.text) {
+        await page
+          .getByText(a.text)
+          .first()
+          .waitFor({ state: 'visible', timeout: a.ms ?? 10_000 });
+        return { detail: `"${a.text}" is visible` };
+      }
+      await new Promise((r) => setTimeout(r, a.ms ?? 1000));
+      return { detail: `waited ${a.ms ?? 1000} ms` };
+    },
+    {
+      log: (a) =>
+        a.text ? `wait for ${JSON.stringify(a.text)}` : `wait ${(a.ms ?? 1000) / 1000}s`,
+    },
+  ),
+  define(
+    'goto',
+    'Open a URL in the current tab.',
+    async (run, a) => {
+      await run.recoverFromCrash();
+      await run.goto(a.url);
+      return { detail: `opened ${run.page().url()}` };
+    },
+    { log: (a) => `goto ${a.url}`, urlFields: ['url'] },
+  ),
+  define('back', 'Go back in history.', (run) => historyStep(run, 'back'), { log: () => 'back' }),
+  define('forward', 'Go forward in history.', (run) => historyStep(run, 'forward'), {
+    log: () => 'forward',
   }),
-  define('goto', 'Open a URL in the current tab.', async (run, a) => {
-    await run.recoverFromCrash();
-    await run.goto(a.url);
-    return { detail: `opened ${run.page().url()}` };
+  define(
+    'reload',
+    'Reload the page.',
+    async (run) => {
+      const crashedAt = await run.recoverFromCrash();
+      if (crashedAt) {
+        await run.goto(crashedAt);
+        return { detail: 'reopened the crashed page in a fresh tab' };
+      }
+      await run.page().reload({ waitUntil: 'domcontentloaded' });
+      return { detail: 'reloaded' };
+    },
+    { log: () => 'reload' },
+  ),
+  define(
+    'new_tab',
+    'Open a new tab (optionally at a URL) and work in it.',
+    async (run, a) => {
+      const target = a.url ? await run.checkUrl(a.url) : null;
+      const page = await run.newTab();
+      if (target) await page.goto(target, { waitUntil: 'domcontentloaded' });
+      return { detail: `opened tab ${run.allPages().indexOf(page)}` };
+    },
+    { log: (a) => `new_tab${a.url ? ` ${a.url}` : ''}`, urlFields: ['url'] },
+  ),
+  define(
+    'switch_tab',
+    'Work in another tab (index from the tab list).',
+    async (run, a) => {
+      const page = run.allPages()[a.tab];
+      if (!page) throw new BrowserError('tab_not_found', `tab: no tab ${a.tab}`);
+      run.setActivePage(page);
+      await page.bringToFront();
+      return { detail: `switched to tab ${a.tab}` };
+    },
+    { log: (a) => `switch_tab ${a.tab}` },
+  ),
+  define(
+    'close_tab',
+    'Close a tab (default: the current one).',
+    async (run, a) => {
+      const pages = run.allPages();
+      const page = a.tab === undefined ? run.page() : pages[a.tab];
+      if (!page) throw new BrowserError('tab_not_found', `tab: no tab ${a.tab}`);
+      await page.close();
+      return { detail: 'closed the tab' };
+    },
+    { log: (a) => `close_tab${a.tab !== undefined ? ` ${a.tab}` : ''}` },
+  ),
+  define('drag_and_drop', 'Drag one element onto another.', dragAndDrop, {
+    log: (a) => `drag_and_drop [${a.from}] -> [${a.to}]`,
   }),
-  define('back', 'Go back in history.', (run) => historyStep(run, 'back')),
-  define('forward', 'Go forward in history.', (run) => historyStep(run, 'forward')),
-  define('reload', 'Reload the page.', async (run) => {
-    const crashedAt = await run.recoverFromCrash();
-    if (crashedAt) {
-      await run.goto(crashedAt);
-      return { detail: 'reopened the crashed page in a fresh tab' };
-    }
-    await run.page().reload({ waitUntil: 'domcontentloaded' });
-    return { detail: 'reloaded' };
-  }),
-  define('new_tab', 'Open a new tab (optionally at a URL) and work in it.', async (run, a) => {
-    const target = a.url ? await run.checkUrl(a.url) : null;
-    const page = await run.newTab();
-    if (target) await page.goto(target, { waitUntil: 'domcontentloaded' });
-    return { detail: `opened tab ${run.allPages().indexOf(page)}` };
-  }),
-  define('switch_tab', 'Work in another tab (index from the tab list).', async (run, a) => {
-    const page = run.allPages()[a.tab];
-    if (!page) throw new BrowserError('tab_not_found', `tab: no tab ${a.tab}`);
-    run.setActivePage(page);
-    await page.bringToFront();
-    return { detail: `switched to tab ${a.tab}` };
-  }),
-  define('close_tab', 'Close a tab (default: the current one).', async (run, a) => {
-    const pages = run.allPages();
-    const page = a.tab === undefined ? run.page() : pages[a.tab];
-    if (!page) throw new BrowserError('tab_not_found', `tab: no tab ${a.tab}`);
-    await page.close();
-    return { detail: 'closed the tab' };
-  }),
-  define('drag_and_drop', 'Drag one element onto another.', dragAndDrop),
 ];
 
 /** Tool definitions for models: name, description and JSON Schema of the arguments. */
@@ -1301,3 +1408,38 @@ export function actionToolSchemas(): { name: string; description: string; parame
 export const ACTIONS_BY_NAME: ReadonlyMap<string, ActionDef> = new Map(
   ACTIONS.map((a) => [a.name, a]),
 );
+
+/** The record's one-line description of an action (history, logs, loop detection). */
+export function actionLogLine(action: Action): string {
+  return ACTIONS_BY_NAME.get(action.type)?.log(action) ?? action.type;
+}
+
+/** The record's description of an action kind (what a model is told it does). */
+export function actionDescription(name: ActionName): string {
+  return ACTIONS_BY_NAME.get(name)?.description ?? name;
+}
+
+/**
+ * The action as it runs: secret placeholders in the record's secret fields resolved and `@uN`
+ * URL aliases of the observation expanded in its URL fields. Everything logged or recorded uses
+ * the action before this step, so a secret never reaches history, prompts or logs.
+ */
+export function prepareAction(
+  action: Action,
+  resolve: { substitute?: (text: string) => string; expandUrl?: (url: string) => string },
+): Action {
+  const record = ACTIONS_BY_NAME.get(action.type);
+  if (!record) return action;
+  const out: Record<string, unknown> = { ...action };
+  const apply = (fields: readonly string[], f?: (text: string) => string) => {
+    if (!f) return;
+    for (const field of fields) {
+      const v = out[field];
+      if (typeof v === 'string') out[field] = f(v);
+      else if (Array.isArray(v)) out[field] = v.map((x) => (typeof x === 'string' ? f(x) : x));
+    }
+  };
+  apply(record.secretFields, resolve.substitute);
+  apply(record.urlFields, resolve.expandUrl);
+  return out as Action;
+}

@@ -51,12 +51,19 @@ export interface ActionResult {
 }
 
 /**
- * One action kind: engines list `name`, `description` and `schema` (zod, convertible to JSON
- * Schema) to the model; `execute` parses its own input.
+ * One action kind, the only definition of it: engines pick records (and fields) to offer their
+ * model, whose JSON Schema is generated from `schema` (model-schema.ts); `execute` parses its own
+ * input; `log` is the one line history, logs and loop detection show.
  */
 export interface ActionDef {
   name: string;
   description: string;
   schema: z.ZodObject;
   execute(run: RunBrowser, input: unknown): Promise<ActionOutcome>;
+  /** One line, e.g. `click [12]`; never a resolved secret (it runs on the unresolved action). */
+  log(action: unknown): string;
+  /** Fields whose text may hold secret placeholders, resolved only as the action runs. */
+  secretFields: readonly string[];
+  /** Fields holding URLs an observation may have shortened to `@uN` aliases. */
+  urlFields: readonly string[];
 }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { RunBrowser } from '../../browser/index.js';
 import { emptyUsage, type Llm, LlmError, priceUsage } from '../../llm/index.js';
-import { agentBrowserFromRun } from '../adapters/browser.js';
-import { agentModelFromLlm } from '../adapters/model.js';
 import { ModelOutputError } from '../ports.js';
 import { type EngineServices, EngineSetupError } from '../services.js';
+import { agentBrowserFromRun } from '../shared/agent-browser.js';
+import { agentModelFromLlm } from '../shared/agent-model.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';

@@ -1,121 +1,84 @@
-import type { AgentAction } from '../ports.js';
+import { z } from 'zod';
+import {
+  type Action,
+  actionDescription,
+  actionLogLine,
+  actionSchema,
+  type ModelActionPick,
+  modelActionBranches,
+} from '../../browser/index.js';
+import { REPORTED_ERROR_CODE_SCHEMA, type ReportedErrorCode } from '../shared/error-codes.js';
 
 /**
- * The model-facing action vocabulary of the skyvern-1.0 engine: one JSON Schema branch per action
- * kind (strict-mode friendly: every branch lists all its fields as required, no optional keys),
- * and a parser that turns the model's reply into typed actions, checking element ids against the
- * observation the model saw.
+ * The skyvern-1.0 engine's action vocabulary: a subset of the browser's action records
+ * (src/browser/act, one record per action: name, zod schema, executor, log line) with the fields
+ * this engine shows its model, plus three engine decisions (a 2FA code, complete, terminate). The
+ * model's JSON Schema is generated from those zod schemas; the reply parser turns what the model
+ * wrote into browser actions, checking element ids against the observation it saw.
  */
 
+/** The browser actions this engine offers and the fields the model fills (docs/engines.md). */
+export const V1_ACTIONS = {
+  click: ['id'],
+  input_text: ['id', 'text', 'submit'],
+  select_option: ['id', 'labels'],
+  set_checked: ['id', 'checked'],
+  upload_file: ['id', 'files'],
+  download: ['id'],
+  hover: ['id'],
+  scroll: ['id', 'direction'],
+  keypress: ['keys'],
+  drag_and_drop: ['from', 'to'],
+  goto: ['url'],
+  back: [],
+  reload: [],
+  switch_tab: ['tab'],
+  close_tab: ['tab'],
+  wait: ['ms'],
+} as const satisfies ModelActionPick;
+
+const elementId = z.number().int().positive().describe('element id from the page tree, e.g. 12');
+
+/** Decisions of the engine itself, offered next to the browser actions. */
+const ENGINE_DECISIONS = {
+  enter_verification_code: {
+    use: 'the page asks for a one-time/2FA code: Wren gets the code and types it here (first box if split)',
+    schema: z.strictObject({ type: z.literal('enter_verification_code'), id: elementId }),
+  },
+  complete: {
+    use: 'the whole goal is achieved; answer = information the goal asked for, else null',
+    schema: z.strictObject({ type: z.literal('complete'), answer: z.string().nullable() }),
+  },
+  terminate: {
+    use: 'the goal cannot be achieved on this site (quote the page’s own error message)',
+    schema: z.strictObject({
+      type: z.literal('terminate'),
+      reason: z.string().describe('Why the goal is impossible, quoting the page.'),
+    }),
+  },
+} as const;
+
 export type PlannedAction =
-  | AgentAction
-  | { type: 'enter_verification_code'; element: string }
+  | Action
+  | { type: 'enter_verification_code'; id: number }
   | { type: 'complete'; answer: string | null }
   | { type: 'terminate'; reason: string };
 
 type JsonSchema = Record<string, unknown>;
 
-const str = (description: string): JsonSchema => ({ type: 'string', description });
-const element = str('Element id from the page tree, e.g. "12".');
-
-interface ActionSpec {
-  type: PlannedAction['type'];
-  /** One line for the prompt: when to use it. */
-  use: string;
-  fields: Record<string, JsonSchema>;
+/** `- name: when to use it` lines for the prompt, in the schema's order. */
+export function actionPromptLines(): string {
+  const browser = Object.keys(V1_ACTIONS).map(
+    (name) => `- ${name}: ${actionDescription(name as keyof typeof V1_ACTIONS)}`,
+  );
+  const engine = Object.entries(ENGINE_DECISIONS).map(([name, d]) => `- ${name}: ${d.use}`);
+  // The 2FA code goes with the page actions; complete and terminate end the list.
+  return [...browser, engine[0], engine[1], engine[2]].join('\n');
 }
 
-export const ACTION_SPECS: readonly ActionSpec[] = [
-  { type: 'click', use: 'click an element (button, link, option, tab …)', fields: { element } },
-  {
-    type: 'input_text',
-    use: 'replace the value of a text field; submit=true presses Enter afterwards',
-    fields: { element, text: str('The full value to enter.'), submit: { type: 'boolean' } },
-  },
-  {
-    type: 'select_option',
-    use: 'choose the options of a select, listbox or combobox by their visible labels (several only in a multi-select: exactly those end up chosen)',
-    fields: {
-      element,
-      labels: {
-        type: 'array',
-        items: { type: 'string' },
-        description: 'Visible labels of the options to choose: one, or several for a multi-select.',
-      },
-    },
-  },
-  {
-    type: 'set_checked',
-    use: 'set a checkbox, radio or switch to a state',
-    fields: { element, checked: { type: 'boolean' } },
-  },
-  {
-    type: 'upload_file',
-    use: 'attach a file given in the task to a file input',
-    fields: { element, file_url: str('A file URL that appears in the task.') },
-  },
-  { type: 'download', use: 'click an element that downloads a file', fields: { element } },
-  {
-    type: 'enter_verification_code',
-    use: 'the page asks for a one-time/2FA code: Wren gets the code and types it here (first box if split)',
-    fields: { element },
-  },
-  { type: 'hover', use: 'move the mouse over an element (reveals menus)', fields: { element } },
-  {
-    type: 'scroll',
-    use: 'scroll the page (element null) or a scrollable element to reveal more',
-    fields: {
-      element: { type: ['string', 'null'], description: 'Scrollable element id, or null.' },
-      direction: { type: 'string', enum: ['up', 'down', 'left', 'right'] },
-    },
-  },
-  {
-    type: 'keypress',
-    use: 'press keys, e.g. "Enter", "Escape", "Control+A"',
-    fields: { keys: str('Playwright key names joined with +.') },
-  },
-  {
-    type: 'drag',
-    use: 'drag an element onto another',
-    fields: { element, to_element: str('Id of the drop target.') },
-  },
-  { type: 'goto', use: 'open a URL in the current tab', fields: { url: str('Absolute URL.') } },
-  { type: 'back', use: 'go back in history', fields: {} },
-  { type: 'reload', use: 'reload the page', fields: {} },
-  {
-    type: 'switch_tab',
-    use: 'make another open tab the current one',
-    fields: { tab: { type: 'integer', description: 'Tab index from the tab list.' } },
-  },
-  {
-    type: 'close_tab',
-    use: 'close a tab',
-    fields: { tab: { type: 'integer', description: 'Tab index from the tab list.' } },
-  },
-  {
-    type: 'wait',
-    use: 'wait for the page to finish loading or updating (1-10 s)',
-    fields: { seconds: { type: 'number' } },
-  },
-  {
-    type: 'complete',
-    use: 'the whole goal is achieved; answer = information the goal asked for, else null',
-    fields: { answer: { type: ['string', 'null'] } },
-  },
-  {
-    type: 'terminate',
-    use: 'the goal cannot be achieved on this site (quote the page’s own error message)',
-    fields: { reason: str('Why the goal is impossible, quoting the page.') },
-  },
-];
-
-function branch(spec: ActionSpec): JsonSchema {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['type', ...Object.keys(spec.fields)],
-    properties: { type: { type: 'string', const: spec.type }, ...spec.fields },
-  };
+function engineBranch(schema: z.ZodObject): JsonSchema {
+  const { $schema: _, ...json } = z.toJSONSchema(schema) as JsonSchema;
+  return json;
 }
 
 export interface ReplySchemaOptions {
@@ -125,13 +88,19 @@ export interface ReplySchemaOptions {
 
 /** JSON Schema of the actor's reply. Kept flat and small: output tokens cost the most. */
 export function actorReplySchema(options: ReplySchemaOptions): JsonSchema {
+  const str = (description: string): JsonSchema => ({ type: 'string', description });
   const properties: Record<string, JsonSchema> = {
     page_state: str('One or two sentences: what the page shows that matters for the goal.'),
     progress: str('What is already done, and what remains.'),
     actions: {
       type: 'array',
       description: 'Actions to run in order. Several only when all target the current page.',
-      items: { anyOf: ACTION_SPECS.map(branch) },
+      items: {
+        anyOf: [
+          ...modelActionBranches(V1_ACTIONS),
+          ...Object.values(ENGINE_DECISIONS).map((d) => engineBranch(d.schema)),
+        ],
+      },
     },
   };
   if (options.errorCodes) {
@@ -149,8 +118,6 @@ export function actorReplySchema(options: ReplySchemaOptions): JsonSchema {
   };
 }
 
-import { REPORTED_ERROR_CODE_SCHEMA, type ReportedErrorCode } from '../shared/error-codes.js';
-
 export interface ParsedReply {
   pageState: string;
   progress: string;
@@ -165,33 +132,28 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Tolerates common model variations (upper-case types, `id` for `element`, numeric ids). */
-function elementRef(raw: Record<string, unknown>, key: string): string | undefined {
-  const v = raw[key] ?? (key === 'element' ? (raw.element_id ?? raw.id) : undefined);
-  if (typeof v === 'number') return String(v);
-  if (typeof v !== 'string') return undefined;
-  return v.replace(/^\[|\]$/g, '').trim() || undefined;
+/** An element reference as models write it: 12, "12", "[12]". */
+function elementRef(v: unknown): number | undefined {
+  const raw = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined;
+  const trimmed = raw?.replace(/^\[|\]$/g, '').trim();
+  return trimmed && /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
 }
 
 type OptionRef = { label?: string; value?: string; index?: number };
 
 /**
- * The options a select_option names: `labels` (Wren's schema), `label`, or Skyvern's `option`
+ * The options a select_option names: `labels` (the schema), `label`, or Skyvern's `option`
  * ({label, value, index}, also a list of them) and `options`.
  */
 function optionRefs(raw: Record<string, unknown>): OptionRef[] {
   const one = (v: unknown): OptionRef | null => {
     if (typeof v === 'string') return v ? { label: v } : null;
     if (!isRecord(v)) return null;
-    const ref: OptionRef = {};
-    if (typeof v.label === 'string' && v.label) ref.label = v.label;
-    if (typeof v.value === 'string' && v.value) ref.value = v.value;
-    if (typeof v.index === 'number' && Number.isInteger(v.index) && v.index >= 0)
-      ref.index = v.index;
-    // One way to name it: the label wins, as the model reads labels.
-    if (ref.label !== undefined) return { label: ref.label };
-    if (ref.value !== undefined) return { value: ref.value };
-    return ref.index !== undefined ? ref : null;
+    if (typeof v.label === 'string' && v.label) return { label: v.label };
+    if (typeof v.value === 'string' && v.value) return { value: v.value };
+    return typeof v.index === 'number' && Number.isInteger(v.index) && v.index >= 0
+      ? { index: v.index }
+      : null;
   };
   const list = (v: unknown): OptionRef[] =>
     (Array.isArray(v) ? v : [v]).map(one).filter((r): r is OptionRef => r !== null);
@@ -203,109 +165,126 @@ function optionRefs(raw: Record<string, unknown>): OptionRef[] {
   return [];
 }
 
+/** One option by label, value or index; several of a multi-select by value or by label. */
+function optionFields(options: OptionRef[]): Record<string, unknown> {
+  const [one, ...more] = options;
+  if (one && more.length === 0) return { ...one };
+  return options.every((o) => o.label === undefined && o.value !== undefined)
+    ? { values: options.map((o) => o.value) }
+    : { labels: options.map((o) => o.label ?? o.value ?? String(o.index)) };
+}
+
+/** Names models use for the same action (and earlier Wren field names). */
+const TYPE_ALIASES: Record<string, string> = {
+  goto_url: 'goto',
+  go_back: 'back',
+  press_key: 'keypress',
+  drag: 'drag_and_drop',
+};
+
+/**
+ * What the model wrote, in the browser record's field names: tolerates common variations
+ * (upper-case types, `element`/`element_id` for `id`, string ids, `to_element`, `file_url`,
+ * `seconds`, Skyvern's option shapes); null fields are left out.
+ */
+function normalize(type: string, raw: Record<string, unknown>): Record<string, unknown> | string {
+  const out: Record<string, unknown> = { type };
+  const ref = raw.id ?? raw.element ?? raw.element_id;
+  switch (type) {
+    case 'scroll': {
+      const direction = text(raw.direction) ?? 'down';
+      if (!['up', 'down', 'left', 'right'].includes(direction))
+        return `scroll: direction "${direction}" is not up, down, left or right`;
+      out.direction = direction;
+      if (ref !== null && ref !== undefined) out.id = elementRef(ref) ?? ref;
+      return out;
+    }
+    case 'drag_and_drop':
+      out.from = elementRef(raw.from ?? ref) ?? raw.from ?? ref;
+      out.to = elementRef(raw.to ?? raw.to_element) ?? raw.to ?? raw.to_element;
+      return out;
+    case 'select_option': {
+      const options = optionRefs(raw);
+      if (options.length === 0) return 'select_option: "labels" is missing';
+      return { ...out, id: elementRef(ref) ?? ref, ...optionFields(options) };
+    }
+    case 'upload_file': {
+      const files = Array.isArray(raw.files) ? raw.files : raw.file_url ? [raw.file_url] : [];
+      if (files.length === 0) return 'upload_file: "files" is missing';
+      return { ...out, id: elementRef(ref) ?? ref, files };
+    }
+    case 'keypress': {
+      const keys = text(raw.keys ?? raw.key);
+      if (!keys) return 'keypress: "keys" is missing';
+      return { ...out, keys };
+    }
+    case 'switch_tab':
+    case 'close_tab':
+      return { ...out, tab: raw.tab ?? raw.tab_index };
+    case 'wait': {
+      const ms =
+        typeof raw.ms === 'number'
+          ? raw.ms
+          : typeof raw.seconds === 'number'
+            ? raw.seconds * 1000
+            : 2000;
+      return { ...out, ms: Math.round(Math.min(Math.max(ms, 500), 10_000)) };
+    }
+    case 'input_text':
+      if (text(raw.text) === undefined) return 'input_text: "text" is missing';
+      return { ...out, id: elementRef(ref) ?? ref, text: raw.text, submit: raw.submit === true };
+    case 'set_checked':
+      if (typeof raw.checked !== 'boolean') return 'set_checked: "checked" must be true or false';
+      return { ...out, id: elementRef(ref) ?? ref, checked: raw.checked };
+    case 'goto': {
+      const url = text(raw.url);
+      if (!url) return 'goto: "url" is missing';
+      return { ...out, url };
+    }
+    case 'back':
+    case 'reload':
+      return out;
+    default:
+      if (ref !== null && ref !== undefined) out.id = elementRef(ref) ?? ref;
+      return out;
+  }
+}
+
+/** Element ids an action refers to, by field. */
+const ELEMENT_FIELDS = ['id', 'from', 'to'] as const;
+
 function parseOne(
   raw: Record<string, unknown>,
   knownIds: ReadonlySet<string>,
 ): PlannedAction | string {
-  const type = text(raw.type ?? raw.action_type)
+  const said = text(raw.type ?? raw.action_type)
     ?.toLowerCase()
     .replace(/[\s-]/g, '_');
-  const needElement = (key = 'element'): string | { error: string } => {
-    const id = elementRef(raw, key);
-    if (!id) return { error: `${type}: "${key}" is missing` };
-    if (!knownIds.has(id)) return { error: `${type}: element "${id}" is not on the current page` };
-    return id;
-  };
-  const withElement = (make: (id: string) => PlannedAction): PlannedAction | string => {
-    const id = needElement();
-    return typeof id === 'string' ? make(id) : id.error;
-  };
-  switch (type) {
-    case 'click':
-      return withElement((id) => ({ type: 'click', element: id }));
-    case 'input_text': {
-      const value = text(raw.text);
-      if (value === undefined) return 'input_text: "text" is missing';
-      return withElement((id) => ({
-        type: 'input_text',
-        element: id,
-        text: value,
-        submit: raw.submit === true,
-      }));
-    }
-    case 'select_option': {
-      const options = optionRefs(raw);
-      if (options.length === 0) return 'select_option: "labels" is missing';
-      return withElement((id) => ({ type: 'select_option', element: id, options }));
-    }
-    case 'set_checked':
-      if (typeof raw.checked !== 'boolean') return 'set_checked: "checked" must be true or false';
-      return withElement((id) => ({
-        type: 'set_checked',
-        element: id,
-        checked: raw.checked === true,
-      }));
-    case 'upload_file': {
-      const fileUrl = text(raw.file_url);
-      if (!fileUrl) return 'upload_file: "file_url" is missing';
-      return withElement((id) => ({ type: 'upload_file', element: id, fileUrl }));
-    }
-    case 'download':
-      return withElement((id) => ({ type: 'download', element: id }));
-    case 'enter_verification_code':
-      return withElement((id) => ({ type: 'enter_verification_code', element: id }));
-    case 'hover':
-      return withElement((id) => ({ type: 'hover', element: id }));
-    case 'scroll': {
-      const direction = text(raw.direction) ?? 'down';
-      if (!['up', 'down', 'left', 'right'].includes(direction)) {
-        return `scroll: direction "${direction}" is not up, down, left or right`;
-      }
-      const dir = direction as 'up' | 'down' | 'left' | 'right';
-      if (raw.element === null || raw.element === undefined)
-        return { type: 'scroll', direction: dir };
-      return withElement((id) => ({ type: 'scroll', element: id, direction: dir }));
-    }
-    case 'keypress':
-    case 'press_key': {
-      const keys = text(raw.keys ?? raw.key);
-      if (!keys) return 'keypress: "keys" is missing';
-      return { type: 'keypress', keys };
-    }
-    case 'drag': {
-      const target = needElement('to_element');
-      if (typeof target !== 'string') return target.error;
-      return withElement((id) => ({ type: 'drag', element: id, toElement: target }));
-    }
-    case 'goto':
-    case 'goto_url': {
-      const url = text(raw.url);
-      if (!url) return 'goto: "url" is missing';
-      return { type: 'goto', url };
-    }
-    case 'back':
-    case 'go_back':
-      return { type: 'back' };
-    case 'reload':
-      return { type: 'reload' };
-    case 'switch_tab':
-    case 'close_tab': {
-      const tab = raw.tab ?? raw.tab_index;
-      if (typeof tab !== 'number' || !Number.isInteger(tab))
-        return `${type}: "tab" must be an integer`;
-      return { type, index: tab };
-    }
-    case 'wait': {
-      const seconds = typeof raw.seconds === 'number' ? raw.seconds : 2;
-      return { type: 'wait', seconds: Math.min(Math.max(seconds, 0.5), 10) };
-    }
-    case 'complete':
-      return { type: 'complete', answer: text(raw.answer) ?? null };
-    case 'terminate':
-      return { type: 'terminate', reason: text(raw.reason) ?? 'The model gave no reason.' };
-    default:
-      return `unknown action type "${String(raw.type ?? raw.action_type)}"`;
+  const type = said ? (TYPE_ALIASES[said] ?? said) : '';
+  if (type === 'complete') return { type, answer: text(raw.answer) ?? null };
+  if (type === 'terminate')
+    return { type, reason: text(raw.reason) ?? 'The model gave no reason.' };
+  const offered = type in V1_ACTIONS || type === 'enter_verification_code';
+  if (!offered) return `unknown action type "${String(raw.type ?? raw.action_type)}"`;
+  const fields = normalize(type, raw);
+  if (typeof fields === 'string') return fields;
+  const needsElement = (V1_ACTIONS as Record<string, readonly string[]>)[type]?.includes('id');
+  if ((needsElement || type === 'enter_verification_code') && type !== 'scroll') {
+    if (fields.id === undefined) return `${type}: "element" is missing`;
   }
+  for (const key of ELEMENT_FIELDS) {
+    const id = fields[key];
+    if (id === undefined) continue;
+    if (typeof id !== 'number' || !knownIds.has(String(id)))
+      return `${type}: element "${String(id)}" is not on the current page`;
+  }
+  if (type === 'enter_verification_code') return { type, id: fields.id as number };
+  const parsed = actionSchema.safeParse(fields);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `${type}: ${issue?.path.join('.') || 'action'} ${issue?.message ?? 'is invalid'}`;
+  }
+  return parsed.data;
 }
 
 export function parseActorReply(json: unknown, knownIds: ReadonlySet<string>): ParsedReply {
@@ -347,43 +326,16 @@ export function parseActorReply(json: unknown, knownIds: ReadonlySet<string>): P
   return reply;
 }
 
-/** One-line description of an action for history, logs and loop detection (no secrets: text is masked upstream). */
+/** One-line description of an action for history, logs and loop detection (text is masked upstream). */
 export function describeAction(action: PlannedAction): string {
   switch (action.type) {
-    case 'click':
-    case 'download':
-    case 'hover':
     case 'enter_verification_code':
-      return `${action.type} [${action.element}]`;
-    case 'input_text':
-      return `input_text [${action.element}] ${JSON.stringify(action.text)}${action.submit ? ' +Enter' : ''}`;
-    case 'select_option':
-      return `select_option [${action.element}] ${action.options
-        .map((o) => JSON.stringify(o.label ?? o.value ?? o.index))
-        .join(', ')}`;
-    case 'set_checked':
-      return `set_checked [${action.element}] ${action.checked}`;
-    case 'upload_file':
-      return `upload_file [${action.element}] ${action.fileUrl}`;
-    case 'scroll':
-      return `scroll ${action.direction}${action.element ? ` [${action.element}]` : ''}`;
-    case 'keypress':
-      return `keypress ${action.keys}`;
-    case 'drag':
-      return `drag [${action.element}] -> [${action.toElement}]`;
-    case 'goto':
-    case 'new_tab':
-      return `${action.type} ${action.url}`;
-    case 'switch_tab':
-    case 'close_tab':
-      return `${action.type} ${action.index}`;
-    case 'wait':
-      return `wait ${action.seconds}s`;
+      return `enter_verification_code [${action.id}]`;
     case 'complete':
       return `complete${action.answer ? ` ${JSON.stringify(action.answer.slice(0, 200))}` : ''}`;
     case 'terminate':
       return `terminate: ${action.reason.slice(0, 200)}`;
     default:
-      return action.type;
+      return actionLogLine(action);
   }
 }

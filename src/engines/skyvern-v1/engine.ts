@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Action } from '../../browser/index.js';
 import type {
-  AgentAction,
   AgentBrowser,
   AgentModel,
   ModelReply,
@@ -350,7 +350,7 @@ export class SkyvernV1Run {
           );
           break;
         }
-        let executable: AgentAction;
+        let executable: Action;
         if (action.type === 'enter_verification_code') {
           const secrets = this.ctx.secrets;
           if (!secrets?.hasTotpSource) {
@@ -361,7 +361,7 @@ export class SkyvernV1Run {
           const code = await secrets.resolveTotp(this.ctx.signal);
           if (!code.ok) return this.fail(code.reason, [systemError(code.errorCode, code.reason)]);
           // The vault now holds the code as {{totp}}: substituted only as the keys are pressed.
-          executable = { type: 'enter_code', element: action.element, text: '{{totp}}' };
+          executable = { type: 'enter_code', id: action.id, text: '{{totp}}' };
         } else {
           executable = action;
         }

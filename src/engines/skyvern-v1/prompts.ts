@@ -1,7 +1,7 @@
 import type { PageObservation } from '../ports.js';
 import { REPORTED_ERROR_CODE_SCHEMA } from '../shared/error-codes.js';
 import type { UntrustedFence } from '../shared/untrusted.js';
-import { ACTION_SPECS } from './actions.js';
+import { actionPromptLines } from './actions.js';
 import { renderHistory, type StepRecord } from './history.js';
 
 /**
@@ -59,14 +59,14 @@ export function renderActorPrompt(input: {
   now: Date;
 }): RenderedPrompt {
   const { task, fence } = input;
-  const actions = ACTION_SPECS.map((a) => `- ${a.type}: ${a.use}`).join('\n');
+  const actions = actionPromptLines();
   const system = [
     'You operate a web browser for a user to achieve their goal. Each step you see the current page',
     'as a tree of elements and reply with JSON: a short assessment and the next actions.',
     '',
     '# Page tree',
     'Interactive elements look like `[12] button "Save"` and carry an id; reference them by that id',
-    '(e.g. "12"). Indentation is nesting; `*` marks elements new since the last step; values, states',
+    '(e.g. 12). Indentation is nesting; `*` marks elements new since the last step; values, states',
     '(checked, disabled, expanded …) and options are shown inline. Elements outside the viewport',
     'are included too, so scroll only to load more content. Never invent ids.',
     '',

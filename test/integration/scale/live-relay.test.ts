@@ -53,7 +53,7 @@ beforeAll(async () => {
       return { json: { evidence: 'the shop is shown', goal_achieved: true, missing: '' } };
     if (role !== 'actor') return undefined;
     actorCalls++;
-    if (actorCalls === 1) return actorReply([{ type: 'scroll', element: null, direction: 'down' }]);
+    if (actorCalls === 1) return actorReply([{ type: 'scroll', id: null, direction: 'down' }]);
     if (actorCalls === 2) {
       // The run's second step waits here, browser open, until the test lets it complete.
       return new Promise<FakeResponse>((resolve) => {

@@ -17,15 +17,20 @@ describe('actor reply schema', () => {
       page_state: 'Login form',
       progress: 'nothing yet',
       actions: [
-        { type: 'input_text', element: '1', text: 'alice', submit: false },
-        { type: 'click', element: '2' },
+        { type: 'input_text', id: 1, text: 'alice', submit: false },
+        { type: 'click', id: 2 },
         { type: 'complete', answer: null },
       ],
       error_codes: [],
     };
     expect(validate(good)).toBe(true);
-    const bad = { ...good, actions: [{ type: 'input_text', element: '1' }] };
+    const bad = { ...good, actions: [{ type: 'input_text', id: 1 }] };
     expect(validate(bad)).toBe(false);
+    // Generated from the browser's records: strict (no other fields), optional ones nullable.
+    expect(validate({ ...good, actions: [{ type: 'click', id: 2, count: 2 }] })).toBe(false);
+    expect(validate({ ...good, actions: [{ type: 'scroll', id: null, direction: 'down' }] })).toBe(
+      true,
+    );
   });
 
   it('only asks for error_codes when a mapping exists', () => {
@@ -35,7 +40,7 @@ describe('actor reply schema', () => {
 });
 
 describe('parseActorReply', () => {
-  it('turns model actions into typed actions and tolerates common variations', () => {
+  it('turns model actions into browser actions and tolerates common variations', () => {
     const r = parseActorReply(
       {
         page_state: 's',
@@ -45,16 +50,22 @@ describe('parseActorReply', () => {
           { action_type: 'select-option', element: '[7]', label: 'Blue' },
           { type: 'scroll', element: null, direction: 'down' },
           { type: 'press_key', key: 'Enter' },
+          { type: 'drag', element: '1', to_element: '2' },
+          { type: 'upload_file', id: 12, file_url: 'https://files.test/a.pdf' },
+          { type: 'wait', seconds: 1 },
         ],
       },
       ids,
     );
     expect(r.problems).toEqual([]);
     expect(r.actions).toEqual([
-      { type: 'input_text', element: '1', text: 'x', submit: true },
-      { type: 'select_option', element: '7', options: [{ label: 'Blue' }] },
+      { type: 'input_text', id: 1, text: 'x', submit: true },
+      { type: 'select_option', id: 7, label: 'Blue' },
       { type: 'scroll', direction: 'down' },
       { type: 'keypress', keys: 'Enter' },
+      { type: 'drag_and_drop', from: 1, to: 2 },
+      { type: 'upload_file', id: 12, files: ['https://files.test/a.pdf'] },
+      { type: 'wait', ms: 1000 },
     ]);
   });
 
@@ -64,14 +75,19 @@ describe('parseActorReply', () => {
         .actions[0];
     expect(parse({ labels: ['Red', 'Blue'] })).toEqual({
       type: 'select_option',
-      element: '7',
-      options: [{ label: 'Red' }, { label: 'Blue' }],
+      id: 7,
+      labels: ['Red', 'Blue'],
     });
-    expect(parse({ option: { label: 'Red', index: 2 } })).toMatchObject({
-      options: [{ label: 'Red' }],
+    expect(parse({ option: { label: 'Red', index: 2 } })).toEqual({
+      type: 'select_option',
+      id: 7,
+      label: 'Red',
+    });
+    expect(parse({ option: [{ value: 'r' }, { value: 'g' }] })).toMatchObject({
+      values: ['r', 'g'],
     });
     expect(parse({ option: [{ value: 'r' }, { index: 3 }] })).toMatchObject({
-      options: [{ value: 'r' }, { index: 3 }],
+      labels: ['r', '3'],
     });
     expect(
       parseActorReply({ actions: [{ type: 'select_option', element: '7', labels: [] }] }, ids)
@@ -90,7 +106,7 @@ describe('parseActorReply', () => {
       },
       ids,
     );
-    expect(r.actions).toEqual([{ type: 'click', element: '12' }]);
+    expect(r.actions).toEqual([{ type: 'click', id: 12 }]);
     expect(r.problems).toEqual(['click: element "99" is not on the current page']);
   });
 
@@ -127,10 +143,17 @@ describe('parseActorReply', () => {
   });
 
   it('describes actions on one line', () => {
-    expect(describeAction({ type: 'input_text', element: '3', text: 'a"b', submit: true })).toBe(
+    // The browser record's log line (src/browser/act/actions.ts).
+    expect(describeAction({ type: 'input_text', id: 3, text: 'a"b', submit: true })).toBe(
       'input_text [3] "a\\"b" +Enter',
     );
     expect(describeAction({ type: 'scroll', direction: 'up' })).toBe('scroll up');
+    expect(describeAction({ type: 'select_option', id: 4, labels: ['Red', 'Blue'] })).toBe(
+      'select_option [4] "Red", "Blue"',
+    );
+    expect(describeAction({ type: 'enter_verification_code', id: 5 })).toBe(
+      'enter_verification_code [5]',
+    );
   });
 });
 
