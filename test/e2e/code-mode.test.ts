@@ -48,27 +48,27 @@ function signUpPolicy(name: string, email: string) {
           return actorReply([
             {
               type: 'input_text',
-              element: idOf(page, 'textbox "Full name"'),
+              id: idOf(page, 'textbox "Full name"'),
               text: name,
               submit: false,
             },
             {
               type: 'input_text',
-              element: idOf(page, 'textbox "Email"'),
+              id: idOf(page, 'textbox "Email"'),
               text: email,
               submit: false,
             },
-            { type: 'click', element: idOf(page, 'button "Next"') },
+            { type: 'click', id: idOf(page, 'button "Next"') },
           ]);
         if (page.includes('combobox "Plan"'))
           return actorReply([
-            { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
+            { type: 'select_option', id: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
             {
               type: 'set_checked',
-              element: idOf(page, 'checkbox "I accept the terms"'),
+              id: idOf(page, 'checkbox "I accept the terms"'),
               checked: true,
             },
-            { type: 'click', element: idOf(page, 'button "Create account"') },
+            { type: 'click', id: idOf(page, 'button "Create account"') },
           ]);
         return actorReply([{ type: 'complete', answer: null }]);
       default:
@@ -144,7 +144,12 @@ describe('run with code', () => {
     h.site.clear();
     h.fake.setPolicy((req) =>
       isHeal(req)
-        ? { json: { element_id: idOf(pageOf(req), 'button "Continue"'), reason: 'relabelled' } }
+        ? {
+            json: {
+              element_id: String(idOf(pageOf(req), 'button "Continue"')),
+              reason: 'relabelled',
+            },
+          }
         : REFUSE,
     );
     const healed = await h.waitForRun(
@@ -208,7 +213,7 @@ describe('run with code', () => {
       switch (roleOf(req)) {
         case 'actor':
           return page.includes('button "Add to cart"')
-            ? actorReply([{ type: 'click', element: idOf(page, 'button "Add to cart"') }], {
+            ? actorReply([{ type: 'click', id: idOf(page, 'button "Add to cart"') }], {
                 error_codes: [],
               })
             : actorReply([{ type: 'complete', answer: 'added' }], { error_codes: [] });

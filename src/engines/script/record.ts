@@ -5,9 +5,9 @@
  * that read each output value off the final page.
  */
 import type { Page } from 'playwright-core';
-import type { RunBrowser } from '../../browser/index.js';
+import type { Action, RunBrowser } from '../../browser/index.js';
 import type { ExtractionRule, TrajectoryEntry } from '../../scripts/index.js';
-import type { ActionOutcome, AgentAction } from '../ports.js';
+import type { ActionOutcome } from '../ports.js';
 
 /** What a recorded run hands the worker for compiling. */
 export interface RecordedRun {
@@ -29,26 +29,36 @@ const within = <T>(work: Promise<T>, ms: number): Promise<T | null> =>
   ]);
 
 function entryFields(
-  action: AgentAction,
+  action: Action,
 ): Omit<TrajectoryEntry, 'selector' | 'element' | 'ok' | 'navigated' | 'urlAfter'> {
   switch (action.type) {
     case 'click':
       return {
         type: 'click',
-        ...(action.button ? { button: action.button } : {}),
-        ...(action.double ? { double: true } : {}),
+        ...(action.button === 'left' || action.button === 'right' ? { button: action.button } : {}),
+        ...(action.count === 2 ? { double: true } : {}),
       };
+    case 'double_click':
+      return { type: 'click', double: true };
+    case 'right_click':
+      return { type: 'click', button: 'right' };
     case 'input_text':
       return {
         type: 'input_text',
         text: action.text,
         ...(action.submit ? { submit: true } : {}),
-        ...(action.typed ? { typed: true } : {}),
+        ...(action.mode === 'type' ? { typed: true } : {}),
       };
     case 'select_option':
       return {
         type: 'select_option',
-        labels: action.options.map((o) => o.label ?? o.value ?? String(o.index ?? '')),
+        labels: [
+          action.label ??
+            action.value ??
+            (action.index === undefined ? undefined : String(action.index)),
+          ...(action.labels ?? []),
+          ...(action.values ?? []),
+        ].filter((l): l is string => l !== undefined),
       };
     case 'set_checked':
       return { type: 'set_checked', checked: action.checked };
@@ -75,9 +85,8 @@ export class TrajectoryRecorder {
   constructor(private readonly browser: RunBrowser) {}
 
   /** Call right before executing `action` (a click may navigate away from its element). */
-  async before(action: AgentAction): Promise<Pending> {
-    const raw = 'element' in action ? action.element : undefined;
-    const id = raw === undefined ? Number.NaN : Number.parseInt(raw, 10);
+  async before(action: Action): Promise<Pending> {
+    const id = 'id' in action && action.id !== undefined ? action.id : Number.NaN;
     if (!Number.isFinite(id)) return { selector: null, element: null };
     const info = this.browser.latestObservation?.elements.get(id);
     const built = await within(this.browser.selectorFor(id), 5_000);
@@ -87,7 +96,7 @@ export class TrajectoryRecorder {
     };
   }
 
-  after(action: AgentAction, pending: Pending, outcome: ActionOutcome): void {
+  after(action: Action, pending: Pending, outcome: ActionOutcome): void {
     const fields = entryFields(action);
     if (fields.type === 'other' && fields.text === 'skip') return;
     let urlAfter = '';

@@ -9,7 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
-import { errorMessage, type RunBrowser, resolveSelector } from '../../browser/index.js';
+import {
+  type Action,
+  errorMessage,
+  type RunBrowser,
+  resolveSelector,
+} from '../../browser/index.js';
 import {
   type ElementStep,
   resolveValue,
@@ -17,17 +22,11 @@ import {
   type ScriptStep,
   urlPattern,
 } from '../../scripts/index.js';
-import { agentBrowserFromRun } from '../adapters/browser.js';
-import { agentModelFromLlm } from '../adapters/model.js';
-import type {
-  AgentAction,
-  AgentBrowser,
-  AgentModel,
-  ModelRequest,
-  PageObservation,
-} from '../ports.js';
+import type { AgentBrowser, AgentModel, ModelRequest, PageObservation } from '../ports.js';
 import { ModelOutputError } from '../ports.js';
 import type { EngineServices } from '../services.js';
+import { agentBrowserFromRun } from '../shared/agent-browser.js';
+import { agentModelFromLlm } from '../shared/agent-model.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
@@ -416,40 +415,38 @@ export class ScriptReplay {
     }
   }
 
-  private agentAction(step: ElementStep, element: string): AgentAction {
+  /** The step as the browser's action record on the element healing picked. */
+  private agentAction(step: ElementStep, element: string): Action {
+    const id = Number(element);
     switch (step.kind) {
       case 'click':
-        return {
-          type: 'click',
-          element,
-          ...(step.button ? { button: step.button } : {}),
-          ...(step.double ? { double: true } : {}),
-        };
+        if (step.double) return { type: 'double_click', id };
+        return { type: 'click', id, ...(step.button ? { button: step.button } : {}) };
       case 'fill':
         // The executor substitutes placeholders itself: hand it the unsubstituted value.
         return {
           type: 'input_text',
-          element,
+          id,
           text: resolveValue(step.value, this.input.params, this.input.body.parameters),
           ...(step.submit ? { submit: true } : {}),
-          ...(step.typed ? { typed: true } : {}),
+          ...(step.typed ? { mode: 'type' as const } : {}),
         };
-      case 'select':
-        return {
-          type: 'select_option',
-          element,
-          options: step.labels.map((l) => ({
-            label: resolveValue(l, this.input.params, this.input.body.parameters),
-          })),
-        };
+      case 'select': {
+        const labels = step.labels.map((l) =>
+          resolveValue(l, this.input.params, this.input.body.parameters),
+        );
+        return labels.length === 1
+          ? { type: 'select_option', id, label: labels[0]! }
+          : { type: 'select_option', id, labels };
+      }
       case 'check':
-        return { type: 'set_checked', element, checked: step.checked };
+        return { type: 'set_checked', id, checked: step.checked };
       case 'hover':
-        return { type: 'hover', element };
+        return { type: 'hover', id };
       case 'press':
-        return { type: 'keypress', keys: step.keys, element };
+        return { type: 'keypress', keys: step.keys, id };
       case 'enter_code':
-        return { type: 'enter_code', element, text: '{{totp}}' };
+        return { type: 'enter_code', id, text: '{{totp}}' };
     }
   }
 
