@@ -402,6 +402,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{run_id}/script": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The script compiled (or healed) from a run, or the one it replayed */
+        get: operations["get_run_script"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{run_id}/timeline": {
         parameters: {
             query?: never;
@@ -447,6 +464,92 @@ export type paths = {
         put?: never;
         /** Cancel several queued or running runs; says which could not be */
         post: operations["bulk_cancel_runs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List scripts, newest first, with their replay, hit and heal counts */
+        get: operations["list_scripts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scripts/{script_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a script */
+        get: operations["get_script"];
+        put?: never;
+        post?: never;
+        /** Delete a script (runs with run_with "code" then start from the agent again) */
+        delete: operations["delete_script"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scripts/{script_id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pin the revision replays use ({"revision": null} unpins: the latest is used) */
+        post: operations["pin_script_revision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scripts/{script_id}/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A script's revisions, newest first */
+        get: operations["list_script_revisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scripts/{script_id}/revisions/{revision}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One revision of a script, with its TypeScript source */
+        get: operations["get_script_revision"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1184,6 +1287,12 @@ export type components = {
             totp_type: components["schemas"]["TotpTypeInput"];
             username: string;
         };
+        PinScriptRequest: {
+            revision: number | null;
+        };
+        PinScriptRequestInput: {
+            revision: number | null;
+        };
         PromptAction: {
             model?: {
                 [key: string]: unknown;
@@ -1323,6 +1432,96 @@ export type components = {
             run_type: string;
             status_code: number | null;
             target_webhook_url: string | null;
+        };
+        Script: {
+            /** Format: date-time */
+            created_at: string;
+            engine: string;
+            failures: number;
+            /** @description Replays that completed after healing a step (a new revision) */
+            heals: number;
+            /** @description Replays that completed with no model call */
+            hits: number;
+            latest_revision: number;
+            /** Format: date-time */
+            modified_at: string;
+            pinned_revision: number | null;
+            /** @description The prompt with parameter values replaced by {name} */
+            prompt_template: string;
+            replays: number;
+            schema_hash: string;
+            script_id: string;
+            url_pattern: string;
+        };
+        ScriptInput: {
+            /** Format: date-time */
+            created_at: string;
+            engine: string;
+            failures: number;
+            /** @description Replays that completed after healing a step (a new revision) */
+            heals: number;
+            /** @description Replays that completed with no model call */
+            hits: number;
+            latest_revision: number;
+            /** Format: date-time */
+            modified_at: string;
+            pinned_revision: number | null;
+            /** @description The prompt with parameter values replaced by {name} */
+            prompt_template: string;
+            replays: number;
+            schema_hash: string;
+            script_id: string;
+            url_pattern: string;
+        };
+        ScriptRevision: {
+            /** Format: date-time */
+            created_at: string;
+            parameters: {
+                example: string | null;
+                name: string;
+                secret: boolean;
+            }[];
+            revision: number;
+            /** @description The run it was compiled or healed from */
+            run_id: string | null;
+            script_id: string;
+            script_revision_id: string;
+            /** @description The script as TypeScript (npx wren script run <file>) */
+            source: string;
+            steps: {
+                [key: string]: unknown;
+            }[];
+        };
+        ScriptRevisionInput: {
+            /** Format: date-time */
+            created_at: string;
+            parameters: {
+                example: string | null;
+                name: string;
+                secret: boolean;
+            }[];
+            revision: number;
+            /** @description The run it was compiled or healed from */
+            run_id: string | null;
+            script_id: string;
+            script_revision_id: string;
+            /** @description The script as TypeScript (npx wren script run <file>) */
+            source: string;
+            steps: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** ScriptRunResponse */
+        ScriptRunResponse: {
+            ai_fallback_triggered: boolean;
+            script_id: string | null;
+            script_revision_id: string | null;
+        };
+        /** ScriptRunResponse */
+        ScriptRunResponseInput: {
+            ai_fallback_triggered: boolean;
+            script_id: string | null;
+            script_revision_id: string | null;
         };
         SecretCredentialResponse: {
             secret_label: string | null;
@@ -1580,7 +1779,7 @@ export type components = {
             /** @enum {string} */
             run_type: "task_v1" | "task_v2" | "openai_cua" | "anthropic_cua" | "ui_tars" | "sdk_action";
             screenshot_urls: string[] | null;
-            script_run: null;
+            script_run: components["schemas"]["ScriptRunResponse"] | null;
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
             step_count: number | null;
@@ -1612,7 +1811,7 @@ export type components = {
             /** @enum {string} */
             run_type: "task_v1" | "task_v2" | "openai_cua" | "anthropic_cua" | "ui_tars" | "sdk_action";
             screenshot_urls: string[] | null;
-            script_run: null;
+            script_run: components["schemas"]["ScriptRunResponseInput"] | null;
             started_at: string | null;
             status: components["schemas"]["RunStatusInput"];
             step_count: number | null;
@@ -2444,6 +2643,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Over the max_browser_sessions quota */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Default Response */
             503: {
                 headers: {
@@ -3218,6 +3426,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Over the max_active_runs quota */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_runs: {
@@ -3464,6 +3681,55 @@ export interface operations {
             };
         };
     };
+    get_run_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScriptRevision"];
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_run_timeline: {
         parameters: {
             query?: never;
@@ -3568,6 +3834,310 @@ export interface operations {
             };
             /** @description Missing or invalid x-api-key */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scripts: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"][];
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                script_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_script: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                script_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        deleted: true;
+                        script_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pin_script_revision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                script_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PinScriptRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_script_revisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                script_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScriptRevision"][];
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_script_revision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                revision: number;
+                script_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScriptRevision"];
+                };
+            };
+            /** @description Missing or invalid x-api-key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
