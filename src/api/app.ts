@@ -144,6 +144,35 @@ function errorReplyFor(error: FastifyError & { validationContext?: string }): {
   return { status, body: { detail: status === 500 ? 'Internal server error' : error.message } };
 }
 
+/** Deepest nesting of objects/arrays a JSON body may have (docs/api.md). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The top-level field (dotted path of its first levels) under which `value` nests deeper than
+ * `max` levels, '' when the body itself does, or null when it does not. Iterative: no recursion
+ * to overflow.
+ */
+export function deeperThan(value: unknown, max: number): string | null {
+  type Item = { v: unknown; depth: number; path: string[] };
+  const stack: Item[] = [{ v: value, depth: 0, path: [] }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop() as Item;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) {
+      const shown = path.slice(0, 3).join('.').replace(/\.\[/g, '[');
+      return shown.startsWith('[') ? `body${shown}` : shown;
+    }
+    const entries = Array.isArray(v)
+      ? v.map((x, i) => [`[${i}]`, x] as const)
+      : Object.entries(v as Record<string, unknown>);
+    for (const [k, x] of entries) {
+      if (x !== null && typeof x === 'object')
+        stack.push({ v: x, depth: depth + 1, path: [...path, k] });
+    }
+  }
+  return null;
+}
+
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const { runs, auth, logger } = options;
   const app = Fastify({
@@ -172,8 +201,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     (_req, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(text));
+        parsed = JSON.parse(text);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         done(
@@ -183,7 +213,24 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
           }),
           undefined,
         );
+        return;
       }
+      // Deeply nested values overflow recursive validators and serializers: refused up front, before
+      // anything is stored, naming the field (issue 17).
+      const tooDeep = deeperThan(parsed, MAX_JSON_DEPTH);
+      if (tooDeep !== null) {
+        done(
+          Object.assign(
+            new Error(
+              `${tooDeep || 'the request body'}: JSON nested deeper than ${MAX_JSON_DEPTH} levels; flatten it`,
+            ),
+            { statusCode: 400, code: 'WREN_JSON_TOO_DEEP' },
+          ),
+          undefined,
+        );
+        return;
+      }
+      done(null, parsed);
     },
   );
 

@@ -38,6 +38,33 @@ const API_PATH = /^\/(v1(\/|$)|openapi\.json$|health$|api(\/|$))/;
 const FILE_PATH = /\.[a-z0-9]{1,8}$/i;
 
 /** ui/dist relative to this file, from src/api (tsx) or dist/src/api (compiled). */
+
+/**
+ * Headers of the UI's HTML (issue 17): scripts and styles only from this origin (Vite emits files,
+ * no inline script; eval is allowed for Ajv in the task form), no framing (clickjacking), no referrer leaving with run ids, no MIME
+ * sniffing. Images and recordings may come from WREN_PUBLIC_URL's origin (signed artifact
+ * links) and blob: (the live view); the live view's WebSocket is same-host ws:/wss:.
+ */
+export const UI_SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': [
+    "default-src 'self'",
+    // 'unsafe-eval': the task form checks JSON Schemas with Ajv, which compiles validators with
+    // new Function. Inline and foreign scripts stay blocked.
+    "script-src 'self' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob: http: https:",
+    "media-src 'self' blob: http: https:",
+    "connect-src 'self' ws: wss:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
 export function findUiDir(): string | null {
   const candidates = ['../../ui/dist', '../../../ui/dist'].map((rel) =>
     fileURLToPath(new URL(rel, import.meta.url)),
@@ -134,7 +161,7 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
   const uiDir = options.uiDir === undefined ? findUiDir() : options.uiDir;
   if (!uiDir) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').send(NOT_BUILT_PAGE),
+      reply.headers(UI_SECURITY_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE),
     );
     return;
   }
@@ -151,6 +178,7 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
     cacheControl: false,
     setHeaders(res) {
       res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      res.setHeader('x-content-type-options', 'nosniff');
     },
   });
 
@@ -166,7 +194,11 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
     } catch {
       html = NOT_BUILT_PAGE; // removed or being rebuilt
     }
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    return reply
+      .headers(UI_SECURITY_HEADERS)
+      .header('cache-control', 'no-cache')
+      .type('text/html; charset=utf-8')
+      .send(html);
   };
   app.get('/', { schema: { hide: true } }, sendIndex);
   app.get('/*', { schema: { hide: true } }, sendIndex);

@@ -24,7 +24,7 @@ export class ArtifactUrlSigner {
 
   static fromDataDir(dataDir: string): ArtifactUrlSigner {
     const path = join(dataDir, URL_KEY_FILE);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     try {
       writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
     } catch (error) {

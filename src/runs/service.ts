@@ -123,7 +123,14 @@ export class RunService {
       queuedAt: at,
     };
     const limit = await this.activeRunLimit(organizationId);
-    const refused = await this.options.store.insertRunWithinQuota(run, limit);
+    let refused: Awaited<ReturnType<Store['insertRunWithinQuota']>>;
+    try {
+      refused = await this.options.store.insertRunWithinQuota(run, limit);
+    } catch (error) {
+      // No signing key without its run (issue 17: a failed insert left one behind).
+      if (signed) await this.options.store.runSigningKeys.delete(id).catch(() => {});
+      throw error;
+    }
     if (refused) {
       if (signed) await this.options.store.runSigningKeys.delete(id);
       throw new ServiceError(

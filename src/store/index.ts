@@ -2,7 +2,7 @@
  * The only place that writes SQL. Callers get domain records (camelCase, parsed JSON) and never
  * see Kysely; a Postgres dialect can be added in `openStore` without touching them.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -497,9 +497,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let filename = options.filename;
   if (!filename) {
     if (!options.dataDir) throw new Error('openStore needs dataDir or filename');
-    mkdirSync(options.dataDir, { recursive: true });
+    // The data dir holds the database, keys and artifacts: private to its user (credentials.md).
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     filename = join(options.dataDir, 'wren.db');
   }
+  privateFile(filename);
   const sqlite = new BetterSqlite3(filename);
   sqlite.pragma('journal_mode = WAL');
   // WAL + NORMAL: a committed transaction survives a process crash (kill -9); only an OS crash can
@@ -511,5 +513,24 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
   );
   await store.migrate();
+  // SQLite creates the -wal and -shm files with the database's mode; tighten older ones too.
+  for (const extra of [`${filename}-wal`, `${filename}-shm`]) privateFile(extra, false);
   return store;
+}
+
+/**
+ * Creates `file` with mode 0600 (SQLite then gives its -wal/-shm files the same mode), or
+ * tightens an existing one that group or others could read.
+ */
+function privateFile(file: string, create = true): void {
+  if (file === ':memory:' || file.startsWith('file:')) return;
+  try {
+    if (!existsSync(file)) {
+      if (create) closeSync(openSync(file, 'a', 0o600));
+      return;
+    }
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch {
+    // A file we cannot chmod (not ours) is left to the operator.
+  }
 }

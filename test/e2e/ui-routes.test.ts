@@ -67,11 +67,19 @@ describe('static UI', () => {
       expect(r.text, path).toBe(INDEX);
       expect(r.headers.get('content-type')).toContain('text/html');
       expect(r.headers.get('cache-control')).toBe('no-cache');
+      // docs/security.md: the UI's pages carry a CSP, no framing, no referrer, no sniffing.
+      expect(r.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+      expect(r.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+      expect(r.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(r.headers.get('referrer-policy'), path).toBe('no-referrer');
+      expect(r.headers.get('x-content-type-options'), path).toBe('nosniff');
     }
     const asset = await get(withUi.url, '/assets/app-abc123.js');
     expect(asset.status).toBe(200);
     expect(asset.text).toBe(ASSET);
     expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await get(withoutUi.url, '/')).headers.get('x-frame-options')).toBe('DENY');
   });
 
   it('picks up a rebuild without a restart', async () => {

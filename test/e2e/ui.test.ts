@@ -105,6 +105,8 @@ let fake: FakeModelServer;
 let browser: Browser;
 let context: BrowserContext | null = null;
 const requestedUrls: string[] = [];
+/** Content Security Policy violations any page reported (the UI's CSP must not break it). */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   // The server serves ui/dist; build it when missing or stale (a no-op when up to date).
@@ -130,6 +132,8 @@ afterAll(async () => {
   await Promise.all([fake?.close(), site?.close()]);
   // The key is sent only in headers: no page, asset or API request ever had it in its URL.
   expect(requestedUrls.length).toBeGreaterThan(0);
+  // Every page above worked under the UI's Content-Security-Policy (docs/security.md).
+  expect(cspViolations).toEqual([]);
   for (const url of requestedUrls) expect(url).not.toContain(TEST_API_KEY);
 });
 
@@ -143,6 +147,9 @@ async function openPage(options: { signedIn?: boolean } = {}): Promise<Page> {
   }
   const page = await context.newPage();
   page.on('request', (request) => requestedUrls.push(request.url()));
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   return page;
 }
 

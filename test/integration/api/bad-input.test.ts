@@ -297,6 +297,49 @@ describe('other bad requests', () => {
     expect(((await res.json()) as { detail: Detail[] }).detail[0]?.loc).toEqual(['body', 'prompt']);
   });
 
+  it('a body nested 1,000 levels deep is a 400 naming the field, and stores nothing', async () => {
+    // docs/api.md: "JSON nested deeper than 64 levels is a 400 naming the field".
+    let deep: unknown = { type: 'string' };
+    for (let i = 0; i < 1000; i++) deep = { type: 'object', properties: { a: deep } };
+    for (const [field, body] of [
+      ['data_extraction_schema', { prompt: 'x', data_extraction_schema: deep }],
+      ['error_code_mapping', { prompt: 'x', error_code_mapping: deep }],
+      ['extra_http_headers', { prompt: 'x', extra_http_headers: deep }],
+    ] as const) {
+      const res = await t.call('POST', '/v1/run/tasks', {
+        ...body,
+        webhook_url: 'https://hooks.example.com/deep',
+      });
+      expect(res.status, res.text).toBe(400);
+      expect((res.body as { detail: string }).detail).toMatch(
+        new RegExp(`^${field}(\\.[\\w.]+)?: JSON nested deeper than 64 levels`),
+      );
+    }
+    const array = await t.call(
+      'POST',
+      '/v1/credentials/totp',
+      JSON.parse(`${'['.repeat(500)}${']'.repeat(500)}`),
+    );
+    expect(array.status).toBe(400);
+    expect((array.body as { detail: string }).detail).toMatch(/^body\[0\]\[0\]\[0\]: JSON nested deeper than 64 levels/);
+    // 60 levels still parse: this one is refused for its missing prompt, not its depth.
+    let ok: unknown = { type: 'string' };
+    for (let i = 0; i < 29; i++) ok = { type: 'object', properties: { a: ok } };
+    const fine = await t.call('POST', '/v1/run/tasks', { data_extraction_schema: ok });
+    expect(fine.status, fine.text).toBe(422);
+    expect(fine.text).toContain('prompt is required');
+    // No signing key was stored for the refused requests (they carried a webhook_url).
+    const keys = await (
+      t.wren.store as unknown as {
+        db: { selectFrom(t: string): { selectAll(): { execute(): Promise<unknown[]> } } };
+      }
+    ).db
+      .selectFrom('run_signing_keys')
+      .selectAll()
+      .execute();
+    expect(keys).toEqual([]);
+  });
+
   it('stored nothing for any of the invalid requests above', async () => {
     expect((await t.call('GET', '/v1/runs')).body).toEqual([]);
   });
