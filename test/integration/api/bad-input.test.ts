@@ -321,7 +321,9 @@ describe('other bad requests', () => {
       JSON.parse(`${'['.repeat(500)}${']'.repeat(500)}`),
     );
     expect(array.status).toBe(400);
-    expect((array.body as { detail: string }).detail).toMatch(/^body\[0\]\[0\]\[0\]: JSON nested deeper than 64 levels/);
+    expect((array.body as { detail: string }).detail).toMatch(
+      /^body\[0\]\[0\]\[0\]: JSON nested deeper than 64 levels/,
+    );
     // 60 levels still parse: this one is refused for its missing prompt, not its depth.
     let ok: unknown = { type: 'string' };
     for (let i = 0; i < 29; i++) ok = { type: 'object', properties: { a: ok } };
