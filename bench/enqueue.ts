@@ -64,7 +64,7 @@ const server = spawn(
     'warn',
   ],
   {
-    env: { ...process.env, WREN_API_KEY: apiKey },
+    env: { ...process.env, WREN_API_KEY: apiKey, WREN_ORG_MAX_ACTIVE_RUNS: '100000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   },
 );

@@ -72,6 +72,37 @@ export type { Database } from './schema.js';
 export type { BrowserSessionRecord, SessionStore } from './sessions.js';
 export type { WorkerDirectory } from './workers.js';
 
+/** Unfinished runs: what the max_active_runs quota counts. */
+const ACTIVE_RUN_STATUSES = ['created', 'queued', 'running', 'paused'];
+
+/** A new run's row. */
+function runRow(run: NewRun) {
+  return {
+    id: run.id,
+    organization_id: run.organizationId,
+    engine: run.engine,
+    run_type: run.runType,
+    status: run.status,
+    title: run.title,
+    prompt: run.prompt,
+    request_json: JSON.stringify(run.request),
+    webhook_url: run.webhookUrl,
+    output_json: null,
+    errors_json: null,
+    failure_reason: null,
+    step_count: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_usd: 0,
+    attempts: 0,
+    created_at: run.createdAt,
+    modified_at: run.modifiedAt,
+    queued_at: run.queuedAt,
+    started_at: null,
+    finished_at: null,
+  };
+}
+
 export interface Organization {
   id: string;
   name: string;
@@ -240,16 +271,36 @@ export class Store {
    * running or paused); returns what it saw when it refused.
    */
   async insertRunWithinQuota(run: NewRun, limit: number): Promise<QuotaRefusal | null> {
+    if (!this.isPostgres) {
+      // SQLite: one `insert … select … where <count> < limit` statement is atomic by itself and
+      // costs about what a plain insert does (no BEGIN/COMMIT round trips).
+      const values = runRow(run);
+      const columns = Object.keys(values) as (keyof typeof values)[];
+      const result = await sql`insert into runs (${sql.join(columns.map((c) => sql.ref(c)))})
+        select ${sql.join(columns.map((c) => values[c]))}
+        where (select count(*) from (select 1 from runs where organization_id = ${run.organizationId}
+          and status in (${sql.join(ACTIVE_RUN_STATUSES)}) limit ${limit})) < ${limit}`.execute(
+        this.db,
+      );
+      return Number(result.numAffectedRows ?? 0) > 0 ? null : { active: limit, limit };
+    }
     return insertWithinQuota(
       this.db,
       run.organizationId,
       limit,
       async (trx) => {
+        // Counted up to the limit only: the cost stays bounded however many there are.
         const row = await trx
-          .selectFrom('runs')
+          .selectFrom((q) =>
+            q
+              .selectFrom('runs')
+              .select('id')
+              .where('organization_id', '=', run.organizationId)
+              .where('status', 'in', ACTIVE_RUN_STATUSES)
+              .limit(limit)
+              .as('active'),
+          )
           .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('organization_id', '=', run.organizationId)
-          .where('status', 'in', ['created', 'queued', 'running', 'paused'])
           .executeTakeFirstOrThrow();
         return Number(row.n);
       },
@@ -258,33 +309,7 @@ export class Store {
   }
 
   private async insertRunWith(db: Kysely<Database>, run: NewRun): Promise<void> {
-    await db
-      .insertInto('runs')
-      .values({
-        id: run.id,
-        organization_id: run.organizationId,
-        engine: run.engine,
-        run_type: run.runType,
-        status: run.status,
-        title: run.title,
-        prompt: run.prompt,
-        request_json: JSON.stringify(run.request),
-        webhook_url: run.webhookUrl,
-        output_json: null,
-        errors_json: null,
-        failure_reason: null,
-        step_count: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cost_usd: 0,
-        attempts: 0,
-        created_at: run.createdAt,
-        modified_at: run.modifiedAt,
-        queued_at: run.queuedAt,
-        started_at: null,
-        finished_at: null,
-      })
-      .execute();
+    await db.insertInto('runs').values(runRow(run)).execute();
   }
 
   /** A run of one organization; null when it does not exist or belongs to another. */

@@ -126,11 +126,18 @@ export class SessionStore {
       s.organizationId,
       limit,
       async (trx) => {
+        // Counted up to the limit only: the cost stays bounded however many there are.
         const row = await trx
-          .selectFrom('browser_sessions')
+          .selectFrom((q) =>
+            q
+              .selectFrom('browser_sessions')
+              .select('id')
+              .where('organization_id', '=', s.organizationId)
+              .where('status', 'in', [...ACTIVE_SESSION_STATUSES])
+              .limit(limit)
+              .as('active'),
+          )
           .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('organization_id', '=', s.organizationId)
-          .where('status', 'in', [...ACTIVE_SESSION_STATUSES])
           .executeTakeFirstOrThrow();
         return Number(row.n);
       },
