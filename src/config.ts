@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { BrowserSettings } from './core/index.js';
 import { type EgressPolicy, egressConfigProblems, egressPolicyFromEnv } from './net/index.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -83,22 +84,8 @@ export interface WrenConfig {
   sessionNetwork: SessionNetworkConfig;
 }
 
-export interface BrowserConfig {
-  /** WREN_BROWSER_PATH: the Chromium/Chrome binary; null: a system one, else Playwright's. */
-  executablePath: string | null;
-  /** WREN_BROWSER_HEADLESS (default true). */
-  headless: boolean;
-  /** WREN_BROWSER_VIEWPORT as WIDTHxHEIGHT; null: the engine's default. */
-  viewport: { width: number; height: number } | null;
-  /** WREN_RECORDING: record a video of each run (needs ffmpeg). */
-  recording: boolean;
-  /** WREN_FFMPEG_PATH. */
-  ffmpegPath: string;
-  /** WREN_HAR: record a HAR of each run; WREN_HAR_MAX_BODY_BYTES embeds bodies up to that size. */
-  har: false | { maxBodyBytes: number };
-  /** WREN_CUA_SAFETY_CHECKS: openai-cua `pending_safety_checks` policy. */
-  cuaSafetyChecks: 'stop' | 'acknowledge';
-}
+/** How run browsers are launched and what they record (src/core: engines read it too). */
+export type BrowserConfig = BrowserSettings;
 
 export interface SessionNetworkConfig {
   /** WREN_SESSION_HOST: interface of the session gateway (browser_address; default 127.0.0.1). */

@@ -12,9 +12,9 @@ export {
   actionSchema,
   actionSchemas,
   actionToolSchemas,
-  normalizeKeys,
   prepareAction,
 } from './act/actions.js';
+export { KEY_NAMES, normalizeKeys } from './act/keys.js';
 export {
   type ModelActionPick,
   modelActionBranches,

@@ -1,9 +1,2 @@
-import { setTimeout as wait } from 'node:timers/promises';
-
-/** Time is injected so waiting logic can be tested without real delays. */
-export type Now = () => number;
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const realSleep: Sleep = async (ms, signal) => {
-  await wait(ms, undefined, signal ? { signal } : undefined);
-};
+/** The clock the 2FA code waits use (src/core/clock.ts), named as this folder always did. */
+export { type Now, type Sleep, sleep as realSleep } from '../core/index.js';

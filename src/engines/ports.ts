@@ -1,4 +1,5 @@
 import type { Action, TabInfo } from '../browser/index.js';
+import type { Usage } from '../core/index.js';
 
 /**
  * What the DOM-based engines need from the browser and model layers, kept deliberately small.
@@ -80,7 +81,7 @@ export interface ModelRequest {
 export interface ModelReply {
   json: unknown;
   text: string;
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  usage: Usage;
   model: string;
   durationMs: number;
 }

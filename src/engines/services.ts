@@ -9,7 +9,7 @@ import {
   type RunBrowserOptions,
   type StoredBrowserState,
 } from '../browser/index.js';
-import { RUN_TYPE_BY_ENGINE } from '../core/index.js';
+import { type BrowserSettings, RUN_TYPE_BY_ENGINE } from '../core/index.js';
 import { createLlm, type Llm, resolveModelConfig } from '../llm/index.js';
 import {
   asksForProxyRoute,
@@ -46,16 +46,6 @@ export interface EngineServices {
   cuaSafetyChecks: 'stop' | 'acknowledge';
 }
 
-/** How run browsers are launched and what they record (src/config.ts fills it from WREN_* variables). */
-export interface EngineBrowserSettings {
-  headless: boolean;
-  viewport: { width: number; height: number } | null;
-  recording: boolean;
-  ffmpegPath: string;
-  har: false | { maxBodyBytes: number };
-  cuaSafetyChecks: 'stop' | 'acknowledge';
-}
-
 /** Loads and saves browser profiles' state (src/profiles implements it). */
 export interface BrowserProfileStates {
   load(organizationId: string, profileId: string): Promise<StoredBrowserState | null>;
@@ -73,7 +63,7 @@ export function createEngineServices(options: {
   /** The environment the model setup is resolved from (per run: the request's `model`). */
   env: Record<string, string | undefined>;
   /** Launch and recording settings (config.browser). */
-  browser: EngineBrowserSettings;
+  browser: BrowserSettings;
   allowPrivateNetworks: boolean;
   observationTokenBudget?: number;
   screenshots?: boolean;

@@ -1,6 +1,6 @@
 import { APICallError, generateText, type ModelMessage, type OutputInterface as Output } from 'ai';
 import type { LlmConfig, ModelSpec } from './config.js';
-import { LlmError, LlmOutputError } from './errors.js';
+import { failedCall, LlmError, LlmOutputError } from './errors.js';
 import {
   type ClassifiedFailure,
   describeCause,
@@ -246,19 +246,8 @@ async function complete<T>(
     result = done.value;
     attempts = done.attempts;
   } catch (error) {
-    const e =
-      error instanceof LlmError
-        ? error
-        : new LlmError('network', describeCause(error), { cause: error });
-    fillRecord(e.attempts);
-    record.error = e.message;
-    throw new LlmError(e.kind, e.message, {
-      status: e.status,
-      attempts: e.attempts,
-      retryable: e.retryable,
-      record,
-      cause: e.cause ?? e,
-    });
+    fillRecord(error instanceof LlmError ? error.attempts : 0);
+    throw failedCall(error, record, undefined, describeCause);
   }
   fillRecord(attempts);
 

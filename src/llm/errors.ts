@@ -41,6 +41,28 @@ export class LlmError extends Error {
 }
 
 /**
+ * `error` as the LlmError a failed call throws, carrying the call's record (its error set) and
+ * attempt count; anything that is not an LlmError yet counts as a network failure.
+ */
+export function failedCall(
+  error: unknown,
+  record: LlmCallRecord,
+  attempts: number | undefined,
+  describe: (error: unknown) => string = String,
+): LlmError {
+  const e =
+    error instanceof LlmError ? error : new LlmError('network', describe(error), { cause: error });
+  record.error = e.message;
+  return new LlmError(e.kind, e.message, {
+    status: e.status,
+    attempts: attempts ?? e.attempts,
+    retryable: e.retryable,
+    record,
+    cause: e.cause ?? e,
+  });
+}
+
+/**
  * The model answered, but not with JSON valid against the requested schema. Engines retry by
  * sending `feedback` back to the model together with its previous `text`.
  */

@@ -5,7 +5,7 @@
  * timeout, cancel, usage + cost extraction and a redacted request/response record.
  */
 import type { ModelSpec } from './config.js';
-import { LlmError } from './errors.js';
+import { failedCall, LlmError } from './errors.js';
 import { costUsd, DEFAULT_PRICES, findPrice, type PriceTable } from './prices.js';
 import { redactForRecord } from './records.js';
 import { isRetryableStatus, kindForStatus, parseRetryAfter, withRetries } from './retry.js';
@@ -260,16 +260,7 @@ export async function postJson<T = unknown>(
     };
   } catch (error) {
     record.durationMs = Math.round(performance.now() - t0);
-    const llmError =
-      error instanceof LlmError ? error : new LlmError('network', String(error), { cause: error });
-    record.error = llmError.message;
-    throw new LlmError(llmError.kind, llmError.message, {
-      status: llmError.status,
-      attempts: record.attempts,
-      retryable: llmError.retryable,
-      record,
-      cause: llmError.cause ?? llmError,
-    });
+    throw failedCall(error, record, record.attempts);
   }
 }
 

@@ -1,3 +1,4 @@
+import { sleep as coreSleep } from '../core/index.js';
 import { LlmError, type LlmErrorKind } from './errors.js';
 import type { RetryPolicy } from './types.js';
 
@@ -42,22 +43,14 @@ export function backoffDelay(
   return Math.round(exp * (0.5 + random() * 0.5));
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortedError(signal));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortedError(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** core's sleep, failing as an aborted model call when the caller cancels. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw abortedError(signal);
+  try {
+    await coreSleep(ms, signal);
+  } catch {
+    throw abortedError(signal);
+  }
 }
 
 export function abortedError(signal?: AbortSignal, attempts = 0): LlmError {

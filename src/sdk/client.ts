@@ -190,6 +190,15 @@ export interface WrenClientOptions {
   fetch?: typeof fetch;
 }
 
+/** A non-2xx answer as a WrenApiError: the status and the body's `detail` (else the body). */
+function apiError(response: Response, body: unknown): WrenApiError {
+  const detail =
+    typeof body === 'object' && body !== null && 'detail' in body
+      ? (body as { detail: unknown }).detail
+      : body;
+  return new WrenApiError(response.status, detail);
+}
+
 /**
  * The HTTP client. Routes, path parameters, query parameters and bodies are checked at compile
  * time against the types generated from the server's /openapi.json (src/contract/openapi.gen.ts,
@@ -200,7 +209,7 @@ export class WrenClient implements WrenApi {
   private readonly fetchImpl: typeof fetch;
   private readonly api: Client<OpenApiPaths>;
 
-  constructor(private readonly options: WrenClientOptions) {
+  constructor(options: WrenClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetch ?? fetch;
     this.api = createClient<OpenApiPaths>({
@@ -215,13 +224,7 @@ export class WrenClient implements WrenApi {
     answer: Promise<{ data?: unknown; error?: unknown; response: Response }>,
   ): Promise<T> {
     const { data, error, response } = await answer;
-    if (!response.ok) {
-      const detail =
-        typeof error === 'object' && error !== null && 'detail' in error
-          ? (error as { detail: unknown }).detail
-          : error;
-      throw new WrenApiError(response.status, detail);
-    }
+    if (!response.ok) throw apiError(response, error);
     return data as T;
   }
 
@@ -291,13 +294,7 @@ export class WrenClient implements WrenApi {
       headers,
       parseAs: 'stream',
     });
-    if (!response.ok) {
-      const detail =
-        typeof error === 'object' && error !== null && 'detail' in error
-          ? (error as { detail: unknown }).detail
-          : error;
-      throw new WrenApiError(response.status, detail);
-    }
+    if (!response.ok) throw apiError(response, error);
     return new Uint8Array(await response.arrayBuffer());
   }
 

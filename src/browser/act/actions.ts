@@ -15,6 +15,7 @@ import { BrowserError, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
 import type { SeenBox } from '../observe/types.js';
 import type { RunBrowser } from '../run-browser.js';
+import { normalizeKeys } from './keys.js';
 import { ElementTarget } from './target.js';
 import type { ActionDef, ActionOutcome } from './types.js';
 
@@ -1116,51 +1117,6 @@ async function scroll(run: RunBrowser, a: z.infer<Schemas['scroll']>): Promise<A
   if (r.before === r.after)
     out.warning = `${r.what} did not move (already at the ${r.after === 0 ? 'start' : 'end'})`;
   return out;
-}
-
-const KEY_ALIASES: Record<string, string> = {
-  ctrl: 'Control',
-  control: 'Control',
-  cmd: 'Meta',
-  command: 'Meta',
-  meta: 'Meta',
-  win: 'Meta',
-  alt: 'Alt',
-  option: 'Alt',
-  shift: 'Shift',
-  enter: 'Enter',
-  return: 'Enter',
-  esc: 'Escape',
-  escape: 'Escape',
-  tab: 'Tab',
-  space: 'Space',
-  backspace: 'Backspace',
-  delete: 'Delete',
-  del: 'Delete',
-  up: 'ArrowUp',
-  down: 'ArrowDown',
-  left: 'ArrowLeft',
-  right: 'ArrowRight',
-  arrowup: 'ArrowUp',
-  arrowdown: 'ArrowDown',
-  arrowleft: 'ArrowLeft',
-  arrowright: 'ArrowRight',
-  pageup: 'PageUp',
-  pagedown: 'PageDown',
-  home: 'Home',
-  end: 'End',
-};
-
-export function normalizeKeys(keys: string): string {
-  return keys
-    .split('+')
-    .map((k) => k.trim())
-    .filter((k) => k !== '')
-    .map(
-      (k) =>
-        KEY_ALIASES[k.toLowerCase()] ?? (k.length === 1 ? k : k[0]!.toUpperCase() + k.slice(1)),
-    )
-    .join('+');
 }
 
 async function dragAndDrop(

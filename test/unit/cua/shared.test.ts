@@ -36,7 +36,7 @@ describe('key names', () => {
       ['pagedown', 'PageDown'],
       ['HOME', 'Home'],
       ['End', 'End'],
-      ['SPACE', ' '],
+      ['SPACE', 'Space'],
       ['KP_0', 'Numpad0'],
       ['F5', 'F5'],
       ['f12', 'F12'],

@@ -172,7 +172,7 @@ describe('UI-TARS actions', () => {
       keys: ['Control', 'a'],
       repeat: 1,
     });
-    expect(one("Action: hotkey(hotkey='space')").actions[0]).toMatchObject({ keys: [' '] });
+    expect(one("Action: hotkey(hotkey='space')").actions[0]).toMatchObject({ keys: ['Space'] });
     expect(one("Action: type(content='hello\\n')").actions[0]).toEqual({
       kind: 'type',
       text: 'hello',

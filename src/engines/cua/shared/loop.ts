@@ -1,14 +1,13 @@
 import type { ComputerPrimitives } from '../../../browser/index.js';
+import type { Usage } from '../../../core/index.js';
 import type { CuaAction } from './actions.js';
 import { CuaHttpError, CuaProtocolError, providerErrorMessage } from './errors.js';
 import { CoordinateScaler, type Size } from './geometry.js';
 import { pngSize, resizePng } from './image.js';
 import type { PostJson } from './transport.js';
 
-export interface CuaUsage {
-  inputTokens: number;
-  outputTokens: number;
-}
+/** Tokens of a vendor call (its cost is priced later from the model's price). */
+export type CuaUsage = Omit<Usage, 'costUsd'>;
 
 export interface CuaActionRecord {
   action: CuaAction;
