@@ -269,6 +269,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   const disambiguate = model.ok ? llmDisambiguator(createLlm(model.config)) : undefined;
   const worker = new Worker({
     store,
+    secretBox: secrets.box,
     service: runs,
     engines: options.engines ?? createDefaultRegistry(services),
     logger,

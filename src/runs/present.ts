@@ -1,33 +1,27 @@
 /** Turns stored run records into the wire shapes of the contract. */
 import type { RunStatus, RunType, TaskRunListItem, TaskRunResponse } from '../contract/index.js';
 import type { RunRecord } from '../store/index.js';
+import { maskHeaderValues, maskProxyUrl, SEALED_FIELD } from './sealed-request.js';
 
-const MASK = '****';
-
-function maskHeaders(headers: unknown): unknown {
-  if (typeof headers !== 'object' || headers === null) return headers;
-  return Object.fromEntries(Object.keys(headers).map((k) => [k, MASK]));
-}
-
-function maskProxy(proxy: unknown): unknown {
-  if (typeof proxy !== 'object' || proxy === null || !('url' in proxy)) return proxy;
-  const url = (proxy as { url: unknown }).url;
-  if (typeof url !== 'string') return proxy;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = MASK;
-    return { ...proxy, url: parsed.toString() };
-  } catch {
-    return proxy;
-  }
-}
-
-/** The request echo with secrets (CDP auth headers, proxy passwords) masked. */
+/**
+ * The request echo with secrets masked: CDP auth headers and extra HTTP header values, proxy
+ * passwords; the sealed envelope is never shown.
+ */
 export function requestEcho(request: Record<string, unknown>): TaskRunResponse['run_request'] {
+  const { [SEALED_FIELD]: _sealed, ...shown } = request;
+  const proxy = shown['proxy_location'];
+  const proxyUrl =
+    typeof proxy === 'object' && proxy !== null ? (proxy as { url?: unknown }).url : undefined;
   return {
-    ...request,
-    cdp_connect_headers: maskHeaders(request['cdp_connect_headers']),
-    proxy_location: maskProxy(request['proxy_location']),
+    ...shown,
+    cdp_connect_headers: maskHeaderValues(shown['cdp_connect_headers']),
+    ...(shown['extra_http_headers'] !== undefined
+      ? { extra_http_headers: maskHeaderValues(shown['extra_http_headers']) }
+      : {}),
+    proxy_location:
+      typeof proxyUrl === 'string'
+        ? { ...(proxy as object), url: maskProxyUrl(proxyUrl) }
+        : shown['proxy_location'],
   } as TaskRunResponse['run_request'];
 }
 

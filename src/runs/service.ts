@@ -21,6 +21,7 @@ import type { EngineName } from '../engines/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 
 import type { NewRun, Store } from '../store/index.js';
+import { sealRequest } from './sealed-request.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { signingKeyContext } from './secrets.js';
 import { canTransition, InvalidTransitionError } from './status.js';
@@ -116,7 +117,8 @@ export class RunService {
       status: 'queued',
       title: request.title ?? null,
       prompt: request.prompt,
-      request: request as unknown as Record<string, unknown>,
+      // Header values and a proxy password are sealed at rest like credentials (issue 17).
+      request: sealRequest(request as unknown as Record<string, unknown>, id, box),
       webhookUrl: request.webhook_url ?? null,
       createdAt: at,
       modifiedAt: at,

@@ -32,6 +32,7 @@ import {
   type ReplayInput,
   type ReplayResult,
 } from '../engines/index.js';
+import type { SecretBox } from '../credentials/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import {
@@ -41,6 +42,7 @@ import {
   SCRIPT_ENGINES,
   ScriptService,
 } from './scripts.js';
+import { openRequest } from './sealed-request.js';
 import { type RunSecrets, RunSecretsError } from './secrets.js';
 import { now, type RunService } from './service.js';
 import { assertTransition } from './status.js';
@@ -50,6 +52,8 @@ export const MAX_ATTEMPTS = 2;
 
 export interface WorkerOptions {
   store: Store;
+  /** Opens the sealed parts of run requests (sealed-request.ts); without it they stay masked. */
+  secretBox?: SecretBox;
   service: RunService;
   engines: EngineRegistry;
   logger: Logger;
@@ -498,7 +502,11 @@ export class Worker {
     const found = code?.found ?? null;
     try {
       const ctx: EngineContext = {
-        task: taskSpec(run, code !== null && found === null),
+        // Sealed request values (headers, proxy password) are opened only here (sealed-request.ts).
+        task: taskSpec(
+          { ...run, request: openRequest(run.request, run.id, this.options.secretBox) },
+          code !== null && found === null,
+        ),
         signal: flight.controller.signal,
         emit,
         artifacts: sink,

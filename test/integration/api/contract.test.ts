@@ -146,10 +146,11 @@ describe('every endpoint answers as documented', () => {
     });
     expect(run['created_at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(run['queued_at']).toBe(run['created_at']);
-    // The echo keeps every field, with CDP auth header values masked.
+    // The echo keeps every field, with CDP auth and extra header values masked (docs/api.md).
     expect(run['run_request']).toEqual({
       ...fullRequest,
       cdp_connect_headers: { 'x-api-key': '****' },
+      extra_http_headers: { 'accept-language': '****' },
     });
   });
 
