@@ -21,8 +21,8 @@ import type { EngineName } from '../engines/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 
 import type { NewRun, Store } from '../store/index.js';
-import { sealRequest } from './sealed-request.js';
 import { toListItem, toTaskRunResponse } from './present.js';
+import { sealRequest } from './sealed-request.js';
 import { signingKeyContext } from './secrets.js';
 import { canTransition, InvalidTransitionError } from './status.js';
 import { buildTimeline, type StepScreenshot } from './timeline.js';

@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ArtifactService, ArtifactSink } from '../artifacts/index.js';
 import type { RunStatus } from '../contract/index.js';
+import type { SecretBox } from '../credentials/index.js';
 import type {
   EngineContext,
   EngineEvent,
@@ -32,7 +33,6 @@ import {
   type ReplayInput,
   type ReplayResult,
 } from '../engines/index.js';
-import type { SecretBox } from '../credentials/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import type { RunRecord, RunUsage, Store } from '../store/index.js';
 import {
