@@ -33,7 +33,7 @@ export interface ObserveOptions {
   withoutIds?: boolean;
 }
 
-export interface ActionOutcome {
+export interface AgentActionOutcome {
   ok: boolean;
   /** Short machine kind of the failure, e.g. `element_not_found`, `timeout`, `not_interactable`. */
   errorKind?: string;
@@ -55,7 +55,7 @@ export interface ActionOutcome {
 export interface AgentBrowser {
   observe(options: ObserveOptions): Promise<PageObservation>;
   /** Runs one of the browser's action records (src/browser/act) as the model planned it. */
-  execute(action: Action, signal: AbortSignal): Promise<ActionOutcome>;
+  execute(action: Action, signal: AbortSignal): Promise<AgentActionOutcome>;
   /** Navigate to the task's start URL. */
   open(url: string): Promise<void>;
 }

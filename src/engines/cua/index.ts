@@ -28,7 +28,7 @@ export {
   parseOpenAiResponse,
   type SafetyCheck,
 } from './openai/protocol.js';
-export { type ActionOutcome, type CuaAction, executeAction } from './shared/actions.js';
+export { type CuaAction, type CuaActionOutcome, executeAction } from './shared/actions.js';
 export { CuaActionError, CuaHttpError, CuaProtocolError } from './shared/errors.js';
 export { CoordinateScaler, chooseDisplaySize, type Size } from './shared/geometry.js';
 export type {

@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import type { Action, RunBrowser } from '../../browser/index.js';
 import type { ExtractionRule, TrajectoryEntry } from '../../scripts/index.js';
-import type { ActionOutcome } from '../ports.js';
+import type { AgentActionOutcome } from '../ports.js';
 
 /** What a recorded run hands the worker for compiling. */
 export interface RecordedRun {
@@ -96,7 +96,7 @@ export class TrajectoryRecorder {
     };
   }
 
-  after(action: Action, pending: Pending, outcome: ActionOutcome): void {
+  after(action: Action, pending: Pending, outcome: AgentActionOutcome): void {
     const fields = entryFields(action);
     if (fields.type === 'other' && fields.text === 'skip') return;
     let urlAfter = '';

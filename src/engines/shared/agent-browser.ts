@@ -9,7 +9,12 @@ import {
   prepareAction,
   type RunBrowser,
 } from '../../browser/index.js';
-import type { ActionOutcome, AgentBrowser, ObserveOptions, PageObservation } from '../ports.js';
+import type {
+  AgentActionOutcome,
+  AgentBrowser,
+  ObserveOptions,
+  PageObservation,
+} from '../ports.js';
 
 export interface BrowserAdapterOptions {
   /** Observation token budget (far-away content is summarised above it). */
@@ -18,7 +23,7 @@ export interface BrowserAdapterOptions {
   substitute?: (text: string) => string;
 }
 
-export function toActionOutcome(result: ActionResult): ActionOutcome {
+export function toActionOutcome(result: ActionResult): AgentActionOutcome {
   const e = result.effects;
   const message = [result.error?.message, result.warning].filter(Boolean).join(' — ');
   const download = e.downloads[0];
@@ -69,7 +74,7 @@ export function agentBrowserFromRun(
         tokens: obs.tokens,
       };
     },
-    async execute(action: Action, signal: AbortSignal): Promise<ActionOutcome> {
+    async execute(action: Action, signal: AbortSignal): Promise<AgentActionOutcome> {
       signal.throwIfAborted();
       const result = await run.act(prepareAction(action, { substitute, expandUrl }));
       return toActionOutcome(result);

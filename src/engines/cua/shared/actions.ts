@@ -46,7 +46,7 @@ export type CuaAction =
   | { kind: 'zoom'; region: { x1: number; y1: number; x2: number; y2: number } }
   | { kind: 'invalid'; name: string; reason: string };
 
-export type ActionOutcome =
+export type CuaActionOutcome =
   | { ok: true; text?: string; image?: Buffer }
   | { ok: false; error: string };
 
@@ -62,7 +62,7 @@ export async function executeAction(
   action: CuaAction,
   scaler: CoordinateScaler,
   signal?: AbortSignal,
-): Promise<ActionOutcome> {
+): Promise<CuaActionOutcome> {
   try {
     return await run(computer, action, scaler, signal);
   } catch (error) {
@@ -76,7 +76,7 @@ async function run(
   action: CuaAction,
   scaler: CoordinateScaler,
   signal?: AbortSignal,
-): Promise<ActionOutcome> {
+): Promise<CuaActionOutcome> {
   const at = (p: Point) => scaler.toViewport(p);
   switch (action.kind) {
     case 'click': {
