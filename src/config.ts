@@ -135,6 +135,8 @@ export interface CredentialsConfig {
   totpPollIntervalMs: number;
   /** WREN_TOTP_TIMEOUT_MS: how long a run waits for a code before OTP_TIMEOUT. */
   totpTimeoutMs: number;
+  /** WREN_TOTP_RETENTION_MINUTES: pushed codes older than this are deleted (used ones at once). */
+  totpRetentionMinutes: number;
 }
 
 export type ServerRole = 'all' | 'api' | 'worker';
@@ -252,6 +254,7 @@ export const ENV_SCHEMA = z.object({
   WREN_SECRET_KEY_PREVIOUS: optionalText(),
   WREN_TOTP_POLL_INTERVAL_MS: int(10_000, 10, 3_600_000),
   WREN_TOTP_TIMEOUT_MS: int(15 * 60_000, 10, 24 * 3_600_000),
+  WREN_TOTP_RETENTION_MINUTES: int(60, 1, 30 * 24 * 60),
   WREN_DATABASE_URL: url(
     /^postgres(ql)?:\/\//i,
     'must be a postgres:// or postgresql:// URL (leave it unset for SQLite)',
@@ -380,6 +383,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       secretKeyPrevious: v.WREN_SECRET_KEY_PREVIOUS,
       totpPollIntervalMs: v.WREN_TOTP_POLL_INTERVAL_MS,
       totpTimeoutMs: v.WREN_TOTP_TIMEOUT_MS,
+      totpRetentionMinutes: v.WREN_TOTP_RETENTION_MINUTES,
     },
     databaseUrl: v.WREN_DATABASE_URL,
     role: v.WREN_ROLE,

@@ -267,6 +267,15 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   // possible code replaced by a label (src/runs/otp-model.ts).
   const model = resolveModelConfig(config.env);
   const disambiguate = model.ok ? llmDisambiguator(createLlm(model.config)) : undefined;
+  // Pushed 2FA codes are deleted once a run used them, and the rest after the retention age.
+  const retentionMs = config.credentials.totpRetentionMinutes * 60_000;
+  const sweepCodes = () =>
+    store.totpCodes
+      .deleteOlderThan(new Date(Date.now() - retentionMs))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not delete old pushed codes'));
+  void sweepCodes();
+  const codeSweep = setInterval(() => void sweepCodes(), Math.min(retentionMs, 60_000));
+  codeSweep.unref();
   const worker = new Worker({
     store,
     secretBox: secrets.box,
@@ -424,6 +433,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       if (closed) return;
       closed = true;
       if (keepAlive) clearInterval(keepAlive);
+      clearInterval(codeSweep);
       await worker.stop();
       await liveEndpoint?.close();
       await sessions.stop();

@@ -57,6 +57,10 @@ export interface TotpCodeStore {
   findRecent(query: TotpCodeQuery): Promise<TotpCodeRecord[]>;
   /** Newest first. */
   list(query: TotpCodeListQuery): Promise<TotpCodeRecord[]>;
+  /** Deletes one code (a run used it). */
+  delete(id: string): Promise<void>;
+  /** Deletes codes created before `before` (retention); returns how many. */
+  deleteOlderThan(before: Date): Promise<number>;
 }
 
 /** In-process store for tests and the embedded mode. */
@@ -65,6 +69,18 @@ export class MemoryTotpCodeStore implements TotpCodeStore {
 
   async insert(record: TotpCodeRecord): Promise<void> {
     this.rows.push({ ...record });
+  }
+
+  async delete(id: string): Promise<void> {
+    const i = this.rows.findIndex((r) => r.id === id);
+    if (i >= 0) this.rows.splice(i, 1);
+  }
+
+  async deleteOlderThan(before: Date): Promise<number> {
+    const keep = this.rows.filter((r) => r.createdAt.getTime() >= before.getTime());
+    const removed = this.rows.length - keep.length;
+    this.rows.splice(0, this.rows.length, ...keep);
+    return removed;
   }
 
   async findRecent(query: TotpCodeQuery): Promise<TotpCodeRecord[]> {

@@ -120,6 +120,8 @@ export function pushedCodeSource(options: {
       });
       if (!pick) return { status: 'pending', detail: `no pushed code for ${identifier} yet` };
       used.add(pick.record.id);
+      // A one-time code is gone once used (docs/credentials.md, retention).
+      await options.store.delete(pick.record.id);
       return { status: 'code', value: pick.value, otpType: pick.otpType };
     },
   };

@@ -124,6 +124,18 @@ export class SqlTotpCodeStore implements TotpCodeStore {
       .execute();
   }
 
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('totp_codes').where('id', '=', id).execute();
+  }
+
+  async deleteOlderThan(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('totp_codes')
+      .where('created_at', '<', iso(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows ?? 0);
+  }
+
   async findRecent(query: TotpCodeQuery): Promise<TotpCodeRecord[]> {
     const rows = await this.db
       .selectFrom('totp_codes')
