@@ -58,7 +58,7 @@ describe('pushed code retention', () => {
       scope: { taskId: 'tsk_1', startedAt: new Date(Date.now() - 60_000) },
     });
     await store.totpCodes.insert(code('totp_3', '333333', new Date()));
-    const poll = await source.poll({});
+    const poll = await source.poll({ runId: 'tsk_1' });
     expect(poll).toMatchObject({ status: 'code', value: '333333' });
     expect(await listed()).not.toContain('333333');
   });
