@@ -123,7 +123,7 @@ const LAYERS = {
   },
   sdk: {
     path: '^src/sdk/',
-    may: ['api', 'app', 'config', 'contract', 'engines', 'log'],
+    may: ['api', 'app', 'config', 'contract', 'engines', 'log', 'scripts'],
     why: 'TypeScript client and embedded mode',
   },
   cli: {

@@ -301,6 +301,33 @@ function buildProgram(): Command {
     process.stderr.write(`canceled ${runId}\n`);
   });
 
+  const script = program.command('script').description('compiled scripts (docs/code-mode.md)');
+  targetOptions(
+    script
+      .command('run')
+      .description('run a compiled script (GET /v1/runs/{run_id}/script) on a new browser session')
+      .argument('<file>', 'the script, .ts')
+      .option(
+        '--param <name=value>',
+        'a parameter value (repeatable)',
+        (v: string, acc: string[]) => [...acc, v],
+        [] as string[],
+      )
+      .option('--start-url <url>', 'start here instead of the recorded start URL'),
+  ).action(async (file: string, opts: TargetOptions & { param: string[]; startUrl?: string }) => {
+    const { parseParams, runScriptFile } = await import('./script-run.js');
+    const result = await runScriptFile(file, {
+      params: parseParams(opts.param),
+      ...(opts.startUrl ? { startUrl: opts.startUrl } : {}),
+      ...(opts.server ? { server: opts.server } : {}),
+      ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    });
+    for (const h of result.healed)
+      process.stderr.write(`healed: ${h.intention}: ${h.selector} → ${h.located}\n`);
+    print(result.output);
+  });
+
   program
     .command('mcp')
     .description(

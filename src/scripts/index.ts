@@ -11,6 +11,7 @@ export {
   resolveValue,
   withHealedSteps,
 } from './compile.js';
+export { type PageEvaluate, readOutput } from './read.js';
 export { type RenderMeta, renderScript } from './render.js';
 export {
   matchTemplate,

@@ -53,6 +53,13 @@ export {
   type SdkActionBody,
   type SdkActionReply,
 } from './page.js';
+export {
+  type ScriptContext,
+  type ScriptRunLog,
+  type ScriptSteps,
+  type StepOptions,
+  scriptSteps,
+} from './script-runtime.js';
 export { type CachedSelection, SelectorCache, urlPattern } from './selector-cache.js';
 export {
   type AttachOptions,

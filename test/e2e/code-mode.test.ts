@@ -4,7 +4,11 @@
  * the fake model refusing every call; a renamed page heals with exactly one model call per broken
  * step and writes revision 2; a sold-out product fails with the caller's error code.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runScriptFile } from '../../src/cli/script-run.js';
 import {
   type AgentHarness,
   actorReply,
@@ -190,6 +194,29 @@ describe('run with code', () => {
       hits: 3,
       heals: 1,
     });
+
+    // The TypeScript form runs on its own (`wren script run file.ts --param …`, the CLI's code)
+    // on a browser session of the server; revision 1 on the original page: no model call.
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy(() => REFUSE);
+    const dir = mkdtempSync(join(tmpdir(), 'wren-script-'));
+    try {
+      const file = join(dir, 'signup.ts');
+      writeFileSync(file, script.source);
+      const ran = await runScriptFile(file, {
+        params: { full_name: 'Alan Turing', email: 'alan@example.com' },
+        server: h.wren.url,
+        apiKey: h.wren.apiKey,
+      });
+      expect(ran.healed).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(h.fake.requests).toHaveLength(0);
+    expect(h.site.submissions('wizard').map((s) => s.fields)).toEqual([
+      { full_name: 'Alan Turing', email: 'alan@example.com', plan: 'pro', terms: 'accepted' },
+    ]);
   });
 
   it('reads the extracted output off the page on replay, and fails a sold-out product with the mapped error code', async () => {

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import type { Action, RunBrowser } from '../../browser/index.js';
-import type { ExtractionRule, TrajectoryEntry } from '../../scripts/index.js';
+import { type ExtractionRule, readOutput, type TrajectoryEntry } from '../../scripts/index.js';
 import type { AgentActionOutcome } from '../ports.js';
 
 /** What a recorded run hands the worker for compiling. */
@@ -212,70 +212,9 @@ function findInPage(wanted: { text?: string; number?: number }[]): (Found | null
   });
 }
 
-/** In the page: the values the rules read (null where an element is missing). */
-function readInPage(
-  rules: {
-    selector: string;
-    kind: string;
-    before?: string;
-    after?: string;
-    numberIndex?: number;
-  }[],
-): unknown[] {
-  const norm = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
-  return rules.map((r) => {
-    const els = document.querySelectorAll(r.selector);
-    if (els.length !== 1) return { missing: true };
-    const text = norm(els[0]!.textContent);
-    if (r.kind === 'number') {
-      const ns = [...text.matchAll(/-?\d[\d,]*(?:\.\d+)?/g)].map((m) =>
-        Number(m[0].replace(/,/g, '')),
-      );
-      const n = ns[r.numberIndex ?? 0];
-      return n === undefined ? { missing: true } : { value: n };
-    }
-    let v = text;
-    if (r.before && v.startsWith(r.before)) v = v.slice(r.before.length);
-    if (r.after && v.endsWith(r.after)) v = v.slice(0, v.length - r.after.length);
-    return { value: v.trim() };
-  });
-}
-
 /** The output built from `rules` on `page`, or null when an element is missing. */
-export async function readWithRules(
-  page: Page,
-  rules: readonly ExtractionRule[],
-): Promise<unknown> {
-  const dynamic = rules.filter((r) => r.selector !== null);
-  const read = (await page.evaluate(
-    readInPage,
-    dynamic.map((r) => ({
-      selector: r.selector as string,
-      kind: r.kind,
-      ...(r.before !== undefined ? { before: r.before } : {}),
-      ...(r.after !== undefined ? { after: r.after } : {}),
-      ...(r.numberIndex !== undefined ? { numberIndex: r.numberIndex } : {}),
-    })),
-  )) as ({ missing: true } | { value: unknown })[];
-  if (read.some((r) => 'missing' in r)) return null;
-  let out: unknown = rules.length === 1 && rules[0]!.path.length === 0 ? undefined : {};
-  let k = 0;
-  for (const r of rules) {
-    const v = r.selector === null ? r.constant : (read[k++] as { value: unknown }).value;
-    if (r.path.length === 0) {
-      out = v;
-      continue;
-    }
-    let node = out as Record<string | number, unknown>;
-    for (const [i, key] of r.path.entries()) {
-      if (i === r.path.length - 1) node[key] = v;
-      else {
-        if (node[key] === undefined) node[key] = {};
-        node = node[key] as Record<string | number, unknown>;
-      }
-    }
-  }
-  return out;
+export function readWithRules(page: Page, rules: readonly ExtractionRule[]): Promise<unknown> {
+  return readOutput((fn, arg) => page.evaluate(fn as never, arg) as never, rules);
 }
 
 /** Rules that read `output` off the page now, checked by reading it back; null if not all found. */

@@ -1,0 +1,129 @@
+/**
+ * What a compiled script's `run({ page, params, step })` gets when it runs outside the server
+ * (`npx wren script run file.ts`, docs/code-mode.md#running-a-script-yourself): `step` helpers
+ * that act on each step's selector with Playwright and, when it no longer finds exactly one
+ * element, fall back to Wren's primitives with the step's intention (`page.locate`, one model
+ * call), like the server's self-heal.
+ */
+import type { Locator } from 'playwright-core';
+import { type ExtractionRule, readOutput, urlPattern } from '../scripts/index.js';
+import type { AiPage } from './page.js';
+
+export interface StepOptions {
+  intention: string;
+}
+
+export interface ScriptSteps {
+  click(
+    selector: string,
+    o: StepOptions & { button?: 'left' | 'right'; double?: boolean },
+  ): Promise<void>;
+  fill(
+    selector: string,
+    value: string,
+    o: StepOptions & { submit?: boolean; typed?: boolean },
+  ): Promise<void>;
+  select(selector: string, labels: string[], o: StepOptions): Promise<void>;
+  check(selector: string, checked: boolean, o: StepOptions): Promise<void>;
+  hover(selector: string, o: StepOptions): Promise<void>;
+  press(selector: string | null, keys: string, o: StepOptions): Promise<void>;
+  enterCode(selector: string | null, o: StepOptions): Promise<void>;
+  waitForUrl(pattern: string): Promise<void>;
+  assertUrl(pattern: string): Promise<void>;
+  read(rules: ExtractionRule[]): Promise<unknown>;
+  extract(): Promise<unknown>;
+}
+
+/** The argument of a compiled script's default export. */
+export interface ScriptContext<P extends Record<string, string> = Record<string, string>> {
+  page: AiPage;
+  params: P & { $startUrl?: string | null };
+  step: ScriptSteps;
+}
+
+export interface ScriptRunLog {
+  /** Steps whose selector failed and that were done where the model located the element. */
+  healed: { intention: string; selector: string; located: string }[];
+}
+
+const STEP_WAIT_MS = 3_000;
+const PAGE_WAIT_MS = 15_000;
+
+async function single(page: AiPage, selector: string): Promise<Locator | null> {
+  const locator = page.locator(selector);
+  try {
+    if ((await locator.count()) === 0)
+      await locator
+        .first()
+        .waitFor({ state: 'attached', timeout: STEP_WAIT_MS })
+        .catch(() => {});
+    return (await locator.count()) === 1 ? locator : null;
+  } catch {
+    return null;
+  }
+}
+
+export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
+  const on = async (selector: string, o: StepOptions, act: (el: Locator) => Promise<void>) => {
+    const el = await single(page, selector);
+    if (el) {
+      try {
+        await act(el);
+        return;
+      } catch {
+        // not actionable any more: locate it again below
+      }
+    }
+    const located = await page.locate(o.intention);
+    log.healed.push({ intention: o.intention, selector, located });
+    await act(page.locator(located));
+  };
+  const timeout = 5_000;
+  const waitFor = (pattern: string) =>
+    page.waitForURL((u) => urlPattern(u.href) === pattern, { timeout: PAGE_WAIT_MS });
+  return {
+    click: (s, o) =>
+      on(s, o, (el) =>
+        o.double
+          ? el.dblclick({ timeout })
+          : el.click({ timeout, ...(o.button ? { button: o.button } : {}) }),
+      ),
+    fill: (s, value, o) =>
+      on(s, o, async (el) => {
+        if (o.typed) {
+          await el.fill('', { timeout });
+          await el.pressSequentially(value, { timeout });
+        } else await el.fill(value, { timeout });
+        if (o.submit) await el.press('Enter', { timeout });
+      }),
+    select: (s, labels, o) =>
+      on(s, o, async (el) => {
+        await el.selectOption(labels, { timeout });
+      }),
+    check: (s, checked, o) => on(s, o, (el) => el.setChecked(checked, { timeout })),
+    hover: (s, o) => on(s, o, (el) => el.hover({ timeout })),
+    press: (s, keys, o) =>
+      s ? on(s, o, (el) => el.press(keys, { timeout })) : page.keyboard.press(keys),
+    async enterCode() {
+      throw new Error(
+        'this script enters a one-time code; run it on the server (run_with "code"), where the run has its 2FA source',
+      );
+    },
+    waitForUrl: async (pattern) => {
+      await waitFor(pattern);
+    },
+    assertUrl: async (pattern) => {
+      await waitFor(pattern).catch(() => {
+        throw new Error(`the script ended on ${page.url()}, not on ${pattern}`);
+      });
+    },
+    read: async (rules) => {
+      const out = await readOutput((fn, arg) => page.evaluate(fn as never, arg) as never, rules);
+      if (out === null) throw new Error('an element the output is read from is missing');
+      return out;
+    },
+    async extract() {
+      return page.extract({ prompt: 'the data this task reports' });
+    },
+  };
+}
