@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ArtifactService, ByteRange } from '../artifacts/index.js';
 import {
   ArtifactContentQuerySchema,
@@ -116,6 +117,18 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
           tags: ['Artifacts'],
           params: ArtifactIdParamsSchema,
           querystring: ArtifactContentQuerySchema,
+          // Every status the handler answers (issue 17; test/integration/api/openapi-statuses.test.ts).
+          response: {
+            200: z.unknown().describe('The artifact bytes, with its content type'),
+            206: z.unknown().describe('The requested byte range (Range header)'),
+            403: ErrorResponseSchema.describe(
+              'Missing or invalid x-api-key, or an expired or invalid signed URL',
+            ),
+            404: ErrorResponseSchema.describe('No such artifact in this organization'),
+            410: ErrorResponseSchema.describe('The artifact expired (retention) and its bytes are gone'),
+            416: ErrorResponseSchema.describe('The Range is outside the artifact'),
+            422: HTTPValidationErrorSchema,
+          },
         },
       },
       async (request, reply) => {
