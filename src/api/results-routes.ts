@@ -125,7 +125,9 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
               'Missing or invalid x-api-key, or an expired or invalid signed URL',
             ),
             404: ErrorResponseSchema.describe('No such artifact in this organization'),
-            410: ErrorResponseSchema.describe('The artifact expired (retention) and its bytes are gone'),
+            410: ErrorResponseSchema.describe(
+              'The artifact expired (retention) and its bytes are gone',
+            ),
             416: ErrorResponseSchema.describe('The Range is outside the artifact'),
             422: HTTPValidationErrorSchema,
           },

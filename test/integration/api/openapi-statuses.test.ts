@@ -43,7 +43,9 @@ describe('/openapi.json lists the statuses the server returns', () => {
           probes++;
           if (GLOBAL.has(res.status) || res.status < 400) continue;
           if (!documented.has(String(res.status)) && !documented.has('default'))
-            missing.push(`${method.toUpperCase()} ${path} → ${res.status} (${res.text.slice(0, 80)})`);
+            missing.push(
+              `${method.toUpperCase()} ${path} → ${res.status} (${res.text.slice(0, 80)})`,
+            );
         }
       }
     }
