@@ -4,6 +4,7 @@ import { clearApiKey, getApiKey } from './auth';
 import { NewTaskPage } from './pages/NewTask';
 import { RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/Runs';
+import { ScriptsPage } from './pages/Scripts';
 import { SessionsPage } from './pages/Sessions';
 import { SettingsPage } from './pages/Settings';
 import { SignInPage } from './pages/SignIn';
@@ -13,6 +14,7 @@ const NAV = [
   { to: '/runs', label: 'Runs', match: (p: string) => p === '/' || p.startsWith('/runs') },
   { to: '/tasks/new', label: 'New task', match: (p: string) => p.startsWith('/tasks') },
   { to: '/sessions', label: 'Browser sessions', match: (p: string) => p.startsWith('/sessions') },
+  { to: '/scripts', label: 'Scripts', match: (p: string) => p.startsWith('/scripts') },
   { to: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
 ];
 
@@ -43,6 +45,7 @@ export function App() {
   else if (path === '/' || path === '/runs') page = <RunsPage />;
   else if (path === '/tasks/new') page = <NewTaskPage />;
   else if (path === '/sessions') page = <SessionsPage />;
+  else if (path === '/scripts') page = <ScriptsPage />;
   else if (path === '/settings') page = <SettingsPage onSignOut={signOut} />;
   else
     page = (
