@@ -12,6 +12,7 @@ import {
   type BlockedRequest,
   type EgressPolicy,
   type EgressProxy,
+  reserveOwnPort,
   startEgressProxy,
 } from '../../../src/net/index.js';
 
@@ -45,12 +46,15 @@ afterAll(async () => {
 });
 
 /** A plain-HTTP request through the proxy (absolute URI), as Chromium sends it. */
-function viaProxy(host: string): Promise<{ status: number; reason: string | undefined }> {
+function viaProxy(
+  host: string,
+  through: EgressProxy = proxy,
+): Promise<{ status: number; reason: string | undefined }> {
   return new Promise((resolve, reject) => {
     request(
       {
         host: '127.0.0.1',
-        port: proxy.port,
+        port: through.port,
         path: `http://${host}:${sitePort}/page`,
         headers: { host: `${host}:${sitePort}` },
       },
@@ -89,5 +93,35 @@ describe('egress proxy answers', () => {
     expect(answer.status).toBe(502);
     expect(answer.reason).toMatch(/nowhere\.test/);
     expect(blocked.length).toBe(before);
+  });
+
+  it('lets the allow-list and WREN_ALLOW_PRIVATE_NETWORKS reach private hosts, never Wren\'s own browsers', async () => {
+    // Issue 17, Accept: "WREN_ALLOW_PRIVATE_NETWORKS=true and an allow-list still let the test
+    // suite and local use work" (docs/configuration.md, "Network policy").
+    const byName = await startEgressProxy({ policy: { ...policy, allow: ['*.test'] } });
+    const byCidr = await startEgressProxy({ policy: { ...policy, allow: ['127.0.0.0/30'] } });
+    const open = await startEgressProxy({ policy: { ...policy, allowPrivateNetworks: true } });
+    try {
+      expect((await viaProxy('internal.test', byName)).status).toBe(200);
+      // The name is allowed, not its address: a literal 127.0.0.1 stays refused.
+      expect((await viaProxy('127.0.0.1', byName)).status).toBe(403);
+      expect((await viaProxy('127.0.0.1', byCidr)).status).toBe(200);
+      expect((await viaProxy('internal.test', open)).status).toBe(200);
+      expect(hits.filter((h) => h.startsWith('127.0.0.1 '))).toHaveLength(3);
+      // Once the port is one of Wren's own browser endpoints, no setting reaches it.
+      const release = reserveOwnPort(sitePort);
+      try {
+        for (const through of [byName, byCidr, open]) {
+          const answer = await viaProxy('internal.test', through);
+          expect(answer.status).toBe(403);
+          expect(answer.reason).toContain('is a browser endpoint Wren runs itself');
+        }
+      } finally {
+        release();
+      }
+      expect(hits.filter((h) => h.startsWith('127.0.0.1 '))).toHaveLength(3);
+    } finally {
+      await Promise.all([byName.close(), byCidr.close(), open.close()]);
+    }
   });
 });
