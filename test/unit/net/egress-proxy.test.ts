@@ -95,7 +95,7 @@ describe('egress proxy answers', () => {
     expect(blocked.length).toBe(before);
   });
 
-  it('lets the allow-list and WREN_ALLOW_PRIVATE_NETWORKS reach private hosts, never Wren\'s own browsers', async () => {
+  it("lets the allow-list and WREN_ALLOW_PRIVATE_NETWORKS reach private hosts, never Wren's own browsers", async () => {
     // Issue 17, Accept: "WREN_ALLOW_PRIVATE_NETWORKS=true and an allow-list still let the test
     // suite and local use work" (docs/configuration.md, "Network policy").
     const byName = await startEgressProxy({ policy: { ...policy, allow: ['*.test'] } });
