@@ -176,6 +176,10 @@ export function RunPage({ runId }: { runId: string }) {
             </Card>
           ) : null}
 
+          {!active && (run.script_run || run.run_request?.run_with === 'code') ? (
+            <RunScript runId={run.run_id} scriptRun={run.script_run ?? null} />
+          ) : null}
+
           <Card
             title={`Steps${run.step_count ? ` (${run.step_count})` : ''}`}
             testId="timeline-card"
@@ -276,6 +280,45 @@ function Downloads({ run }: { run: Run }) {
       ) : (
         <p className="muted">No files downloaded.</p>
       )}
+    </Card>
+  );
+}
+
+/** Code mode (docs/code-mode.md): the script this run compiled, healed or replayed, to copy. */
+function RunScript(props: {
+  runId: string;
+  scriptRun: { script_id?: string | null; ai_fallback_triggered?: boolean } | null;
+}) {
+  const { data } = useQuery({
+    queryKey: [`${props.runId}/script`],
+    queryFn: () =>
+      unwrap(client.GET('/v1/runs/{run_id}/script', { params: { path: { run_id: props.runId } } })),
+    retry: false,
+  });
+  const [copied, setCopied] = useState(false);
+  if (!data) return null; // a run without a script (404) shows nothing
+  const copy = async () => {
+    await navigator.clipboard.writeText(data.source);
+    setCopied(true);
+  };
+  return (
+    <Card
+      title={`Script (revision ${data.revision})`}
+      testId="script-card"
+      actions={
+        <button type="button" className="btn btn-small" onClick={copy}>
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      }
+    >
+      {props.scriptRun ? (
+        <p className="muted small">
+          Replayed {props.scriptRun.ai_fallback_triggered ? 'with' : 'without'} the AI fallback.
+        </p>
+      ) : null}
+      <pre className="script-source">
+        <code>{data.source}</code>
+      </pre>
     </Card>
   );
 }
