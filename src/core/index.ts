@@ -7,4 +7,5 @@ export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';
 export type { BrowserSettings } from './settings.js';
+export { urlPattern } from './url-pattern.js';
 export type { Usage } from './usage.js';

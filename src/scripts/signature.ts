@@ -5,31 +5,10 @@
  * replay's parameter values.
  */
 import { createHash } from 'node:crypto';
+import { urlPattern } from '../core/index.js';
 import type { ScriptSignatureParts } from './types.js';
 
-/**
- * A URL as a key: origin and path, with ids in the path (numbers, uuids, long hex) replaced by
- * `*`; query and fragment dropped. /orders/123 and /orders/456 share a script.
- */
-export function urlPattern(url: string | null): string {
-  if (!url) return '';
-  try {
-    const u = new URL(url);
-    const path = u.pathname
-      .split('/')
-      .map((seg) =>
-        /^\d+$/.test(seg) ||
-        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(seg) ||
-        /^[0-9a-f]{16,}$/i.test(seg)
-          ? '*'
-          : seg,
-      )
-      .join('/');
-    return `${u.origin}${path}`;
-  } catch {
-    return url;
-  }
-}
+export { urlPattern };
 
 /** Whether `url` is on the page `pattern` names. */
 export function urlMatches(pattern: string, url: string): boolean {

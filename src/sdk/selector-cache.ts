@@ -6,6 +6,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { urlPattern } from '../core/index.js';
+
+export { urlPattern };
 
 export interface CachedSelection {
   /** The URL pattern the entry applies to (see urlPattern). */
@@ -21,29 +24,6 @@ export interface CachedSelection {
   savedAt: string;
   /** Times it was replayed without the model. */
   hits: number;
-}
-
-/**
- * A page's URL as a cache key: origin and path, with ids in the path (numbers, uuids, long hex)
- * replaced by `*`; query and fragment dropped. /orders/123 and /orders/456 share entries.
- */
-export function urlPattern(url: string): string {
-  try {
-    const u = new URL(url);
-    const path = u.pathname
-      .split('/')
-      .map((seg) =>
-        /^\d+$/.test(seg) ||
-        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(seg) ||
-        /^[0-9a-f]{16,}$/i.test(seg)
-          ? '*'
-          : seg,
-      )
-      .join('/');
-    return `${u.origin}${path}`;
-  } catch {
-    return url;
-  }
 }
 
 export class SelectorCache {
