@@ -10,14 +10,12 @@ import {
   normalizeHttpUrl,
   RequestValidationError,
   type RunStatus,
-  type RunType,
   type TaskRunListItem,
   type TaskRunRequest,
   type TaskRunResponse,
 } from '../contract/index.js';
 import { badRequest, newId, notFound, RUN_TYPE_BY_ENGINE, ServiceError } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
-import type { EngineName } from '../engines/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 
 import type { NewRun, Store } from '../store/index.js';

@@ -85,7 +85,7 @@ export async function startCdpGateway(options: {
   });
   server.on('upgrade', (request, socket, head) => {
     const found = target(request);
-    if (!found || found.path.rest !== '') {
+    if (found?.path.rest !== '') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

@@ -70,6 +70,7 @@ beforeAll(async () => {
       `<script>window.done = fetch('http://internal.test:${privatePort}/name').then(r => r.text(), e => 'failed: ' + e)</script>`,
     ),
     '/public-fetch.html': page(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a template literal in the page's own script
       '<script>window.done = fetch(`http://public.test:${location.port}/hello`).then(r => r.text())</script>',
     ),
   };
