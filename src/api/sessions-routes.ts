@@ -13,9 +13,9 @@ import {
   HTTPValidationErrorSchema,
   UpdateBrowserSessionRequestSchema,
 } from '../contract/index.js';
-import { ServiceError } from '../core/index.js';
+import { maskProxyLocation, ServiceError } from '../core/index.js';
 import type { ProfileService } from '../profiles/index.js';
-import { ProxyUnavailableError, redactProxyUrl, type SessionManager } from '../sessions/index.js';
+import { ProxyUnavailableError, type SessionManager } from '../sessions/index.js';
 import type { BrowserSessionRecord, Organization, SessionProfileLink } from '../store/index.js';
 import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
 
@@ -26,14 +26,6 @@ export interface SessionRoutesOptions {
   appUrl: string;
   /** browser_profile_id / generate_browser_profile; without it sessions have no profiles. */
   profiles?: ProfileService;
-}
-
-function maskProxy(location: unknown): unknown {
-  if (location && typeof location === 'object' && 'url' in location) {
-    const url = (location as { url: unknown }).url;
-    if (typeof url === 'string') return { ...location, url: redactProxyUrl(url) };
-  }
-  return location;
 }
 
 function present(
@@ -52,7 +44,7 @@ function present(
     browser_address: r.status === 'running' || r.status === 'created' ? r.browserAddress : null,
     app_url: `${appUrl}/browser-session/${r.id}`,
     url: r.url,
-    proxy_location: maskProxy(r.proxyLocation) ?? null,
+    proxy_location: maskProxyLocation(r.proxyLocation) ?? null,
     vnc_streaming_supported: false,
     downloaded_files: [],
     recordings: [],
@@ -149,7 +141,7 @@ export async function registerSessionRoutes(
             if (profileId && profiles) {
               const profile = await profiles.get(org(request), profileId);
               // The profile's proxy applies unless the request names one.
-              if (proxyLocation == null) proxyLocation = profile.proxyLocation as never;
+              if (proxyLocation == null) proxyLocation = profiles.proxyLocationOf(profile) as never;
               storageState = await profiles.load(org(request), profileId);
             }
             const { record, warning } = await sessions.create(org(request), {

@@ -6,6 +6,7 @@ export { type Now, type Sleep, sleep } from './clock.js';
 export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';
+export { MASK, maskProxyLocation, maskUrlPassword } from './masks.js';
 export type { BrowserSettings } from './settings.js';
 export { urlPattern } from './url-pattern.js';
 export type { Usage } from './usage.js';

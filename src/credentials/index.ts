@@ -11,6 +11,12 @@ export { decodeEntities, type HtmlLink, htmlToText, looksLikeHtml } from './html
 export * from './otp-fields.js';
 export * from './pushed-codes.js';
 export * from './run-totp.js';
+export {
+  openProxyLocation,
+  profileProxyContext,
+  sealProxyLocation,
+  shownProxyLocation,
+} from './sealed-proxy.js';
 export * from './secret-box.js';
 export * from './signature.js';
 export * from './totp.js';

@@ -12,7 +12,13 @@ import {
 } from '../browser/index.js';
 import type { BrowserProfileResponse } from '../contract/index.js';
 import { newId, ServiceError } from '../core/index.js';
-import type { SecretBox } from '../credentials/index.js';
+import {
+  openProxyLocation,
+  profileProxyContext,
+  type SecretBox,
+  sealProxyLocation,
+  shownProxyLocation,
+} from '../credentials/index.js';
 import type { SessionManager } from '../sessions/index.js';
 import type {
   BrowserProfileRecord,
@@ -79,13 +85,22 @@ export class ProfileService implements ProfileStates {
     return parsed;
   }
 
+  private sealProxy(profileId: string, location: unknown): unknown {
+    return sealProxyLocation(location, this.options.box, profileProxyContext(profileId));
+  }
+
+  /** The profile's proxy_location with its password, for starting a browser with it. */
+  proxyLocationOf(p: BrowserProfileRecord): unknown {
+    return openProxyLocation(p.proxyLocation, this.options.box, profileProxyContext(p.id));
+  }
+
   present(p: BrowserProfileRecord): BrowserProfileResponse {
     return {
       browser_profile_id: p.id,
       organization_id: p.organizationId,
       name: p.name,
       source_browser_type: p.sourceBrowserType,
-      proxy_location: p.proxyLocation ?? null,
+      proxy_location: shownProxyLocation(p.proxyLocation) ?? null,
       proxy_session_id: p.proxySessionId,
       is_managed: false,
       workflow_permanent_id: null,
@@ -126,7 +141,7 @@ export class ProfileService implements ProfileStates {
       name: input.name,
       stateSealed: this.seal(id, state),
       sourceBrowserType: source,
-      proxyLocation: input.proxy_location ?? null,
+      proxyLocation: this.sealProxy(id, input.proxy_location ?? null),
       proxySessionId: input.proxy_session_id ?? null,
       createdAt: at,
       modifiedAt: at,
@@ -197,7 +212,9 @@ export class ProfileService implements ProfileStates {
     await this.profiles.update(organizationId, id, {
       modifiedAt: new Date().toISOString(),
       ...(input.name ? { name: input.name } : {}),
-      ...(input.proxy_location !== undefined ? { proxyLocation: input.proxy_location } : {}),
+      ...(input.proxy_location !== undefined
+        ? { proxyLocation: this.sealProxy(id, input.proxy_location) }
+        : {}),
       ...(input.proxy_session_id !== undefined ? { proxySessionId: input.proxy_session_id } : {}),
     });
     return this.get(organizationId, id);

@@ -4,9 +4,11 @@
  * to the run id): the stored request keeps the keys with masked values plus one `_sealed`
  * envelope, which only the worker opens to drive the browser (issue 17, docs/security.md).
  */
+import { MASK, maskUrlPassword } from '../core/index.js';
 import type { SecretBox } from '../credentials/index.js';
 
-export const MASK = '****';
+export { MASK };
+
 export const SEALED_FIELD = '_sealed';
 
 export const requestSecretsContext = (runId: string): string => `run:${runId}:request_secrets`;
@@ -34,16 +36,7 @@ function proxyUrlOf(request: Record<string, unknown>): string | null {
   return typeof url === 'string' ? url : null;
 }
 
-export function maskProxyUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = MASK;
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export const maskProxyUrl = maskUrlPassword;
 
 /** The request as stored: secret values masked and sealed into `_sealed` (unchanged without any). */
 export function sealRequest(

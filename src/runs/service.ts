@@ -15,7 +15,7 @@ import {
   type TaskRunResponse,
 } from '../contract/index.js';
 import { badRequest, newId, notFound, RUN_TYPE_BY_ENGINE, ServiceError } from '../core/index.js';
-import type { SecretBox } from '../credentials/index.js';
+import { openProxyLocation, profileProxyContext, type SecretBox } from '../credentials/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 
 import type { NewRun, Store } from '../store/index.js';
@@ -350,7 +350,11 @@ export class RunService {
       const profile = await this.options.store.browserProfiles.get(organizationId, profileId);
       if (!profile) throw notFound(`Browser profile ${profileId} not found`);
       // The profile's proxy applies unless the request names one.
-      proxyLocation ??= (profile.proxyLocation as typeof proxyLocation) ?? null;
+      const box = this.options.secretBox;
+      const profileProxy = box
+        ? openProxyLocation(profile.proxyLocation, box, profileProxyContext(profile.id))
+        : profile.proxyLocation;
+      proxyLocation ??= (profileProxy as typeof proxyLocation) ?? null;
     }
     // A caller's own proxy and browser are connections Wren makes: same policy (issue 17).
     const proxyUrl = (proxyLocation as { url?: unknown } | null)?.url;

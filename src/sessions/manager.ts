@@ -26,7 +26,7 @@ import {
   type StoredBrowserState,
 } from '../browser/index.js';
 import { normalizeHttpUrl } from '../contract/index.js';
-import { newId, ServiceError } from '../core/index.js';
+import { maskProxyLocation, newId, ServiceError } from '../core/index.js';
 import {
   type BlockedRequest,
   checkUrl,
@@ -366,7 +366,8 @@ export class SessionManager {
       status: 'created',
       timeoutMinutes: timeout,
       url,
-      proxyLocation: input.proxy_location ?? null,
+      // Shown, never used to start a browser again: no password at rest.
+      proxyLocation: maskProxyLocation(input.proxy_location ?? null),
       browserAddress: null,
       runnableType: null,
       runnableId: null,

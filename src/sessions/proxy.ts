@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { maskUrlPassword } from '../core/index.js';
 import { type GeoProfile, geoProfileFor } from './geo.js';
 
 export interface ProxyServer {
@@ -83,13 +84,7 @@ export function parseProxyUrl(raw: string): ProxyServer {
 
 /** The URL with its password replaced, safe for logs and errors. */
 export function redactProxyUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return raw.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
+  return maskUrlPassword(raw);
 }
 
 function poolEntry(entry: unknown, where: string): ProxyServer {

@@ -56,4 +56,39 @@ describe('secret request values', () => {
     // Bound to its run: another run id cannot open it.
     expect(() => openRequest(stored?.request ?? {}, 'tsk_other', box)).toThrow();
   });
+
+  it('a browser profile keeps its proxy password sealed and hands it to the runs it starts', async () => {
+    const created = await t.call('POST', '/v1/browser_profiles', {
+      name: 'with proxy',
+      proxy_location: { url: 'http://user:profile-pass-4@127.0.0.1:3128' },
+    });
+    expect(created.status, created.text).toBe(200);
+    const profileId = String((created.body as { browser_profile_id: string }).browser_profile_id);
+    const shown = await t.call('GET', `/v1/browser_profiles/${profileId}`);
+    for (const res of [created, shown]) {
+      expect((res.body as { proxy_location: unknown }).proxy_location).toEqual({
+        url: 'http://user:****@127.0.0.1:3128/',
+      });
+      expect(res.text).not.toContain('profile-pass-4');
+      expect(res.text).not.toContain('_sealed');
+    }
+    const orgId = String((created.body as { organization_id: string }).organization_id);
+    const row = await t.wren.store.browserProfiles.get(orgId, profileId);
+    expect(JSON.stringify(row)).not.toContain('profile-pass-4');
+
+    // A run started from the profile gets its proxy, sealed into the run's own request.
+    const run = await t.call('POST', '/v1/run/tasks', {
+      prompt: 'x',
+      browser_profile_id: profileId,
+    });
+    expect(run.status, run.text).toBe(200);
+    expect(run.text).not.toContain('profile-pass-4');
+    const runId = String((run.body as { run_id: string }).run_id);
+    const stored = await t.wren.store.getRunById(runId);
+    expect(JSON.stringify(stored?.request)).not.toContain('profile-pass-4');
+    const box = (await loadSecretBox({ dataDir: t.dataDir })).box;
+    expect(openRequest(stored?.request ?? {}, runId, box)['proxy_location']).toEqual({
+      url: 'http://user:profile-pass-4@127.0.0.1:3128',
+    });
+  });
 });

@@ -26,8 +26,8 @@ describe('proxy URLs', () => {
 
   it('refuses other schemes without echoing the password', () => {
     expect(() => parseProxyUrl('ftp://u:secret@h:21')).toThrow(ProxyConfigError);
-    expect(() => parseProxyUrl('ftp://u:secret@h:21')).toThrow(/u:\*\*\*@h/);
-    expect(redactProxyUrl('http://u:secret@h:1/')).toBe('http://u:***@h:1/');
+    expect(() => parseProxyUrl('ftp://u:secret@h:21')).toThrow(/u:\*\*\*\*@h/);
+    expect(redactProxyUrl('http://u:secret@h:1/')).toBe('http://u:****@h:1/');
   });
 });
 
