@@ -96,6 +96,10 @@ interface InFlight {
   done: Promise<void>;
 }
 
+/** `before` of the sweep at an exclusive start: every running run is an orphan. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
+/** An SDK action (POST /v1/sdk/run_action) still running after this was left by a dead process. */
+const SDK_ACTION_MAX_MS = 15 * 60_000;
 /** A worker's row in the directory is refreshed this often; rows far older are pruned. */
 const ANNOUNCE_EVERY_MS = 60_000;
 const FORGET_AFTER_MS = 10 * 60_000;
@@ -222,7 +226,7 @@ export class Worker {
       await this.options.store.workers.prune(new Date(Date.now() - FORGET_AFTER_MS).toISOString());
     }
     // The only worker on its database: every running run belongs to a process that died.
-    if (this.options.exclusive !== false) await this.sweepExpired('9999-12-31T23:59:59.999Z');
+    if (this.options.exclusive !== false) await this.sweepExpired(END_OF_TIME);
     this.running = true;
     this.lastHeartbeat = Date.now();
     this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
@@ -346,6 +350,19 @@ export class Worker {
         if (this.inFlight.has(found.run.id)) continue;
         const { run } = found;
         const at = now();
+        if (run.runType === 'sdk_action') {
+          // Run by the API call that made it, under no lease: never requeued (no worker can run
+          // it); failed only once its call must be over, or at an exclusive start.
+          const started = Date.parse(run.startedAt ?? run.createdAt);
+          if (before !== END_OF_TIME && Date.now() - started < SDK_ACTION_MAX_MS) continue;
+          await store.leases.recover(found, {
+            status: 'failed',
+            failureReason: 'The server process running this SDK action stopped before it finished.',
+            finishedAt: at,
+            modifiedAt: at,
+          });
+          continue;
+        }
         const recovered =
           run.attempts < MAX_ATTEMPTS
             ? await store.leases.recover(found, {

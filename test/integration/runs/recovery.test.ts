@@ -90,4 +90,66 @@ describe('restart recovery of runs left running', () => {
       await wren.close();
     }
   });
+
+  it('leaves an SDK action in flight to the API call running it, and fails one a dead process left', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wren-recover-'));
+    dirs.push(dataDir);
+    const ran: string[] = [];
+    const engines = new EngineRegistry().register(
+      engineFrom('skyvern-1.0', async (ctx) => {
+        ran.push(ctx.task.runId);
+        return {
+          outcome: { status: 'completed', output: 'done' },
+          errors: [],
+          stepCount: 1,
+          usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+        };
+      }),
+      { requiresModel: false },
+    );
+    const config = loadConfig({ dataDir, port: 0, logLevel: 'silent' }, { WREN_API_KEY: 'k' });
+    const wren = await createWren({ config, logger: createLogger('silent'), engines });
+    const org = await ensureDefaultOrganization(wren.store);
+    // Runs marked running with no lease: how POST /v1/sdk/run_action records its call, and how
+    // a task run looks when its worker died.
+    const running = async (id: string, runType: 'sdk_action' | 'task_v1') => {
+      const at = new Date().toISOString();
+      await wren.store.insertRun({
+        id,
+        organizationId: org.id,
+        engine: runType === 'sdk_action' ? 'sdk' : 'skyvern-1.0',
+        runType,
+        status: 'running',
+        title: null,
+        prompt: id,
+        request: { prompt: id },
+        webhookUrl: null,
+        createdAt: at,
+        modifiedAt: at,
+        queuedAt: at,
+      });
+      await wren.store.updateRunIf(id, ['running'], { startedAt: at, modifiedAt: at });
+    };
+    try {
+      await running('sdk_left', 'sdk_action');
+      await wren.startWorker();
+      // The exclusive start's sweep: an SDK action left running is failed, never re-queued.
+      expect(await wren.store.getRunById('sdk_left')).toMatchObject({
+        status: 'failed',
+        failureReason: 'The server process running this SDK action stopped before it finished.',
+      });
+      // A later sweep finds both; it recovers the orphaned task run and leaves the SDK action.
+      await running('sdk_live', 'sdk_action');
+      await running('tsk_orphan', 'task_v1');
+      await until(
+        'the orphaned task run recovered and run again',
+        async () => (await wren.store.getRunById('tsk_orphan'))?.status === 'completed',
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      expect(ran).toEqual(['tsk_orphan']);
+      expect((await wren.store.getRunById('sdk_live'))?.status).toBe('running');
+    } finally {
+      await wren.close();
+    }
+  });
 });
