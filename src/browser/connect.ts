@@ -18,18 +18,12 @@ import {
 } from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
-import { installPageShims } from './run-browser.js';
+import { type BrowserProxy, installPageShims } from './run-browser.js';
 import { applyBrowserState, type StoredBrowserState } from './storage-state.js';
 import { checkNavigationTarget } from './url-guard.js';
 
 export interface BrowserProfile {
-  proxy?: {
-    server: string;
-    username?: string;
-    password?: string;
-    bypass?: string;
-    trusted?: boolean;
-  };
+  proxy?: BrowserProxy;
   timezoneId?: string;
   locale?: string;
   geolocation?: { latitude: number; longitude: number; accuracy?: number };

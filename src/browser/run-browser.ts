@@ -37,6 +37,16 @@ import {
   type HostResolver,
 } from './url-guard.js';
 
+/** A proxy a browser context sends its traffic through (Playwright's shape, plus `trusted`). */
+export interface BrowserProxy {
+  server: string;
+  username?: string;
+  password?: string;
+  bypass?: string;
+  /** Operator-configured (WREN_PROXY_CONFIG): its own address skips the policy check. */
+  trusted?: boolean;
+}
+
 export interface RunBrowserOptions {
   /** Folder of this run; downloads go to `<runDir>/downloads`, fetched uploads to `<runDir>/uploads`. */
   runDir: string;
@@ -52,13 +62,7 @@ export interface RunBrowserOptions {
    * The run's proxy_location proxy. Behind BrowserManager it is chained behind the egress proxy;
    * `trusted` (operator-configured pools) skips the policy check of the proxy's own address.
    */
-  proxy?: {
-    server: string;
-    username?: string;
-    password?: string;
-    bypass?: string;
-    trusted?: boolean;
-  };
+  proxy?: BrowserProxy;
   /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
   allowPrivateNetworks?: boolean;
   /** The full egress policy for the agent's own URL checks (set by BrowserManager). */
