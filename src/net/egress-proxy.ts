@@ -222,7 +222,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       }
       return target;
     } catch (e) {
-      if (!(e instanceof NetworkPolicyError)) throw e;
+      // Any other failure (a resolver error) refuses too: nothing leaves unchecked.
+      if (!(e instanceof NetworkPolicyError)) return { refused: String(e), unresolvable: false };
       if (upstream && e.kind === 'unresolvable') return { addresses: [] };
       return { refused: e.message, unresolvable: e.kind === 'unresolvable' };
     }
@@ -294,10 +295,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
     const port = Number(target.port) || 80;
-    const verdict = await check(host, port).catch((e: Error) => ({
-      refused: e.message,
-      unresolvable: false,
-    }));
+    const verdict = await check(host, port);
     if ('refused' in verdict) {
       // A name that does not resolve is a network failure like any other, not the policy's doing.
       if (verdict.unresolvable) return refuse(res, 502, verdict.refused);
@@ -347,10 +345,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       );
     };
     if (!host || !port) return answer('400 Bad Request');
-    const verdict = await check(host, port).catch((e: Error) => ({
-      refused: e.message,
-      unresolvable: false,
-    }));
+    const verdict = await check(host, port);
     const url = `https://${host.includes(':') ? `[${host}]` : host}${port === 443 ? '' : `:${port}`}`;
     if ('refused' in verdict) {
       if (verdict.unresolvable) return answer('502 Bad Gateway', verdict.refused);

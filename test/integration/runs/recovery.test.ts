@@ -16,6 +16,24 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A skyvern-1.0 engine that completes at once and records which runs it ran. */
+function completingEngine() {
+  const ran: string[] = [];
+  const engines = new EngineRegistry().register(
+    engineFrom('skyvern-1.0', async (ctx) => {
+      ran.push(ctx.task.runId);
+      return {
+        outcome: { status: 'completed', output: 'done' },
+        errors: [],
+        stepCount: 1,
+        usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      };
+    }),
+    { requiresModel: false },
+  );
+  return { ran, engines };
+}
+
 describe('restart recovery of runs left running', () => {
   it('re-queues a run on its first attempt and fails one that was already retried', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wren-recover-'));
@@ -54,19 +72,7 @@ describe('restart recovery of runs left running', () => {
     ]);
     await store.close();
 
-    const ran: string[] = [];
-    const engines = new EngineRegistry().register(
-      engineFrom('skyvern-1.0', async (ctx) => {
-        ran.push(ctx.task.runId);
-        return {
-          outcome: { status: 'completed', output: 'done' },
-          errors: [],
-          stepCount: 1,
-          usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-        };
-      }),
-      { requiresModel: false },
-    );
+    const { ran, engines } = completingEngine();
     const config = loadConfig({ dataDir, port: 0, logLevel: 'silent' }, { WREN_API_KEY: 'k' });
     const wren = await createWren({ config, logger: createLogger('silent'), engines });
     try {
@@ -94,19 +100,7 @@ describe('restart recovery of runs left running', () => {
   it('leaves an SDK action in flight to the API call running it, and fails one a dead process left', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wren-recover-'));
     dirs.push(dataDir);
-    const ran: string[] = [];
-    const engines = new EngineRegistry().register(
-      engineFrom('skyvern-1.0', async (ctx) => {
-        ran.push(ctx.task.runId);
-        return {
-          outcome: { status: 'completed', output: 'done' },
-          errors: [],
-          stepCount: 1,
-          usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-        };
-      }),
-      { requiresModel: false },
-    );
+    const { ran, engines } = completingEngine();
     const config = loadConfig({ dataDir, port: 0, logLevel: 'silent' }, { WREN_API_KEY: 'k' });
     const wren = await createWren({ config, logger: createLogger('silent'), engines });
     const org = await ensureDefaultOrganization(wren.store);
