@@ -1,19 +1,7 @@
-import { executeAction } from '../shared/actions.js';
 import { isRecord } from '../shared/errors.js';
 import { chooseDisplaySize } from '../shared/geometry.js';
-import {
-  addUsage,
-  type CuaActionRecord,
-  type CuaLoopOptions,
-  type CuaLoopResult,
-  type CuaUsage,
-  failureFromError,
-  invalidLoopOptions,
-  invalidOptionsResult,
-  ModelScreen,
-  postOrThrow,
-  ZERO_USAGE,
-} from '../shared/loop.js';
+import { type CuaLoopOptions, type CuaLoopResult, ModelScreen } from '../shared/loop.js';
+import { askUser, completedWith, executeTurn, failedWith, runCuaLoop } from '../shared/run.js';
 import {
   type AnthropicToolVersion,
   anthropicToolVersionForModel,
@@ -38,14 +26,10 @@ export const OMITTED_IMAGE_TEXT = '[older screenshot omitted]';
 
 type Block = Record<string, unknown>;
 
-export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promise<CuaLoopResult> {
-  const invalid = invalidLoopOptions(opts);
-  if (invalid) return invalidOptionsResult(invalid);
-  const version = opts.toolVersion ?? anthropicToolVersionForModel(opts.model);
-  const enableZoom = opts.enableZoom ?? true;
-  let usage: CuaUsage = ZERO_USAGE;
-  let steps = 0;
-  try {
+export function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promise<CuaLoopResult> {
+  return runCuaLoop(opts, async () => {
+    const version = opts.toolVersion ?? anthropicToolVersionForModel(opts.model);
+    const enableZoom = opts.enableZoom ?? true;
     const screen = new ModelScreen(
       opts.computer,
       opts.displaySize ?? chooseDisplaySize(opts.computer.viewport()),
@@ -56,122 +40,86 @@ export async function runAnthropicCuaLoop(opts: AnthropicCuaLoopOptions): Promis
         content: [{ type: 'text', text: opts.task }, imageBlock(await screen.capture())],
       },
     ];
-
-    while (steps < opts.maxSteps) {
-      if (opts.signal?.aborted) break;
-      pruneImages(messages, opts.keepImages ?? 3);
-      const req = buildAnthropicRequest({
-        model: opts.model,
-        version,
-        display: screen.size,
-        messages,
-        maxTokens: opts.maxTokens ?? 4096,
-        enableZoom,
-        ...(opts.system !== undefined ? { system: opts.system } : {}),
-        ...(opts.thinking !== undefined ? { thinking: opts.thinking } : {}),
-      });
-      const json = await postOrThrow(opts.postJson, req.path, req.body, req.headers, opts.signal);
-      const res = parseAnthropicMessage(json, version, enableZoom);
-      const stepIndex = steps++;
-      usage = addUsage(usage, res.usage);
-      const base = { stepIndex, reasoning: res.thinking, message: res.text, usage: res.usage };
-      // Sent back verbatim, thinking blocks and signatures included.
-      messages.push({ role: 'assistant', content: res.content });
-
-      if (res.toolUses.length === 0) {
-        opts.onStep?.({ ...base, actions: [], screenshot: null });
-        if (res.stopReason === 'pause_turn') continue;
-        if (res.stopReason === 'refusal') {
-          return failed(`the model refused: ${res.text ?? '(no text)'}`, steps, usage);
-        }
-        if (res.stopReason === 'max_tokens') {
-          return failed('the model reply was cut off at max_tokens', steps, usage);
-        }
-        const reply = opts.answerQuestion ? await opts.answerQuestion(res.text ?? '') : null;
-        if (reply === null) {
-          return { outcome: 'completed', answer: res.text ?? '', reason: null, steps, usage };
-        }
-        messages.push({ role: 'user', content: [{ type: 'text', text: reply }] });
-        continue;
-      }
-
-      const records: CuaActionRecord[] = [];
-      const results: Block[] = [];
-      let failedAt = -1;
-      for (const [i, use] of res.toolUses.entries()) {
-        if (opts.signal?.aborted) break;
-        if (failedAt >= 0) {
-          records.push({ action: use.action, callId: use.id, status: 'not_executed' });
-          results.push(toolResult(use.id, true, [{ type: 'text', text: NOT_EXECUTED_TEXT }]));
-          continue;
-        }
-        const started = Date.now();
-        const outcome = await executeAction(
-          opts.computer,
-          use.action,
-          screen.scaler(),
-          opts.signal,
-        );
-        const durationMs = Date.now() - started;
-        if (!outcome.ok) {
-          failedAt = i;
-          records.push({
-            action: use.action,
-            callId: use.id,
-            status: 'failed',
-            error: outcome.error,
-            durationMs,
-          });
-          results.push(toolResult(use.id, true, [{ type: 'text', text: outcome.error }]));
-          continue;
-        }
-        records.push({
-          action: use.action,
-          callId: use.id,
-          status: 'done',
-          ...(outcome.text ? { output: outcome.text } : {}),
-          durationMs,
-        });
-        const content: Block[] = [];
-        if (use.action.kind === 'screenshot') content.push(imageBlock(await screen.capture()));
-        if (outcome.image) content.push(imageBlock(outcome.image));
-        content.push({ type: 'text', text: outcome.text ?? 'done' });
-        results.push(toolResult(use.id, false, content));
-      }
-      if (opts.signal?.aborted) {
-        opts.onStep?.({ ...base, actions: records, screenshot: null });
-        break;
-      }
-
-      // One fresh screenshot per turn, on the last result, or after the results if that one is an
-      // error (the model still needs to see the screen it failed on).
-      const shot = await screen.capture();
-      const userContent: Block[] = [...results];
-      const last = results[results.length - 1]!;
-      const lastUse = res.toolUses[res.toolUses.length - 1]!;
-      if (last['is_error'] === true) userContent.push(imageBlock(shot));
-      else if (lastUse.action.kind !== 'screenshot') {
-        (last['content'] as Block[]).unshift(imageBlock(shot));
-      }
-      messages.push({ role: 'user', content: userContent });
-      opts.onStep?.({ ...base, actions: records, screenshot: shot });
-    }
-    if (opts.signal?.aborted)
-      return { outcome: 'canceled', answer: null, reason: 'canceled', steps, usage };
     return {
-      outcome: 'max_steps',
-      answer: null,
-      reason: `reached max_steps (${opts.maxSteps}) before the model finished`,
-      steps,
-      usage,
-    };
-  } catch (error) {
-    return failureFromError(error, opts.signal, steps, usage);
-  }
-}
+      request() {
+        pruneImages(messages, opts.keepImages ?? 3);
+        return buildAnthropicRequest({
+          model: opts.model,
+          version,
+          display: screen.size,
+          messages,
+          maxTokens: opts.maxTokens ?? 4096,
+          enableZoom,
+          ...(opts.system !== undefined ? { system: opts.system } : {}),
+          ...(opts.thinking !== undefined ? { thinking: opts.thinking } : {}),
+        });
+      },
+      parse: (json) => parseAnthropicMessage(json, version, enableZoom),
+      async answer(res, stepIndex) {
+        const base = { stepIndex, reasoning: res.thinking, message: res.text, usage: res.usage };
+        // Sent back verbatim, thinking blocks and signatures included.
+        messages.push({ role: 'assistant', content: res.content });
 
-function failed(reason: string, steps: number, usage: CuaUsage): CuaLoopResult {
-  return { outcome: 'failed', answer: null, reason, steps, usage };
+        if (res.toolUses.length === 0) {
+          opts.onStep?.({ ...base, actions: [], screenshot: null });
+          if (res.stopReason === 'pause_turn') return null;
+          if (res.stopReason === 'refusal') {
+            return failedWith(`the model refused: ${res.text ?? '(no text)'}`);
+          }
+          if (res.stopReason === 'max_tokens') {
+            return failedWith('the model reply was cut off at max_tokens');
+          }
+          const reply = await askUser(opts, res.text ?? '');
+          if (reply === null) return completedWith(res.text ?? '');
+          messages.push({ role: 'user', content: [{ type: 'text', text: reply }] });
+          return null;
+        }
+
+        const results: Block[] = [];
+        const uses = res.toolUses.map((use) => ({ action: use.action, callId: use.id }));
+        const records = await executeTurn(
+          opts.computer,
+          screen,
+          opts.signal,
+          uses,
+          async (record, outcome, i) => {
+            const id = res.toolUses[i]!.id;
+            if (!outcome) {
+              results.push(toolResult(id, true, [{ type: 'text', text: NOT_EXECUTED_TEXT }]));
+            } else if (!outcome.ok) {
+              results.push(toolResult(id, true, [{ type: 'text', text: outcome.error }]));
+            } else {
+              const content: Block[] = [];
+              if (record.action.kind === 'screenshot') {
+                content.push(imageBlock(await screen.capture()));
+              }
+              if (outcome.image) content.push(imageBlock(outcome.image));
+              content.push({ type: 'text', text: outcome.text ?? 'done' });
+              results.push(toolResult(id, false, content));
+            }
+          },
+        );
+        if (opts.signal?.aborted) {
+          opts.onStep?.({ ...base, actions: records, screenshot: null });
+          return null;
+        }
+
+        // One fresh screenshot per turn, on the last result, or after the results if that one is
+        // an error (the model still needs to see the screen it failed on).
+        const shot = await screen.capture();
+        const userContent: Block[] = [...results];
+        const last = results[results.length - 1]!;
+        const lastUse = res.toolUses[res.toolUses.length - 1]!;
+        if (last['is_error'] === true) userContent.push(imageBlock(shot));
+        else if (lastUse.action.kind !== 'screenshot') {
+          (last['content'] as Block[]).unshift(imageBlock(shot));
+        }
+        messages.push({ role: 'user', content: userContent });
+        opts.onStep?.({ ...base, actions: records, screenshot: shot });
+        return null;
+      },
+    };
+  });
 }
 
 export function imageBlock(png: Buffer): Block {

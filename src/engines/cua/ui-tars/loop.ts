@@ -1,20 +1,13 @@
-import { executeAction } from '../shared/actions.js';
 import { CuaProtocolError, isRecord } from '../shared/errors.js';
 import { pngDataUrl } from '../shared/image.js';
 import {
-  addUsage,
-  type CuaActionRecord,
   type CuaLoopOptions,
   type CuaLoopResult,
   type CuaUsage,
-  failureFromError,
-  invalidLoopOptions,
-  invalidOptionsResult,
   ModelScreen,
-  postOrThrow,
   tokenCount,
-  ZERO_USAGE,
 } from '../shared/loop.js';
+import { askUser, completedWith, executeTurn, runCuaLoop } from '../shared/run.js';
 import { translateUiTarsCalls } from './actions.js';
 import { type UiTarsModelVersion, uiTarsVersionForModel } from './coordinates.js';
 import { addBoxTokens, parseUiTarsReply } from './parser.js';
@@ -46,137 +39,96 @@ interface HistoryEntry {
   answer?: string;
 }
 
-export async function runUiTarsLoop(opts: UiTarsLoopOptions): Promise<CuaLoopResult> {
-  const invalid = invalidLoopOptions(opts);
-  if (invalid) return invalidOptionsResult(invalid);
-  const version = opts.modelVersion ?? uiTarsVersionForModel(opts.model);
-  const keep = Math.max(1, opts.historyImages ?? 5);
-  const maxRetries = opts.maxParseRetries ?? 2;
-  let usage: CuaUsage = ZERO_USAGE;
-  let steps = 0;
-  try {
+export function runUiTarsLoop(opts: UiTarsLoopOptions): Promise<CuaLoopResult> {
+  return runCuaLoop(opts, async () => {
+    const version = opts.modelVersion ?? uiTarsVersionForModel(opts.model);
+    const keep = Math.max(1, opts.historyImages ?? 5);
+    const maxRetries = opts.maxParseRetries ?? 2;
     const screen = new ModelScreen(opts.computer, opts.displaySize);
     const prompt = uiTarsSystemPrompt(version, opts.task, opts.language);
     const history: HistoryEntry[] = [];
     let current = await screen.capture();
     let parseFailures = 0;
-
-    while (steps < opts.maxSteps) {
-      if (opts.signal?.aborted) break;
+    return {
       // extraBody may tune sampling, but model, messages and stream (we parse one JSON body) stay ours.
-      const body = {
-        temperature: 0,
-        max_tokens: opts.maxTokens ?? 1000,
-        ...opts.extraBody,
-        model: opts.model,
-        messages: buildUiTarsMessages(prompt, history, current, keep),
-        stream: false,
-      };
-      const json = await postOrThrow(opts.postJson, UI_TARS_CHAT_PATH, body, {}, opts.signal);
-      const { text, usage: turnUsage } = parseChatCompletion(json);
-      const stepIndex = steps++;
-      usage = addUsage(usage, turnUsage);
+      request: () => ({
+        path: UI_TARS_CHAT_PATH,
+        body: {
+          temperature: 0,
+          max_tokens: opts.maxTokens ?? 1000,
+          ...opts.extraBody,
+          model: opts.model,
+          messages: buildUiTarsMessages(prompt, history, current, keep),
+          stream: false,
+        },
+        headers: {},
+      }),
+      parse: parseChatCompletion,
+      async answer({ text, usage: turnUsage }, stepIndex) {
+        let parsed: ReturnType<typeof parseUiTarsReply>;
+        try {
+          parsed = parseUiTarsReply(text);
+        } catch (error) {
+          if (!(error instanceof CuaProtocolError)) throw error;
+          parseFailures++;
+          opts.onStep?.({
+            stepIndex,
+            reasoning: null,
+            message: text,
+            actions: [],
+            screenshot: null,
+            usage: turnUsage,
+            error: error.message,
+          });
+          opts.onLog?.({
+            level: 'warn',
+            message: `UI-TARS reply could not be parsed (${parseFailures}/${maxRetries + 1})`,
+            data: { error: error.message },
+          });
+          if (parseFailures > maxRetries) throw error;
+          // Ask again on the same screen; the unparseable text stays out of the history.
+          return null;
+        }
+        parseFailures = 0;
+        history.push({ image: current, reply: version === '1.5' ? addBoxTokens(text) : text });
 
-      let parsed: ReturnType<typeof parseUiTarsReply>;
-      try {
-        parsed = parseUiTarsReply(text);
-      } catch (error) {
-        if (!(error instanceof CuaProtocolError)) throw error;
-        parseFailures++;
+        const turn = translateUiTarsCalls(parsed.calls, {
+          version,
+          image: screen.size,
+          scrollPixels: opts.scrollPixels ?? 500,
+        });
+        const actions = turn.actions.map((action) => ({ action, callId: null }));
+        const records = await executeTurn(opts.computer, screen, opts.signal, actions);
+        const aborted = opts.signal?.aborted === true;
+        const terminal = turn.finished !== null || turn.callUser;
+        current = aborted || terminal ? current : await screen.capture();
         opts.onStep?.({
           stepIndex,
-          reasoning: null,
-          message: text,
-          actions: [],
-          screenshot: null,
+          reasoning: parsed.thought,
+          message: turn.finished,
+          actions: records,
+          screenshot: aborted || terminal ? null : current,
           usage: turnUsage,
-          error: error.message,
         });
-        opts.onLog?.({
-          level: 'warn',
-          message: `UI-TARS reply could not be parsed (${parseFailures}/${maxRetries + 1})`,
-          data: { error: error.message },
-        });
-        if (parseFailures > maxRetries) {
-          return failureFromError(error, opts.signal, steps, usage);
+        if (aborted) return null;
+        if (turn.finished !== null) return completedWith(turn.finished);
+        if (turn.callUser) {
+          const reply = await askUser(opts, parsed.thought ?? '');
+          if (reply !== null) {
+            history[history.length - 1]!.answer = reply;
+            current = await screen.capture();
+            return null;
+          }
+          return {
+            outcome: 'needs_user',
+            answer: parsed.thought,
+            reason: 'the model called for a human (call_user)',
+          };
         }
-        // Ask again on the same screen; the unparseable text stays out of the history.
-        continue;
-      }
-      parseFailures = 0;
-      history.push({ image: current, reply: version === '1.5' ? addBoxTokens(text) : text });
-
-      const turn = translateUiTarsCalls(parsed.calls, {
-        version,
-        image: screen.size,
-        scrollPixels: opts.scrollPixels ?? 500,
-      });
-      const records: CuaActionRecord[] = [];
-      let failed = false;
-      for (const action of turn.actions) {
-        if (opts.signal?.aborted) break;
-        if (failed) {
-          records.push({ action, callId: null, status: 'not_executed' });
-          continue;
-        }
-        const started = Date.now();
-        const outcome = await executeAction(opts.computer, action, screen.scaler(), opts.signal);
-        const durationMs = Date.now() - started;
-        if (outcome.ok) records.push({ action, callId: null, status: 'done', durationMs });
-        else {
-          failed = true;
-          records.push({
-            action,
-            callId: null,
-            status: 'failed',
-            error: outcome.error,
-            durationMs,
-          });
-        }
-      }
-      const aborted = opts.signal?.aborted === true;
-      const terminal = turn.finished !== null || turn.callUser;
-      current = aborted || terminal ? current : await screen.capture();
-      opts.onStep?.({
-        stepIndex,
-        reasoning: parsed.thought,
-        message: turn.finished,
-        actions: records,
-        screenshot: aborted || terminal ? null : current,
-        usage: turnUsage,
-      });
-      if (aborted) break;
-      if (turn.finished !== null) {
-        return { outcome: 'completed', answer: turn.finished, reason: null, steps, usage };
-      }
-      if (turn.callUser) {
-        const reply = opts.answerQuestion ? await opts.answerQuestion(parsed.thought ?? '') : null;
-        if (reply !== null) {
-          history[history.length - 1]!.answer = reply;
-          current = await screen.capture();
-          continue;
-        }
-        return {
-          outcome: 'needs_user',
-          answer: parsed.thought,
-          reason: 'the model called for a human (call_user)',
-          steps,
-          usage,
-        };
-      }
-    }
-    if (opts.signal?.aborted)
-      return { outcome: 'canceled', answer: null, reason: 'canceled', steps, usage };
-    return {
-      outcome: 'max_steps',
-      answer: null,
-      reason: `reached max_steps (${opts.maxSteps}) before the model finished`,
-      steps,
-      usage,
+        return null;
+      },
     };
-  } catch (error) {
-    return failureFromError(error, opts.signal, steps, usage);
-  }
+  });
 }
 
 /**
