@@ -2,6 +2,8 @@
  * The app factory: wires store, run service, worker and HTTP API from a configuration.
  * `wren server`, the embedded CLI mode and the tests all start Wren through `createWren`.
  */
+
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +32,13 @@ import {
 } from '../engines/index.js';
 import { type ConfigResult, createLlm, resolveModelConfig } from '../llm/index.js';
 import { createLogger } from '../log.js';
-import { bareHost, type EgressPolicy, isLocalAddress, reserveOwnPort } from '../net/index.js';
+import {
+  bareHost,
+  type EgressPolicy,
+  isLocalAddress,
+  reserveOwnPort,
+  shareOwnEndpoints,
+} from '../net/index.js';
 import { ProfileService } from '../profiles/index.js';
 import {
   llmDisambiguator,
@@ -112,6 +120,33 @@ function reserveLocalCdpPort(address: string | null | undefined): () => void {
   }
 }
 
+/**
+ * Shares the raw DevTools ports of this process's session browsers through the database, and
+ * refuses those of every other process on this host (src/net/own-endpoints.ts): rows of processes
+ * of this host that are gone are dropped first.
+ */
+async function shareEndpointsThrough(store: Store, logger: Logger): Promise<() => void> {
+  const host = hostname();
+  const owner = `${host}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const pruned = await store.ownEndpoints.prune(host, (o) => processAlive(o.split(':')[1]));
+  if (pruned > 0) logger.info({ count: pruned }, 'forgot browser ports of stopped processes');
+  return shareOwnEndpoints(store.ownEndpoints.registry(owner));
+}
+
+/** Whether the process with this pid (a string from an owner id) is running on this host. */
+function processAlive(pid: string | undefined): boolean {
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0) return false;
+  if (n === process.pid) return true;
+  try {
+    process.kill(n, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function sessionNetwork(config: WrenConfig): SessionNetworkConfig {
   const { debugHost, advertiseHost, ...rest } = config.sessionNetwork;
   const served = config.role === 'worker' ? undefined : debugHost;
@@ -142,6 +177,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const unshareEndpoints = await shareEndpointsThrough(store, logger);
   const auth = await bootstrapAuth(store, {
     dataDir: config.dataDir,
     seedApiKey: config.seedApiKey,
@@ -443,6 +479,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       await webhooks.stop();
       artifacts.stopRetention();
       await app.close();
+      unshareEndpoints();
       await store.close();
     },
   };

@@ -7,11 +7,12 @@ import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import {
+  anyOwnEndpoint,
   checkUrl,
   type EgressPolicy,
   type EgressProxy,
-  isOwnEndpoint,
   pinnedRequest,
+  publishOwnPort,
   reserveOwnPort,
   resolveTarget,
   startEgressProxy,
@@ -119,21 +120,23 @@ export async function launchSessionBrowser(
     );
   }
   const closed = new Promise<void>((resolve) => context.once('close', () => resolve()));
-  let unreserve = () => {};
+  let unreserve: () => Promise<void> = async () => {};
   void closed.then(() => unreserve());
   const close = async () => {
     await context.close().catch(() => {});
-    unreserve();
+    await unreserve();
     await egress.close();
     await rm(options.userDataDir, { recursive: true, force: true }).catch(() => {});
   };
   try {
+    const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
+    // The raw DevTools port is never handed out and no page or run may connect to it, in this
+    // process or any other sharing the registries (the database): published before the browser
+    // holds anything (state, pages) and before its session is handed out.
+    unreserve = await publishOwnPort(Number(new URL(cdpUrl).port));
     await installPageShims(context);
     // A browser profile's cookies and storage, in place before the first page loads.
     if (options.storageState) await applyBrowserState(context, options.storageState);
-    const cdpUrl = await readDevToolsPort(options.userDataDir, options.timeoutMs ?? 30_000);
-    // The raw DevTools port is never handed out and no page or run may connect to it.
-    unreserve = reserveOwnPort(Number(new URL(cdpUrl).port));
     const page = context.pages()[0] ?? (await context.newPage());
     if (options.url) {
       const target = (await checkNavigationTarget(options.url, policy)).href;
@@ -226,7 +229,7 @@ export async function resolveCdpEndpoint(
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     if (hops > 0) throw new Error('a CDP endpoint named another http endpoint');
     const { addresses } = await checkUrl(url.href, policy);
-    if (addresses.some((a) => isOwnEndpoint(a, port))) throw new Error('own endpoint');
+    if (await anyOwnEndpoint(addresses, port)) throw new Error('own endpoint');
     const base = url.href.endsWith('/') ? url.href : `${url.href}/`;
     const reply = await pinnedRequest(policy, `${base}json/version/`, {
       method: 'GET',
@@ -242,7 +245,7 @@ export async function resolveCdpEndpoint(
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('not a CDP URL');
   const target = await resolveTarget(policy, url.hostname);
-  if (target.addresses.some((a) => isOwnEndpoint(a, port))) throw new Error('own endpoint');
+  if (await anyOwnEndpoint(target.addresses, port)) throw new Error('own endpoint');
   if (!secure) {
     const pinned = target.addresses[0] as string;
     url.hostname = pinned.includes(':') ? `[${pinned}]` : pinned;

@@ -25,7 +25,7 @@ import {
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { canonicalHost, isIpAddress } from './address.js';
-import { isOwnEndpoint, ownEndpointReason } from './own-endpoints.js';
+import { anyOwnEndpoint, ownEndpointReason } from './own-endpoints.js';
 import { type EgressPolicy, NetworkPolicyError, resolveTarget } from './policy.js';
 
 /** A connection the policy refused. */
@@ -217,7 +217,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     try {
       const target = await resolveTarget(policy, host);
       // Wren's own DevTools ports and session gateway: never, whatever the policy allows.
-      if (target.addresses.some((a) => isOwnEndpoint(a, port))) {
+      if (await anyOwnEndpoint(target.addresses, port)) {
         return { refused: ownEndpointReason(`${host}:${port}`), unresolvable: false };
       }
       return target;

@@ -53,8 +53,12 @@ export {
   type UpstreamProxy,
 } from './egress-proxy.js';
 export {
+  anyOwnEndpoint,
   isLocalAddress,
   isOwnEndpoint,
+  type OwnEndpointRegistry,
   ownEndpointReason,
+  publishOwnPort,
   reserveOwnPort,
+  shareOwnEndpoints,
 } from './own-endpoints.js';

@@ -6,11 +6,58 @@
  * the CDP connection of a run refuse them (a session is reached through its id, or from outside
  * through the gateway with its token). Process-wide: several Wren instances in one process (tests,
  * embedded use) protect each other's browsers too.
+ *
+ * Several processes on one host (workers and API nodes sharing a database) do not see each
+ * other's maps, so session browsers' ports are also shared through registries (the database's
+ * own_endpoints table, registered by each Wren app): a check that finds a local address and a
+ * port this process does not know asks every registry (docs/decisions.md).
  */
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { addressForms, parseIp } from './address.js';
 
 const ports = new Map<number, number>();
+
+/** Where the processes of one deployment share their browser ports (e.g. a database table). */
+export interface OwnEndpointRegistry {
+  add(host: string, port: number): Promise<void>;
+  remove(host: string, port: number): Promise<void>;
+  has(host: string, port: number): Promise<boolean>;
+}
+
+const registries = new Set<OwnEndpointRegistry>();
+
+/** Shares this process's published ports with `registry` (and checks its ports) until undone. */
+export function shareOwnEndpoints(registry: OwnEndpointRegistry): () => void {
+  registries.add(registry);
+  return () => {
+    registries.delete(registry);
+  };
+}
+
+/**
+ * reserveOwnPort, and also publishes the port to every registry before resolving, so every
+ * process of the deployment refuses it once the caller hands anything of the browser out.
+ */
+export async function publishOwnPort(port: number): Promise<() => Promise<void>> {
+  const release = reserveOwnPort(port);
+  const host = hostname();
+  const published = [...registries];
+  try {
+    await Promise.all(published.map((r) => r.add(host, port)));
+  } catch (e) {
+    release();
+    await Promise.all(published.map((r) => r.remove(host, port).catch(() => {})));
+    throw e;
+  }
+  let removed: Promise<void> | null = null;
+  return () => {
+    release();
+    removed ??= Promise.all(published.map((r) => r.remove(host, port).catch(() => {}))).then(
+      () => {},
+    );
+    return removed;
+  };
+}
 
 /** Marks a local port as one of Wren's browser endpoints until the returned function runs. */
 export function reserveOwnPort(port: number): () => void {
@@ -43,9 +90,25 @@ export function isLocalAddress(address: string): boolean {
   });
 }
 
-/** True when `address:port` reaches one of Wren's own browser endpoints on this machine. */
-export function isOwnEndpoint(address: string, port: number): boolean {
-  return ports.has(port) && isLocalAddress(address);
+/**
+ * True when `address:port` reaches one of Wren's own browser endpoints on this machine: one this
+ * process reserved, or one another process published to a shared registry. A registry that
+ * cannot answer counts as a yes (refuse rather than connect unchecked).
+ */
+export async function isOwnEndpoint(address: string, port: number): Promise<boolean> {
+  if (!isLocalAddress(address)) return false;
+  if (ports.has(port)) return true;
+  const host = hostname();
+  const answers = await Promise.all(
+    [...registries].map((r) => r.has(host, port).catch(() => true)),
+  );
+  return answers.includes(true);
+}
+
+/** isOwnEndpoint for any of a target's addresses. */
+export async function anyOwnEndpoint(addresses: readonly string[], port: number): Promise<boolean> {
+  for (const a of addresses) if (await isOwnEndpoint(a, port)) return true;
+  return false;
 }
 
 /** The reason a refused connection to an own endpoint gives. */

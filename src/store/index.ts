@@ -21,6 +21,7 @@ import { ApiKeyQueries } from './api-keys.js';
 import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 import { RunLeases } from './leases.js';
 import { migrationProvider } from './migrations.js';
+import { OwnEndpointStore } from './own-endpoints.js';
 import { openPostgres } from './postgres.js';
 import { BrowserProfileStore } from './profiles.js';
 import { insertWithinQuota, type QuotaRefusal } from './quotas.js';
@@ -51,6 +52,7 @@ export type {
   OrganizationRecord,
 } from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
+export type { OwnEndpointStore } from './own-endpoints.js';
 export type {
   BrowserProfileRecord,
   BrowserProfileStore,
@@ -170,6 +172,11 @@ export class Store {
   /** Leased claims for workers in several processes (src/store/leases.ts). */
   get leases(): RunLeases {
     return new RunLeases(this.db, this.isPostgres, this);
+  }
+
+  /** Raw browser ports every process of a host refuses (src/store/own-endpoints.ts). */
+  get ownEndpoints(): OwnEndpointStore {
+    return new OwnEndpointStore(this.db);
   }
 
   /** Worker processes and where they serve live views (src/store/workers.ts). */

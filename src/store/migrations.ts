@@ -335,6 +335,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012_own_endpoints': {
+    async up(db: Kysely<unknown>) {
+      // Raw DevTools ports of session browsers, refused by every process of the host.
+      await db.schema
+        .createTable('own_endpoints')
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('port', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('own_endpoints_pk', ['host', 'port', 'owner'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
