@@ -88,30 +88,60 @@ interface ProviderInfo {
   defaultBaseUrl: string | null;
   structuredOutput: StructuredOutputMode;
   example: string;
+  /** An OpenAI-compatible server (WREN_OPENAI_COMPATIBLE_STRUCTURED_OUTPUT applies). */
+  compatible?: true;
 }
 
 const COMPAT_BASE = ['WREN_OPENAI_COMPATIBLE_BASE_URL'];
 const COMPAT_KEY = ['WREN_OPENAI_COMPATIBLE_API_KEY'];
 
-const PROVIDERS: Record<ProviderId, ProviderInfo> = {
-  openai: {
-    dialect: 'openai-responses',
-    keyVars: ['OPENAI_API_KEY'],
-    keyRequired: true,
-    baseUrlVars: ['OPENAI_BASE_URL'],
-    defaultBaseUrl: 'https://api.openai.com/v1',
-    structuredOutput: 'json-schema',
-    example: 'openai/gpt-5-mini',
-  },
-  'openai-chat': {
+const OPENAI: ProviderInfo = {
+  dialect: 'openai-responses',
+  keyVars: ['OPENAI_API_KEY'],
+  keyRequired: true,
+  baseUrlVars: ['OPENAI_BASE_URL'],
+  defaultBaseUrl: 'https://api.openai.com/v1',
+  structuredOutput: 'json-schema',
+  example: 'openai/gpt-5-mini',
+};
+
+const AZURE: ProviderInfo = {
+  dialect: 'openai-responses',
+  keyVars: ['AZURE_API_KEY', 'AZURE_OPENAI_API_KEY'],
+  keyRequired: true,
+  baseUrlVars: ['AZURE_BASE_URL', 'AZURE_OPENAI_ENDPOINT'],
+  defaultBaseUrl: null,
+  structuredOutput: 'json-schema',
+  example: 'azure/<deployment>',
+};
+
+/**
+ * A Chat Completions server: its own key and base-URL variables (if any) are read before the
+ * generic WREN_OPENAI_COMPATIBLE_* ones.
+ */
+function chatServer(info: {
+  keyVar?: string;
+  baseUrlVar?: string;
+  keyRequired?: boolean;
+  defaultBaseUrl: string | null;
+  structuredOutput?: StructuredOutputMode;
+  example: string;
+}): ProviderInfo {
+  return {
     dialect: 'openai-chat',
-    keyVars: ['OPENAI_API_KEY'],
-    keyRequired: true,
-    baseUrlVars: ['OPENAI_BASE_URL'],
-    defaultBaseUrl: 'https://api.openai.com/v1',
-    structuredOutput: 'json-schema',
-    example: 'openai-chat/gpt-4.1',
-  },
+    keyVars: info.keyVar ? [info.keyVar, ...COMPAT_KEY] : COMPAT_KEY,
+    keyRequired: info.keyRequired ?? false,
+    baseUrlVars: info.baseUrlVar ? [info.baseUrlVar, ...COMPAT_BASE] : COMPAT_BASE,
+    defaultBaseUrl: info.defaultBaseUrl,
+    structuredOutput: info.structuredOutput ?? 'json-schema',
+    example: info.example,
+    compatible: true,
+  };
+}
+
+const PROVIDERS: Record<ProviderId, ProviderInfo> = {
+  openai: OPENAI,
+  'openai-chat': { ...OPENAI, dialect: 'openai-chat', example: 'openai-chat/gpt-4.1' },
   anthropic: {
     dialect: 'anthropic-messages',
     keyVars: ['ANTHROPIC_API_KEY'],
@@ -130,78 +160,43 @@ const PROVIDERS: Record<ProviderId, ProviderInfo> = {
     structuredOutput: 'json-schema',
     example: 'google/gemini-2.5-flash',
   },
-  azure: {
-    dialect: 'openai-responses',
-    keyVars: ['AZURE_API_KEY', 'AZURE_OPENAI_API_KEY'],
-    keyRequired: true,
-    baseUrlVars: ['AZURE_BASE_URL', 'AZURE_OPENAI_ENDPOINT'],
+  azure: AZURE,
+  'azure-chat': { ...AZURE, dialect: 'openai-chat', example: 'azure-chat/<deployment>' },
+  'openai-compatible': chatServer({
     defaultBaseUrl: null,
-    structuredOutput: 'json-schema',
-    example: 'azure/<deployment>',
-  },
-  'azure-chat': {
-    dialect: 'openai-chat',
-    keyVars: ['AZURE_API_KEY', 'AZURE_OPENAI_API_KEY'],
-    keyRequired: true,
-    baseUrlVars: ['AZURE_BASE_URL', 'AZURE_OPENAI_ENDPOINT'],
-    defaultBaseUrl: null,
-    structuredOutput: 'json-schema',
-    example: 'azure-chat/<deployment>',
-  },
-  'openai-compatible': {
-    dialect: 'openai-chat',
-    keyVars: COMPAT_KEY,
-    keyRequired: false,
-    baseUrlVars: COMPAT_BASE,
-    defaultBaseUrl: null,
-    structuredOutput: 'json-schema',
     example: 'openai-compatible/<model>',
-  },
-  ollama: {
-    dialect: 'openai-chat',
-    keyVars: COMPAT_KEY,
-    keyRequired: false,
-    baseUrlVars: ['OLLAMA_BASE_URL', ...COMPAT_BASE],
+  }),
+  ollama: chatServer({
+    baseUrlVar: 'OLLAMA_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:11434/v1',
-    structuredOutput: 'json-schema',
     example: 'ollama/qwen2.5vl:7b',
-  },
-  vllm: {
-    dialect: 'openai-chat',
-    keyVars: ['VLLM_API_KEY', ...COMPAT_KEY],
-    keyRequired: false,
-    baseUrlVars: ['VLLM_BASE_URL', ...COMPAT_BASE],
+  }),
+  vllm: chatServer({
+    keyVar: 'VLLM_API_KEY',
+    baseUrlVar: 'VLLM_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:8000/v1',
-    structuredOutput: 'json-schema',
     example: 'vllm/<served-model-name>',
-  },
-  lmstudio: {
-    dialect: 'openai-chat',
-    keyVars: COMPAT_KEY,
-    keyRequired: false,
-    baseUrlVars: ['LMSTUDIO_BASE_URL', ...COMPAT_BASE],
+  }),
+  lmstudio: chatServer({
+    baseUrlVar: 'LMSTUDIO_BASE_URL',
     defaultBaseUrl: 'http://127.0.0.1:1234/v1',
-    structuredOutput: 'json-schema',
     example: 'lmstudio/<model>',
-  },
-  openrouter: {
-    dialect: 'openai-chat',
-    keyVars: ['OPENROUTER_API_KEY', ...COMPAT_KEY],
+  }),
+  openrouter: chatServer({
+    keyVar: 'OPENROUTER_API_KEY',
+    baseUrlVar: 'OPENROUTER_BASE_URL',
     keyRequired: true,
-    baseUrlVars: ['OPENROUTER_BASE_URL', ...COMPAT_BASE],
     defaultBaseUrl: 'https://openrouter.ai/api/v1',
-    structuredOutput: 'json-schema',
     example: 'openrouter/openai/gpt-5-mini',
-  },
-  doubao: {
-    dialect: 'openai-chat',
-    keyVars: ['ARK_API_KEY', ...COMPAT_KEY],
+  }),
+  doubao: chatServer({
+    keyVar: 'ARK_API_KEY',
+    baseUrlVar: 'ARK_BASE_URL',
     keyRequired: true,
-    baseUrlVars: ['ARK_BASE_URL', ...COMPAT_BASE],
     defaultBaseUrl: 'https://ark.cn-beijing.volces.com/api/v3',
     structuredOutput: 'json-object',
     example: 'doubao/doubao-seed-1-6-250615',
-  },
+  }),
 };
 
 const ROLE_ENV: Record<ModelRole, string> = {
@@ -294,15 +289,7 @@ export function resolveModelSpec(
 
   let structuredOutput = info.structuredOutput;
   const soVar = env['WREN_OPENAI_COMPATIBLE_STRUCTURED_OUTPUT']?.trim();
-  const isCompatible = ![
-    'openai',
-    'openai-chat',
-    'anthropic',
-    'google',
-    'azure',
-    'azure-chat',
-  ].includes(provider);
-  if (soVar && isCompatible) {
+  if (soVar && info.compatible) {
     if (soVar !== 'json-schema' && soVar !== 'json-object' && soVar !== 'prompt') {
       return {
         ok: false,
