@@ -12,6 +12,7 @@ export {
   withHealedSteps,
 } from './compile.js';
 export { type PageEvaluate, readOutput } from './read.js';
+export { type EvaluatesElement, readyToClick } from './ready.js';
 export { type RenderMeta, renderScript } from './render.js';
 export {
   matchTemplate,

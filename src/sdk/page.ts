@@ -9,6 +9,7 @@
  * Client path: only type imports of playwright-core and zod (docs/sdk.md).
  */
 import type { Locator, Page } from 'playwright-core';
+import { readyToClick } from '../scripts/index.js';
 import type { CachedSelection, SelectorCache } from './selector-cache.js';
 
 /** What run_action answers. */
@@ -92,23 +93,6 @@ async function single(page: Page, selector: string, waitMs: number): Promise<Loc
   } catch {
     return null; // a selector this Playwright cannot parse is as good as a miss
   }
-}
-
-/** Visible, enabled, in the viewport and the topmost element at its centre. */
-function readyToClick(el: Locator): Promise<boolean> {
-  return el
-    .evaluate((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) return false;
-      if ((e as HTMLButtonElement).disabled || e.getAttribute('aria-disabled') === 'true')
-        return false;
-      const x = r.left + r.width / 2;
-      const y = r.top + r.height / 2;
-      if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return false;
-      const hit = document.elementFromPoint(x, y);
-      return hit !== null && (hit === e || e.contains(hit));
-    })
-    .catch(() => false);
 }
 
 /** Replays a cached action with Playwright; false when the element is not (uniquely) there. */

@@ -17,6 +17,7 @@ import {
 } from '../../browser/index.js';
 import {
   type ElementStep,
+  readyToClick,
   resolveValue,
   type ScriptBody,
   type ScriptStep,
@@ -72,23 +73,6 @@ const HEAL_SCHEMA = {
 };
 
 class StepFailure extends Error {}
-
-/** Visible, enabled, in the viewport and the topmost element at its centre. */
-function readyToClick(el: Locator): Promise<boolean> {
-  return el
-    .evaluate((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0) return false;
-      if ((e as HTMLButtonElement).disabled || e.getAttribute('aria-disabled') === 'true')
-        return false;
-      const x = r.left + r.width / 2;
-      const y = r.top + r.height / 2;
-      if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return false;
-      const hit = document.elementFromPoint(x, y);
-      return hit !== null && (hit === e || e.contains(hit));
-    })
-    .catch(() => false);
-}
 
 function isElementStep(step: ScriptStep): step is ElementStep {
   return 'selector' in step && typeof step.selector === 'string';
