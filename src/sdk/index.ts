@@ -3,45 +3,9 @@
  * (Playwright, Fastify, SQLite, the AI SDK): `EmbeddedWren` is the `wren/embedded` export, and
  * `new Wren()` without a baseUrl imports it only then.
  */
-export type {
-  Artifact,
-  ArtifactType,
-  BrowserProfile,
-  BrowserProfileListQuery,
-  BrowserSessionResponse,
-  BulkCancelRunsRequest,
-  BulkCancelRunsResponse,
-  CreateBrowserProfileRequest,
-  CreateBrowserSessionRequestInput,
-  Credential,
-  CredentialCreate,
-  CredentialListQuery,
-  ListRunsQuery,
-  RetryRunWebhookRequest,
-  RunStatus,
-  RunWebhookDeliveries,
-  RunWebhookReplayResponse,
-  TaskRunListItem,
-  TaskRunRequestInput,
-  TaskRunResponse,
-  TimelineEntry,
-  TotpCode,
-  TotpCodeCreate,
-  TotpCodeListQuery,
-  UpdateBrowserProfileRequest,
-  UpdateBrowserSessionRequest,
-} from './client.js';
-export {
-  type ArtifactContentOptions,
-  type RunsApi,
-  TERMINAL_RUN_STATUSES,
-  type WaitOptions,
-  type WrenApi,
-  WrenApiError,
-  WrenClient,
-  type WrenClientOptions,
-  waitForCompletion,
-} from './client.js';
+// Every type of the client (request and response shapes, options); its values are listed below.
+export type * from './client.js';
+export { TERMINAL_RUN_STATUSES, WrenApiError, WrenClient, waitForCompletion } from './client.js';
 export {
   type ActResult,
   type AiMethods,
