@@ -1,4 +1,5 @@
 export { type ApiOptions, buildApi } from './app.js';
+export { type InjectMethod, injectJson } from './inject.js';
 export {
   API_KEY_FILE,
   ApiKeyAuthenticator,

@@ -15,6 +15,7 @@ import {
   McpToolError,
 } from '../mcp/index.js';
 import type { PrimitiveAction, SdkActionService } from '../runs/index.js';
+import { injectJson } from './inject.js';
 import type { ApiKeyAuthenticator } from './keys.js';
 
 export interface McpRoutesOptions {
@@ -57,28 +58,13 @@ export function inProcessMcpBackend(options: {
   sdkActions?: SdkActionService;
 }): McpBackend {
   const { app, apiKey, organizationId, sdkActions } = options;
-  const call = async <T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> => {
-    const res = await app.inject({
-      method,
-      url,
-      headers: { 'x-api-key': apiKey },
-      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
-    });
-    let parsed: unknown = null;
-    try {
-      parsed = res.body ? JSON.parse(res.body) : null;
-    } catch {
-      parsed = res.body;
-    }
-    if (res.statusCode >= 400) {
-      const detail =
-        parsed && typeof parsed === 'object' && 'detail' in parsed
-          ? (parsed as { detail: unknown }).detail
-          : parsed;
-      throw new McpToolError(`${detailText(detail)} (HTTP ${res.statusCode})`);
-    }
-    return parsed as T;
-  };
+  const call = <T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> =>
+    injectJson<T>(
+      app,
+      apiKey,
+      { method, url, body },
+      (status, detail) => new McpToolError(`${detailText(detail)} (HTTP ${status})`),
+    );
   const id = encodeURIComponent;
   return {
     runTask: (request) => call('POST', '/v1/run/tasks', request),

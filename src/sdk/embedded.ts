@@ -6,7 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { API_KEY_FILE, inProcessMcpBackend, parseRange } from '../api/index.js';
+import {
+  API_KEY_FILE,
+  type InjectMethod,
+  injectJson,
+  inProcessMcpBackend,
+  parseRange,
+} from '../api/index.js';
 import { createWren, type Wren } from '../app/index.js';
 import { type ConfigOverrides, loadConfig } from '../config.js';
 import type { ArtifactType, RetryRunWebhookRequest } from '../contract/index.js';
@@ -162,33 +168,19 @@ export class EmbeddedWren implements WrenApi {
    * The remaining endpoints go through the HTTP routes in-process (Fastify inject, no socket),
    * so validation, presentation and errors are exactly the server's.
    */
-  private async inject<T>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    url: string,
-    body?: unknown,
-  ) {
+  private async inject<T>(method: InjectMethod, url: string, body?: unknown): Promise<T> {
+    return injectJson<T>(
+      this.wren.app,
+      this.requireApiKey(),
+      { method, url, body },
+      (status, detail) => new WrenApiError(status, detail),
+    );
+  }
+
+  private requireApiKey(): string {
     if (!this.apiKey)
       throw new WrenApiError(403, 'No API key is known in embedded mode (set WREN_API_KEY).');
-    const res = await this.wren.app.inject({
-      method,
-      url,
-      headers: { 'x-api-key': this.apiKey },
-      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
-    });
-    let parsed: unknown = null;
-    try {
-      parsed = res.body ? JSON.parse(res.body) : null;
-    } catch {
-      parsed = res.body;
-    }
-    if (res.statusCode >= 400) {
-      const detail =
-        typeof parsed === 'object' && parsed !== null && 'detail' in parsed
-          ? (parsed as { detail: unknown }).detail
-          : parsed;
-      throw new WrenApiError(res.statusCode, detail);
-    }
-    return parsed as T;
+    return this.apiKey;
   }
 
   getRunTimeline(runId: string) {
@@ -295,11 +287,9 @@ export class EmbeddedWren implements WrenApi {
 
   /** The MCP tools' backend in this process (`wren mcp` without a server; docs/mcp.md). */
   mcpBackend(): ReturnType<typeof inProcessMcpBackend> {
-    if (!this.apiKey)
-      throw new WrenApiError(403, 'No API key is known in embedded mode (set WREN_API_KEY).');
     return inProcessMcpBackend({
       app: this.wren.app,
-      apiKey: this.apiKey,
+      apiKey: this.requireApiKey(),
       organizationId: this.organizationId,
       sdkActions: this.wren.sdkActions,
     });
