@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -67,6 +68,51 @@ async function packagesLoadedBy(script: string, name: string): Promise<Set<strin
   return new Set(names);
 }
 
+/**
+ * The empty project: depends on the tarball only, with a lockfile that pins the tarball's
+ * dependency tree to this checkout's package-lock.json (production entries; dev-only ones left out).
+ */
+function writeProjectWithLockfile(tarball: string): void {
+  const spec = `file:../${tarball}`;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+    bin: Record<string, string>;
+    engines: Record<string, string>;
+    license: string;
+  };
+  const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  const packages: Record<string, unknown> = {
+    '': { name: 'wren-user', dependencies: { wren: spec } },
+    'node_modules/wren': {
+      version: pkg.version,
+      resolved: spec,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+      license: pkg.license,
+    },
+  };
+  for (const [path, entry] of Object.entries(rootLock.packages)) {
+    if (path.startsWith('node_modules/') && !entry.dev) packages[path] = entry;
+  }
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'wren-user',
+      private: true,
+      type: 'module',
+      dependencies: { wren: spec },
+    }),
+  );
+  writeFileSync(
+    join(project, 'package-lock.json'),
+    JSON.stringify({ name: 'wren-user', lockfileVersion: 3, requires: true, packages }),
+  );
+}
+
 beforeAll(async () => {
   await run('npm', ['pack', '--pack-destination', work, '--loglevel=error'], {
     cwd: ROOT,
@@ -75,26 +121,27 @@ beforeAll(async () => {
   const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack wrote no tarball');
   mkdirSync(project);
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'wren-user', private: true, type: 'module' }),
-  );
+  writeProjectWithLockfile(tarball);
+  // `npm ci` from a lockfile holding this checkout's locked versions: a new user's `npm install`
+  // resolves the same ranges, but asking the registry for ~250 package documents took minutes here
+  // and made the test depend on what was published today. --ignore-scripts: see below.
   await run(
     'npm',
     [
-      'install',
+      'ci',
       '--omit=dev',
+      '--ignore-scripts',
       '--prefer-offline',
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
-      join(work, tarball),
     ],
     { cwd: project, maxBuffer: 64 * 1024 * 1024 },
   );
   // npm 11 skips dependencies' install scripts until the project approves them (README: `npm
   // install-scripts approve better-sqlite3`), and this machine cannot download better-sqlite3's
-  // prebuilt binary anyway: reuse the one this checkout compiled (same version, same Node).
+  // prebuilt binary (compiling it took ~3 min): reuse the one this checkout compiled (same
+  // version, same Node).
   const addon = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   if (!existsSync(join(project, addon))) {
     mkdirSync(join(project, addon, '..'), { recursive: true });
