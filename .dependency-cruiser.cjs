@@ -33,7 +33,11 @@ const LAYERS = {
   credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking; storage ports' },
   net: { path: '^src/net/', may: [], why: 'address checks shared by browser and webhooks' },
   llm: { path: '^src/llm/', may: ['json-schema'], why: 'model providers; knows nothing of pages' },
-  store: { path: '^src/store/', may: ['credentials'], why: 'SQL; implements the credential ports' },
+  store: {
+    path: '^src/store/',
+    may: ['contract', 'credentials'],
+    why: 'SQL; implements the credential ports; records carry contract types (the stored request)',
+  },
   browser: { path: '^src/browser/', may: ['net'], why: 'Playwright; knows nothing of models' },
   artifacts: { path: '^src/artifacts/', may: ['contract', 'store'], why: 'files of a run' },
   sessions: {

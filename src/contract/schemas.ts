@@ -174,6 +174,7 @@ export type TaskRunRequestInput = z.input<typeof TaskRunRequestSchema>;
 export const TaskRunRequestEchoSchema = z
   .object(requestFields(false))
   .meta({ id: 'TaskRunRequestEcho', title: 'TaskRunRequest-Output' });
+export type TaskRunRequestEcho = z.output<typeof TaskRunRequestEchoSchema>;
 
 const timestamp = z.iso.datetime({ offset: true });
 

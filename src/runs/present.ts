@@ -1,29 +1,7 @@
 /** Turns stored run records into the wire shapes of the contract. */
-import type { RunStatus, RunType, TaskRunListItem, TaskRunResponse } from '../contract/index.js';
+import type { TaskRunListItem, TaskRunResponse } from '../contract/index.js';
 import type { RunRecord } from '../store/index.js';
-import { maskHeaderValues, maskProxyUrl, SEALED_FIELD } from './sealed-request.js';
-
-/**
- * The request echo with secrets masked: CDP auth headers and extra HTTP header values, proxy
- * passwords; the sealed envelope is never shown.
- */
-export function requestEcho(request: Record<string, unknown>): TaskRunResponse['run_request'] {
-  const { [SEALED_FIELD]: _sealed, ...shown } = request;
-  const proxy = shown['proxy_location'];
-  const proxyUrl =
-    typeof proxy === 'object' && proxy !== null ? (proxy as { url?: unknown }).url : undefined;
-  return {
-    ...shown,
-    cdp_connect_headers: maskHeaderValues(shown['cdp_connect_headers']),
-    ...(shown['extra_http_headers'] !== undefined
-      ? { extra_http_headers: maskHeaderValues(shown['extra_http_headers']) }
-      : {}),
-    proxy_location:
-      typeof proxyUrl === 'string'
-        ? { ...(proxy as object), url: maskProxyUrl(proxyUrl) }
-        : shown['proxy_location'],
-  } as TaskRunResponse['run_request'];
-}
+import { isTaskRequest, maskedRequest } from './sealed-request.js';
 
 function outputOf(value: unknown): TaskRunResponse['output'] {
   if (value === null || value === undefined) return null;
@@ -34,12 +12,10 @@ function outputOf(value: unknown): TaskRunResponse['output'] {
 }
 
 export function toTaskRunResponse(run: RunRecord, appUrl: string): TaskRunResponse {
-  const request = run.request;
-  const scrolls = request['max_screenshot_scrolls'];
-  const sessionId = request['browser_session_id'];
+  const { request } = run;
   return {
     run_id: run.id,
-    status: run.status as RunStatus,
+    status: run.status,
     output: outputOf(run.output),
     downloaded_files: null,
     recording_url: null,
@@ -52,16 +28,15 @@ export function toTaskRunResponse(run: RunRecord, appUrl: string): TaskRunRespon
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     app_url: `${appUrl}/runs/${run.id}`,
-    browser_session_id: typeof sessionId === 'string' ? sessionId : null,
-    browser_profile_id:
-      typeof request['browser_profile_id'] === 'string' ? request['browser_profile_id'] : null,
-    max_screenshot_scrolls: typeof scrolls === 'number' ? scrolls : null,
+    browser_session_id: request.browser_session_id ?? null,
+    browser_profile_id: request.browser_profile_id ?? null,
+    max_screenshot_scrolls: request.max_screenshot_scrolls ?? null,
     script_run: run.scriptRun,
     errors: run.errors,
     step_count: run.stepCount,
-    run_type: run.runType as RunType,
+    run_type: run.runType,
     // An SDK action's request is not a task request (its action is in `output`'s run, timeline).
-    run_request: run.runType === 'sdk_action' ? null : requestEcho(request),
+    run_request: isTaskRequest(request) ? maskedRequest(request) : null,
     usage: {
       input_tokens: run.usage.inputTokens,
       output_tokens: run.usage.outputTokens,
@@ -74,8 +49,8 @@ export function toListItem(run: RunRecord): TaskRunListItem {
   return {
     task_run_id: run.id,
     run_id: run.id,
-    task_run_type: run.runType as RunType,
-    status: run.status as RunStatus,
+    task_run_type: run.runType,
+    status: run.status,
     title: run.title,
     started_at: run.startedAt,
     finished_at: run.finishedAt,

@@ -26,8 +26,8 @@ export const SCRIPT_ENGINES: readonly string[] = ['skyvern-1.0', 'skyvern-2.0'];
 
 /** `run_with` of a request, else the server default. */
 export function runWithOf(run: RunRecord, fallback: RunWith): RunWith {
-  const v = run.request['run_with'];
-  if (typeof v !== 'string' || !v.trim()) return fallback;
+  const v = run.request.run_with;
+  if (!v?.trim()) return fallback;
   return v.trim().toLowerCase() === 'code' ? 'code' : 'agent';
 }
 
@@ -44,12 +44,12 @@ export class ScriptService {
   /** The script for this run's task, with its parameter values; null when there is none. */
   async find(run: RunRecord, credentialUsername: string | null): Promise<FoundScript | null> {
     if (!SCRIPT_ENGINES.includes(run.engine)) return null;
-    const url = typeof run.request['url'] === 'string' ? run.request['url'] : null;
+    const url = run.request.url ?? null;
     const scripts = this.store.scripts;
     const candidates = await scripts.candidates(run.organizationId, {
       engine: run.engine,
       urlPattern: urlPattern(url),
-      schemaHash: schemaHash(run.request['data_extraction_schema'] ?? null),
+      schemaHash: schemaHash(run.request.data_extraction_schema ?? null),
     });
     for (const script of candidates) {
       const fromPrompt = matchTemplate(script.promptTemplate, run.prompt);
@@ -85,8 +85,8 @@ export class ScriptService {
     const compiled = compileScript({
       engine: run.engine,
       prompt: run.prompt,
-      startUrl: typeof run.request['url'] === 'string' ? run.request['url'] : null,
-      schema: run.request['data_extraction_schema'] ?? null,
+      startUrl: run.request.url ?? null,
+      schema: run.request.data_extraction_schema ?? null,
       output,
       trajectory: recorded.trajectory,
       finalUrl: recorded.finalUrl,

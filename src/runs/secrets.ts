@@ -102,15 +102,14 @@ export interface RunSecretsInput {
 }
 
 export function runSecretsInput(run: RunRecord): RunSecretsInput {
-  const str = (k: string): string | null =>
-    typeof run.request[k] === 'string' && run.request[k] !== '' ? (run.request[k] as string) : null;
+  const { request } = run;
   return {
     organizationId: run.organizationId,
     runId: run.id,
     startedAt: new Date(run.startedAt ?? run.createdAt),
-    credentialId: str('credential_id'),
-    totpUrl: str('totp_url'),
-    totpIdentifier: str('totp_identifier'),
+    credentialId: request.credential_id || null,
+    totpUrl: request.totp_url || null,
+    totpIdentifier: request.totp_identifier || null,
   };
 }
 

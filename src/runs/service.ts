@@ -9,7 +9,6 @@ import {
   type ListRunsQuery,
   normalizeHttpUrl,
   RequestValidationError,
-  type RunStatus,
   type TaskRunListItem,
   type TaskRunRequest,
   type TaskRunResponse,
@@ -116,7 +115,7 @@ export class RunService {
       title: request.title ?? null,
       prompt: request.prompt,
       // Header values and a proxy password are sealed at rest like credentials (issue 17).
-      request: sealRequest(request as unknown as Record<string, unknown>, id, box),
+      request: sealRequest(request, id, box),
       webhookUrl: request.webhook_url ?? null,
       createdAt: at,
       modifiedAt: at,
@@ -226,7 +225,7 @@ export class RunService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const run = await store.getRun(organizationId, runId);
       if (!run) throw notFound(`Run not found ${runId}`);
-      const from = run.status as RunStatus;
+      const from = run.status;
       if (!canTransition(from, 'canceled')) {
         throw badRequest(new InvalidTransitionError(from, 'canceled', runId).message);
       }

@@ -16,7 +16,7 @@ import {
   sql,
   type Updateable,
 } from 'kysely';
-import { isTerminalStatus } from '../core/index.js';
+import { isTerminalStatus, type RunStatus } from '../core/index.js';
 import { ApiKeyQueries } from './api-keys.js';
 import { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 import { RunLeases } from './leases.js';
@@ -64,10 +64,14 @@ export * from './results.js';
 export {
   type NewRun,
   patchColumns,
+  type RunEngineName,
   type RunPatch,
   type RunRecord,
+  type RunRequest,
   type RunUpdate,
   type RunUsage,
+  type SdkActionRequest,
+  type TaskRequest,
   toRun,
 } from './runs.js';
 export type { Database } from './schema.js';
@@ -75,7 +79,7 @@ export type { BrowserSessionRecord, SessionStore } from './sessions.js';
 export type { WorkerDirectory } from './workers.js';
 
 /** Unfinished runs: what the max_active_runs quota counts. */
-const ACTIVE_RUN_STATUSES = ['created', 'queued', 'running', 'paused'];
+const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['created', 'queued', 'running', 'paused'];
 
 /** A new run's row. */
 function runRow(run: NewRun) {
@@ -122,7 +126,7 @@ export interface StepRecord {
 }
 
 export interface ListRunsFilter {
-  statuses?: readonly string[];
+  statuses?: readonly RunStatus[];
   /** Case-insensitive substring of run id, title or prompt. */
   search?: string;
   limit: number;
@@ -366,7 +370,7 @@ export class Store {
     return rows.map(toRun);
   }
 
-  async runsWithStatus(status: string): Promise<RunRecord[]> {
+  async runsWithStatus(status: RunStatus): Promise<RunRecord[]> {
     const rows = await this.db
       .selectFrom('runs')
       .selectAll()
@@ -412,7 +416,7 @@ export class Store {
    */
   async updateRunIf(
     runId: string,
-    expected: readonly string[],
+    expected: readonly RunStatus[],
     patch: RunPatch,
   ): Promise<RunRecord | null> {
     return this.updateRunWhere(runId, (q) => q.where('status', 'in', [...expected]), patch);

@@ -5,6 +5,7 @@
  * is recovered exactly once: the recovery write is a compare-and-set on the expired lease.
  */
 import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import type { RunStatus } from '../core/index.js';
 import { type RunPatch, type RunRecord, type RunUpdate, toRun } from './runs.js';
 import type { Database, RunsTable } from './schema.js';
 
@@ -127,7 +128,7 @@ export class RunLeases {
   async updateOwned(
     runId: string,
     owner: string,
-    expected: readonly string[],
+    expected: readonly RunStatus[],
     patch: RunPatch,
   ): Promise<RunRecord | null> {
     return this.store.updateRunWhere(

@@ -1,9 +1,36 @@
 /** The runs table's domain records and their row mapping, shared by the Store and RunLeases. */
 import type { Selectable, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
-import type { Usage } from '../core/index.js';
+import type { TaskRunRequestEcho } from '../contract/index.js';
+import type { RunStatus, RunType, Usage } from '../core/index.js';
 import type { Database, RunsTable } from './schema.js';
 
 export type RunUsage = Usage;
+
+/**
+ * A task run's request as accepted (POST /v1/run/tasks): normalized, defaults applied, header
+ * values and a proxy password masked and sealed into `_sealed` (src/runs/sealed-request.ts).
+ */
+export type TaskRequest = TaskRunRequestEcho & { _sealed?: string; sdk_action?: never };
+
+/**
+ * An SDK action run's request (POST /v1/sdk/run_action): its target and the action. The task
+ * fields it lacks are typed absent, so a field read on either kind of request type-checks.
+ */
+export type SdkActionRequest = Pick<
+  TaskRunRequestEcho,
+  'prompt' | 'url' | 'browser_session_id' | 'browser_address'
+> & { sdk_action: { type: string } } & {
+  [K in Exclude<
+    keyof TaskRequest,
+    'prompt' | 'url' | 'browser_session_id' | 'browser_address' | 'sdk_action'
+  >]?: never;
+};
+
+/** What a run was asked to do, as stored. */
+export type RunRequest = TaskRequest | SdkActionRequest;
+
+/** The engine column: a task engine, or `sdk` for an SDK action run. */
+export type RunEngineName = RunsTable['engine'];
 
 /** An UPDATE of the runs table being built (conditions are added with `where`). */
 export type RunUpdate = UpdateQueryBuilder<Database, 'runs', 'runs', UpdateResult>;
@@ -11,13 +38,12 @@ export type RunUpdate = UpdateQueryBuilder<Database, 'runs', 'runs', UpdateResul
 export interface RunRecord {
   id: string;
   organizationId: string;
-  engine: string;
-  runType: string;
-  status: string;
+  engine: RunEngineName;
+  runType: RunType;
+  status: RunStatus;
   title: string | null;
   prompt: string;
-  /** The normalized request as accepted (TaskRunRequest fields, defaults applied). */
-  request: Record<string, unknown>;
+  request: RunRequest;
   webhookUrl: string | null;
   output: unknown;
   errors: Record<string, unknown>[] | null;
@@ -53,9 +79,10 @@ export type NewRun = Omit<
 
 /** Fields a status change may set. `undefined` leaves a column unchanged. */
 export interface RunPatch {
-  status?: string;
+  status?: RunStatus;
   output?: unknown;
-  errors?: Record<string, unknown>[] | null;
+  /** Stored as JSON; read back as RunRecord['errors']. */
+  errors?: readonly object[] | null;
   failureReason?: string | null;
   stepCount?: number;
   usage?: RunUsage;
@@ -81,7 +108,7 @@ export function toRun(row: Selectable<RunsTable>): RunRecord {
     status: row.status,
     title: row.title,
     prompt: row.prompt,
-    request: parse<Record<string, unknown>>(row.request_json) ?? {},
+    request: JSON.parse(row.request_json) as RunRequest,
     webhookUrl: row.webhook_url,
     output: parse<unknown>(row.output_json),
     errors: parse<Record<string, unknown>[]>(row.errors_json),

@@ -1,5 +1,6 @@
 /** Table row types as Kysely sees them. Timestamps are ISO-8601 UTC strings with `Z`. */
 import type { ColumnType, Generated } from 'kysely';
+import type { EngineName, RunStatus, RunType } from '../core/index.js';
 
 /** Nullable, and optional when inserting (the column defaults to null). */
 type OptionalNullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
@@ -32,12 +33,13 @@ export interface ApiKeysTable {
 export interface RunsTable {
   id: string;
   organization_id: string;
-  engine: string;
-  run_type: string;
-  status: string;
+  /** A task engine, or `sdk` for an SDK action run. */
+  engine: EngineName | 'sdk';
+  run_type: RunType;
+  status: RunStatus;
   title: string | null;
   prompt: string;
-  /** The normalized request (JSON). */
+  /** The request as stored (JSON of store/runs.ts RunRequest). */
   request_json: string;
   webhook_url: string | null;
   output_json: string | null;

@@ -42,7 +42,7 @@ export async function buildWebhookPayload(
   artifacts?: ArtifactService,
 ): Promise<string> {
   const { response, finalShot } = await presentRunWithFinalShot(run, appUrl, artifacts);
-  const maxSteps = run.request['max_steps'];
+  const maxSteps = run.request.max_steps;
   const taskResponse: Record<string, unknown> = {
     task_id: run.id,
     status: response.status,

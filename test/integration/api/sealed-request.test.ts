@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSecretBox } from '../../../src/credentials/index.js';
-import { openRequest } from '../../../src/runs/sealed-request.js';
+import { isTaskRequest, openRequest } from '../../../src/runs/sealed-request.js';
 import { startTestWren, type TestWren } from '../../support/wren.js';
 
 let t: TestWren;
@@ -46,15 +46,17 @@ describe('secret request values', () => {
     const raw = JSON.stringify(stored?.request);
     for (const secret of SECRETS) expect(raw).not.toContain(secret);
     const box = (await loadSecretBox({ dataDir: t.dataDir })).box;
-    const opened = openRequest(stored?.request ?? {}, runId, box);
-    expect(opened['extra_http_headers']).toEqual({
+    if (!stored || !isTaskRequest(stored.request)) throw new Error('no task request stored');
+    const opened = openRequest(stored.request, runId, box);
+    expect(opened.extra_http_headers).toEqual({
       authorization: 'Bearer hdr-secret-1',
       'x-plain': 'plain',
     });
-    expect(opened['cdp_connect_headers']).toEqual({ 'x-api-key': 'cdp-secret-2' });
-    expect(opened['proxy_location']).toEqual({ url: 'http://user:proxy-pass-3@127.0.0.1:3128' });
+    expect(opened.cdp_connect_headers).toEqual({ 'x-api-key': 'cdp-secret-2' });
+    expect(opened.proxy_location).toEqual({ url: 'http://user:proxy-pass-3@127.0.0.1:3128' });
     // Bound to its run: another run id cannot open it.
-    expect(() => openRequest(stored?.request ?? {}, 'tsk_other', box)).toThrow();
+    const { request } = stored;
+    expect(() => openRequest(request, 'tsk_other', box)).toThrow();
   });
 
   it('a browser profile keeps its proxy password sealed and hands it to the runs it starts', async () => {
@@ -87,7 +89,8 @@ describe('secret request values', () => {
     const stored = await t.wren.store.getRunById(runId);
     expect(JSON.stringify(stored?.request)).not.toContain('profile-pass-4');
     const box = (await loadSecretBox({ dataDir: t.dataDir })).box;
-    expect(openRequest(stored?.request ?? {}, runId, box)['proxy_location']).toEqual({
+    if (!stored || !isTaskRequest(stored.request)) throw new Error('no task request stored');
+    expect(openRequest(stored.request, runId, box).proxy_location).toEqual({
       url: 'http://user:profile-pass-4@127.0.0.1:3128',
     });
   });

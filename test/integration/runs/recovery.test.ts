@@ -54,7 +54,7 @@ describe('restart recovery of runs left running', () => {
         status: 'queued',
         title: null,
         prompt: id,
-        request: { prompt: id },
+        request: { prompt: id, engine: 'skyvern-1.0' },
         webhookUrl: null,
         createdAt: at,
         modifiedAt: at,
@@ -116,7 +116,10 @@ describe('restart recovery of runs left running', () => {
         status: 'running',
         title: null,
         prompt: id,
-        request: { prompt: id },
+        request:
+          runType === 'sdk_action'
+            ? { prompt: id, sdk_action: { type: 'prompt' } }
+            : { prompt: id, engine: 'skyvern-1.0' },
         webhookUrl: null,
         createdAt: at,
         modifiedAt: at,

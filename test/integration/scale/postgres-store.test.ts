@@ -24,7 +24,7 @@ function newRun(id: string, organizationId: string, queuedAt: string): NewRun {
     status: 'queued',
     title: `title ${id}`,
     prompt: `prompt of ${id}`,
-    request: { prompt: id, nested: { n: 1 } },
+    request: { prompt: id, engine: 'skyvern-1.0', data_extraction_schema: { nested: { n: 1 } } },
     webhookUrl: null,
     createdAt: queuedAt,
     modifiedAt: queuedAt,
@@ -53,7 +53,11 @@ describe('store on PostgreSQL', () => {
   it('runs the same migrations and round-trips runs, steps and search', async () => {
     await store.insertRun(newRun('tsk_a', 'o_1', at(10)));
     const run = await other.getRun('o_1', 'tsk_a');
-    expect(run?.request).toEqual({ prompt: 'tsk_a', nested: { n: 1 } });
+    expect(run?.request).toEqual({
+      prompt: 'tsk_a',
+      engine: 'skyvern-1.0',
+      data_extraction_schema: { nested: { n: 1 } },
+    });
     expect(run?.usage).toEqual({ inputTokens: 0, outputTokens: 0, costUsd: 0 });
     expect(await store.getRun('o_2', 'tsk_a')).toBeNull();
 
@@ -145,7 +149,7 @@ describe('store on PostgreSQL', () => {
     const victim = expired.find((e) => e.run.id === 'tsk_c00');
     expect(victim?.leaseOwner).toBe(c00Owner);
     if (!victim) return;
-    const patch = { status: 'queued', startedAt: null, modifiedAt: at(351) };
+    const patch = { status: 'queued' as const, startedAt: null, modifiedAt: at(351) };
     const results = await Promise.all([
       store.leases.recover(victim, patch),
       other.leases.recover(victim, patch),

@@ -44,7 +44,7 @@ async function runningRun(id: string): Promise<void> {
     status: 'queued',
     title: id,
     prompt: id,
-    request: { prompt: id },
+    request: { prompt: id, engine: 'skyvern-1.0' },
     webhookUrl: null,
     createdAt: now,
     modifiedAt: now,

@@ -4,6 +4,7 @@
  * failing of orphaned sessions (exactly once among concurrent sweepers; a fresh heartbeat wins).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunStatus } from '../../../src/core/index.js';
 import {
   type BrowserSessionRecord,
   type NewRun,
@@ -28,7 +29,7 @@ function newRun(id: string): NewRun {
     status: 'queued',
     title: id,
     prompt: id,
-    request: { prompt: id },
+    request: { prompt: id, engine: 'skyvern-1.0' },
     webhookUrl: null,
     createdAt: at(0),
     modifiedAt: at(0),
@@ -36,12 +37,12 @@ function newRun(id: string): NewRun {
   };
 }
 
-async function runWithStatus(id: string, status: string): Promise<void> {
+async function runWithStatus(id: string, status: RunStatus): Promise<void> {
   await store.insertRun(newRun(id));
   await setStatus(id, status);
 }
 
-async function setStatus(id: string, status: string): Promise<void> {
+async function setStatus(id: string, status: RunStatus): Promise<void> {
   await store.updateRunWhere(id, (q) => q, { status, modifiedAt: at(1) });
 }
 

@@ -21,7 +21,7 @@ function newRun(
     status: 'queued',
     title: null,
     prompt: `prompt of ${id}`,
-    request: { prompt: id },
+    request: { prompt: id, engine: 'skyvern-2.0' },
     webhookUrl: null,
     createdAt: queuedAt,
     modifiedAt: queuedAt,

@@ -27,7 +27,7 @@ beforeAll(async () => {
       status: 'queued',
       title: null,
       prompt: 'p',
-      request: { prompt: 'p' },
+      request: { prompt: 'p', engine: 'skyvern-1.0' },
       webhookUrl,
       createdAt: T0,
       modifiedAt: T0,
