@@ -17,6 +17,7 @@ export {
 } from './keys.js';
 export { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
 export { LiveRelayTokens } from './live-relay.js';
+export { KEY_REVOKED } from './live-routes.js';
 export { runLocator } from './live-stream.js';
 export { inProcessMcpBackend, requestApiKey } from './mcp-routes.js';
 export { parseRange } from './results-routes.js';

@@ -7,6 +7,10 @@
  * `{"type":"error","message":…}` and a close; the end of the browser with `{"type":"end"}`.
  * A run executing in this process is streamed from its registry; one executing on another
  * worker (PostgreSQL deployments) is relayed from that worker's internal endpoint.
+ *
+ * An open live view keeps asking whether its key is still valid (every `keyCheckMs`, one indexed
+ * read of the shared database): a key revoked anywhere closes its viewers within that time, with
+ * `{"type":"error","message":"…revoked…"}` and close code 1008.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -23,6 +27,7 @@ import {
   POLICY_VIOLATION,
   type RunTarget,
   runLocator,
+  sendJson,
   streamEntry,
 } from './live-stream.js';
 
@@ -50,6 +55,48 @@ export interface LiveRoutesOptions {
   authTimeoutMs?: number;
   /** How often a waiting viewer re-reads the run's status, ms. Default 1000. */
   statusPollMs?: number;
+  /** How often an open viewer's key is checked again (revocation closes it), ms. Default 2000. */
+  keyCheckMs?: number;
+}
+
+/** The message and close reason of a viewer whose key stopped being valid. */
+export const KEY_REVOKED =
+  'the API key of this live view was revoked (or its organization changed); the live view is closed';
+
+/**
+ * Checks `key` again every `everyMs` while the socket is open; once it no longer authenticates as
+ * `organizationId` the viewer is told so and the socket closed (1008, reason "API key revoked").
+ * A failed lookup (database unreachable) is retried at the next tick. Returns the stop function.
+ */
+function watchKey(
+  socket: WebSocket,
+  auth: ApiKeyAuthenticator,
+  key: string,
+  organizationId: string,
+  everyMs: number,
+  log: FastifyInstance['log'],
+): () => void {
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking || socket.readyState !== socket.OPEN) return;
+    checking = true;
+    auth
+      .authenticate(key)
+      .then((organization) => {
+        if (organization?.id === organizationId) return;
+        stop();
+        sendJson(socket, { type: 'error', message: KEY_REVOKED });
+        socket.close(POLICY_VIOLATION, 'API key revoked');
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'live view: could not re-check the key'))
+      .finally(() => {
+        checking = false;
+      });
+  }, everyMs);
+  timer.unref();
+  const stop = () => clearInterval(timer);
+  socket.once('close', stop);
+  return stop;
 }
 
 function firstMessage(socket: WebSocket, timeoutMs: number): Promise<string> {
@@ -119,6 +166,7 @@ export async function registerLiveRoutes(
     socket.once('close', () => closed.abort());
     let organizationId: string;
     let target: RunTarget | null;
+    let stopKeyWatch = () => {};
     try {
       const key = apiKeyOf(await firstMessage(socket, options.authTimeoutMs ?? 10_000));
       if (!key) {
@@ -130,6 +178,15 @@ export async function registerLiveRoutes(
       const organization = await auth.authenticate(key);
       if (!organization) throw new LiveError('Invalid credentials', POLICY_VIOLATION);
       organizationId = organization.id;
+      // From here on (waiting for a queued run included) a revoked key closes the viewer.
+      stopKeyWatch = watchKey(
+        socket,
+        auth,
+        key,
+        organization.id,
+        options.keyCheckMs ?? 2000,
+        app.log,
+      );
       target =
         kind === 'run'
           ? await locateRun(organization.id, id, closed.signal)
@@ -139,6 +196,7 @@ export async function registerLiveRoutes(
         throw new LiveError(`${kind === 'run' ? 'Task run' : 'Browser session'} not found ${id}`);
       }
     } catch (e) {
+      stopKeyWatch();
       failWith(socket, e, app.log, { kind, id });
       return;
     }
@@ -158,6 +216,7 @@ export async function registerLiveRoutes(
       }
     } finally {
       stopPings();
+      stopKeyWatch();
     }
   }
 

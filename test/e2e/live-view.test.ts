@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createApiKey } from '../../src/api/index.js';
+import { createApiKey, KEY_REVOKED } from '../../src/api/index.js';
 import {
   type AgentHarness,
   actorReply,
@@ -41,6 +41,7 @@ class Viewer {
   readonly socket: WebSocket;
   readonly messages: Message[] = [];
   closeCode: number | null = null;
+  closeReason = '';
 
   constructor(path: string) {
     this.socket = new WebSocket(`${h.wren.url.replace(/^http/, 'ws')}${path}`);
@@ -51,8 +52,9 @@ class Viewer {
           : { binary: false, json: JSON.parse(data.toString('utf8')) as Record<string, unknown> },
       );
     });
-    this.socket.on('close', (code) => {
+    this.socket.on('close', (code, reason) => {
       this.closeCode = code;
+      this.closeReason = reason.toString('utf8');
     });
   }
 
@@ -203,6 +205,36 @@ describe('live view WebSocket', () => {
     const late = await new Viewer(`/v1/browser_sessions/${id}/live`).open(auth(h.wren.apiKey));
     expect(await late.closed()).toBe(1000);
     expect(late.json()[0]?.['message']).toMatch(/is not running in this server process/);
+  });
+
+  it('closes an open viewer within seconds once its key is revoked through the API', async () => {
+    const made = await h.wren.call('POST', '/v1/api_keys', { label: 'viewer' });
+    expect(made.status, made.text).toBe(200);
+    const { api_key: key, id: keyId } = made.body as { api_key: string; id: string };
+    const created = await h.wren.call('POST', '/v1/browser_sessions', {
+      url: `${h.site.url}/agent/shop.html`,
+    });
+    expect(created.status, created.text).toBe(200);
+    const id = (created.body as { browser_session_id: string }).browser_session_id;
+    try {
+      const viewer = await new Viewer(`/v1/browser_sessions/${id}/live`).open(auth(key));
+      await viewer.until((m) => m.some((x) => x.binary));
+
+      const revokedAt = Date.now();
+      expect((await h.wren.call('POST', `/v1/api_keys/${keyId}/revoke`)).status).toBe(200);
+      expect(await viewer.closed(10_000)).toBe(1008);
+      expect(Date.now() - revokedAt).toBeLessThan(5000);
+      expect(viewer.closeReason).toBe('API key revoked');
+      expect(viewer.json()).toEqual([{ type: 'error', message: KEY_REVOKED }]);
+      // Only the viewer ended: the session runs on, and a valid key still watches it.
+      const session = (await h.wren.call('GET', `/v1/browser_sessions/${id}`)).body;
+      expect((session as { status: string }).status).toBe('running');
+      const again = await new Viewer(`/v1/browser_sessions/${id}/live`).open(auth(h.wren.apiKey));
+      await again.until((m) => m.some((x) => x.binary));
+      again.socket.close();
+    } finally {
+      await h.wren.call('POST', `/v1/browser_sessions/${id}/close`);
+    }
   });
 
   it('an API-only process says runs are watched where they execute', async () => {
