@@ -15,6 +15,7 @@ import {
   WrenClient,
   waitForCompletion,
 } from '../sdk/client.js';
+import { type OperatorOptions, withOperator } from './operator.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -92,36 +93,12 @@ function quotaValue(name: string, value: string): number | null {
   return n;
 }
 
-type KeyAdminT = import('../api/index.js').KeyAdmin;
-type StoreT = import('../store/index.js').Store;
-
-/** Opens the store of --data-dir (or WREN_DATABASE_URL) and hands a KeyAdmin to `work`. */
-async function withKeyAdmin(
-  opts: { dataDir?: string },
-  work: (admin: KeyAdminT, store: StoreT) => Promise<unknown>,
-): Promise<void> {
-  const config = loadConfig({ dataDir: opts.dataDir });
-  const [{ KeyAdmin }, { openStore }, { ServiceError }] = await Promise.all([
-    import('../api/index.js'),
-    import('../store/index.js'),
-    import('../core/index.js'),
-  ]);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  try {
-    await work(new KeyAdmin(store, config.quotas), store);
-  } catch (error) {
-    if (error instanceof ServiceError) throw new ConfigError(error.message);
-    throw error;
-  } finally {
-    await store.close();
-  }
-}
-
-/** The organization id of --org (id or name), else the default organization's. */
-async function orgOrDefault(admin: KeyAdminT, store: StoreT, org?: string): Promise<string> {
-  if (org) return (await admin.findOrganization(org)).organization_id;
-  const { ensureDefaultOrganization } = await import('../api/index.js');
-  return (await ensureDefaultOrganization(store)).id;
+/** --data-dir for the database mode, or --server and an admin key for the admin API. */
+function operatorOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
+    .option('--server <url>', "a running server's URL: act through its admin API instead")
+    .addOption(new Option('--api-key <key>', 'an admin key for --server').env('WREN_API_KEY'));
 }
 
 function buildProgram(): Command {
@@ -361,113 +338,92 @@ function buildProgram(): Command {
     });
 
   // Organizations and keys work on the data directory (or WREN_DATABASE_URL) directly: whoever
-  // runs them has the database, so they act as the operator (docs/security.md).
-  const keys = program.command('keys').description('API keys (on the database directly)');
-  keys
-    .command('create')
+  // runs them has the database, so they act as the operator (docs/security.md). With --server
+  // they go through that server's admin API with an admin key instead (src/cli/operator.ts).
+  const keys = program
+    .command('keys')
+    .description('API keys (on the database directly, or --server with an admin key)');
+  operatorOptions(keys.command('create'))
     .description('create an API key and print it (once)')
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
     .option('--org <org>', 'organization id or name (default: the default organization)')
     .option('--label <label>', 'a note to tell keys apart')
     .option('--admin', 'an admin key: may create organizations and mint or revoke keys')
-    .action(async (opts: { dataDir?: string; org?: string; label?: string; admin?: boolean }) => {
-      await withKeyAdmin(opts, async (admin, store) => {
-        const { createApiKey } = await import('../api/index.js');
-        const orgId = opts.org
-          ? (await admin.findOrganization(opts.org)).organization_id
-          : undefined;
-        const key = await createApiKey(store, orgId, opts.label ?? null, {
+    .action(async (opts: OperatorOptions & { org?: string; label?: string; admin?: boolean }) => {
+      await withOperator(opts, async (op) => {
+        const key = await op.createKey(opts.org, {
+          label: opts.label ?? null,
           admin: opts.admin === true,
-          source: 'cli',
         });
         process.stdout.write(`${key}\n`);
       });
     });
-  keys
-    .command('list')
+  operatorOptions(keys.command('list'))
     .description("list an organization's keys (prefixes only) as JSON")
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
     .option('--org <org>', 'organization id or name (default: the default organization)')
-    .action(async (opts: { dataDir?: string; org?: string }) => {
-      await withKeyAdmin(opts, async (admin, store) => {
-        const org = await orgOrDefault(admin, store, opts.org);
-        print(await admin.listKeys(org));
-      });
+    .action(async (opts: OperatorOptions & { org?: string }) => {
+      await withOperator(opts, async (op) => print(await op.listKeys(opts.org)));
     });
-  keys
-    .command('revoke')
+  operatorOptions(keys.command('revoke'))
     .description('revoke a key at once (every server sharing the database refuses it)')
     .argument('<key_id>', 'the id from `wren keys list` (key_…)')
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
-    .action(async (keyId: string, opts: { dataDir?: string }) => {
-      await withKeyAdmin(opts, async (admin) => print(await admin.revokeKey(keyId)));
+    .action(async (keyId: string, opts: OperatorOptions) => {
+      await withOperator(opts, async (op) => print(await op.revokeKey(keyId)));
     });
-  keys
-    .command('rotate')
+  operatorOptions(keys.command('rotate'))
     .description('replace a key with a new one (printed once) and revoke the old one')
     .argument('<key_id>', 'the id from `wren keys list` (key_…)')
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
-    .action(async (keyId: string, opts: { dataDir?: string }) => {
-      await withKeyAdmin(opts, async (admin) => {
-        const { apiKey, key } = await admin.rotateKey(keyId, 'cli');
-        print({ api_key: apiKey, ...key });
-      });
+    .action(async (keyId: string, opts: OperatorOptions) => {
+      await withOperator(opts, async (op) => print(await op.rotateKey(keyId)));
     });
 
-  const orgs = program.command('orgs').description('organizations (on the database directly)');
-  orgs
-    .command('create')
+  const orgs = program
+    .command('orgs')
+    .description('organizations (on the database directly, or --server with an admin key)');
+  operatorOptions(orgs.command('create'))
     .description('create an organization and its first key; prints both as JSON (the key once)')
     .argument('<name>', 'a unique name')
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
     .option('--max-browser-sessions <n>', 'quota override', integer('--max-browser-sessions'))
     .option('--max-active-runs <n>', 'quota override', integer('--max-active-runs'))
     .option('--admin-key', 'make the first key an admin key')
     .action(
       async (
         name: string,
-        opts: {
-          dataDir?: string;
+        opts: OperatorOptions & {
           maxBrowserSessions?: number;
           maxActiveRuns?: number;
           adminKey?: boolean;
         },
       ) => {
-        await withKeyAdmin(opts, async (admin) => {
-          const created = await admin.createOrganization({
-            name,
-            maxBrowserSessions: opts.maxBrowserSessions ?? null,
-            maxActiveRuns: opts.maxActiveRuns ?? null,
-            admin: opts.adminKey === true,
-            source: 'cli',
-          });
-          print({ organization: created.organization, api_key: created.apiKey, key: created.key });
-        });
+        await withOperator(opts, async (op) =>
+          print(
+            await op.createOrganization({
+              name,
+              maxBrowserSessions: opts.maxBrowserSessions ?? null,
+              maxActiveRuns: opts.maxActiveRuns ?? null,
+              admin: opts.adminKey === true,
+            }),
+          ),
+        );
       },
     );
-  orgs
-    .command('list')
+  operatorOptions(orgs.command('list'))
     .description('list organizations and their quotas as JSON')
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
-    .action(async (opts: { dataDir?: string }) => {
-      await withKeyAdmin(opts, async (admin) => print(await admin.organizations()));
+    .action(async (opts: OperatorOptions) => {
+      await withOperator(opts, async (op) => print(await op.organizations()));
     });
-  orgs
-    .command('set')
+  operatorOptions(orgs.command('set'))
     .description('set an organization\'s quota overrides ("default" restores the server default)')
     .argument('<org>', 'organization id or name')
-    .option('--data-dir <dir>', 'data directory (default ./.wren or WREN_DATA_DIR)')
     .option('--max-browser-sessions <n>', 'concurrent browser sessions, or "default"')
     .option('--max-active-runs <n>', 'unfinished runs at once, or "default"')
     .action(
       async (
         org: string,
-        opts: { dataDir?: string; maxBrowserSessions?: string; maxActiveRuns?: string },
+        opts: OperatorOptions & { maxBrowserSessions?: string; maxActiveRuns?: string },
       ) => {
-        await withKeyAdmin(opts, async (admin) => {
-          const id = (await admin.findOrganization(org)).organization_id;
+        await withOperator(opts, async (op) =>
           print(
-            await admin.setQuotas(id, {
+            await op.setQuotas(org, {
               ...(opts.maxBrowserSessions !== undefined
                 ? {
                     maxBrowserSessions: quotaValue(
@@ -480,8 +436,8 @@ function buildProgram(): Command {
                 ? { maxActiveRuns: quotaValue('--max-active-runs', opts.maxActiveRuns) }
                 : {}),
             }),
-          );
-        });
+          ),
+        );
       },
     );
 
