@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // (`npm run test:unit`); `integration` runs real servers, SQLite/PostgreSQL and Chromium per
 // module; `e2e` drives whole runs through the API against the fixture sites. `vitest run` (and so
 // `npm test`) runs all three.
+const LOOPBACK = { WREN_ALLOW_PRIVATE_NETWORKS: 'true' };
+
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -11,7 +13,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: integration tests start Chromium and servers; keep parallelism modest.
     maxWorkers: 2,
-    env: { WREN_ALLOW_PRIVATE_NETWORKS: 'true' },
     projects: [
       {
         extends: true,
@@ -22,8 +23,13 @@ export default defineConfig({
           pool: 'threads',
         },
       },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      // Fixture sites and fake model servers live on loopback, which the safe default refuses:
+      // these tiers opt in; unit tests run with the default a fresh install has.
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: LOOPBACK },
+      },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: LOOPBACK } },
     ],
   },
 });

@@ -7,7 +7,7 @@
  *   node scripts/architecture.mjs --write  rewrite the block in docs/architecture.md
  *   node scripts/architecture.mjs --check  exit 1 when the doc's block differs from the code
  *
- * test/unit/architecture/layers.test.ts runs the check, so the picture cannot drift.
+ * test/integration/architecture/layers.test.ts runs the check, so the picture cannot drift.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
