@@ -1,11 +1,12 @@
 /** ComputerPrimitives on the run's active tab (coordinates in viewport CSS pixels). */
+
+import type { Page } from 'playwright-core';
 import type { ComputerPrimitives, MouseButton, Point } from './computer.js';
-import type { RunBrowser } from './run-browser.js';
 
 export class PageComputer implements ComputerPrimitives {
   private cursor: Point = { x: 0, y: 0 };
 
-  constructor(private readonly run: RunBrowser) {}
+  constructor(private readonly run: { page(): Page }) {}
 
   viewport(): { width: number; height: number } {
     return this.run.page().viewportSize() ?? { width: 1280, height: 720 };

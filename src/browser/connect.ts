@@ -19,7 +19,7 @@ import {
 } from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
-import { type BrowserProxy, installPageShims } from './run-browser.js';
+import { type BrowserProxy, installPageShims } from './run/context.js';
 import { applyBrowserState, type StoredBrowserState } from './storage-state.js';
 import { checkNavigationTarget } from './url-guard.js';
 

@@ -149,9 +149,7 @@ export class BrowserManager {
         .then((browser) => {
           browser.on('disconnected', () => {
             this.browsers.delete(key);
-            for (const run of this.runs) {
-              if (run.usesBrowser(browser)) run.markBrowserDisconnected();
-            }
+            for (const run of this.runs) run.browserDied(browser);
           });
           return browser;
         })

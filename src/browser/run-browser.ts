@@ -1,51 +1,38 @@
 /**
- * One run's browser: an isolated context, its tabs, watchers for downloads, dialogs, popups and
- * crashes, plus observe/act/computer entry points for engines.
+ * One run's browser: an isolated context (or one it is attached to) and the entry points engines
+ * use (observe, act, goto, computer primitives, screenshots, video, HAR). A thin front: each
+ * concern is a class of its own under ./run/ — tabs, downloads, dialogs, network (requests, HAR,
+ * refused connections), crash recovery, URL policy, the observer and the camera.
  */
-import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type {
-  APIResponse,
-  Browser,
-  BrowserContext,
-  Dialog,
-  Download,
-  ElementHandle,
-  Page,
-  Request,
-  Response,
-} from 'playwright-core';
+import type { APIResponse, Browser, BrowserContext, ElementHandle, Page } from 'playwright-core';
 import type { BlockedRequest, EgressPolicy } from '../net/index.js';
 import { type ActionResult, executeAction } from './act/executor.js';
-import { PAGE_ACTIVITY_SCRIPT } from './act/page-activity.js';
 import type { ComputerPrimitives } from './computer.js';
 import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
-import { type Har, type HarOptions, HarRecorder } from './har.js';
-import { ElementRegistry, evaluateOnElement, resolveElement } from './observe/capture.js';
-import { LISTENER_TRACKER_SCRIPT } from './observe/listener-tracker.js';
-import { type Observation, type ObserveOptions, observePage } from './observe/observation.js';
-import { PageSession } from './page-session.js';
-import { type RecorderOptions, type Recording, startRecording } from './recorder.js';
-import { buildSelector, type StableSelector } from './selectors/index.js';
+import type { Har, HarOptions } from './har.js';
+import type { ElementRegistry } from './observe/capture.js';
+import type { Observation, ObserveOptions } from './observe/observation.js';
+import type { PageSession } from './page-session.js';
+import type { RecorderOptions, Recording } from './recorder.js';
+import { type BrowserProxy, installPageShims, playwrightProxy } from './run/context.js';
+import { CrashRecovery } from './run/crash-recovery.js';
+import { type DialogPolicy, Dialogs } from './run/dialogs.js';
+import { Downloads } from './run/downloads.js';
+import { type RunBrowserEvent, RunEvents, type TabInfo } from './run/events.js';
+import { Network } from './run/network.js';
+import { Observer } from './run/observer.js';
+import { Camera, PageSessions } from './run/recording.js';
+import { Tabs } from './run/tabs.js';
+import { UrlPolicy } from './run/url-policy.js';
+import type { StableSelector } from './selectors/index.js';
 import { captureBrowserState, type StoredBrowserState } from './storage-state.js';
-import {
-  allowPrivateNetworksFromEnv,
-  checkNavigationTarget,
-  type HostResolver,
-} from './url-guard.js';
+import type { HostResolver } from './url-guard.js';
 
-/** A proxy a browser context sends its traffic through (Playwright's shape, plus `trusted`). */
-export interface BrowserProxy {
-  server: string;
-  username?: string;
-  password?: string;
-  bypass?: string;
-  /** Operator-configured (WREN_PROXY_CONFIG): its own address skips the policy check. */
-  trusted?: boolean;
-}
+export { type BrowserProxy, installPageShims } from './run/context.js';
+export type { DialogInfo, DownloadInfo, RunBrowserEvent, TabInfo } from './run/events.js';
 
 export interface RunBrowserOptions {
   /** Folder of this run; downloads go to `<runDir>/downloads`, fetched uploads to `<runDir>/uploads`. */
@@ -70,7 +57,7 @@ export interface RunBrowserOptions {
   /** Resolver for the navigation policy's DNS check (tests replace it); the system's by default. */
   resolveHost?: HostResolver;
   /** What to do with alert/confirm/prompt dialogs. Default accept (prompts get their default). */
-  dialogPolicy?: 'accept' | 'dismiss';
+  dialogPolicy?: DialogPolicy;
   /** Per-attempt timeout of element actions, ms. Default 3000. */
   actionTimeoutMs?: number;
   /** Navigation timeout, ms. Default 30000. */
@@ -79,62 +66,6 @@ export interface RunBrowserOptions {
   uploadDirs?: string[];
   /** Cookies and storage a fresh context starts from (a browser profile). */
   storageState?: StoredBrowserState | null;
-}
-
-export interface TabInfo {
-  index: number;
-  url: string;
-  title: string;
-  active: boolean;
-}
-
-export interface DownloadInfo {
-  filename: string;
-  path: string;
-  size: number;
-  sha256: string;
-  url: string;
-}
-
-export interface DialogInfo {
-  type: string;
-  message: string;
-  defaultValue: string;
-  handled: 'accepted' | 'dismissed';
-}
-
-export type RunBrowserEvent =
-  | { type: 'download'; download: DownloadInfo }
-  | { type: 'download_failed'; url: string; error: string }
-  | { type: 'dialog'; dialog: DialogInfo }
-  | { type: 'tab_opened'; tab: TabInfo; popup: boolean }
-  | { type: 'tab_closed'; url: string }
-  | { type: 'crash'; url: string }
-  | { type: 'browser_disconnected' }
-  /** The egress policy refused a connection the page (or the agent) started. */
-  | { type: 'network_blocked'; blocked: BlockedRequest };
-
-/** A proxy as Playwright takes it (Wren's `trusted` mark removed). */
-function playwrightProxy(proxy: NonNullable<RunBrowserOptions['proxy']>) {
-  const { trusted: _trusted, ...rest } = proxy;
-  return rest;
-}
-
-/**
- * Lets in-page helpers compiled by tsx/esbuild (keepNames) call `__name` in any page, and records
- * event listeners from the first script of every document (observe/listener-tracker.ts).
- */
-export async function installPageShims(context: BrowserContext): Promise<void> {
-  // Under tsx/esbuild (keepNames), functions passed to evaluate() call a `__name` helper that
-  // pages do not have; a no-op keeps in-page helpers working however the source was compiled.
-  await context.addInitScript({
-    content:
-      'if (typeof globalThis.__name !== "function") Object.defineProperty(globalThis, "__name", { value: (f) => f, configurable: true, writable: true });',
-  });
-  // What each action sets going (timers, requests, new controls): the executor's settle.
-  await context.addInitScript({ content: PAGE_ACTIVITY_SCRIPT });
-  // Before any page script: record event listeners so script-only controls get ids.
-  await context.addInitScript({ content: LISTENER_TRACKER_SCRIPT });
 }
 
 /**
@@ -148,44 +79,22 @@ export interface AttachOptions {
   browser?: Browser | null;
 }
 
-const LONG_LIVED = new Set(['eventsource', 'websocket', 'media']);
-
-function safeFilename(name: string): string {
-  const base = path
-    .basename(name)
-    .replace(/[^\w.\- ()]+/g, '_')
-    .slice(0, 150);
-  return base && base !== '.' && base !== '..' ? base : 'download';
-}
-
 export class RunBrowser {
   readonly context: BrowserContext;
   readonly options: RunBrowserOptions;
-  readonly registry = new ElementRegistry();
-  /** Every event in order; actions report the slice that happened during them. */
-  readonly events: RunBrowserEvent[] = [];
-  private readonly emitter = new EventEmitter();
-  private readonly pages: Page[] = [];
-  private active: Page | null = null;
-  private crashed: string | null = null;
-  private disconnected = false;
-  private closed = false;
+  private readonly log = new RunEvents();
+  private readonly health: CrashRecovery;
+  private readonly network: Network;
+  private readonly tabList: Tabs;
+  private readonly observer: Observer;
+  private readonly urls: UrlPolicy;
+  private readonly downloads: Downloads;
+  private readonly dialogs: Dialogs;
+  private readonly sessions: PageSessions;
+  private readonly camera: Camera;
+  private computerImpl: PageComputer | null = null;
   private readonly closeHooks: (() => void)[] = [];
   private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
-  private readonly pendingDownloads = new Set<Promise<unknown>>();
-  private downloadNames = new Set<string>();
-  private previousIds: Set<number> | null = null;
-  private previousDocument: { page: Page; doc: string } | null = null;
-  private lastObservation: Observation | null = null;
-  private computerImpl: PageComputer | null = null;
-  private readonly pageSessions = new WeakMap<Page, Promise<PageSession | null>>();
-  private readonly openSessions = new Set<PageSession>();
-  /** Requests in flight in any tab, numbered in the order they started. */
-  private readonly inflight = new Map<Request, number>();
-  private requestSeq = 0;
-  private readonly requestWaiters = new Set<() => void>();
-  private openingOwnTab = false;
-  private har: HarRecorder | null = null;
   /** Listener removals, run when an attached run lets go of a context it does not own. */
   private readonly detachers: (() => void)[] = [];
 
@@ -197,77 +106,22 @@ export class RunBrowser {
   ) {
     this.context = context;
     this.options = options;
-    this.trackRequests();
-  }
-
-  /**
-   * One subscription for the run's lifetime (actions used to subscribe and unsubscribe per page,
-   * eight Playwright calls per action).
-   */
-  private trackRequests(): void {
-    const onRequest = (r: Request) => {
-      // Long-lived streams never finish; they must not hold a settle.
-      if (!LONG_LIVED.has(r.resourceType())) this.inflight.set(r, ++this.requestSeq);
-    };
-    const onDone = (r: Request) => {
-      if (!this.inflight.delete(r)) return;
-      for (const wake of this.requestWaiters) wake();
-    };
-    // Out-of-process frames may never report requestfinished; a response is enough to move on.
-    const onResponse = (r: Response) => onDone(r.request());
-    this.context.on('request', onRequest);
-    this.context.on('requestfinished', onDone);
-    this.context.on('requestfailed', onDone);
-    this.context.on('response', onResponse);
-    this.detachers.push(() => {
-      this.context.off('request', onRequest);
-      this.context.off('requestfinished', onDone);
-      this.context.off('requestfailed', onDone);
-      this.context.off('response', onResponse);
+    this.health = new CrashRecovery(this.log);
+    this.network = new Network(context, this.log, Object.keys(options.extraHttpHeaders ?? {}));
+    this.tabList = new Tabs(context, this.log, {
+      closed: (page) => this.network.forgetPage(page),
+      quiet: () => this.health.closed,
     });
-  }
-
-  /** A closed tab's requests never finish. */
-  private forgetRequestsOf(page: Page): void {
-    for (const r of this.inflight.keys()) {
-      let owner: Page | null = null;
-      try {
-        owner = r.frame().page();
-      } catch {
-        // service worker requests have no frame
-      }
-      if (owner === page || owner === null) this.inflight.delete(r);
-    }
-    for (const wake of this.requestWaiters) wake();
-  }
-
-  /** A point in the run's request sequence, for requestsSettled(). */
-  requestMark(): number {
-    return this.requestSeq;
-  }
-
-  /** Whether a request started after `mark` is still in flight. */
-  requestsPending(mark: number): boolean {
-    for (const seq of this.inflight.values()) if (seq > mark) return true;
-    return false;
-  }
-
-  /** Resolves once every request started after `mark` has finished, or after `timeoutMs`. */
-  async requestsSettled(mark: number, timeoutMs: number): Promise<void> {
-    const busy = () => this.requestsPending(mark);
-    if (!busy() || timeoutMs <= 0) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.requestWaiters.delete(check);
-        resolve();
-      };
-      const check = () => {
-        if (!busy()) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.requestWaiters.add(check);
-    });
+    this.observer = new Observer(this);
+    this.urls = new UrlPolicy(context, options, (text) => this.observer.expandUrl(text));
+    this.downloads = new Downloads(path.join(options.runDir, 'downloads'), this.log, this.urls);
+    this.dialogs = new Dialogs(this.log, options.dialogPolicy);
+    this.sessions = new PageSessions(context);
+    this.camera = new Camera(
+      this.sessions,
+      () => this.page(),
+      () => this.health.closed,
+    );
   }
 
   /**
@@ -291,11 +145,11 @@ export class RunBrowser {
     context.on('page', onPage);
     run.detachers.push(() => context.off('page', onPage));
     const last = existing.at(-1);
-    if (last) run.active = last;
+    if (last) run.tabList.setActive(last);
     else {
       const page = await context.newPage();
-      if (!run.pages.includes(page)) run.adopt(page, false);
-      run.active = page;
+      run.adopt(page, false);
+      run.tabList.setActive(page);
     }
     return run;
   }
@@ -321,25 +175,33 @@ export class RunBrowser {
     const run = new RunBrowser(browser, context, options);
     context.on('page', (p) => run.adopt(p, true));
     const page = await context.newPage();
-    if (!run.pages.includes(page)) run.adopt(page, false);
-    run.active = page;
+    run.adopt(page, false);
+    run.tabList.setActive(page);
     return run;
   }
 
-  /**
-   * A connection the egress proxy refused for this run: a `network_blocked` event (the run's
-   * timeline) and a mark in the HAR, both with the reason.
-   */
-  noteBlocked(blocked: BlockedRequest): void {
-    if (this.closed) return;
-    this.har?.noteBlocked(blocked);
-    this.emit({ type: 'network_blocked', blocked });
+  /** Every watcher of a tab: its DevTools session, crashes, dialogs, downloads, closing. */
+  private adopt(page: Page, fromContextEvent: boolean): void {
+    if (this.tabList.has(page)) return;
+    void this.sessions.get(page);
+    this.detachers.push(
+      this.health.watch(page),
+      this.dialogs.watch(page),
+      this.downloads.watch(page),
+      this.tabList.adopt(page, fromContextEvent),
+    );
+  }
+
+  // --- events and lifecycle
+
+  /** Every event in order; actions report the slice that happened during them. */
+  get events(): readonly RunBrowserEvent[] {
+    return this.log.list;
   }
 
   /** Listen to side events (downloads, dialogs, tabs, crashes). Returns an unsubscribe. */
   on(listener: (e: RunBrowserEvent) => void): () => void {
-    this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    return this.log.on(listener);
   }
 
   onClose(hook: () => void): void {
@@ -356,497 +218,33 @@ export class RunBrowser {
     return captureBrowserState(this.context);
   }
 
-  /** True when close() releases a context owned by someone else (session, user's browser). */
-  get isAttached(): boolean {
-    return this.attached !== null;
-  }
-
-  usesBrowser(b: Browser): boolean {
-    return b === this.browser;
-  }
-
-  markBrowserDisconnected(): void {
-    if (this.disconnected) return;
-    this.disconnected = true;
-    this.emit({ type: 'browser_disconnected' });
-  }
-
-  private emit(e: RunBrowserEvent): void {
-    this.events.push(e);
-    this.emitter.emit('event', e);
-  }
-
-  private adopt(page: Page, fromContextEvent: boolean): void {
-    if (this.pages.includes(page)) return;
-    this.pages.push(page);
-    void this.pageSession(page);
-    const onCrash = () => {
-      this.crashed = page.url();
-      this.emit({ type: 'crash', url: page.url() });
-    };
-    const onDialog = (d: Dialog) => void this.handleDialog(d);
-    const onDownload = (d: Download) => {
-      const p = this.saveDownload(d).finally(() => this.pendingDownloads.delete(p));
-      this.pendingDownloads.add(p);
-    };
-    page.on('crash', onCrash);
-    page.on('dialog', onDialog);
-    page.on('download', onDownload);
-    let opener: Page | null = null;
-    void page
-      .opener()
-      .then((o) => {
-        opener = o;
-      })
-      .catch(() => {});
-    const onClose = () => {
-      this.forgetRequestsOf(page);
-      const i = this.pages.indexOf(page);
-      if (i >= 0) this.pages.splice(i, 1);
-      if (!this.closed) this.emit({ type: 'tab_closed', url: page.url() });
-      if (this.active === page) {
-        // A closed popup hands control back to the tab that opened it.
-        this.active =
-          opener && this.pages.includes(opener) ? opener : (this.pages[Math.max(0, i - 1)] ?? null);
-      }
-    };
-    page.on('close', onClose);
-    this.detachers.push(() => {
-      page.off('crash', onCrash);
-      page.off('dialog', onDialog);
-      page.off('download', onDownload);
-      page.off('close', onClose);
-    });
-    if (fromContextEvent && this.active !== null) {
-      // Popups and target=_blank tabs are followed: the agent continues in the new tab.
-      this.active = page;
-      this.emit({ type: 'tab_opened', tab: this.tabInfo(page), popup: !this.openingOwnTab });
-    }
-  }
-
-  private async handleDialog(d: Dialog): Promise<void> {
-    const policy = this.options.dialogPolicy ?? 'accept';
-    const info: DialogInfo = {
-      type: d.type(),
-      message: d.message(),
-      defaultValue: d.defaultValue(),
-      handled: policy === 'dismiss' && d.type() !== 'alert' ? 'dismissed' : 'accepted',
-    };
-    try {
-      if (info.handled === 'dismissed') await d.dismiss();
-      else await d.accept(d.type() === 'prompt' ? d.defaultValue() : undefined);
-    } catch {
-      // The page may already be gone; the dialog is still reported.
-    }
-    this.emit({ type: 'dialog', dialog: info });
-  }
-
-  private uniqueDownloadPath(suggested: string): { name: string; target: string } {
-    let name = safeFilename(suggested);
-    const ext = path.extname(name);
-    const stem = name.slice(0, name.length - ext.length);
-    for (let i = 2; this.downloadNames.has(name); i++) name = `${stem} (${i})${ext}`;
-    this.downloadNames.add(name);
-    return { name, target: path.join(this.options.runDir, 'downloads', name) };
-  }
-
-  /** Fetches a URL with the run's cookies and records it as a download. */
-  async downloadUrl(raw: string): Promise<void> {
-    let url = await this.checkUrl(raw);
-    const work = (async () => {
-      try {
-        const fetched = await this.fetchChecked(url, { timeoutMs: 60_000, maxRedirects: 20 });
-        url = fetched.url;
-        const res = fetched.response;
-        if (!res.ok()) throw new Error(`HTTP ${res.status()}`);
-        const cd = res.headers()['content-disposition'] ?? '';
-        const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(cd);
-        const suggested = m?.[1]
-          ? decodeURIComponent(m[1])
-          : path.basename(new URL(url).pathname) || 'download';
-        const { name, target } = this.uniqueDownloadPath(suggested);
-        const bytes = await res.body();
-        await writeFile(target, bytes);
-        this.emit({
-          type: 'download',
-          download: {
-            filename: name,
-            path: target,
-            size: bytes.length,
-            sha256: createHash('sha256').update(bytes).digest('hex'),
-            url,
-          },
-        });
-      } catch (e) {
-        this.emit({
-          type: 'download_failed',
-          url,
-          error: e instanceof Error ? e.message : String(e),
-        });
-      }
-    })();
-    const p = work.finally(() => this.pendingDownloads.delete(p));
-    this.pendingDownloads.add(p);
-    await p;
-  }
-
-  /** Opens a tab the agent asked for and makes it the working tab. */
-  async newTab(): Promise<Page> {
-    this.openingOwnTab = true;
-    try {
-      const page = await this.context.newPage();
-      this.active = page;
-      return page;
-    } finally {
-      this.openingOwnTab = false;
-    }
-  }
-
-  private async saveDownload(d: Download): Promise<void> {
-    const { name, target } = this.uniqueDownloadPath(d.suggestedFilename());
-    try {
-      await d.saveAs(target);
-      const bytes = await readFile(target);
-      const info: DownloadInfo = {
-        filename: name,
-        path: target,
-        size: (await stat(target)).size,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        url: d.url(),
-      };
-      this.emit({ type: 'download', download: info });
-    } catch (e) {
-      this.emit({
-        type: 'download_failed',
-        url: d.url(),
-        error: e instanceof Error ? e.message : String(e),
-      });
-    }
-  }
-
-  /** Resolves when all downloads started so far are saved (or failed). */
-  async settleDownloads(): Promise<void> {
-    await Promise.all([...this.pendingDownloads]);
-  }
-
-  private tabInfo(page: Page): TabInfo {
-    return {
-      index: this.pages.indexOf(page),
-      url: page.url(),
-      title: '',
-      active: page === this.active,
-    };
-  }
-
-  /** Open tabs; `activeTitle` spares a round trip when the caller already knows it. */
-  async tabs(activeTitle?: string): Promise<TabInfo[]> {
-    return Promise.all(
-      this.pages.map(async (p, index) => ({
-        index,
-        url: p.url(),
-        title:
-          p === this.active && activeTitle !== undefined
-            ? activeTitle
-            : await p.title().catch(() => ''),
-        active: p === this.active,
-      })),
-    );
+  /** BrowserManager: the browser process `b` died; runs on it report it once. */
+  browserDied(b: Browser): void {
+    if (b === this.browser) this.health.browserDisconnected();
   }
 
   /** Fails with a typed error when the run can no longer drive its browser. */
   assertUsable(): void {
-    if (this.closed) throw new BrowserError('closed', 'the run browser is closed');
-    if (this.disconnected)
-      throw new BrowserError('browser_disconnected', 'the browser process died');
-    if (this.crashed !== null) {
-      throw new BrowserError('page_crashed', `the page crashed (${this.crashed}); reload or goto`);
-    }
+    this.health.assertUsable();
   }
 
-  /** The tab the agent is working in. */
-  page(): Page {
-    this.assertUsable();
-    if (!this.active || this.active.isClosed()) {
-      throw new BrowserError('tab_not_found', 'no open tab; open one with new_tab');
-    }
-    return this.active;
-  }
-
-  /** Only for actions: switch the working tab. */
-  setActivePage(page: Page): void {
-    this.active = page;
-  }
-
-  allPages(): Page[] {
-    return [...this.pages];
-  }
-
-  /**
-   * A crashed tab cannot navigate again: replace it by a fresh tab in the same context (cookies
-   * survive) and return the URL it showed. No-op when nothing crashed.
-   */
-  async recoverFromCrash(): Promise<string | null> {
-    if (this.crashed === null) return null;
-    const url = this.crashed;
-    const old = this.active;
-    this.crashed = null;
-    const page = await this.newTab();
-    if (old) {
-      await old.close().catch(() => {});
-      this.active = page;
-    }
-    return url;
-  }
-
-  get allowPrivateNetworks(): boolean {
-    return this.options.allowPrivateNetworks ?? allowPrivateNetworksFromEnv();
-  }
-
-  /**
-   * The URL an agent asked for, once it passes the navigation policy (scheme, metadata and
-   * private addresses, and what its host name resolves to).
-   */
-  async checkUrl(raw: string): Promise<string> {
-    return (
-      await checkNavigationTarget(
-        this.expandUrl(raw),
-        this.options.egress ?? this.allowPrivateNetworks,
-        this.options.resolveHost,
-      )
-    ).href;
-  }
-
-  /**
-   * GET through the context's request API (the run's cookies) with every redirect hop checked
-   * against the navigation policy: that request is made by Playwright, not by Chromium, so the
-   * browser's resolver rules do not cover it.
-   */
-  async fetchChecked(
-    raw: string,
-    options: { timeoutMs: number; maxRedirects: number },
-  ): Promise<{ url: string; response: APIResponse }> {
-    let url = await this.checkUrl(raw);
-    for (let hop = 0; ; hop++) {
-      const response = await this.context.request.get(url, {
-        timeout: options.timeoutMs,
-        maxRedirects: 0,
-      });
-      const location = response.headers()['location'];
-      if (response.status() < 300 || response.status() >= 400 || !location) {
-        return { url, response };
-      }
-      if (hop >= options.maxRedirects) throw new Error(`too many redirects (${url})`);
-      await response.dispose();
-      url = await this.checkUrl(new URL(location, url).href);
-    }
-  }
-
-  /** Replaces `@uN` link aliases from the last observation by their full URLs. */
-  expandUrl(text: string): string {
-    const map = this.lastObservation?.urlMap;
-    if (!map) return text;
-    return text.replace(/@u\d+/g, (m) => map[m] ?? m);
-  }
-
-  /** Actions, observations and navigations in flight (the recorder takes no frame then). */
-  private busy = 0;
-  private screenshotsInFlight = 0;
-
-  private async busyWith<T>(work: () => Promise<T>): Promise<T> {
-    this.busy++;
-    try {
-      return await work();
-    } finally {
-      this.busy--;
-    }
-  }
-
-  goto(url: string): Promise<void> {
-    return this.busyWith(async () => {
-      const target = await this.checkUrl(url);
-      await this.page().goto(target, { waitUntil: 'domcontentloaded' });
-    });
-  }
-
-  observe(options: ObserveOptions = {}): Promise<Observation> {
-    return this.busyWith(() => this.observeNow(options));
-  }
-
-  private async observeNow(options: ObserveOptions): Promise<Observation> {
-    for (let attempt = 1; ; attempt++) {
-      const page = this.page();
-      if (this.registry.size > 20_000) this.registry.pruneDetached();
-      await page.waitForLoadState('domcontentloaded', { timeout: 5_000 }).catch(() => {});
-      try {
-        const obs = await observePage(page, this.registry, {
-          ...options,
-          previousIds: this.previousIds,
-          previousDocument: this.previousDocument,
-          tabs: (title) => this.tabs(title),
-        });
-        this.previousIds = obs.allIds;
-        this.previousDocument = { page, doc: obs.documentId };
-        this.lastObservation = obs;
-        return obs;
-      } catch (e) {
-        this.assertUsable();
-        // The page navigated while it was being read: read the new document.
-        const racing = /Execution context was destroyed|navigat|Frame was detached/i.test(
-          e instanceof Error ? e.message : String(e),
-        );
-        if (!racing || attempt >= 3) throw e;
-      }
-    }
-  }
-
-  get latestObservation(): Observation | null {
-    return this.lastObservation;
-  }
-
-  /** The live element behind an observation id, or a typed error. */
-  async element(id: number): Promise<ElementHandle<Element>> {
-    this.assertUsable();
-    const ref = this.registry.ref(id);
-    if (!ref) throw new BrowserError('element_not_found', `id: no element [${id}] was observed`);
-    const handle = await resolveElement(ref).catch(() => null);
-    if (!handle) {
-      throw new BrowserError(
-        'element_stale',
-        `id: element [${id}] is no longer on the page; observe again`,
-      );
-    }
-    return handle;
-  }
-
-  /** A stable selector (src/browser/selectors) for the element behind an observation id. */
-  async selectorFor(id: number): Promise<StableSelector> {
-    const handle = await this.element(id);
-    return buildSelector(handle);
-  }
-
-  /**
-   * Runs `fn(element, arg)` in the element's frame without an element handle: the element is
-   * looked up by its observation id inside the page. Playwright's handles cost its injected
-   * script (a 345 kB compile per document and world) on their first use in a document; this
-   * does not. `fn` must be self-contained and `arg` JSON.
-   */
-  async evaluateOn<R, A>(
-    id: number,
-    fn: (e: Element, arg: A) => R | Promise<R>,
-    arg: A,
-  ): Promise<R> {
-    this.assertUsable();
-    const ref = this.registry.ref(id);
-    if (!ref) throw new BrowserError('element_not_found', `id: no element [${id}] was observed`);
-    const found = await evaluateOnElement(ref, fn, arg).catch(() => null);
-    if (!found) {
-      throw new BrowserError(
-        'element_stale',
-        `id: element [${id}] is no longer on the page; observe again`,
-      );
-    }
-    return found.value;
-  }
-
-  /** Wren's DevTools session on `page` (opened when the tab is adopted); null without CDP. */
-  pageSession(page: Page): Promise<PageSession | null> {
-    let session = this.pageSessions.get(page);
-    if (!session) {
-      session = PageSession.open(this.context, page).then((s) => {
-        if (s) this.openSessions.add(s);
-        return s;
-      });
-      this.pageSessions.set(page, session);
-    }
-    return session;
-  }
-
-  act(action: unknown): Promise<ActionResult> {
-    return this.busyWith(() => executeAction(this, action));
-  }
-
-  /**
-   * The run's video (src/browser/recorder.ts): frames of the active tab while the browser is
-   * idle, plus those passed to addFrame; null when ffmpeg is missing (logged).
-   */
-  startRecording(options: RecorderOptions): Promise<Recording | null> {
-    return startRecording(
-      {
-        capture: () => this.viewportJpeg(70, 5_000),
-        // Not while another screenshot (an action's) is being taken either.
-        idle: () => this.busy === 0 && this.screenshotsInFlight === 0 && !this.closed,
-      },
-      options,
-    );
-  }
-
-  /**
-   * Starts the run's HAR (src/browser/har.ts) on this context, whoever owns it; the values of
-   * the run's extra HTTP headers are redacted with the credential headers. stopHar() returns
-   * the log; call it before close().
-   */
-  startHar(options: HarOptions = {}): void {
-    if (this.har) return;
-    this.har = HarRecorder.start(this.context, {
-      ...options,
-      redactHeaders: [
-        ...Object.keys(this.options.extraHttpHeaders ?? {}),
-        ...(options.redactHeaders ?? []),
-      ],
-    });
-  }
-
-  /** The HAR recorded since startHar(), or null when none was started. */
-  async stopHar(): Promise<Har | null> {
-    return this.har ? this.har.stop() : null;
-  }
-
-  /**
-   * A JPEG of the active tab's viewport, for people (run timelines). Taken over the DevTools
-   * protocol: unlike page.screenshot() it runs no script in the page (Playwright hides the caret
-   * with an injected style, which effect checks would count as a DOM change) and needs fewer
-   * round trips. Falls back to page.screenshot() where there is no CDP.
-   */
-  async viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
-    const page = this.page();
-    this.screenshotsInFlight++;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the screenshot took longer than ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([this.captureJpeg(page, quality), timeout]);
-    } finally {
-      clearTimeout(timer);
-      this.screenshotsInFlight--;
-    }
-  }
-
-  private async captureJpeg(page: Page, quality: number): Promise<Buffer> {
-    const session = await this.pageSession(page);
-    if (!session) return page.screenshot({ type: 'jpeg', quality });
-    return session.jpeg(quality);
-  }
-
-  computer(): ComputerPrimitives {
-    if (!this.computerImpl) this.computerImpl = new PageComputer(this);
-    return this.computerImpl;
+  /** Replaces a crashed tab by a fresh one; returns the URL it showed, null when none crashed. */
+  recoverFromCrash(): Promise<string | null> {
+    return this.health.recover(this.tabList);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.settleDownloads().catch(() => {});
+    if (this.health.closed) return;
+    await this.downloads.settle().catch(() => {});
     for (const hook of this.beforeCloseHooks.splice(0)) await hook().catch(() => {});
     // Stops listening (an attached context outlives the run); the log itself is dropped.
-    if (this.har) void this.har.stop().catch(() => {});
-    this.closed = true;
+    this.network.dropHar();
+    this.health.markClosed();
     try {
       if (this.attached) {
         // The context outlives the run: let go of the screenshot sessions too.
-        for (const s of this.openSessions) await s.detach().catch(() => {});
+        await this.sessions.detachAll();
+        this.network.detach();
         for (const detach of this.detachers.splice(0)) detach();
         if (this.options.extraHttpHeaders)
           await this.context.setExtraHTTPHeaders({}).catch(() => {});
@@ -857,5 +255,153 @@ export class RunBrowser {
     } finally {
       for (const h of this.closeHooks) h();
     }
+  }
+
+  // --- network
+
+  /** A point in the run's request sequence, for requestsSettled(). */
+  requestMark(): number {
+    return this.network.mark();
+  }
+
+  /** Whether a request started after `mark` is still in flight. */
+  requestsPending(mark: number): boolean {
+    return this.network.pending(mark);
+  }
+
+  /** Resolves once every request started after `mark` has finished, or after `timeoutMs`. */
+  requestsSettled(mark: number, timeoutMs: number): Promise<void> {
+    return this.network.settled(mark, timeoutMs);
+  }
+
+  /** A connection the egress proxy refused for this run: an event and a mark in the HAR. */
+  noteBlocked(blocked: BlockedRequest): void {
+    if (!this.health.closed) this.network.noteBlocked(blocked);
+  }
+
+  /** Starts the run's HAR (src/browser/har.ts); stopHar() returns the log (before close()). */
+  startHar(options: HarOptions = {}): void {
+    this.network.startHar(options);
+  }
+
+  /** The HAR recorded since startHar(), or null when none was started. */
+  stopHar(): Promise<Har | null> {
+    return this.network.stopHar();
+  }
+
+  // --- URL policy and downloads
+
+  /** The URL an agent asked for (`@uN` aliases expanded), once it passes the navigation policy. */
+  checkUrl(raw: string): Promise<string> {
+    return this.urls.check(raw);
+  }
+
+  /** GET with the run's cookies, every redirect hop checked against the navigation policy. */
+  fetchChecked(
+    raw: string,
+    options: { timeoutMs: number; maxRedirects: number },
+  ): Promise<{ url: string; response: APIResponse }> {
+    return this.urls.fetch(raw, options);
+  }
+
+  /** Fetches a URL with the run's cookies and records it as a download. */
+  downloadUrl(raw: string): Promise<void> {
+    return this.downloads.downloadUrl(raw);
+  }
+
+  /** Resolves when all downloads started so far are saved (or failed). */
+  settleDownloads(): Promise<void> {
+    return this.downloads.settle();
+  }
+
+  // --- tabs
+
+  /** The tab the agent is working in. */
+  page(): Page {
+    this.health.assertUsable();
+    return this.tabList.page();
+  }
+
+  /** Open tabs; `activeTitle` spares a round trip when the caller already knows it. */
+  tabs(activeTitle?: string): Promise<TabInfo[]> {
+    return this.tabList.list(activeTitle);
+  }
+
+  /** Opens a tab the agent asked for and makes it the working tab. */
+  newTab(): Promise<Page> {
+    return this.tabList.newTab();
+  }
+
+  /** Only for actions: switch the working tab. */
+  setActivePage(page: Page): void {
+    this.tabList.setActive(page);
+  }
+
+  allPages(): Page[] {
+    return this.tabList.all();
+  }
+
+  /** Wren's DevTools session on `page` (opened when the tab is adopted); null without CDP. */
+  pageSession(page: Page): Promise<PageSession | null> {
+    return this.sessions.get(page);
+  }
+
+  // --- observe and act
+
+  goto(url: string): Promise<void> {
+    return this.camera.busyWith(async () => {
+      const target = await this.urls.check(url);
+      await this.page().goto(target, { waitUntil: 'domcontentloaded' });
+    });
+  }
+
+  observe(options: ObserveOptions = {}): Promise<Observation> {
+    return this.camera.busyWith(() => this.observer.observe(options));
+  }
+
+  act(action: unknown): Promise<ActionResult> {
+    return this.camera.busyWith(() => executeAction(this, action));
+  }
+
+  /** The element registry behind observation ids. */
+  get registry(): ElementRegistry {
+    return this.observer.registry;
+  }
+
+  get latestObservation(): Observation | null {
+    return this.observer.latest;
+  }
+
+  /** The live element behind an observation id, or a typed error. */
+  element(id: number): Promise<ElementHandle<Element>> {
+    return this.observer.element(id);
+  }
+
+  /** A stable selector (src/browser/selectors) for the element behind an observation id. */
+  selectorFor(id: number): Promise<StableSelector> {
+    return this.observer.selectorFor(id);
+  }
+
+  /** Runs `fn(element, arg)` in the element's frame, found by observation id (no handle). */
+  evaluateOn<R, A>(id: number, fn: (e: Element, arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    return this.observer.evaluateOn(id, fn, arg);
+  }
+
+  // --- pictures and computer use
+
+  /** A JPEG of the working tab's viewport, for people (run timelines). */
+  viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
+    return this.camera.viewportJpeg(quality, timeoutMs);
+  }
+
+  /** The run's video; null when ffmpeg is missing (logged). */
+  startRecording(options: RecorderOptions): Promise<Recording | null> {
+    return this.camera.startRecording(options);
+  }
+
+  /** Coordinate-level primitives on the working tab (computer-use engines). */
+  computer(): ComputerPrimitives {
+    this.computerImpl ??= new PageComputer(this);
+    return this.computerImpl;
   }
 }

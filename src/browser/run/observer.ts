@@ -1,0 +1,108 @@
+/**
+ * What the agent last saw: the element registry behind observation ids, the previous
+ * observation (for "new" marks and `@uN` link aliases) and element lookups by id.
+ */
+import type { ElementHandle, Page } from 'playwright-core';
+import { BrowserError } from '../errors.js';
+import { ElementRegistry, evaluateOnElement, resolveElement } from '../observe/capture.js';
+import { type Observation, type ObserveOptions, observePage } from '../observe/observation.js';
+import { buildSelector, type StableSelector } from '../selectors/index.js';
+import type { TabInfo } from './events.js';
+
+export interface ObservedRun {
+  /** The working tab (throws when there is none or the run is unusable). */
+  page(): Page;
+  assertUsable(): void;
+  tabs(activeTitle?: string): Promise<TabInfo[]>;
+}
+
+/** The page navigated while it was being read. */
+const NAVIGATION_RACE = /Execution context was destroyed|navigat|Frame was detached/i;
+
+export class Observer {
+  readonly registry = new ElementRegistry();
+  private previousIds: Set<number> | null = null;
+  private previousDocument: { page: Page; doc: string } | null = null;
+  private last: Observation | null = null;
+
+  constructor(private readonly run: ObservedRun) {}
+
+  get latest(): Observation | null {
+    return this.last;
+  }
+
+  async observe(options: ObserveOptions): Promise<Observation> {
+    for (let attempt = 1; ; attempt++) {
+      const page = this.run.page();
+      if (this.registry.size > 20_000) this.registry.pruneDetached();
+      await page.waitForLoadState('domcontentloaded', { timeout: 5_000 }).catch(() => {});
+      try {
+        const obs = await observePage(page, this.registry, {
+          ...options,
+          previousIds: this.previousIds,
+          previousDocument: this.previousDocument,
+          tabs: (title) => this.run.tabs(title),
+        });
+        this.previousIds = obs.allIds;
+        this.previousDocument = { page, doc: obs.documentId };
+        this.last = obs;
+        return obs;
+      } catch (e) {
+        this.run.assertUsable();
+        // Read the new document.
+        const racing = NAVIGATION_RACE.test(e instanceof Error ? e.message : String(e));
+        if (!racing || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  /** Replaces `@uN` link aliases from the last observation by their full URLs. */
+  expandUrl(text: string): string {
+    const map = this.last?.urlMap;
+    if (!map) return text;
+    return text.replace(/@u\d+/g, (m) => map[m] ?? m);
+  }
+
+  /** The live element behind an observation id, or a typed error. */
+  async element(id: number): Promise<ElementHandle<Element>> {
+    this.run.assertUsable();
+    const handle = await resolveElement(this.ref(id)).catch(() => null);
+    if (!handle) throw stale(id);
+    return handle;
+  }
+
+  /** A stable selector (src/browser/selectors) for the element behind an observation id. */
+  async selectorFor(id: number): Promise<StableSelector> {
+    return buildSelector(await this.element(id));
+  }
+
+  /**
+   * Runs `fn(element, arg)` in the element's frame without an element handle: the element is
+   * looked up by its observation id inside the page. Playwright's handles cost its injected
+   * script (a 345 kB compile per document and world) on their first use in a document; this
+   * does not. `fn` must be self-contained and `arg` JSON.
+   */
+  async evaluateOn<R, A>(
+    id: number,
+    fn: (e: Element, arg: A) => R | Promise<R>,
+    arg: A,
+  ): Promise<R> {
+    this.run.assertUsable();
+    const found = await evaluateOnElement(this.ref(id), fn, arg).catch(() => null);
+    if (!found) throw stale(id);
+    return found.value;
+  }
+
+  private ref(id: number) {
+    const ref = this.registry.ref(id);
+    if (!ref) throw new BrowserError('element_not_found', `id: no element [${id}] was observed`);
+    return ref;
+  }
+}
+
+function stale(id: number): BrowserError {
+  return new BrowserError(
+    'element_stale',
+    `id: element [${id}] is no longer on the page; observe again`,
+  );
+}
