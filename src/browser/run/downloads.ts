@@ -24,16 +24,35 @@ export function suggestedName(url: string, contentDisposition: string): string {
   return m?.[1] ? decodeURIComponent(m[1]) : path.basename(new URL(url).pathname) || 'download';
 }
 
+/** File names handed out in one folder: `name (2).ext` after `name.ext`. */
+export class DownloadNames {
+  private readonly used = new Set<string>();
+
+  constructor(private readonly dir: string) {}
+
+  /** A safe name not handed out yet, and its path in the folder. */
+  take(suggested: string): { name: string; target: string } {
+    let name = safeFilename(suggested);
+    const ext = path.extname(name);
+    const stem = name.slice(0, name.length - ext.length);
+    for (let i = 2; this.used.has(name); i++) name = `${stem} (${i})${ext}`;
+    this.used.add(name);
+    return { name, target: path.join(this.dir, name) };
+  }
+}
+
 export class Downloads {
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly names = new Set<string>();
+  private readonly names: DownloadNames;
 
   constructor(
     /** `<runDir>/downloads`; it exists before the first download. */
-    readonly dir: string,
+    dir: string,
     private readonly events: RunEvents,
     private readonly urls: UrlPolicy,
-  ) {}
+  ) {
+    this.names = new DownloadNames(dir);
+  }
 
   /** Saves the tab's downloads from now on; returns the listener removal. */
   watch(page: Page): () => void {
@@ -53,16 +72,6 @@ export class Downloads {
     await Promise.all([...this.pending]);
   }
 
-  /** A file name not used yet in this run: `name (2).ext` after `name.ext`. */
-  uniqueName(suggested: string): { name: string; target: string } {
-    let name = safeFilename(suggested);
-    const ext = path.extname(name);
-    const stem = name.slice(0, name.length - ext.length);
-    for (let i = 2; this.names.has(name); i++) name = `${stem} (${i})${ext}`;
-    this.names.add(name);
-    return { name, target: path.join(this.dir, name) };
-  }
-
   private track(work: Promise<void>): Promise<void> {
     const p = work.finally(() => this.pending.delete(p));
     this.pending.add(p);
@@ -76,7 +85,7 @@ export class Downloads {
       url = fetched.url;
       const res = fetched.response;
       if (!res.ok()) throw new Error(`HTTP ${res.status()}`);
-      const { name, target } = this.uniqueName(
+      const { name, target } = this.names.take(
         suggestedName(url, res.headers()['content-disposition'] ?? ''),
       );
       const bytes = await res.body();
@@ -88,7 +97,7 @@ export class Downloads {
   }
 
   private async save(d: Download): Promise<void> {
-    const { name, target } = this.uniqueName(d.suggestedFilename());
+    const { name, target } = this.names.take(d.suggestedFilename());
     try {
       await d.saveAs(target);
       const bytes = await readFile(target);
