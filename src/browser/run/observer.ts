@@ -58,9 +58,7 @@ export class Observer {
 
   /** Replaces `@uN` link aliases from the last observation by their full URLs. */
   expandUrl(text: string): string {
-    const map = this.last?.urlMap;
-    if (!map) return text;
-    return text.replace(/@u\d+/g, (m) => map[m] ?? m);
+    return this.last ? this.last.expandUrls(text) : text;
   }
 
   /** The live element behind an observation id, or a typed error. */
