@@ -6,7 +6,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunBrowserEvent } from '../../../src/browser/index.js';
+import type { RunBrowser, RunBrowserEvent } from '../../../src/browser/index.js';
 import { useBrowserHarness } from '../../support/browser-harness.js';
 import { until } from '../../support/wait.js';
 
@@ -34,6 +34,13 @@ describe('run browser concerns', () => {
   const release = () => {
     for (const res of held.splice(0)) if (!res.writableEnded) res.end('done');
   };
+  /** The working tab fetches /hold; resolves once the server holds it. */
+  const holdOne = async (run: RunBrowser) => {
+    await run.page().evaluate(() => {
+      void fetch('/hold');
+    });
+    await until('the held request reaches the server', () => held.length === 1);
+  };
 
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -51,10 +58,7 @@ describe('run browser concerns', () => {
     await run.goto(`${base}/page`);
     const before = run.requestMark();
     expect(run.requestsPending(before)).toBe(false);
-    await run.page().evaluate(() => {
-      void fetch('/hold');
-    });
-    await until('the held request reaches the server', () => held.length === 1);
+    await holdOne(run);
     expect(run.requestsPending(before)).toBe(true);
     // A mark taken after it started does not wait for it.
     expect(run.requestsPending(run.requestMark())).toBe(false);
@@ -83,10 +87,7 @@ describe('run browser concerns', () => {
     await run.newTab();
     await run.goto(`${base}/page`);
     const second = run.requestMark();
-    await run.page().evaluate(() => {
-      void fetch('/hold');
-    });
-    await until('the held request reaches the server', () => held.length === 1);
+    await holdOne(run);
     expect(run.requestsPending(second)).toBe(true);
     await run.page().close();
     expect(run.requestsPending(second)).toBe(false);
