@@ -237,7 +237,6 @@ abstract class CuaEngine implements Engine {
       page,
       historyText: '(computer-use run: see the step records)',
       signal: ctx.signal,
-      onError: () => {},
     });
     // REACH_MAX_STEPS was added by drive() from the loop's outcome, never from reason text.
     const errors = [...result.errors, ...codes.list()];

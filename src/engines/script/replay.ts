@@ -24,14 +24,13 @@ import {
   urlPattern,
 } from '../../scripts/index.js';
 import type { AgentBrowser, AgentModel, ModelRequest, PageObservation } from '../ports.js';
-import { ModelOutputError } from '../ports.js';
 import type { EngineServices } from '../services.js';
 import { agentBrowserFromRun } from '../shared/agent-browser.js';
 import { agentModelFromLlm } from '../shared/agent-model.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
 import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
-import { addUsage, modelCallEvent } from '../shared/model-calls.js';
+import { countedCall } from '../shared/model-calls.js';
 import { RunArtifacts } from '../shared/run-artifacts.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import { renderExtractPrompt } from '../skyvern-v1/prompts.js';
@@ -112,18 +111,11 @@ export class ScriptReplay {
 
   private async callModel(request: Omit<ModelRequest, 'signal'>) {
     this.aiFallback = true;
-    try {
-      const reply = await this.modelFor().complete({ ...request, signal: this.ctx.signal });
-      addUsage(this.usage, reply.usage);
-      this.ctx.emit(modelCallEvent(this.stepIndex, request, reply));
-      return reply;
-    } catch (err) {
-      if (err instanceof ModelOutputError) {
-        addUsage(this.usage, err.usage);
-        this.ctx.emit(modelCallEvent(this.stepIndex, request, err.asReply()));
-      }
-      throw err;
-    }
+    return countedCall(
+      this.modelFor(),
+      { ...request, signal: this.ctx.signal },
+      { usage: this.usage, emit: (event) => this.ctx.emit(event), stepIndex: this.stepIndex },
+    );
   }
 
   async run(): Promise<ReplayResult> {
@@ -279,13 +271,7 @@ export class ScriptReplay {
           .map((s, i) => `${i + 1}. ${s.intention}`)
           .join('\n'),
         signal: this.ctx.signal,
-        onError: (err) =>
-          this.ctx.emit({
-            type: 'log',
-            level: 'warn',
-            message: 'error-code classification failed',
-            data: { error: err.message },
-          }),
+        emit: (event) => this.ctx.emit(event),
       });
     }
     return this.result(

@@ -1,6 +1,8 @@
 import type { AgentModel, PageObservation } from '../ports.js';
 import { CLASSIFY_SCHEMA, renderClassifyPrompt } from '../skyvern-v1/prompts.js';
+import type { EngineEvent } from '../types.js';
 import type { UserErrorCodes } from './error-codes.js';
+import { promptContent } from './model-calls.js';
 import type { UntrustedFence } from './untrusted.js';
 
 /**
@@ -17,7 +19,8 @@ export async function classifyUserErrors(input: {
   page: PageObservation | null;
   historyText: string;
   signal: AbortSignal;
-  onError: (err: Error) => void;
+  /** Where a failed classification is logged as a warning; without it, it is silent. */
+  emit?: (event: EngineEvent) => void;
 }): Promise<void> {
   const mapping = input.userErrors.mapping;
   if (!mapping || !input.userErrors.enabled || input.userErrors.size > 0) return;
@@ -33,7 +36,7 @@ export async function classifyUserErrors(input: {
     const reply = await input.model.complete({
       role: 'classifier',
       system: prompt.system,
-      content: [{ type: 'text', text: prompt.user }],
+      content: promptContent(prompt.user),
       schema: CLASSIFY_SCHEMA as unknown as Record<string, unknown>,
       schemaName: 'error_codes',
       signal: input.signal,
@@ -41,6 +44,11 @@ export async function classifyUserErrors(input: {
     input.userErrors.recordFromReply(reply.json);
   } catch (err) {
     if (input.signal.aborted) throw err;
-    input.onError(err as Error);
+    input.emit?.({
+      type: 'log',
+      level: 'warn',
+      message: 'error-code classification failed',
+      data: { error: (err as Error).message },
+    });
   }
 }

@@ -6,6 +6,7 @@ import {
 } from '../../json-schema/index.js';
 import type { AgentModel } from '../ports.js';
 import type { Usage } from '../types.js';
+import { promptContent } from './model-calls.js';
 
 /**
  * Extraction against the caller's data_extraction_schema: the model answers `{"data": …}`, ajv
@@ -102,10 +103,7 @@ export async function extractWithSchema(input: {
       const reply = await input.model.complete({
         role: input.role ?? 'extractor',
         system: prompt.system,
-        content: [
-          { type: 'text', text: prompt.user },
-          ...input.images.map((image) => ({ type: 'image' as const, image })),
-        ],
+        content: promptContent(prompt.user, input.images),
         schema: replySchema(input.schema, extraProps),
         schemaName: 'extraction',
         signal: input.signal,
@@ -134,4 +132,11 @@ export async function extractWithSchema(input: {
 /** Checks a (model-written) schema is one Wren can run; the message names the place. */
 export function schemaProblem(schema: Record<string, unknown>): string | null {
   return jsonSchemaProblem(schema);
+}
+
+/** The prompt block that shows the model why its last answer was rejected (empty at first). */
+export function previousErrorsBlock(errors: readonly string[]): string {
+  return errors.length > 0
+    ? `\n\n# Your previous answer was invalid\n${errors.map((e) => `- ${e}`).join('\n')}`
+    : '';
 }

@@ -1,5 +1,11 @@
 /** How the DOM engines count and report their model calls. */
-import type { ModelReply, ModelRequest } from '../ports.js';
+import {
+  type AgentModel,
+  type ModelMessagePart,
+  ModelOutputError,
+  type ModelReply,
+  type ModelRequest,
+} from '../ports.js';
 import type { EngineEvent, Usage } from '../types.js';
 
 export function addUsage(total: Usage, more: Usage): void {
@@ -30,4 +36,34 @@ export function modelCallEvent(
     },
     response: reply.text,
   };
+}
+
+/**
+ * One model call counted into `usage` and recorded as a `model_call` event of step `stepIndex`.
+ * An unusable reply (ModelOutputError) was still billed: it is counted and recorded too before the
+ * error goes on to the caller.
+ */
+export async function countedCall(
+  model: AgentModel,
+  request: ModelRequest,
+  book: { usage: Usage; emit: (event: EngineEvent) => void; stepIndex: number },
+): Promise<ModelReply> {
+  let reply: ModelReply;
+  try {
+    reply = await model.complete(request);
+  } catch (err) {
+    if (err instanceof ModelOutputError) {
+      addUsage(book.usage, err.usage);
+      book.emit(modelCallEvent(book.stepIndex, request, err.asReply()));
+    }
+    throw err;
+  }
+  addUsage(book.usage, reply.usage);
+  book.emit(modelCallEvent(book.stepIndex, request, reply));
+  return reply;
+}
+
+/** A rendered prompt's user text, then its images (screenshots). */
+export function promptContent(text: string, images: readonly Buffer[] = []): ModelMessagePart[] {
+  return [{ type: 'text', text }, ...images.map((image) => ({ type: 'image' as const, image }))];
 }

@@ -1,26 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { Action } from '../../browser/index.js';
-import type {
-  AgentBrowser,
-  AgentModel,
-  ModelReply,
-  ModelRequest,
-  PageObservation,
-} from '../ports.js';
+import type { ModelReply, ModelRequest, PageObservation } from '../ports.js';
 import { ModelOutputError } from '../ports.js';
-import { classifyUserErrors } from '../shared/classify.js';
-import { systemError, UserErrorCodes } from '../shared/error-codes.js';
-import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
-import { addUsage, modelCallEvent } from '../shared/model-calls.js';
-import { UntrustedFence } from '../shared/untrusted.js';
-import type {
-  EngineContext,
-  EngineOutcome,
-  EngineResult,
-  RunErrorObject,
-  TaskSpec,
-  Usage,
-} from '../types.js';
+import { DomRun, type DomRunDeps } from '../shared/dom-run.js';
+import { systemError } from '../shared/error-codes.js';
+import { extractWithSchema } from '../shared/extraction.js';
+import { promptContent } from '../shared/model-calls.js';
+import type { EngineOutcome, EngineResult, RunErrorObject } from '../types.js';
 import { actorReplySchema, describeAction, parseActorReply } from './actions.js';
 import { type ActionRecord, renderHistory, type StepRecord } from './history.js';
 import {
@@ -41,10 +26,7 @@ export interface SkyvernV1Options {
   now?: () => Date;
 }
 
-export interface SkyvernV1Deps {
-  browser: AgentBrowser;
-  model: AgentModel;
-}
+export type SkyvernV1Deps = DomRunDeps;
 
 /**
  * Whether the rest of a plan no longer fits the page (docs/engines.md, "Act"): the action
@@ -67,29 +49,14 @@ const TARGET_GONE = 'element_stale';
  * One run of the skyvern-1.0 engine: observe → plan (one model call, several actions) → act,
  * until a verified completion, a termination, or a budget runs out.
  */
-export class SkyvernV1Run {
-  private readonly fence: UntrustedFence;
+export class SkyvernV1Run extends DomRun<SkyvernV1Options> {
   private readonly history: StepRecord[] = [];
-  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  private readonly userErrors: UserErrorCodes;
   private readonly stagnation = new StagnationDetector();
-  private readonly schema: Record<string, unknown> | null;
   private lastPage: PageObservation | null = null;
   /** The last action's effects had played out when it returned (loop detection trusts it). */
   private pageSettled = true;
   private stepCount = 0;
   private stepObserveMs = 0;
-
-  constructor(
-    private readonly task: TaskSpec,
-    private readonly deps: SkyvernV1Deps,
-    private readonly ctx: EngineContext,
-    private readonly options: SkyvernV1Options = {},
-  ) {
-    this.fence = new UntrustedFence(options.nonce ?? randomBytes(6).toString('hex'));
-    this.schema = normalizeExtractionSchema(task.dataExtractionSchema);
-    this.userErrors = new UserErrorCodes(task.errorCodeMapping);
-  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -105,16 +72,11 @@ export class SkyvernV1Run {
   ): Promise<ModelReply> {
     const started = Date.now();
     try {
-      const reply = await this.deps.model.complete({ ...request, signal: this.ctx.signal });
-      addUsage(this.usage, reply.usage);
-      this.ctx.emit(modelCallEvent(stepIndex, request, reply));
-      return reply;
+      return await this.countedCall(this.deps.model, stepIndex, {
+        ...request,
+        signal: this.ctx.signal,
+      });
     } catch (err) {
-      if (err instanceof ModelOutputError) {
-        // Answered (and billed) but unusable: counted and recorded like any other call.
-        addUsage(this.usage, err.usage);
-        this.ctx.emit(modelCallEvent(stepIndex, request, err.asReply()));
-      }
       this.ctx.emit({
         type: 'log',
         level: 'warn',
@@ -141,28 +103,13 @@ export class SkyvernV1Run {
   }
 
   /** On failure or termination, a dedicated pass decides which user-defined codes apply. */
-  private classifyErrors(failureReason: string): Promise<void> {
-    return classifyUserErrors({
-      model: { complete: (req) => this.callModel(this.stepCount, req) },
-      userErrors: this.userErrors,
-      fence: this.fence,
-      goal: this.task.prompt,
-      failureReason,
-      page: this.lastPage,
-      historyText: renderHistory(this.history),
-      signal: this.ctx.signal,
-      onError: (err) =>
-        this.ctx.emit({
-          type: 'log',
-          level: 'warn',
-          message: 'error-code classification failed',
-          data: { error: err.message },
-        }),
-    });
+  private classify(failureReason: string): Promise<void> {
+    const model = { complete: (req: ModelRequest) => this.callModel(this.stepCount, req) };
+    return this.classifyErrors(model, failureReason, this.lastPage, renderHistory(this.history));
   }
 
   private async fail(reason: string, systemErrors: RunErrorObject[]): Promise<EngineResult> {
-    await this.classifyErrors(reason);
+    await this.classify(reason);
     return this.result({ status: 'failed', failureReason: reason }, systemErrors);
   }
 
@@ -181,10 +128,7 @@ export class SkyvernV1Run {
     const reply = await this.callModel(stepIndex, {
       role: 'verifier',
       system: prompt.system,
-      content: [
-        { type: 'text', text: prompt.user },
-        ...page.screenshots.map((image) => ({ type: 'image' as const, image })),
-      ],
+      content: promptContent(prompt.user, page.screenshots),
       schema: VERIFY_SCHEMA as unknown as Record<string, unknown>,
       schemaName: 'verification',
     });
@@ -280,10 +224,7 @@ export class SkyvernV1Run {
         reply = await this.callModel(stepIndex, {
           role: 'actor',
           system: prompt.system,
-          content: [
-            { type: 'text', text: prompt.user },
-            ...page.screenshots.map((image) => ({ type: 'image' as const, image })),
-          ],
+          content: promptContent(prompt.user, page.screenshots),
           schema: actorReplySchema({ errorCodes: !!this.task.errorCodeMapping }),
           schemaName: 'next_actions',
         });
@@ -330,7 +271,7 @@ export class SkyvernV1Run {
         if (action.type === 'terminate') {
           step.actions.push({ description: describeAction(action), ok: true });
           finishStep(`terminate: ${action.reason}`);
-          await this.classifyErrors(action.reason);
+          await this.classify(action.reason);
           return this.result({ status: 'terminated', failureReason: action.reason });
         }
         if (action.type === 'complete') {

@@ -1,5 +1,6 @@
 import type { PageObservation } from '../ports.js';
 import { REPORTED_ERROR_CODE_SCHEMA } from '../shared/error-codes.js';
+import { previousErrorsBlock } from '../shared/extraction.js';
 import type { UntrustedFence } from '../shared/untrusted.js';
 import { actionPromptLines } from './actions.js';
 import { renderHistory, type StepRecord } from './history.js';
@@ -172,16 +173,12 @@ export function renderExtractPrompt(input: {
     'Copy values as shown (numbers as numbers where the schema says number).',
     fence.rule(),
   ].join('\n');
-  const errors =
-    input.previousErrors.length > 0
-      ? `\n\n# Your previous answer was invalid\n${input.previousErrors.map((e) => `- ${e}`).join('\n')}`
-      : '';
   const user = [
     `# Goal\n${input.goal}`,
     `\n\n# JSON Schema of "data"\n${JSON.stringify(input.schema)}`,
     errorCodesBlock(input.errorCodeMapping),
     input.answerHint ? `\n\n# Agent's notes\n${fence.wrap('agent notes', input.answerHint)}` : '',
-    errors,
+    previousErrorsBlock(input.previousErrors),
     `\n\n# Page\n${pageBlock(fence, input.page)}`,
   ].join('');
   return { system, user };

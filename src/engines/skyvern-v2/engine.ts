@@ -1,29 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import {
-  type AgentModel,
-  ModelOutputError,
-  type ModelReply,
-  type ModelRequest,
-  type PageObservation,
-} from '../ports.js';
-import { classifyUserErrors } from '../shared/classify.js';
-import { systemError, UserErrorCodes } from '../shared/error-codes.js';
-import {
-  extractWithSchema,
-  normalizeExtractionSchema,
-  schemaProblem,
-} from '../shared/extraction.js';
-import { addUsage, modelCallEvent } from '../shared/model-calls.js';
-import { UntrustedFence } from '../shared/untrusted.js';
-import { type SkyvernV1Deps, SkyvernV1Run } from '../skyvern-v1/engine.js';
+import type { AgentModel, ModelReply, ModelRequest, PageObservation } from '../ports.js';
+import { DomRun } from '../shared/dom-run.js';
+import { systemError } from '../shared/error-codes.js';
+import { extractWithSchema, schemaProblem } from '../shared/extraction.js';
+import { addUsage, promptContent } from '../shared/model-calls.js';
+import { SkyvernV1Run } from '../skyvern-v1/engine.js';
 import type {
   EngineContext,
   EngineEvent,
   EngineOutcome,
   EngineResult,
   RunErrorObject,
-  TaskSpec,
-  Usage,
 } from '../types.js';
 import {
   EXTRACT_SCHEMA_SCHEMA,
@@ -78,45 +64,16 @@ function isPlannerReply(v: unknown): v is PlannerReply {
  * answer), runs each navigate step as a bounded skyvern-1.0 task, and writes the final answer from
  * the record of finished sub-goals. `max_steps` counts browser steps across all sub-goals.
  */
-export class SkyvernV2Run {
-  private readonly fence: UntrustedFence;
+export class SkyvernV2Run extends DomRun<SkyvernV2Options> {
   private readonly history: SubgoalRecord[] = [];
-  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
-  private readonly userErrors: UserErrorCodes;
-  private readonly schema: Record<string, unknown> | null;
   private stepsUsed = 0;
   private plannerCalls = 0;
   private lastRequired: PlannerReply['required_subgoals'] = [];
 
-  constructor(
-    private readonly task: TaskSpec,
-    private readonly deps: SkyvernV1Deps,
-    private readonly ctx: EngineContext,
-    private readonly options: SkyvernV2Options = {},
-  ) {
-    this.fence = new UntrustedFence(options.nonce ?? randomBytes(6).toString('hex'));
-    this.schema = normalizeExtractionSchema(task.dataExtractionSchema);
-    this.userErrors = new UserErrorCodes(task.errorCodeMapping);
-  }
-
   /** The model port as seen by this run: usage added up, each call recorded. */
   private readonly model: AgentModel = {
-    complete: async (request: ModelRequest): Promise<ModelReply> => {
-      let reply: ModelReply;
-      try {
-        reply = await this.deps.model.complete(request);
-      } catch (err) {
-        // An unusable reply was still billed: counted and recorded before the caller retries.
-        if (err instanceof ModelOutputError) {
-          addUsage(this.usage, err.usage);
-          this.ctx.emit(modelCallEvent(this.stepsUsed, request, err.asReply()));
-        }
-        throw err;
-      }
-      addUsage(this.usage, reply.usage);
-      this.ctx.emit(modelCallEvent(this.stepsUsed, request, reply));
-      return reply;
-    },
+    complete: (request: ModelRequest): Promise<ModelReply> =>
+      this.countedCall(this.deps.model, this.stepsUsed, request),
   };
 
   private async observe(): Promise<PageObservation> {
@@ -209,7 +166,7 @@ export class SkyvernV2Run {
     const reply = await this.model.complete({
       role: 'planner',
       system: prompt.system,
-      content: [{ type: 'text', text: prompt.user }],
+      content: promptContent(prompt.user),
       schema: EXTRACT_SCHEMA_SCHEMA as unknown as Record<string, unknown>,
       schemaName: 'extraction_schema',
       signal: this.ctx.signal,
@@ -385,23 +342,7 @@ export class SkyvernV2Run {
   }
 
   private classify(failureReason: string, page: PageObservation | null): Promise<void> {
-    return classifyUserErrors({
-      model: this.model,
-      userErrors: this.userErrors,
-      fence: this.fence,
-      goal: this.task.prompt,
-      failureReason,
-      page,
-      historyText: renderHistory(this.history),
-      signal: this.ctx.signal,
-      onError: (err) =>
-        this.ctx.emit({
-          type: 'log',
-          level: 'warn',
-          message: 'error-code classification failed',
-          data: { error: err.message },
-        }),
-    });
+    return this.classifyErrors(this.model, failureReason, page, renderHistory(this.history));
   }
 
   /**
@@ -453,10 +394,7 @@ export class SkyvernV2Run {
       const reply = await this.model.complete({
         role: 'planner',
         system: prompt.system,
-        content: [
-          { type: 'text', text: prompt.user },
-          ...page.screenshots.map((image) => ({ type: 'image' as const, image })),
-        ],
+        content: promptContent(prompt.user, page.screenshots),
         schema: PLANNER_SCHEMA as unknown as Record<string, unknown>,
         schemaName: 'plan',
         signal: this.ctx.signal,

@@ -1,4 +1,5 @@
 import type { PageObservation } from '../ports.js';
+import { previousErrorsBlock } from '../shared/extraction.js';
 import type { UntrustedFence } from '../shared/untrusted.js';
 
 /** Pure prompt rendering for the skyvern-2.0 planner; goldens in test/unit/engines/__golden__. */
@@ -180,15 +181,11 @@ export function renderSummaryPrompt(input: {
   ]
     .filter(Boolean)
     .join('\n');
-  const errors =
-    input.previousErrors.length > 0
-      ? `\n\n# Your previous answer was invalid\n${input.previousErrors.map((e) => `- ${e}`).join('\n')}`
-      : '';
   const user = [
     `# Goal\n${input.goal}`,
     input.schema ? `\n\n# JSON Schema of "data"\n${JSON.stringify(input.schema)}` : '',
     `\n\n# Record\n${fence.wrap('history', renderHistory(input.history))}`,
-    errors,
+    previousErrorsBlock(input.previousErrors),
   ].join('');
   return { system, user };
 }
