@@ -170,6 +170,14 @@ const config = {
       to: { circular: true },
     },
     {
+      name: 'playwright-runtime-in-browser-only',
+      comment:
+        "only browser/ loads Playwright (others may import its types: code mode and the SDK hand pages to scripts); the SDK's Wren loads it lazily to connect to a session's browser",
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/browser/', '^src/sdk/wren\\.ts$'] },
+      to: { path: 'node_modules/playwright', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-deep-import',
       comment: 'another folder is entered through its index.ts, never past it',
       severity: 'error',
@@ -187,7 +195,7 @@ const config = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['node_modules', '\\.test\\.ts$'] },
+    exclude: { path: ['\\.test\\.ts$'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     reporterOptions: {

@@ -1,6 +1,6 @@
 /**
  * Credential routes under /v1 (the caller's organization comes from x-api-key):
- * - `POST/GET /credentials/totp`: push and list one-time codes (contract §8.1);
+ * - `POST/GET /credentials/totp`: push and list one-time codes (docs/credentials.md);
  * - `POST/GET /credentials`, `POST /credentials/{id}/update|delete` (and `DELETE
  *   /credentials/{id}`): stored logins, cards and secrets in Skyvern's shapes, sealed with the
  *   SecretBox before they reach the store and never returned with a secret value.

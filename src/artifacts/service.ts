@@ -14,7 +14,7 @@ import type { ArtifactUrlSigner } from './signing.js';
 import type { ArtifactStorage, ByteRange } from './storage.js';
 import type { ArtifactInput, ArtifactSink, ArtifactType, StoredArtifact } from './types.js';
 
-/** Contract §2.2: the run shows this many action screenshots, newest first. */
+/** Skyvern's run response (docs/api.md): the run shows this many action screenshots, newest first. */
 export const SCREENSHOT_URL_COUNT = 3;
 
 export interface ArtifactServiceOptions {
@@ -207,7 +207,7 @@ export class ArtifactService {
     };
   }
 
-  /** The run-response fields that point at artifacts (contract §2.2), plus the final screenshot. */
+  /** The run-response fields that point at artifacts (docs/api.md "POST /v1/run/tasks"), plus the final screenshot. */
   async runResults(runId: string): Promise<{
     screenshot_urls: string[] | null;
     recording_url: string | null;

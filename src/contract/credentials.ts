@@ -1,6 +1,6 @@
 /**
  * Request and response shapes of the credential routes: pushed one-time codes (Skyvern's
- * `TOTPCodeCreate` / `TOTPCode`, contract §8.1) and stored logins (a Wren extension). The zod
+ * `TOTPCodeCreate` / `TOTPCode`, docs/credentials.md) and stored logins (a Wren extension). The zod
  * schemas check types; the rules (lengths, identifiers, secrets) live in src/credentials.
  * Response shapes list every field a response may carry, so a password or secret can never be
  * serialized by accident (unknown keys are dropped).

@@ -1,5 +1,5 @@
 /**
- * Wire shapes of the results routes: artifacts (contract §3.5), webhook replay (§3.3) and the
+ * Wire shapes of the results routes: artifacts (docs/artifacts.md), webhook replay (docs/webhooks.md) and the
  * webhook delivery log (a Wren extension).
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Error codes a run ends with when a verification code cannot be obtained (contract §7), and the
+ * Error codes a run ends with when a verification code cannot be obtained (docs/api.md "error_code_mapping"), and the
  * error thrown for bad caller input in this folder.
  */
 

@@ -3,9 +3,9 @@ import { CredentialInputError } from './errors.js';
 import { type Disambiguate, extractOtp, extractOtpWithModel, type OtpType } from './extract.js';
 
 /**
- * Codes pushed by callers (`POST /v1/credentials/totp`, contract §8.1): validation and parsing of
+ * Codes pushed by callers (`POST /v1/credentials/totp`, docs/credentials.md): validation and parsing of
  * the request, the record kept per code, the storage interface `store/` will implement, and the
- * pure rule deciding which stored code a run may use (contract §8.2).
+ * pure rule deciding which stored code a run may use (docs/credentials.md).
  */
 
 /** A pushed code stays usable this long after it was received (Skyvern's TOTP_LIFESPAN_MINUTES). */
@@ -116,7 +116,7 @@ export class MemoryTotpCodeStore implements TotpCodeStore {
 }
 
 /**
- * Emails match case-insensitively (contract §8.1); phone numbers lose their punctuation so
+ * Emails match case-insensitively (docs/credentials.md); phone numbers lose their punctuation so
  * `+1 (555) 010-2030` and `+15550102030` are the same identifier.
  */
 export function normalizeTotpIdentifier(id: string): string {
@@ -321,7 +321,7 @@ export function selectPushedCode(
   return null;
 }
 
-/** The `TOTPCode` response body of contract §8.1. */
+/** The `TOTPCode` response body of docs/credentials.md */
 export function toTotpCodeResponse(r: TotpCodeRecord): Record<string, unknown> {
   return {
     totp_code_id: r.id,

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * The request signature Skyvern-compatible receivers verify (contract §6.3, §8.3): hex HMAC-SHA256
+ * The request signature Skyvern-compatible receivers verify (docs/webhooks.md, docs/credentials.md): hex HMAC-SHA256
  * of the raw body bytes keyed with the API key. The timestamp header is not signed. Shared by
  * totp_url pulls and webhooks.
  */

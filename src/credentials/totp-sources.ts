@@ -13,7 +13,7 @@ import { awaitCodeForEntry, parseTotpSecret, type TotpSecret } from './totp.js';
 /**
  * Where a run gets a verification code, and the resolver that asks the sources in order —
  * stored secret → totp_url → pushed codes — polling until one answers or time runs out
- * (contract §8.2), ending with a typed outcome that maps onto the run error codes.
+ * (docs/credentials.md), ending with a typed outcome that maps onto the run error codes.
  */
 
 export type TotpSourceKind = 'secret' | 'totp_url' | 'pushed';

@@ -4,7 +4,7 @@ import { signedJsonHeaders } from './signature.js';
 import type { TotpCodeSource, TotpPoll } from './totp-sources.js';
 
 /**
- * Pulling codes from the caller's `totp_url` (contract §8.3): a signed POST with the run id,
+ * Pulling codes from the caller's `totp_url` (docs/credentials.md): a signed POST with the run id,
  * answered by `200 {"verification_code": "…"}` (empty while no code exists). A long value is
  * read like pushed content (it may be a whole email).
  */

@@ -96,7 +96,7 @@ export class RunService {
     const box = this.options.secretBox;
     const signed = Boolean((request.totp_url || request.webhook_url) && context.apiKey && box);
     if ((request.totp_url || request.webhook_url) && context.apiKey && box) {
-      // totp_url pulls and webhooks are signed with the caller's key (contract §6.3, §8.3).
+      // totp_url pulls and webhooks are signed with the caller's key (docs/webhooks.md, docs/credentials.md).
       // Stored before the run so a worker never sees the run without it.
       await this.options.store.runSigningKeys.put({
         runId: id,
@@ -217,7 +217,7 @@ export class RunService {
   }
 
   /**
-   * Cancels a queued or running run. A finished run gives 400 (contract §3.2: Skyvern's code
+   * Cancels a queued or running run. A finished run gives 400 (docs/api.md "cancel": Skyvern's code
    * raises an invalid transition). A running run is aborted by the worker right after.
    */
   async cancelRun(organizationId: string, runId: string): Promise<void> {

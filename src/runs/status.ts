@@ -1,9 +1,11 @@
 /**
- * The run status machine (Skyvern contract §5.2). Pure: no I/O, unit-tested on its own.
+ * The run status machine (docs/api.md "Run statuses"). Pure: no I/O, unit-tested on its own.
  *
  *   created ─▶ queued ─▶ running ─▶ completed | failed | terminated | timed_out | canceled
  *      └─────────┴──▶ failed | timed_out | canceled
- *   canceled ─▶ completed   (a late completion may overwrite a cancel)
+ *
+ * Canceled is final: a completion that arrives after a cancel is not recorded over it
+ * (docs/decisions.md "Cancel wins over a late completion"; Skyvern allows canceled → completed).
  *
  * Restart recovery may also move `running` back to `queued` (see RECOVERY_TRANSITIONS); that
  * is the worker's own bookkeeping after a crash, never a client-visible request.
@@ -14,7 +16,7 @@ const TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   created: ['queued', 'running', 'timed_out', 'failed', 'canceled'],
   queued: ['running', 'timed_out', 'failed', 'canceled'],
   running: ['completed', 'failed', 'terminated', 'timed_out', 'canceled'],
-  canceled: ['completed'],
+  canceled: [],
   paused: [],
   failed: [],
   terminated: [],

@@ -57,7 +57,7 @@ export type CredentialsTable = {
 
 /**
  * The API key that created a run with a totp_url, sealed: totp_url requests are signed with it
- * (contract §8.3) and only its hash is kept elsewhere.
+ * (docs/credentials.md) and only its hash is kept elsewhere.
  */
 export type RunSigningKeysTable = {
   run_id: string;

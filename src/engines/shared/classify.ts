@@ -7,7 +7,7 @@ import type { UntrustedFence } from './untrusted.js';
 
 /**
  * When a run fails or terminates without the model having reported a user-defined code, one
- * extra call decides which of the caller's codes apply (contract §7). Best effort: a failing call
+ * extra call decides which of the caller's codes apply (docs/api.md "error_code_mapping"). Best effort: a failing call
  * only costs the codes, never the run's own outcome.
  */
 export async function classifyUserErrors(input: {

@@ -86,7 +86,7 @@ export class UserErrorCodes {
     return [...this.found.values()];
   }
 
-  /** `{"error": code}` for failed or terminated runs without other output (contract §7). */
+  /** `{"error": code}` for failed or terminated runs without other output (docs/api.md "error_code_mapping"). */
   outputFor(output: unknown): unknown {
     const first = this.list()[0];
     return output === undefined && first ? { error: first.error_code } : output;

@@ -20,7 +20,7 @@ import { type SendOutcome, sendWebhook } from './send.js';
 
 /** Longest wait between attempts, whatever Retry-After says. */
 export const MAX_RETRY_DELAY_MS = 3_600_000;
-/** Replays wait longer for the receiver (contract §3.3). */
+/** Replays wait longer for the receiver (docs/webhooks.md). */
 export const REPLAY_TIMEOUT_MS = 60_000;
 
 export interface WebhookDispatcherOptions {
@@ -258,7 +258,7 @@ export class WebhookDispatcher {
 
   /**
    * POST /v1/runs/{id}/retry_webhook: rebuilds the payload, signs it with the caller's key, posts
-   * once and reports what the receiver answered (contract §3.3). Recorded as a `replay` attempt.
+   * once and reports what the receiver answered (docs/webhooks.md). Recorded as a `replay` attempt.
    */
   async replay(
     organizationId: string,

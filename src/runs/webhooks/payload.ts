@@ -1,5 +1,5 @@
 /**
- * The webhook body (contract §6.4, v1/CUA shape): the TaskResponse-style keys first, then the
+ * The webhook body (docs/webhooks.md, v1/CUA shape): the TaskResponse-style keys first, then the
  * TaskRunResponse keys (without run_request) merged over them, keeping the first position of a
  * repeated key as Python's dict.update does. Serialized compactly; the exact string is signed.
  */

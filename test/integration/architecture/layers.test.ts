@@ -1,10 +1,10 @@
 /**
  * The import rules of docs/architecture.md hold, and they bite: the same command `npm run lint`
  * runs (`lint:deps` in package.json) fails on a copy of src/ with an upward import, a cycle and a
- * deep import added; and the folder graph in docs/architecture.md is what the checker reports.
+ * deep import added, and on Playwright loaded outside browser/; and the folder graph in docs/architecture.md is what the checker reports.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ describe('import rules (docs/architecture.md)', () => {
       'tsconfig.json',
     ])
       cpSync(join(root, f), join(copy, f));
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
     // browser/ reaching up into engines/ (docs/architecture.md: "browser/ and store/ never import upward")
     writeFileSync(
       join(copy, 'src/browser/probe-upward.ts'),
@@ -62,6 +63,16 @@ describe('import rules (docs/architecture.md)', () => {
       "export { ProxyRouter } from '../sessions/proxy.js';\n",
     );
 
+    // Playwright loaded outside browser/ (a type-only import is allowed and must not count)
+    writeFileSync(
+      join(copy, 'src/runs/probe-playwright.ts'),
+      "import { chromium } from 'playwright-core';\nimport type { Page } from 'playwright-core';\nexport const launch = (p?: Page) => [chromium, p];\n",
+    );
+    writeFileSync(
+      join(copy, 'src/engines/probe-playwright-types.ts'),
+      "import type { Page } from 'playwright-core';\nexport type P = Page;\n",
+    );
+
     const result = lintDeps(copy);
     const out = result.stdout + result.stderr;
     expect(result.status, out).not.toBe(0);
@@ -70,7 +81,11 @@ describe('import rules (docs/architecture.md)', () => {
     );
     expect(out).toMatch(/error no-circular: src\/store\/probe-a\.ts →\s+src\/store\/probe-b\.ts/);
     expect(out).toContain('error no-deep-import: src/runs/probe-deep.ts → src/sessions/proxy.ts');
-    expect(out).toContain('4 dependency violations');
+    expect(out).toMatch(
+      /error playwright-runtime-in-browser-only: src\/runs\/probe-playwright\.ts → .*node_modules\/playwright-core\//,
+    );
+    expect(out).not.toContain('probe-playwright-types');
+    expect(out).toContain('5 dependency violations');
   });
 
   it('hold on src/ today, apart from the known-violations list', () => {

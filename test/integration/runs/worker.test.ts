@@ -194,7 +194,7 @@ describe('worker', () => {
       status: 'canceled',
       step_count: 1,
     });
-    // Canceling again is an invalid transition (contract §3.2).
+    // Canceling again is an invalid transition (docs/api.md "cancel").
     const again = await t.call('POST', `/v1/runs/${first}/cancel`);
     expect(again.status).toBe(400);
     expect(again.body).toEqual({

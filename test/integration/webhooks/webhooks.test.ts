@@ -104,7 +104,7 @@ describe('webhooks', () => {
     expect(Math.abs(stamp - Date.now() / 1000)).toBeLessThan(60);
 
     const payload = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-    // Compact JSON, non-ASCII kept as is (contract §6.2).
+    // Compact JSON, non-ASCII kept as is (docs/webhooks.md).
     expect(raw.toString('utf8')).toContain('"note":"café ☕"');
     expect(Object.keys(payload)[0]).toBe('task_id');
     expect(payload).toMatchObject({

@@ -187,7 +187,7 @@ describe('acceptTotpPush', () => {
   });
 });
 
-describe('selectPushedCode — which code a run may use (contract §8.2)', () => {
+describe('selectPushedCode — which code a run may use (docs/credentials.md)', () => {
   const scope = { taskId: 'tsk_me', workflowRunId: null, startedAt: new Date(T0 - 5 * MIN) };
   const pick = (rows: TotpCodeRecord[], extra: object = {}) =>
     selectPushedCode(rows, { scope, nowMs: T0, ...extra })?.value ?? null;

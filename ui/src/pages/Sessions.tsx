@@ -1,4 +1,4 @@
-/** Browser sessions (Skyvern contract §9): list active ones, create, close, watch live. */
+/** Browser sessions (Skyvern's browser sessions API, docs/sessions.md): list active ones, create, close, watch live. */
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, client, unwrap } from '../api';
