@@ -22,7 +22,7 @@ console.log('identify µs/op', (((performance.now() - t) * 1000) / N).toFixed(1)
 t = performance.now();
 for (let i = 0; i < N; i++) hashApiKey(key);
 console.log('sha256 µs/op', (((performance.now() - t) * 1000) / N).toFixed(1));
-const org = (await store.firstOrganization())!.id;
+const org = (await store.apiKeys.firstOrganization())!.id;
 const mk = (i: number) =>
   ({
     id: `tsk_${i}`,
@@ -40,11 +40,11 @@ const mk = (i: number) =>
   }) as never;
 let id = 0;
 for (const [label, fn] of [
-  ['insertRun', (r: never) => store.insertRun(r)],
-  ['insertRunWithinQuota(500)', (r: never) => store.insertRunWithinQuota(r, 500)],
+  ['insertRun', (r: never) => store.runs.insert(r)],
+  ['insertRunWithinQuota(500)', (r: never) => store.runs.insertWithinQuota(r, 500)],
   [
     'insertRunWithinQuota(100000) with growing queue',
-    (r: never) => store.insertRunWithinQuota(r, 100000),
+    (r: never) => store.runs.insertWithinQuota(r, 100000),
   ],
 ] as const) {
   t = performance.now();
@@ -57,11 +57,11 @@ for (const [label, fn] of [
     id,
   );
 }
-for (let i = 0; i < 8000; i++) await store.insertRun(mk(id++));
+for (let i = 0; i < 8000; i++) await store.runs.insert(mk(id++));
 for (const lim of [500, 100000]) {
   t = performance.now();
   let refused = 0;
-  for (let i = 0; i < 400; i++) if (await store.insertRunWithinQuota(mk(id++), lim)) refused++;
+  for (let i = 0; i < 400; i++) if (await store.runs.insertWithinQuota(mk(id++), lim)) refused++;
   console.log(
     `within quota ${lim} at ~${id} queued: µs/op`,
     (((performance.now() - t) * 1000) / 400).toFixed(1),

@@ -85,7 +85,7 @@ const create = async (i: number) =>
 const latencyOf = async (ids: string[]) => {
   const out: number[] = [];
   for (const id of ids) {
-    const run = await wren.store.getRunById(id);
+    const run = await wren.store.runs.getById(id);
     out.push(received.get(id)! - Date.parse(run!.finishedAt!));
   }
   return out;

@@ -116,7 +116,7 @@ const actionKinds = new Map<string, number[]>();
 const runIds: string[] = [];
 for (let i = 0; i < rounds; i++) for (const t of tasks) runIds.push(await runTask(t));
 for (const runId of runIds) {
-  const events = await wren.store.listSteps(runId);
+  const events = await wren.store.runs.steps(runId);
   const starts = new Map<number, number>();
   const modelMs = new Map<number, number>();
   const stepActionMs = new Map<number, number>();

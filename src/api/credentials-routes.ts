@@ -132,7 +132,7 @@ export async function registerCredentialRoutes(
           ...(options.disambiguate ? { disambiguate: options.disambiguate } : {}),
           // Wren has no workflows: a workflow scope never exists.
           scopeExists: async (field, id) =>
-            field === 'task_id' && (await store.getRun(organizationId, id)) !== null,
+            field === 'task_id' && (await store.runs.get(organizationId, id)) !== null,
         });
         return toTotpCodeResponse(record) as z.input<typeof TotpCodeSchema>;
       } catch (error) {

@@ -41,7 +41,7 @@ export async function addApiKey(
   label: string | null = null,
   options: KeyOptions = {},
 ): Promise<boolean> {
-  return store.insertApiKey({
+  return store.apiKeys.insert({
     id: newId('key'),
     organizationId,
     keyHash: hashApiKey(key),
@@ -70,10 +70,10 @@ export async function createApiKey(
 }
 
 export async function ensureDefaultOrganization(store: Store): Promise<Organization> {
-  const existing = await store.firstOrganization();
+  const existing = await store.apiKeys.firstOrganization();
   if (existing) return existing;
   const org = { id: newId('o'), name: 'default', createdAt: new Date().toISOString() };
-  await store.createOrganization(org);
+  await store.apiKeys.createOrganization(org);
   return org;
 }
 
@@ -103,11 +103,12 @@ export async function bootstrapAuth(
       admin: true,
       source: 'env',
     });
-    retiredKeyIds = await store
-      .apiKeys()
-      .retireEnvKeys(hashApiKey(options.seedApiKey), new Date().toISOString());
+    retiredKeyIds = await store.apiKeys.retireEnvKeys(
+      hashApiKey(options.seedApiKey),
+      new Date().toISOString(),
+    );
   }
-  if ((await store.countApiKeys()) > 0)
+  if ((await store.apiKeys.count()) > 0)
     return { organization, generatedKey: null, keyFile: null, retiredKeyIds };
   const key = await createApiKey(store, organization.id, 'generated on first start', {
     admin: true,
@@ -128,7 +129,7 @@ export class ApiKeyAuthenticator {
 
   async identify(key: string | undefined): Promise<KeyIdentity | null> {
     if (!key) return null;
-    return this.store.apiKeys().identityForHash(hashApiKey(key));
+    return this.store.apiKeys.identityForHash(hashApiKey(key));
   }
 
   async authenticate(key: string | undefined): Promise<Organization | null> {
@@ -198,21 +199,21 @@ export class KeyAdmin {
   }
 
   async organization(id: string): Promise<OrganizationView> {
-    const org = await this.store.apiKeys().organization(id);
+    const org = await this.store.apiKeys.organization(id);
     if (!org) throw new ServiceError(404, `Organization ${id} not found`);
     return this.organizationView(org);
   }
 
   /** An organization by id or, failing that, by name (the CLI's --org). */
   async findOrganization(idOrName: string): Promise<OrganizationView> {
-    const keys = this.store.apiKeys();
+    const keys = this.store.apiKeys;
     const org = (await keys.organization(idOrName)) ?? (await keys.organizationByName(idOrName));
     if (!org) throw new ServiceError(404, `Organization ${idOrName} not found (by id or name)`);
     return this.organizationView(org);
   }
 
   async organizations(): Promise<OrganizationView[]> {
-    return (await this.store.apiKeys().organizations()).map((o) => this.organizationView(o));
+    return (await this.store.apiKeys.organizations()).map((o) => this.organizationView(o));
   }
 
   /** A new organization and its first key (an ordinary key unless `admin`). */
@@ -226,10 +227,10 @@ export class KeyAdmin {
   }): Promise<{ organization: OrganizationView; apiKey: string; key: ApiKeyView }> {
     const name = input.name.trim();
     if (!name) throw new ServiceError(400, 'name: must not be empty');
-    if (await this.store.apiKeys().organizationByName(name))
+    if (await this.store.apiKeys.organizationByName(name))
       throw new ServiceError(409, `name: an organization named "${name}" exists already`);
     const id = newId('o');
-    await this.store.createOrganization({
+    await this.store.apiKeys.createOrganization({
       id,
       name,
       createdAt: new Date().toISOString(),
@@ -249,16 +250,16 @@ export class KeyAdmin {
     quotas: { maxBrowserSessions?: number | null; maxActiveRuns?: number | null },
   ): Promise<OrganizationView> {
     await this.organization(id);
-    await this.store.apiKeys().setQuotas(id, quotas);
+    await this.store.apiKeys.setQuotas(id, quotas);
     return this.organization(id);
   }
 
   async listKeys(organizationId: string): Promise<ApiKeyView[]> {
-    return (await this.store.apiKeys().list(organizationId)).map(keyView);
+    return (await this.store.apiKeys.list(organizationId)).map(keyView);
   }
 
   async key(keyId: string): Promise<ApiKeyView> {
-    const key = await this.store.apiKeys().get(keyId);
+    const key = await this.store.apiKeys.get(keyId);
     if (!key) throw new ServiceError(404, `API key ${keyId} not found`);
     return keyView(key);
   }
@@ -267,11 +268,11 @@ export class KeyAdmin {
     organizationId: string,
     options: { label: string | null; admin: boolean; source: string },
   ): Promise<{ apiKey: string; key: ApiKeyView }> {
-    if (!(await this.store.apiKeys().organization(organizationId)))
+    if (!(await this.store.apiKeys.organization(organizationId)))
       throw new ServiceError(404, `organization_id: organization ${organizationId} not found`);
     const apiKey = generateApiKey();
     const id = newId('key');
-    await this.store.insertApiKey({
+    await this.store.apiKeys.insert({
       id,
       organizationId,
       keyHash: hashApiKey(apiKey),
@@ -287,7 +288,7 @@ export class KeyAdmin {
   /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). */
   async revokeKey(keyId: string): Promise<ApiKeyView> {
     await this.key(keyId);
-    await this.store.apiKeys().revoke(keyId, new Date().toISOString());
+    await this.store.apiKeys.revoke(keyId, new Date().toISOString());
     return this.key(keyId);
   }
 
@@ -301,7 +302,7 @@ export class KeyAdmin {
       admin: old.admin,
       source,
     });
-    await this.store.apiKeys().revoke(keyId, new Date().toISOString());
+    await this.store.apiKeys.revoke(keyId, new Date().toISOString());
     return created;
   }
 }

@@ -76,7 +76,7 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
     const requireOrg = requireApiKey(auth);
     const org = (request: FastifyRequest) => (request.organization as Organization).id;
     const ownRun = async (request: FastifyRequest, runId: string) => {
-      const run = await store.getRun(org(request), runId);
+      const run = await store.runs.get(org(request), runId);
       if (!run) throw notFound(`Run not found ${runId}`);
       return run;
     };

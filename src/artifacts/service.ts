@@ -91,7 +91,7 @@ export class ArtifactService {
     if ((input.bytes === undefined) === (input.stream === undefined))
       throw new ArtifactInputError('artifact needs exactly one of bytes or stream');
     if (!input.contentType) throw new ArtifactInputError('artifact needs a contentType');
-    const run = await this.options.store.getRunById(runId);
+    const run = await this.options.store.runs.getById(runId);
     if (!run) throw new ArtifactInputError(`artifact for unknown run ${runId}`);
     const id = newId('a');
     let filename = cleanFilename(input.filename);

@@ -96,7 +96,7 @@ export class EventRecorder {
       { run_id: run.id, step: stepIndex, event: event.type, summary: summary ?? undefined },
       'run step',
     );
-    await store.insertStep({
+    await store.runs.insertStep({
       runId: run.id,
       stepIndex,
       kind: event.type,

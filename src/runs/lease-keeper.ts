@@ -139,7 +139,7 @@ export class LeaseKeeper {
       this.lastHeartbeat = Date.now();
       for (const [runId, flight] of inFlight) {
         if (held.has(runId) || flight.reason) continue;
-        const current = await store.getRunById(runId);
+        const current = await store.runs.getById(runId);
         if (current?.status === 'running' && (await store.leases.owner(runId)) === this.owner)
           continue; // claimed after the heartbeat's update
         const reason = current?.status === 'canceled' ? 'canceled' : 'lost';

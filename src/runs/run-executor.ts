@@ -225,7 +225,7 @@ export class RunExecutor {
     switch (flight.reason) {
       case 'canceled':
         // The service already moved the run to canceled; keep the counters it reached.
-        await this.options.store.updateRunIf(run.id, ['canceled'], {
+        await this.options.store.runs.updateIf(run.id, ['canceled'], {
           ...counters,
           modifiedAt: now(),
         });

@@ -227,7 +227,7 @@ export class ScriptService {
   }
 
   async forRunId(organizationId: string, runId: string) {
-    const run = await this.store.getRun(organizationId, runId);
+    const run = await this.store.runs.get(organizationId, runId);
     if (!run) throw new ServiceError(404, `Run not found ${runId}`);
     return this.forRun(run);
   }

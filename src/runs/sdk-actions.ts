@@ -102,7 +102,7 @@ export class SdkActionService {
 
     const runId = newId('sdk');
     const startedAt = now();
-    await this.options.store.insertRun({
+    await this.options.store.runs.insert({
       id: runId,
       organizationId,
       engine: 'sdk',
@@ -122,7 +122,10 @@ export class SdkActionService {
       modifiedAt: startedAt,
       queuedAt: startedAt,
     });
-    await this.options.store.updateRunIf(runId, ['running'], { startedAt, modifiedAt: startedAt });
+    await this.options.store.runs.updateIf(runId, ['running'], {
+      startedAt,
+      modifiedAt: startedAt,
+    });
 
     const spec: TaskSpec = {
       runId,
@@ -256,7 +259,7 @@ export class SdkActionService {
     const { store } = this.options;
     const sink = this.options.artifacts?.sinkFor(runId);
     let usage = ZERO;
-    await store.insertStep({
+    await store.runs.insertStep({
       runId,
       stepIndex: 0,
       kind: 'step_started',
@@ -277,7 +280,7 @@ export class SdkActionService {
         outputTokens: usage.outputTokens + u.outputTokens,
         costUsd: usage.costUsd + u.costUsd,
       };
-      await store.insertStep({
+      await store.runs.insertStep({
         runId,
         stepIndex: 0,
         kind: 'model_call',
@@ -303,7 +306,7 @@ export class SdkActionService {
       }
     }
     for (const [i, entry] of (ctx?.log ?? []).entries()) {
-      await store.insertStep({
+      await store.runs.insertStep({
         runId,
         stepIndex: 0,
         kind: 'action',
@@ -319,7 +322,7 @@ export class SdkActionService {
         createdAt: now(),
       });
     }
-    await store.insertStep({
+    await store.runs.insertStep({
       runId,
       stepIndex: 0,
       kind: 'step_finished',
@@ -329,7 +332,7 @@ export class SdkActionService {
       createdAt: now(),
     });
     const at = now();
-    await store.updateRunIf(runId, ['running'], {
+    await store.runs.updateIf(runId, ['running'], {
       status,
       ...(fields.output !== undefined ? { output: wrapOutput(fields.output) } : {}),
       failureReason: fields.failureReason ?? null,

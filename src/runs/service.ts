@@ -17,7 +17,7 @@ import { badRequest, newId, notFound, RUN_TYPE_BY_ENGINE, ServiceError } from '.
 import { openProxyLocation, profileProxyContext, type SecretBox } from '../credentials/index.js';
 import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 
-import type { NewRun, Store } from '../store/index.js';
+import type { NewRun, QuotaRefusal, Store } from '../store/index.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { sealRequest } from './sealed-request.js';
 import { signingKeyContext } from './secrets.js';
@@ -80,7 +80,7 @@ export class RunService {
 
   /** The organization's max_active_runs: its override, else the server default. */
   private async activeRunLimit(organizationId: string): Promise<number> {
-    const org = await this.options.store.apiKeys().organization(organizationId);
+    const org = await this.options.store.apiKeys.organization(organizationId);
     return org?.maxActiveRuns ?? this.options.maxActiveRuns ?? DEFAULT_MAX_ACTIVE_RUNS;
   }
 
@@ -122,9 +122,9 @@ export class RunService {
       queuedAt: at,
     };
     const limit = await this.activeRunLimit(organizationId);
-    let refused: Awaited<ReturnType<Store['insertRunWithinQuota']>>;
+    let refused: QuotaRefusal | null;
     try {
-      refused = await this.options.store.insertRunWithinQuota(run, limit);
+      refused = await this.options.store.runs.insertWithinQuota(run, limit);
     } catch (error) {
       // No signing key without its run (issue 17: a failed insert left one behind).
       if (signed) await this.options.store.runSigningKeys.delete(id).catch(() => {});
@@ -164,17 +164,17 @@ export class RunService {
   }
 
   async getRun(organizationId: string, runId: string): Promise<TaskRunResponse> {
-    const run = await this.options.store.getRun(organizationId, runId);
+    const run = await this.options.store.runs.get(organizationId, runId);
     if (!run) throw notFound(`Task run not found ${runId}`);
     return presentRun(run, this.options.appUrl, this.options.artifacts);
   }
 
   async getTimeline(organizationId: string, runId: string): Promise<TimelineEntry[]> {
-    const run = await this.options.store.getRun(organizationId, runId);
+    const run = await this.options.store.runs.get(organizationId, runId);
     if (!run) throw notFound(`Task run not found ${runId}`);
     return buildTimeline(
       run,
-      await this.options.store.listSteps(run.id),
+      await this.options.store.runs.steps(run.id),
       await this.stepShots(run.id),
     );
   }
@@ -207,7 +207,7 @@ export class RunService {
         : Array.isArray(query.status)
           ? query.status
           : [query.status];
-    const runs = await this.options.store.listRuns(organizationId, {
+    const runs = await this.options.store.runs.list(organizationId, {
       statuses,
       search: query.search_key,
       limit: query.page_size,
@@ -223,14 +223,14 @@ export class RunService {
   async cancelRun(organizationId: string, runId: string): Promise<void> {
     const { store, logger } = this.options;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const run = await store.getRun(organizationId, runId);
+      const run = await store.runs.get(organizationId, runId);
       if (!run) throw notFound(`Run not found ${runId}`);
       const from = run.status;
       if (!canTransition(from, 'canceled')) {
         throw badRequest(new InvalidTransitionError(from, 'canceled', runId).message);
       }
       const at = now();
-      const updated = await store.updateRunIf(runId, [from], {
+      const updated = await store.runs.updateIf(runId, [from], {
         status: 'canceled',
         finishedAt: at,
         modifiedAt: at,

@@ -379,7 +379,7 @@ export class SessionManager {
       ownerId: this.owner,
       heartbeatAt: now.toISOString(),
     };
-    const org = await this.options.store.apiKeys().organization(organizationId);
+    const org = await this.options.store.apiKeys.organization(organizationId);
     const limit = org?.maxBrowserSessions ?? this.options.maxSessionsPerOrg ?? 8;
     const refused = await this.options.store.sessions.insertWithinQuota(record, limit);
     if (refused)
@@ -639,7 +639,7 @@ export class SessionManager {
             `browser session ${id} ended (${current?.status ?? 'gone'}) before the run could start`,
           );
         }
-        const self = await store.getRunById(run.runId);
+        const self = await store.runs.getById(run.runId);
         if (self && self.status !== 'running') {
           throw new SessionUnavailableError(`run ${run.runId} stopped waiting for session ${id}`);
         }

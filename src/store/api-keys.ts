@@ -69,8 +69,17 @@ function toOrganization(r: Selectable<OrganizationsTable>): OrganizationRecord {
   };
 }
 
-export class ApiKeyQueries {
+export class ApiKeyStore {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** How many keys exist, revoked ones included (none: first start mints one). */
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
 
   /** An organization's keys, newest first. */
   async list(organizationId: string): Promise<ApiKeySummary[]> {
@@ -165,14 +174,35 @@ export class ApiKeyQueries {
 
   // ── organizations ───────────────────────────────────────────────────────────
 
-  async organizations(): Promise<OrganizationRecord[]> {
-    const rows = await this.db
-      .selectFrom('organizations')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('id')
+  async createOrganization(
+    org: Pick<OrganizationRecord, 'id' | 'name' | 'createdAt'> &
+      Partial<Pick<OrganizationRecord, 'maxBrowserSessions' | 'maxActiveRuns'>>,
+  ): Promise<void> {
+    await this.db
+      .insertInto('organizations')
+      .values({
+        id: org.id,
+        name: org.name,
+        created_at: org.createdAt,
+        max_browser_sessions: org.maxBrowserSessions ?? null,
+        max_active_runs: org.maxActiveRuns ?? null,
+      })
       .execute();
-    return rows.map(toOrganization);
+  }
+
+  /** Oldest first. */
+  async organizations(): Promise<OrganizationRecord[]> {
+    return (await this.oldestFirst().execute()).map(toOrganization);
+  }
+
+  /** The first organization created (the one first start makes). */
+  async firstOrganization(): Promise<OrganizationRecord | null> {
+    const row = await this.oldestFirst().limit(1).executeTakeFirst();
+    return row ? toOrganization(row) : null;
+  }
+
+  private oldestFirst() {
+    return this.db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id');
   }
 
   async organization(id: string): Promise<OrganizationRecord | null> {

@@ -268,20 +268,6 @@ export class SqlCredentialStore implements CredentialStore {
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
-
-  /** Replaces the sealed columns (key rotation: `resealCredential`). */
-  async updateSealed(row: SealedCredential): Promise<void> {
-    await this.db
-      .updateTable('credentials')
-      .set({
-        password_sealed: row.passwordSealed ?? '',
-        totp_sealed: row.totpSealed,
-        data_sealed: row.dataSealed,
-      })
-      .where('id', '=', row.id)
-      .where('organization_id', '=', row.organizationId)
-      .execute();
-  }
 }
 
 /** Sealed signing keys of runs (see RunSigningKeysTable). */

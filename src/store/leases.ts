@@ -4,9 +4,9 @@
  * while it still holds the lease. A run whose lease ran out (its worker died or lost the database)
  * is recovered exactly once: the recovery write is a compare-and-set on the expired lease.
  */
-import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RunStatus } from '../core/index.js';
-import { type RunPatch, type RunRecord, type RunUpdate, toRun } from './runs.js';
+import { type RunPatch, type RunRecord, type RunStore, toRun } from './runs.js';
 import type { Database, RunsTable } from './schema.js';
 
 /** Serializes limited claims on Postgres so the per-organization count cannot be raced. */
@@ -26,21 +26,12 @@ export interface LeasedRun {
   leaseExpiresAt: string | null;
 }
 
-/** The Store's conditional run update (one path for a terminal status and its webhook outbox). */
-export interface RunWriter {
-  updateRunWhere(
-    runId: string,
-    condition: (q: RunUpdate) => RunUpdate,
-    patch: RunPatch,
-    extra?: Partial<Updateable<RunsTable>>,
-  ): Promise<RunRecord | null>;
-}
-
 export class RunLeases {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly isPostgres: boolean,
-    private readonly store: RunWriter,
+    /** The one conditional run update (a terminal status and its webhook outbox together). */
+    private readonly runs: Pick<RunStore, 'updateWhere'>,
   ) {}
 
   /** Moves the oldest eligible queued run to `running` under `owner`'s lease; null when none. */
@@ -104,7 +95,7 @@ export class RunLeases {
    * workers sweeping at once, exactly one recovers it.
    */
   async recover(found: LeasedRun, patch: RunPatch): Promise<RunRecord | null> {
-    return this.store.updateRunWhere(
+    return this.runs.updateWhere(
       found.run.id,
       (q) =>
         q
@@ -131,7 +122,7 @@ export class RunLeases {
     expected: readonly RunStatus[],
     patch: RunPatch,
   ): Promise<RunRecord | null> {
-    return this.store.updateRunWhere(
+    return this.runs.updateWhere(
       runId,
       (q) => q.where('lease_owner', '=', owner).where('status', 'in', [...expected]),
       patch,

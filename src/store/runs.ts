@@ -1,7 +1,19 @@
-/** The runs table's domain records and their row mapping, shared by the Store and RunLeases. */
-import type { Selectable, Updateable, UpdateQueryBuilder, UpdateResult } from 'kysely';
+/**
+ * Runs and their steps: the domain records, their row mapping, and `RunStore`, the one place a run
+ * row is inserted, read or changed (RunLeases' fenced writes go through `updateWhere` too).
+ */
+import {
+  type Kysely,
+  type Selectable,
+  sql,
+  type Updateable,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
 import type { TaskRunRequestEcho } from '../contract/index.js';
-import type { RunStatus, RunType, Usage } from '../core/index.js';
+import { isTerminalStatus, type RunStatus, type RunType, type Usage } from '../core/index.js';
+import { insertWithinQuota, type QuotaRefusal } from './quotas.js';
+import { enqueueWebhookForRun } from './results.js';
 import type { Database, RunsTable } from './schema.js';
 
 export type RunUsage = Usage;
@@ -147,4 +159,238 @@ export function patchColumns(patch: RunPatch): Updateable<RunsTable> {
   if (patch.finishedAt !== undefined) cols.finished_at = patch.finishedAt;
   if (patch.scriptRun !== undefined) cols.script_run_json = json(patch.scriptRun);
   return cols;
+}
+
+export interface StepRecord {
+  runId: string;
+  stepIndex: number;
+  kind: string;
+  summary: string | null;
+  usage: RunUsage;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface ListRunsFilter {
+  statuses?: readonly RunStatus[];
+  /** Case-insensitive substring of run id, title or prompt. */
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Unfinished runs: what the max_active_runs quota counts. */
+const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['created', 'queued', 'running', 'paused'];
+
+/** A new run's row. */
+function runRow(run: NewRun) {
+  return {
+    id: run.id,
+    organization_id: run.organizationId,
+    engine: run.engine,
+    run_type: run.runType,
+    status: run.status,
+    title: run.title,
+    prompt: run.prompt,
+    request_json: JSON.stringify(run.request),
+    webhook_url: run.webhookUrl,
+    output_json: null,
+    errors_json: null,
+    failure_reason: null,
+    step_count: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_usd: 0,
+    attempts: 0,
+    created_at: run.createdAt,
+    modified_at: run.modifiedAt,
+    queued_at: run.queuedAt,
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+export class RunStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly isPostgres: boolean,
+    /** Wakes the webhook dispatcher after a terminal status enqueued a delivery. */
+    private readonly deliveryEnqueued: () => void,
+  ) {}
+
+  async insert(run: NewRun): Promise<void> {
+    await this.db.insertInto('runs').values(runRow(run)).execute();
+  }
+
+  /**
+   * Inserts the run unless its organization already has `limit` active runs (created, queued,
+   * running or paused); returns what it saw when it refused.
+   */
+  async insertWithinQuota(run: NewRun, limit: number): Promise<QuotaRefusal | null> {
+    if (!this.isPostgres) {
+      // SQLite: one `insert … select … where <count> < limit` statement is atomic by itself and
+      // costs about what a plain insert does (no BEGIN/COMMIT round trips).
+      const values = runRow(run);
+      const columns = Object.keys(values) as (keyof typeof values)[];
+      const result = await sql`insert into runs (${sql.join(columns.map((c) => sql.ref(c)))})
+        select ${sql.join(columns.map((c) => values[c]))}
+        where (select count(*) from (select 1 from runs where organization_id = ${run.organizationId}
+          and status in (${sql.join(ACTIVE_RUN_STATUSES)}) limit ${limit})) < ${limit}`.execute(
+        this.db,
+      );
+      return Number(result.numAffectedRows ?? 0) > 0 ? null : { active: limit, limit };
+    }
+    return insertWithinQuota(
+      this.db,
+      run.organizationId,
+      limit,
+      async (trx) => {
+        // Counted up to the limit only: the cost stays bounded however many there are.
+        const row = await trx
+          .selectFrom((q) =>
+            q
+              .selectFrom('runs')
+              .select('id')
+              .where('organization_id', '=', run.organizationId)
+              .where('status', 'in', ACTIVE_RUN_STATUSES)
+              .limit(limit)
+              .as('active'),
+          )
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      },
+      async (trx) => {
+        await trx.insertInto('runs').values(runRow(run)).execute();
+      },
+    );
+  }
+
+  /** A run of one organization; null when it does not exist or belongs to another. */
+  async get(organizationId: string, runId: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  /** A run of any organization (the worker, the webhook dispatcher). */
+  async getById(runId: string): Promise<RunRecord | null> {
+    const row = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  }
+
+  /** Newest first. */
+  async list(organizationId: string, filter: ListRunsFilter): Promise<RunRecord[]> {
+    let query = this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('organization_id', '=', organizationId);
+    if (filter.statuses && filter.statuses.length > 0)
+      query = query.where('status', 'in', [...filter.statuses]);
+    if (filter.search) {
+      const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql`lower(id)`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(coalesce(title, ''))`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(prompt)`, 'like', sql`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute();
+    return rows.map(toRun);
+  }
+
+  /**
+   * Compare-and-set: applies `patch` only while the run is in one of `expected` statuses.
+   * Returns the updated run, or null when the run had already moved on.
+   */
+  async updateIf(
+    runId: string,
+    expected: readonly RunStatus[],
+    patch: RunPatch,
+  ): Promise<RunRecord | null> {
+    return this.updateWhere(runId, (q) => q.where('status', 'in', [...expected]), patch);
+  }
+
+  /**
+   * The one way a run row changes under a condition (status, lease owner, …). A terminal status
+   * and its webhook delivery are written in one transaction (the outbox), whoever writes it.
+   */
+  async updateWhere(
+    runId: string,
+    condition: (q: RunUpdate) => RunUpdate,
+    patch: RunPatch,
+    extra: Partial<Updateable<RunsTable>> = {},
+  ): Promise<RunRecord | null> {
+    const update = (db: Kysely<Database>) =>
+      condition(
+        db
+          .updateTable('runs')
+          .set({ ...patchColumns(patch), ...extra })
+          .where('id', '=', runId),
+      )
+        .returningAll()
+        .executeTakeFirst();
+    if (patch.status === undefined || !isTerminalStatus(patch.status)) {
+      const row = await update(this.db);
+      return row ? toRun(row) : null;
+    }
+    const row = await this.db.transaction().execute(async (trx) => {
+      const updated = await update(trx);
+      if (updated) await enqueueWebhookForRun(trx, updated, patch.modifiedAt);
+      return updated;
+    });
+    if (row?.webhook_url) this.deliveryEnqueued();
+    return row ? toRun(row) : null;
+  }
+
+  async insertStep(step: StepRecord): Promise<void> {
+    await this.db
+      .insertInto('run_steps')
+      .values({
+        run_id: step.runId,
+        step_index: step.stepIndex,
+        kind: step.kind,
+        summary: step.summary,
+        input_tokens: step.usage.inputTokens,
+        output_tokens: step.usage.outputTokens,
+        cost_usd: step.usage.costUsd,
+        data_json: json(step.data),
+        created_at: step.createdAt,
+      })
+      .execute();
+  }
+
+  /** A run's steps in the order they were recorded. */
+  async steps(runId: string): Promise<StepRecord[]> {
+    const rows = await this.db
+      .selectFrom('run_steps')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      runId: r.run_id,
+      stepIndex: r.step_index,
+      kind: r.kind,
+      summary: r.summary,
+      usage: { inputTokens: r.input_tokens, outputTokens: r.output_tokens, costUsd: r.cost_usd },
+      data: parse<Record<string, unknown>>(r.data_json),
+      createdAt: r.created_at,
+    }));
+  }
 }

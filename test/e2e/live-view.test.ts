@@ -20,7 +20,7 @@ let otherKey: string;
 beforeAll(async () => {
   h = await startAgentHarness();
   const store = h.wren.wren.store;
-  await store.createOrganization({
+  await store.apiKeys.createOrganization({
     id: 'o_live_other',
     name: 'other',
     createdAt: new Date().toISOString(),

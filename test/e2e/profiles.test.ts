@@ -222,7 +222,7 @@ describe('browser profiles', () => {
     expect(unknown.body).toEqual({ detail: 'Browser profile bp_404 not found' });
 
     // Another organization sees none of it.
-    await h.wren.wren.store.createOrganization({
+    await h.wren.wren.store.apiKeys.createOrganization({
       id: 'o_profiles_other',
       name: 'Other',
       createdAt: new Date().toISOString(),

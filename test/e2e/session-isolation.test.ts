@@ -35,7 +35,7 @@ const cleanup: (() => void)[] = [];
 
 beforeAll(async () => {
   h = await startAgentHarness('openai/gpt-5-mini', { WREN_RECORDING: 'false', WREN_HAR: 'false' });
-  await h.wren.wren.store.createOrganization({
+  await h.wren.wren.store.apiKeys.createOrganization({
     id: 'o_two',
     name: 'Org two',
     createdAt: new Date().toISOString(),

@@ -454,7 +454,7 @@ describe('browser sessions', () => {
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ detail: 'Browser session pbs_123 not found' });
     // Another organization sees neither the session nor can it run in it.
-    await h.wren.wren.store.createOrganization({
+    await h.wren.wren.store.apiKeys.createOrganization({
       id: 'o_other',
       name: 'Other',
       createdAt: new Date().toISOString(),

@@ -122,7 +122,7 @@ describe('skyvern-1.0 end to end', () => {
     // On a mismatch, say what the run logged (a failed capture is a warning, not a failure).
     const warnings = async () =>
       JSON.stringify(
-        (await h.wren.wren.store.listSteps(runId))
+        (await h.wren.wren.store.runs.steps(runId))
           .filter((e) => e.kind === 'log')
           .map((e) => [e.summary, e.data]),
       );

@@ -39,7 +39,7 @@ async function finished(runId: string, timeoutMs = 250_000): Promise<Record<stri
   try {
     return await h.waitForRun(runId, timeoutMs);
   } catch (err) {
-    const steps = await h.wren.wren.store.listSteps(runId);
+    const steps = await h.wren.wren.store.runs.steps(runId);
     console.log(
       'DEBUG',
       JSON.stringify(steps.slice(-5).map((e) => [e.kind, e.stepIndex, e.createdAt, e.summary])),

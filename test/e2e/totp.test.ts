@@ -91,7 +91,7 @@ describe('two-factor login end to end', () => {
     const forbidden = [TOTP_SITE_USER.password, SECRET, code];
     const sentToModel = fake.requests.map((r) => r.rawBody).join('\n');
     for (const secret of forbidden) expect(sentToModel).not.toContain(secret);
-    const steps = JSON.stringify(await t.wren.store.listSteps(runId));
+    const steps = JSON.stringify(await t.wren.store.runs.steps(runId));
     for (const secret of forbidden) expect(steps).not.toContain(secret);
     const stored = files(join(t.dataDir, 'artifacts'))
       .map((f) => readFileSync(f))

@@ -155,7 +155,7 @@ export class WebhookDispatcher {
       if (settled && state !== 'pending') await results.forgetSigningKeyWhenSettled(delivery.runId);
     };
 
-    const run = await store.getRunById(delivery.runId);
+    const run = await store.runs.getById(delivery.runId);
     const key = await keyring.recall(delivery.organizationId, delivery.runId);
     if (!run || !key) {
       const why = !run
@@ -267,7 +267,7 @@ export class WebhookDispatcher {
     overrideUrl?: string | null,
   ): Promise<RunWebhookReplayResponse> {
     const { store, appUrl, artifacts } = this.options;
-    const run = await store.getRun(organizationId, runId);
+    const run = await store.runs.get(organizationId, runId);
     if (!run) throw notFound(`Run not found ${runId}`);
     const target = overrideUrl?.trim() || run.webhookUrl;
     if (!target) throw badRequest('No webhook URL configured for the run.');
@@ -311,7 +311,7 @@ export class WebhookDispatcher {
   /** The outbox rows of a run and every attempt (GET /v1/runs/{id}/webhook_deliveries). */
   async deliveries(organizationId: string, runId: string): Promise<RunWebhookDeliveries> {
     const { store } = this.options;
-    const run = await store.getRun(organizationId, runId);
+    const run = await store.runs.get(organizationId, runId);
     if (!run) throw notFound(`Run not found ${runId}`);
     const [rows, attempts] = await Promise.all([
       store.results.deliveriesForRun(runId),

@@ -14,7 +14,7 @@ beforeAll(async () => {
   t = await startTestWren({ config: { workerEnabled: false } });
   api = new OpenApiValidator((await (await fetch(`${t.url}/openapi.json`)).json()) as OpenApiDoc);
   const other = { id: newId('o'), name: 'other', createdAt: new Date().toISOString() };
-  await t.wren.store.createOrganization(other);
+  await t.wren.store.apiKeys.createOrganization(other);
   otherKey = await createApiKey(t.wren.store, other.id, 'test');
 });
 afterAll(async () => t.close());

@@ -28,7 +28,7 @@ beforeAll(async () => {
   t = await startTestWren({ config: { workerEnabled: false } });
   api = new OpenApiValidator((await (await fetch(`${t.url}/openapi.json`)).json()) as OpenApiDoc);
   otherOrg = newId('o');
-  await t.wren.store.createOrganization({
+  await t.wren.store.apiKeys.createOrganization({
     id: otherOrg,
     name: 'other',
     createdAt: new Date().toISOString(),
@@ -536,7 +536,7 @@ describe('/v1/credentials', () => {
       api.assertResponse('/v1/run/tasks', 'post', 200, res.body);
       const run = res.body as { run_id: string; run_request: Record<string, unknown> };
       expect(run.run_request['credential_id']).toBe(flatId);
-      const stored = await t.wren.store.getRun(t.wren.auth.organization.id, run.run_id);
+      const stored = await t.wren.store.runs.get(t.wren.auth.organization.id, run.run_id);
       expect(stored?.request['credential_id']).toBe(flatId);
     });
 

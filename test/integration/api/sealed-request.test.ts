@@ -42,7 +42,7 @@ describe('secret request values', () => {
       expect(text).not.toContain('_sealed');
     }
     // At rest: not in the stored request, but the worker's view has them back.
-    const stored = await t.wren.store.getRunById(runId);
+    const stored = await t.wren.store.runs.getById(runId);
     const raw = JSON.stringify(stored?.request);
     for (const secret of SECRETS) expect(raw).not.toContain(secret);
     const box = (await loadSecretBox({ dataDir: t.dataDir })).box;
@@ -86,7 +86,7 @@ describe('secret request values', () => {
     expect(run.status, run.text).toBe(200);
     expect(run.text).not.toContain('profile-pass-4');
     const runId = String((run.body as { run_id: string }).run_id);
-    const stored = await t.wren.store.getRunById(runId);
+    const stored = await t.wren.store.runs.getById(runId);
     expect(JSON.stringify(stored?.request)).not.toContain('profile-pass-4');
     const box = (await loadSecretBox({ dataDir: t.dataDir })).box;
     if (!stored || !isTaskRequest(stored.request)) throw new Error('no task request stored');

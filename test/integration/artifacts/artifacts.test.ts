@@ -257,7 +257,7 @@ describe('artifacts', () => {
 
   it("another organization's key sees neither the run's artifacts nor their content", async () => {
     const other = { id: 'o_other', name: 'other', createdAt: new Date().toISOString() };
-    await t.wren.store.createOrganization(other);
+    await t.wren.store.apiKeys.createOrganization(other);
     await addApiKey(t.wren.store, other.id, 'wren_other_org_key_0123456789');
     const headers = { 'x-api-key': 'wren_other_org_key_0123456789' };
     const [csv] = await list('?artifact_type=download');

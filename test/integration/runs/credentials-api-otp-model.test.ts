@@ -27,7 +27,11 @@ beforeAll(async () => {
   if (!r.ok) throw new Error(r.problem);
   llm = createLlm(r.config);
   store = await openStore({ dataDir });
-  await store.createOrganization({ id: ORG, name: 'model', createdAt: new Date().toISOString() });
+  await store.apiKeys.createOrganization({
+    id: ORG,
+    name: 'model',
+    createdAt: new Date().toISOString(),
+  });
 });
 afterAll(async () => {
   await fake.close();

@@ -36,7 +36,7 @@ const endpointCalls: Array<{ body: string; signature: string }> = [];
 beforeAll(async () => {
   const engines = new EngineRegistry().register(
     engineFrom('skyvern-1.0', async (ctx) => {
-      const run = await t.wren.store.getRunById(ctx.task.runId);
+      const run = await t.wren.store.runs.getById(ctx.task.runId);
       const secrets = await prepareRunSecrets(
         {
           store: t.wren.store,

@@ -53,7 +53,7 @@ let answers: Array<string | null> = [];
 beforeAll(async () => {
   store = await openStore({ dataDir });
   for (const id of [ORG, OTHER]) {
-    await store.createOrganization({ id, name: id, createdAt: new Date().toISOString() });
+    await store.apiKeys.createOrganization({ id, name: id, createdAt: new Date().toISOString() });
   }
   const row = sealCredential(
     parseCredentialInput({ name: 'bank', username: 'jane', password: PASSWORD, totp: SECRET }),

@@ -46,7 +46,7 @@ describe('restart recovery of runs left running', () => {
       ['tsk_1', 1],
       ['tsk_2', 2],
     ] as const) {
-      await store.insertRun({
+      await store.runs.insert({
         id,
         organizationId: org.id,
         engine: 'skyvern-1.0',
@@ -61,12 +61,18 @@ describe('restart recovery of runs left running', () => {
         queuedAt: at,
       });
       for (let i = 0; i < attempts; i++) {
-        const claimed = await store.claimNextQueued(at);
+        const claimed = await store.leases.claim({
+          owner: 'dead-worker',
+          now: at,
+          leaseUntil: at,
+          orgLimit: null,
+        });
         if (i < attempts - 1)
-          await store.updateRunIf(claimed!.id, ['running'], { status: 'queued', modifiedAt: at });
+          await store.runs.updateIf(claimed!.id, ['running'], { status: 'queued', modifiedAt: at });
       }
     }
-    expect((await store.runsWithStatus('running')).map((r) => [r.id, r.attempts])).toEqual([
+    const running = await store.runs.list(org.id, { statuses: ['running'], limit: 10, offset: 0 });
+    expect(running.map((r) => [r.id, r.attempts]).sort()).toEqual([
       ['tsk_1', 1],
       ['tsk_2', 2],
     ]);
@@ -80,13 +86,13 @@ describe('restart recovery of runs left running', () => {
       const first = await until(
         'tsk_1 completed',
         async () => {
-          const run = await wren.store.getRunById('tsk_1');
+          const run = await wren.store.runs.getById('tsk_1');
           return run?.status === 'completed' && run;
         },
         { timeoutMs: 60_000, intervalMs: 20 },
       );
       expect(first).toMatchObject({ status: 'completed', output: 'done', attempts: 2 });
-      const second = await wren.store.getRunById('tsk_2');
+      const second = await wren.store.runs.getById('tsk_2');
       expect(second?.status).toBe('failed');
       expect(second?.failureReason).toBe(
         'The worker died while this run was running (attempt 2 of 2); it is not retried again.',
@@ -108,7 +114,7 @@ describe('restart recovery of runs left running', () => {
     // a task run looks when its worker died.
     const running = async (id: string, runType: 'sdk_action' | 'task_v1') => {
       const at = new Date().toISOString();
-      await wren.store.insertRun({
+      await wren.store.runs.insert({
         id,
         organizationId: org.id,
         engine: runType === 'sdk_action' ? 'sdk' : 'skyvern-1.0',
@@ -125,13 +131,13 @@ describe('restart recovery of runs left running', () => {
         modifiedAt: at,
         queuedAt: at,
       });
-      await wren.store.updateRunIf(id, ['running'], { startedAt: at, modifiedAt: at });
+      await wren.store.runs.updateIf(id, ['running'], { startedAt: at, modifiedAt: at });
     };
     try {
       await running('sdk_left', 'sdk_action');
       await wren.startWorker();
       // The exclusive start's sweep: an SDK action left running is failed, never re-queued.
-      expect(await wren.store.getRunById('sdk_left')).toMatchObject({
+      expect(await wren.store.runs.getById('sdk_left')).toMatchObject({
         status: 'failed',
         failureReason: 'The server process running this SDK action stopped before it finished.',
       });
@@ -140,11 +146,11 @@ describe('restart recovery of runs left running', () => {
       await running('tsk_orphan', 'task_v1');
       await until(
         'the orphaned task run recovered and run again',
-        async () => (await wren.store.getRunById('tsk_orphan'))?.status === 'completed',
+        async () => (await wren.store.runs.getById('tsk_orphan'))?.status === 'completed',
         { timeoutMs: 60_000, intervalMs: 50 },
       );
       expect(ran).toEqual(['tsk_orphan']);
-      expect((await wren.store.getRunById('sdk_live'))?.status).toBe('running');
+      expect((await wren.store.runs.getById('sdk_live'))?.status).toBe('running');
     } finally {
       await wren.close();
     }

@@ -70,7 +70,7 @@ describe('worker', () => {
       errorCodeMapping: { out_of_stock: 'The item is sold out' },
       dataExtractionSchema: { type: 'object', properties: { price: { type: 'string' } } },
     });
-    const steps = await t.wren.store.listSteps(id);
+    const steps = await t.wren.store.runs.steps(id);
     expect(steps.map((s) => `${s.kind}:${s.stepIndex}`)).toEqual([
       'step_started:0',
       'step_finished:0',
@@ -280,7 +280,7 @@ describe('worker', () => {
     const id = await submit({ prompt: 'interrupted' });
     await blocking.startedRun(id);
     await t.wren.worker.stop();
-    expect(await t.wren.store.getRunById(id)).toMatchObject({
+    expect(await t.wren.store.runs.getById(id)).toMatchObject({
       status: 'queued',
       startedAt: null,
       attempts: 0,

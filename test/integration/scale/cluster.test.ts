@@ -135,9 +135,9 @@ describe('API node + three workers on PostgreSQL', () => {
       );
       expect(run.status, `${job}: ${run.failure_reason}`).toBe('completed');
       expect(run.step_count).toBe(1);
-      const stored = await store.getRunById(id);
+      const stored = await store.runs.getById(id);
       expect(stored?.attempts).toBe(1);
-      const steps = await store.listSteps(id);
+      const steps = await store.runs.steps(id);
       expect(steps.filter((s) => s.kind === 'step_finished')).toHaveLength(1);
       expect(steps.filter((s) => s.kind === 'step_started')).toHaveLength(1);
       // Exactly one execution: one actor call and one verifier call for this run's prompt.
@@ -207,7 +207,7 @@ describe('API node + three workers on PostgreSQL', () => {
       { timeoutMs: 30_000 },
     );
     expect(run.status).toBe('completed');
-    const stored = await store.getRunById(id);
+    const stored = await store.runs.getById(id);
     expect(stored?.attempts).toBe(2);
     const newOwner = await store.leases.owner(id);
     expect(survivors.map((w) => w.id)).toContain(newOwner);
@@ -221,7 +221,7 @@ describe('API node + three workers on PostgreSQL', () => {
     expect(String(recoveries[0]?.['why'])).toContain(victim.id);
     // The killed attempt got as far as its first model call; the retry ran the run once, fully.
     expect([requestsOf('kill', 'actor'), requestsOf('kill', 'verifier')]).toEqual([2, 1]);
-    const steps = await store.listSteps(id);
+    const steps = await store.runs.steps(id);
     expect(steps.filter((s) => s.kind === 'step_finished')).toHaveLength(1);
     // Releasing the dead worker's call changes nothing: its process has exited, nobody is left
     // to act on it.

@@ -82,7 +82,7 @@ beforeAll(async () => {
   api = await startServerProcess(['--role', 'api', '--data-dir', dir()], env);
   worker = await startWorkerProcess({ ...env, WREN_DATA_DIR: dir() });
   store = await openStore({ databaseUrl: db.url });
-  await store.createOrganization({
+  await store.apiKeys.createOrganization({
     id: 'o_relay_other',
     name: 'other',
     createdAt: new Date().toISOString(),

@@ -40,8 +40,8 @@ beforeAll(async () => {
     openStore({ databaseUrl: db.url }),
   ]);
   expect(store.isPostgres).toBe(true);
-  await store.createOrganization({ id: 'o_1', name: 'one', createdAt: at(0) });
-  await store.createOrganization({ id: 'o_2', name: 'two', createdAt: at(1) });
+  await store.apiKeys.createOrganization({ id: 'o_1', name: 'one', createdAt: at(0) });
+  await store.apiKeys.createOrganization({ id: 'o_2', name: 'two', createdAt: at(1) });
 });
 afterAll(async () => {
   await store?.close();
@@ -51,17 +51,17 @@ afterAll(async () => {
 
 describe('store on PostgreSQL', () => {
   it('runs the same migrations and round-trips runs, steps and search', async () => {
-    await store.insertRun(newRun('tsk_a', 'o_1', at(10)));
-    const run = await other.getRun('o_1', 'tsk_a');
+    await store.runs.insert(newRun('tsk_a', 'o_1', at(10)));
+    const run = await other.runs.get('o_1', 'tsk_a');
     expect(run?.request).toEqual({
       prompt: 'tsk_a',
       engine: 'skyvern-1.0',
       data_extraction_schema: { nested: { n: 1 } },
     });
     expect(run?.usage).toEqual({ inputTokens: 0, outputTokens: 0, costUsd: 0 });
-    expect(await store.getRun('o_2', 'tsk_a')).toBeNull();
+    expect(await store.runs.get('o_2', 'tsk_a')).toBeNull();
 
-    await store.insertStep({
+    await store.runs.insertStep({
       runId: 'tsk_a',
       stepIndex: 0,
       kind: 'step_finished',
@@ -70,7 +70,7 @@ describe('store on PostgreSQL', () => {
       data: { ok: true },
       createdAt: at(11),
     });
-    await store.insertStep({
+    await store.runs.insertStep({
       runId: 'tsk_a',
       stepIndex: 1,
       kind: 'log',
@@ -79,16 +79,16 @@ describe('store on PostgreSQL', () => {
       data: null,
       createdAt: at(12),
     });
-    const steps = await other.listSteps('tsk_a');
+    const steps = await other.runs.steps('tsk_a');
     expect(steps.map((s) => [s.stepIndex, s.kind, s.usage.costUsd, s.data])).toEqual([
       [0, 'step_finished', 0.25, { ok: true }],
       [1, 'log', 0, null],
     ]);
     expect(
-      (await store.listRuns('o_1', { search: 'TITLE TSK', limit: 10, offset: 0 })).length,
+      (await store.runs.list('o_1', { search: 'TITLE TSK', limit: 10, offset: 0 })).length,
     ).toBe(1);
-    expect((await store.listRuns('o_1', { search: '100%', limit: 10, offset: 0 })).length).toBe(0);
-    await store.insertApiKey({
+    expect((await store.runs.list('o_1', { search: '100%', limit: 10, offset: 0 })).length).toBe(0);
+    await store.apiKeys.insert({
       id: 'k1',
       organizationId: 'o_1',
       keyHash: 'h',
@@ -96,13 +96,13 @@ describe('store on PostgreSQL', () => {
       label: null,
       createdAt: at(0),
     });
-    expect(await other.countApiKeys()).toBe(1);
-    expect((await other.organizationForKeyHash('h'))?.id).toBe('o_1');
+    expect(await other.apiKeys.count()).toBe(1);
+    expect((await other.apiKeys.identityForHash('h'))?.organization.id).toBe('o_1');
   });
 
   it('claims each queued run once across concurrent claimers, oldest first', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `tsk_c${String(i).padStart(2, '0')}`);
-    for (const [i, id] of ids.entries()) await store.insertRun(newRun(id, 'o_2', at(100 + i)));
+    for (const [i, id] of ids.entries()) await store.runs.insert(newRun(id, 'o_2', at(100 + i)));
     const claims = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         (i % 2 ? store : other).leases.claim({
@@ -121,7 +121,7 @@ describe('store on PostgreSQL', () => {
   });
 
   it('holds each organization to its concurrency limit', async () => {
-    for (let i = 0; i < 4; i++) await store.insertRun(newRun(`tsk_l${i}`, 'o_1', at(300 + i)));
+    for (let i = 0; i < 4; i++) await store.runs.insert(newRun(`tsk_l${i}`, 'o_1', at(300 + i)));
     // o_1 has tsk_a running already; a limit of 3 leaves two more slots.
     const claims = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
@@ -156,7 +156,7 @@ describe('store on PostgreSQL', () => {
       store.leases.recover(victim, patch),
     ]);
     expect(results.filter((r) => r !== null)).toHaveLength(1);
-    expect((await store.getRunById('tsk_c00'))?.status).toBe('queued');
+    expect((await store.runs.getById('tsk_c00'))?.status).toBe('queued');
     // The old owner is fenced: its late write changes nothing.
     expect(
       await store.leases.updateOwned('tsk_c00', 'w0', ['running', 'queued'], {

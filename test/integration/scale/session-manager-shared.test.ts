@@ -36,7 +36,7 @@ function manager(store: Store): SessionManager {
 
 async function runningRun(id: string): Promise<void> {
   const now = new Date().toISOString();
-  await storeA.insertRun({
+  await storeA.runs.insert({
     id,
     organizationId: 'o_1',
     engine: 'skyvern-1.0',
@@ -50,14 +50,18 @@ async function runningRun(id: string): Promise<void> {
     modifiedAt: now,
     queuedAt: now,
   });
-  await storeA.updateRunWhere(id, (q) => q, { status: 'running', modifiedAt: now });
+  await storeA.runs.updateWhere(id, (q) => q, { status: 'running', modifiedAt: now });
 }
 
 beforeAll(async () => {
   [db, site] = await Promise.all([createTestDatabase(), startFixtureServer()]);
   storeA = await openStore({ databaseUrl: db.url });
   storeB = await openStore({ databaseUrl: db.url });
-  await storeA.createOrganization({ id: 'o_1', name: 'one', createdAt: new Date().toISOString() });
+  await storeA.apiKeys.createOrganization({
+    id: 'o_1',
+    name: 'one',
+    createdAt: new Date().toISOString(),
+  });
   nodeA = manager(storeA);
   nodeB = manager(storeB);
   await nodeA.start();

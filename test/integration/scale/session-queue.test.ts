@@ -38,12 +38,12 @@ function newRun(id: string): NewRun {
 }
 
 async function runWithStatus(id: string, status: RunStatus): Promise<void> {
-  await store.insertRun(newRun(id));
+  await store.runs.insert(newRun(id));
   await setStatus(id, status);
 }
 
 async function setStatus(id: string, status: RunStatus): Promise<void> {
-  await store.updateRunWhere(id, (q) => q, { status, modifiedAt: at(1) });
+  await store.runs.updateWhere(id, (q) => q, { status, modifiedAt: at(1) });
 }
 
 function session(id: string, owner: string, heartbeatAt: string): BrowserSessionRecord {
@@ -75,7 +75,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   store = await openStore({ databaseUrl: db.url });
   other = await openStore({ databaseUrl: db.url });
-  await store.createOrganization({ id: 'o_1', name: 'one', createdAt: at(0) });
+  await store.apiKeys.createOrganization({ id: 'o_1', name: 'one', createdAt: at(0) });
   await store.sessions.insert(session('pbs_q', 'node-a:1:aa', at(0)));
 });
 afterAll(async () => {

@@ -19,7 +19,11 @@ describe('data directory permissions', () => {
   it('creates the data dir 0700 and wren.db (with its WAL files) and secret.key 0600', async () => {
     const dataDir = join(root, 'fresh', 'data');
     const store = await openStore({ dataDir });
-    await store.createOrganization({ id: 'o_p', name: 'p', createdAt: new Date().toISOString() });
+    await store.apiKeys.createOrganization({
+      id: 'o_p',
+      name: 'p',
+      createdAt: new Date().toISOString(),
+    });
     await loadSecretBox({ dataDir, env: {} });
     expect(mode(dataDir)).toBe(0o700);
     expect(mode(join(dataDir, 'wren.db'))).toBe(0o600);

@@ -51,7 +51,7 @@ describe.each([
     const store = await open();
     const at = new Date().toISOString();
     for (const id of ['o_a', 'o_b'])
-      await store.createOrganization({ id, name: id, createdAt: at });
+      await store.apiKeys.createOrganization({ id, name: id, createdAt: at });
 
     const card = sealCredential(
       parseCredentialInput({

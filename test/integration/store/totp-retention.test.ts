@@ -14,7 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'wren-totp-ret-'));
 let store: Store;
 beforeAll(async () => {
   store = await openStore({ dataDir: dir });
-  await store.createOrganization({ id: 'o_t', name: 't', createdAt: new Date().toISOString() });
+  await store.apiKeys.createOrganization({
+    id: 'o_t',
+    name: 't',
+    createdAt: new Date().toISOString(),
+  });
 });
 afterAll(async () => {
   await store?.close();

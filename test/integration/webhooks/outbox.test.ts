@@ -14,12 +14,12 @@ beforeAll(async () => {
   // Two processes' worth of connections on one database file.
   a = await openStore({ dataDir });
   b = await openStore({ dataDir });
-  await a.createOrganization({ id: 'o_1', name: 'one', createdAt: T0 });
+  await a.apiKeys.createOrganization({ id: 'o_1', name: 'one', createdAt: T0 });
   for (const [id, webhookUrl] of [
     ['tsk_1', 'http://127.0.0.1:9/hook'],
     ['tsk_2', null],
   ] as const) {
-    await a.insertRun({
+    await a.runs.insert({
       id,
       organizationId: 'o_1',
       engine: 'skyvern-1.0',
@@ -44,18 +44,18 @@ afterAll(async () => {
 describe('webhook outbox', () => {
   it('is written with the terminal status, once per status, only for runs with a webhook', async () => {
     expect(
-      await a.updateRunIf('tsk_1', ['queued'], { status: 'running', modifiedAt: at(1) }),
+      await a.runs.updateIf('tsk_1', ['queued'], { status: 'running', modifiedAt: at(1) }),
     ).not.toBeNull();
     expect(await a.results.deliveriesForRun('tsk_1')).toEqual([]);
-    await a.updateRunIf('tsk_1', ['running'], {
+    await a.runs.updateIf('tsk_1', ['running'], {
       status: 'failed',
       failureReason: 'x',
       modifiedAt: at(2),
     });
-    await a.updateRunIf('tsk_2', ['queued'], { status: 'canceled', modifiedAt: at(2) });
+    await a.runs.updateIf('tsk_2', ['queued'], { status: 'canceled', modifiedAt: at(2) });
     // A compare-and-set that does not apply writes no delivery either.
     expect(
-      await a.updateRunIf('tsk_1', ['running'], { status: 'completed', modifiedAt: at(3) }),
+      await a.runs.updateIf('tsk_1', ['running'], { status: 'completed', modifiedAt: at(3) }),
     ).toBeNull();
     const rows = await a.results.deliveriesForRun('tsk_1');
     expect(rows).toMatchObject([
