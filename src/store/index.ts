@@ -38,13 +38,13 @@ export type {
 } from './api-keys.js';
 export { SqlCredentialStore, SqlRunSigningKeyStore, SqlTotpCodeStore } from './credentials.js';
 export type { ClaimOptions, LeasedRun, RunLeases } from './leases.js';
+export type { OwnEndpointStore } from './own-endpoints.js';
 export type {
   BrowserProfileRecord,
   BrowserProfileStore,
   ProfileListFilter,
   SessionProfileLink,
 } from './profiles.js';
-export type { OwnEndpointStore } from './own-endpoints.js';
 export type { QuotaRefusal } from './quotas.js';
 export * from './results.js';
 export {

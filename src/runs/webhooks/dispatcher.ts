@@ -1,6 +1,6 @@
 /**
  * The webhook delivery loop. Terminal runs get an outbox row in the same transaction as their
- * status change (Store.updateRunIf); this loop leases due rows, freezes the payload at the first
+ * status change (store.runs.updateIf); this loop leases due rows, freezes the payload at the first
  * attempt (so every retry sends the same bytes), POSTs it signed with the run creator's API key,
  * records every attempt, and schedules retries with exponential backoff and jitter, honouring
  * Retry-After. Leases make it safe for several processes to run the loop on one database, and a

@@ -88,7 +88,7 @@ beforeAll(async () => {
   api = await startServerProcess(['--role', 'api', '--data-dir', apiDir], env);
   worker = await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() });
   store = await openStore({ databaseUrl: db.url });
-  await store.createOrganization({
+  await store.apiKeys.createOrganization({
     id: 'o_two',
     name: 'Org two',
     createdAt: new Date().toISOString(),
