@@ -21,7 +21,7 @@ export class OwnEndpointStore {
   private readonly db: Db;
 
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Db;
+    this.db = db.withTables<{ own_endpoints: OwnEndpointsTable }>();
   }
 
   /** A registry (src/net/own-endpoints.ts) whose rows belong to `owner`. */

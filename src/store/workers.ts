@@ -21,7 +21,7 @@ export class WorkerDirectory {
   private readonly db: Db;
 
   constructor(db: Kysely<Database>) {
-    this.db = db as unknown as Db;
+    this.db = db.withTables<{ workers: WorkersTable }>();
   }
 
   /** Records (or refreshes) a worker and its live endpoint. */
