@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createWren } from '../src/app/index.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import type { FakeRequest } from '../test/support/fake-model/parse.js';
+import { idOf, pageOf } from '../test/support/agent-harness.js';
 import { startFakeModelServer } from '../test/support/fake-model-server.js';
 import { startFixtureServer } from '../test/support/fixture-server.js';
 
@@ -34,17 +34,6 @@ const config = loadConfig(
 const server = await createWren({ config, logger: createLogger('silent') });
 const baseUrl = await server.listen();
 
-const pageOf = (req: FakeRequest) => {
-  const text = req.lastUserText || req.text;
-  const at = text.lastIndexOf('source="current page">');
-  return at >= 0 ? text.slice(at) : text;
-};
-const idOf = (page: string, match: string) => {
-  const line = page.split('\n').find((l) => l.includes(match)) ?? '';
-  const escaped = match.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`\\[(\\d+)\\][^\\[]*${escaped}`).exec(line)?.[1] ?? '0';
-};
-
 let latencyMs = 0;
 fake.setPolicy((req) => {
   const page = pageOf(req);
@@ -59,27 +48,27 @@ fake.setPolicy((req) => {
     ? [
         {
           type: 'input_text',
-          element: idOf(page, 'textbox "Full name"'),
+          id: idOf(page, 'textbox "Full name"'),
           text: 'Ada Lovelace',
           submit: false,
         },
         {
           type: 'input_text',
-          element: idOf(page, 'textbox "Email"'),
+          id: idOf(page, 'textbox "Email"'),
           text: 'ada@example.com',
           submit: false,
         },
-        { type: 'click', element: idOf(page, 'button "Next"') },
+        { type: 'click', id: idOf(page, 'button "Next"') },
       ]
     : page.includes('combobox "Plan"')
       ? [
-          { type: 'select_option', element: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
+          { type: 'select_option', id: idOf(page, 'combobox "Plan"'), labels: ['Pro'] },
           {
             type: 'set_checked',
-            element: idOf(page, 'checkbox "I accept the terms"'),
+            id: idOf(page, 'checkbox "I accept the terms"'),
             checked: true,
           },
-          { type: 'click', element: idOf(page, 'button "Create account"') },
+          { type: 'click', id: idOf(page, 'button "Create account"') },
         ]
       : [{ type: 'complete', answer: null }];
   return { json: { page_state: 'seen', progress: 'working', actions }, delayMs };

@@ -12,7 +12,7 @@ import {
   startEgressProxy,
 } from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
-import { RunBrowser, type RunBrowserOptions } from './run-browser.js';
+import { type PreparedContext, RunBrowser, type RunBrowserOptions } from './run-browser.js';
 import { allowPrivateNetworksFromEnv } from './url-guard.js';
 
 /** A proxy as Playwright takes it (Wren's `trusted` mark removed). */
@@ -101,6 +101,42 @@ export interface BrowserManagerOptions {
    * those fields for its context.
    */
   egress?: EgressPolicy;
+  /**
+   * Keep one context ready for the next run (default on): a new context's first page costs a
+   * renderer process, 150-600 ms, which a run then does not wait for. Only runs with the plain
+   * options (no proxy, user agent, locale, headers, stored state…) take it.
+   */
+  warmContext?: boolean;
+}
+
+/** A context made ahead for the next run with the same key, behind its own egress proxy. */
+interface Spare {
+  key: string;
+  ready: Promise<(PreparedContext & { egress: EgressProxy; browser: Browser }) | null>;
+}
+
+/**
+ * The options a warm context was made with, as a key; null for runs whose context depends on
+ * more (a proxy, headers, stored state, identity settings, a resolver of their own).
+ */
+function spareKey(o: RunBrowserOptions): string | null {
+  if (
+    o.proxy ||
+    o.userAgent ||
+    o.locale ||
+    o.timezoneId ||
+    o.extraHttpHeaders ||
+    o.storageState ||
+    o.geolocation ||
+    o.resolveHost
+  )
+    return null;
+  return JSON.stringify([
+    o.headless ?? true,
+    o.viewport ?? null,
+    o.allowPrivateNetworks ?? null,
+    o.navigationTimeoutMs ?? null,
+  ]);
 }
 
 export class BrowserManager {
@@ -109,6 +145,7 @@ export class BrowserManager {
   private closed = false;
   /** The launch-level proxy: catches anything not made in a run's context. */
   private catchAll: Promise<EgressProxy> | null = null;
+  private spare: Spare | null = null;
 
   constructor(private readonly options: BrowserManagerOptions = {}) {}
 
@@ -204,16 +241,22 @@ export class BrowserManager {
       this.track(run);
       return run;
     }
+    const key = this.options.warmContext === false ? null : spareKey(options);
+    const warm = key ? await this.takeSpare(key) : null;
+    // The next run with these options finds its context ready.
+    if (key) this.makeSpare(key, options);
     const policy = this.policyFor(options);
-    const egress = await startEgressProxy({ policy, upstream: options.proxy ?? null });
+    const egress =
+      warm?.egress ?? (await startEgressProxy({ policy, upstream: options.proxy ?? null }));
     let run: RunBrowser;
     try {
-      run = await RunBrowser.open(browser, {
-        ...options,
-        egress: policy,
-        proxy: { server: egress.url },
-      });
+      run = await RunBrowser.open(
+        browser,
+        { ...options, egress: policy, proxy: { server: egress.url } },
+        warm ?? undefined,
+      );
     } catch (e) {
+      await warm?.context.close().catch(() => {});
       await egress.close();
       throw e;
     }
@@ -221,6 +264,46 @@ export class BrowserManager {
     run.onClose(() => void egress.close());
     this.track(run);
     return run;
+  }
+
+  /** The warm context for `key`, if one is ready (or being made) and still usable. */
+  private async takeSpare(key: string) {
+    const spare = this.spare;
+    if (!spare) return null;
+    this.spare = null;
+    if (spare.key !== key) {
+      // Made for other options: closed in the background, not waited for.
+      void spare.ready.then((warm) => warm && this.discard(warm));
+      return null;
+    }
+    const warm = await spare.ready;
+    if (!warm) return null;
+    if (warm.browser.isConnected() && !warm.page.isClosed() && !this.closed) return warm;
+    await this.discard(warm);
+    return null;
+  }
+
+  private async discard(warm: PreparedContext & { egress: EgressProxy }): Promise<void> {
+    await warm.context.close().catch(() => {});
+    await warm.egress.close().catch(() => {});
+  }
+
+  private makeSpare(key: string, options: RunBrowserOptions): void {
+    const ready = (async () => {
+      const browser = await this.browser(options.headless ?? true);
+      const egress = await startEgressProxy({ policy: this.policyFor(options), upstream: null });
+      try {
+        const prepared = await RunBrowser.prepare(browser, {
+          ...options,
+          proxy: { server: egress.url },
+        });
+        return { ...prepared, egress, browser };
+      } catch {
+        await egress.close();
+        return null;
+      }
+    })().catch(() => null);
+    this.spare = { key, ready };
   }
 
   private track(run: RunBrowser): void {
@@ -234,6 +317,10 @@ export class BrowserManager {
 
   async close(): Promise<void> {
     this.closed = true;
+    const spare = this.spare;
+    this.spare = null;
+    const warm = await spare?.ready;
+    if (warm) await this.discard(warm);
     await Promise.all([...this.runs].map((r) => r.close().catch(() => {})));
     const all = [...this.browsers.values()];
     this.browsers.clear();

@@ -68,6 +68,12 @@ export interface RunBrowserOptions {
   storageState?: StoredBrowserState | null;
 }
 
+/** A context made for a run before the run starts, with its first page (RunBrowser.prepare). */
+export interface PreparedContext {
+  context: BrowserContext;
+  page: Page;
+}
+
 /**
  * How a run holds a context it did not create (a browser session's, or a user's browser over
  * CDP): close() then detaches the run and calls `release` instead of closing the context.
@@ -154,9 +160,11 @@ export class RunBrowser {
     return run;
   }
 
-  static async open(browser: Browser, options: RunBrowserOptions): Promise<RunBrowser> {
-    if (!options.runDir) throw new BrowserError('invalid_action', 'runDir: required');
-    await mkdir(path.join(options.runDir, 'downloads'), { recursive: true });
+  /**
+   * A new context for a run with the page it starts on: what open() needs besides the run's
+   * folder. Made ahead of time for a warm start (BrowserManager keeps one ready).
+   */
+  static async prepare(browser: Browser, options: RunBrowserOptions): Promise<PreparedContext> {
     const context = await browser.newContext({
       viewport: options.viewport ?? { width: 1280, height: 720 },
       acceptDownloads: true,
@@ -170,12 +178,28 @@ export class RunBrowser {
         ? { geolocation: options.geolocation, permissions: ['geolocation'] }
         : {}),
     });
-    context.setDefaultNavigationTimeout(options.navigationTimeoutMs ?? 30_000);
-    await installPageShims(context);
+    try {
+      context.setDefaultNavigationTimeout(options.navigationTimeoutMs ?? 30_000);
+      await installPageShims(context);
+      return { context, page: await context.newPage() };
+    } catch (e) {
+      await context.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** A run in a new context (or in `prepared`, made by prepare() with the same options). */
+  static async open(
+    browser: Browser,
+    options: RunBrowserOptions,
+    prepared?: PreparedContext,
+  ): Promise<RunBrowser> {
+    if (!options.runDir) throw new BrowserError('invalid_action', 'runDir: required');
+    await mkdir(path.join(options.runDir, 'downloads'), { recursive: true });
+    const { context, page } = prepared ?? (await RunBrowser.prepare(browser, options));
     const run = new RunBrowser(browser, context, options);
     context.on('page', (p) => run.adopt(p, true));
-    const page = await context.newPage();
-    run.adopt(page, false);
+    for (const p of context.pages()) run.adopt(p, false);
     run.tabList.setActive(page);
     return run;
   }
@@ -378,6 +402,15 @@ export class RunBrowser {
   }
 
   /** A stable selector (src/browser/selectors) for the element behind an observation id. */
+  /**
+   * The element `selector` names, as an observation id, found by Wren's in-page matcher
+   * (Observer.locate): `{ id }` for exactly one match within `timeoutMs`, `{ count }` otherwise,
+   * null for syntax only Playwright reads.
+   */
+  locate(selector: string, timeoutMs: number): Promise<{ id: number } | { count: number } | null> {
+    return this.observer.locate(selector, timeoutMs);
+  }
+
   selectorFor(id: number): Promise<StableSelector> {
     return this.observer.selectorFor(id);
   }

@@ -74,6 +74,8 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     }
     st = s;
   }
+  // Only the per-document state (ids, mutation counter), for code that finds elements itself.
+  if (opts.installOnly) return null as unknown as FrameCapture;
   const state = st;
   if (!state.seen) state.seen = new WeakMap();
   const seen = state.seen;
@@ -973,6 +975,11 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     root,
     mutations: state.mutations,
   };
+}
+
+/** A statement that sets up `window.__wrenObs` (element ids, the mutation counter) if needed. */
+export function installStateStatement(): string {
+  return `(${installAndCapture.toString()})({ maxTextLength: 0, maxOptions: 0, installOnly: true })`;
 }
 
 /** Source evaluated in a frame: installs the helpers if needed, then captures. */

@@ -95,4 +95,6 @@ export interface CaptureOptions {
   maxTextLength: number;
   /** Options listed per native <select>. */
   maxOptions: number;
+  /** Set up the per-document state only; capture nothing (returns null). */
+  installOnly?: boolean;
 }

@@ -5,8 +5,15 @@
 import type { ElementHandle, Page } from 'playwright-core';
 import { BrowserError } from '../errors.js';
 import { ElementRegistry, evaluateOnElement, resolveElement } from '../observe/capture.js';
+import { installStateStatement } from '../observe/capture-script.js';
 import { type Observation, type ObserveOptions, observePage } from '../observe/observation.js';
-import { buildSelector, type StableSelector } from '../selectors/index.js';
+import {
+  buildSelector,
+  elementCandidates,
+  matchExpression,
+  matchInstallExpression,
+  type StableSelector,
+} from '../selectors/index.js';
 import type { TabInfo } from './events.js';
 
 export interface ObservedRun {
@@ -72,6 +79,46 @@ export class Observer {
   /** A stable selector (src/browser/selectors) for the element behind an observation id. */
   async selectorFor(id: number): Promise<StableSelector> {
     return buildSelector(await this.element(id));
+  }
+
+  /**
+   * The element `selector` names, as an id the actions take, found in the page by Wren's own
+   * matcher (selectors/match.ts: the role and name rules that wrote the selector, no Playwright
+   * injected script) within `timeoutMs`, waiting on DOM mutations and across a navigation:
+   * `{ id }` when exactly one element matches, `{ count }` when none or several do, null when
+   * the selector is Playwright's syntax only (frame hops, XPath, other engines).
+   */
+  async locate(
+    selector: string,
+    timeoutMs: number,
+  ): Promise<{ id: number } | { count: number } | null> {
+    this.run.assertUsable();
+    const deadline = Date.now() + Math.max(0, timeoutMs);
+    const left = () => Math.max(0, deadline - Date.now());
+    type Found = { count: number; id: number | null; doc: string | null } | 'install' | null;
+    for (;;) {
+      const page = this.run.page();
+      await page.waitForLoadState('domcontentloaded', { timeout: left() || 1 }).catch(() => {});
+      const frame = page.mainFrame();
+      try {
+        let found = (await frame.evaluate(matchExpression(selector, left()))) as Found;
+        if (found === 'install') {
+          await frame.evaluate(
+            matchInstallExpression(elementCandidates.toString(), installStateStatement()),
+          );
+          found = (await frame.evaluate(matchExpression(selector, left()))) as Found;
+        }
+        // A page that keeps no globals: Playwright's turn.
+        if (found === 'install' || found === null) return null;
+        if (found.id === null || found.doc === null) return { count: found.count };
+        return { id: this.registry.globalId(frame, found.doc, found.id) };
+      } catch (e) {
+        this.run.assertUsable();
+        // The page navigated while it was searched: search the new document.
+        const racing = NAVIGATION_RACE.test(e instanceof Error ? e.message : String(e));
+        if (!racing || left() === 0) return { count: 0 };
+      }
+    }
   }
 
   /**

@@ -3,6 +3,8 @@
  * at that moment), and resolve one back to its element. Selectors use Playwright's syntax.
  */
 export { buildSelector, type StableSelector } from './build.js';
+export { elementCandidates } from './candidates.js';
+export { matchExpression, matchInstallExpression } from './match.js';
 export { countMatches, type ResolveOptions, resolveSelector } from './resolve.js';
 export {
   looksGenerated,

@@ -323,9 +323,25 @@ export class ScriptReplay {
         break;
     }
     if (!isElementStep(step)) return undefined;
+    // Wren's own matcher first: the element by the rules that wrote its selector, acted on by the
+    // agent's executor (no Playwright injected script in the page); Playwright's engines for the
+    // syntax only they read, and for one last look before healing.
+    const found = await this.browser.locate(step.selector, STEP_SELECTOR_WAIT_MS).catch(() => null);
+    if (found && 'id' in found) {
+      const outcome = await this.agentBrowser.execute(
+        this.agentAction(step, String(found.id)),
+        this.ctx.signal,
+      );
+      if (outcome.ok) return undefined;
+      // Found but not actionable (covered, disabled, replaced): heal like a missing element.
+      return this.heal(index, step);
+    }
+    if (found && found.count > 1) return this.heal(index, step);
     let locator: Locator | null = null;
     try {
-      locator = await resolveSelector(page, step.selector, { timeoutMs: STEP_SELECTOR_WAIT_MS });
+      locator = await resolveSelector(page, step.selector, {
+        timeoutMs: found ? 0 : STEP_SELECTOR_WAIT_MS,
+      });
     } catch {
       locator = null;
     }

@@ -22,6 +22,32 @@ describe('browser manager and run browser', () => {
     expect(h.manager.openRuns).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps one context ready for the next plain run, and closes it with the manager', async () => {
+    const manager = new BrowserManager({ egress: { allowPrivateNetworks: true } });
+    const dir = await mkdtemp(path.join(tmpdir(), 'wren-run-'));
+    try {
+      const a = await manager.openRunBrowser({ runDir: path.join(dir, 'a') });
+      const browser = a.context.browser()!;
+      // The first run's context and the one made for the next run.
+      await expect.poll(() => browser.contexts().length).toBe(2);
+      const warm = browser.contexts().find((c) => c !== a.context);
+      const b = await manager.openRunBrowser({ runDir: path.join(dir, 'b') });
+      expect(b.context).toBe(warm);
+      await b.goto(`${h.server.url}/help.html`);
+      expect(await b.page().title()).not.toBe('');
+      // A run with options of its own gets a context made for it.
+      const c = await manager.openRunBrowser({ runDir: path.join(dir, 'c'), locale: 'fr-FR' });
+      expect(c.context).not.toBe(warm);
+      expect(await c.page().evaluate(() => navigator.language)).toBe('fr-FR');
+      await Promise.all([a.close(), b.close(), c.close()]);
+      await manager.close();
+      expect(browser.isConnected()).toBe(false);
+    } finally {
+      await manager.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("keeps Playwright's disabled Chromium features: no flag of ours overrides them", async () => {
     const run = await h.open();
     await run.page().goto('chrome://version');

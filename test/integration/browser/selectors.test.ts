@@ -106,3 +106,70 @@ describe('resolveSelector', () => {
     expect(await loc.textContent()).toBe('Late');
   });
 });
+
+describe('RunBrowser.locate (Wren’s in-page matcher)', () => {
+  it('finds what buildSelector wrote, as an id the actions take, without Playwright’s engine', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    for (const css of [
+      '#display',
+      'input[name=q]',
+      '#profile button',
+      '#lang',
+      '[data-testid=delete-bob]',
+      '#input-8f3a9c21',
+      '#ember1234',
+      '.toolbar .icon:first-child',
+      '[data-testid=row-alice] button',
+    ]) {
+      const built = await selectorOf(page, css);
+      const found = await run.locate(built.selector, 0);
+      expect(found, built.selector).toHaveProperty('id');
+      const id = (found as { id: number }).id;
+      expect(
+        await run.evaluateOn(id, (el, css) => el === document.querySelector(css), css),
+        built.selector,
+      ).toBe(true);
+    }
+    const name = await run.locate('role=textbox[name="Display name"]', 0);
+    const act = await run.act({ type: 'input_text', id: (name as { id: number }).id, text: 'Ada' });
+    expect(act.ok).toBe(true);
+    expect(await page.locator('#display').inputValue()).toBe('Ada');
+  });
+
+  it('counts ambiguous and missing matches, names exactly, skips hidden roles, leaves Playwright syntax to Playwright', async () => {
+    const run = await h.openAt('selectors.html');
+    expect(await run.locate('text="Delete"', 0)).toEqual({ count: 2 });
+    expect(await run.locate('role=button[name="Delete"]', 0)).toEqual({ count: 2 });
+    expect(await run.locate('#nope', 0)).toEqual({ count: 0 });
+    // Playwright would take "Save" for "Sav"; a replay must not.
+    expect(await run.locate('role=button[name="Sav"]', 0)).toEqual({ count: 0 });
+    await run.page().evaluate(() => {
+      const d = document.createElement('div');
+      d.setAttribute('aria-hidden', 'true');
+      d.innerHTML = '<button id="ghost">Ghost</button>';
+      document.body.append(d);
+    });
+    expect(await run.locate('role=button[name="Ghost"]', 0)).toEqual({ count: 0 });
+    expect(await run.locate('#ghost', 0)).toHaveProperty('id');
+    expect(await run.locate('#inner >> internal:control=enter-frame >> #street', 0)).toBeNull();
+    expect(await run.locate('xpath=//button', 0)).toBeNull();
+    expect(await run.locate('button:has-text("Save")', 0)).toBeNull();
+  });
+
+  it('waits for an element that appears later, by the DOM’s mutations', async () => {
+    const run = await h.openAt('selectors.html');
+    await run.page().evaluate(() =>
+      setTimeout(() => {
+        const b = document.createElement('button');
+        b.textContent = 'Late';
+        document.body.append(b);
+      }, 150),
+    );
+    const started = Date.now();
+    const found = await run.locate('role=button[name="Late"]', 5000);
+    expect(found).toHaveProperty('id');
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await run.locate('role=button[name="Never"]', 200)).toEqual({ count: 0 });
+  });
+});
