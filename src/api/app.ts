@@ -9,7 +9,6 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
-  type FastifyRequest,
   LogController,
 } from 'fastify';
 import {
@@ -41,7 +40,7 @@ import type { ProfileService } from '../profiles/index.js';
 import type { RunService, ScriptService, SdkActionService } from '../runs/index.js';
 import type { KeyIdentity, Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
-import { type ApiKeyAuthenticator, type KeyAdmin, requireApiKey } from './keys.js';
+import type { ApiKeyAuthenticator, KeyAdmin } from './keys.js';
 import { registerKeyRoutes } from './keys-routes.js';
 import { type LiveRoutesOptions, registerLiveRoutes } from './live-routes.js';
 import { registerMcpRoutes } from './mcp-routes.js';
@@ -52,6 +51,7 @@ import { registerScriptRoutes } from './scripts-routes.js';
 import { registerSdkRoutes } from './sdk-routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './sessions-routes.js';
 import { type UiOptions, uiRoutes } from './ui-routes.js';
+import { forbidden, org, registerV1, security } from './v1-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -290,142 +290,133 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
     await registerLiveRoutes(app, { ...options.live, runs, auth });
   }
-  await app.register(
-    async (v1) => {
-      v1.addHook('onRequest', requireApiKey(auth));
-      const routes = v1.withTypeProvider<ZodTypeProvider>();
-      const security = [{ ApiKeyHeader: [] }];
-      const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
-      const org = (request: FastifyRequest) => (request.organization as Organization).id;
-
-      routes.post(
-        '/run/tasks',
-        {
-          schema: {
-            operationId: 'run_task',
-            summary: 'Run a task',
-            tags: ['Runs'],
-            security,
-            body: TaskRunRequestSchema,
-            response: {
-              200: TaskRunResponseSchema,
-              400: ErrorResponseSchema,
-              403: forbidden,
-              413: ErrorResponseSchema,
-              422: HTTPValidationErrorSchema,
-              429: ErrorResponseSchema.describe('Over the max_active_runs quota'),
-            },
+  await registerV1(app, auth, async (routes, v1) => {
+    routes.post(
+      '/run/tasks',
+      {
+        schema: {
+          operationId: 'run_task',
+          summary: 'Run a task',
+          tags: ['Runs'],
+          security,
+          body: TaskRunRequestSchema,
+          response: {
+            200: TaskRunResponseSchema,
+            400: ErrorResponseSchema,
+            403: forbidden,
+            413: ErrorResponseSchema,
+            422: HTTPValidationErrorSchema,
+            429: ErrorResponseSchema.describe('Over the max_active_runs quota'),
           },
         },
-        async (request) =>
-          runs.createTaskRun(org(request), request.body, {
-            apiKey: [request.headers['x-api-key']].flat()[0] ?? null,
-          }),
-      );
+      },
+      async (request) =>
+        runs.createTaskRun(org(request), request.body, {
+          apiKey: [request.headers['x-api-key']].flat()[0] ?? null,
+        }),
+    );
 
-      routes.get(
-        '/runs',
-        {
-          schema: {
-            operationId: 'get_runs',
-            summary: 'List runs, newest first',
-            tags: ['Runs'],
-            security,
-            querystring: ListRunsQuerySchema,
-            response: {
-              200: TaskRunListItemSchema.array(),
-              403: forbidden,
-              422: HTTPValidationErrorSchema,
-            },
+    routes.get(
+      '/runs',
+      {
+        schema: {
+          operationId: 'get_runs',
+          summary: 'List runs, newest first',
+          tags: ['Runs'],
+          security,
+          querystring: ListRunsQuerySchema,
+          response: {
+            200: TaskRunListItemSchema.array(),
+            403: forbidden,
+            422: HTTPValidationErrorSchema,
           },
         },
-        async (request) => runs.listRuns(org(request), request.query),
-      );
+      },
+      async (request) => runs.listRuns(org(request), request.query),
+    );
 
-      routes.get(
-        '/runs/:run_id',
-        {
-          schema: {
-            operationId: 'get_run',
-            summary: 'Get a run',
-            tags: ['Runs'],
-            security,
-            params: RunIdParamsSchema,
-            response: { 200: TaskRunResponseSchema, 403: forbidden, 404: ErrorResponseSchema },
+    routes.get(
+      '/runs/:run_id',
+      {
+        schema: {
+          operationId: 'get_run',
+          summary: 'Get a run',
+          tags: ['Runs'],
+          security,
+          params: RunIdParamsSchema,
+          response: { 200: TaskRunResponseSchema, 403: forbidden, 404: ErrorResponseSchema },
+        },
+      },
+      async (request) => runs.getRun(org(request), request.params.run_id),
+    );
+
+    routes.get(
+      '/runs/:run_id/timeline',
+      {
+        schema: {
+          operationId: 'get_run_timeline',
+          summary: "A run's sub-goals, steps, actions and model calls, in order",
+          tags: ['Runs'],
+          security,
+          params: RunIdParamsSchema,
+          response: {
+            200: TimelineEntrySchema.array(),
+            403: forbidden,
+            404: ErrorResponseSchema,
           },
         },
-        async (request) => runs.getRun(org(request), request.params.run_id),
-      );
+      },
+      async (request) => runs.getTimeline(org(request), request.params.run_id),
+    );
 
-      routes.get(
-        '/runs/:run_id/timeline',
-        {
-          schema: {
-            operationId: 'get_run_timeline',
-            summary: "A run's sub-goals, steps, actions and model calls, in order",
-            tags: ['Runs'],
-            security,
-            params: RunIdParamsSchema,
-            response: {
-              200: TimelineEntrySchema.array(),
-              403: forbidden,
-              404: ErrorResponseSchema,
-            },
+    routes.post(
+      '/runs/cancel',
+      {
+        schema: {
+          operationId: 'bulk_cancel_runs',
+          summary: 'Cancel several queued or running runs; says which could not be',
+          tags: ['Runs'],
+          security,
+          body: BulkCancelRunsRequestSchema,
+          response: {
+            200: BulkCancelRunsResponseSchema,
+            403: forbidden,
+            422: HTTPValidationErrorSchema,
           },
         },
-        async (request) => runs.getTimeline(org(request), request.params.run_id),
-      );
+      },
+      async (request) => runs.bulkCancel(org(request), request.body.run_ids),
+    );
 
-      routes.post(
-        '/runs/cancel',
-        {
-          schema: {
-            operationId: 'bulk_cancel_runs',
-            summary: 'Cancel several queued or running runs; says which could not be',
-            tags: ['Runs'],
-            security,
-            body: BulkCancelRunsRequestSchema,
-            response: {
-              200: BulkCancelRunsResponseSchema,
-              403: forbidden,
-              422: HTTPValidationErrorSchema,
-            },
+    routes.post(
+      '/runs/:run_id/cancel',
+      {
+        schema: {
+          operationId: 'cancel_run',
+          summary: 'Cancel a queued or running run',
+          tags: ['Runs'],
+          security,
+          params: RunIdParamsSchema,
+          response: {
+            200: z.null().describe('JSON null'),
+            400: ErrorResponseSchema,
+            403: forbidden,
+            404: ErrorResponseSchema,
           },
         },
-        async (request) => runs.bulkCancel(org(request), request.body.run_ids),
-      );
+      },
+      async (request) => {
+        await runs.cancelRun(org(request), request.params.run_id);
+        return null;
+      },
+    );
 
-      routes.post(
-        '/runs/:run_id/cancel',
-        {
-          schema: {
-            operationId: 'cancel_run',
-            summary: 'Cancel a queued or running run',
-            tags: ['Runs'],
-            security,
-            params: RunIdParamsSchema,
-            response: {
-              200: z.null().describe('JSON null'),
-              400: ErrorResponseSchema,
-              403: forbidden,
-              404: ErrorResponseSchema,
-            },
-          },
-        },
-        async (request) => {
-          await runs.cancelRun(org(request), request.params.run_id);
-          return null;
-        },
-      );
-
-      await registerKeyRoutes(v1, options.keys);
-      await registerCredentialRoutes(v1, options.credentials);
-      if (options.profiles) await registerProfileRoutes(v1, options.profiles);
-      if (options.sdkActions) await registerSdkRoutes(v1, options.sdkActions);
-      if (options.scripts) await registerScriptRoutes(v1, options.scripts);
-    },
-    { prefix: '/v1' },
-  );
+    await registerKeyRoutes(v1, options.keys);
+    await registerCredentialRoutes(v1, options.credentials);
+    if (options.profiles) await registerProfileRoutes(v1, options.profiles);
+    if (options.sdkActions) await registerSdkRoutes(v1, options.sdkActions);
+    if (options.scripts) await registerScriptRoutes(v1, options.scripts);
+  });
   if (options.results) await app.register(resultsRoutes(auth, options.results), { prefix: '/v1' });
   await registerMcpRoutes(app, {
     auth,

@@ -33,7 +33,8 @@ import {
   toCredentialResponse,
   toTotpCodeResponse,
 } from '../credentials/index.js';
-import type { Organization, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { forbidden, org, security } from './v1-routes.js';
 
 export interface CredentialRoutesOptions {
   store: Store;
@@ -101,9 +102,6 @@ export async function registerCredentialRoutes(
 ): Promise<void> {
   const { store, box } = options;
   const routes = v1.withTypeProvider<ZodTypeProvider>();
-  const security = [{ ApiKeyHeader: [] }];
-  const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
-  const org = (request: FastifyRequest) => (request.organization as Organization).id;
 
   routes.post(
     '/credentials/totp',

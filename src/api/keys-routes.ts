@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ErrorResponseSchema, HTTPValidationErrorSchema } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
 import type { ApiKeyView, KeyAdmin } from './keys.js';
+import { security } from './v1-routes.js';
 
 const ApiKeyItemSchema = z
   .object({
@@ -131,7 +132,6 @@ export const notAdmin = (action: string) =>
 
 export async function registerKeyRoutes(v1: FastifyInstance, admin: KeyAdmin): Promise<void> {
   const routes = v1.withTypeProvider<ZodTypeProvider>();
-  const security = [{ ApiKeyHeader: [] }];
   const forbidden = ErrorResponseSchema.describe(
     'Missing or invalid x-api-key, or an ordinary key where an admin key is needed',
   );

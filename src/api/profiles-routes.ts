@@ -2,7 +2,7 @@
  * /v1/browser_profiles (Skyvern's shapes): create (blank, or from a browser session), list,
  * get, update, delete. The rules live in src/profiles; this file maps them onto HTTP.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -15,17 +15,14 @@ import {
   UpdateBrowserProfileRequestSchema,
 } from '../contract/index.js';
 import type { ProfileService } from '../profiles/index.js';
-import type { Organization } from '../store/index.js';
+import { forbidden, org, security } from './v1-routes.js';
 
 export async function registerProfileRoutes(
   v1: FastifyInstance,
   profiles: ProfileService,
 ): Promise<void> {
   const routes = v1.withTypeProvider<ZodTypeProvider>();
-  const security = [{ ApiKeyHeader: [] }];
   const tags = ['Browser profiles'];
-  const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
-  const org = (request: FastifyRequest) => (request.organization as Organization).id;
 
   routes.post(
     '/browser_profiles',

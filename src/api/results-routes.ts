@@ -21,13 +21,14 @@ import {
 } from '../contract/index.js';
 import { notFound, ServiceError } from '../core/index.js';
 import type { WebhookDispatcher } from '../runs/index.js';
-import type { Organization, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import {
   type ApiKeyAuthenticator,
   apiKeyHeader,
   INVALID_CREDENTIALS,
   requireApiKey,
 } from './keys.js';
+import { forbidden, org, security } from './v1-routes.js';
 
 export interface ResultsRoutesOptions {
   store: Store;
@@ -70,11 +71,8 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
   const { store, artifacts, webhooks } = options;
   return async (app: FastifyInstance): Promise<void> => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
-    const security = [{ ApiKeyHeader: [] }];
-    const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
 
     const requireOrg = requireApiKey(auth);
-    const org = (request: FastifyRequest) => (request.organization as Organization).id;
     const ownRun = async (request: FastifyRequest, runId: string) => {
       const run = await store.runs.get(org(request), runId);
       if (!run) throw notFound(`Run not found ${runId}`);

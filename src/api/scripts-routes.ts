@@ -2,7 +2,7 @@
  * Code mode's routes (docs/code-mode.md): GET /v1/runs/{run_id}/script, and /v1/scripts to list,
  * read, delete and pin scripts and their revisions. The rules live in src/runs/scripts.ts.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -17,16 +17,14 @@ import {
   ScriptSchema,
 } from '../contract/index.js';
 import type { ScriptService } from '../runs/index.js';
+import { forbidden, org, security } from './v1-routes.js';
 
 export async function registerScriptRoutes(
   v1: FastifyInstance,
   scripts: ScriptService,
 ): Promise<void> {
   const routes = v1.withTypeProvider<ZodTypeProvider>();
-  const security = [{ ApiKeyHeader: [] }];
   const tags = ['Scripts'];
-  const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
-  const org = (request: FastifyRequest) => (request.organization as { id: string }).id;
   const errors = { 403: forbidden, 404: ErrorResponseSchema, 422: HTTPValidationErrorSchema };
 
   routes.get(

@@ -14,13 +14,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorResponseSchema } from '../contract/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import { MODEL_ROLES } from '../llm/index.js';
-import { type ApiKeyAuthenticator, requireApiKey } from './keys.js';
+import type { ApiKeyAuthenticator } from './keys.js';
 import { notSupportedDetail } from './not-supported.js';
+import { forbidden, registerV1, security } from './v1-routes.js';
 
 export interface UiOptions {
   /** The server's model configuration (what the worker uses). */
@@ -134,29 +133,21 @@ export function modelSettings(model: ConfigResult): ModelSettings {
 export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): Promise<void> {
   const { auth } = options;
 
-  await app.register(
-    async (v1) => {
-      v1.addHook('onRequest', requireApiKey(auth));
-      const routes = v1.withTypeProvider<ZodTypeProvider>();
-      const security = [{ ApiKeyHeader: [] }];
-      const forbidden = ErrorResponseSchema.describe('Missing or invalid x-api-key');
-
-      routes.get(
-        '/settings/model',
-        {
-          schema: {
-            operationId: 'get_model_settings',
-            summary: 'Model configuration status (never the key)',
-            tags: ['Settings'],
-            security,
-            response: { 200: ModelSettingsSchema, 403: forbidden },
-          },
+  await registerV1(app, auth, async (routes) => {
+    routes.get(
+      '/settings/model',
+      {
+        schema: {
+          operationId: 'get_model_settings',
+          summary: 'Model configuration status (never the key)',
+          tags: ['Settings'],
+          security,
+          response: { 200: ModelSettingsSchema, 403: forbidden },
         },
-        async () => modelSettings(options.model),
-      );
-    },
-    { prefix: '/v1' },
-  );
+      },
+      async () => modelSettings(options.model),
+    );
+  });
 
   const uiDir = options.uiDir === undefined ? findUiDir() : options.uiDir;
   if (!uiDir) {
