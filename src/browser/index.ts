@@ -13,13 +13,19 @@ export {
   actionSchemas,
   actionToolSchemas,
   prepareAction,
-} from './act/actions.js';
+} from './act/actions/index.js';
 export { KEY_NAMES, normalizeKeys } from './act/keys.js';
 export {
   type ModelActionPick,
   modelActionBranches,
   modelActionSchema,
 } from './act/model-schema.js';
+export {
+  classifyVerificationPage,
+  detectOtpFields,
+  type InputFieldInfo,
+  planOtpEntry,
+} from './act/otp-fields.js';
 export type { ActionDef, ActionEffects, ActionOutcome, ActionResult } from './act/types.js';
 export type { ComputerPrimitives, MouseButton, Point } from './computer.js';
 export {

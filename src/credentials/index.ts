@@ -8,7 +8,6 @@ export * from './credential-store.js';
 export * from './errors.js';
 export * from './extract.js';
 export { decodeEntities, type HtmlLink, htmlToText, looksLikeHtml } from './html-text.js';
-export * from './otp-fields.js';
 export * from './pushed-codes.js';
 export * from './run-totp.js';
 export {

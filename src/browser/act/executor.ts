@@ -7,7 +7,7 @@ import { BrowserError, type BrowserErrorKind, errorMessage } from '../errors.js'
 import { mutationCount } from '../observe/capture.js';
 import type { NavigationMark, PageSession } from '../page-session.js';
 import type { RunBrowser, RunBrowserEvent } from '../run-browser.js';
-import { ACTIONS_BY_NAME, actionSchema } from './actions.js';
+import { ACTIONS_BY_NAME, actionSchema } from './actions/index.js';
 import { markActivity, type SettleReport, waitForQuiet } from './page-activity.js';
 import type { ActionOutcome, ActionResult } from './types.js';
 

@@ -5,7 +5,7 @@
  * becomes nullable), so providers' strict structured-output modes accept the schema.
  */
 import { z } from 'zod';
-import { type ActionName, actionSchemas } from './actions.js';
+import { type ActionName, actionSchemas } from './actions/index.js';
 
 type Schemas = typeof actionSchemas;
 type FieldsOf<N extends ActionName> = Exclude<keyof z.infer<Schemas[N]>, 'type'>;

@@ -6,13 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { verifySync } from 'otplib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  codeForEntry,
-  detectOtpFields,
-  type InputFieldInfo,
-  parseTotpSecret,
-  planOtpEntry,
-} from '../../../src/credentials/index.js';
+import { detectOtpFields, type InputFieldInfo, planOtpEntry } from '../../../src/browser/index.js';
+import { codeForEntry, parseTotpSecret } from '../../../src/credentials/index.js';
 
 /**
  * The TOTP fixture pages in real Chromium, driven by the pure detection/entry helpers the agent

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACTIONS,
   actionSchema,
+  actionSchemas,
   actionToolSchemas,
   blockedHostsFlag,
   CHROMIUM_ARGS,
@@ -144,6 +145,13 @@ describe('action catalogue', () => {
     const bad = actionSchema.safeParse({ type: 'input_text', id: 3 });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(['text']);
+  });
+
+  it("keys each family's record by its schema's type", () => {
+    for (const [name, schema] of Object.entries(actionSchemas)) {
+      expect(schema.shape.type.value).toBe(name);
+    }
+    expect(Object.keys(actionSchemas)).toEqual(ACTIONS.map((a) => a.name));
   });
 
   it('exports JSON Schema tool definitions without the type discriminator', () => {

@@ -7,8 +7,11 @@
  * when the page splits it. When no code can be had, the run ends with the resolver's error code.
  */
 
-import type { ComputerPrimitives, RunBrowser } from '../../../browser/index.js';
-import { classifyVerificationPage } from '../../../credentials/index.js';
+import {
+  type ComputerPrimitives,
+  classifyVerificationPage,
+  type RunBrowser,
+} from '../../../browser/index.js';
 import type { EngineSecrets } from '../../types.js';
 
 export const TOTP_PLACEHOLDER = '{{totp}}';

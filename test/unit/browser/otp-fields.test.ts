@@ -4,7 +4,7 @@ import {
   detectOtpFields,
   type InputFieldInfo,
   planOtpEntry,
-} from '../../../src/credentials/index.js';
+} from '../../../src/browser/index.js';
 
 const box = (n: number): InputFieldInfo => ({
   ref: `b${n}`,
