@@ -5,24 +5,24 @@
  * handle in a document costs Playwright's injected script.
  */
 import type { ElementHandle, Page } from 'playwright-core';
-import type { RunBrowser } from '../run-browser.js';
+import type { ActionHost } from './types.js';
 
 export class ElementTarget {
   private handle: ElementHandle<Element> | null;
 
   private constructor(
-    private readonly run: RunBrowser,
+    private readonly run: ActionHost,
     readonly id: number | null,
     handle: ElementHandle<Element> | null,
   ) {
     this.handle = handle;
   }
 
-  static byId(run: RunBrowser, id: number): ElementTarget {
+  static byId(run: ActionHost, id: number): ElementTarget {
     return new ElementTarget(run, id, null);
   }
 
-  static of(run: RunBrowser, handle: ElementHandle<Element>): ElementTarget {
+  static of(run: ActionHost, handle: ElementHandle<Element>): ElementTarget {
     return new ElementTarget(run, null, handle);
   }
 

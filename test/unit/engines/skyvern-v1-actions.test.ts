@@ -143,7 +143,7 @@ describe('parseActorReply', () => {
   });
 
   it('describes actions on one line', () => {
-    // The browser record's log line (src/browser/act/actions.ts).
+    // The browser records' log lines (src/browser/act/actions/text.ts, pointer.ts).
     expect(describeAction({ type: 'input_text', id: 3, text: 'a"b', submit: true })).toBe(
       'input_text [3] "a\\"b" +Enter',
     );

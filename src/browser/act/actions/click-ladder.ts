@@ -6,8 +6,8 @@
 import type { ElementHandle, Page } from 'playwright-core';
 import { mutationCount } from '../../observe/capture.js';
 import type { SeenBox } from '../../observe/types.js';
-import type { RunBrowser } from '../../run-browser.js';
 import type { ElementTarget } from '../target.js';
+import type { ActionHost } from '../types.js';
 import { actionTimeout } from './helpers.js';
 
 const nextFrame = (page: Page) =>
@@ -17,7 +17,7 @@ const nextFrame = (page: Page) =>
     )
     .catch(() => {});
 
-async function changedSince(run: RunBrowser, url: string, mutations: number): Promise<boolean> {
+async function changedSince(run: ActionHost, url: string, mutations: number): Promise<boolean> {
   const page = run.page();
   await nextFrame(page);
   return page.url() !== url || (await mutationCount(page)) !== mutations;
@@ -150,7 +150,7 @@ async function readyForQuickClick(target: ElementTarget): Promise<{ x: number; y
  * click started (PageSession), as Playwright's click would.
  */
 export async function clickWithLadder(
-  run: RunBrowser,
+  run: ActionHost,
   target: ElementTarget,
   opts: {
     button?: 'left' | 'right' | 'middle';

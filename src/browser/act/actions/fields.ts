@@ -3,8 +3,8 @@
  * typing into it key by key.
  */
 import type { ElementHandle } from 'playwright-core';
-import type { RunBrowser } from '../../run-browser.js';
 import type { ElementTarget } from '../target.js';
+import type { ActionHost } from '../types.js';
 import { actionTimeout, frameOf } from './helpers.js';
 
 /**
@@ -57,7 +57,7 @@ export async function fieldInfo(
 }
 
 export async function typeInto(
-  run: RunBrowser,
+  run: ActionHost,
   el: ElementHandle<Element>,
   text: string,
   clear: boolean,

@@ -3,9 +3,9 @@ import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { BrowserError, errorMessage } from '../../errors.js';
-import type { DownloadInfo, RunBrowser } from '../../run-browser.js';
+import type { DownloadInfo } from '../../run/events.js';
 import { ElementTarget } from '../target.js';
-import type { ActionOutcome } from '../types.js';
+import type { ActionHost, ActionOutcome } from '../types.js';
 import { clickWithLadder } from './click-ladder.js';
 import { actionTimeout, defineAction, elementId as id } from './helpers.js';
 
@@ -24,7 +24,7 @@ const downloadSchema = z.object({
   url: z.string().optional().describe('or a URL to download directly'),
 });
 
-async function insideAllowed(run: RunBrowser, file: string): Promise<string> {
+async function insideAllowed(run: ActionHost, file: string): Promise<string> {
   const roots = [run.options.runDir, ...(run.options.uploadDirs ?? [])];
   const abs = path.resolve(run.options.runDir, file);
   let real: string;
@@ -41,7 +41,7 @@ async function insideAllowed(run: RunBrowser, file: string): Promise<string> {
   throw new BrowserError('upload_failed', `files: ${file} is outside the run's files`);
 }
 
-async function fetchToDir(run: RunBrowser, url: string, dir: string): Promise<string> {
+async function fetchToDir(run: ActionHost, url: string, dir: string): Promise<string> {
   const { url: target, response: res } = await run.fetchChecked(url, {
     timeoutMs: 30_000,
     maxRedirects: 5,
@@ -59,7 +59,7 @@ async function fetchToDir(run: RunBrowser, url: string, dir: string): Promise<st
 }
 
 async function uploadFile(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof uploadFileSchema>,
 ): Promise<ActionOutcome> {
   const el = await run.element(a.id);
@@ -91,7 +91,7 @@ async function uploadFile(
   };
 }
 
-function nextDownload(run: RunBrowser, ms: number) {
+function nextDownload(run: ActionHost, ms: number) {
   return new Promise<DownloadInfo>((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -112,7 +112,7 @@ function nextDownload(run: RunBrowser, ms: number) {
 }
 
 async function download(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof downloadSchema>,
 ): Promise<ActionOutcome> {
   if ((a.id === undefined) === (a.url === undefined)) {

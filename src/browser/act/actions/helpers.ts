@@ -4,8 +4,7 @@
  */
 import type { ElementHandle, Page } from 'playwright-core';
 import { z } from 'zod';
-import type { RunBrowser } from '../../run-browser.js';
-import type { ActionDef, ActionOutcome } from '../types.js';
+import type { ActionDef, ActionHost, ActionOutcome } from '../types.js';
 
 /** The element id field, shared by every action that works on an element. */
 export const elementId = z
@@ -26,7 +25,7 @@ export interface ActionRecord<S extends z.ZodObject = z.ZodObject> extends Actio
 export function defineAction<S extends z.ZodObject>(record: {
   schema: S;
   description: string;
-  execute: (run: RunBrowser, action: z.infer<S>) => Promise<ActionOutcome>;
+  execute: (run: ActionHost, action: z.infer<S>) => Promise<ActionOutcome>;
   log: (action: z.infer<S>) => string;
   secretFields?: readonly (keyof z.infer<S> & string)[];
   urlFields?: readonly (keyof z.infer<S> & string)[];
@@ -46,7 +45,7 @@ export function defineAction<S extends z.ZodObject>(record: {
 }
 
 /** How long Playwright's element calls of an action may wait. */
-export const actionTimeout = (run: RunBrowser) => run.options.actionTimeoutMs ?? 3000;
+export const actionTimeout = (run: ActionHost) => run.options.actionTimeoutMs ?? 3000;
 
 /** The tab an element is in (its frame's page). */
 export async function frameOf(el: ElementHandle<Element>): Promise<Page | null> {

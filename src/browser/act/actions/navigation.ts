@@ -1,11 +1,10 @@
 /** Navigation actions: URLs, history, reload, tabs, and waiting for the page. */
 import { z } from 'zod';
 import { BrowserError } from '../../errors.js';
-import type { RunBrowser } from '../../run-browser.js';
-import type { ActionOutcome } from '../types.js';
+import type { ActionHost, ActionOutcome } from '../types.js';
 import { defineAction } from './helpers.js';
 
-async function historyStep(run: RunBrowser, dir: 'back' | 'forward'): Promise<ActionOutcome> {
+async function historyStep(run: ActionHost, dir: 'back' | 'forward'): Promise<ActionOutcome> {
   const page = run.page();
   const r =
     dir === 'back'

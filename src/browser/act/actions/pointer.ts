@@ -2,9 +2,8 @@
 import type { ElementHandle } from 'playwright-core';
 import { z } from 'zod';
 import { BrowserError } from '../../errors.js';
-import type { RunBrowser } from '../../run-browser.js';
 import { ElementTarget } from '../target.js';
-import type { ActionOutcome } from '../types.js';
+import type { ActionHost, ActionOutcome } from '../types.js';
 import { clickWithLadder } from './click-ladder.js';
 import { actionTimeout, defineAction, elementId as id } from './helpers.js';
 
@@ -21,7 +20,7 @@ const scrollSchema = z.object({
 
 const dragAndDropSchema = z.object({ type: z.literal('drag_and_drop'), from: id, to: id });
 
-async function scroll(run: RunBrowser, a: z.infer<typeof scrollSchema>): Promise<ActionOutcome> {
+async function scroll(run: ActionHost, a: z.infer<typeof scrollSchema>): Promise<ActionOutcome> {
   const args = {
     dir: a.direction ?? 'down',
     amount: a.amount ?? 'page',
@@ -101,7 +100,7 @@ async function scroll(run: RunBrowser, a: z.infer<typeof scrollSchema>): Promise
 }
 
 async function dragAndDrop(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof dragAndDropSchema>,
 ): Promise<ActionOutcome> {
   const from = await run.element(a.from);

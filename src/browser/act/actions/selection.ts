@@ -2,9 +2,8 @@
 import type { ElementHandle } from 'playwright-core';
 import { z } from 'zod';
 import { BrowserError } from '../../errors.js';
-import type { RunBrowser } from '../../run-browser.js';
 import { ElementTarget } from '../target.js';
-import type { ActionOutcome } from '../types.js';
+import type { ActionHost, ActionOutcome } from '../types.js';
 import { clickWithLadder } from './click-ladder.js';
 import { fieldInfo, typeInto } from './fields.js';
 import { actionTimeout, defineAction, elementId as id, norm } from './helpers.js';
@@ -39,7 +38,7 @@ interface OptionWant {
 const wantText = (w: OptionWant) => JSON.stringify(w.label ?? w.value ?? w.index);
 
 async function selectOption(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof selectOptionSchema>,
 ): Promise<ActionOutcome> {
   const given = [a.label, a.value, a.index, a.labels, a.values].filter(
@@ -139,7 +138,7 @@ async function selectOption(
 
 /** Custom combobox: open it, find the option by its text (typing to filter if needed), click it. */
 async function selectCustom(
-  run: RunBrowser,
+  run: ActionHost,
   target: ElementTarget,
   a: OptionWant,
   id: number,
@@ -263,7 +262,7 @@ async function checkedState(target: ElementTarget, afterTask = false): Promise<b
 }
 
 async function setChecked(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof setCheckedSchema>,
 ): Promise<ActionOutcome> {
   const target = ElementTarget.byId(run, a.id);

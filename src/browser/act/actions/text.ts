@@ -1,11 +1,10 @@
 /** Keyboard actions: typing into a field, entering a one-time code, pressing keys. */
 import { z } from 'zod';
 import { BrowserError, errorMessage } from '../../errors.js';
-import type { RunBrowser } from '../../run-browser.js';
 import { normalizeKeys } from '../keys.js';
 import { detectOtpFields, type InputFieldInfo, planOtpEntry } from '../otp-fields.js';
 import { ElementTarget } from '../target.js';
-import type { ActionOutcome } from '../types.js';
+import type { ActionHost, ActionOutcome } from '../types.js';
 import { fieldInfo, typeInto } from './fields.js';
 import { actionTimeout, defineAction, frameOf, elementId as id, norm } from './helpers.js';
 
@@ -53,7 +52,7 @@ async function readValue(
 }
 
 async function inputText(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof inputTextSchema>,
 ): Promise<ActionOutcome> {
   const target = ElementTarget.byId(run, a.id);
@@ -126,7 +125,7 @@ export const SECRET_INPUT_MARK = 'wren.secret-input';
  * back is returned: the value is the code.
  */
 async function enterCode(
-  run: RunBrowser,
+  run: ActionHost,
   a: z.infer<typeof enterCodeSchema>,
 ): Promise<ActionOutcome> {
   const target = a.id === undefined ? null : await run.element(a.id);
