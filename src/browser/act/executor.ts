@@ -2,16 +2,35 @@
  * Runs one action: validates it, snapshots the page, executes, lets the page settle (the requests
  * the action started, a rendered frame) and reports what changed.
  */
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { BrowserError, type BrowserErrorKind, errorMessage } from '../errors.js';
 import { mutationCount } from '../observe/capture.js';
 import type { NavigationMark, PageSession } from '../page-session.js';
-import type { RunBrowser, RunBrowserEvent } from '../run-browser.js';
+import type { RunBrowserEvent } from '../run/events.js';
 import { ACTIONS_BY_NAME, actionSchema } from './actions/index.js';
 import { markActivity, type SettleReport, waitForQuiet } from './page-activity.js';
-import type { ActionOutcome, ActionResult } from './types.js';
+import type { ActionHost, ActionOutcome, ActionResult } from './types.js';
 
 export type { ActionResult } from './types.js';
+
+/**
+ * What running an action needs from the run's browser besides what the action itself uses: the
+ * event log, request tracking and downloads. RunBrowser is one; the executor does not import it,
+ * so run-browser.ts imports the executor without a cycle.
+ */
+export interface ExecutorHost extends ActionHost {
+  readonly options: ActionHost['options'] & { readonly navigationTimeoutMs?: number };
+  readonly context: BrowserContext;
+  /** What happened in the run's browser (downloads, dialogs, tabs …), in order. */
+  readonly events: readonly RunBrowserEvent[];
+  /** A mark for the requests started from now on. */
+  requestMark(): number;
+  requestsPending(mark: number): boolean;
+  /** Until the requests started since `mark` finished, `timeoutMs` at most. */
+  requestsSettled(mark: number, timeoutMs: number): Promise<void>;
+  /** Until the downloads in progress are saved. */
+  settleDownloads(): Promise<void>;
+}
 
 const SETTLE_MAX_MS = 3000;
 /** The wait for what an action's handlers scheduled (timers, requests, a quiet DOM). */
@@ -92,7 +111,7 @@ interface Settled {
  * skips the frames and the quiet DOM: only timers and requests the input scheduled are awaited.
  */
 async function settle(
-  run: RunBrowser,
+  run: ExecutorHost,
   requestMark: number,
   nav: NavigationWatch | null,
   valueOnly = false,
@@ -175,7 +194,7 @@ function newElementsAppeared(
   return settled.mutations - main !== totalBefore - mainBefore;
 }
 
-export async function executeAction(run: RunBrowser, input: unknown): Promise<ActionResult> {
+export async function executeAction(run: ExecutorHost, input: unknown): Promise<ActionResult> {
   const started = performance.now();
   const name =
     typeof input === 'object' && input !== null && 'type' in input
@@ -215,7 +234,7 @@ export async function executeAction(run: RunBrowser, input: unknown): Promise<Ac
   const action = parsed.data;
   const def = ACTIONS_BY_NAME.get(action.type)!;
 
-  let page: ReturnType<RunBrowser['page']> | null = null;
+  let page: Page | null = null;
   try {
     page = run.page();
   } catch (e) {
