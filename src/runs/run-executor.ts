@@ -249,8 +249,12 @@ export class RunExecutor {
       default:
         break;
     }
+    // What the engine reports is stored and served (API, UI, webhook): a layer below may have
+    // quoted a typed secret (an error naming the value), so the run's secrets are masked here.
+    const vault = secrets?.vault ?? null;
+    const clean = <T>(value: T): T => (vault ? vault.maskDeep(value) : value);
     if (thrown !== null || !result) {
-      const message = thrown instanceof Error ? thrown.message : String(thrown);
+      const message = clean(thrown instanceof Error ? thrown.message : String(thrown));
       await this.finish(run.id, 'failed', {
         ...counters,
         // Setup problems (model configuration) are already phrased for the caller.
@@ -261,7 +265,8 @@ export class RunExecutor {
       });
       return;
     }
-    const { outcome, errors } = result;
+    const outcome = clean(result.outcome);
+    const errors = clean(result.errors);
     const found = code?.found ?? null;
     const scriptRun = found
       ? await this.afterReplay(run, found, result as ReplayResult)
