@@ -26,7 +26,9 @@ beforeAll(async () => {
           failureReason: quoted,
           output: { page_said: `Welcome! Your password ${typed} is weak` },
         },
-        errors: [{ error_code: 'LOGIN_FAILED', reasoning: quoted, error_type: 'SYSTEM_DEFINED_ERROR' }],
+        errors: [
+          { error_code: 'LOGIN_FAILED', reasoning: quoted, error_type: 'SYSTEM_DEFINED_ERROR' },
+        ],
         stepCount: 1,
         usage,
       };
