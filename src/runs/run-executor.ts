@@ -272,12 +272,15 @@ export class RunExecutor {
       ? await this.afterReplay(run, found, result as ReplayResult)
       : undefined;
     if (outcome.status === 'completed') {
-      if (code && !found && result.recorded) await this.compile(run, result, secrets);
+      // The agent ran and wrote a script: script_run names the revision it wrote.
+      const written =
+        code && !found && result.recorded ? await this.compile(run, result, secrets) : undefined;
+      const ran = scriptRun ?? written;
       await this.finish(run.id, 'completed', {
         ...counters,
         output: outcome.output ?? null,
         errors,
-        ...(scriptRun ? { scriptRun } : {}),
+        ...(ran ? { scriptRun: ran } : {}),
       });
     } else {
       await this.finish(run.id, outcome.status, {
@@ -291,8 +294,15 @@ export class RunExecutor {
     }
   }
 
-  /** Compiles a completed agent run of code mode into a script (best effort: logged on failure). */
-  private async compile(run: RunRecord, result: EngineResult, secrets: RunSecrets | null) {
+  /**
+   * Compiles a completed agent run of code mode into a script (best effort: logged on failure);
+   * the run's script_run when a revision was written (the agent did the work: AI fallback).
+   */
+  private async compile(
+    run: RunRecord,
+    result: EngineResult,
+    secrets: RunSecrets | null,
+  ): Promise<RunRecord['scriptRun'] | undefined> {
     const { logger } = this.options;
     try {
       const written = await this.scripts.compile(
@@ -301,15 +311,22 @@ export class RunExecutor {
         result.outcome.status === 'completed' ? result.outcome.output : null,
         secrets?.login?.username ?? null,
       );
-      if ('reason' in written)
+      if ('reason' in written) {
         logger.info({ run_id: run.id, why: written.reason }, 'no script compiled from the run');
-      else
-        logger.info(
-          { run_id: run.id, script_id: written.script.id, revision: written.revision.revision },
-          'script compiled from the run',
-        );
+        return undefined;
+      }
+      logger.info(
+        { run_id: run.id, script_id: written.script.id, revision: written.revision.revision },
+        'script compiled from the run',
+      );
+      return {
+        script_id: written.script.id,
+        script_revision_id: written.revision.id,
+        ai_fallback_triggered: true,
+      };
     } catch (error) {
       logger.warn({ err: error, run_id: run.id }, 'could not compile a script from the run');
+      return undefined;
     }
   }
 

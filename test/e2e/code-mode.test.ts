@@ -98,15 +98,20 @@ describe('run with code', () => {
     const first = await h.waitForRun(await signUp('Ada Lovelace', 'ada@example.com'));
     expect(first['failure_reason'] ?? null).toBeNull();
     expect(first['status']).toBe('completed');
-    // No script yet: the agent ran (script_run stays null) and a script was compiled.
-    expect(first['script_run']).toBeNull();
     const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`)).body as {
       script_id: string;
+      script_revision_id: string;
       revision: number;
       parameters: { name: string; example: string | null; secret: boolean }[];
       source: string;
     };
     expect(script.revision).toBe(1);
+    // No script yet: the agent ran (AI fallback) and script_run names the revision it wrote.
+    expect(first['script_run']).toEqual({
+      script_id: script.script_id,
+      script_revision_id: script.script_revision_id,
+      ai_fallback_triggered: true,
+    });
     expect(script.parameters.map((p) => p.name).sort()).toEqual(['email', 'full_name', 'plan']);
     expect(script.source).toContain('role=textbox[name="Full name"]');
     expect(script.source).toContain('// click the button "Next"');

@@ -287,7 +287,11 @@ function Downloads({ run }: { run: Run }) {
 /** Code mode (docs/code-mode.md): the script this run compiled, healed or replayed, to copy. */
 function RunScript(props: {
   runId: string;
-  scriptRun: { script_id?: string | null; ai_fallback_triggered?: boolean } | null;
+  scriptRun: {
+    script_id?: string | null;
+    script_revision_id?: string | null;
+    ai_fallback_triggered?: boolean;
+  } | null;
 }) {
   const { data } = useQuery({
     queryKey: [`${props.runId}/script`],
@@ -313,7 +317,10 @@ function RunScript(props: {
     >
       {props.scriptRun ? (
         <p className="muted small">
-          Replayed {props.scriptRun.ai_fallback_triggered ? 'with' : 'without'} the AI fallback.
+          {data.run_id === props.runId &&
+          data.script_revision_id === props.scriptRun.script_revision_id
+            ? 'Compiled from this run.'
+            : `Replayed ${props.scriptRun.ai_fallback_triggered ? 'with' : 'without'} the AI fallback.`}
         </p>
       ) : null}
       <pre className="script-source">
