@@ -199,6 +199,13 @@ function apiError(response: Response, body: unknown): WrenApiError {
   return new WrenApiError(response.status, detail);
 }
 
+/** Path parameters of the routes, one helper per resource. */
+const runPath = (run_id: string) => ({ path: { run_id } });
+const credentialPath = (credential_id: string) => ({ path: { credential_id } });
+const profilePath = (profile_id: string) => ({ path: { profile_id } });
+const sessionPath = (browser_session_id: string) => ({ path: { browser_session_id } });
+const artifactPath = (artifact_id: string) => ({ path: { artifact_id } });
+
 /**
  * The HTTP client. Routes, path parameters, query parameters and bodies are checked at compile
  * time against the types generated from the server's /openapi.json (src/contract/openapi.gen.ts,
@@ -233,7 +240,7 @@ export class WrenClient implements WrenApi {
   }
 
   getRun(runId: string): Promise<TaskRunResponse> {
-    return this.call(this.api.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } } }));
+    return this.call(this.api.GET('/v1/runs/{run_id}', { params: runPath(runId) }));
   }
 
   listRuns(query: Parameters<RunsApi['listRuns']>[0] = {}): Promise<TaskRunListItem[]> {
@@ -252,9 +259,7 @@ export class WrenClient implements WrenApi {
   }
 
   async cancelRun(runId: string): Promise<void> {
-    await this.call(
-      this.api.POST('/v1/runs/{run_id}/cancel', { params: { path: { run_id: runId } } }),
-    );
+    await this.call(this.api.POST('/v1/runs/{run_id}/cancel', { params: runPath(runId) }));
   }
 
   retryRunWebhook(
@@ -263,7 +268,7 @@ export class WrenClient implements WrenApi {
   ): Promise<RunWebhookReplayResponse> {
     return this.call(
       this.api.POST('/v1/runs/{run_id}/retry_webhook', {
-        params: { path: { run_id: runId } },
+        params: runPath(runId),
         body: request ?? {},
       }),
     );
@@ -276,7 +281,7 @@ export class WrenClient implements WrenApi {
     return this.call(
       this.api.GET('/v1/runs/{run_id}/artifacts', {
         params: {
-          path: { run_id: runId },
+          ...runPath(runId),
           query: query.artifact_type?.length ? { artifact_type: query.artifact_type } : {},
         },
       }),
@@ -290,7 +295,7 @@ export class WrenClient implements WrenApi {
     const headers: Record<string, string> = {};
     if (options.range) headers['range'] = `bytes=${options.range.start}-${options.range.end ?? ''}`;
     const { response, error } = await this.api.GET('/v1/artifacts/{artifact_id}/content', {
-      params: { path: { artifact_id: artifactId } },
+      params: artifactPath(artifactId),
       headers,
       parseAs: 'stream',
     });
@@ -300,16 +305,12 @@ export class WrenClient implements WrenApi {
 
   getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
     return this.call(
-      this.api.GET('/v1/runs/{run_id}/webhook_deliveries', {
-        params: { path: { run_id: runId } },
-      }),
+      this.api.GET('/v1/runs/{run_id}/webhook_deliveries', { params: runPath(runId) }),
     );
   }
 
   getRunTimeline(runId: string): Promise<TimelineEntry[]> {
-    return this.call(
-      this.api.GET('/v1/runs/{run_id}/timeline', { params: { path: { run_id: runId } } }),
-    );
+    return this.call(this.api.GET('/v1/runs/{run_id}/timeline', { params: runPath(runId) }));
   }
 
   sendTotpCode(request: TotpCodeCreate): Promise<TotpCode> {
@@ -334,16 +335,14 @@ export class WrenClient implements WrenApi {
 
   getCredential(credentialId: string): Promise<Credential> {
     return this.call(
-      this.api.GET('/v1/credentials/{credential_id}', {
-        params: { path: { credential_id: credentialId } },
-      }),
+      this.api.GET('/v1/credentials/{credential_id}', { params: credentialPath(credentialId) }),
     );
   }
 
   updateCredential(credentialId: string, request: CredentialCreate): Promise<Credential> {
     return this.call(
       this.api.POST('/v1/credentials/{credential_id}/update', {
-        params: { path: { credential_id: credentialId } },
+        params: credentialPath(credentialId),
         body: request as never,
       }),
     );
@@ -352,7 +351,7 @@ export class WrenClient implements WrenApi {
   async deleteCredential(credentialId: string): Promise<void> {
     await this.call(
       this.api.POST('/v1/credentials/{credential_id}/delete', {
-        params: { path: { credential_id: credentialId } },
+        params: credentialPath(credentialId),
       }),
     );
   }
@@ -363,7 +362,7 @@ export class WrenClient implements WrenApi {
   ): Promise<BrowserSessionResponse> {
     return this.call(
       this.api.PATCH('/v1/browser_sessions/{browser_session_id}', {
-        params: { path: { browser_session_id: browserSessionId } },
+        params: sessionPath(browserSessionId),
         body: request,
       }),
     );
@@ -379,9 +378,7 @@ export class WrenClient implements WrenApi {
 
   getBrowserProfile(profileId: string): Promise<BrowserProfile> {
     return this.call(
-      this.api.GET('/v1/browser_profiles/{profile_id}', {
-        params: { path: { profile_id: profileId } },
-      }),
+      this.api.GET('/v1/browser_profiles/{profile_id}', { params: profilePath(profileId) }),
     );
   }
 
@@ -391,7 +388,7 @@ export class WrenClient implements WrenApi {
   ): Promise<BrowserProfile> {
     return this.call(
       this.api.PATCH('/v1/browser_profiles/{profile_id}', {
-        params: { path: { profile_id: profileId } },
+        params: profilePath(profileId),
         body: request,
       }),
     );
@@ -399,9 +396,7 @@ export class WrenClient implements WrenApi {
 
   async deleteBrowserProfile(profileId: string): Promise<void> {
     await this.call(
-      this.api.DELETE('/v1/browser_profiles/{profile_id}', {
-        params: { path: { profile_id: profileId } },
-      }),
+      this.api.DELETE('/v1/browser_profiles/{profile_id}', { params: profilePath(profileId) }),
     );
   }
 
@@ -422,7 +417,7 @@ export class WrenClient implements WrenApi {
   getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse> {
     return this.call(
       this.api.GET('/v1/browser_sessions/{browser_session_id}', {
-        params: { path: { browser_session_id: browserSessionId } },
+        params: sessionPath(browserSessionId),
       }),
     );
   }
@@ -434,7 +429,7 @@ export class WrenClient implements WrenApi {
   async closeBrowserSession(browserSessionId: string): Promise<void> {
     await this.call(
       this.api.POST('/v1/browser_sessions/{browser_session_id}/close', {
-        params: { path: { browser_session_id: browserSessionId } },
+        params: sessionPath(browserSessionId),
       }),
     );
   }
