@@ -81,7 +81,8 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
   const seen = state.seen;
   const capturedAt = performance.now();
 
-  const WIDGET_ROLES = new Set([
+  // Roles that are both widgets and named from their content.
+  const CONTROL_ROLES = [
     'button',
     'link',
     'checkbox',
@@ -92,6 +93,9 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     'menuitemcheckbox',
     'menuitemradio',
     'option',
+  ];
+  const WIDGET_ROLES = new Set([
+    ...CONTROL_ROLES,
     'combobox',
     'textbox',
     'searchbox',
@@ -103,16 +107,7 @@ export function installAndCapture(opts: CaptureOptions): FrameCapture {
     'scrollbar',
   ]);
   const NAME_FROM_CONTENT = new Set([
-    'button',
-    'link',
-    'checkbox',
-    'radio',
-    'switch',
-    'tab',
-    'menuitem',
-    'menuitemcheckbox',
-    'menuitemradio',
-    'option',
+    ...CONTROL_ROLES,
     'treeitem',
     'gridcell',
     'clickable',
