@@ -28,7 +28,7 @@ const siteUrl = site.url;
 
 const logger = createLogger('silent');
 const runDir = mkdtempSync(join(tmpdir(), 'wren-bench-relay-'));
-const browsers = new BrowserManager();
+const browsers = new BrowserManager({ egress: { allowPrivateNetworks: true } });
 const run = await browsers.openRunBrowser({ runDir, allowPrivateNetworks: true });
 await run.goto(siteUrl);
 const live = new LiveBrowsers();

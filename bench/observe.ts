@@ -421,7 +421,7 @@ const f0 = (x: number) => x.toFixed(1);
 async function main() {
   const runs = Number(process.argv[2] ?? 7);
   const server = await startFixtureServer();
-  const manager = new BrowserManager();
+  const manager = new BrowserManager({ egress: { allowPrivateNetworks: true } });
   const run = await manager.openRunBrowser({ runDir: '/tmp/wren-bench-observe' });
   const rows: Row[] = [];
   try {

@@ -13,7 +13,6 @@ import {
 } from '../net/index.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { type PreparedContext, RunBrowser, type RunBrowserOptions } from './run-browser.js';
-import { allowPrivateNetworksFromEnv } from './url-guard.js';
 
 /** A proxy as Playwright takes it (Wren's `trusted` mark removed). */
 export function withoutTrust<T extends { trusted?: boolean }>(proxy: T): Omit<T, 'trusted'> {
@@ -97,7 +96,8 @@ export interface BrowserManagerOptions {
   cdpUrl?: string;
   /**
    * The egress policy the proxy in front of the browser enforces (src/net/egress-proxy.ts).
-   * Default: WREN_ALLOW_PRIVATE_NETWORKS only. A run's allowPrivateNetworks/resolveHost override
+   * Default: the safe policy (private, loopback and metadata addresses refused); createWren passes
+   * the configured one (config.egress). A run's allowPrivateNetworks/resolveHost override
    * those fields for its context.
    */
   egress?: EgressPolicy;
@@ -213,7 +213,7 @@ export class BrowserManager {
   policyFor(
     run: Pick<RunBrowserOptions, 'allowPrivateNetworks' | 'resolveHost'> = {},
   ): EgressPolicy {
-    const base = this.options.egress ?? { allowPrivateNetworks: allowPrivateNetworksFromEnv() };
+    const base = this.options.egress ?? { allowPrivateNetworks: false };
     return {
       ...base,
       allowPrivateNetworks: run.allowPrivateNetworks ?? base.allowPrivateNetworks,

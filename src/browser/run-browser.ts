@@ -50,7 +50,7 @@ export interface RunBrowserOptions {
    * `trusted` (operator-configured pools) skips the policy check of the proxy's own address.
    */
   proxy?: BrowserProxy;
-  /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
+  /** Default false: private and loopback addresses refused (the app passes config.egress). */
   allowPrivateNetworks?: boolean;
   /** The full egress policy for the agent's own URL checks (set by BrowserManager). */
   egress?: EgressPolicy;

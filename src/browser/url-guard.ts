@@ -20,10 +20,6 @@ import {
 } from '../net/index.js';
 import { BrowserError } from './errors.js';
 
-export function allowPrivateNetworksFromEnv(): boolean {
-  return process.env['WREN_ALLOW_PRIVATE_NETWORKS'] === 'true';
-}
-
 /** A policy from the old boolean switch, or the policy itself. */
 export function asPolicy(policy: boolean | EgressPolicy): EgressPolicy {
   return typeof policy === 'boolean' ? { allowPrivateNetworks: policy } : policy;

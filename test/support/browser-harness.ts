@@ -14,6 +14,12 @@ import {
 } from '../../src/browser/index.js';
 import { type FixtureServer, startFixtureServer } from './fixture-server.js';
 
+/**
+ * The fixture sites live on 127.0.0.1, which the browser's safe default refuses: tests that drive
+ * them opt in (docs/testing.md).
+ */
+export const FIXTURES = { egress: { allowPrivateNetworks: true } } as const;
+
 export interface BrowserHarness {
   server: FixtureServer;
   manager: BrowserManager;
@@ -28,7 +34,7 @@ export function useBrowserHarness(): BrowserHarness {
   const h = {} as BrowserHarness;
   beforeAll(async () => {
     h.server = await startFixtureServer();
-    h.manager = new BrowserManager();
+    h.manager = new BrowserManager(FIXTURES);
   });
   afterEach(async () => {
     for (const { run, dir } of runs.splice(0)) {

@@ -4,14 +4,10 @@
  */
 import type { APIResponse, BrowserContext } from 'playwright-core';
 import type { EgressPolicy } from '../../net/index.js';
-import {
-  allowPrivateNetworksFromEnv,
-  checkNavigationTarget,
-  type HostResolver,
-} from '../url-guard.js';
+import { checkNavigationTarget, type HostResolver } from '../url-guard.js';
 
 export interface UrlPolicyOptions {
-  /** Defaults to WREN_ALLOW_PRIVATE_NETWORKS=true. */
+  /** Default false: private and loopback addresses refused (the app passes config.egress). */
   allowPrivateNetworks?: boolean;
   /** The full egress policy; wins over allowPrivateNetworks. */
   egress?: EgressPolicy;
@@ -31,11 +27,7 @@ export class UrlPolicy {
   async check(raw: string): Promise<string> {
     const policy = this.options.egress ?? this.options.allowPrivateNetworks;
     return (
-      await checkNavigationTarget(
-        this.expand(raw),
-        policy ?? allowPrivateNetworksFromEnv(),
-        this.options.resolveHost,
-      )
+      await checkNavigationTarget(this.expand(raw), policy ?? false, this.options.resolveHost)
     ).href;
   }
 

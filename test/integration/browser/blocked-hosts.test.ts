@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserManager, type RunBrowser } from '../../../src/browser/index.js';
+import { FIXTURES } from '../../support/browser-harness.js';
 
 let secret: Server;
 let site: Server;
@@ -83,7 +84,7 @@ const managerFor = new Map<boolean, BrowserManager>();
 async function openRun(blockStandIn: boolean): Promise<RunBrowser> {
   let manager = managerFor.get(blockStandIn);
   if (!manager) {
-    manager = new BrowserManager({ blockedHosts: blockStandIn ? ['127.0.0.2'] : [] });
+    manager = new BrowserManager({ ...FIXTURES, blockedHosts: blockStandIn ? ['127.0.0.2'] : [] });
     managerFor.set(blockStandIn, manager);
     managers.push(manager);
   }

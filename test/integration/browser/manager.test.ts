@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BrowserManager } from '../../../src/browser/index.js';
-import { idOf, useBrowserHarness } from '../../support/browser-harness.js';
+import { FIXTURES, idOf, useBrowserHarness } from '../../support/browser-harness.js';
 
 const h = useBrowserHarness();
 
@@ -66,7 +66,7 @@ describe('browser manager and run browser', () => {
 
   it('launches a headful browser on request, and sizes the viewport as asked', async () => {
     // No display here: Ozone's headless platform runs headful Chromium without an X server.
-    const manager = new BrowserManager({ args: ['--ozone-platform=headless'] });
+    const manager = new BrowserManager({ args: ['--ozone-platform=headless'], ...FIXTURES });
     const dir = await mkdtemp(path.join(tmpdir(), 'wren-run-'));
     try {
       const headful = await manager.openRunBrowser({
@@ -204,7 +204,7 @@ describe('browser manager and run browser', () => {
   });
 
   it('reports the death of the browser process to its runs', async () => {
-    const manager = new BrowserManager();
+    const manager = new BrowserManager(FIXTURES);
     const dir = await mkdtemp(path.join(tmpdir(), 'wren-run-'));
     try {
       const run = await manager.openRunBrowser({ runDir: dir });

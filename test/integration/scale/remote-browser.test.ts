@@ -13,6 +13,7 @@ import {
   CHROMIUM_ARGS,
   resolveExecutablePath,
 } from '../../../src/browser/index.js';
+import { FIXTURES } from '../../support/browser-harness.js';
 import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
 
 let chromium: ChildProcess;
@@ -56,7 +57,7 @@ afterAll(async () => {
 
 describe('remote browser over CDP', () => {
   it('opens run contexts in the remote Chromium and leaves it running on close', async () => {
-    const manager = new BrowserManager({ cdpUrl: endpoint });
+    const manager = new BrowserManager({ cdpUrl: endpoint, ...FIXTURES });
     const run = await manager.openRunBrowser({ runDir: join(dir, 'run1') });
     await run.goto(`${site.url}/help.html`);
     expect(await run.page().title()).not.toBe('');
@@ -66,7 +67,7 @@ describe('remote browser over CDP', () => {
     await manager.close();
     // Closing Wren's side disconnects; the remote Chromium keeps running for other workers.
     expect(chromium.exitCode).toBeNull();
-    const again = new BrowserManager({ cdpUrl: endpoint });
+    const again = new BrowserManager({ cdpUrl: endpoint, ...FIXTURES });
     const second = await again.openRunBrowser({ runDir: join(dir, 'run2') });
     await second.goto(`${site.url}/help.html`);
     expect(second.page().url()).toBe(`${site.url}/help.html`);
