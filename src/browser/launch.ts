@@ -237,7 +237,11 @@ export class BrowserManager {
     const browser = await this.browser(options.headless ?? true);
     if (this.options.cdpUrl) {
       const proxy = options.proxy ? withoutTrust(options.proxy) : undefined;
-      const run = await RunBrowser.open(browser, { ...options, proxy });
+      const run = await RunBrowser.open(browser, {
+        ...options,
+        proxy,
+        egress: this.policyFor(options),
+      });
       this.track(run);
       return run;
     }
