@@ -17,6 +17,7 @@ import {
   resolveTarget,
   startEgressProxy,
 } from '../net/index.js';
+import { type CdpRelay, openCdpRelay } from './cdp-relay.js';
 import { BrowserError, errorMessage } from './errors.js';
 import { CHROMIUM_ARGS, resolveExecutablePath } from './launch.js';
 import { type BrowserProxy, installPageShims } from './run/context.js';
@@ -221,8 +222,17 @@ export async function resolveCdpEndpoint(
   address: string,
   policy: EgressPolicy,
   headers?: Record<string, string> | null,
-  hops = 0,
 ): Promise<string> {
+  return (await resolveCdpTarget(address, policy, headers)).url;
+}
+
+/** resolveCdpEndpoint, with the checked addresses the ws(s):// host is to be reached at. */
+async function resolveCdpTarget(
+  address: string,
+  policy: EgressPolicy,
+  headers?: Record<string, string> | null,
+  hops = 0,
+): Promise<{ url: string; addresses: string[] }> {
   const url = new URL(address);
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
   const port = Number(url.port) || (secure ? 443 : 80);
@@ -241,7 +251,7 @@ export async function resolveCdpEndpoint(
     const ws = (JSON.parse(reply.body.toString('utf8')) as { webSocketDebuggerUrl?: unknown })
       .webSocketDebuggerUrl;
     if (typeof ws !== 'string') throw new Error('json/version names no webSocketDebuggerUrl');
-    return resolveCdpEndpoint(ws, policy, headers, hops + 1);
+    return resolveCdpTarget(ws, policy, headers, hops + 1);
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('not a CDP URL');
   const target = await resolveTarget(policy, url.hostname);
@@ -250,22 +260,37 @@ export async function resolveCdpEndpoint(
     const pinned = target.addresses[0] as string;
     url.hostname = pinned.includes(':') ? `[${pinned}]` : pinned;
   }
-  return url.href;
+  return { url: url.href, addresses: target.addresses };
 }
 
 /**
  * Connects a run to the caller's browser at browser_address under the egress policy
- * (resolveCdpEndpoint). Every failure is the same cdpUnreachable message; the real cause is kept
- * as the error's cause for the server log.
+ * (resolveCdpEndpoint). Wren opens the WebSocket itself, to the checked addresses and without
+ * following redirects, and Playwright attaches through a one-use loopback relay (cdp-relay.ts).
+ * Every failure is the same cdpUnreachable message; the real cause is kept as the error's cause
+ * for the server log.
  */
 export async function connectCallerCdp(
   address: string,
   options: { policy: EgressPolicy; headers?: Record<string, string> | null; timeoutMs?: number },
 ): Promise<CdpConnection> {
+  let relay: CdpRelay | null = null;
   try {
-    const endpoint = await resolveCdpEndpoint(address, options.policy, options.headers);
-    return await connectCdp(endpoint, options);
+    const target = await resolveCdpTarget(address, options.policy, options.headers);
+    relay = await openCdpRelay(target.url, target.addresses, options);
+    const connection = await connectCdp(relay.url, {
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    const opened = relay;
+    return {
+      ...connection,
+      disconnect: async () => {
+        await connection.disconnect();
+        opened.close();
+      },
+    };
   } catch (e) {
+    relay?.close();
     throw new BrowserError('launch_failed', cdpUnreachable(address), { cause: e });
   }
 }
