@@ -2,7 +2,7 @@ import type { AgentModel, PageObservation } from '../ports.js';
 import { CLASSIFY_SCHEMA, renderClassifyPrompt } from '../skyvern-v1/prompts.js';
 import type { EngineEvent } from '../types.js';
 import type { UserErrorCodes } from './error-codes.js';
-import { promptContent } from './model-calls.js';
+import { promptRequest } from './model-calls.js';
 import type { UntrustedFence } from './untrusted.js';
 
 /**
@@ -33,14 +33,14 @@ export async function classifyUserErrors(input: {
     historyText: input.historyText,
   });
   try {
-    const reply = await input.model.complete({
-      role: 'classifier',
-      system: prompt.system,
-      content: promptContent(prompt.user),
-      schema: CLASSIFY_SCHEMA as unknown as Record<string, unknown>,
-      schemaName: 'error_codes',
-      signal: input.signal,
-    });
+    const reply = await input.model.complete(
+      promptRequest(
+        'classifier',
+        prompt,
+        { schema: CLASSIFY_SCHEMA, name: 'error_codes' },
+        input.signal,
+      ),
+    );
     input.userErrors.recordFromReply(reply.json);
   } catch (err) {
     if (input.signal.aborted) throw err;

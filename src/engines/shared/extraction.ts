@@ -6,7 +6,7 @@ import {
 } from '../../json-schema/index.js';
 import type { AgentModel } from '../ports.js';
 import type { Usage } from '../types.js';
-import { promptContent } from './model-calls.js';
+import { promptRequest } from './model-calls.js';
 
 /**
  * Extraction against the caller's data_extraction_schema: the model answers `{"data": …}`, ajv
@@ -100,14 +100,15 @@ export async function extractWithSchema(input: {
     const prompt = input.render(errors);
     let json: unknown;
     try {
-      const reply = await input.model.complete({
-        role: input.role ?? 'extractor',
-        system: prompt.system,
-        content: promptContent(prompt.user, input.images),
-        schema: replySchema(input.schema, extraProps),
-        schemaName: 'extraction',
-        signal: input.signal,
-      });
+      const reply = await input.model.complete(
+        promptRequest(
+          input.role ?? 'extractor',
+          prompt,
+          { schema: replySchema(input.schema, extraProps), name: 'extraction' },
+          input.signal,
+          input.images,
+        ),
+      );
       usage.inputTokens += reply.usage.inputTokens;
       usage.outputTokens += reply.usage.outputTokens;
       usage.costUsd += reply.usage.costUsd;

@@ -1,10 +1,10 @@
 /** How the DOM engines count and report their model calls. */
 import {
   type AgentModel,
-  type ModelMessagePart,
   ModelOutputError,
   type ModelReply,
   type ModelRequest,
+  type ModelRole,
 } from '../ports.js';
 import type { EngineEvent, Usage } from '../types.js';
 
@@ -63,7 +63,26 @@ export async function countedCall(
   return reply;
 }
 
-/** A rendered prompt's user text, then its images (screenshots). */
-export function promptContent(text: string, images: readonly Buffer[] = []): ModelMessagePart[] {
-  return [{ type: 'text', text }, ...images.map((image) => ({ type: 'image' as const, image }))];
+/**
+ * The request of a rendered prompt: its user text, then its images (screenshots), and the JSON
+ * Schema the reply must follow.
+ */
+export function promptRequest(
+  role: ModelRole,
+  prompt: { system: string; user: string },
+  reply: { schema: object; name: string },
+  signal: AbortSignal,
+  images: readonly Buffer[] = [],
+): ModelRequest {
+  return {
+    role,
+    system: prompt.system,
+    content: [
+      { type: 'text', text: prompt.user },
+      ...images.map((image) => ({ type: 'image' as const, image })),
+    ],
+    schema: reply.schema as Record<string, unknown>,
+    schemaName: reply.name,
+    signal,
+  };
 }

@@ -4,7 +4,7 @@ import { ModelOutputError } from '../ports.js';
 import { DomRun, type DomRunDeps } from '../shared/dom-run.js';
 import { systemError } from '../shared/error-codes.js';
 import { extractWithSchema } from '../shared/extraction.js';
-import { promptContent } from '../shared/model-calls.js';
+import { promptRequest } from '../shared/model-calls.js';
 import type { EngineOutcome, EngineResult, RunErrorObject } from '../types.js';
 import { actorReplySchema, describeAction, parseActorReply } from './actions.js';
 import { type ActionRecord, renderHistory, type StepRecord } from './history.js';
@@ -125,13 +125,16 @@ export class SkyvernV1Run extends DomRun<SkyvernV1Options> {
       claimedAnswer: answer,
       history: this.task.includeActionHistoryInVerification ? this.history : null,
     });
-    const reply = await this.callModel(stepIndex, {
-      role: 'verifier',
-      system: prompt.system,
-      content: promptContent(prompt.user, page.screenshots),
-      schema: VERIFY_SCHEMA as unknown as Record<string, unknown>,
-      schemaName: 'verification',
-    });
+    const reply = await this.callModel(
+      stepIndex,
+      promptRequest(
+        'verifier',
+        prompt,
+        { schema: VERIFY_SCHEMA, name: 'verification' },
+        this.ctx.signal,
+        page.screenshots,
+      ),
+    );
     const v = reply.json as { goal_achieved?: unknown; missing?: unknown; evidence?: unknown };
     return {
       ok: v.goal_achieved === true,
@@ -221,13 +224,19 @@ export class SkyvernV1Run extends DomRun<SkyvernV1Options> {
 
       let reply: ModelReply;
       try {
-        reply = await this.callModel(stepIndex, {
-          role: 'actor',
-          system: prompt.system,
-          content: promptContent(prompt.user, page.screenshots),
-          schema: actorReplySchema({ errorCodes: !!this.task.errorCodeMapping }),
-          schemaName: 'next_actions',
-        });
+        reply = await this.callModel(
+          stepIndex,
+          promptRequest(
+            'actor',
+            prompt,
+            {
+              schema: actorReplySchema({ errorCodes: !!this.task.errorCodeMapping }),
+              name: 'next_actions',
+            },
+            this.ctx.signal,
+            page.screenshots,
+          ),
+        );
       } catch (err) {
         if (!(err instanceof ModelOutputError)) throw err;
         consecutiveFailures++;

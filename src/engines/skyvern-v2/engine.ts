@@ -2,7 +2,7 @@ import type { AgentModel, ModelReply, ModelRequest, PageObservation } from '../p
 import { DomRun } from '../shared/dom-run.js';
 import { systemError } from '../shared/error-codes.js';
 import { extractWithSchema, schemaProblem } from '../shared/extraction.js';
-import { addUsage, promptContent } from '../shared/model-calls.js';
+import { addUsage, promptRequest } from '../shared/model-calls.js';
 import { SkyvernV1Run } from '../skyvern-v1/engine.js';
 import type {
   EngineContext,
@@ -163,14 +163,14 @@ export class SkyvernV2Run extends DomRun<SkyvernV2Options> {
       page,
       finalSchema: this.schema,
     });
-    const reply = await this.model.complete({
-      role: 'planner',
-      system: prompt.system,
-      content: promptContent(prompt.user),
-      schema: EXTRACT_SCHEMA_SCHEMA as unknown as Record<string, unknown>,
-      schemaName: 'extraction_schema',
-      signal: this.ctx.signal,
-    });
+    const reply = await this.model.complete(
+      promptRequest(
+        'planner',
+        prompt,
+        { schema: EXTRACT_SCHEMA_SCHEMA, name: 'extraction_schema' },
+        this.ctx.signal,
+      ),
+    );
     const schema = (reply.json as { schema?: unknown } | null)?.schema;
     const problem =
       typeof schema === 'object' && schema !== null && !Array.isArray(schema)
@@ -391,14 +391,15 @@ export class SkyvernV2Run extends DomRun<SkyvernV2Options> {
         wrapUp,
       });
       this.plannerCalls++;
-      const reply = await this.model.complete({
-        role: 'planner',
-        system: prompt.system,
-        content: promptContent(prompt.user, page.screenshots),
-        schema: PLANNER_SCHEMA as unknown as Record<string, unknown>,
-        schemaName: 'plan',
-        signal: this.ctx.signal,
-      });
+      const reply = await this.model.complete(
+        promptRequest(
+          'planner',
+          prompt,
+          { schema: PLANNER_SCHEMA, name: 'plan' },
+          this.ctx.signal,
+          page.screenshots,
+        ),
+      );
       const plan = reply.json as PlannerReply;
       if (!isPlannerReply(plan)) {
         badPlans++;
