@@ -1,7 +1,9 @@
 /**
- * The browser sessions quota (docs/security.md, "Quotas"): real sessions with real Chromium, so
- * the limits are small (a server default of 2 via WREN_ORG_MAX_BROWSER_SESSIONS and a per-org
- * override of 1) to keep the browser count low; the rule is the same at the default of 8.
+ * The browser sessions quota (docs/security.md, "Quotas"): real sessions with real Chromium. Most
+ * cases use small limits (a server default of 2 via WREN_ORG_MAX_BROWSER_SESSIONS and a per-org
+ * override of 1) to keep the browser count low; one case holds eight sessions at the built-in
+ * default of 8 (issue 17's Accept: the ninth gets 429), opened one after another so two cores
+ * keep up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWren, type TestWren } from '../support/wren.js';
@@ -74,4 +76,29 @@ describe('max_browser_sessions', () => {
       `/v1/browser_sessions/${String((other.body as Json)['browser_session_id'])}/close`,
     );
   });
+});
+
+describe('max_browser_sessions at the built-in default', () => {
+  it('refuses a 9th session over the default quota of 8 with a 429 naming the limit', async () => {
+    // No WREN_ORG_MAX_BROWSER_SESSIONS: the built-in default applies.
+    const d = await startTestWren({ config: { workerEnabled: false } });
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const r = await d.call('POST', '/v1/browser_sessions', { timeout: 5 });
+        expect(r.status, r.text).toBe(200);
+        ids.push(String((r.body as Json)['browser_session_id']));
+      }
+      const ninth = await d.call('POST', '/v1/browser_sessions', { timeout: 5 });
+      expect(ninth.status).toBe(429);
+      expect(String((ninth.body as Json)['detail'])).toMatch(
+        /^Quota exceeded: max_browser_sessions is 8 for this organization and it has 8 active browser sessions\./,
+      );
+      const listed = (await d.call('GET', '/v1/browser_sessions')).body as Json[];
+      expect(listed.map((s) => s['browser_session_id']).sort()).toEqual([...ids].sort());
+    } finally {
+      for (const id of ids) await d.call('POST', `/v1/browser_sessions/${id}/close`);
+      await d.close();
+    }
+  }, 180_000);
 });
