@@ -348,7 +348,57 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0013_active_runs_counter': {
+    async up(db: Kysely<unknown>) {
+      // max_active_runs read a count of the organization's unfinished runs on every submit (up to
+      // the limit: thousands of index entries for a high limit). Triggers keep the count on the
+      // organization's row instead, whichever statement inserts, updates or deletes a run.
+      await db.schema
+        .alterTable('organizations')
+        .addColumn('active_runs', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      const active = sql.raw(ACTIVE_SQL);
+      await sql`update organizations set active_runs = (select count(*) from runs
+        where runs.organization_id = organizations.id and runs.status in (${active}))`.execute(db);
+      if (isPostgres(db)) {
+        await sql`create or replace function wren_runs_active_count() returns trigger
+          language plpgsql as $$
+          declare
+            was boolean := tg_op <> 'INSERT' and old.status in (${active});
+            now_active boolean := tg_op <> 'DELETE' and new.status in (${active});
+          begin
+            if was is distinct from now_active then
+              update organizations set active_runs = active_runs + (case when now_active then 1 else -1 end)
+                where id = (case when tg_op = 'DELETE' then old.organization_id else new.organization_id end);
+            end if;
+            return null;
+          end $$`.execute(db);
+        await sql`create trigger runs_active_count after insert or delete or update of status on runs
+          for each row execute function wren_runs_active_count()`.execute(db);
+        return;
+      }
+      await sql`create trigger runs_active_insert after insert on runs
+        when new.status in (${active})
+        begin update organizations set active_runs = active_runs + 1 where id = new.organization_id; end`.execute(
+        db,
+      );
+      await sql`create trigger runs_active_delete after delete on runs
+        when old.status in (${active})
+        begin update organizations set active_runs = active_runs - 1 where id = old.organization_id; end`.execute(
+        db,
+      );
+      await sql`create trigger runs_active_update after update of status on runs
+        when (old.status in (${active})) <> (new.status in (${active}))
+        begin update organizations set active_runs = active_runs
+          + (case when new.status in (${active}) then 1 else -1 end) where id = new.organization_id; end`.execute(
+        db,
+      );
+    },
+  },
 };
+
+/** What max_active_runs counts (as in the store): a SQL list of literals for triggers. */
+const ACTIVE_SQL = "'created', 'queued', 'running', 'paused'";
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {

@@ -179,8 +179,18 @@ export interface ListRunsFilter {
   offset: number;
 }
 
-/** Unfinished runs: what the max_active_runs quota counts. */
-const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['created', 'queued', 'running', 'paused'];
+/**
+ * An organization's unfinished runs (created, queued, running, paused): what max_active_runs
+ * counts, kept on its row by triggers on runs (migration 0013).
+ */
+async function activeRuns(db: Kysely<Database>, organizationId: string): Promise<number> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('active_runs')
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
+  return Number(row?.active_runs ?? 0);
+}
 
 /** A new run's row. */
 function runRow(run: NewRun) {
@@ -227,6 +237,8 @@ export class RunStore {
    * running or paused); returns what it saw when it refused.
    */
   async insertWithinQuota(run: NewRun, limit: number): Promise<QuotaRefusal | null> {
+    // organizations.active_runs is kept by triggers on runs (migration 0013): one row read,
+    // whatever the limit and however many runs are queued.
     if (!this.isPostgres) {
       // SQLite: one `insert … select … where <count> < limit` statement is atomic by itself and
       // costs about what a plain insert does (no BEGIN/COMMIT round trips).
@@ -234,32 +246,17 @@ export class RunStore {
       const columns = Object.keys(values) as (keyof typeof values)[];
       const result = await sql`insert into runs (${sql.join(columns.map((c) => sql.ref(c)))})
         select ${sql.join(columns.map((c) => values[c]))}
-        where (select count(*) from (select 1 from runs where organization_id = ${run.organizationId}
-          and status in (${sql.join(ACTIVE_RUN_STATUSES)}) limit ${limit})) < ${limit}`.execute(
+        where (select active_runs from organizations where id = ${run.organizationId}) < ${limit}`.execute(
         this.db,
       );
-      return Number(result.numAffectedRows ?? 0) > 0 ? null : { active: limit, limit };
+      if (Number(result.numAffectedRows ?? 0) > 0) return null;
+      return { active: await activeRuns(this.db, run.organizationId), limit };
     }
     return insertWithinQuota(
       this.db,
       run.organizationId,
       limit,
-      async (trx) => {
-        // Counted up to the limit only: the cost stays bounded however many there are.
-        const row = await trx
-          .selectFrom((q) =>
-            q
-              .selectFrom('runs')
-              .select('id')
-              .where('organization_id', '=', run.organizationId)
-              .where('status', 'in', ACTIVE_RUN_STATUSES)
-              .limit(limit)
-              .as('active'),
-          )
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow();
-        return Number(row.n);
-      },
+      (trx) => activeRuns(trx, run.organizationId),
       async (trx) => {
         await trx.insertInto('runs').values(runRow(run)).execute();
       },

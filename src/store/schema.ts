@@ -12,6 +12,8 @@ export interface OrganizationsTable {
   /** Quota overrides (null: the server's WREN_ORG_MAX_* default). */
   max_browser_sessions: OptionalNullable<number>;
   max_active_runs: OptionalNullable<number>;
+  /** Unfinished runs (created, queued, running, paused), kept by triggers on runs (0013). */
+  active_runs: Generated<number>;
 }
 
 export interface ApiKeysTable {
