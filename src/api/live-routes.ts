@@ -17,7 +17,6 @@ import type { WebSocket } from 'ws';
 import type { LiveBrowsers, LiveEntry, LiveKind } from '../browser/index.js';
 import type { RunService } from '../runs/index.js';
 import type { SessionManager } from '../sessions/index.js';
-import type { Store } from '../store/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
 import { type LiveRelayTokens, relayFromWorker } from './live-relay.js';
 import {
@@ -46,7 +45,6 @@ export interface LiveRoutesOptions {
    * worker's internal live endpoint (live-relay.ts). Without it, only local runs are watchable.
    */
   relay?: {
-    store: Store;
     tokens: LiveRelayTokens;
     /** This process's worker id, when it executes runs. */
     self: string | null;
@@ -145,7 +143,7 @@ export async function registerLiveRoutes(
     live,
     runs,
     executesRuns: options.executesRuns,
-    relay: relay && { store: relay.store, self: relay.self },
+    relay: relay && { self: relay.self },
     statusPollMs: options.statusPollMs ?? 1000,
   });
 

@@ -9,7 +9,6 @@ import { type LiveBrowsers, type LiveEntry, startScreencast } from '../browser/i
 import { ServiceError } from '../core/index.js';
 import type { RunService } from '../runs/index.js';
 import { isTerminal } from '../runs/index.js';
-import type { Store } from '../store/index.js';
 
 /** Frames are dropped while this much is still unsent to a slow viewer. */
 export const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
@@ -98,7 +97,6 @@ export interface RunLocatorOptions {
   executesRuns: boolean;
   /** Set where several processes share PostgreSQL: runs held by other workers are relayed. */
   relay?: {
-    store: Store;
     /** This process's worker id (lease owner), when it executes runs. */
     self: string | null;
   } | null;
@@ -130,9 +128,9 @@ export function runLocator(options: RunLocatorOptions) {
     const entry = live.get('run', runId);
     if (entry) return { entry };
     if (!relay || status !== 'running') return null;
-    const owner = await relay.store.leases.owner(runId);
-    if (!owner || owner === relay.self) return null;
-    const liveUrl = await relay.store.workers.liveUrl(owner);
+    const executor = await runs.executor(runId);
+    if (!executor || executor.worker === relay.self) return null;
+    const { worker: owner, liveUrl } = executor;
     if (!liveUrl) {
       throw new LiveError(
         `run ${runId} executes on worker ${owner}, which serves no live view (a Wren version without it, or its endpoint is not announced)`,

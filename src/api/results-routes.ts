@@ -20,8 +20,7 @@ import {
   RunWebhookReplayResponseSchema,
 } from '../contract/index.js';
 import { notFound, ServiceError } from '../core/index.js';
-import type { WebhookDispatcher } from '../runs/index.js';
-import type { Store } from '../store/index.js';
+import type { RunService, WebhookDispatcher } from '../runs/index.js';
 import {
   type ApiKeyAuthenticator,
   apiKeyHeader,
@@ -31,7 +30,7 @@ import {
 import { forbidden, org, security } from './v1-routes.js';
 
 export interface ResultsRoutesOptions {
-  store: Store;
+  runs: RunService;
   artifacts: ArtifactService;
   webhooks: WebhookDispatcher;
 }
@@ -68,15 +67,13 @@ function contentDisposition(filename: string | null): string {
 }
 
 export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesOptions) {
-  const { store, artifacts, webhooks } = options;
+  const { runs, artifacts, webhooks } = options;
   return async (app: FastifyInstance): Promise<void> => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
     const requireOrg = requireApiKey(auth);
-    const ownRun = async (request: FastifyRequest, runId: string) => {
-      const run = await store.runs.get(org(request), runId);
-      if (!run) throw notFound(`Run not found ${runId}`);
-      return run;
+    const requireRun = async (request: FastifyRequest, runId: string) => {
+      if (!(await runs.hasRun(org(request), runId))) throw notFound(`Run not found ${runId}`);
     };
 
     routes.get(
@@ -99,10 +96,11 @@ export function resultsRoutes(auth: ApiKeyAuthenticator, options: ResultsRoutesO
         },
       },
       async (request) => {
-        const run = await ownRun(request, request.params.run_id);
+        const runId = request.params.run_id;
+        await requireRun(request, runId);
         const filter = request.query.artifact_type;
         const types = filter === undefined ? [] : Array.isArray(filter) ? filter : [filter];
-        return artifacts.listForRun(run.id, types);
+        return artifacts.listForRun(runId, types);
       },
     );
 

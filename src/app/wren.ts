@@ -372,7 +372,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     bodyLimitBytes: config.bodyLimitBytes,
     version: packageVersion(),
     ui: { model },
-    results: { store, artifacts, webhooks },
+    results: { runs, artifacts, webhooks },
     credentials: { store, box: secrets.box, ...(disambiguate ? { disambiguate } : {}) },
     sessions: {
       sessions,
@@ -387,7 +387,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
       live,
       sessions,
       executesRuns: runsWorker,
-      relay: relayed ? { store, tokens: liveTokens, self: runsWorker ? worker.owner : null } : null,
+      relay: relayed ? { tokens: liveTokens, self: runsWorker ? worker.owner : null } : null,
     },
   });
   // Deliveries and retention run wherever the worker runs (several processes may: leases).
@@ -411,7 +411,7 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
           live,
           runs,
           executesRuns: true,
-          relay: { store, self: worker.owner },
+          relay: { self: worker.owner },
           statusPollMs: 1000,
         }),
         logger,

@@ -169,6 +169,22 @@ export class RunService {
     return presentRun(run, this.options.appUrl, this.options.artifacts);
   }
 
+  /** Whether the organization has a run with this id (any status). */
+  async hasRun(organizationId: string, runId: string): Promise<boolean> {
+    return (await this.options.store.runs.get(organizationId, runId)) !== null;
+  }
+
+  /**
+   * The worker holding a run's lease and the internal live endpoint it announced (null when it
+   * announced none); null when no worker holds the run. Live views of runs executing in another
+   * process are relayed from there.
+   */
+  async executor(runId: string): Promise<{ worker: string; liveUrl: string | null } | null> {
+    const worker = await this.options.store.leases.owner(runId);
+    if (!worker) return null;
+    return { worker, liveUrl: await this.options.store.workers.liveUrl(worker) };
+  }
+
   async getTimeline(organizationId: string, runId: string): Promise<TimelineEntry[]> {
     const run = await this.options.store.runs.get(organizationId, runId);
     if (!run) throw notFound(`Task run not found ${runId}`);
