@@ -23,25 +23,15 @@ import {
 } from '../contract/index.js';
 import { badRequest, notFound } from '../core/index.js';
 import {
-  acceptTotpPush,
   CredentialInputError,
-  type Disambiguate,
-  filterCredentials,
-  parseCredentialInput,
-  type SecretBox,
-  sealCredential,
+  type CredentialService,
   toCredentialResponse,
   toTotpCodeResponse,
 } from '../credentials/index.js';
-import type { Store } from '../store/index.js';
 import { forbidden, org, security } from './v1-routes.js';
 
 export interface CredentialRoutesOptions {
-  store: Store;
-  /** Seals passwords and TOTP secrets (loadSecretBox). */
-  box: SecretBox;
-  /** Model fallback for ambiguous pushed content; without it such content is kept raw. */
-  disambiguate?: Disambiguate;
+  credentials: CredentialService;
 }
 
 const SCOPE_FIELDS = new Set(['task_id', 'workflow_id', 'workflow_run_id']);
@@ -100,7 +90,7 @@ export async function registerCredentialRoutes(
   v1: FastifyInstance,
   options: CredentialRoutesOptions,
 ): Promise<void> {
-  const { store, box } = options;
+  const { credentials } = options;
   const routes = v1.withTypeProvider<ZodTypeProvider>();
 
   routes.post(
@@ -122,16 +112,8 @@ export async function registerCredentialRoutes(
       },
     },
     async (request) => {
-      const organizationId = org(request);
       try {
-        const record = await acceptTotpPush(request.body, {
-          organizationId,
-          store: store.totpCodes,
-          ...(options.disambiguate ? { disambiguate: options.disambiguate } : {}),
-          // Wren has no workflows: a workflow scope never exists.
-          scopeExists: async (field, id) =>
-            field === 'task_id' && (await store.runs.get(organizationId, id)) !== null,
-        });
+        const record = await credentials.pushCode(org(request), request.body);
         return toTotpCodeResponse(record) as z.input<typeof TotpCodeSchema>;
       } catch (error) {
         throw httpError(error, request.body);
@@ -157,7 +139,7 @@ export async function registerCredentialRoutes(
     },
     async (request) => {
       const q = request.query;
-      const rows = await store.totpCodes.list({
+      const rows = await credentials.listCodes({
         organizationId: org(request),
         limit: q.limit,
         ...(q.totp_identifier !== undefined ? { totpIdentifier: q.totp_identifier } : {}),
@@ -168,14 +150,10 @@ export async function registerCredentialRoutes(
     },
   );
 
-  const credentialBody = (request: FastifyRequest, existing?: { id: string; createdAt: Date }) => {
+  /** A service call whose input errors answer as the API does (httpError). */
+  const parsing = async <T>(request: FastifyRequest, call: () => Promise<T>): Promise<T> => {
     try {
-      const input = parseCredentialInput(request.body);
-      return sealCredential(input, {
-        box,
-        organizationId: org(request),
-        ...(existing ? { id: existing.id, createdAt: existing.createdAt } : {}),
-      });
+      return await call();
     } catch (error) {
       throw httpError(error, request.body);
     }
@@ -201,8 +179,7 @@ export async function registerCredentialRoutes(
       },
     },
     async (request, reply) => {
-      const row = credentialBody(request);
-      await store.credentials.insert(row);
+      const row = await parsing(request, () => credentials.create(org(request), request.body));
       return reply.code(201).send(present(row));
     },
   );
@@ -227,7 +204,7 @@ export async function registerCredentialRoutes(
       const q = request.query;
       // Only the built-in vault exists: another vault type has no credentials here.
       if (q.vault_type !== undefined && q.vault_type !== 'skyvern') return [];
-      const rows = filterCredentials(await store.credentials.list(org(request)), {
+      const rows = await credentials.list(org(request), {
         ...(q.credential_type ? { type: q.credential_type } : {}),
         ...(q.search ? { search: q.search } : {}),
         limit: q.page_size,
@@ -251,7 +228,7 @@ export async function registerCredentialRoutes(
     },
     async (request) => {
       const id = request.params.credential_id;
-      const row = await store.credentials.get(org(request), id);
+      const row = await credentials.get(org(request), id);
       if (!row) throw notFound(`Credential not found ${id}`);
       return present(row);
     },
@@ -278,16 +255,14 @@ export async function registerCredentialRoutes(
     },
     async (request) => {
       const id = request.params.credential_id;
-      const existing = await store.credentials.get(org(request), id);
-      if (!existing) throw notFound(`Credential not found ${id}`);
-      const row = credentialBody(request, existing);
-      if (!(await store.credentials.replace(row))) throw notFound(`Credential not found ${id}`);
+      const row = await parsing(request, () => credentials.replace(org(request), id, request.body));
+      if (!row) throw notFound(`Credential not found ${id}`);
       return present(row);
     },
   );
 
   const deleteOne = async (organizationId: string, id: string) => {
-    if (!(await store.credentials.delete(organizationId, id)))
+    if (!(await credentials.delete(organizationId, id)))
       throw notFound(`Credential not found ${id}`);
   };
   const deleteSchema = (operationId: string, summary: string) => ({

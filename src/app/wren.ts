@@ -23,7 +23,7 @@ import {
 import { ArtifactService, ArtifactUrlSigner, LocalArtifactStorage } from '../artifacts/index.js';
 import { BrowserManager, LiveBrowsers, resolveExecutablePath } from '../browser/index.js';
 import type { SessionNetworkConfig, WrenConfig } from '../config.js';
-import { loadSecretBox, type SecretBox } from '../credentials/index.js';
+import { CredentialService, loadSecretBox, type SecretBox } from '../credentials/index.js';
 import {
   createDefaultRegistry,
   createEngineServices,
@@ -373,7 +373,15 @@ export async function createWren(options: CreateWrenOptions): Promise<Wren> {
     version: packageVersion(),
     ui: { model },
     results: { runs, artifacts, webhooks },
-    credentials: { store, box: secrets.box, ...(disambiguate ? { disambiguate } : {}) },
+    credentials: {
+      credentials: new CredentialService({
+        credentials: store.credentials,
+        totpCodes: store.totpCodes,
+        box: secrets.box,
+        runExists: (org, id) => runs.hasRun(org, id),
+        ...(disambiguate ? { disambiguate } : {}),
+      }),
+    },
     sessions: {
       sessions,
       auth: new ApiKeyAuthenticator(store),

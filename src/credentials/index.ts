@@ -4,6 +4,7 @@
  * and artifacts. Storage and HTTP are injected; this folder has no SQL and no routes.
  */
 export * from './clock.js';
+export * from './credential-service.js';
 export * from './credential-store.js';
 export * from './errors.js';
 export * from './extract.js';

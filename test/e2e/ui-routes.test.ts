@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyAuthenticator, buildApi, KeyAdmin } from '../../src/api/index.js';
 import { modelSettings } from '../../src/api/ui-routes.js';
-import { loadSecretBox } from '../../src/credentials/index.js';
+import { CredentialService, loadSecretBox } from '../../src/credentials/index.js';
 import { resolveModelConfig } from '../../src/llm/index.js';
 import { startTestWren, TEST_API_KEY, type TestWren } from '../support/wren.js';
 
@@ -31,7 +31,14 @@ async function serveApp(dir: string | null): Promise<{ app: FastifyInstance; url
     bodyLimitBytes: 1024 * 1024,
     version: 'test',
     ui: { model: t.wren.model, uiDir: dir },
-    credentials: { store: t.wren.store, box: (await loadSecretBox({ dataDir: t.dataDir })).box },
+    credentials: {
+      credentials: new CredentialService({
+        credentials: t.wren.store.credentials,
+        totpCodes: t.wren.store.totpCodes,
+        box: (await loadSecretBox({ dataDir: t.dataDir })).box,
+        runExists: (org, id) => t.wren.runs.hasRun(org, id),
+      }),
+    },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
