@@ -19,6 +19,7 @@ import type { EngineRegistry } from '../engines/index.js';
 import type { ConfigResult } from '../llm/index.js';
 import type { RunRecord, Store } from '../store/index.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { Pump } from './pump.js';
 import {
   type AbortReason,
   abortFlight,
@@ -70,9 +71,10 @@ export class Worker {
   private readonly leases: LeaseKeeper;
   private readonly executor: RunExecutor;
   private running = false;
-  private pumping = false;
-  private currentPump: Promise<void> = Promise.resolve();
-  private pumpAgain = false;
+  private readonly pumper = new Pump(
+    () => this.pump(),
+    () => this.running,
+  );
   private timer: NodeJS.Timeout | null = null;
   private readonly pollIntervalMs: number;
   private liveUrl: string | null = null;
@@ -140,7 +142,7 @@ export class Worker {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.leases.stopRenewing();
-    await this.currentPump;
+    await this.pumper.idle();
     const pending = [...this.inFlight.values()];
     for (const flight of pending) this.abort(flight.run.id, 'shutdown');
     await Promise.all(pending.map((f) => f.done));
@@ -148,19 +150,7 @@ export class Worker {
   }
 
   wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    this.currentPump = this.pump().finally(() => {
-      this.pumping = false;
-      if (this.pumpAgain) {
-        this.pumpAgain = false;
-        this.wake();
-      }
-    });
+    this.pumper.wake();
   }
 
   private async pump(): Promise<void> {

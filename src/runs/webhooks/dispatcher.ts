@@ -14,6 +14,7 @@ import type { RunWebhookDeliveries, RunWebhookReplayResponse } from '../../contr
 import { badRequest, newId, notFound } from '../../core/index.js';
 import type { EgressPolicy } from '../../net/index.js';
 import type { Store, WebhookDelivery } from '../../store/index.js';
+import { Pump } from '../pump.js';
 import type { WebhookKeyring } from './keyring.js';
 import { buildWebhookPayload } from './payload.js';
 import { type SendOutcome, sendWebhook } from './send.js';
@@ -59,8 +60,10 @@ export class WebhookDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
-  private pumping = false;
-  private pumpAgain = false;
+  private readonly pumper = new Pump(
+    () => this.pump(),
+    () => this.running,
+  );
   private shutdown = new AbortController();
   private unsubscribe: (() => void) | null = null;
 
@@ -92,19 +95,7 @@ export class WebhookDispatcher {
   }
 
   wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (this.pumpAgain) {
-        this.pumpAgain = false;
-        this.wake();
-      }
-    });
+    this.pumper.wake();
   }
 
   private async pump(): Promise<void> {
