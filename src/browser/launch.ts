@@ -241,6 +241,8 @@ export class BrowserManager {
         ...options,
         proxy,
         egress: this.policyFor(options),
+        // Fetches by URL come from this process: pinned, unless they go out through the run's proxy.
+        pinFetches: !proxy,
       });
       this.track(run);
       return run;

@@ -66,6 +66,12 @@ export interface RunBrowserOptions {
   uploadDirs?: string[];
   /** Cookies and storage a fresh context starts from (a browser profile). */
   storageState?: StoredBrowserState | null;
+  /**
+   * The context is not behind Wren's egress proxy (a browser reached over CDP): downloads and
+   * uploads by URL, which Playwright fetches from this process, go through an egress proxy of
+   * their own (UrlPolicy.fetch) so each connection is pinned to a checked address.
+   */
+  pinFetches?: boolean;
 }
 
 /** A context made for a run before the run starts, with its first page (RunBrowser.prepare). */
@@ -277,6 +283,7 @@ export class RunBrowser {
         await this.context.close().catch(() => {});
       }
     } finally {
+      await this.urls.close();
       for (const h of this.closeHooks) h();
     }
   }

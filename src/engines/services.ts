@@ -186,10 +186,15 @@ export function createEngineServices(options: {
         throw e;
       }
       try {
-        return await RunBrowser.attach(connection.context, base, {
-          browser: connection.browser,
-          release: connection.disconnect,
-        });
+        // Not behind Wren's egress proxy: fetches by URL get one of their own (pinned).
+        return await RunBrowser.attach(
+          connection.context,
+          { ...base, pinFetches: true },
+          {
+            browser: connection.browser,
+            release: connection.disconnect,
+          },
+        );
       } catch (e) {
         await connection.disconnect();
         throw e;
