@@ -30,7 +30,7 @@ const LAYERS = {
     may: ['json-schema'],
     why: 'request/response schemas of the HTTP API',
   },
-  credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking; storage ports' },
+  credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking, API keys; storage ports' },
   net: { path: '^src/net/', may: [], why: 'address checks shared by browser and webhooks' },
   llm: { path: '^src/llm/', may: ['json-schema'], why: 'model providers; knows nothing of pages' },
   store: {

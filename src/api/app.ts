@@ -36,9 +36,9 @@ import {
   zodIssuesToDetail,
 } from '../contract/index.js';
 import { ServiceError } from '../core/index.js';
+import type { KeyIdentity, Organization } from '../credentials/index.js';
 import type { ProfileService } from '../profiles/index.js';
 import type { RunService, ScriptService, SdkActionService } from '../runs/index.js';
-import type { KeyIdentity, Organization } from '../store/index.js';
 import { type CredentialRoutesOptions, registerCredentialRoutes } from './credentials-routes.js';
 import type { ApiKeyAuthenticator, KeyAdmin } from './keys.js';
 import { registerKeyRoutes } from './keys-routes.js';

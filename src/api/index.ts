@@ -1,5 +1,4 @@
-export { type ApiOptions, buildApi } from './app.js';
-export { type InjectMethod, injectJson } from './inject.js';
+// Keys and organizations live in credentials/; re-exported for the CLI and embedded mode.
 export {
   API_KEY_FILE,
   ApiKeyAuthenticator,
@@ -14,7 +13,9 @@ export {
   KeyAdmin,
   type OrganizationView,
   type QuotaDefaults,
-} from './keys.js';
+} from '../credentials/index.js';
+export { type ApiOptions, buildApi } from './app.js';
+export { type InjectMethod, injectJson } from './inject.js';
 export { type InternalLiveServer, startInternalLiveServer } from './live-internal.js';
 export { LiveRelayTokens } from './live-relay.js';
 export { KEY_REVOKED } from './live-routes.js';

@@ -13,9 +13,12 @@ import {
   UpdateBrowserSessionRequestSchema,
 } from '../contract/index.js';
 import { maskProxyLocation, ServiceError } from '../core/index.js';
-import type { ProfileService } from '../profiles/index.js';
-import { ProxyUnavailableError, type SessionManager } from '../sessions/index.js';
-import type { BrowserSessionRecord, SessionProfileLink } from '../store/index.js';
+import type { ProfileService, SessionProfileLink } from '../profiles/index.js';
+import {
+  type BrowserSessionRecord,
+  ProxyUnavailableError,
+  type SessionManager,
+} from '../sessions/index.js';
 import type { ApiKeyAuthenticator } from './keys.js';
 import { org, registerV1, security } from './v1-routes.js';
 

@@ -3,6 +3,7 @@
  * the encrypted credential store, and the secret vault that keeps secrets out of prompts, logs
  * and artifacts. Storage and HTTP are injected; this folder has no SQL and no routes.
  */
+export * from './api-keys.js';
 export * from './clock.js';
 export * from './credential-service.js';
 export * from './credential-store.js';

@@ -1,4 +1,7 @@
 /** Browser sessions, proxy routing and geo emulation. */
+
+/** A session as the store keeps it (what SessionManager returns). */
+export type { BrowserSessionRecord } from '../store/index.js';
 export { type GeoProfile, geoProfileFor } from './geo.js';
 export {
   type CreateSessionInput,

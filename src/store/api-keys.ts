@@ -3,48 +3,16 @@
  * revocation, and per-organization quota overrides. Listings show prefixes, never hashes.
  */
 import type { Kysely, Selectable } from 'kysely';
+import type {
+  ApiKeyPort,
+  ApiKeySummary,
+  KeyIdentity,
+  NewApiKey,
+  OrganizationRecord,
+} from '../credentials/index.js';
 import type { ApiKeysTable, Database, OrganizationsTable } from './schema.js';
 
-export interface ApiKeySummary {
-  id: string;
-  organizationId: string;
-  /** The first characters of the key (e.g. `wren_AbCd`), enough to tell keys apart. */
-  prefix: string;
-  label: string | null;
-  createdAt: string;
-  revokedAt: string | null;
-  /** May create organizations and mint or revoke keys. */
-  admin: boolean;
-  /** env (WREN_API_KEY) | generated (first start) | api | cli; null for older keys. */
-  source: string | null;
-}
-
-export interface OrganizationRecord {
-  id: string;
-  name: string;
-  createdAt: string;
-  /** Quota overrides; null: the server's default (WREN_ORG_MAX_*). */
-  maxBrowserSessions: number | null;
-  maxActiveRuns: number | null;
-}
-
-/** Who an x-api-key is: its organization, and whether it is an admin key. */
-export interface KeyIdentity {
-  keyId: string;
-  admin: boolean;
-  organization: { id: string; name: string; createdAt: string };
-}
-
-export interface NewApiKey {
-  id: string;
-  organizationId: string;
-  keyHash: string;
-  keyPrefix: string;
-  label: string | null;
-  createdAt: string;
-  admin?: boolean;
-  source?: string | null;
-}
+export type { ApiKeySummary, KeyIdentity, NewApiKey, OrganizationRecord };
 
 function toSummary(r: Selectable<ApiKeysTable>): ApiKeySummary {
   return {
@@ -69,7 +37,7 @@ function toOrganization(r: Selectable<OrganizationsTable>): OrganizationRecord {
   };
 }
 
-export class ApiKeyStore {
+export class ApiKeyStore implements ApiKeyPort {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** How many keys exist, revoked ones included (none: first start mints one). */

@@ -29,6 +29,7 @@ import { ScriptStore } from './scripts.js';
 import { SessionStore } from './sessions.js';
 import { WorkerDirectory } from './workers.js';
 
+export type { Organization } from '../credentials/index.js';
 export type {
   ApiKeyStore,
   ApiKeySummary,
@@ -67,13 +68,6 @@ export type { Database } from './schema.js';
 export type { ScriptRecord, ScriptRevisionRecord, ScriptStore } from './scripts.js';
 export type { BrowserSessionRecord, SessionStore } from './sessions.js';
 export type { WorkerDirectory } from './workers.js';
-
-/** An organization as a request sees it (the API key's). */
-export interface Organization {
-  id: string;
-  name: string;
-  createdAt: string;
-}
 
 export interface StoreOptions {
   /** Directory holding wren.db; created when missing. Ignored when `filename` is given. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addApiKey } from '../../../src/api/keys.js';
 import { ArtifactUrlSigner } from '../../../src/artifacts/index.js';
+import { addApiKey } from '../../../src/credentials/index.js';
 import { EngineRegistry } from '../../../src/engines/registry.js';
 import type { EngineEvent } from '../../../src/engines/types.js';
 import { engineFrom } from '../../support/engines.js';
