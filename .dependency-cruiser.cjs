@@ -30,7 +30,11 @@ const LAYERS = {
     may: ['json-schema'],
     why: 'request/response schemas of the HTTP API',
   },
-  credentials: { path: '^src/credentials/', may: [], why: 'TOTP, vault, masking, API keys; storage ports' },
+  credentials: {
+    path: '^src/credentials/',
+    may: [],
+    why: 'TOTP, vault, masking, API keys; storage ports',
+  },
   net: { path: '^src/net/', may: [], why: 'address checks shared by browser and webhooks' },
   llm: { path: '^src/llm/', may: ['json-schema'], why: 'model providers; knows nothing of pages' },
   store: {
@@ -187,6 +191,8 @@ const config = {
         pathNot: [
           '^src/$1/',
           '^src/[^/]+/index\\.ts$',
+          // the package's second entry (`wren/embedded`): server code the SDK's index must not load
+          '^src/sdk/embedded\\.ts$',
           // the value lists the web UI bundles; core/index.ts would pull node:crypto into it
           '^src/core/enums\\.ts$',
         ],

@@ -14,7 +14,7 @@ import {
   WrenApiError,
   WrenClient,
   waitForCompletion,
-} from '../sdk/client.js';
+} from '../sdk/index.js';
 import { type OperatorOptions, withOperator } from './operator.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
