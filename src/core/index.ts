@@ -7,6 +7,7 @@ export * from './enums.js';
 export * from './errors.js';
 export * from './ids.js';
 export { MASK, maskProxyLocation, maskUrlPassword } from './masks.js';
+export { retryAfterMs } from './retry-after.js';
 export type { BrowserSettings } from './settings.js';
 export { urlPattern } from './url-pattern.js';
 export type { Usage } from './usage.js';

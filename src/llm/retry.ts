@@ -1,4 +1,4 @@
-import { sleep as coreSleep } from '../core/index.js';
+import { sleep as coreSleep, retryAfterMs } from '../core/index.js';
 import { LlmError, type LlmErrorKind } from './errors.js';
 import type { RetryPolicy } from './types.js';
 
@@ -13,12 +13,7 @@ export function parseRetryAfter(
   const ms = lower['retry-after-ms'];
   if (ms !== undefined && Number.isFinite(Number.parseFloat(ms)))
     return Math.max(0, Number.parseFloat(ms));
-  const ra = lower['retry-after'];
-  if (ra === undefined) return null;
-  const seconds = Number.parseFloat(ra);
-  if (Number.isFinite(seconds) && /^\s*[\d.]+\s*$/.test(ra)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(ra);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+  return retryAfterMs(lower['retry-after'], now);
 }
 
 export function kindForStatus(status: number): LlmErrorKind {

@@ -8,7 +8,6 @@ export {
 export { WebhookKeyring } from './keyring.js';
 export { buildWebhookPayload, presentRun } from './payload.js';
 export {
-  parseRetryAfter,
   RESPONSE_SNIPPET_BYTES,
   type SendOutcome,
   sendWebhook,

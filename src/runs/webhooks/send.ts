@@ -3,6 +3,7 @@
  * changed since the run was created), never follows redirects, reads at most 2 KB of the answer,
  * and classifies the outcome for the retry policy.
  */
+import { retryAfterMs } from '../../core/index.js';
 import { signedJsonHeaders } from '../../credentials/index.js';
 import { checkUrl, type EgressPolicy, NetworkPolicyError, pinnedRequest } from '../../net/index.js';
 
@@ -33,14 +34,6 @@ export interface SendOutcome {
   retryAfterMs: number | null;
   /** True when `signal` aborted the attempt (not the receiver's fault; not counted). */
   aborted: boolean;
-}
-
-export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | null {
-  if (!value) return null;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 
 function describe(error: unknown, timedOut: boolean): string {
@@ -112,7 +105,7 @@ export async function sendWebhook(
       ok,
       error: ok ? null : `receiver answered HTTP ${status}`,
       retryable: status >= 500 || status === 408 || status === 429,
-      retryAfterMs: parseRetryAfter(response.headers['retry-after'] ?? null),
+      retryAfterMs: retryAfterMs(response.headers['retry-after']),
     };
   } catch (error) {
     return {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_RETRY_DELAY_MS,
-  parseRetryAfter,
-  retryDelayMs,
-} from '../../../src/runs/webhooks/index.js';
+import { retryAfterMs } from '../../../src/core/index.js';
+import { MAX_RETRY_DELAY_MS, retryDelayMs } from '../../../src/runs/webhooks/index.js';
 
 describe('retryDelayMs', () => {
   it('doubles per attempt with up to one base of jitter', () => {
@@ -18,13 +15,14 @@ describe('retryDelayMs', () => {
   });
 });
 
-describe('parseRetryAfter', () => {
+describe('retryAfterMs (core; webhooks and model calls)', () => {
   it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('3')).toBe(3000);
+    expect(retryAfterMs('3')).toBe(3000);
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
-    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon')).toBeNull();
-    expect(parseRetryAfter(null)).toBeNull();
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon')).toBeNull();
+    expect(retryAfterMs(null)).toBeNull();
+    expect(retryAfterMs(' 1.5 ')).toBe(1500);
   });
 });
