@@ -240,6 +240,10 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       ? (await resolveTarget({ allowPrivateNetworks: true, resolve: policy.resolve }, host))
           .addresses
       : (await resolveTarget(policy, host, `proxy ${host}`)).addresses;
+    // A caller's proxy_location may not be one of Wren's own browsers either, whatever the policy.
+    if (!options.upstream?.trusted && (await anyOwnEndpoint(addresses, port))) {
+      throw new Error(ownEndpointReason(`proxy ${host}:${port}`));
+    }
     const raw = await connectFirst(addresses, port, timeoutMs);
     if (!secure) return raw;
     const tls = tlsConnect({ socket: raw, servername: isIpAddress(host) ? undefined : host });

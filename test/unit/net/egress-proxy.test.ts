@@ -124,4 +124,30 @@ describe('egress proxy answers', () => {
       await Promise.all([byName.close(), byCidr.close(), open.close()]);
     }
   });
+
+  it("never uses one of Wren's own browser endpoints as the upstream proxy (proxy_location.url)", async () => {
+    // Stands for a session's DevTools port (or the gateway) on this machine.
+    const reached: string[] = [];
+    const own = createServer((req, res) => {
+      reached.push(String(req.url));
+      res.end('devtools');
+    });
+    own.listen(0, '127.0.0.1');
+    await once(own, 'listening');
+    const ownPort = (own.address() as AddressInfo).port;
+    const release = reserveOwnPort(ownPort);
+    const open = await startEgressProxy({
+      policy: { ...policy, allowPrivateNetworks: true },
+      upstream: { server: `http://localhost:${ownPort}` },
+    });
+    try {
+      const answer = await viaProxy('public.test', open);
+      expect(answer.status).toBe(502);
+      expect(reached).toEqual([]);
+    } finally {
+      release();
+      await open.close();
+      own.close();
+    }
+  });
 });
