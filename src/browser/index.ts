@@ -14,6 +14,7 @@ export {
   actionToolSchemas,
   prepareAction,
 } from './act/actions/index.js';
+export type { ExecuteOptions, SettleMode } from './act/executor.js';
 export { KEY_NAMES, normalizeKeys } from './act/keys.js';
 export {
   type ModelActionPick,

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { APIResponse, Browser, BrowserContext, ElementHandle, Page } from 'playwright-core';
 import type { BlockedRequest, EgressPolicy } from '../net/index.js';
-import { type ActionResult, executeAction } from './act/executor.js';
+import { type ActionResult, type ExecuteOptions, executeAction } from './act/executor.js';
 import type { ComputerPrimitives } from './computer.js';
 import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
@@ -390,8 +390,9 @@ export class RunBrowser {
     return this.camera.busyWith(() => this.observer.observe(options));
   }
 
-  act(action: unknown): Promise<ActionResult> {
-    return this.camera.busyWith(() => executeAction(this, action));
+  /** Runs one action; `options.settle` chooses how it waits for the page afterwards. */
+  act(action: unknown, options: ExecuteOptions = {}): Promise<ActionResult> {
+    return this.camera.busyWith(() => executeAction(this, action, options));
   }
 
   /** The element registry behind observation ids. */

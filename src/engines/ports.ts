@@ -1,4 +1,4 @@
-import type { Action, TabInfo } from '../browser/index.js';
+import type { Action, SettleMode, TabInfo } from '../browser/index.js';
 import type { Usage } from '../core/index.js';
 
 /**
@@ -55,7 +55,12 @@ export interface AgentActionOutcome {
 export interface AgentBrowser {
   observe(options: ObserveOptions): Promise<PageObservation>;
   /** Runs one of the browser's action records (src/browser/act) as the model planned it. */
-  execute(action: Action, signal: AbortSignal): Promise<AgentActionOutcome>;
+  execute(
+    action: Action,
+    signal: AbortSignal,
+    /** How the action waits for the page afterwards (the browser's default: until it is quiet). */
+    options?: { settle?: SettleMode },
+  ): Promise<AgentActionOutcome>;
   /** Navigate to the task's start URL. */
   open(url: string): Promise<void>;
 }

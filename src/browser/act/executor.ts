@@ -32,6 +32,19 @@ export interface ExecutorHost extends ActionHost {
   settleDownloads(): Promise<void>;
 }
 
+/**
+ * How an action waits for the page afterwards. `quiet` (the agent's): until what the action
+ * started has played out (settle below). `navigation` (a replayed script, which waits for the
+ * page state its next step expects itself): one rendered frame as the barrier after input, and a
+ * navigation the input asked for committed and its document loaded; no quiet-DOM wait, no
+ * request wait, no new-tab grace.
+ */
+export type SettleMode = 'quiet' | 'navigation';
+
+export interface ExecuteOptions {
+  settle?: SettleMode;
+}
+
 const SETTLE_MAX_MS = 3000;
 /** The wait for what an action's handlers scheduled (timers, requests, a quiet DOM). */
 const QUIET_MAX_MS = 1500;
@@ -178,6 +191,51 @@ async function settle(
 }
 
 /**
+ * The `navigation` settle mode: one rendered frame (a navigation the input asked for has been
+ * reported by then), and when one was, its commit and loaded document. Nothing else is waited
+ * for; `quiet` says so unless the action navigated.
+ */
+async function settleNavigation(
+  run: ExecutorHost,
+  nav: NavigationWatch | null,
+): Promise<Settled | null> {
+  let page: Page;
+  try {
+    page = run.page();
+  } catch {
+    return null;
+  }
+  const stopListening = new AbortController();
+  const requested = nav?.session
+    .navigationRequested(nav.mark, stopListening.signal)
+    .then(() => null);
+  await Promise.race(requested ? [afterNextFrame(page, 1), requested] : [afterNextFrame(page, 1)]);
+  stopListening.abort();
+  let navigated = false;
+  if (nav && nav.page === page && nav.session.navigationPending(nav.mark)) {
+    navigated = true;
+    await nav.session.navigationSettled(
+      nav.mark,
+      run.options.navigationTimeoutMs ?? NAVIGATION_TIMEOUT_MS,
+    );
+    try {
+      page = run.page();
+    } catch {
+      return null;
+    }
+    await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
+  }
+  await run.settleDownloads();
+  return {
+    page,
+    mainMutations: null,
+    fresh: null,
+    quiet: navigated,
+    mutations: await mutationCount(page),
+  };
+}
+
+/**
  * Whether the action made new controls appear (docs/engines.md, batch rules): a visible control
  * no observation has listed, in what the action added or changed; or any change inside a child
  * frame (not inspected); or, without the page tracker, any DOM change.
@@ -194,7 +252,12 @@ function newElementsAppeared(
   return settled.mutations - main !== totalBefore - mainBefore;
 }
 
-export async function executeAction(run: ExecutorHost, input: unknown): Promise<ActionResult> {
+export async function executeAction(
+  run: ExecutorHost,
+  input: unknown,
+  options: ExecuteOptions = {},
+): Promise<ActionResult> {
+  const navigationOnly = options.settle === 'navigation';
   const started = performance.now();
   const name =
     typeof input === 'object' && input !== null && 'type' in input
@@ -250,7 +313,11 @@ export async function executeAction(run: ExecutorHost, input: unknown): Promise<
   }
   const urlBefore = page?.url() ?? '';
   const [mutationsBefore, session, mainBefore] = page
-    ? await Promise.all([mutationCount(page), run.pageSession(page), markActivity(page)])
+    ? await Promise.all([
+        mutationCount(page),
+        run.pageSession(page),
+        navigationOnly ? null : markActivity(page),
+      ])
     : [0, null, null];
   const nav = page && session ? { page, session, mark: session.mark() } : null;
   const eventsBefore = run.events.length;
@@ -264,8 +331,10 @@ export async function executeAction(run: ExecutorHost, input: unknown): Promise<
   } catch (e) {
     error = { kind: kindOf(e), message: errorMessage(e) };
   }
-  let settled = await settle(run, requestMark, nav, outcome.valueOnly === true);
-  if (!error && outcome.expectEffect && run.events.length === eventsBefore) {
+  let settled = navigationOnly
+    ? await settleNavigation(run, nav)
+    : await settle(run, requestMark, nav, outcome.valueOnly === true);
+  if (!error && !navigationOnly && outcome.expectEffect && run.events.length === eventsBefore) {
     // New tabs attach a moment after the click that opened them; give quiet clicks a short grace.
     const stillQuiet =
       run.allPages().length === pagesBefore &&

@@ -326,7 +326,21 @@ export class ScriptReplay {
     // Wren's own matcher first: the element by the rules that wrote its selector, acted on by the
     // agent's executor (no Playwright injected script in the page); Playwright's engines for the
     // syntax only they read, and for one last look before healing.
-    const found = await this.browser.locate(step.selector, STEP_SELECTOR_WAIT_MS).catch(() => null);
+    // When the next step waits for its own page state (its element, or a URL), this action waits
+    // only for a navigation it started; the agent's quiet-page wait is the fallback: for the last
+    // step, before a step that waits for nothing, and for a retry when the quick try failed.
+    const next = this.input.body.steps[index + 1];
+    const nextWaits = next !== undefined && (isElementStep(next) || next.kind === 'wait_for_url');
+    let found = await this.browser.locate(step.selector, STEP_SELECTOR_WAIT_MS).catch(() => null);
+    if (found && 'id' in found && nextWaits) {
+      const quick = await this.agentBrowser.execute(
+        this.agentAction(step, String(found.id)),
+        this.ctx.signal,
+        { settle: 'navigation' },
+      );
+      if (quick.ok) return undefined;
+      found = await this.browser.locate(step.selector, STEP_SELECTOR_WAIT_MS).catch(() => null);
+    }
     if (found && 'id' in found) {
       const outcome = await this.agentBrowser.execute(
         this.agentAction(step, String(found.id)),

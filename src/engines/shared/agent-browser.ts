@@ -8,6 +8,7 @@ import {
   type ActionResult,
   prepareAction,
   type RunBrowser,
+  type SettleMode,
 } from '../../browser/index.js';
 import type {
   AgentActionOutcome,
@@ -74,9 +75,13 @@ export function agentBrowserFromRun(
         tokens: obs.tokens,
       };
     },
-    async execute(action: Action, signal: AbortSignal): Promise<AgentActionOutcome> {
+    async execute(
+      action: Action,
+      signal: AbortSignal,
+      actOptions: { settle?: SettleMode } = {},
+    ): Promise<AgentActionOutcome> {
       signal.throwIfAborted();
-      const result = await run.act(prepareAction(action, { substitute, expandUrl }));
+      const result = await run.act(prepareAction(action, { substitute, expandUrl }), actOptions);
       return toActionOutcome(result);
     },
     async open(url: string): Promise<void> {

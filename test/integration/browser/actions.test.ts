@@ -717,3 +717,38 @@ describe('clicks from the mouse wait for the navigation they start', () => {
     expect(apply.effects.urlAfter).toBe(`${base}/api/slow?ms=500&now=on`);
   });
 });
+
+describe("the 'navigation' settle mode (a replayed script's)", () => {
+  it('waits for a navigation the click starts, but not for what a timer renders later', async () => {
+    const run = await h.openAt('index.html', { navigationTimeoutMs: 20_000 });
+    const base = h.server.url;
+    const html = `
+      <a href="${base}/api/slow?ms=1500">Slow page</a>
+      <button onclick="setTimeout(() => { document.body.insertAdjacentHTML('beforeend', '<p>Later</p>'); }, 400)">Soon</button>`;
+    await run.page().setContent(html);
+    let obs = await run.observe();
+    // Past the quiet wait's bound: the navigation barrier holds the action until the page commits.
+    const slow = await run.act(
+      { type: 'click', id: idOf(obs, 'link', 'Slow page') },
+      { settle: 'navigation' },
+    );
+    expect(slow.ok).toBe(true);
+    expect(slow.effects.navigated).toBe(true);
+    expect(slow.effects.urlAfter).toBe(`${base}/api/slow?ms=1500`);
+    expect((await run.observe()).text).toContain('Slow page arrived');
+
+    await run.page().setContent(html);
+    obs = await run.observe();
+    const soon = await run.act(
+      { type: 'click', id: idOf(obs, 'button', 'Soon') },
+      { settle: 'navigation' },
+    );
+    expect(soon.ok).toBe(true);
+    expect(soon.effects.settled).toBe(false);
+    // The quiet wait (the default) would have waited for the 400 ms timer's paragraph.
+    expect(await run.page().locator('text=Later').count()).toBe(0);
+    const quiet = await run.act({ type: 'click', id: idOf(obs, 'button', 'Soon') });
+    expect(quiet.ok).toBe(true);
+    expect(await run.page().locator('text=Later').count()).toBeGreaterThan(0);
+  });
+});
