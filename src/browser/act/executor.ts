@@ -113,6 +113,51 @@ interface Settled {
   quiet: boolean;
 }
 
+/** The run's active tab, or null when it is gone. */
+function activePage(run: ExecutorHost): Page | null {
+  try {
+    return run.page();
+  } catch {
+    return null;
+  }
+}
+
+/** `wait`, ended early (null) when the tab reports a navigation request since the action began. */
+async function untilNavigationRequested<T>(
+  nav: NavigationWatch | null,
+  wait: Promise<T>,
+): Promise<T | null> {
+  const stopListening = new AbortController();
+  const requested = nav?.session
+    .navigationRequested(nav.mark, stopListening.signal)
+    .then(() => null);
+  try {
+    return await Promise.race(requested ? [wait, requested] : [wait]);
+  } finally {
+    stopListening.abort();
+  }
+}
+
+/**
+ * Until the navigation the action started in `page` has committed and its document loaded: the
+ * active tab then, or null when it is gone. `undefined` when no navigation is pending there.
+ */
+async function followNavigation(
+  run: ExecutorHost,
+  nav: NavigationWatch | null,
+  page: Page,
+): Promise<Page | null | undefined> {
+  if (!nav || nav.page !== page || !nav.session.navigationPending(nav.mark)) return undefined;
+  await nav.session.navigationSettled(
+    nav.mark,
+    run.options.navigationTimeoutMs ?? NAVIGATION_TIMEOUT_MS,
+  );
+  const next = activePage(run);
+  if (!next) return null;
+  await next.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
+  return next;
+}
+
 /**
  * Lets the page settle after an action: a navigation the action started committed (raw mouse and
  * keyboard input do not wait for it themselves), its document loaded, the requests the action
@@ -129,12 +174,8 @@ async function settle(
   nav: NavigationWatch | null,
   valueOnly = false,
 ): Promise<Settled | null> {
-  let page: Page;
-  try {
-    page = run.page();
-  } catch {
-    return null;
-  }
+  let page = activePage(run);
+  if (!page) return null;
   const deadline = Date.now() + SETTLE_MAX_MS;
   const quietDeadline = Date.now() + QUIET_MAX_MS;
   await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
@@ -145,28 +186,17 @@ async function settle(
   // The quiet wait is also the barrier after input: a navigation the input asked for has been
   // reported by the time the page answers. A reported request ends the wait early: the new
   // document is waited for below.
-  const stopListening = new AbortController();
-  const requested = nav?.session
-    .navigationRequested(nav.mark, stopListening.signal)
-    .then(() => null);
-  const quiet = waitForQuiet(page, QUIET_MAX_MS, !valueOnly, !valueOnly).then((r) =>
-    r === null && !valueOnly ? afterNextFrame(page).then(() => null) : r,
+  const before = page;
+  const quiet = waitForQuiet(before, QUIET_MAX_MS, !valueOnly, !valueOnly).then((r) =>
+    r === null && !valueOnly ? afterNextFrame(before).then(() => null) : r,
   );
-  report = await Promise.race(requested ? [quiet, requested] : [quiet]);
-  stopListening.abort();
-  if (nav && nav.page === page && nav.session.navigationPending(nav.mark)) {
+  report = await untilNavigationRequested(nav, quiet);
+  const followed = await followNavigation(run, nav, page);
+  if (followed === null) return null;
+  if (followed) {
     navigated = true;
     report = null;
-    await nav.session.navigationSettled(
-      nav.mark,
-      run.options.navigationTimeoutMs ?? NAVIGATION_TIMEOUT_MS,
-    );
-    try {
-      page = run.page();
-    } catch {
-      return null;
-    }
-    await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
+    page = followed;
     await run.requestsSettled(requestMark, SETTLE_MAX_MS);
     // A new document: its scripts' first frame has run after one frame; the effect is the
     // navigation itself, so no second frame is needed to compare mutations.
@@ -199,32 +229,13 @@ async function settleNavigation(
   run: ExecutorHost,
   nav: NavigationWatch | null,
 ): Promise<Settled | null> {
-  let page: Page;
-  try {
-    page = run.page();
-  } catch {
-    return null;
-  }
-  const stopListening = new AbortController();
-  const requested = nav?.session
-    .navigationRequested(nav.mark, stopListening.signal)
-    .then(() => null);
-  await Promise.race(requested ? [afterNextFrame(page, 1), requested] : [afterNextFrame(page, 1)]);
-  stopListening.abort();
-  let navigated = false;
-  if (nav && nav.page === page && nav.session.navigationPending(nav.mark)) {
-    navigated = true;
-    await nav.session.navigationSettled(
-      nav.mark,
-      run.options.navigationTimeoutMs ?? NAVIGATION_TIMEOUT_MS,
-    );
-    try {
-      page = run.page();
-    } catch {
-      return null;
-    }
-    await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
-  }
+  let page = activePage(run);
+  if (!page) return null;
+  await untilNavigationRequested(nav, afterNextFrame(page, 1));
+  const followed = await followNavigation(run, nav, page);
+  if (followed === null) return null;
+  const navigated = followed !== undefined;
+  if (followed) page = followed;
   await run.settleDownloads();
   return {
     page,
