@@ -42,7 +42,7 @@ async function withDomDeps(
       async execute(action, signal) {
         const pending = trajectory ? await trajectory.before(action) : null;
         const outcome = await agentBrowser.execute(action, signal);
-        if (trajectory && pending) trajectory.after(action, pending, outcome);
+        if (trajectory && pending) await trajectory.after(action, pending, outcome);
         artifacts.afterAction();
         return outcome;
       },

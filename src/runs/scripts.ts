@@ -68,7 +68,9 @@ export class ScriptService {
         if (p.source === 'credential') {
           if (credentialUsername === null) complete = false;
           else params[p.name] = credentialUsername;
-        } else if (!(p.name in params)) complete = false;
+        } else if (p.name in params) continue;
+        else if (p.source === 'default' && p.example !== null) params[p.name] = p.example;
+        else complete = false;
       }
       if (complete) return { script, revision, body, params };
     }

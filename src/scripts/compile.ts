@@ -88,6 +88,15 @@ class Parameters {
     this.byValue.set(text, name);
     return { param: name };
   }
+
+  /** An uploaded file: always a named parameter (from the prompt, else the recorded default). */
+  file(file: string): ScriptValue {
+    const v = this.value(file, 'file');
+    if ('param' in v) return v;
+    const name = this.add('file', { example: file, secret: false, source: 'default' });
+    this.byValue.set(file, name);
+    return { param: name };
+  }
 }
 
 export function compileScript(input: CompileInput): CompileResult {
@@ -96,7 +105,14 @@ export function compileScript(input: CompileInput): CompileResult {
   let page = urlPattern(input.startUrl);
   for (const [i, e] of input.trajectory.entries()) {
     if (!e.ok) continue; // failed attempts are not part of the path
-    const needsSelector = !['goto', 'keypress', 'enter_code'].includes(e.type);
+    const needsSelector = ![
+      'goto',
+      'keypress',
+      'enter_code',
+      'new_tab',
+      'switch_tab',
+      'close_tab',
+    ].includes(e.type);
     if (e.type === 'other') return { ok: false, reason: `action ${i + 1} has no script form` };
     if (needsSelector && !e.selector)
       return { ok: false, reason: `action ${i + 1} (${e.type}) has no stable selector` };
@@ -162,6 +178,57 @@ export function compileScript(input: CompileInput): CompileResult {
           intention: `enter the one-time code${e.selector ? ` into ${what}` : ''}`,
         });
         break;
+      case 'upload': {
+        const files = (e.files ?? []).map((f) => params.file(f));
+        steps.push({
+          kind: 'upload',
+          selector,
+          intention: `upload ${files.map((f) => ('param' in f ? `the ${f.param}` : f.literal)).join(', ')} into ${what}`,
+          files,
+        });
+        break;
+      }
+      case 'drag':
+        if (!e.target)
+          return {
+            ok: false,
+            reason: `action ${i + 1} (drag) has no stable selector for its drop target`,
+          };
+        steps.push({
+          kind: 'drag',
+          selector,
+          target: e.target,
+          intention: `drag ${what} onto ${describe(e.targetElement ?? null)}`,
+        });
+        break;
+      case 'new_tab':
+        steps.push({
+          kind: 'new_tab',
+          url: e.url ? { literal: e.url } : null,
+          intention: `open a new tab${e.url ? ` at ${e.url}` : ''}`,
+        });
+        page = urlPattern(e.url ?? null);
+        continue;
+      case 'switch_tab': {
+        const tab = urlPattern(e.urlAfter);
+        if (!tab)
+          return {
+            ok: false,
+            reason: `action ${i + 1} (switch_tab) switched to a tab with no URL`,
+          };
+        steps.push({
+          kind: 'switch_tab',
+          urlPattern: tab,
+          title: e.title ?? '',
+          intention: `switch to the tab ${e.title ? `${JSON.stringify(e.title)} ` : ''}at ${tab}`,
+        });
+        page = tab;
+        continue;
+      }
+      case 'close_tab':
+        steps.push({ kind: 'close_tab', intention: 'close the current tab' });
+        page = urlPattern(e.urlAfter);
+        continue;
       case 'goto':
         steps.push({
           kind: 'goto',

@@ -48,6 +48,16 @@ function stepCode(s: ScriptStep): string {
       return `await step.press(${s.selector ? q(s.selector) : 'null'}, ${q(s.keys)}, ${why});`;
     case 'enter_code':
       return `await step.enterCode(${s.selector ? q(s.selector) : 'null'}, ${why});`;
+    case 'upload':
+      return `await step.upload(${q(s.selector)}, [${s.files.map(value).join(', ')}], ${why});`;
+    case 'drag':
+      return `await step.drag(${q(s.selector)}, ${q(s.target)}, ${why});`;
+    case 'new_tab':
+      return `await step.newTab(${s.url ? value(s.url) : 'null'});`;
+    case 'switch_tab':
+      return `await step.switchTab(${q(s.urlPattern)}, ${q(s.title)});`;
+    case 'close_tab':
+      return 'await step.closeTab();';
     case 'wait_for_url':
       return `await step.waitForUrl(${q(s.urlPattern)});`;
   }

@@ -33,11 +33,29 @@ export type ScriptStep =
   | { kind: 'press'; selector: string | null; intention: string; keys: string }
   /** A one-time code (`{{totp}}`): resolved from the run's 2FA source when the step runs. */
   | { kind: 'enter_code'; selector: string | null; intention: string }
+  /** Files (http(s) URLs or run-folder paths) put into a file input, each a named parameter. */
+  | { kind: 'upload'; selector: string; intention: string; files: ScriptValue[] }
+  /** Drag the element `selector` onto the element `target`. */
+  | { kind: 'drag'; selector: string; target: string; intention: string }
+  /** Open a new tab (at `url` when the run gave one) and work in it. */
+  | { kind: 'new_tab'; url: ScriptValue | null; intention: string }
+  /** Work in the open tab whose URL has this pattern (origin + path; the newest when several). */
+  | { kind: 'switch_tab'; urlPattern: string; title: string; intention: string }
+  /** Close the current tab. */
+  | { kind: 'close_tab'; intention: string }
   /** The page the recorded run reached after the previous step (origin + path pattern). */
   | { kind: 'wait_for_url'; urlPattern: string; intention: string };
 
 /** A step on an element (its selector known). */
-export type ElementStep = Exclude<ScriptStep, { kind: 'goto' } | { kind: 'wait_for_url' }> & {
+export type ElementStep = Exclude<
+  ScriptStep,
+  | { kind: 'goto' }
+  | { kind: 'wait_for_url' }
+  | { kind: 'drag' }
+  | { kind: 'new_tab' }
+  | { kind: 'switch_tab' }
+  | { kind: 'close_tab' }
+> & {
   selector: string;
 };
 
@@ -49,8 +67,11 @@ export interface ScriptParameter {
   secret: boolean;
   /** For secrets: the placeholder the run's vault substitutes as the key is pressed. */
   placeholder?: string;
-  /** Where a replay takes the value: the prompt's matching part, or the run's credential. */
-  source?: 'prompt' | 'credential';
+  /**
+   * Where a replay takes the value: the prompt's matching part, the run's credential, or (an
+   * uploaded file the prompt does not name) the recorded value unless the caller overrides it.
+   */
+  source?: 'prompt' | 'credential' | 'default';
 }
 
 /** One leaf of the output read from the final page (no model). */
@@ -98,6 +119,11 @@ export interface TrajectoryEntry {
     | 'keypress'
     | 'enter_code'
     | 'goto'
+    | 'upload'
+    | 'drag'
+    | 'new_tab'
+    | 'switch_tab'
+    | 'close_tab'
     | 'other';
   /** Stable selector built right before the action (null when none could be built). */
   selector: string | null;
@@ -108,6 +134,13 @@ export interface TrajectoryEntry {
   checked?: boolean;
   keys?: string;
   url?: string;
+  /** upload: the files as the run gave them. */
+  files?: string[];
+  /** drag: the drop target's selector and element. */
+  target?: string | null;
+  targetElement?: { role: string; name: string } | null;
+  /** switch_tab: the title of the tab switched to (its URL is `urlAfter`). */
+  title?: string;
   submit?: boolean;
   typed?: boolean;
   button?: 'left' | 'right';

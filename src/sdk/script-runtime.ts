@@ -28,6 +28,12 @@ export interface ScriptSteps {
   hover(selector: string, o: StepOptions): Promise<void>;
   press(selector: string | null, keys: string, o: StepOptions): Promise<void>;
   enterCode(selector: string | null, o: StepOptions): Promise<void>;
+  /** Files: paths, or http(s) URLs (fetched first). */
+  upload(selector: string, files: string[], o: StepOptions): Promise<void>;
+  drag(selector: string, target: string, o: StepOptions): Promise<void>;
+  newTab(url: string | null): Promise<void>;
+  switchTab(urlPattern: string, title: string): Promise<void>;
+  closeTab(): Promise<void>;
   waitForUrl(pattern: string): Promise<void>;
   assertUrl(pattern: string): Promise<void>;
   read(rules: ExtractionRule[]): Promise<unknown>;
@@ -47,6 +53,8 @@ export interface ScriptRunLog {
 }
 
 const STEP_WAIT_MS = 3_000;
+const tabsOnServer =
+  'this script works in several tabs; run it on the server (run_with "code"), where the run follows its tabs';
 const PAGE_WAIT_MS = 15_000;
 
 async function single(page: AiPage, selector: string): Promise<Locator | null> {
@@ -108,6 +116,37 @@ export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
       throw new Error(
         'this script enters a one-time code; run it on the server (run_with "code"), where the run has its 2FA source',
       );
+    },
+    upload: (s, files, o) =>
+      on(s, o, async (el) => {
+        const inputs = await Promise.all(
+          files.map(async (f) => {
+            if (!/^https?:\/\//i.test(f)) return f;
+            const res = await fetch(f);
+            if (!res.ok) throw new Error(`${f}: HTTP ${res.status}`);
+            const name = decodeURIComponent(new URL(f).pathname.split('/').pop() || 'file');
+            return {
+              name,
+              mimeType: res.headers.get('content-type') ?? 'application/octet-stream',
+              buffer: Buffer.from(await res.arrayBuffer()),
+            };
+          }),
+        );
+        await el.setInputFiles(inputs as never, { timeout });
+      }),
+    drag: async (s, target, o) => {
+      const to = await single(page, target);
+      if (!to) throw new Error(`${o.intention}: ${target} finds no single element to drop onto`);
+      await on(s, o, (el) => el.dragTo(to, { timeout }));
+    },
+    async newTab() {
+      throw new Error(tabsOnServer);
+    },
+    async switchTab() {
+      throw new Error(tabsOnServer);
+    },
+    async closeTab() {
+      throw new Error(tabsOnServer);
     },
     waitForUrl: async (pattern) => {
       await waitFor(pattern);

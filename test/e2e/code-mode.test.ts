@@ -2,7 +2,8 @@
  * Run with code (docs/code-mode.md), end to end through the HTTP API, real Chromium, the fixture
  * sites and the fake model: a run with `run_with: "code"` compiles a script; replays run it with
  * the fake model refusing every call; a renamed page heals with exactly one model call per broken
- * step and writes revision 2; a sold-out product fails with the caller's error code.
+ * step and writes revision 2; a sold-out product fails with the caller's error code. Uploads (the
+ * file a parameter), drags and tab switches (the tab found by its URL) compile and replay too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -295,5 +296,182 @@ describe('run with code', () => {
       expect.arrayContaining([expect.objectContaining({ error_code: 'out_of_stock' })]),
     );
     expect(h.fake.requests).toHaveLength(2);
+  });
+});
+
+interface ScriptView {
+  parameters: { name: string; example: string | null }[];
+  steps: Record<string, unknown>[];
+  source: string;
+}
+
+describe('run with code: uploads, drags, tabs', () => {
+  it('compiles an upload with the file as a parameter and replays it with no model call, also with another file', async () => {
+    const upload = (file: string) =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: `Upload ${h.site.url}/assets/${file} as the document, described as Quarterly.`,
+        url: `${h.site.url}/files.html`,
+        run_with: 'code',
+      });
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      switch (roleOf(req)) {
+        case 'verifier': {
+          const done = page.includes('Received upload');
+          return {
+            json: { evidence: 'page', goal_achieved: done, missing: done ? '' : 'not yet' },
+          };
+        }
+        case 'actor':
+          if (page.includes('file "Document"'))
+            return actorReply([
+              {
+                type: 'upload_file',
+                id: idOf(page, 'file "Document"'),
+                files: [`${h.site.url}/assets/pixel.svg`],
+              },
+              {
+                type: 'input_text',
+                id: idOf(page, 'textbox "Description"'),
+                text: 'Quarterly',
+                submit: false,
+              },
+              { type: 'click', id: idOf(page, 'button "Upload document"') },
+            ]);
+          return actorReply([{ type: 'complete', answer: null }]);
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await upload('pixel.svg'));
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    expect(h.site.submissions('upload')[0]?.files[0]?.filename).toBe('pixel.svg');
+    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`))
+      .body as ScriptView;
+    expect(script.steps.map((s) => s['kind'])).toEqual(['upload', 'fill', 'click', 'wait_for_url']);
+    expect(script.parameters.map((p) => p.name).sort()).toEqual(['description', 'file']);
+    expect(script.source).toContain('await step.upload(');
+
+    for (const file of ['pixel.svg', 'banner.svg']) {
+      h.fake.reset();
+      h.site.clear();
+      h.fake.setPolicy(() => REFUSE);
+      const replay = await h.waitForRun(await upload(file));
+      expect(replay['failure_reason'] ?? null).toBeNull();
+      expect(replay['status']).toBe('completed');
+      expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
+      expect(h.fake.requests).toHaveLength(0);
+      const got = h.site.submissions('upload')[0];
+      expect(got?.files[0]?.filename).toBe(file);
+      expect(got?.fields['description']).toBe('Quarterly');
+    }
+  });
+
+  it('compiles a drag and replays it with no model call', async () => {
+    const schema = {
+      type: 'object',
+      properties: { status: { type: 'string' } },
+      required: ['status'],
+    };
+    const board = () =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Move Write report to Done and report the status line.',
+        url: `${h.site.url}/dragdrop.html`,
+        data_extraction_schema: schema,
+        run_with: 'code',
+      });
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      const moved = page.includes('Done: Write report');
+      switch (roleOf(req)) {
+        case 'verifier':
+          return { json: { evidence: 'page', goal_achieved: moved, missing: moved ? '' : 'no' } };
+        case 'extractor':
+          return { json: { data: { status: 'Done: Write report' } } };
+        case 'actor':
+          if (moved) return actorReply([{ type: 'complete', answer: 'moved' }]);
+          return actorReply([
+            {
+              type: 'drag_and_drop',
+              from: idOf(page, 'draggable "Write report"'),
+              to: idOf(page, 'dropzone "Done column"'),
+            },
+          ]);
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await board());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    expect(first['output']).toEqual({ status: 'Done: Write report' });
+    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`))
+      .body as ScriptView;
+    expect(script.steps.map((s) => s['kind'])).toEqual(['drag']);
+    expect(script.source).toContain('await step.drag(');
+    expect(script.source).toContain('step.read(');
+
+    h.fake.reset();
+    h.fake.setPolicy(() => REFUSE);
+    const replay = await h.waitForRun(await board());
+    expect(replay['failure_reason'] ?? null).toBeNull();
+    expect(replay['status']).toBe('completed');
+    // Read off the page after the replay's own drag: "Done: none" had the drag not happened.
+    expect(replay['output']).toEqual({ status: 'Done: Write report' });
+    expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('compiles a run that opens a link in a new tab and switches back, finding the tab by its URL, and replays it with no model call', async () => {
+    const task = () =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Open help in a new tab, then go back to the first tab.',
+        url: `${h.site.url}/modal.html`,
+        run_with: 'code',
+      });
+    let clicked = false;
+    let switched = false;
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      switch (roleOf(req)) {
+        case 'verifier':
+          return { json: { evidence: 'page', goal_achieved: switched, missing: '' } };
+        case 'actor':
+          if (switched) return actorReply([{ type: 'complete', answer: 'back' }]);
+          if (clicked) {
+            // The tab list of the observation names both tabs from here on.
+            switched = true;
+            return actorReply([{ type: 'switch_tab', tab: 0 }]);
+          }
+          clicked = true;
+          return actorReply([{ type: 'click', id: idOf(page, 'link "Open help in a new tab"') }]);
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await task());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`))
+      .body as ScriptView;
+    const kinds = script.steps.map((s) => s['kind']);
+    expect(kinds[0]).toBe('click');
+    expect(kinds.at(-1)).toBe('switch_tab');
+    expect(script.steps.at(-1)).toMatchObject({ urlPattern: `${h.site.url}/modal.html` });
+    expect(script.source).toContain('await step.switchTab(');
+
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy(() => REFUSE);
+    const replay = await h.waitForRun(await task());
+    expect(replay['failure_reason'] ?? null).toBeNull();
+    expect(replay['status']).toBe('completed');
+    expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
+    expect(h.fake.requests).toHaveLength(0);
+    expect(h.site.requests().some((r) => r.path === '/help.html')).toBe(true);
   });
 });

@@ -20,6 +20,8 @@ export interface RecordedRun {
 interface Pending {
   selector: string | null;
   element: { role: string; name: string } | null;
+  /** drag_and_drop: the drop target. */
+  target?: { selector: string | null; element: { role: string; name: string } | null };
 }
 
 const within = <T>(work: Promise<T>, ms: number): Promise<T | null> =>
@@ -70,6 +72,17 @@ function entryFields(
       return { type: 'enter_code' };
     case 'goto':
       return { type: 'goto', url: action.url };
+    case 'upload_file':
+      return { type: 'upload', files: [...action.files] };
+    case 'drag_and_drop':
+      return { type: 'drag' };
+    case 'new_tab':
+      return { type: 'new_tab', ...(action.url ? { url: action.url } : {}) };
+    case 'switch_tab':
+      return { type: 'switch_tab' };
+    case 'close_tab':
+      // Closing another tab than the current one has no script form (tabs are found by URL).
+      return action.tab === undefined ? { type: 'close_tab' } : { type: 'other' };
     case 'scroll':
     case 'wait':
       // Playwright scrolls to elements and the script waits for page states itself.
@@ -86,7 +99,18 @@ export class TrajectoryRecorder {
 
   /** Call right before executing `action` (a click may navigate away from its element). */
   async before(action: Action): Promise<Pending> {
+    if (action.type === 'drag_and_drop') {
+      const [from, to] = await Promise.all([
+        this.elementAt(action.from),
+        this.elementAt(action.to),
+      ]);
+      return { ...from, target: to };
+    }
     const id = 'id' in action && action.id !== undefined ? action.id : Number.NaN;
+    return this.elementAt(id);
+  }
+
+  private async elementAt(id: number): Promise<Pending> {
     if (!Number.isFinite(id)) return { selector: null, element: null };
     const info = this.browser.latestObservation?.elements.get(id);
     const built = await within(this.browser.selectorFor(id), 5_000);
@@ -96,17 +120,24 @@ export class TrajectoryRecorder {
     };
   }
 
-  after(action: Action, pending: Pending, outcome: AgentActionOutcome): void {
+  async after(action: Action, pending: Pending, outcome: AgentActionOutcome): Promise<void> {
     const fields = entryFields(action);
     if (fields.type === 'other' && fields.text === 'skip') return;
     let urlAfter = '';
+    let title: string | null = null;
     try {
-      urlAfter = this.browser.page().url();
+      const page = this.browser.page();
+      urlAfter = page.url();
+      if (fields.type === 'switch_tab') title = await within(page.title(), 2_000);
     } catch {
       // no page: the next action fails anyway
     }
     this.entries.push({
       ...fields,
+      ...(title ? { title } : {}),
+      ...(pending.target
+        ? { target: pending.target.selector, targetElement: pending.target.element }
+        : {}),
       selector: pending.selector,
       element: pending.element,
       ok: outcome.ok,

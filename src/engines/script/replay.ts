@@ -307,6 +307,20 @@ export class ScriptReplay {
           return undefined;
         }
         break;
+      case 'drag':
+        return this.drag(step);
+      case 'new_tab':
+        await this.execute({
+          type: 'new_tab',
+          ...(step.url ? { url: this.value(step.url) } : {}),
+        });
+        return undefined;
+      case 'switch_tab':
+        await this.execute({ type: 'switch_tab', tab: await this.tabFor(step) });
+        return undefined;
+      case 'close_tab':
+        await this.execute({ type: 'close_tab' });
+        return undefined;
       case 'enter_code': {
         const secrets = this.ctx.secrets;
         if (!secrets?.hasTotpSource)
@@ -371,6 +385,49 @@ export class ScriptReplay {
     return this.heal(index, step);
   }
 
+  /** An action with no element of the script's own (tabs, drags): its failure fails the step. */
+  private async execute(action: Action): Promise<void> {
+    const outcome = await this.agentBrowser.execute(action, this.ctx.signal);
+    if (!outcome.ok)
+      throw new StepFailure(outcome.message ?? outcome.errorKind ?? 'the action failed');
+  }
+
+  /** Both ends of a drag by Wren's matcher; a drag does not heal (two elements to repair). */
+  private async drag(step: Extract<ScriptStep, { kind: 'drag' }>): Promise<undefined> {
+    const [from, to] = await Promise.all([
+      this.browser.locate(step.selector, STEP_SELECTOR_WAIT_MS).catch(() => null),
+      this.browser.locate(step.target, STEP_SELECTOR_WAIT_MS).catch(() => null),
+    ]);
+    if (!from || !('id' in from))
+      throw new StepFailure(`its selector ${step.selector} finds no single element to drag`);
+    if (!to || !('id' in to))
+      throw new StepFailure(`its selector ${step.target} finds no single element to drop onto`);
+    await this.execute({ type: 'drag_and_drop', from: from.id, to: to.id });
+    return undefined;
+  }
+
+  /** Index of the open tab with the step's URL pattern (the title breaks ties, then the newest). */
+  private async tabFor(step: Extract<ScriptStep, { kind: 'switch_tab' }>): Promise<number> {
+    const until = Date.now() + STEP_SELECTOR_WAIT_MS;
+    for (;;) {
+      const pages = this.browser.allPages();
+      const matching = pages
+        .map((p, i) => ({ p, i }))
+        .filter(({ p }) => urlPattern(p.url()) === step.urlPattern);
+      if (matching.length > 0) {
+        if (matching.length > 1 && step.title) {
+          const titles = await Promise.all(matching.map(({ p }) => p.title().catch(() => '')));
+          const byTitle = matching.filter((_, k) => titles[k] === step.title);
+          if (byTitle.length > 0) return byTitle[byTitle.length - 1]!.i;
+        }
+        return matching[matching.length - 1]!.i;
+      }
+      // A tab a click opened may still be loading its first URL.
+      if (Date.now() > until) throw new StepFailure(`no open tab is at ${step.urlPattern}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   private async onLocator(step: ElementStep, el: Locator): Promise<void> {
     const timeout = 5_000;
     switch (step.kind) {
@@ -412,6 +469,9 @@ export class ScriptReplay {
       case 'enter_code':
         await el.pressSequentially(this.substitute('{{totp}}'), { timeout });
         return;
+      case 'upload':
+        // Files (URLs fetched into the run folder) go in through the executor, by element id.
+        throw new Error('an upload needs the element as Wren observes it');
     }
   }
 
@@ -447,6 +507,14 @@ export class ScriptReplay {
         return { type: 'keypress', keys: step.keys, id };
       case 'enter_code':
         return { type: 'enter_code', id, text: '{{totp}}' };
+      case 'upload':
+        return {
+          type: 'upload_file',
+          id,
+          files: step.files.map((f) =>
+            resolveValue(f, this.input.params, this.input.body.parameters),
+          ),
+        };
     }
   }
 
