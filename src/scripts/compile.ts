@@ -114,6 +114,10 @@ export function compileScript(input: CompileInput): CompileResult {
       'close_tab',
     ].includes(e.type);
     if (e.type === 'other') return { ok: false, reason: `action ${i + 1} has no script form` };
+    // Tab steps replay only when the tab the run worked in is found again; a tab a click opened is
+    // not followed by the replay yet (docs/code-mode.md), so runs with tabs stay uncompiled.
+    if (e.tabChanged || ['new_tab', 'switch_tab', 'close_tab'].includes(e.type))
+      return { ok: false, reason: `action ${i + 1} (${e.type}) works in another tab` };
     if (needsSelector && !e.selector)
       return { ok: false, reason: `action ${i + 1} (${e.type}) has no stable selector` };
     const selector = e.selector ?? '';
@@ -238,7 +242,16 @@ export function compileScript(input: CompileInput): CompileResult {
         break;
     }
     const after = urlPattern(e.urlAfter);
-    if (after && after !== page) {
+    if (after && e.tabChanged) {
+      // The action opened a tab and the run went on in it: find that tab again by its URL.
+      steps.push({
+        kind: 'switch_tab',
+        urlPattern: after,
+        title: e.title ?? '',
+        intention: `switch to the tab ${e.title ? `${JSON.stringify(e.title)} ` : ''}at ${after}`,
+      });
+      page = after;
+    } else if (after && after !== page) {
       steps.push({ kind: 'wait_for_url', urlPattern: after, intention: `reach ${after}` });
       page = after;
     }

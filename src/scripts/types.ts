@@ -139,8 +139,10 @@ export interface TrajectoryEntry {
   /** drag: the drop target's selector and element. */
   target?: string | null;
   targetElement?: { role: string; name: string } | null;
-  /** switch_tab: the title of the tab switched to (its URL is `urlAfter`). */
+  /** switch_tab, or an action that left the run in another tab: that tab's title. */
   title?: string;
+  /** The action left the run in another tab than it started in (e.g. a link that opens one). */
+  tabChanged?: boolean;
   submit?: boolean;
   typed?: boolean;
   button?: 'left' | 'right';

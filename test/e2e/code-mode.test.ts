@@ -3,7 +3,7 @@
  * sites and the fake model: a run with `run_with: "code"` compiles a script; replays run it with
  * the fake model refusing every call; a renamed page heals with exactly one model call per broken
  * step and writes revision 2; a sold-out product fails with the caller's error code. Uploads (the
- * file a parameter), drags and tab switches (the tab found by its URL) compile and replay too.
+ * file a parameter), and drags compile and replay too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -423,55 +423,5 @@ describe('run with code: uploads, drags, tabs', () => {
     expect(replay['output']).toEqual({ status: 'Done: Write report' });
     expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
     expect(h.fake.requests).toHaveLength(0);
-  });
-
-  it('compiles a run that opens a link in a new tab and switches back, finding the tab by its URL, and replays it with no model call', async () => {
-    const task = () =>
-      h.submit({
-        engine: 'skyvern-1.0',
-        prompt: 'Open help in a new tab, then go back to the first tab.',
-        url: `${h.site.url}/modal.html`,
-        run_with: 'code',
-      });
-    let clicked = false;
-    let switched = false;
-    h.fake.setPolicy((req) => {
-      const page = pageOf(req);
-      switch (roleOf(req)) {
-        case 'verifier':
-          return { json: { evidence: 'page', goal_achieved: switched, missing: '' } };
-        case 'actor':
-          if (switched) return actorReply([{ type: 'complete', answer: 'back' }]);
-          if (clicked) {
-            // The tab list of the observation names both tabs from here on.
-            switched = true;
-            return actorReply([{ type: 'switch_tab', tab: 0 }]);
-          }
-          clicked = true;
-          return actorReply([{ type: 'click', id: idOf(page, 'link "Open help in a new tab"') }]);
-        default:
-          return undefined;
-      }
-    });
-    const first = await h.waitForRun(await task());
-    expect(first['failure_reason'] ?? null).toBeNull();
-    expect(first['status']).toBe('completed');
-    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`))
-      .body as ScriptView;
-    const kinds = script.steps.map((s) => s['kind']);
-    expect(kinds[0]).toBe('click');
-    expect(kinds.at(-1)).toBe('switch_tab');
-    expect(script.steps.at(-1)).toMatchObject({ urlPattern: `${h.site.url}/modal.html` });
-    expect(script.source).toContain('await step.switchTab(');
-
-    h.fake.reset();
-    h.site.clear();
-    h.fake.setPolicy(() => REFUSE);
-    const replay = await h.waitForRun(await task());
-    expect(replay['failure_reason'] ?? null).toBeNull();
-    expect(replay['status']).toBe('completed');
-    expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
-    expect(h.fake.requests).toHaveLength(0);
-    expect(h.site.requests().some((r) => r.path === '/help.html')).toBe(true);
   });
 });

@@ -20,6 +20,8 @@ export interface RecordedRun {
 interface Pending {
   selector: string | null;
   element: { role: string; name: string } | null;
+  /** The active tab before the action (an action that opened one leaves the run in it). */
+  tab?: unknown;
   /** drag_and_drop: the drop target. */
   target?: { selector: string | null; element: { role: string; name: string } | null };
 }
@@ -125,16 +127,19 @@ export class TrajectoryRecorder {
     if (fields.type === 'other' && fields.text === 'skip') return;
     let urlAfter = '';
     let title: string | null = null;
+    let tabChanged = false;
     try {
       const page = this.browser.page();
       urlAfter = page.url();
-      if (fields.type === 'switch_tab') title = await within(page.title(), 2_000);
+      tabChanged = pending.tab !== undefined && pending.tab !== null && pending.tab !== page;
+      if (fields.type === 'switch_tab' || tabChanged) title = await within(page.title(), 2_000);
     } catch {
       // no page: the next action fails anyway
     }
     this.entries.push({
       ...fields,
       ...(title ? { title } : {}),
+      ...(tabChanged ? { tabChanged: true } : {}),
       ...(pending.target
         ? { target: pending.target.selector, targetElement: pending.target.element }
         : {}),
