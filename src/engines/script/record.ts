@@ -101,6 +101,19 @@ export class TrajectoryRecorder {
 
   /** Call right before executing `action` (a click may navigate away from its element). */
   async before(action: Action): Promise<Pending> {
+    return { ...(await this.targetsOf(action)), tab: this.activeTab() };
+  }
+
+  /** The page the run works in, if any (compared after the action: a click may open a tab). */
+  private activeTab(): unknown {
+    try {
+      return this.browser.page();
+    } catch {
+      return null;
+    }
+  }
+
+  private async targetsOf(action: Action): Promise<Pending> {
     if (action.type === 'drag_and_drop') {
       const [from, to] = await Promise.all([
         this.elementAt(action.from),
