@@ -64,7 +64,10 @@ export async function scanForSecrets(input: SecrecyScanInput): Promise<SecrecySc
   const check = (where: string, text: string) => {
     for (const { form, label } of needles)
       if (text.includes(form)) leaks.push(`${where}: ${label}`);
-    for (const pattern of codePatterns) if (pattern.test(text)) leaks.push(`${where}: code`);
+    // A short code can equal a JSON number by chance (a 4-digit CVV was an artifact's
+    // `"file_size": 8264`); codes are typed as text, so numeric JSON values are not matched.
+    const textual = text.replace(/(":\s*)-?\d+(?:\.\d+)?(?=\s*[,}\]])/g, (_, key) => `${key}0`);
+    for (const pattern of codePatterns) if (pattern.test(textual)) leaks.push(`${where}: code`);
   };
 
   input.modelRequests.forEach((req, i) => {
