@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWren } from '../src/app/index.js';
 import { loadConfig } from '../src/config.js';
+import { isTerminalStatus } from '../src/core/index.js';
 import { createLogger } from '../src/log.js';
 import { idOf, pageOf } from '../test/support/agent-harness.js';
 import { startFakeModelServer } from '../test/support/fake-model-server.js';
@@ -98,9 +99,7 @@ async function run(
   })) as { run_id: string };
   for (;;) {
     const r = await call('GET', `/v1/runs/${run_id}`);
-    if (
-      ['completed', 'failed', 'terminated', 'timed_out', 'canceled'].includes(String(r['status']))
-    ) {
+    if (isTerminalStatus(String(r['status']))) {
       if (r['status'] !== 'completed')
         throw new Error(`run ${run_id} ${r['status']}: ${r['failure_reason']}`);
       return {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { createWren } from '../src/app/index.js';
 import { loadConfig } from '../src/config.js';
+import { isTerminalStatus } from '../src/core/index.js';
 import { createLogger } from '../src/log.js';
 import { actorReply, idOf, pageOf, roleOf } from '../test/support/agent-harness.js';
 import { startFakeModelServer } from '../test/support/fake-model-server.js';
@@ -95,7 +96,7 @@ async function runTask(body: Record<string, unknown>): Promise<string> {
     const run = (await (
       await fetch(`${base}/v1/runs/${run_id}`, { headers: { 'x-api-key': env.WREN_API_KEY } })
     ).json()) as { status: string };
-    if (['completed', 'failed', 'terminated', 'canceled', 'timed_out'].includes(run.status)) {
+    if (isTerminalStatus(run.status)) {
       if (run.status !== 'completed') throw new Error(`${run_id} ended ${run.status}`);
       return run_id;
     }

@@ -6,9 +6,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type LiveBrowsers, type LiveEntry, startScreencast } from '../browser/index.js';
-import { ServiceError } from '../core/index.js';
+import { isTerminalStatus, ServiceError } from '../core/index.js';
 import type { RunService } from '../runs/index.js';
-import { isTerminal } from '../runs/index.js';
 
 /** Frames are dropped while this much is still unsent to a slow viewer. */
 export const MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
@@ -116,7 +115,7 @@ export function runLocator(options: RunLocatorOptions) {
 
   const check = async (organizationId: string, runId: string) => {
     const run = await runs.getRun(organizationId, runId);
-    if (isTerminal(run.status)) {
+    if (isTerminalStatus(run.status)) {
       throw new LiveError(
         `run ${runId} has finished (${run.status}); the live view shows active runs only`,
       );

@@ -5,6 +5,7 @@
 // core/enums.ts, not core/index.ts: the web UI bundles this file and must not pull node:crypto.
 export {
   ENGINE_BY_RUN_TYPE,
+  isTerminalStatus,
   RUN_STATUSES,
   RUN_TYPE_BY_ENGINE,
   RUN_TYPES,

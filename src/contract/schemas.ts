@@ -11,6 +11,7 @@ import { isCdpAddress, isProxyServerUrl, normalizeHttpUrl } from './urls.js';
 
 export {
   GEO_COUNTRIES,
+  isTerminalStatus,
   PROXY_LOCATIONS,
   RUN_STATUSES,
   RUN_TYPES,

@@ -24,6 +24,11 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
   'canceled',
 ];
 
+/** Whether a run has finished: every layer asks this, none keeps its own list. */
+export function isTerminalStatus(status: string): status is RunStatus {
+  return (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
+}
+
 export const ENGINE_NAMES = [
   'skyvern-1.0',
   'skyvern-2.0',
@@ -56,7 +61,3 @@ export const RUN_TYPE_BY_ENGINE: Readonly<Record<EngineName, RunType>> = {
 /** The engine behind a task run's type (none for `sdk_action`). */
 export const ENGINE_BY_RUN_TYPE: Readonly<Partial<Record<RunType, EngineName>>> =
   Object.fromEntries(Object.entries(RUN_TYPE_BY_ENGINE).map(([engine, type]) => [type, engine]));
-
-export function isTerminalStatus(status: string): status is RunStatus {
-  return (TERMINAL_RUN_STATUSES as readonly string[]).includes(status);
-}

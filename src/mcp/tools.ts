@@ -7,11 +7,11 @@ import { z } from 'zod';
 import {
   BrowserSessionResponseSchema,
   CreateBrowserSessionRequestSchema,
+  isTerminalStatus,
   RUN_STATUSES,
   TaskRunListItemSchema,
   TaskRunRequestSchema,
   TaskRunResponseSchema,
-  TERMINAL_RUN_STATUSES,
 } from '../contract/index.js';
 import {
   type McpBackend,
@@ -91,7 +91,7 @@ async function waitForRun(
   for (;;) {
     if (ctx.signal.aborted) throw new McpToolError(`stopped waiting for run ${id}: canceled`);
     const run = await backend.getRun(id);
-    if ((TERMINAL_RUN_STATUSES as readonly string[]).includes(run.status)) return run;
+    if (isTerminalStatus(run.status)) return run;
     const line = `run ${id}: ${run.status}, ${run.step_count ?? 0} steps`;
     // On every change, and every ~10 polls otherwise (keeps a client's progress timeout alive).
     if (line !== last || ++quiet >= 10) {
@@ -169,7 +169,7 @@ export const TOOLS: ToolDef[] = [
       const waiting = WaitArgs.safeParse({ wait, timeout_seconds });
       if (!waiting.success) throw new McpToolError(issues(waiting.error));
       const run = await backend.runTask(request);
-      if (!waiting.data.wait || TERMINAL_RUN_STATUSES.includes(run.status)) {
+      if (!waiting.data.wait || isTerminalStatus(run.status)) {
         return { structured: run };
       }
       await ctx.progress(0, `run ${run.run_id}: ${run.status}`);

@@ -10,7 +10,7 @@
  * Restart recovery may also move `running` back to `queued` (see RECOVERY_TRANSITIONS); that
  * is the worker's own bookkeeping after a crash, never a client-visible request.
  */
-import { type RunStatus, TERMINAL_RUN_STATUSES } from '../contract/index.js';
+import type { RunStatus } from '../contract/index.js';
 
 const TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   created: ['queued', 'running', 'timed_out', 'failed', 'canceled'],
@@ -28,10 +28,6 @@ const TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
 export const RECOVERY_TRANSITIONS: Readonly<Partial<Record<RunStatus, readonly RunStatus[]>>> = {
   running: ['queued', 'failed'],
 };
-
-export function isTerminal(status: RunStatus): boolean {
-  return TERMINAL_RUN_STATUSES.includes(status);
-}
 
 export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return TRANSITIONS[from].includes(to);

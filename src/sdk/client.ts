@@ -32,7 +32,7 @@ import type {
   UpdateBrowserSessionRequestSchema,
   ValidationErrorItem,
 } from '../contract/index.js';
-import { TERMINAL_RUN_STATUSES } from '../contract/index.js';
+import { isTerminalStatus, TERMINAL_RUN_STATUSES } from '../contract/index.js';
 import type { SdkActionBody, SdkActionReply } from './page.js';
 
 /** POST /v1/credentials/totp body. */
@@ -177,7 +177,7 @@ export async function waitForCompletion(
   for (;;) {
     const run = await api.getRun(runId);
     options.onProgress?.(run);
-    if (TERMINAL_RUN_STATUSES.includes(run.status)) return run;
+    if (isTerminalStatus(run.status)) return run;
     if (Date.now() > deadline)
       throw new Error(`Timeout waiting for run ${runId} (last status ${run.status})`);
     await new Promise((resolve) => setTimeout(resolve, interval));

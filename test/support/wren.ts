@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { vi } from 'vitest';
 import { createWren, type Wren } from '../../src/app/index.js';
 import { type LogLevel, loadConfig, type WrenConfig } from '../../src/config.js';
+import { isTerminalStatus } from '../../src/core/index.js';
 import type { EngineRegistry } from '../../src/engines/registry.js';
 import { createLogger } from '../../src/log.js';
 
@@ -107,4 +108,4 @@ export function waitForRun(
 }
 
 export const isTerminalRun = (run: Record<string, unknown>) =>
-  ['completed', 'failed', 'terminated', 'timed_out', 'canceled'].includes(String(run['status']));
+  isTerminalStatus(String(run['status']));

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_STATUSES, type RunStatus } from '../../../src/contract/index.js';
+import { isTerminalStatus, RUN_STATUSES, type RunStatus } from '../../../src/contract/index.js';
 import {
   assertTransition,
   canTransition,
   InvalidTransitionError,
-  isTerminal,
   RECOVERY_TRANSITIONS,
   requiresFailureReason,
   sourcesOf,
@@ -33,7 +32,7 @@ describe('run status machine', () => {
   });
 
   it('knows the terminal statuses', () => {
-    expect(RUN_STATUSES.filter(isTerminal)).toEqual([
+    expect(RUN_STATUSES.filter(isTerminalStatus)).toEqual([
       'timed_out',
       'failed',
       'terminated',
