@@ -93,6 +93,7 @@ export class ScriptService {
       trajectory: recorded.trajectory,
       finalUrl: recorded.finalUrl,
       extraction: recorded.extraction,
+      ...(recorded.extractionNote ? { extractionNote: recorded.extractionNote } : {}),
       credentialUsername,
     });
     if (!compiled.ok) return { reason: compiled.reason };
@@ -157,7 +158,7 @@ export class ScriptService {
     result: ReplayResult,
   ): Promise<ScriptRevisionRecord | null> {
     const completed = result.outcome.status === 'completed';
-    const healed = result.healed.size > 0;
+    const healed = result.healed.size > 0 || result.healedOutput !== undefined;
     const scripts = this.store.scripts;
     await scripts.countReplay(found.script.id, {
       hit: completed && !result.aiFallback,
@@ -165,7 +166,7 @@ export class ScriptService {
       failed: !completed,
     });
     if (!completed || !healed) return null;
-    const body = withHealedSteps(found.body, result.healed);
+    const body = withHealedSteps(found.body, result.healed, result.healedOutput);
     return scripts.addRevision(
       run.organizationId,
       found.script.id,

@@ -26,6 +26,8 @@ export interface CompileInput {
   finalUrl: string;
   /** Rules reading the output off the final page, when every leaf was found there. */
   extraction: ExtractionRule[] | null;
+  /** Why there are no rules (written into the script: its output stays with the extractor). */
+  extractionNote?: string;
   /** The run's credential username (typed in clear; a parameter bound to the credential). */
   credentialUsername?: string | null;
 }
@@ -263,7 +265,7 @@ export function compileScript(input: CompileInput): CompileResult {
       ? { mode: 'constant', value: input.output ?? null }
       : input.extraction
         ? { mode: 'rules', rules: input.extraction }
-        : { mode: 'model' };
+        : { mode: 'model', ...(input.extractionNote ? { reason: input.extractionNote } : {}) };
   const template = promptTemplate(
     input.prompt,
     params.list
@@ -304,7 +306,15 @@ export function resolveValue(
   return v;
 }
 
-/** `body` with the steps a replay healed replaced (by index). */
-export function withHealedSteps(body: ScriptBody, healed: Map<number, ScriptStep>): ScriptBody {
-  return { ...body, steps: body.steps.map((s, i) => healed.get(i) ?? s) };
+/** `body` with the steps a replay healed replaced (by index), and its output rules if healed. */
+export function withHealedSteps(
+  body: ScriptBody,
+  healed: Map<number, ScriptStep>,
+  output?: ScriptBody['output'],
+): ScriptBody {
+  return {
+    ...body,
+    steps: body.steps.map((s, i) => healed.get(i) ?? s),
+    ...(output ? { output } : {}),
+  };
 }

@@ -11,6 +11,7 @@ export {
   resolveValue,
   withHealedSteps,
 } from './compile.js';
+export { buildTree, inferList, type ListInference, readListOnSnapshot } from './list.js';
 export { type PageEvaluate, readOutput } from './read.js';
 export { type EvaluatesElement, readyToClick } from './ready.js';
 export { type RenderMeta, renderScript } from './render.js';
@@ -24,9 +25,12 @@ export {
   urlMatches,
   urlPattern,
 } from './signature.js';
+export { type PageSnapshot, SNAPSHOT_ATTRS, type SnapElement, snapshotInPage } from './snapshot.js';
 export type {
   ElementStep,
   ExtractionRule,
+  ListField,
+  ListRule,
   ScriptBody,
   ScriptParameter,
   ScriptRunInfo,

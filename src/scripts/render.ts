@@ -69,7 +69,14 @@ function outputCode(body: ScriptBody): string[] {
   if (o.mode === 'model')
     return [
       '// The output could not be tied to elements of the page: the extractor model reads it.',
+      ...(o.reason ? [`// Why: ${o.reason.replace(/[\r\n\u2028\u2029]+/g, ' ')}`] : []),
       'return step.extract();',
+    ];
+  if (o.rules.some((r) => r.kind === 'list'))
+    return [
+      '// The output, read off the final page (no model); a list is every item under its',
+      '// container, each field by a selector relative to the item.',
+      `return step.read(${JSON.stringify(o.rules, null, 2).replace(/\n/g, '\n  ')});`,
     ];
   return [
     '// The output, read off the final page (no model).',

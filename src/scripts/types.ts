@@ -74,13 +74,42 @@ export interface ScriptParameter {
   source?: 'prompt' | 'credential' | 'default';
 }
 
-/** One leaf of the output read from the final page (no model). */
+/** Where a field of a list item is read: relative to the item, from its text or an attribute. */
+export interface ListField {
+  /** Where the value goes in the item (`[]`: the item is the value itself). */
+  key: string[];
+  /** Relative to the item (`:scope` is the item itself; else the first match inside it); null for a constant. */
+  selector: string | null;
+  attribute: 'text' | 'href' | 'value';
+  kind: 'string' | 'number';
+  /** href: resolved against the page's URL (the run's output had the absolute URL). */
+  absolute?: boolean;
+  /** Text around the value in the element's text, removed when read. */
+  before?: string;
+  after?: string;
+  /** Which number of the element's text (0-based) holds a numeric value. */
+  numberIndex?: number;
+  /** Some recorded items had null here (no such element in them): null when the element is missing. */
+  nullable?: boolean;
+  constant?: unknown;
+}
+
+/** A list read off the page: every item under one container, each field relative to its item. */
+export interface ListRule {
+  /** Children of the container that are items, e.g. `:scope > li`. */
+  item: string;
+  fields: ListField[];
+}
+
+/** One leaf of the output read from the final page (no model); a list is one rule. */
 export interface ExtractionRule {
   /** Where the value goes in the output, e.g. ['price'] or ['items', 0, 'name']. */
   path: (string | number)[];
-  /** Element whose text holds the value; null for a constant. */
+  /** Element whose text holds the value (a list's container); null for a constant. */
   selector: string | null;
-  kind: 'string' | 'number' | 'boolean' | 'null';
+  kind: 'string' | 'number' | 'boolean' | 'null' | 'list';
+  /** kind `list`: the items and their fields. */
+  list?: ListRule;
   /** Text around the value in the element's text, removed when read. */
   before?: string;
   after?: string;
@@ -102,7 +131,7 @@ export interface ScriptBody {
    */
   output:
     | { mode: 'rules'; rules: ExtractionRule[] }
-    | { mode: 'model' }
+    | { mode: 'model'; reason?: string }
     | { mode: 'constant'; value: unknown };
   /** The script's own final assertion: the page the recorded run completed on. */
   final: { urlPattern: string };

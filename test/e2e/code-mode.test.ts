@@ -3,7 +3,8 @@
  * sites and the fake model: a run with `run_with: "code"` compiles a script; replays run it with
  * the fake model refusing every call; a renamed page heals with exactly one model call per broken
  * step and writes revision 2; a sold-out product fails with the caller's error code. Uploads (the
- * file a parameter), and drags compile and replay too.
+ * file a parameter), and drags compile and replay too; a list of search results is read by its
+ * container and item selectors, every item on the page at replay time, with no model call.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -456,5 +457,122 @@ describe('run with code: uploads, drags, tabs', () => {
     expect(h.site.requests().some((r) => r.path === '/help.html')).toBe(true);
     const script = await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`);
     expect(script.status).toBe(404);
+  });
+});
+
+describe('run with code: lists', () => {
+  const lamps = [
+    { id: 1, title: 'Brass Desk Lamp', price: 49.9 },
+    { id: 2, title: 'Paper Floor Lamp', price: 1089 },
+    { id: 3, title: 'Clip Reading Lamp', price: 19.5 },
+  ];
+  const listed = (more = false) =>
+    [...lamps, ...(more ? [{ id: 6, title: 'Arc Lamp', price: 310 }] : [])].map((l) => ({
+      title: l.title,
+      price: l.price,
+      url: `${h.site.url}/agent/item.html?id=${l.id}`,
+    }));
+  const schema = {
+    type: 'object',
+    properties: {
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            title: { type: 'string' },
+            price: { type: 'number' },
+            url: { type: 'string' },
+          },
+          required: ['title', 'price', 'url'],
+        },
+      },
+    },
+    required: ['results'],
+  };
+  const search = (query = '') =>
+    h.submit({
+      engine: 'skyvern-1.0',
+      prompt: 'Search the shop for lamp and list every result with its title, price and link.',
+      url: `${h.site.url}/agent/search.html${query}`,
+      data_extraction_schema: schema,
+      run_with: 'code',
+    });
+  const scriptOf = async (run: Record<string, unknown>) =>
+    (await h.wren.call('GET', `/v1/runs/${run['run_id']}/script`)).body as {
+      revision: number;
+      source: string;
+    };
+
+  it('compiles the extracted list to selectors: replays return every item on the page with no model call, and a changed layout heals once', async () => {
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      switch (roleOf(req)) {
+        case 'actor':
+          return page.includes('results for')
+            ? actorReply([{ type: 'complete', answer: null }])
+            : actorReply([
+                {
+                  type: 'input_text',
+                  id: idOf(page, 'searchbox "Search products"'),
+                  text: 'lamp',
+                  submit: true,
+                },
+              ]);
+        case 'verifier':
+          return { json: { evidence: 'results', goal_achieved: true, missing: '' } };
+        case 'extractor':
+          return { json: { data: { results: listed() } } };
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await search());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['output']).toEqual({ results: listed() });
+    const script = await scriptOf(first);
+    // The output is read by the list's selectors (the cards under #results), not the extractor.
+    expect(script.source).toContain('a list is every item under its');
+    expect(script.source).toContain('"selector": "#results"');
+    expect(script.source).toContain('"item": ":scope > article"');
+    expect(script.source).not.toContain('step.extract()');
+
+    // Replay: the model refuses every call; the list is read off the page.
+    h.fake.reset();
+    h.fake.setPolicy(() => REFUSE);
+    const replay = await h.waitForRun(await search());
+    expect(replay['failure_reason'] ?? null).toBeNull();
+    expect(replay['output']).toEqual({ results: listed() });
+    expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
+    expect(h.fake.requests).toHaveLength(0);
+    expect(usageOf(replay)).toEqual({ input_tokens: 0, output_tokens: 0, cost_usd: 0 });
+
+    // One more lamp on the page: it is in the output too, still with no call.
+    const more = await h.waitForRun(await search('?variant=more'));
+    expect(more['failure_reason'] ?? null).toBeNull();
+    expect(more['output']).toEqual({ results: listed(true) });
+    expect(more['script_run']).toMatchObject({ ai_fallback_triggered: false });
+    expect(h.fake.requests).toHaveLength(0);
+
+    // The results as table rows: the cards' selectors find nothing, the extractor reads the page
+    // (one call), and the rows' selectors go into revision 2.
+    h.fake.setPolicy((req) =>
+      roleOf(req) === 'extractor' ? { json: { data: { results: listed() } } } : REFUSE,
+    );
+    const rows = await h.waitForRun(await search('?variant=rows'));
+    expect(rows['failure_reason'] ?? null).toBeNull();
+    expect(rows['output']).toEqual({ results: listed() });
+    expect(rows['script_run']).toMatchObject({ ai_fallback_triggered: true });
+    expect(h.fake.requests).toHaveLength(1);
+    const healed = await scriptOf(rows);
+    expect(healed.revision).toBe(2);
+    expect(healed.source).toContain('"item": ":scope > tr"');
+
+    h.fake.reset();
+    h.fake.setPolicy(() => REFUSE);
+    const again = await h.waitForRun(await search('?variant=rows'));
+    expect(again['output']).toEqual({ results: listed() });
+    expect(again['script_run']).toMatchObject({ ai_fallback_triggered: false });
+    expect(h.fake.requests).toHaveLength(0);
   });
 });

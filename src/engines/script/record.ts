@@ -6,7 +6,14 @@
  */
 import type { Page } from 'playwright-core';
 import type { Action, RunBrowser } from '../../browser/index.js';
-import { type ExtractionRule, readOutput, type TrajectoryEntry } from '../../scripts/index.js';
+import {
+  type ExtractionRule,
+  inferList,
+  readOutput,
+  SNAPSHOT_ATTRS,
+  snapshotInPage,
+  type TrajectoryEntry,
+} from '../../scripts/index.js';
 import type { AgentActionOutcome } from '../ports.js';
 
 /** What a recorded run hands the worker for compiling. */
@@ -15,6 +22,8 @@ export interface RecordedRun {
   finalUrl: string;
   /** null when some output value could not be tied to an element (the extractor is used). */
   extraction: ExtractionRule[] | null;
+  /** Why `extraction` is null, for the script's comment. */
+  extractionNote?: string;
 }
 
 interface Pending {
@@ -167,32 +176,38 @@ export class TrajectoryRecorder {
   /** Called once the run completed, on the final page, before the browser closes. */
   async finish(output: unknown, schema: unknown): Promise<RecordedRun> {
     let finalUrl = '';
-    let extraction: ExtractionRule[] | null = null;
+    let found: Extraction | null = null;
     try {
       const page = this.browser.page();
       finalUrl = page.url();
       if (schema !== null && schema !== undefined)
-        extraction = await within(extractionRules(page, output), 10_000);
+        found = await within(extractionRules(page, output), 10_000);
     } catch {
       // no page: the script falls back to the extractor
     }
-    return { trajectory: this.entries, finalUrl, extraction };
+    if (schema === null || schema === undefined)
+      return { trajectory: this.entries, finalUrl, extraction: null };
+    return {
+      trajectory: this.entries,
+      finalUrl,
+      extraction: found && 'rules' in found ? found.rules : null,
+      extractionNote:
+        found && 'reason' in found
+          ? found.reason
+          : found
+            ? undefined
+            : 'the page could not be read in time',
+    };
   }
 }
 
-type Leaf = { path: (string | number)[]; value: unknown };
+/** A leaf of the output, or a list (an array: read as one repeated structure). */
+type Leaf = { path: (string | number)[]; value: unknown; list?: true };
 
-function leaves(value: unknown, path: (string | number)[] = []): Leaf[] | null {
-  if (Array.isArray(value)) return null; // lists need the extractor (docs/code-mode.md)
-  if (value !== null && typeof value === 'object') {
-    const out: Leaf[] = [];
-    for (const [k, v] of Object.entries(value)) {
-      const sub = leaves(v, [...path, k]);
-      if (!sub) return null;
-      out.push(...sub);
-    }
-    return out;
-  }
+function leaves(value: unknown, path: (string | number)[] = []): Leaf[] {
+  if (Array.isArray(value)) return [{ path, value, list: true }];
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k]));
   return [{ path, value }];
 }
 
@@ -266,25 +281,50 @@ export function readWithRules(page: Page, rules: readonly ExtractionRule[]): Pro
   return readOutput((fn, arg) => page.evaluate(fn as never, arg) as never, rules);
 }
 
-/** Rules that read `output` off the page now, checked by reading it back; null if not all found. */
-export async function extractionRules(
-  page: Page,
-  output: unknown,
-): Promise<ExtractionRule[] | null> {
+export type Extraction = { rules: ExtractionRule[] } | { reason: string };
+
+const SNAPSHOT_MAX_ELEMENTS = 30_000;
+
+/**
+ * Rules that read `output` off the page now, checked by reading it back (else why not): a leaf
+ * from the element holding its text, a list from its items' repeated structure
+ * (src/scripts/list.ts, inferred from a snapshot of the page).
+ */
+export async function extractionRules(page: Page, output: unknown): Promise<Extraction> {
   const ls = leaves(output);
-  if (!ls || ls.length === 0) return null;
+  if (ls.length === 0) return { reason: 'the output has no value to read off the page' };
   const wanted = ls.map((l) =>
-    typeof l.value === 'string' && l.value.trim()
-      ? { text: l.value.trim() }
-      : typeof l.value === 'number'
-        ? { number: l.value }
-        : {},
+    l.list
+      ? {}
+      : typeof l.value === 'string' && l.value.trim()
+        ? { text: l.value.trim() }
+        : typeof l.value === 'number'
+          ? { number: l.value }
+          : {},
   );
   const found = await page.evaluate(findInPage, wanted);
+  const snapshot = ls.some((l) => l.list)
+    ? await page.evaluate(snapshotInPage, {
+        attrs: SNAPSHOT_ATTRS,
+        maxElements: SNAPSHOT_MAX_ELEMENTS,
+      })
+    : null;
   const rules: ExtractionRule[] = [];
   for (const [i, l] of ls.entries()) {
     const f = found[i];
     const w = wanted[i]!;
+    if (l.list && snapshot) {
+      const label = l.path.length > 0 ? `the list ${l.path.join('.')}` : 'the list';
+      const inferred = inferList(snapshot, l.value as unknown[]);
+      if (!inferred.ok) return { reason: `${label}: ${inferred.reason}` };
+      rules.push({
+        path: l.path,
+        selector: inferred.container,
+        kind: 'list',
+        list: inferred.rule,
+      });
+      continue;
+    }
     if (w.text === undefined && w.number === undefined) {
       rules.push({
         path: l.path,
@@ -294,7 +334,7 @@ export async function extractionRules(
       });
       continue;
     }
-    if (!f) return null;
+    if (!f) return { reason: `${JSON.stringify(l.value)} is not shown on the page as text` };
     rules.push(
       w.number !== undefined
         ? { path: l.path, selector: f.selector, kind: 'number', numberIndex: f.numberIndex ?? 0 }
@@ -308,5 +348,7 @@ export async function extractionRules(
     );
   }
   const back = await readWithRules(page, rules);
-  return JSON.stringify(back) === JSON.stringify(output) ? rules : null;
+  return JSON.stringify(back) === JSON.stringify(output)
+    ? { rules }
+    : { reason: 'reading the page with the rules did not give back the output exactly' };
 }

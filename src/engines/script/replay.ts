@@ -29,13 +29,17 @@ import { agentBrowserFromRun } from '../shared/agent-browser.js';
 import { agentModelFromLlm } from '../shared/agent-model.js';
 import { classifyUserErrors } from '../shared/classify.js';
 import { systemError, UserErrorCodes } from '../shared/error-codes.js';
-import { extractWithSchema, normalizeExtractionSchema } from '../shared/extraction.js';
+import {
+  extractWithSchema,
+  normalizeExtractionSchema,
+  schemaViolations,
+} from '../shared/extraction.js';
 import { countedCall } from '../shared/model-calls.js';
 import { RunArtifacts } from '../shared/run-artifacts.js';
 import { UntrustedFence } from '../shared/untrusted.js';
 import { renderExtractPrompt } from '../skyvern-v1/prompts.js';
 import type { EngineContext, EngineResult, Usage } from '../types.js';
-import { readWithRules } from './record.js';
+import { extractionRules, readWithRules } from './record.js';
 
 export interface ReplayInput {
   body: ScriptBody;
@@ -48,6 +52,8 @@ export interface ReplayResult extends EngineResult {
   aiFallback: boolean;
   /** Steps replaced by what healing found, by index; a completed run with any writes a revision. */
   healed: Map<number, ScriptStep>;
+  /** Output rules found again on this page after the old ones failed (also writes a revision). */
+  healedOutput?: ScriptBody['output'];
 }
 
 /** How long a step's selector may take to appear before the step heals. */
@@ -84,6 +90,7 @@ export class ScriptReplay {
   private readonly userErrors: UserErrorCodes;
   private model: AgentModel | null = null;
   private aiFallback = false;
+  private healedOutput: ScriptBody['output'] | null = null;
   private stepIndex = 0;
   private agentBrowser!: AgentBrowser;
   private browser!: RunBrowser;
@@ -145,7 +152,14 @@ export class ScriptReplay {
   }
 
   private result(r: EngineResult): ReplayResult {
-    return { ...r, aiFallback: this.aiFallback, healed: this.healed };
+    return {
+      ...r,
+      aiFallback: this.aiFallback,
+      healed: this.healed,
+      ...(this.healedOutput && r.outcome.status === 'completed'
+        ? { healedOutput: this.healedOutput }
+        : {}),
+    };
   }
 
   private async steps(afterAction: () => void): Promise<ReplayResult> {
@@ -222,7 +236,17 @@ export class ScriptReplay {
     const schema = normalizeExtractionSchema(this.ctx.task.dataExtractionSchema);
     if (o.mode === 'rules') {
       const read = await readWithRules(page, o.rules).catch(() => null);
-      if (read !== null && read !== undefined) return { ok: true, value: read };
+      // What the rules read must still fit the run's schema (a list read off other elements
+      // would not); else the extractor reads the page, as when an element is missing.
+      if (read !== null && read !== undefined) {
+        const wrong = schema ? schemaViolations(schema, read) : [];
+        if (wrong.length === 0) return { ok: true, value: read };
+        this.ctx.emit({
+          type: 'log',
+          level: 'info',
+          message: `the output rules read data that does not fit the schema (${wrong.join('; ')}); the extractor reads the page`,
+        });
+      }
     }
     if (!schema) return { ok: true, value: null };
     // The AI fallback: the extractor reads the page.
@@ -243,6 +267,12 @@ export class ScriptReplay {
           previousErrors,
         }),
     });
+    // A heal of the output: rules that read what the extractor found off this page go into the
+    // next revision, so the next replay makes no call (none found: the old rules stay).
+    if (extraction.ok && o.mode === 'rules') {
+      const again = await extractionRules(page, extraction.data).catch(() => null);
+      if (again && 'rules' in again) this.healedOutput = { mode: 'rules', rules: again.rules };
+    }
     return extraction.ok
       ? { ok: true, value: extraction.data }
       : {

@@ -130,6 +130,17 @@ export async function extractWithSchema(input: {
   return { ok: false, errors, usage };
 }
 
+/** How `data` violates `schema` (empty when it conforms, or when the schema does not compile). */
+export function schemaViolations(schema: Record<string, unknown>, data: unknown): string[] {
+  let validate: ValidateFunction;
+  try {
+    validate = validatorFor(schema);
+  } catch {
+    return [];
+  }
+  return validate(data) ? [] : describeSchemaErrors(validate.errors);
+}
+
 /** Checks a (model-written) schema is one Wren can run; the message names the place. */
 export function schemaProblem(schema: Record<string, unknown>): string | null {
   return jsonSchemaProblem(schema);
