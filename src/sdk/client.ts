@@ -3,7 +3,11 @@
  * runtime with fetch.
  */
 
-import createClient, { type Client } from 'openapi-fetch';
+import createClient, {
+  type Client,
+  type ClientPathsWithMethod,
+  type MaybeOptionalInit,
+} from 'openapi-fetch';
 import type { z } from 'zod';
 import type {
   Artifact,
@@ -199,6 +203,11 @@ function apiError(response: Response, body: unknown): WrenApiError {
   return new WrenApiError(response.status, detail);
 }
 
+type Api = Client<OpenApiPaths>;
+type Verb = 'get' | 'post' | 'patch' | 'delete';
+/** The init argument is optional exactly where the route needs no parameters or body. */
+type InitArg<Init> = undefined extends Init ? [init?: Init] : [init: Init];
+
 /** Path parameters of the routes, one helper per resource. */
 const runPath = (run_id: string) => ({ path: { run_id } });
 const credentialPath = (credential_id: string) => ({ path: { credential_id } });
@@ -214,7 +223,7 @@ const artifactPath = (artifact_id: string) => ({ path: { artifact_id } });
 export class WrenClient implements WrenApi {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
-  private readonly api: Client<OpenApiPaths>;
+  private readonly api: Api;
 
   constructor(options: WrenClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -226,66 +235,69 @@ export class WrenClient implements WrenApi {
     });
   }
 
-  /** The answer's JSON, or a WrenApiError with the status and the server's `detail`. */
-  private async call<T>(
-    answer: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  /**
+   * Every JSON endpoint's one request: the route and its parameters are checked against the
+   * generated paths; the answer's JSON is typed as the contract's `T`, or a WrenApiError is thrown.
+   */
+  private async send<T, M extends Verb, P extends ClientPathsWithMethod<Api, M>>(
+    method: M,
+    url: P,
+    ...init: InitArg<MaybeOptionalInit<OpenApiPaths[P], M>>
   ): Promise<T> {
-    const { data, error, response } = await answer;
+    const { data, error, response } = await this.api.request(
+      method,
+      url as never,
+      init[0] as never,
+    );
     if (!response.ok) throw apiError(response, error);
     return data as T;
   }
 
   runTask(request: TaskRunRequestInput): Promise<TaskRunResponse> {
-    return this.call(this.api.POST('/v1/run/tasks', { body: request as never }));
+    return this.send('post', '/v1/run/tasks', { body: request as never });
   }
 
   getRun(runId: string): Promise<TaskRunResponse> {
-    return this.call(this.api.GET('/v1/runs/{run_id}', { params: runPath(runId) }));
+    return this.send('get', '/v1/runs/{run_id}', { params: runPath(runId) });
   }
 
   listRuns(query: Parameters<RunsApi['listRuns']>[0] = {}): Promise<TaskRunListItem[]> {
-    return this.call(
-      this.api.GET('/v1/runs', {
-        params: {
-          query: {
-            ...(query.page ? { page: query.page } : {}),
-            ...(query.page_size ? { page_size: query.page_size } : {}),
-            ...(query.search_key ? { search_key: query.search_key } : {}),
-            ...(query.status?.length ? { status: query.status } : {}),
-          },
+    return this.send('get', '/v1/runs', {
+      params: {
+        query: {
+          ...(query.page ? { page: query.page } : {}),
+          ...(query.page_size ? { page_size: query.page_size } : {}),
+          ...(query.search_key ? { search_key: query.search_key } : {}),
+          ...(query.status?.length ? { status: query.status } : {}),
         },
-      }),
-    );
+      },
+    });
   }
 
   async cancelRun(runId: string): Promise<void> {
-    await this.call(this.api.POST('/v1/runs/{run_id}/cancel', { params: runPath(runId) }));
+    await this.send('post', '/v1/runs/{run_id}/cancel', { params: runPath(runId) });
   }
 
   retryRunWebhook(
     runId: string,
     request: RetryRunWebhookRequest = {},
   ): Promise<RunWebhookReplayResponse> {
-    return this.call(
-      this.api.POST('/v1/runs/{run_id}/retry_webhook', {
-        params: runPath(runId),
-        body: request ?? {},
-      }),
-    );
+    return this.send('post', '/v1/runs/{run_id}/retry_webhook', {
+      params: runPath(runId),
+      body: request ?? {},
+    });
   }
 
   getRunArtifacts(
     runId: string,
     query: { artifact_type?: ArtifactType[] } = {},
   ): Promise<Artifact[]> {
-    return this.call(
-      this.api.GET('/v1/runs/{run_id}/artifacts', {
-        params: {
-          ...runPath(runId),
-          query: query.artifact_type?.length ? { artifact_type: query.artifact_type } : {},
-        },
-      }),
-    );
+    return this.send('get', '/v1/runs/{run_id}/artifacts', {
+      params: {
+        ...runPath(runId),
+        query: query.artifact_type?.length ? { artifact_type: query.artifact_type } : {},
+      },
+    });
   }
 
   async getArtifactContent(
@@ -304,134 +316,120 @@ export class WrenClient implements WrenApi {
   }
 
   getRunWebhookDeliveries(runId: string): Promise<RunWebhookDeliveries> {
-    return this.call(
-      this.api.GET('/v1/runs/{run_id}/webhook_deliveries', { params: runPath(runId) }),
-    );
+    return this.send('get', '/v1/runs/{run_id}/webhook_deliveries', { params: runPath(runId) });
   }
 
   getRunTimeline(runId: string): Promise<TimelineEntry[]> {
-    return this.call(this.api.GET('/v1/runs/{run_id}/timeline', { params: runPath(runId) }));
+    return this.send('get', '/v1/runs/{run_id}/timeline', { params: runPath(runId) });
   }
 
   sendTotpCode(request: TotpCodeCreate): Promise<TotpCode> {
-    return this.call(this.api.POST('/v1/credentials/totp', { body: request as never }));
+    return this.send('post', '/v1/credentials/totp', { body: request as never });
   }
 
   getTotpCodes(query: TotpCodeListQuery = {}): Promise<TotpCode[]> {
-    return this.call(this.api.GET('/v1/credentials/totp', { params: { query } }));
+    return this.send('get', '/v1/credentials/totp', { params: { query } });
   }
 
   bulkCancelRuns(request: BulkCancelRunsRequest): Promise<BulkCancelRunsResponse> {
-    return this.call(this.api.POST('/v1/runs/cancel', { body: request }));
+    return this.send('post', '/v1/runs/cancel', { body: request });
   }
 
   createCredential(request: CredentialCreate): Promise<Credential> {
-    return this.call(this.api.POST('/v1/credentials', { body: request as never }));
+    return this.send('post', '/v1/credentials', { body: request as never });
   }
 
   getCredentials(query: CredentialListQuery = {}): Promise<Credential[]> {
-    return this.call(this.api.GET('/v1/credentials', { params: { query } }));
+    return this.send('get', '/v1/credentials', { params: { query } });
   }
 
   getCredential(credentialId: string): Promise<Credential> {
-    return this.call(
-      this.api.GET('/v1/credentials/{credential_id}', { params: credentialPath(credentialId) }),
-    );
+    return this.send('get', '/v1/credentials/{credential_id}', {
+      params: credentialPath(credentialId),
+    });
   }
 
   updateCredential(credentialId: string, request: CredentialCreate): Promise<Credential> {
-    return this.call(
-      this.api.POST('/v1/credentials/{credential_id}/update', {
-        params: credentialPath(credentialId),
-        body: request as never,
-      }),
-    );
+    return this.send('post', '/v1/credentials/{credential_id}/update', {
+      params: credentialPath(credentialId),
+      body: request as never,
+    });
   }
 
   async deleteCredential(credentialId: string): Promise<void> {
-    await this.call(
-      this.api.POST('/v1/credentials/{credential_id}/delete', {
-        params: credentialPath(credentialId),
-      }),
-    );
+    await this.send('post', '/v1/credentials/{credential_id}/delete', {
+      params: credentialPath(credentialId),
+    });
   }
 
   updateBrowserSession(
     browserSessionId: string,
     request: UpdateBrowserSessionRequest,
   ): Promise<BrowserSessionResponse> {
-    return this.call(
-      this.api.PATCH('/v1/browser_sessions/{browser_session_id}', {
-        params: sessionPath(browserSessionId),
-        body: request,
-      }),
-    );
+    return this.send('patch', '/v1/browser_sessions/{browser_session_id}', {
+      params: sessionPath(browserSessionId),
+      body: request,
+    });
   }
 
   createBrowserProfile(request: CreateBrowserProfileRequest): Promise<BrowserProfile> {
-    return this.call(this.api.POST('/v1/browser_profiles', { body: request as never }));
+    return this.send('post', '/v1/browser_profiles', { body: request as never });
   }
 
   listBrowserProfiles(query: BrowserProfileListQuery = {}): Promise<BrowserProfile[]> {
-    return this.call(this.api.GET('/v1/browser_profiles', { params: { query } }));
+    return this.send('get', '/v1/browser_profiles', { params: { query } });
   }
 
   getBrowserProfile(profileId: string): Promise<BrowserProfile> {
-    return this.call(
-      this.api.GET('/v1/browser_profiles/{profile_id}', { params: profilePath(profileId) }),
-    );
+    return this.send('get', '/v1/browser_profiles/{profile_id}', {
+      params: profilePath(profileId),
+    });
   }
 
   updateBrowserProfile(
     profileId: string,
     request: UpdateBrowserProfileRequest,
   ): Promise<BrowserProfile> {
-    return this.call(
-      this.api.PATCH('/v1/browser_profiles/{profile_id}', {
-        params: profilePath(profileId),
-        body: request,
-      }),
-    );
+    return this.send('patch', '/v1/browser_profiles/{profile_id}', {
+      params: profilePath(profileId),
+      body: request,
+    });
   }
 
   async deleteBrowserProfile(profileId: string): Promise<void> {
-    await this.call(
-      this.api.DELETE('/v1/browser_profiles/{profile_id}', { params: profilePath(profileId) }),
-    );
+    await this.send('delete', '/v1/browser_profiles/{profile_id}', {
+      params: profilePath(profileId),
+    });
   }
 
   getVersion(): Promise<Record<string, string>> {
-    return this.call(this.api.GET('/v1/version'));
+    return this.send('get', '/v1/version');
   }
 
   createBrowserSession(
     request: CreateBrowserSessionRequestInput = {},
   ): Promise<BrowserSessionResponse> {
-    return this.call(this.api.POST('/v1/browser_sessions', { body: request }));
+    return this.send('post', '/v1/browser_sessions', { body: request });
   }
 
   getBrowserSessions(): Promise<BrowserSessionResponse[]> {
-    return this.call(this.api.GET('/v1/browser_sessions'));
+    return this.send('get', '/v1/browser_sessions');
   }
 
   getBrowserSession(browserSessionId: string): Promise<BrowserSessionResponse> {
-    return this.call(
-      this.api.GET('/v1/browser_sessions/{browser_session_id}', {
-        params: sessionPath(browserSessionId),
-      }),
-    );
+    return this.send('get', '/v1/browser_sessions/{browser_session_id}', {
+      params: sessionPath(browserSessionId),
+    });
   }
 
   runSdkAction(body: SdkActionBody): Promise<SdkActionReply> {
-    return this.call(this.api.POST('/v1/sdk/run_action', { body: body as never }));
+    return this.send('post', '/v1/sdk/run_action', { body: body as never });
   }
 
   async closeBrowserSession(browserSessionId: string): Promise<void> {
-    await this.call(
-      this.api.POST('/v1/browser_sessions/{browser_session_id}/close', {
-        params: sessionPath(browserSessionId),
-      }),
-    );
+    await this.send('post', '/v1/browser_sessions/{browser_session_id}/close', {
+      params: sessionPath(browserSessionId),
+    });
   }
 
   async close(): Promise<void> {}
