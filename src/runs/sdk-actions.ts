@@ -10,7 +10,6 @@ import type { RunSdkActionRequest, RunSdkActionResponse } from '../contract/inde
 import { badRequest, newId, ServiceError } from '../core/index.js';
 import { type EngineServices, EngineSetupError, type TaskSpec } from '../engines/index.js';
 import type { CompletionResult, Llm } from '../llm/index.js';
-import { assertPublicUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
 import {
   newContext,
   type PrimitiveContext,
@@ -19,16 +18,13 @@ import {
   type SdkAction,
 } from '../primitives/index.js';
 import type { RunUsage, Store } from '../store/index.js';
+import { type EgressOptions, egressPolicy, refuseBlocked } from './egress.js';
 import { now } from './service.js';
 
-export interface SdkActionServiceOptions {
+export interface SdkActionServiceOptions extends EgressOptions {
   store: Store;
   services: EngineServices;
   logger: Logger;
-  allowPrivateNetworks: boolean;
-  resolveHost?: (hostname: string) => Promise<string[]>;
-  /** The server's egress policy (allow-list included); else built from the two fields above. */
-  egress?: EgressPolicy;
   artifacts?: ArtifactService;
   /** Checks a browser session exists and is live for the organization (409/404 otherwise). */
   assertSession?: (organizationId: string, sessionId: string) => Promise<void>;
@@ -234,19 +230,7 @@ export class SdkActionService {
   private async checkAddress(address: string): Promise<void> {
     // CDP addresses may be ws(s)://; the policy looks at the host either way.
     const asHttp = address.replace(/^ws(s?):\/\//i, 'http$1://');
-    try {
-      await assertPublicUrl(
-        asHttp,
-        this.options.egress ?? {
-          allowPrivateNetworks: this.options.allowPrivateNetworks,
-          resolve: this.options.resolveHost,
-        },
-      );
-    } catch (e) {
-      if (e instanceof NetworkPolicyError)
-        throw badRequest(`browser_address refused: ${e.message}`);
-      throw e;
-    }
+    await refuseBlocked(egressPolicy(this.options), 'browser_address', asHttp);
   }
 
   /** Steps (model calls, actions, the step), usage and the terminal status of the run. */

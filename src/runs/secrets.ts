@@ -29,6 +29,7 @@ import {
 import { logRedactor, type SecretRedactor } from '../log.js';
 import { type EgressPolicy, pinnedRequest } from '../net/index.js';
 import type { RunRecord, Store } from '../store/index.js';
+import { type EgressOptions, egressPolicy } from './egress.js';
 
 const MAX_RESPONSE_BYTES = 1 << 20;
 
@@ -66,16 +67,12 @@ export class RunSecretsError extends Error {
   override readonly name = 'RunSecretsError';
 }
 
-export interface RunSecretsDeps {
+/** The network policy (EgressOptions) is for totp_url, the same as for webhook_url. */
+export interface RunSecretsDeps extends EgressOptions {
   store: Store;
   box: SecretBox;
   /** Defaults to the redactor of every logger createLogger makes. */
   redactor?: SecretRedactor;
-  /** Network policy for totp_url (the same as for webhook_url). */
-  allowPrivateNetworks: boolean;
-  resolveHost?: (hostname: string) => Promise<string[]>;
-  /** The server's egress policy (allow-list included); else built from the two fields above. */
-  egress?: EgressPolicy;
   /** WREN_TOTP_POLL_INTERVAL_MS (default 10 s). */
   totpPollIntervalMs?: number;
   /** WREN_TOTP_TIMEOUT_MS (default 15 min). */
@@ -207,14 +204,7 @@ export async function prepareRunSecrets(
           totpUrlSource({
             url: input.totpUrl,
             apiKey,
-            post:
-              deps.post ??
-              guardedHttpPost(
-                deps.egress ?? {
-                  allowPrivateNetworks: deps.allowPrivateNetworks,
-                  ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
-                },
-              ),
+            post: deps.post ?? guardedHttpPost(egressPolicy(deps)),
             ...(deps.totpUrlRetry
               ? { attempts: deps.totpUrlRetry.attempts, retryDelayMs: deps.totpUrlRetry.delayMs }
               : {}),

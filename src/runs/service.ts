@@ -15,9 +15,8 @@ import {
 } from '../contract/index.js';
 import { badRequest, newId, notFound, RUN_TYPE_BY_ENGINE, ServiceError } from '../core/index.js';
 import { openProxyLocation, profileProxyContext, type SecretBox } from '../credentials/index.js';
-import { assertPublicUrl, checkUrl, type EgressPolicy, NetworkPolicyError } from '../net/index.js';
-
 import type { NewRun, QuotaRefusal, Store } from '../store/index.js';
+import { type EgressOptions, egressPolicy, refuseBlocked } from './egress.js';
 import { toListItem, toTaskRunResponse } from './present.js';
 import { sealRequest } from './sealed-request.js';
 import { signingKeyContext } from './secrets.js';
@@ -30,16 +29,11 @@ const CDP_SCHEMES = ['http:', 'https:', 'ws:', 'wss:'] as const;
 
 export const MAX_SCREENSHOT_SCROLLS = 1000;
 
-export interface RunServiceOptions {
+export interface RunServiceOptions extends EgressOptions {
   store: Store;
   logger: Logger;
   maxStepsCap: number;
-  allowPrivateNetworks: boolean;
   appUrl: string;
-  /** Resolver for the network policy; tests may replace it. */
-  resolveHost?: (hostname: string) => Promise<string[]>;
-  /** The server's egress policy (allow-list included); else built from the two fields above. */
-  egress?: EgressPolicy;
   /** The id of this organization's running session whose browser_address this is, else null. */
   sessionOfAddress?: (organizationId: string, address: string) => Promise<string | null>;
   /** Fills screenshot_urls, recording_url and downloaded_files on the run. */
@@ -283,29 +277,6 @@ export class RunService {
     return { cancelled, failed };
   }
 
-  private get policy(): EgressPolicy {
-    return (
-      this.options.egress ?? {
-        allowPrivateNetworks: this.options.allowPrivateNetworks,
-        resolve: this.options.resolveHost,
-      }
-    );
-  }
-
-  /**
-   * 400 naming the field when `url` points at a metadata or (not allowed) private address. A
-   * name that does not resolve here passes: the connection is checked again when it is made.
-   */
-  private async refuseBlocked(field: string, url: string, schemes: readonly string[]) {
-    try {
-      await checkUrl(url, this.policy, schemes);
-    } catch (error) {
-      if (!(error instanceof NetworkPolicyError)) throw error;
-      if (error.kind === 'unresolvable') return;
-      throw badRequest(`${field} refused: ${error.message}`);
-    }
-  }
-
   private async normalize(organizationId: string, input: TaskRunRequest): Promise<TaskRunRequest> {
     const { maxStepsCap } = this.options;
     if (input.max_steps != null && input.max_steps > maxStepsCap) {
@@ -326,20 +297,7 @@ export class RunService {
       ['webhook_url', webhookUrl],
       ['totp_url', totpUrl],
     ] as const) {
-      if (!value) continue;
-      try {
-        await assertPublicUrl(
-          value,
-          this.options.egress ?? {
-            allowPrivateNetworks: this.options.allowPrivateNetworks,
-            resolve: this.options.resolveHost,
-          },
-        );
-      } catch (error) {
-        if (error instanceof NetworkPolicyError)
-          throw badRequest(`${field} refused: ${error.message}`);
-        throw error;
-      }
+      if (value) await refuseBlocked(egressPolicy(this.options), field, value);
     }
     const credentialId = input.credential_id?.trim() || null;
     if (credentialId && !(await this.options.store.credentials.get(organizationId, credentialId))) {
@@ -374,10 +332,16 @@ export class RunService {
     // A caller's own proxy and browser are connections Wren makes: same policy (issue 17).
     const proxyUrl = (proxyLocation as { url?: unknown } | null)?.url;
     if (typeof proxyUrl === 'string') {
-      await this.refuseBlocked('proxy_location', proxyUrl, PROXY_SCHEMES);
+      await refuseBlocked(egressPolicy(this.options), 'proxy_location', proxyUrl, {
+        schemes: PROXY_SCHEMES,
+        passUnresolvable: true,
+      });
     }
     if (input.browser_address) {
-      await this.refuseBlocked('browser_address', input.browser_address, CDP_SCHEMES);
+      await refuseBlocked(egressPolicy(this.options), 'browser_address', input.browser_address, {
+        schemes: CDP_SCHEMES,
+        passUnresolvable: true,
+      });
       // A session's own address (its token included) is for outside CDP clients; a run goes
       // through the session's id, which queues it behind the session's current run.
       const session = await this.options.sessionOfAddress?.(organizationId, input.browser_address);
