@@ -96,30 +96,32 @@ function rec(value: unknown): Record<string, unknown> {
     : {};
 }
 
+/**
+ * OpenAI's two APIs report usage alike under other names: `input`/`output` (Responses) or
+ * `prompt`/`completion` (Chat Completions), each with its `_tokens` and `_tokens_details`.
+ */
+function openAiUsage(
+  u: Record<string, unknown>,
+  input: 'input' | 'prompt',
+  output: 'output' | 'completion',
+): TokenUsage {
+  return {
+    inputTokens: num(u[`${input}_tokens`]),
+    outputTokens: num(u[`${output}_tokens`]),
+    cachedInputTokens: num(rec(u[`${input}_tokens_details`])['cached_tokens']),
+    cacheWriteTokens: 0,
+    reasoningTokens: num(rec(u[`${output}_tokens_details`])['reasoning_tokens']),
+  };
+}
+
 /** Token usage from a provider response body (zeros when absent). */
 export function extractUsage(dialect: ApiDialect, body: unknown): TokenUsage {
   const b = rec(body);
   switch (dialect) {
-    case 'openai-responses': {
-      const u = rec(b['usage']);
-      return {
-        inputTokens: num(u['input_tokens']),
-        outputTokens: num(u['output_tokens']),
-        cachedInputTokens: num(rec(u['input_tokens_details'])['cached_tokens']),
-        cacheWriteTokens: 0,
-        reasoningTokens: num(rec(u['output_tokens_details'])['reasoning_tokens']),
-      };
-    }
-    case 'openai-chat': {
-      const u = rec(b['usage']);
-      return {
-        inputTokens: num(u['prompt_tokens']),
-        outputTokens: num(u['completion_tokens']),
-        cachedInputTokens: num(rec(u['prompt_tokens_details'])['cached_tokens']),
-        cacheWriteTokens: 0,
-        reasoningTokens: num(rec(u['completion_tokens_details'])['reasoning_tokens']),
-      };
-    }
+    case 'openai-responses':
+      return openAiUsage(rec(b['usage']), 'input', 'output');
+    case 'openai-chat':
+      return openAiUsage(rec(b['usage']), 'prompt', 'completion');
     case 'anthropic-messages': {
       // Anthropic's input_tokens excludes cache reads and writes; ours includes them.
       const u = rec(b['usage']);

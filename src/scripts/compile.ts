@@ -53,6 +53,14 @@ export function parameterName(label: string): string {
 const describe = (e: TrajectoryEntry['element']) =>
   e ? `the ${e.role || 'element'} ${JSON.stringify(e.name)}` : 'the element';
 
+/** Going back to a tab, found again by its URL pattern (and shown by its title). */
+const switchTab = (urlPattern: string, title: string | undefined): ScriptStep => ({
+  kind: 'switch_tab',
+  urlPattern,
+  title: title ?? '',
+  intention: `switch to the tab ${title ? `${JSON.stringify(title)} ` : ''}at ${urlPattern}`,
+});
+
 class Parameters {
   readonly list: ScriptParameter[] = [];
   private readonly byValue = new Map<string, string>();
@@ -222,12 +230,7 @@ export function compileScript(input: CompileInput): CompileResult {
             ok: false,
             reason: `action ${i + 1} (switch_tab) switched to a tab with no URL`,
           };
-        steps.push({
-          kind: 'switch_tab',
-          urlPattern: tab,
-          title: e.title ?? '',
-          intention: `switch to the tab ${e.title ? `${JSON.stringify(e.title)} ` : ''}at ${tab}`,
-        });
+        steps.push(switchTab(tab, e.title));
         page = tab;
         continue;
       }
@@ -246,12 +249,7 @@ export function compileScript(input: CompileInput): CompileResult {
     const after = urlPattern(e.urlAfter);
     if (after && e.tabChanged) {
       // The action opened a tab and the run went on in it: find that tab again by its URL.
-      steps.push({
-        kind: 'switch_tab',
-        urlPattern: after,
-        title: e.title ?? '',
-        intention: `switch to the tab ${e.title ? `${JSON.stringify(e.title)} ` : ''}at ${after}`,
-      });
+      steps.push(switchTab(after, e.title));
       page = after;
     } else if (after && after !== page) {
       steps.push({ kind: 'wait_for_url', urlPattern: after, intention: `reach ${after}` });
