@@ -2,7 +2,8 @@
  * Issue 17, findings 3 and 4: a caller's proxy (`proxy_location: {url}`) and browser
  * (`browser_address`) are connections Wren makes, so they pass the egress policy when the request
  * arrives: private and metadata hosts are refused with a 400 naming the field, in every spelling
- * and through DNS. docs/configuration.md, "Network policy". Nothing here connects anywhere.
+ * and through DNS (a run's and an SDK action's). docs/configuration.md, "Network policy". Nothing
+ * here connects anywhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWren, type TestWren } from '../../support/wren.js';
@@ -68,5 +69,17 @@ describe('browser_address under the egress policy', () => {
     expect(r.status).toBe(400);
     expect(String(r.detail)).toMatch(/^browser_address refused: /);
     expect(String(r.detail)).toMatch(why);
+  });
+});
+
+describe('browser_address of an SDK action under the egress policy', () => {
+  it('is refused with a 400 naming the field, as for a run', async () => {
+    const r = await detail('/v1/sdk/run_action', {
+      url: 'https://example.com/',
+      browser_address: 'http://internal.example:9222',
+      action: { type: 'ai_click', selector: '#buy', intention: 'buy' },
+    });
+    expect(r.status).toBe(400);
+    expect(String(r.detail)).toMatch(/^browser_address refused: .*internal\.example/);
   });
 });
