@@ -490,10 +490,13 @@ describe('run with code: lists', () => {
     },
     required: ['results'],
   };
-  const search = (query = '') =>
+  const search = (
+    query = '',
+    prompt = 'Search the shop for lamp and list every result with its title, price and link.',
+  ) =>
     h.submit({
       engine: 'skyvern-1.0',
-      prompt: 'Search the shop for lamp and list every result with its title, price and link.',
+      prompt,
       url: `${h.site.url}/agent/search.html${query}`,
       data_extraction_schema: schema,
       run_with: 'code',
@@ -504,29 +507,55 @@ describe('run with code: lists', () => {
       source: string;
     };
 
+  /** The agent searches; the extractor answers `data`. */
+  const searchPolicy = (data: unknown) => (req: FakeRequest) => {
+    const page = pageOf(req);
+    switch (roleOf(req)) {
+      case 'actor':
+        return page.includes('results for')
+          ? actorReply([{ type: 'complete', answer: null }])
+          : actorReply([
+              {
+                type: 'input_text',
+                id: idOf(page, 'searchbox "Search products"'),
+                text: 'lamp',
+                submit: true,
+              },
+            ]);
+      case 'verifier':
+        return { json: { evidence: 'results', goal_achieved: true, missing: '' } };
+      case 'extractor':
+        return { json: { data } };
+      default:
+        return undefined;
+    }
+  };
+
+  it('keeps the extractor, and says why in the script, for a list the page shows more items of', async () => {
+    const firstTwo = { results: listed().slice(0, 2) };
+    const prompt = 'Search the shop for lamp and list the first two results.';
+    h.fake.setPolicy(searchPolicy(firstTwo));
+    const first = await h.waitForRun(await search('', prompt));
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['output']).toEqual(firstTwo);
+    const script = await scriptOf(first);
+    expect(script.source).toContain('return step.extract();');
+    expect(script.source).toContain(
+      '// Why: the list results: no container and selectors read back the 2 items exactly',
+    );
+
+    h.fake.reset();
+    h.fake.setPolicy((req) =>
+      roleOf(req) === 'extractor' ? { json: { data: firstTwo } } : REFUSE,
+    );
+    const replay = await h.waitForRun(await search('', prompt));
+    expect(replay['output']).toEqual(firstTwo);
+    expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: true });
+    expect(h.fake.requests.map((r) => roleOf(r))).toEqual(['extractor']);
+  });
+
   it('compiles the extracted list to selectors: replays return every item on the page with no model call, and a changed layout heals once', async () => {
-    h.fake.setPolicy((req) => {
-      const page = pageOf(req);
-      switch (roleOf(req)) {
-        case 'actor':
-          return page.includes('results for')
-            ? actorReply([{ type: 'complete', answer: null }])
-            : actorReply([
-                {
-                  type: 'input_text',
-                  id: idOf(page, 'searchbox "Search products"'),
-                  text: 'lamp',
-                  submit: true,
-                },
-              ]);
-        case 'verifier':
-          return { json: { evidence: 'results', goal_achieved: true, missing: '' } };
-        case 'extractor':
-          return { json: { data: { results: listed() } } };
-        default:
-          return undefined;
-      }
-    });
+    h.fake.setPolicy(searchPolicy({ results: listed() }));
     const first = await h.waitForRun(await search());
     expect(first['failure_reason'] ?? null).toBeNull();
     expect(first['output']).toEqual({ results: listed() });

@@ -17,6 +17,7 @@ import {
 } from '../../browser/index.js';
 import {
   type ElementStep,
+  type ExtractionRule,
   readyToClick,
   resolveValue,
   type ScriptBody,
@@ -235,7 +236,7 @@ export class ScriptReplay {
     if (o.mode === 'constant') return { ok: true, value: o.value };
     const schema = normalizeExtractionSchema(this.ctx.task.dataExtractionSchema);
     if (o.mode === 'rules') {
-      const read = await readWithRules(page, o.rules).catch(() => null);
+      const read = await this.readRules(page, o.rules);
       // What the rules read must still fit the run's schema (a list read off other elements
       // would not); else the extractor reads the page, as when an element is missing.
       if (read !== null && read !== undefined) {
@@ -279,6 +280,35 @@ export class ScriptReplay {
           ok: false,
           reason: `The extracted data did not match data_extraction_schema: ${extraction.errors.join('; ')}`,
         };
+  }
+
+  /**
+   * The output by its rules; while an element is missing, waits for the page's DOM to change
+   * (results rendered after the page loaded) up to a step's selector wait, then gives null.
+   */
+  private async readRules(page: Page, rules: ExtractionRule[]): Promise<unknown> {
+    const until = Date.now() + STEP_SELECTOR_WAIT_MS;
+    for (;;) {
+      const read = await readWithRules(page, rules).catch(() => null);
+      if (read !== null && read !== undefined) return read;
+      const left = until - Date.now();
+      if (left <= 0 || this.ctx.signal.aborted) return null;
+      await page
+        .evaluate(
+          (ms) =>
+            new Promise<void>((resolve) => {
+              const done = () => {
+                observer.disconnect();
+                resolve();
+              };
+              const observer = new MutationObserver(done);
+              observer.observe(document, { subtree: true, childList: true, characterData: true });
+              setTimeout(done, ms);
+            }),
+          left,
+        )
+        .catch(() => {});
+    }
   }
 
   private async fail(steps: number, reason: string, code: string): Promise<ReplayResult> {
