@@ -27,9 +27,17 @@ export default defineConfig({
       // these tiers opt in; unit tests run with the default a fresh install has.
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], env: LOOPBACK },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          env: LOOPBACK,
+          isolate: false,
+        },
       },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: LOOPBACK } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env: LOOPBACK, isolate: false },
+      },
     ],
   },
 });

@@ -1,4 +1,4 @@
-import { APICallError, generateText, type ModelMessage, type OutputInterface as Output } from 'ai';
+import type { ModelMessage, OutputInterface as Output } from 'ai';
 import type { LlmConfig, ModelSpec } from './config.js';
 import { failedCall, LlmError, LlmOutputError } from './errors.js';
 import {
@@ -179,7 +179,11 @@ async function complete<T>(
     Object.keys(own).length > 0 ? { [providerOptionsKey(spec)]: own } : undefined;
 
   const capture: WireCapture = { url: null, status: null, requestBody: null, responseBody: null };
-  const model = languageModelFor(spec, capturingFetch(options.fetch ?? globalThis.fetch, capture));
+  const { APICallError, generateText } = await import('ai');
+  const model = await languageModelFor(
+    spec,
+    capturingFetch(options.fetch ?? globalThis.fetch, capture),
+  );
   const messages = toModelMessages(request.messages);
   const startedAt = new Date();
   const t0 = performance.now();
@@ -205,7 +209,7 @@ async function complete<T>(
     record.durationMs = Math.round(performance.now() - t0);
   };
 
-  let result: Awaited<ReturnType<typeof generateText>>;
+  let result: Awaited<ReturnType<typeof import('ai').generateText>>;
   let attempts: number;
   try {
     const done = await withRetries(
@@ -235,7 +239,7 @@ async function complete<T>(
             : {}),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         }),
-      (error, ctx) => classifySdkError(error, ctx, spec),
+      (error, ctx) => classifySdkError(error, ctx, spec, APICallError),
       {
         policy: config.retry,
         timeoutMs: request.timeoutMs ?? config.timeoutMs,
@@ -300,6 +304,7 @@ function classifySdkError(
   error: unknown,
   ctx: { timedOut: boolean; attempts: number },
   spec: ModelSpec,
+  APICallError: typeof import('ai').APICallError,
 ): ClassifiedFailure {
   if (ctx.timedOut) return timeoutFailure(error, ctx, spec);
   if (APICallError.isInstance(error)) {

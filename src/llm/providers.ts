@@ -1,9 +1,8 @@
-/** Maps a ModelSpec to an AI SDK language model. The only place that knows the AI SDK factories. */
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createAzure } from '@ai-sdk/azure';
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+/**
+ * Maps a ModelSpec to an AI SDK language model. The only place that knows the AI SDK factories.
+ * Each provider package is imported on its first use: a process loads only the providers it
+ * calls, and a start (server, CLI, test file) pays for none of them (docs/decisions.md).
+ */
 import type { LanguageModel } from 'ai';
 import type { ModelSpec } from './config.js';
 
@@ -25,7 +24,10 @@ export function providerOptionsKey(spec: ModelSpec): string {
   }
 }
 
-export function languageModelFor(spec: ModelSpec, fetch?: typeof globalThis.fetch): LanguageModel {
+export async function languageModelFor(
+  spec: ModelSpec,
+  fetch?: typeof globalThis.fetch,
+): Promise<LanguageModel> {
   const apiKey = spec.apiKey?.reveal();
   const common = {
     baseURL: spec.baseUrl,
@@ -33,16 +35,25 @@ export function languageModelFor(spec: ModelSpec, fetch?: typeof globalThis.fetc
     ...(fetch ? { fetch } : {}),
   };
   switch (spec.provider) {
-    case 'openai':
+    case 'openai': {
+      const { createOpenAI } = await import('@ai-sdk/openai');
       return createOpenAI({ ...common, apiKey: apiKey ?? '' }).responses(spec.modelId);
-    case 'openai-chat':
+    }
+    case 'openai-chat': {
+      const { createOpenAI } = await import('@ai-sdk/openai');
       return createOpenAI({ ...common, apiKey: apiKey ?? '' }).chat(spec.modelId);
-    case 'anthropic':
+    }
+    case 'anthropic': {
+      const { createAnthropic } = await import('@ai-sdk/anthropic');
       return createAnthropic({ ...common, apiKey: apiKey ?? '' })(spec.modelId);
-    case 'google':
+    }
+    case 'google': {
+      const { createGoogleGenerativeAI } = await import('@ai-sdk/google');
       return createGoogleGenerativeAI({ ...common, apiKey: apiKey ?? '' })(spec.modelId);
+    }
     case 'azure':
     case 'azure-chat': {
+      const { createAzure } = await import('@ai-sdk/azure');
       const azure = createAzure({
         ...common,
         apiKey: apiKey ?? '',
@@ -50,7 +61,8 @@ export function languageModelFor(spec: ModelSpec, fetch?: typeof globalThis.fetc
       });
       return spec.provider === 'azure' ? azure.responses(spec.modelId) : azure.chat(spec.modelId);
     }
-    default:
+    default: {
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
       return createOpenAICompatible({
         name: 'compatible',
         ...common,
@@ -58,5 +70,6 @@ export function languageModelFor(spec: ModelSpec, fetch?: typeof globalThis.fetc
         includeUsage: true,
         supportsStructuredOutputs: spec.structuredOutput === 'json-schema',
       })(spec.modelId);
+    }
   }
 }
