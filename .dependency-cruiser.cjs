@@ -136,8 +136,8 @@ const LAYERS = {
   },
   cli: {
     path: '^src/cli/',
-    may: ['api', 'app', 'config', 'log', 'mcp', 'sdk', 'store'],
-    why: 'the wren command',
+    may: ['api', 'app', 'config', 'credentials', 'log', 'mcp', 'sdk', 'store'],
+    why: 'the wren command (orgs and keys straight from credentials/, without loading the API)',
   },
 };
 

@@ -5,7 +5,7 @@
  * admin key from `--api-key` or WREN_API_KEY), for operators without access to the database.
  * Both print the same JSON.
  */
-import type { ApiKeyView, OrganizationView } from '../api/index.js';
+import type { ApiKeyView, OrganizationView } from '../credentials/index.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { WrenApiError } from '../sdk/index.js';
 
@@ -78,8 +78,10 @@ export async function withOperator(
 
 async function databaseOperator(dataDir: string | undefined): Promise<Operator> {
   const config = loadConfig({ dataDir });
+  // From credentials/, not the api/ re-export: that would load the whole HTTP API (Fastify, every
+  // route, the MCP server), ~2 s of CPU per `wren orgs`/`wren keys` call on a busy machine.
   const [{ KeyAdmin, createApiKey, ensureDefaultOrganization }, { openStore }] = await Promise.all([
-    import('../api/index.js'),
+    import('../credentials/index.js'),
     import('../store/index.js'),
   ]);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
