@@ -62,6 +62,11 @@ export interface RunBrowserOptions {
   actionTimeoutMs?: number;
   /** Navigation timeout, ms. Default 30000. */
   navigationTimeoutMs?: number;
+  /**
+   * The longest an action waits for the page to load and the requests it started to finish,
+   * ms (each of the executor's settle waits). Default 3000.
+   */
+  settleMaxMs?: number;
   /** Extra folders the agent may upload files from (the run folder is always allowed). */
   uploadDirs?: string[];
   /** Cookies and storage a fresh context starts from (a browser profile). */

@@ -19,7 +19,10 @@ export type { ActionResult } from './types.js';
  * so run-browser.ts imports the executor without a cycle.
  */
 export interface ExecutorHost extends ActionHost {
-  readonly options: ActionHost['options'] & { readonly navigationTimeoutMs?: number };
+  readonly options: ActionHost['options'] & {
+    readonly navigationTimeoutMs?: number;
+    readonly settleMaxMs?: number;
+  };
   readonly context: BrowserContext;
   /** What happened in the run's browser (downloads, dialogs, tabs …), in order. */
   readonly events: readonly RunBrowserEvent[];
@@ -46,6 +49,7 @@ export interface ExecuteOptions {
 }
 
 const SETTLE_MAX_MS = 3000;
+const settleMax = (run: ExecutorHost) => run.options.settleMaxMs ?? SETTLE_MAX_MS;
 /** The wait for what an action's handlers scheduled (timers, requests, a quiet DOM). */
 const QUIET_MAX_MS = 1500;
 const POPUP_GRACE_MS = 400;
@@ -154,7 +158,7 @@ async function followNavigation(
   );
   const next = activePage(run);
   if (!next) return null;
-  await next.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
+  await next.waitForLoadState('domcontentloaded', { timeout: settleMax(run) }).catch(() => {});
   return next;
 }
 
@@ -176,9 +180,9 @@ async function settle(
 ): Promise<Settled | null> {
   let page = activePage(run);
   if (!page) return null;
-  const deadline = Date.now() + SETTLE_MAX_MS;
+  const deadline = Date.now() + settleMax(run);
   const quietDeadline = Date.now() + QUIET_MAX_MS;
-  await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_MAX_MS }).catch(() => {});
+  await page.waitForLoadState('domcontentloaded', { timeout: settleMax(run) }).catch(() => {});
   await run.requestsSettled(requestMark, deadline - Date.now());
   let report: SettleReport | null = null;
   let main: number | null = null;
@@ -197,7 +201,7 @@ async function settle(
     navigated = true;
     report = null;
     page = followed;
-    await run.requestsSettled(requestMark, SETTLE_MAX_MS);
+    await run.requestsSettled(requestMark, settleMax(run));
     // A new document: its scripts' first frame has run after one frame; the effect is the
     // navigation itself, so no second frame is needed to compare mutations.
     if (!valueOnly) main = await afterNextFrame(page, 1);

@@ -59,7 +59,8 @@ describe('actions on the fixture gallery', () => {
   });
 
   it('falls back from fill to typing and down the click ladder, appends, reports what the field kept', async () => {
-    const run = await h.open();
+    // Playwright's click waits this long for the moving target before the ladder steps in.
+    const run = await h.open({ actionTimeoutMs: 1000 });
     await run.page().setContent(`
       <label>Keys only <input id="keyed"></label>
       <label>Tags <input id="tags" value="red,"></label>
@@ -552,7 +553,9 @@ describe('actions on the fixture gallery', () => {
   });
 
   it('clicks JS-only elements, covered buttons, hidden checkboxes, double and right click, keys', async () => {
-    const run = await h.openAt('clickables.html');
+    // Playwright's click waits this long for a covered button or a hidden checkbox before the
+    // ladder steps in (3 s by default).
+    const run = await h.openAt('clickables.html', { actionTimeoutMs: 1000 });
     const obs = await run.observe();
     const log = () => run.page().textContent('#log');
     await run.act({ type: 'click', id: idOf(obs, 'clickable', 'details') });
@@ -653,14 +656,15 @@ describe('actions on the fixture gallery', () => {
 
 describe('clicks from the mouse wait for the navigation they start', () => {
   it('waits past the settle time for a slow page, and does not wait for a 204 or a download', async () => {
-    const run = await h.openAt('index.html', { navigationTimeoutMs: 20_000 });
+    // A 1 s settle budget (3 s by default) lets a 3 s page outlast it.
+    const run = await h.openAt('index.html', { navigationTimeoutMs: 20_000, settleMaxMs: 1000 });
     const base = h.server.url;
     const html = `
-      <a href="${base}/api/slow?ms=7000">Slow page</a>
+      <a href="${base}/api/slow?ms=3000">Slow page</a>
       <a href="${base}/api/no-content">Nothing</a>
       <a href="${base}/api/download/report.csv">Report</a>
       <form action="${base}/api/slow" method="get">
-        <input type="hidden" name="ms" value="7000"><label>Search <input name="q"></label>
+        <input type="hidden" name="ms" value="3000"><label>Search <input name="q"></label>
       </form>
       <form action="${base}/api/slow" method="get">
         <input type="hidden" name="ms" value="500">
@@ -672,13 +676,13 @@ describe('clicks from the mouse wait for the navigation they start', () => {
     };
     let obs = await show();
 
-    // The server answers after the executor's settle budget (3 s, a 0.4 s popup grace, 3 s
+    // The server answers after the executor's settle budget (1 s, a 0.4 s popup grace, 1 s
     // again): only the navigation barrier
     // (PageSession) keeps the action from returning on the old document.
     const slow = await run.act({ type: 'click', id: idOf(obs, 'link', 'Slow page') });
     expect(slow).toMatchObject({ ok: true, detail: 'clicked' });
     expect(slow.effects.navigated).toBe(true);
-    expect(slow.effects.urlAfter).toBe(`${base}/api/slow?ms=7000`);
+    expect(slow.effects.urlAfter).toBe(`${base}/api/slow?ms=3000`);
     expect((await run.observe()).text).toContain('Slow page arrived');
 
     obs = await show();
@@ -701,7 +705,7 @@ describe('clicks from the mouse wait for the navigation they start', () => {
       submit: true,
     });
     expect(search.ok).toBe(true);
-    expect(search.effects.urlAfter).toBe(`${base}/api/slow?ms=7000&q=lamp`);
+    expect(search.effects.urlAfter).toBe(`${base}/api/slow?ms=3000&q=lamp`);
     expect((await run.observe()).text).toContain('Slow page arrived');
 
     // A checkbox whose change submits its form. Setting a value waits for no rendered frame, so
