@@ -22,7 +22,8 @@ beforeAll(async () => {
   totp = createTotpSite({ secret: SECRET });
   [site, fake] = await Promise.all([startFixtureServer({ totp }), startFakeModelServer()]);
   t = await startTestWren({
-    env: { ...fake.env('openai/gpt-5-mini') },
+    // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+    env: { ...fake.env('openai/gpt-5-mini'), WREN_RECORDING: 'false' },
     worker: { pollIntervalMs: 50 },
   });
 });

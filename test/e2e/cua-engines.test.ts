@@ -12,6 +12,8 @@ const NAME = { x: 250, y: 120 };
 const SAVE = { x: 180, y: 225 };
 const FAR = { x: 700, y: 1530 };
 const SCROLL_BY = 1000;
+// No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+const NO_VIDEO = { WREN_RECORDING: 'false' };
 
 let h: AgentHarness | undefined;
 afterEach(async () => {
@@ -58,7 +60,7 @@ async function expectLanded(harness: AgentHarness): Promise<void> {
 describe('computer-use engines end to end', () => {
   it('openai-cua (GA computer tool, batched actions) clicks, types and scrolls by coordinates', async () => {
     const viewport = { width: 1280, height: 720 };
-    h = await startAgentHarness('openai/gpt-5.5');
+    h = await startAgentHarness('openai/gpt-5.5', NO_VIDEO);
     const harness = h;
     let turn = 0;
     const usage = { inputTokens: 1000, outputTokens: 100 };
@@ -161,6 +163,7 @@ describe('computer-use engines end to end', () => {
   it('anthropic-cua scales between a 1600x1000 viewport and the declared 1280x800 display', async () => {
     const viewport = { width: 1600, height: 1000 };
     h = await startAgentHarness('anthropic/claude-sonnet-4-5', {
+      ...NO_VIDEO,
       WREN_BROWSER_VIEWPORT: '1600x1000',
     });
     const harness = h;
@@ -220,7 +223,7 @@ describe('computer-use engines end to end', () => {
 
   it('ui-tars drives the page with its text action grammar and finished(content) answers', async () => {
     const viewport = { width: 1280, height: 720 };
-    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo');
+    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo', NO_VIDEO);
     const harness = h;
     const rel = (p: { x: number; y: number }, scrollY = 0) =>
       `(${Math.round((p.x / viewport.width) * 1000)},${Math.round(((p.y - scrollY) / viewport.height) * 1000)})`;
@@ -251,6 +254,7 @@ describe('computer-use engines end to end', () => {
   it('openai-cua (preview tool) acknowledges pending safety checks when WREN_CUA_SAFETY_CHECKS says so', async () => {
     const viewport = { width: 1280, height: 720 };
     h = await startAgentHarness('openai/computer-use-preview', {
+      ...NO_VIDEO,
       WREN_CUA_SAFETY_CHECKS: 'acknowledge',
     });
     const harness = h;
@@ -307,7 +311,7 @@ describe('computer-use engines end to end', () => {
   });
 
   it('ui-tars out of steps: REACH_MAX_STEPS once, the mapped error code classified on the last page', async () => {
-    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo');
+    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo', NO_VIDEO);
     const harness = h;
     harness.fake.setPolicy((req) => {
       if (req.system.startsWith('A browser agent stopped')) {

@@ -105,6 +105,8 @@ beforeAll(async () => {
       ...fake.env('openai/gpt-5.5'),
       WREN_TOTP_POLL_INTERVAL_MS: '200',
       WREN_TOTP_TIMEOUT_MS: '2000',
+      // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+      WREN_RECORDING: 'false',
     },
     worker: { pollIntervalMs: 50 },
     log: { level: 'debug', destination: capture },

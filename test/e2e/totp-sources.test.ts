@@ -155,6 +155,8 @@ beforeAll(async () => {
       ...fake.env('openai/gpt-5-mini'),
       WREN_TOTP_POLL_INTERVAL_MS: String(POLL_MS),
       WREN_TOTP_TIMEOUT_MS: String(TIMEOUT_MS),
+      // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+      WREN_RECORDING: 'false',
     },
     worker: { pollIntervalMs: 50 },
     log: { level: 'debug', destination: capture },

@@ -114,7 +114,11 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   [site, fake] = await Promise.all([startFixtureServer(), startFakeModelServer()]);
   fake.setPolicy(modelPolicy);
-  t = await startTestWren({ env: fake.env('openai/gpt-5-mini'), worker: { pollIntervalMs: 50 } });
+  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+  t = await startTestWren({
+    env: { ...fake.env('openai/gpt-5-mini'), WREN_RECORDING: 'false' },
+    worker: { pollIntervalMs: 50 },
+  });
   browser = await chromium.launch({
     executablePath: process.env['WREN_BROWSER_PATH'] || '/usr/bin/chromium',
     headless: true,
