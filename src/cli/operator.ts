@@ -5,8 +5,9 @@
  * admin key from `--api-key` or WREN_API_KEY), for operators without access to the database.
  * Both print the same JSON.
  */
-import type { ApiKeyView, OrganizationView } from '../credentials/index.js';
+
 import { ConfigError, loadConfig } from '../config.js';
+import type { ApiKeyView, OrganizationView } from '../credentials/index.js';
 import { WrenApiError } from '../sdk/index.js';
 
 export interface QuotaPatch {
