@@ -6,36 +6,30 @@
  * at the same time.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WrenClient } from '../../../src/sdk/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import { actorReply, roleOf } from '../../support/agent-harness.js';
-import {
-  type FakeModelServer,
-  type FakeRequest,
-  type FakeResponse,
-  startFakeModelServer,
+import { type Cluster, logLines, startCluster, type WorkerProcess } from '../../support/cluster.js';
+import type {
+  FakeModelServer,
+  FakeRequest,
+  FakeResponse,
 } from '../../support/fake-model-server.js';
-import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
-import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import type { FixtureServer } from '../../support/fixture-server.js';
+import type { ServerProcess } from '../../support/process.js';
 import { until } from '../../support/wait.js';
-import { logLines, startWorkerProcess, type WorkerProcess } from './cluster.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
 
 const KEY = 'wren_scale_test_key_0123456789';
 const TASKS = 60;
 
-let db: TestDatabase;
+let cluster: Cluster;
 let store: Store;
 let fake: FakeModelServer;
 let site: FixtureServer;
 let api: ServerProcess;
 const workers: WorkerProcess[] = [];
 let client: WrenClient;
-const dirs: string[] = [];
 /** Model requests held open until released (the run is "mid-step" meanwhile). */
 const held = new Map<string, () => void>();
 const holdOnce = new Set<string>();
@@ -64,48 +58,29 @@ function policy(req: FakeRequest): FakeResponse | Promise<FakeResponse> | undefi
 const requestsOf = (job: string, role: string) =>
   fake.requests.filter((r) => jobOf(r) === job && roleOf(r) === role).length;
 
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wren-scale-'));
-  dirs.push(dir);
-  return dir;
-}
-
 beforeAll(async () => {
-  [db, fake, site] = await Promise.all([
-    createTestDatabase(),
-    startFakeModelServer(),
-    startFixtureServer(),
-  ]);
+  cluster = await startCluster({
+    apiKey: KEY,
+    dirPrefix: 'wren-scale-',
+    env: {
+      // Long enough for a busy 2-core machine's event-loop stalls; recovery waits this long.
+      WREN_LEASE_SECONDS: '8',
+      WREN_MAX_CONCURRENCY: '2',
+    },
+  });
+  ({ fake, site } = cluster);
   fake.setPolicy(policy);
-  const env = {
-    ...fake.env('openai/gpt-5-mini'),
-    WREN_DATABASE_URL: db.url,
-    WREN_API_KEY: KEY,
-    WREN_ALLOW_PRIVATE_NETWORKS: 'true',
-    // Long enough for a busy 2-core machine's event-loop stalls; recovery waits this long.
-    WREN_LEASE_SECONDS: '8',
-    // 60 runs on 2 cores: videos are not what this test is about.
-    WREN_RECORDING: 'false',
-    WREN_MAX_CONCURRENCY: '2',
-    WREN_PORT: undefined,
-    WREN_ROLE: undefined,
-  };
   // The API node migrates the fresh database; then the workers. They start one after another:
   // processes launched at the same instant through tsx sometimes stall while loading.
-  api = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], env);
-  for (let i = 0; i < 3; i++)
-    workers.push(await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() }));
+  api = await cluster.server(['--role', 'api', '--data-dir', cluster.tempDir()]);
+  for (let i = 0; i < 3; i++) workers.push(await cluster.worker());
   client = new WrenClient({ baseUrl: api.url, apiKey: KEY });
-  store = await openStore({ databaseUrl: db.url });
+  store = await cluster.store();
 }, 90_000);
 
 afterAll(async () => {
   for (const release of held.values()) release();
-  await Promise.all([...workers, ...(api ? [api] : [])].map((p) => killHard(p as ServerProcess)));
-  await store?.close();
-  await Promise.all([fake?.close(), site?.close()]);
-  await db?.drop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe('API node + three workers on PostgreSQL', () => {

@@ -5,8 +5,8 @@
  * transaction under a per-organization advisory lock).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
 import { startTestWren, type TestWren } from '../../support/wren.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
 
 let db: TestDatabase;
 let a: TestWren;

@@ -6,46 +6,38 @@
  * the run completes. The worker's internal endpoint refuses requests without a genuine credential
  * and never streams a run to another organization.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createApiKey } from '../../../src/api/index.js';
 import { LiveRelayTokens } from '../../../src/api/live-relay.js';
 import { SecretBox, secretKeyFromSetting } from '../../../src/credentials/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import { actorReply, roleOf } from '../../support/agent-harness.js';
-import {
-  type FakeModelServer,
-  type FakeResponse,
-  startFakeModelServer,
-} from '../../support/fake-model-server.js';
-import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
-import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import { type Cluster, startCluster, type WorkerProcess } from '../../support/cluster.js';
+import type { FakeModelServer, FakeResponse } from '../../support/fake-model-server.js';
+import type { FixtureServer } from '../../support/fixture-server.js';
+import type { ServerProcess } from '../../support/process.js';
 import { until } from '../../support/wait.js';
-import { startWorkerProcess, type WorkerProcess } from './cluster.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
 
 const KEY = 'wren_relay_test_key_0123456789';
 const SECRET = 'a shared deployment secret for the relay test';
 
-let db: TestDatabase;
+let cluster: Cluster;
 let store: Store;
 let fake: FakeModelServer;
 let site: FixtureServer;
 let api: ServerProcess;
 let worker: WorkerProcess;
 let otherKey: string;
-const dirs: string[] = [];
 let releaseStep: (() => void) | null = null;
 
 beforeAll(async () => {
-  [db, fake, site] = await Promise.all([
-    createTestDatabase(),
-    startFakeModelServer(),
-    startFixtureServer(),
-  ]);
+  cluster = await startCluster({
+    apiKey: KEY,
+    dirPrefix: 'wren-relay-',
+    env: { WREN_SECRET_KEY: SECRET, WREN_LEASE_SECONDS: '8' },
+  });
+  ({ fake, site } = cluster);
   let actorCalls = 0;
   fake.setPolicy((req) => {
     const role = roleOf(req);
@@ -62,26 +54,10 @@ beforeAll(async () => {
     }
     return actorReply([{ type: 'complete', answer: null }]);
   });
-  const env = {
-    ...fake.env('openai/gpt-5-mini'),
-    WREN_DATABASE_URL: db.url,
-    WREN_API_KEY: KEY,
-    WREN_SECRET_KEY: SECRET,
-    WREN_ALLOW_PRIVATE_NETWORKS: 'true',
-    WREN_RECORDING: 'false',
-    WREN_LEASE_SECONDS: '8',
-    WREN_PORT: undefined,
-    WREN_ROLE: undefined,
-  };
-  const dir = () => {
-    const d = mkdtempSync(join(tmpdir(), 'wren-relay-'));
-    dirs.push(d);
-    return d;
-  };
   // The API node migrates the fresh database first.
-  api = await startServerProcess(['--role', 'api', '--data-dir', dir()], env);
-  worker = await startWorkerProcess({ ...env, WREN_DATA_DIR: dir() });
-  store = await openStore({ databaseUrl: db.url });
+  api = await cluster.server(['--role', 'api', '--data-dir', cluster.tempDir()]);
+  worker = await cluster.worker();
+  store = await cluster.store();
   await store.apiKeys.createOrganization({
     id: 'o_relay_other',
     name: 'other',
@@ -92,11 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   releaseStep?.();
-  await Promise.all([worker, api].filter(Boolean).map((p) => killHard(p as ServerProcess)));
-  await store?.close();
-  await Promise.all([fake?.close(), site?.close()]);
-  await db?.drop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 type Message = { binary: true; data: Buffer } | { binary: false; json: Record<string, unknown> };

@@ -7,25 +7,23 @@
  * fails with the same message a closed port gives, while a run of the session's organization
  * through `browser_session_id` drives the browser (through the gateway) in that same worker.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/api/index.js';
 import { cdpUnreachable } from '../../../src/browser/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import { actorReply, roleOf } from '../../support/agent-harness.js';
-import { type FakeModelServer, startFakeModelServer } from '../../support/fake-model-server.js';
-import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
-import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import { type Cluster, startCluster, type WorkerProcess } from '../../support/cluster.js';
+import type { FakeModelServer } from '../../support/fake-model-server.js';
+import type { FixtureServer } from '../../support/fixture-server.js';
+import type { ServerProcess } from '../../support/process.js';
 import { until } from '../../support/wait.js';
-import { startWorkerProcess, type WorkerProcess } from './cluster.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
 
 const KEY = 'wren_own_endpoints_cluster_key_0123456789';
 
-let db: TestDatabase;
+let cluster: Cluster;
 let store: Store;
 let fake: FakeModelServer;
 let site: FixtureServer;
@@ -33,13 +31,6 @@ let api: ServerProcess;
 let worker: WorkerProcess;
 let apiDir = '';
 let otherKey = '';
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wren-own-endpoints-'));
-  dirs.push(dir);
-  return dir;
-}
 
 async function call(path: string, method: string, key: string, body?: unknown) {
   const res = await fetch(`${api.url}${path}`, {
@@ -62,11 +53,12 @@ async function finished(runId: string, key: string) {
 }
 
 beforeAll(async () => {
-  [db, fake, site] = await Promise.all([
-    createTestDatabase(),
-    startFakeModelServer(),
-    startFixtureServer(),
-  ]);
+  cluster = await startCluster({
+    apiKey: KEY,
+    dirPrefix: 'wren-own-endpoints-',
+    env: { WREN_HAR: 'false' },
+  });
+  ({ fake, site } = cluster);
   fake.setPolicy((req) => {
     const role = roleOf(req);
     if (role === 'actor') return actorReply([{ type: 'complete', answer: null }]);
@@ -74,20 +66,10 @@ beforeAll(async () => {
       return { json: { evidence: 'the page is shown', goal_achieved: true, missing: '' } };
     return undefined;
   });
-  const env = {
-    ...fake.env('openai/gpt-5-mini'),
-    WREN_DATABASE_URL: db.url,
-    WREN_API_KEY: KEY,
-    WREN_ALLOW_PRIVATE_NETWORKS: 'true',
-    WREN_RECORDING: 'false',
-    WREN_HAR: 'false',
-    WREN_PORT: undefined,
-    WREN_ROLE: undefined,
-  };
-  apiDir = tempDir();
-  api = await startServerProcess(['--role', 'api', '--data-dir', apiDir], env);
-  worker = await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() });
-  store = await openStore({ databaseUrl: db.url });
+  apiDir = cluster.tempDir();
+  api = await cluster.server(['--role', 'api', '--data-dir', apiDir]);
+  worker = await cluster.worker();
+  store = await cluster.store();
   await store.apiKeys.createOrganization({
     id: 'o_two',
     name: 'Org two',
@@ -96,13 +78,7 @@ beforeAll(async () => {
   otherKey = await createApiKey(store, 'o_two', 'test');
 }, 90_000);
 
-afterAll(async () => {
-  await Promise.all([api, worker].filter(Boolean).map((p) => killHard(p as ServerProcess)));
-  await store?.close();
-  await Promise.all([fake?.close(), site?.close()]);
-  await db?.drop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => cluster?.close());
 
 describe("a session browser's raw port, seen from another process on the host", () => {
   it('refuses it to a run the worker executes, while the session id still works there', async () => {

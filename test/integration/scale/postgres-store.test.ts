@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NewRun, openStore, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
+import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
 
 let db: TestDatabase;
 let store: Store;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProxyRouter, SessionManager } from '../../../src/sessions/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
+import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
 
 let db: TestDatabase;
 let storeA: Store;

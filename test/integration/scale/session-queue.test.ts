@@ -11,7 +11,7 @@ import {
   openStore,
   type Store,
 } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
+import { createTestDatabase, type TestDatabase } from '../../support/pg-database.js';
 
 let db: TestDatabase;
 let store: Store;

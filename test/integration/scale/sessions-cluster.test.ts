@@ -7,30 +7,25 @@
  * Chromium on the owner; a session whose owner was SIGKILLed is failed by another node's sweep
  * once its heartbeat is older than WREN_SESSION_STALE_MS.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WrenClient } from '../../../src/sdk/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
 import { actorReply, roleOf } from '../../support/agent-harness.js';
-import {
-  type FakeModelServer,
-  type FakeRequest,
-  type FakeResponse,
-  startFakeModelServer,
+import { type Cluster, logLines, startCluster, type WorkerProcess } from '../../support/cluster.js';
+import type {
+  FakeModelServer,
+  FakeRequest,
+  FakeResponse,
 } from '../../support/fake-model-server.js';
-import { type FixtureServer, startFixtureServer } from '../../support/fixture-server.js';
-import { killHard, type ServerProcess, startServerProcess } from '../../support/process.js';
+import type { FixtureServer } from '../../support/fixture-server.js';
+import { killHard, type ServerProcess } from '../../support/process.js';
 import { until } from '../../support/wait.js';
-import { logLines, startWorkerProcess, type WorkerProcess } from './cluster.js';
-import { createTestDatabase, type TestDatabase } from './pg-database.js';
 
 const KEY = 'wren_sessions_cluster_key_0123456789';
 const STALE_MS = 3000;
 
-let db: TestDatabase;
+let cluster: Cluster;
 let store: Store;
 let fake: FakeModelServer;
 let site: FixtureServer;
@@ -38,8 +33,6 @@ let api: ServerProcess;
 let otherApi: ServerProcess;
 const workers: WorkerProcess[] = [];
 let client: WrenClient;
-let env: Record<string, string | undefined>;
-const dirs: string[] = [];
 /** Actor calls of these jobs are answered once the test opens their gate (the run holds the session). */
 const gates = new Map<string, { opened: Promise<void>; open: () => void }>();
 
@@ -66,12 +59,6 @@ function policy(req: FakeRequest): FakeResponse | Promise<FakeResponse> | undefi
   if (role === 'verifier')
     return { json: { evidence: 'the page is shown', goal_achieved: true, missing: '' } };
   return undefined;
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wren-sessions-'));
-  dirs.push(dir);
-  return dir;
 }
 
 type Session = Record<string, unknown>;
@@ -111,45 +98,29 @@ async function browserAnswers(address: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  [db, fake, site] = await Promise.all([
-    createTestDatabase(),
-    startFakeModelServer(),
-    startFixtureServer(),
-  ]);
+  cluster = await startCluster({
+    apiKey: KEY,
+    dirPrefix: 'wren-sessions-',
+    env: {
+      WREN_LEASE_SECONDS: '8',
+      // One run per worker: a second run on the session must go to the other worker.
+      WREN_MAX_CONCURRENCY: '1',
+      WREN_SESSION_STALE_MS: String(STALE_MS),
+    },
+  });
+  ({ fake, site } = cluster);
   fake.setPolicy(policy);
-  env = {
-    ...fake.env('openai/gpt-5-mini'),
-    WREN_DATABASE_URL: db.url,
-    WREN_API_KEY: KEY,
-    WREN_ALLOW_PRIVATE_NETWORKS: 'true',
-    WREN_LEASE_SECONDS: '8',
-    WREN_RECORDING: 'false',
-    // One run per worker: a second run on the session must go to the other worker.
-    WREN_MAX_CONCURRENCY: '1',
-    WREN_SESSION_STALE_MS: String(STALE_MS),
-    WREN_PORT: undefined,
-    WREN_ROLE: undefined,
-  };
-  api = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], {
-    ...env,
+  api = await cluster.server(['--role', 'api', '--data-dir', cluster.tempDir()], {
     WREN_SESSION_HOST: '127.0.0.2',
   });
-  workers.push(await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() }));
+  workers.push(await cluster.worker());
   client = new WrenClient({ baseUrl: api.url, apiKey: KEY });
-  store = await openStore({ databaseUrl: db.url });
+  store = await cluster.store();
 }, 60_000);
 
 afterAll(async () => {
   for (const held of gates.values()) held.open();
-  await Promise.all(
-    [...workers, ...(api ? [api] : []), ...(otherApi ? [otherApi] : [])].map((p) =>
-      killHard(p as ServerProcess),
-    ),
-  );
-  await store?.close();
-  await Promise.all([fake?.close(), site?.close()]);
-  await db?.drop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe('browser sessions across processes on PostgreSQL', () => {
@@ -172,7 +143,7 @@ describe('browser sessions across processes on PostgreSQL', () => {
     await outside.close();
 
     // A second worker starting leaves the API node's session alone.
-    workers.push(await startWorkerProcess({ ...env, WREN_DATA_DIR: tempDir() }));
+    workers.push(await cluster.worker());
     expect((await sessionOn(api.url, id))['status']).toBe('running');
     expect(
       logLines(
@@ -244,7 +215,7 @@ describe('browser sessions across processes on PostgreSQL', () => {
     expect(urls).toContain(`${site.url}/help.html`);
 
     // Closed through another API node: the owner notices and closes the Chromium.
-    otherApi = await startServerProcess(['--role', 'api', '--data-dir', tempDir()], env);
+    otherApi = await cluster.server(['--role', 'api', '--data-dir', cluster.tempDir()]);
     expect((await sessionOn(api.url, id))['status']).toBe('running');
     expect((await call(otherApi.url, 'POST', `/v1/browser_sessions/${id}/close`)).status).toBe(200);
     expect((await sessionOn(api.url, id))['status']).toBe('completed');

@@ -4,38 +4,13 @@
  * (queued → running → paused) do not change it, a finished run frees its place, and a refused
  * insert reports the organization's real count.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../../src/core/index.js';
-import { type NewRun, openStore, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../scale/pg-database.js';
+import type { NewRun } from '../../../src/store/index.js';
+import { throwawayStores } from '../../support/stores.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function sqlite(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), 'wren-active-runs-'));
-  const store = await openStore({ dataDir: dir });
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-async function postgres(): Promise<Store> {
-  const db: TestDatabase = await createTestDatabase();
-  const store = await openStore({ databaseUrl: db.url });
-  cleanups.push(async () => {
-    await store.close();
-    await db.drop();
-  });
-  return store;
-}
+const stores = throwawayStores('wren-active-runs-');
+afterAll(() => stores.close());
 
 const at = () => new Date().toISOString();
 const run = (id: string, organizationId: string, status: RunStatus = 'queued'): NewRun => ({
@@ -53,10 +28,7 @@ const run = (id: string, organizationId: string, status: RunStatus = 'queued'): 
   queuedAt: at(),
 });
 
-describe.each([
-  ['SQLite', sqlite],
-  ['PostgreSQL', postgres],
-])('the active runs counter on %s', (_name, open) => {
+describe.each(stores.kinds)('the active runs counter on %s', (_name, open) => {
   it('follows inserts and status changes, per organization', async () => {
     const store = await open();
     await store.apiKeys.createOrganization({ id: 'o_a', name: 'a', createdAt: at() });

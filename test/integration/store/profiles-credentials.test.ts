@@ -4,9 +4,6 @@
  * profile loses its sealed state.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   parseCredentialInput,
@@ -14,39 +11,13 @@ import {
   sealCredential,
   secretKeyFromBytes,
 } from '../../../src/credentials/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
-import { createTestDatabase, type TestDatabase } from '../scale/pg-database.js';
+import { throwawayStores } from '../../support/stores.js';
 
 const box = new SecretBox(secretKeyFromBytes(randomBytes(32)));
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const stores = throwawayStores('wren-store-profiles-');
+afterAll(() => stores.close());
 
-async function sqlite(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), 'wren-store-profiles-'));
-  const store = await openStore({ dataDir: dir });
-  cleanups.push(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return store;
-}
-
-async function postgres(): Promise<Store> {
-  const db: TestDatabase = await createTestDatabase();
-  const store = await openStore({ databaseUrl: db.url });
-  cleanups.push(async () => {
-    await store.close();
-    await db.drop();
-  });
-  return store;
-}
-
-describe.each([
-  ['SQLite', sqlite],
-  ['PostgreSQL', postgres],
-])('%s', (_name, open) => {
+describe.each(stores.kinds)('%s', (_name, open) => {
   it('stores credentials of every kind and browser profiles, per organization', async () => {
     const store = await open();
     const at = new Date().toISOString();
