@@ -87,12 +87,17 @@ export {
 export {
   buildSelector,
   countMatches,
+  type HitNode,
   looksGenerated,
+  type PointTarget,
+  pickTarget,
   type ResolveOptions,
   resolveSelector,
   roleSelector,
   type SelectorStrategy,
   type StableSelector,
+  type TargetPick,
+  type TargetResult,
   textSelector,
 } from './selectors/index.js';
 export {

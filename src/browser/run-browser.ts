@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { APIResponse, Browser, BrowserContext, ElementHandle, Page } from 'playwright-core';
 import type { BlockedRequest, EgressPolicy } from '../net/index.js';
 import { type ActionResult, type ExecuteOptions, executeAction } from './act/executor.js';
-import type { ComputerPrimitives } from './computer.js';
+import type { ComputerPrimitives, Point } from './computer.js';
 import { PageComputer } from './computer-impl.js';
 import { BrowserError } from './errors.js';
 import type { Har, HarOptions } from './har.js';
@@ -27,7 +27,12 @@ import { Observer } from './run/observer.js';
 import { Camera, PageSessions } from './run/recording.js';
 import { Tabs } from './run/tabs.js';
 import { UrlPolicy } from './run/url-policy.js';
-import type { StableSelector } from './selectors/index.js';
+import {
+  focusedTarget,
+  type StableSelector,
+  type TargetResult,
+  targetAtPoint,
+} from './selectors/index.js';
 import { captureBrowserState, type StoredBrowserState } from './storage-state.js';
 import type { HostResolver } from './url-guard.js';
 
@@ -426,6 +431,19 @@ export class RunBrowser {
 
   selectorFor(id: number): Promise<StableSelector> {
     return this.observer.selectorFor(id);
+  }
+
+  /**
+   * The element a coordinate action at `point` (viewport CSS pixels) works on, with its stable
+   * selector; why there is none (canvas, frame, nothing interactive) otherwise.
+   */
+  elementAt(point: Point): Promise<TargetResult> {
+    return targetAtPoint(this.page(), point);
+  }
+
+  /** The focused element (where typing goes), with its stable selector. */
+  focusedElement(): Promise<TargetResult> {
+    return focusedTarget(this.page());
   }
 
   /** Runs `fn(element, arg)` in the element's frame, found by observation id (no handle). */

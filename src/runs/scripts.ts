@@ -22,7 +22,13 @@ import { now } from './service.js';
 export type RunWith = 'agent' | 'code';
 
 /** Engines whose runs compile into scripts. */
-export const SCRIPT_ENGINES: readonly string[] = ['skyvern-1.0', 'skyvern-2.0'];
+export const SCRIPT_ENGINES: readonly string[] = [
+  'skyvern-1.0',
+  'skyvern-2.0',
+  'openai-cua',
+  'anthropic-cua',
+  'ui-tars',
+];
 
 /** `run_with` of a request, else the server default. */
 export function runWithOf(run: RunRecord, fallback: RunWith): RunWith {

@@ -123,7 +123,11 @@ export function compileScript(input: CompileInput): CompileResult {
       'switch_tab',
       'close_tab',
     ].includes(e.type);
-    if (e.type === 'other') return { ok: false, reason: `action ${i + 1} has no script form` };
+    if (e.type === 'other')
+      return {
+        ok: false,
+        reason: `action ${i + 1} has no script form${e.text ? ` (${e.text})` : ''}`,
+      };
     // Tab steps replay only when the tab the run worked in is found again; a tab a click opened is
     // not followed by the replay yet (docs/code-mode.md), so runs with tabs stay uncompiled.
     if (e.tabChanged || ['new_tab', 'switch_tab', 'close_tab'].includes(e.type))

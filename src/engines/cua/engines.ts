@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunBrowser } from '../../browser/index.js';
 import { emptyUsage, type Llm, LlmError, priceUsage } from '../../llm/index.js';
 import { ModelOutputError } from '../ports.js';
+import { CuaTrajectoryRecorder } from '../script/record-cua.js';
 import { type EngineServices, EngineSetupError } from '../services.js';
 import { agentBrowserFromRun } from '../shared/agent-browser.js';
 import { agentModelFromLlm } from '../shared/agent-model.js';
@@ -111,8 +112,12 @@ abstract class CuaEngine implements Engine {
     const secrets = new CuaSecretTyping(ctx.secrets, browser, ctx.signal, (message, data) =>
       ctx.emit({ type: 'log', level: 'info', message, data }),
     );
+    // Code mode (docs/code-mode.md): each coordinate action tied to its element, for a script.
+    // Outside the secrets layer: it sees the placeholders the model typed, never the values.
+    const trajectory = task.recordScript ? new CuaTrajectoryRecorder(browser) : null;
+    const computer = secrets.computer(browser.computer());
     const loopResult = await this.loop({
-      computer: secrets.computer(browser.computer()),
+      computer: trajectory ? trajectory.computer(computer) : computer,
       postJson: cuaTransport(llm, () => {}),
       model: spec.modelId,
       task: this.mask(ctx)(task.prompt + secretsTaskNote(ctx.secrets)),
@@ -146,7 +151,21 @@ abstract class CuaEngine implements Engine {
         ...result.errors,
       ];
     }
-    return this.finish(ctx, llm, browser, result);
+    const finished = await this.finish(ctx, llm, browser, result);
+    if (trajectory && finished.outcome.status === 'completed') {
+      finished.recorded = await trajectory.finish(
+        finished.outcome.output,
+        task.dataExtractionSchema ?? null,
+        (() => {
+          try {
+            return browser.page();
+          } catch {
+            return null; // no page: the script falls back to the extractor
+          }
+        })(),
+      );
+    }
+    return finished;
   }
 
   /** Masks the run's secrets out of text bound for a model or an artifact. */

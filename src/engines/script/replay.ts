@@ -78,6 +78,9 @@ const HEAL_SCHEMA = {
   additionalProperties: false,
 };
 
+/** Engines that act by coordinates (their scripts were recorded by record-cua.ts). */
+const COORDINATE_ENGINES: readonly string[] = ['openai-cua', 'anthropic-cua', 'ui-tars'];
+
 class StepFailure extends Error {}
 
 function isElementStep(step: ScriptStep): step is ElementStep {
@@ -582,7 +585,9 @@ export class ScriptReplay {
   private async heal(index: number, step: ElementStep): Promise<string> {
     const page = await this.agentBrowser.observe({ screenshot: false });
     const reply = await this.callModel({
-      role: 'actor',
+      // A computer-use engine's actor model may speak only its vendor's computer tool: its
+      // scripts heal with the JSON-speaking model CUA runs already extract with.
+      role: COORDINATE_ENGINES.includes(this.input.body.engine) ? 'extractor' : 'actor',
       system: HEAL_SYSTEM,
       content: [
         {
