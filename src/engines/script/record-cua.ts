@@ -339,10 +339,20 @@ export class CuaTrajectoryRecorder {
     this.flush();
     this.settle();
     const finalUrl = this.url();
-    const extraction =
-      schema !== null && schema !== undefined && page
-        ? await within(extractionRules(page, output), 10_000)
-        : null;
-    return { trajectory: this.entries, finalUrl, extraction };
+    if (schema === null || schema === undefined)
+      return { trajectory: this.entries, finalUrl, extraction: null };
+    // The output read off the final page, as the DOM recorder does (record.ts).
+    const found = page ? await within(extractionRules(page, output), 10_000) : null;
+    return {
+      trajectory: this.entries,
+      finalUrl,
+      extraction: found && 'rules' in found ? found.rules : null,
+      extractionNote:
+        found && 'reason' in found
+          ? found.reason
+          : found
+            ? undefined
+            : 'the page could not be read',
+    };
   }
 }
