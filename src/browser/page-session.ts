@@ -144,6 +144,11 @@ export class PageSession {
     return Buffer.from(data, 'base64');
   }
 
+  async png(): Promise<Buffer> {
+    const { data } = await this.cdp.send('Page.captureScreenshot', { format: 'png' });
+    return Buffer.from(data, 'base64');
+  }
+
   async detach(): Promise<void> {
     await this.cdp.detach().catch(() => {});
   }

@@ -458,6 +458,11 @@ export class RunBrowser {
     return this.camera.viewportJpeg(quality, timeoutMs);
   }
 
+  /** A PNG of the working tab's viewport (a run's final screenshot). */
+  viewportPng(): Promise<Buffer> {
+    return this.camera.viewportPng();
+  }
+
   /** The run's video; null when ffmpeg is missing (logged). */
   startRecording(options: RecorderOptions): Promise<Recording | null> {
     return this.camera.startRecording(options);

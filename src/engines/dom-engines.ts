@@ -60,7 +60,8 @@ async function withDomDeps(
       }
       return result;
     } finally {
-      await artifacts.finish();
+      // The browser closes while the last artifacts are stored.
+      await artifacts.finish(() => browser.close());
     }
   } finally {
     await browser.close().catch(() => {});

@@ -235,7 +235,7 @@ async function settleNavigation(
 ): Promise<Settled | null> {
   let page = activePage(run);
   if (!page) return null;
-  await untilNavigationRequested(nav, afterNextFrame(page, 1));
+  const main = await untilNavigationRequested(nav, afterNextFrame(page, 1));
   const followed = await followNavigation(run, nav, page);
   if (followed === null) return null;
   const navigated = followed !== undefined;
@@ -246,7 +246,10 @@ async function settleNavigation(
     mainMutations: null,
     fresh: null,
     quiet: navigated,
-    mutations: await mutationCount(page),
+    // The frame's answer carries the main frame's count: on a one-frame page that did not
+    // navigate it is the total, and the round trip of counting again is saved.
+    mutations:
+      !navigated && main !== null && page.frames().length === 1 ? main : await mutationCount(page),
   };
 }
 

@@ -1,7 +1,9 @@
 /** Setting up a browser context for runs: the proxy it sends through and the in-page shims. */
 import type { BrowserContext } from 'playwright-core';
 import { PAGE_ACTIVITY_SCRIPT } from '../act/page-activity.js';
+import { installStateStatement } from '../observe/capture-script.js';
 import { LISTENER_TRACKER_SCRIPT } from '../observe/listener-tracker.js';
+import { elementCandidates, matchInstallExpression } from '../selectors/index.js';
 
 /** A proxy a browser context sends its traffic through (Playwright's shape, plus `trusted`). */
 export interface BrowserProxy {
@@ -34,4 +36,10 @@ export async function installPageShims(context: BrowserContext): Promise<void> {
   await context.addInitScript({ content: PAGE_ACTIVITY_SCRIPT });
   // Before any page script: record event listeners so script-only controls get ids.
   await context.addInitScript({ content: LISTENER_TRACKER_SCRIPT });
+  // Wren's selector matcher (Observer.locate) in every document from its start: a replayed
+  // step's first lookup on a page then takes one round trip, not three (ask, install, ask
+  // again). It only defines a function; the page state it needs is set up on first use.
+  await context.addInitScript({
+    content: matchInstallExpression(elementCandidates.toString(), installStateStatement()),
+  });
 }

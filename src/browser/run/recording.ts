@@ -62,19 +62,21 @@ export class Camera {
   async viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
     const page = this.page();
     this.screenshotsInFlight++;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the screenshot took longer than ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([this.jpeg(page, quality), timeout]);
+      return await withTimeout(this.jpeg(page, quality), timeoutMs);
     } finally {
-      clearTimeout(timer);
       this.screenshotsInFlight--;
     }
+  }
+
+  /**
+   * A PNG of the working tab's viewport (a run's final screenshot), over the DevTools protocol
+   * like viewportJpeg; page.screenshot() where there is no CDP.
+   */
+  async viewportPng(timeoutMs = 10_000): Promise<Buffer> {
+    const page = this.page();
+    const session = await this.sessions.get(page);
+    return withTimeout(session ? session.png() : page.screenshot({ type: 'png' }), timeoutMs);
   }
 
   /**
@@ -97,4 +99,15 @@ export class Camera {
     if (!session) return page.screenshot({ type: 'jpeg', quality });
     return session.jpeg(quality);
   }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the screenshot took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -148,7 +148,8 @@ export class ScriptReplay {
       try {
         return await this.steps(() => artifacts.afterAction());
       } finally {
-        await artifacts.finish();
+        // The browser closes while the last artifacts are stored.
+        await artifacts.finish(() => browser.close());
       }
     } finally {
       await browser.close().catch(() => {});

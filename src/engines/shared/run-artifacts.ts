@@ -80,13 +80,45 @@ export class RunArtifacts {
     this.ctx.emit({ type: 'log', level: 'warn', message, data: { error: err.message } });
   }
 
-  private async screenshot(type: 'screenshot_action' | 'screenshot_final'): Promise<void> {
+  /** The final screenshot: a PNG over the DevTools protocol (no script in the page). */
+  private async finalScreenshot(): Promise<void> {
     if (!this.ctx.artifacts) return;
     try {
-      const png = await this.browser.computer().screenshot();
-      this.put({ type, contentType: 'image/png', bytes: png });
+      const png = await this.browser.viewportPng().catch(async () => {
+        // A key or click that submitted a form may still be navigating: let the new document
+        // load, then take it again (a second failure is a real one).
+        await this.browser
+          .page()
+          .waitForLoadState('domcontentloaded', { timeout: 10_000 })
+          .catch(() => {});
+        return this.browser.viewportPng();
+      });
+      this.put({ type: 'screenshot_final', contentType: 'image/png', bytes: png });
     } catch (err) {
-      this.warn(`could not take a ${type} screenshot`, err as Error);
+      this.warn('could not take a screenshot_final screenshot', err as Error);
+    }
+  }
+
+  /** Downloads saved, then the HAR stopped and stored (null: none was recorded). */
+  private async finishHar(): Promise<void> {
+    try {
+      await this.browser.settleDownloads();
+    } catch {
+      // the browser may be gone; downloads already saved are still stored below
+    }
+    this.unsubscribe();
+    const har = await this.browser.stopHar().catch((err: Error) => {
+      this.warn('could not finish the HAR', err);
+      return null;
+    });
+    if (har) {
+      this.put({
+        type: 'har',
+        stepId: null, // the whole run's traffic
+        contentType: 'application/json',
+        bytes: JSON.stringify(har),
+        filename: 'network.har',
+      });
     }
   }
 
@@ -157,28 +189,13 @@ export class RunArtifacts {
     this.put({ type: 'screenshot_action', contentType: 'image/png', bytes: png });
   }
 
-  /** Final screenshot, the HAR, the video, and every pending upload; call before the run's result is returned. */
-  async finish(): Promise<void> {
-    await this.screenshot('screenshot_final');
-    try {
-      await this.browser.settleDownloads();
-    } catch {
-      // the browser may be gone; downloads already saved are still stored below
-    }
-    this.unsubscribe();
-    const har = await this.browser.stopHar().catch((err: Error) => {
-      this.warn('could not finish the HAR', err);
-      return null;
-    });
-    if (har) {
-      this.put({
-        type: 'har',
-        stepId: null, // the whole run's traffic
-        contentType: 'application/json',
-        bytes: JSON.stringify(har),
-        filename: 'network.har',
-      });
-    }
+  /**
+   * Final screenshot, the HAR, the video, and every pending upload; call before the run's result
+   * is returned. The screenshot and the HAR are taken at the same time, and `alongside` (closing
+   * the browser, whose page is no longer needed) runs while the uploads finish.
+   */
+  async finish(alongside?: () => Promise<void>): Promise<void> {
+    await Promise.all([this.finalScreenshot(), this.finishHar()]);
     const video = await this.recording?.stop().catch((err: Error) => {
       this.warn('could not finish the recording', err);
       return null;
@@ -191,6 +208,6 @@ export class RunArtifacts {
         filename: 'recording.webm',
       });
     }
-    await Promise.all([...this.pending]);
+    await Promise.all([...this.pending, alongside?.().catch(() => {})]);
   }
 }
