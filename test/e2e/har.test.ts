@@ -20,7 +20,8 @@ import { entriesFor, fetchRunHar, headerOf } from '../support/har.js';
 
 let h: AgentHarness;
 beforeAll(async () => {
-  h = await startAgentHarness();
+  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+  h = await startAgentHarness('openai/gpt-5-mini', { WREN_RECORDING: 'false' });
 });
 afterAll(async () => {
   await h?.close();

@@ -12,7 +12,8 @@ import type { FakeResponse } from '../support/fake-model/replies.js';
 
 let h: AgentHarness;
 beforeAll(async () => {
-  h = await startAgentHarness();
+  // No video: encoding it dominates a run's end on a busy machine, and recording has its own tests.
+  h = await startAgentHarness('openai/gpt-5-mini', { WREN_RECORDING: 'false' });
 });
 afterAll(async () => {
   await h?.close();
