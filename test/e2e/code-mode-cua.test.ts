@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserManager } from '../../src/browser/index.js';
-import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+import { type AgentHarness, idOf, pageOf, startAgentHarness } from '../support/agent-harness.js';
 import { FIXTURES } from '../support/browser-harness.js';
 import { type FakeRequest, imageSize } from '../support/fake-model/parse.js';
 
@@ -194,5 +194,39 @@ describe('run with code: computer-use runs', () => {
     expect(h.site.submissions('wizard').map((s) => s.fields)).toEqual([
       { full_name: 'Grace Hopper', email: 'grace@example.com', plan: 'pro', terms: 'accepted' },
     ]);
+
+    // A renamed page (the Next button moved and relabelled "Continue"): that step heals as a
+    // skyvern script's does, with one "repair one step" call, and revision 2 is written.
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy((req) =>
+      req.system.startsWith('You repair one step')
+        ? {
+            json: {
+              element_id: String(idOf(pageOf(req), 'button "Continue"')),
+              reason: 'relabelled',
+            },
+          }
+        : REFUSE,
+    );
+    const healed = await h.waitForRun(
+      await h.submit({
+        engine: 'openai-cua',
+        prompt: 'Sign up as Ada Lovelace (ada@example.com) on the Pro plan.',
+        url: `${h.site.url}/agent/wizard.html?variant=renamed`,
+        run_with: 'code',
+      }),
+    );
+    expect(healed['failure_reason'] ?? null).toBeNull();
+    expect(healed['status']).toBe('completed');
+    expect(h.fake.requests).toHaveLength(1);
+    expect((healed['script_run'] as { ai_fallback_triggered: boolean }).ai_fallback_triggered).toBe(
+      true,
+    );
+    expect(h.site.submissions('wizard').map((s) => s.fields)).toEqual(submitted);
+    const revisions = (await h.wren.call('GET', `/v1/scripts/${script.script_id}/revisions`))
+      .body as { revision: number; source: string }[];
+    expect(revisions.map((r) => r.revision)).toEqual([2, 1]);
+    expect(revisions[0]?.source).toContain('role=button[name="Continue"]');
   });
 });
