@@ -128,10 +128,8 @@ export function compileScript(input: CompileInput): CompileResult {
         ok: false,
         reason: `action ${i + 1} has no script form${e.text ? ` (${e.text})` : ''}`,
       };
-    // Tab steps replay only when the tab the run worked in is found again; a tab a click opened is
-    // not followed by the replay yet (docs/code-mode.md), so runs with tabs stay uncompiled.
-    if (e.tabChanged || ['new_tab', 'switch_tab', 'close_tab'].includes(e.type))
-      return { ok: false, reason: `action ${i + 1} (${e.type}) works in another tab` };
+    // A click that opened the tab the run went on in: the replay follows the tab its click opens.
+    const opensTab = e.type === 'click' && e.tabOpened === true;
     if (needsSelector && !e.selector)
       return { ok: false, reason: `action ${i + 1} (${e.type}) has no stable selector` };
     const selector = e.selector ?? '';
@@ -145,6 +143,8 @@ export function compileScript(input: CompileInput): CompileResult {
           intention: `click ${what}`,
           ...(e.button === 'right' ? { button: 'right' as const } : {}),
           ...(e.double ? { double: true } : {}),
+          ...(opensTab ? { opensTab: true } : {}),
+          ...(e.download ? { download: true } : {}),
         });
         break;
       case 'input_text': {
@@ -251,7 +251,11 @@ export function compileScript(input: CompileInput): CompileResult {
         break;
     }
     const after = urlPattern(e.urlAfter);
-    if (after && e.tabChanged) {
+    if (after && opensTab) {
+      // The replay is in the new tab once the click returns: wait for its page.
+      steps.push({ kind: 'wait_for_url', urlPattern: after, intention: `reach ${after}` });
+      page = after;
+    } else if (after && e.tabChanged) {
       // The action opened a tab and the run went on in it: find that tab again by its URL.
       steps.push(switchTab(after, e.title));
       page = after;

@@ -28,8 +28,8 @@ function stepCode(s: ScriptStep): string {
       return `await page.goto(${value(s.url)});`;
     case 'click':
       return `await step.click(${q(s.selector)}, ${
-        s.button || s.double
-          ? `{ intention: ${q(s.intention)}${s.button ? `, button: ${q(s.button)}` : ''}${s.double ? ', double: true' : ''} }`
+        s.button || s.double || s.opensTab || s.download
+          ? `{ intention: ${q(s.intention)}${s.button ? `, button: ${q(s.button)}` : ''}${s.double ? ', double: true' : ''}${s.opensTab ? ', opensTab: true' : ''}${s.download ? ', download: true' : ''} }`
           : why
       });`;
     case 'fill':

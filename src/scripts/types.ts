@@ -16,6 +16,10 @@ export type ScriptStep =
       intention: string;
       button?: 'left' | 'right';
       double?: boolean;
+      /** The click opens a tab and the run goes on in it (e.g. a target=_blank link). */
+      opensTab?: boolean;
+      /** The click starts a download: the step waits until the file is saved. */
+      download?: boolean;
     }
   | {
       kind: 'fill';
@@ -172,6 +176,10 @@ export interface TrajectoryEntry {
   title?: string;
   /** The action left the run in another tab than it started in (e.g. a link that opens one). */
   tabChanged?: boolean;
+  /** That tab was opened by the action (it was not open before). */
+  tabOpened?: boolean;
+  /** The action downloaded a file (a click on a download link, or the agent's `download`). */
+  download?: boolean;
   submit?: boolean;
   typed?: boolean;
   button?: 'left' | 'right';

@@ -5,6 +5,7 @@
  * element, fall back to Wren's primitives with the step's intention (`page.locate`, one model
  * call), like the server's self-heal.
  */
+import { basename, join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { type ExtractionRule, readOutput, urlPattern } from '../scripts/index.js';
 import type { AiPage } from './page.js';
@@ -16,7 +17,14 @@ export interface StepOptions {
 export interface ScriptSteps {
   click(
     selector: string,
-    o: StepOptions & { button?: 'left' | 'right'; double?: boolean },
+    o: StepOptions & {
+      button?: 'left' | 'right';
+      double?: boolean;
+      /** The click opens a tab the script goes on in: only the server follows it. */
+      opensTab?: boolean;
+      /** The click downloads a file: saved into the current folder under its suggested name. */
+      download?: boolean;
+    },
   ): Promise<void>;
   fill(
     selector: string,
@@ -90,12 +98,20 @@ export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
   const waitFor = (pattern: string) =>
     page.waitForURL((u) => urlPattern(u.href) === pattern, { timeout: PAGE_WAIT_MS });
   return {
-    click: (s, o) =>
-      on(s, o, (el) =>
+    click: async (s, o) => {
+      if (o.opensTab) throw new Error(tabsOnServer);
+      const download = o.download ? page.waitForEvent('download', { timeout: 30_000 }) : null;
+      download?.catch(() => {});
+      await on(s, o, (el) =>
         o.double
           ? el.dblclick({ timeout })
           : el.click({ timeout, ...(o.button ? { button: o.button } : {}) }),
-      ),
+      );
+      if (download) {
+        const d = await download;
+        await d.saveAs(join(process.cwd(), basename(d.suggestedFilename()) || 'download'));
+      }
+    },
     fill: (s, value, o) =>
       on(s, o, async (el) => {
         if (o.typed) {

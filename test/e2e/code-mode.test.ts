@@ -307,7 +307,7 @@ interface ScriptView {
   source: string;
 }
 
-describe('run with code: uploads, drags, tabs', () => {
+describe('run with code: uploads, drags', () => {
   it('compiles an upload with the file as a parameter and replays it with no model call, also with another file', async () => {
     const upload = (file: string) =>
       h.submit({
@@ -425,39 +425,6 @@ describe('run with code: uploads, drags, tabs', () => {
     expect(replay['output']).toEqual({ status: 'Done: Write report' });
     expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
     expect(h.fake.requests).toHaveLength(0);
-  });
-
-  // docs/code-mode.md: "tabs are not compiled yet". A click that opens a tab the run goes on in
-  // must leave the run uncompiled: a script of "click, then wait for the help page's URL" would
-  // time out on replay, since the replay does not follow a tab a click opened.
-  it('leaves a run uncompiled when a click moved it into a new tab', async () => {
-    let clicked = false;
-    h.fake.setPolicy((req) => {
-      const page = pageOf(req);
-      switch (roleOf(req)) {
-        case 'verifier':
-          return { json: { evidence: 'page', goal_achieved: clicked, missing: '' } };
-        case 'actor':
-          if (clicked) return actorReply([{ type: 'complete', answer: 'help is open' }]);
-          clicked = true;
-          return actorReply([{ type: 'click', id: idOf(page, 'link "Open help in a new tab"') }]);
-        default:
-          return undefined;
-      }
-    });
-    const first = await h.waitForRun(
-      await h.submit({
-        engine: 'skyvern-1.0',
-        prompt: 'Open the help page in a new tab.',
-        url: `${h.site.url}/modal.html`,
-        run_with: 'code',
-      }),
-    );
-    expect(first['failure_reason'] ?? null).toBeNull();
-    expect(first['status']).toBe('completed');
-    expect(h.site.requests().some((r) => r.path === '/help.html')).toBe(true);
-    const script = await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`);
-    expect(script.status).toBe(404);
   });
 });
 

@@ -31,6 +31,8 @@ interface Pending {
   element: { role: string; name: string } | null;
   /** The active tab before the action (an action that opened one leaves the run in it). */
   tab?: unknown;
+  /** The tabs open before the action (a tab not among them after it was opened by it). */
+  pages?: readonly unknown[];
   /** drag_and_drop: the drop target. */
   target?: { selector: string | null; element: { role: string; name: string } | null };
 }
@@ -87,12 +89,16 @@ function entryFields(
       return { type: 'upload', files: [...action.files] };
     case 'drag_and_drop':
       return { type: 'drag' };
+    case 'download':
+      // A download by its link or button replays as a click that waits for the file.
+      return action.id === undefined ? { type: 'other' } : { type: 'click', download: true };
     case 'new_tab':
       return { type: 'new_tab', ...(action.url ? { url: action.url } : {}) };
     case 'switch_tab':
       return { type: 'switch_tab' };
     case 'close_tab':
-      // Closing another tab than the current one has no script form (tabs are found by URL).
+      // Closing another tab than the current one has no script form (tabs are found by URL);
+      // after() tells an index that is the current tab.
       return action.tab === undefined ? { type: 'close_tab' } : { type: 'other' };
     case 'scroll':
     case 'wait':
@@ -110,7 +116,11 @@ export class TrajectoryRecorder {
 
   /** Call right before executing `action` (a click may navigate away from its element). */
   async before(action: Action): Promise<Pending> {
-    return { ...(await this.targetsOf(action)), tab: this.activeTab() };
+    return {
+      ...(await this.targetsOf(action)),
+      tab: this.activeTab(),
+      pages: this.browser.allPages(),
+    };
   }
 
   /** The page the run works in, if any (compared after the action: a click may open a tab). */
@@ -145,15 +155,25 @@ export class TrajectoryRecorder {
   }
 
   async after(action: Action, pending: Pending, outcome: AgentActionOutcome): Promise<void> {
-    const fields = entryFields(action);
+    let fields = entryFields(action);
     if (fields.type === 'other' && fields.text === 'skip') return;
+    // Closing a tab by its index is closing the current one when that index was the active tab.
+    if (
+      action.type === 'close_tab' &&
+      action.tab !== undefined &&
+      pending.tab &&
+      pending.pages?.[action.tab] === pending.tab
+    )
+      fields = { type: 'close_tab' };
     let urlAfter = '';
     let title: string | null = null;
     let tabChanged = false;
+    let tabOpened = false;
     try {
       const page = this.browser.page();
       urlAfter = page.url();
       tabChanged = pending.tab !== undefined && pending.tab !== null && pending.tab !== page;
+      tabOpened = tabChanged && pending.pages !== undefined && !pending.pages.includes(page);
       if (fields.type === 'switch_tab' || tabChanged) title = await within(page.title(), 2_000);
     } catch {
       // no page: the next action fails anyway
@@ -162,6 +182,8 @@ export class TrajectoryRecorder {
       ...fields,
       ...(title ? { title } : {}),
       ...(tabChanged ? { tabChanged: true } : {}),
+      ...(tabOpened ? { tabOpened: true } : {}),
+      ...(outcome.effects.download ? { download: true } : {}),
       ...(pending.target
         ? { target: pending.target.selector, targetElement: pending.target.element }
         : {}),

@@ -61,6 +61,8 @@ export interface ReplayResult extends EngineResult {
 export const STEP_SELECTOR_WAIT_MS = 3_000;
 /** How long a wait for a page state may take. */
 export const PAGE_WAIT_MS = 15_000;
+/** How long a click that downloads may take to save its file (the agent's `download` bound). */
+export const DOWNLOAD_WAIT_MS = 30_000;
 
 const HEAL_SYSTEM = [
   'You repair one step of a recorded browser script. The step no longer finds its element, because the page changed.',
@@ -178,7 +180,7 @@ export class ScriptReplay {
       const started = Date.now();
       let note: string | undefined;
       try {
-        note = await this.runStep(i, step);
+        note = await this.withEffects(step, () => this.runStep(i, step));
       } catch (err) {
         if (this.ctx.signal.aborted) throw err;
         const reason = `Step ${i + 1} (${step.intention}) failed: ${errorMessage(err)}`;
@@ -447,6 +449,48 @@ export class ScriptReplay {
       }
     }
     return this.heal(index, step);
+  }
+
+  /**
+   * A click the recorded run saw open a tab, or start a download: the tab the click opens becomes
+   * the run's working tab (as the run's tab concern makes a tab the page opened), or the file is
+   * saved into the run's downloads; either within a page wait, else the step fails.
+   */
+  private async withEffects<T>(step: ScriptStep, work: () => Promise<T>): Promise<T> {
+    if (step.kind !== 'click' || (!step.opensTab && !step.download)) return work();
+    const opened = step.opensTab
+      ? this.browser.context.waitForEvent('page', { timeout: PAGE_WAIT_MS })
+      : null;
+    const saved = step.download ? this.nextDownload(DOWNLOAD_WAIT_MS) : null;
+    opened?.catch(() => {});
+    saved?.catch(() => {});
+    const result = await work();
+    if (opened) {
+      const tab = await opened.catch(() => {
+        throw new StepFailure(`the click opened no tab within ${PAGE_WAIT_MS / 1000} s`);
+      });
+      this.browser.setActivePage(tab);
+      await tab.waitForLoadState('domcontentloaded', { timeout: PAGE_WAIT_MS }).catch(() => {});
+    }
+    if (saved) await saved;
+    return result;
+  }
+
+  /** The next file the run saves (the run's downloads concern), or a step failure. */
+  private nextDownload(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new StepFailure(`no download was saved within ${ms / 1000} s`));
+      }, ms);
+      const off = this.browser.on((e) => {
+        if (e.type !== 'download' && e.type !== 'download_failed') return;
+        clearTimeout(timer);
+        off();
+        if (e.type === 'download') resolve();
+        else reject(new StepFailure(`the download failed: ${e.error}`));
+      });
+    });
   }
 
   /** An action with no element of the script's own (tabs, drags): its failure fails the step. */

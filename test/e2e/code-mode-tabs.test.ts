@@ -1,0 +1,166 @@
+/**
+ * Run with code (docs/code-mode.md) across tabs and downloads, end to end through the HTTP API,
+ * real Chromium and the fake model: a run that clicks a target=_blank link, fills the form in the
+ * tab it opened and closes that tab compiles; so does a click that downloads a CSV. Each replays
+ * with the fake model refusing every call: completed, the same output, 0 calls, the site receives
+ * the same order and the replay's downloaded files hold the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AgentHarness,
+  actorReply,
+  idOf,
+  pageOf,
+  roleOf,
+  startAgentHarness,
+} from '../support/agent-harness.js';
+import { REPORT_CSV } from '../support/fixture-server.js';
+
+let h: AgentHarness;
+beforeAll(async () => {
+  h = await startAgentHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  h.fake.reset();
+  h.site.clear();
+});
+
+const REFUSE = { error: { status: 400, message: 'this test allows no model call' } };
+
+interface ScriptView {
+  steps: Record<string, unknown>[];
+  source: string;
+}
+
+const scriptOf = async (run: Record<string, unknown>) =>
+  (await h.wren.call('GET', `/v1/runs/${run['run_id']}/script`)).body as ScriptView;
+
+/** Replays with the model refusing every call; returns the run. */
+async function replayWithoutModel(submit: () => Promise<string>) {
+  h.fake.reset();
+  h.site.clear();
+  h.fake.setPolicy(() => REFUSE);
+  const replay = await h.waitForRun(await submit());
+  expect(replay['failure_reason'] ?? null).toBeNull();
+  expect(replay['status']).toBe('completed');
+  expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
+  expect(h.fake.requests).toHaveLength(0);
+  return replay;
+}
+
+describe('run with code: tabs and downloads', () => {
+  it('compiles a click into a new tab, a form there and closing the tab, and replays it with no model call', async () => {
+    const order = () =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Place an order of 3 for Ada Lovelace, then close the order tab.',
+        url: `${h.site.url}/agent/orders.html`,
+        run_with: 'code',
+      });
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      const ordered = h.site.submissions('order').length > 0;
+      const done = ordered && page.includes('Your orders');
+      switch (roleOf(req)) {
+        case 'verifier':
+          return {
+            json: { evidence: 'page', goal_achieved: done, missing: done ? '' : 'not yet' },
+          };
+        case 'actor':
+          if (done) return actorReply([{ type: 'complete', answer: 'ordered' }]);
+          if (page.includes('Received order')) return actorReply([{ type: 'close_tab', tab: 1 }]);
+          if (page.includes('textbox "Customer"'))
+            return actorReply([
+              {
+                type: 'input_text',
+                id: idOf(page, 'textbox "Customer"'),
+                text: 'Ada Lovelace',
+                submit: false,
+              },
+              {
+                type: 'input_text',
+                id: idOf(page, 'spinbutton "Quantity"'),
+                text: '3',
+                submit: false,
+              },
+              { type: 'click', id: idOf(page, 'button "Place order"') },
+            ]);
+          return actorReply([{ type: 'click', id: idOf(page, 'link "Place a new order"') }]);
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await order());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    expect(h.site.submissions('order').map((s) => s.fields)).toEqual([
+      { customer: 'Ada Lovelace', quantity: '3' },
+    ]);
+    const script = await scriptOf(first);
+    expect(script.steps.map((s) => s['kind'])).toEqual([
+      'click',
+      'wait_for_url',
+      'fill',
+      'fill',
+      'click',
+      'wait_for_url',
+      'close_tab',
+    ]);
+    expect(script.steps[0]).toMatchObject({ opensTab: true });
+    expect(script.source).toContain('opensTab: true');
+    expect(script.source).toContain('await step.closeTab();');
+
+    const replay = await replayWithoutModel(order);
+    expect(replay['output']).toEqual(first['output']);
+    expect(h.site.submissions('order').map((s) => s.fields)).toEqual([
+      { customer: 'Ada Lovelace', quantity: '3' },
+    ]);
+  });
+
+  it("compiles a click that downloads a CSV and replays it: the file is in the replay's downloads", async () => {
+    const download = () =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Download the CSV report.',
+        url: `${h.site.url}/files.html`,
+        run_with: 'code',
+      });
+    let clicked = false;
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      switch (roleOf(req)) {
+        case 'verifier':
+          return { json: { evidence: 'downloaded', goal_achieved: clicked, missing: '' } };
+        case 'actor':
+          if (clicked) return actorReply([{ type: 'complete', answer: 'downloaded' }]);
+          clicked = true;
+          return actorReply([{ type: 'click', id: idOf(page, 'link "Download report (CSV)"') }]);
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await download());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    const script = await scriptOf(first);
+    expect(script.steps.map((s) => s['kind'])).toEqual(['click']);
+    expect(script.steps[0]).toMatchObject({ download: true });
+    expect(script.source).toContain('download: true');
+
+    const replay = await replayWithoutModel(download);
+    expect(replay['output']).toEqual(first['output']);
+    const files = replay['downloaded_files'] as {
+      filename: string;
+      checksum: string;
+      url: string;
+    }[];
+    expect(files).toHaveLength(1);
+    expect(files[0]?.filename).toBe('report.csv');
+    expect(files[0]?.checksum).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
+    expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
+  });
+});
