@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
 import { type FakeRequest, imageSize } from '../support/fake-model/parse.js';
 
@@ -19,6 +19,18 @@ let h: AgentHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
+});
+
+/** The two ui-tars tests need the same server settings: one harness, reset for each. */
+let uiTarsHarness: AgentHarness | undefined;
+async function uiTars(): Promise<AgentHarness> {
+  uiTarsHarness ??= await startAgentHarness('openai-compatible/ui-tars-72b-dpo', NO_VIDEO);
+  uiTarsHarness.fake.reset();
+  uiTarsHarness.site.clear();
+  return uiTarsHarness;
+}
+afterAll(async () => {
+  await uiTarsHarness?.close();
 });
 
 interface Display {
@@ -223,8 +235,7 @@ describe('computer-use engines end to end', () => {
 
   it('ui-tars drives the page with its text action grammar and finished(content) answers', async () => {
     const viewport = { width: 1280, height: 720 };
-    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo', NO_VIDEO);
-    const harness = h;
+    const harness = await uiTars();
     const rel = (p: { x: number; y: number }, scrollY = 0) =>
       `(${Math.round((p.x / viewport.width) * 1000)},${Math.round(((p.y - scrollY) / viewport.height) * 1000)})`;
     const replies = [
@@ -311,8 +322,7 @@ describe('computer-use engines end to end', () => {
   });
 
   it('ui-tars out of steps: REACH_MAX_STEPS once, the mapped error code classified on the last page', async () => {
-    h = await startAgentHarness('openai-compatible/ui-tars-72b-dpo', NO_VIDEO);
-    const harness = h;
+    const harness = await uiTars();
     harness.fake.setPolicy((req) => {
       if (req.system.startsWith('A browser agent stopped')) {
         return {
