@@ -122,6 +122,8 @@ export function compileScript(input: CompileInput): CompileResult {
       'new_tab',
       'switch_tab',
       'close_tab',
+      'back',
+      'reload',
     ].includes(e.type);
     if (e.type === 'other')
       return {
@@ -242,6 +244,12 @@ export function compileScript(input: CompileInput): CompileResult {
         steps.push({ kind: 'close_tab', intention: 'close the current tab' });
         page = urlPattern(e.urlAfter);
         continue;
+      case 'back':
+        steps.push({ kind: 'back', intention: 'go back to the previous page' });
+        break;
+      case 'reload':
+        steps.push({ kind: 'reload', intention: 'reload the page' });
+        break;
       case 'goto':
         steps.push({
           kind: 'goto',

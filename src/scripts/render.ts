@@ -58,6 +58,10 @@ function stepCode(s: ScriptStep): string {
       return `await step.switchTab(${q(s.urlPattern)}, ${q(s.title)});`;
     case 'close_tab':
       return 'await step.closeTab();';
+    case 'back':
+      return "await page.goBack({ waitUntil: 'domcontentloaded' });";
+    case 'reload':
+      return "await page.reload({ waitUntil: 'domcontentloaded' });";
     case 'wait_for_url':
       return `await step.waitForUrl(${q(s.urlPattern)});`;
   }

@@ -47,6 +47,9 @@ export type ScriptStep =
   | { kind: 'switch_tab'; urlPattern: string; title: string; intention: string }
   /** Close the current tab. */
   | { kind: 'close_tab'; intention: string }
+  /** The browser's back button, and reloading the page. */
+  | { kind: 'back'; intention: string }
+  | { kind: 'reload'; intention: string }
   /** The page the recorded run reached after the previous step (origin + path pattern). */
   | { kind: 'wait_for_url'; urlPattern: string; intention: string };
 
@@ -59,6 +62,8 @@ export type ElementStep = Exclude<
   | { kind: 'new_tab' }
   | { kind: 'switch_tab' }
   | { kind: 'close_tab' }
+  | { kind: 'back' }
+  | { kind: 'reload' }
 > & {
   selector: string;
 };
@@ -157,6 +162,8 @@ export interface TrajectoryEntry {
     | 'new_tab'
     | 'switch_tab'
     | 'close_tab'
+    | 'back'
+    | 'reload'
     | 'other';
   /** Stable selector built right before the action (null when none could be built). */
   selector: string | null;

@@ -163,4 +163,60 @@ describe('run with code: tabs and downloads', () => {
     expect(files[0]?.checksum).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
     expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
   });
+
+  it('compiles back and reload and replays them with no model call', async () => {
+    const browse = () =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: 'Look at the order form, go back to the orders and reload them.',
+        url: `${h.site.url}/agent/orders.html`,
+        run_with: 'code',
+      });
+    let stage: 'start' | 'form' | 'back' | 'done' = 'start';
+    h.fake.setPolicy((req) => {
+      const page = pageOf(req);
+      switch (roleOf(req)) {
+        case 'verifier':
+          return { json: { evidence: 'page', goal_achieved: stage === 'done', missing: '' } };
+        case 'actor':
+          if (stage === 'start') {
+            stage = 'form';
+            return actorReply([
+              { type: 'click', id: idOf(page, 'link "Open the order form here"') },
+            ]);
+          }
+          if (stage === 'form' && page.includes('New order')) {
+            stage = 'back';
+            return actorReply([{ type: 'back' }]);
+          }
+          if (stage === 'back' && page.includes('Your orders')) {
+            stage = 'done';
+            return actorReply([{ type: 'reload' }]);
+          }
+          return actorReply([{ type: 'complete', answer: 'reloaded' }]);
+        default:
+          return undefined;
+      }
+    });
+    const first = await h.waitForRun(await browse());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    const script = await scriptOf(first);
+    expect(script.steps.map((s) => s['kind'])).toEqual([
+      'click',
+      'wait_for_url',
+      'back',
+      'wait_for_url',
+      'reload',
+    ]);
+    expect(script.source).toContain('await page.goBack(');
+    expect(script.source).toContain('await page.reload(');
+
+    const replay = await replayWithoutModel(browse);
+    expect(replay['output']).toEqual(first['output']);
+    const seen = h.site.requests().map((r) => r.path);
+    expect(seen.filter((p) => p === '/agent/order-form.html')).toHaveLength(1);
+    // The start page, then the reload (going back may come from the back-forward cache).
+    expect(seen.filter((p) => p === '/agent/orders.html').length).toBeGreaterThanOrEqual(2);
+  });
 });

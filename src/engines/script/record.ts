@@ -94,6 +94,10 @@ function entryFields(
       return action.id === undefined ? { type: 'other' } : { type: 'click', download: true };
     case 'new_tab':
       return { type: 'new_tab', ...(action.url ? { url: action.url } : {}) };
+    case 'back':
+      return { type: 'back' };
+    case 'reload':
+      return { type: 'reload' };
     case 'switch_tab':
       return { type: 'switch_tab' };
     case 'close_tab':

@@ -387,6 +387,10 @@ export class ScriptReplay {
       case 'close_tab':
         await this.execute({ type: 'close_tab' });
         return undefined;
+      case 'back':
+      case 'reload':
+        await this.execute({ type: step.kind });
+        return undefined;
       case 'enter_code': {
         const secrets = this.ctx.secrets;
         if (!secrets?.hasTotpSource)
