@@ -121,48 +121,56 @@ describe('run with code: tabs and downloads', () => {
     ]);
   });
 
-  it("compiles a click that downloads a CSV and replays it: the file is in the replay's downloads", async () => {
-    const download = () =>
-      h.submit({
-        engine: 'skyvern-1.0',
-        prompt: 'Download the CSV report.',
-        url: `${h.site.url}/files.html`,
-        run_with: 'code',
+  // The agent clicks the link, or uses its own `download` of the element (recorded as a click).
+  it.each([
+    ['click', 'Download the CSV report.'],
+    ['download', 'Save the CSV report.'],
+  ] as const)(
+    "compiles a %s that downloads a CSV and replays it: the file is in the replay's downloads",
+    async (action, prompt) => {
+      const download = () =>
+        h.submit({
+          engine: 'skyvern-1.0',
+          prompt,
+          url: `${h.site.url}/files.html`,
+          run_with: 'code',
+        });
+      let clicked = false;
+      h.fake.setPolicy((req) => {
+        const page = pageOf(req);
+        switch (roleOf(req)) {
+          case 'verifier':
+            return { json: { evidence: 'downloaded', goal_achieved: clicked, missing: '' } };
+          case 'actor':
+            if (clicked) return actorReply([{ type: 'complete', answer: 'downloaded' }]);
+            clicked = true;
+            return actorReply([{ type: action, id: idOf(page, 'link "Download report (CSV)"') }]);
+          default:
+            return undefined;
+        }
       });
-    let clicked = false;
-    h.fake.setPolicy((req) => {
-      const page = pageOf(req);
-      switch (roleOf(req)) {
-        case 'verifier':
-          return { json: { evidence: 'downloaded', goal_achieved: clicked, missing: '' } };
-        case 'actor':
-          if (clicked) return actorReply([{ type: 'complete', answer: 'downloaded' }]);
-          clicked = true;
-          return actorReply([{ type: 'click', id: idOf(page, 'link "Download report (CSV)"') }]);
-        default:
-          return undefined;
-      }
-    });
-    const first = await h.waitForRun(await download());
-    expect(first['failure_reason'] ?? null).toBeNull();
-    expect(first['status']).toBe('completed');
-    const script = await scriptOf(first);
-    expect(script.steps.map((s) => s['kind'])).toEqual(['click']);
-    expect(script.steps[0]).toMatchObject({ download: true });
-    expect(script.source).toContain('download: true');
+      const first = await h.waitForRun(await download());
+      expect(first['failure_reason'] ?? null).toBeNull();
+      expect(first['status']).toBe('completed');
+      const script = await scriptOf(first);
+      expect(script.steps.map((s) => s['kind'])).toEqual(['click']);
+      expect(script.steps[0]).toMatchObject({ download: true });
+      expect(script.source).toContain('download: true');
 
-    const replay = await replayWithoutModel(download);
-    expect(replay['output']).toEqual(first['output']);
-    const files = replay['downloaded_files'] as {
-      filename: string;
-      checksum: string;
-      url: string;
-    }[];
-    expect(files).toHaveLength(1);
-    expect(files[0]?.filename).toBe('report.csv');
-    expect(files[0]?.checksum).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
-    expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
-  });
+      const replay = await replayWithoutModel(download);
+      expect(replay['output']).toEqual(first['output']);
+      expect(first['downloaded_files']).toMatchObject([{ filename: 'report.csv' }]);
+      const files = replay['downloaded_files'] as {
+        filename: string;
+        checksum: string;
+        url: string;
+      }[];
+      expect(files).toHaveLength(1);
+      expect(files[0]?.filename).toBe('report.csv');
+      expect(files[0]?.checksum).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
+      expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
+    },
+  );
 
   it('compiles back and reload and replays them with no model call', async () => {
     const browse = () =>
