@@ -467,8 +467,14 @@ export class ScriptReplay {
       : null;
     const saved = step.download ? this.nextDownload(DOWNLOAD_WAIT_MS) : null;
     opened?.catch(() => {});
-    saved?.catch(() => {});
-    const result = await work();
+    saved?.done.catch(() => {});
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      saved?.cancel();
+      throw err;
+    }
     if (opened) {
       const tab = await opened.catch(() => {
         throw new StepFailure(`the click opened no tab within ${PAGE_WAIT_MS / 1000} s`);
@@ -476,25 +482,41 @@ export class ScriptReplay {
       this.browser.setActivePage(tab);
       await tab.waitForLoadState('domcontentloaded', { timeout: PAGE_WAIT_MS }).catch(() => {});
     }
-    if (saved) await saved;
+    if (saved) await saved.done;
     return result;
   }
 
   /** The next file the run saves (the run's downloads concern), or a step failure. */
-  private nextDownload(ms: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+  private nextDownload(ms: number): { done: Promise<void>; cancel: () => void } {
+    let cancel = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      const signal = this.ctx.signal;
+      const stop = () => {
+        clearTimeout(timer);
         off();
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        stop();
+        reject(signal.reason);
+      };
+      cancel = () => {
+        stop();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        stop();
         reject(new StepFailure(`no download was saved within ${ms / 1000} s`));
       }, ms);
       const off = this.browser.on((e) => {
         if (e.type !== 'download' && e.type !== 'download_failed') return;
-        clearTimeout(timer);
-        off();
+        stop();
         if (e.type === 'download') resolve();
         else reject(new StepFailure(`the download failed: ${e.error}`));
       });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
+    return { done, cancel };
   }
 
   /** An action with no element of the script's own (tabs, drags): its failure fails the step. */
