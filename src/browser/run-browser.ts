@@ -23,7 +23,7 @@ import { type DialogPolicy, Dialogs } from './run/dialogs.js';
 import { Downloads } from './run/downloads.js';
 import { type RunBrowserEvent, RunEvents, type TabInfo } from './run/events.js';
 import { Network } from './run/network.js';
-import { Observer } from './run/observer.js';
+import { type Located, Observer } from './run/observer.js';
 import { Camera, PageSessions } from './run/recording.js';
 import { Tabs } from './run/tabs.js';
 import { UrlPolicy } from './run/url-policy.js';
@@ -425,7 +425,7 @@ export class RunBrowser {
    * (Observer.locate): `{ id }` for exactly one match within `timeoutMs`, `{ count }` otherwise,
    * null for syntax only Playwright reads.
    */
-  locate(selector: string, timeoutMs: number): Promise<{ id: number } | { count: number } | null> {
+  locate(selector: string, timeoutMs: number): Promise<Located> {
     return this.observer.locate(selector, timeoutMs);
   }
 

@@ -1,4 +1,4 @@
-import type { Action, SettleMode, TabInfo } from '../browser/index.js';
+import type { Action, ExecuteOptions, TabInfo } from '../browser/index.js';
 import type { Usage } from '../core/index.js';
 
 /**
@@ -58,8 +58,11 @@ export interface AgentBrowser {
   execute(
     action: Action,
     signal: AbortSignal,
-    /** How the action waits for the page afterwards (the browser's default: until it is quiet). */
-    options?: { settle?: SettleMode },
+    /**
+     * How the action waits for the page afterwards (the browser's default: until it is quiet),
+     * and a before-snapshot the caller already has (ExecuteOptions).
+     */
+    options?: ExecuteOptions,
   ): Promise<AgentActionOutcome>;
   /** Navigate to the task's start URL. */
   open(url: string): Promise<void>;

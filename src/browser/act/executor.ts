@@ -46,6 +46,12 @@ export type SettleMode = 'quiet' | 'navigation';
 
 export interface ExecuteOptions {
   settle?: SettleMode;
+  /**
+   * The main frame's DOM mutation count the caller read right before (a replay's locate): on a
+   * page with one frame it is the action's before-snapshot, and the round trip of reading it
+   * again is saved.
+   */
+  mutationsBefore?: number;
 }
 
 const SETTLE_MAX_MS = 3000;
@@ -330,9 +336,13 @@ export async function executeAction(
     }
   }
   const urlBefore = page?.url() ?? '';
+  const knownBefore =
+    page && options.mutationsBefore !== undefined && page.frames().length === 1
+      ? options.mutationsBefore
+      : null;
   const [mutationsBefore, session, mainBefore] = page
     ? await Promise.all([
-        mutationCount(page),
+        knownBefore ?? mutationCount(page),
         run.pageSession(page),
         navigationOnly ? null : markActivity(page),
       ])

@@ -23,6 +23,13 @@ export interface ObservedRun {
   tabs(activeTitle?: string): Promise<TabInfo[]>;
 }
 
+/**
+ * What Observer.locate found: `{ id }` for exactly one match (with the main frame's DOM mutation
+ * count when it was found, which a replayed action takes as its before-snapshot), `{ count }` for
+ * none or several, null for syntax only Playwright reads.
+ */
+export type Located = { id: number; mutations?: number } | { count: number } | null;
+
 /** The page navigated while it was being read. */
 const NAVIGATION_RACE = /Execution context was destroyed|navigat|Frame was detached/i;
 
@@ -88,14 +95,14 @@ export class Observer {
    * `{ id }` when exactly one element matches, `{ count }` when none or several do, null when
    * the selector is Playwright's syntax only (frame hops, XPath, other engines).
    */
-  async locate(
-    selector: string,
-    timeoutMs: number,
-  ): Promise<{ id: number } | { count: number } | null> {
+  async locate(selector: string, timeoutMs: number): Promise<Located> {
     this.run.assertUsable();
     const deadline = Date.now() + Math.max(0, timeoutMs);
     const left = () => Math.max(0, deadline - Date.now());
-    type Found = { count: number; id: number | null; doc: string | null } | 'install' | null;
+    type Found =
+      | { count: number; id: number | null; doc: string | null; mutations?: number }
+      | 'install'
+      | null;
     for (;;) {
       const page = this.run.page();
       await page.waitForLoadState('domcontentloaded', { timeout: left() || 1 }).catch(() => {});
@@ -111,7 +118,8 @@ export class Observer {
         // A page that keeps no globals: Playwright's turn.
         if (found === 'install' || found === null) return null;
         if (found.id === null || found.doc === null) return { count: found.count };
-        return { id: this.registry.globalId(frame, found.doc, found.id) };
+        const id = this.registry.globalId(frame, found.doc, found.id);
+        return typeof found.mutations === 'number' ? { id, mutations: found.mutations } : { id };
       } catch (e) {
         this.run.assertUsable();
         // The page navigated while it was searched: search the new document.

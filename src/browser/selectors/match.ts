@@ -133,7 +133,7 @@ export function matchInstallExpression(candidatesSource: string, install: string
         if (els.length !== 1) return resolve({ count: els.length, id: null, doc: null });
         if (!window.__wrenObs) { ${install}; }
         const s = window.__wrenObs;
-        resolve({ count: 1, id: s.idOf(els[0]), doc: s.doc });
+        resolve({ count: 1, id: s.idOf(els[0]), doc: s.doc, mutations: s.mutations });
       };
       const check = (last) => {
         queued = false;

@@ -420,7 +420,11 @@ export class ScriptReplay {
       const quick = await this.agentBrowser.execute(
         this.agentAction(step, String(found.id)),
         this.ctx.signal,
-        { settle: 'navigation' },
+        // The count the lookup read is the action's before-snapshot: one round trip fewer.
+        {
+          settle: 'navigation',
+          ...(found.mutations !== undefined ? { mutationsBefore: found.mutations } : {}),
+        },
       );
       if (quick.ok) return undefined;
       found = await this.browser.locate(step.selector, STEP_SELECTOR_WAIT_MS).catch(() => null);

@@ -6,9 +6,9 @@
 import {
   type Action,
   type ActionResult,
+  type ExecuteOptions,
   prepareAction,
   type RunBrowser,
-  type SettleMode,
 } from '../../browser/index.js';
 import type {
   AgentActionOutcome,
@@ -78,7 +78,7 @@ export function agentBrowserFromRun(
     async execute(
       action: Action,
       signal: AbortSignal,
-      actOptions: { settle?: SettleMode } = {},
+      actOptions: ExecuteOptions = {},
     ): Promise<AgentActionOutcome> {
       signal.throwIfAborted();
       const result = await run.act(prepareAction(action, { substitute, expandUrl }), actOptions);
