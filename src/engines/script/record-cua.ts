@@ -12,7 +12,7 @@
 import type { Page } from 'playwright-core';
 import type { ComputerPrimitives, MouseButton, Point, TargetResult } from '../../browser/index.js';
 import type { TrajectoryEntry } from '../../scripts/index.js';
-import { extractionRules, type RecordedRun } from './record.js';
+import { type RecordedRun, recordedRun } from './record.js';
 
 /** What the recorder needs of the run's browser (RunBrowser has it). */
 export interface CuaRecordingBrowser {
@@ -338,21 +338,6 @@ export class CuaTrajectoryRecorder {
     this.settle();
     this.flush();
     this.settle();
-    const finalUrl = this.url();
-    if (schema === null || schema === undefined)
-      return { trajectory: this.entries, finalUrl, extraction: null };
-    // The output read off the final page, as the DOM recorder does (record.ts).
-    const found = page ? await within(extractionRules(page, output), 10_000) : null;
-    return {
-      trajectory: this.entries,
-      finalUrl,
-      extraction: found && 'rules' in found ? found.rules : null,
-      extractionNote:
-        found && 'reason' in found
-          ? found.reason
-          : found
-            ? undefined
-            : 'the page could not be read',
-    };
+    return recordedRun(this.entries, this.url(), output, schema, page);
   }
 }

@@ -201,30 +201,40 @@ export class TrajectoryRecorder {
 
   /** Called once the run completed, on the final page, before the browser closes. */
   async finish(output: unknown, schema: unknown): Promise<RecordedRun> {
-    let finalUrl = '';
-    let found: Extraction | null = null;
+    let page: Page | null = null;
     try {
-      const page = this.browser.page();
-      finalUrl = page.url();
-      if (schema !== null && schema !== undefined)
-        found = await within(extractionRules(page, output), 10_000);
+      page = this.browser.page();
     } catch {
       // no page: the script falls back to the extractor
     }
-    if (schema === null || schema === undefined)
-      return { trajectory: this.entries, finalUrl, extraction: null };
-    return {
-      trajectory: this.entries,
-      finalUrl,
-      extraction: found && 'rules' in found ? found.rules : null,
-      extractionNote:
-        found && 'reason' in found
-          ? found.reason
-          : found
-            ? undefined
-            : 'the page could not be read in time',
-    };
+    return recordedRun(this.entries, page?.url() ?? '', output, schema, page);
   }
+}
+
+/**
+ * What a recorder hands over at the end (both the DOM and the computer-use one): its trajectory,
+ * and, when the run has a schema, the rules that read each output value off the final page.
+ */
+export async function recordedRun(
+  trajectory: TrajectoryEntry[],
+  finalUrl: string,
+  output: unknown,
+  schema: unknown,
+  page: Page | null,
+): Promise<RecordedRun> {
+  if (schema === null || schema === undefined) return { trajectory, finalUrl, extraction: null };
+  if (!page) return { trajectory, finalUrl, extraction: null, extractionNote: 'no page was open' };
+  const found = await within(extractionRules(page, output), 10_000);
+  if (!found)
+    return {
+      trajectory,
+      finalUrl,
+      extraction: null,
+      extractionNote: 'the page could not be read in time',
+    };
+  return 'rules' in found
+    ? { trajectory, finalUrl, extraction: found.rules }
+    : { trajectory, finalUrl, extraction: null, extractionNote: found.reason };
 }
 
 /** A leaf of the output, or a list (an array: read as one repeated structure). */
