@@ -5,7 +5,8 @@
  * element, fall back to Wren's primitives with the step's intention (`page.locate`, one model
  * call), like the server's self-heal.
  */
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { type ExtractionRule, readOutput, urlPattern } from '../scripts/index.js';
 import type { AiPage } from './page.js';
@@ -109,7 +110,7 @@ export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
       );
       if (download) {
         const d = await download;
-        await d.saveAs(join(process.cwd(), basename(d.suggestedFilename()) || 'download'));
+        await d.saveAs(freeDownloadPath(process.cwd(), d.suggestedFilename()));
       }
     },
     fill: (s, value, o) =>
@@ -181,4 +182,19 @@ export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
       return page.extract({ prompt: 'the data this task reports' });
     },
   };
+}
+
+/**
+ * Where a standalone replay saves a download: in `dir`, under the name the site suggested reduced
+ * to a plain file name, never over an existing file (`report.csv` → `report (1).csv`). The name
+ * comes from the page: it must not pick a path, and must not replace the user's files.
+ */
+export function freeDownloadPath(dir: string, suggested: string): string {
+  const base = basename(suggested.replaceAll('\\', '/'));
+  const name = base === '' || base === '.' || base === '..' ? 'download' : base;
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  let candidate = join(dir, name);
+  for (let n = 1; existsSync(candidate); n++) candidate = join(dir, `${stem} (${n})${ext}`);
+  return candidate;
 }
