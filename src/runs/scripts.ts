@@ -4,7 +4,7 @@
  * completed agent run into a script (revision 1, or the next revision of the script with the same
  * signature), writing a healed replay's revision, and the scripts API's queries.
  */
-import { newId, ServiceError } from '../core/index.js';
+import { ENGINE_NAMES, newId, ServiceError } from '../core/index.js';
 import type { RecordedRun, ReplayResult } from '../engines/index.js';
 import {
   compileScript,
@@ -22,13 +22,7 @@ import { now } from './service.js';
 export type RunWith = 'agent' | 'code';
 
 /** Engines whose runs compile into scripts. */
-export const SCRIPT_ENGINES: readonly string[] = [
-  'skyvern-1.0',
-  'skyvern-2.0',
-  'openai-cua',
-  'anthropic-cua',
-  'ui-tars',
-];
+export const SCRIPT_ENGINES: readonly string[] = ENGINE_NAMES;
 
 /** `run_with` of a request, else the server default. */
 export function runWithOf(run: RunRecord, fallback: RunWith): RunWith {

@@ -88,7 +88,8 @@ export class UrlPolicy {
     const egress = await this.egress;
     const client = await request.newContext({
       proxy: { server: egress.url },
-      storageState: await this.context.storageState(),
+      // Cookies only: storageState() would also visit every origin the run saw for its storage.
+      storageState: { cookies: await this.context.cookies(), origins: [] },
       ...(this.options.extraHttpHeaders ? { extraHTTPHeaders: this.options.extraHttpHeaders } : {}),
     });
     this.clients.add(client);

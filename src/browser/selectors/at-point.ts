@@ -220,8 +220,7 @@ async function targetOf(page: Page, at: Point | null): Promise<TargetResult> {
   } catch (e) {
     return { ok: false, reason: errorMessage(e) };
   } finally {
-    await handle?.dispose().catch(() => {});
-    await chain?.dispose().catch(() => {});
+    await Promise.all([handle?.dispose().catch(() => {}), chain?.dispose().catch(() => {})]);
   }
 }
 

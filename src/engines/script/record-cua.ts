@@ -12,7 +12,7 @@
 import type { Page } from 'playwright-core';
 import type { ComputerPrimitives, MouseButton, Point, TargetResult } from '../../browser/index.js';
 import type { TrajectoryEntry } from '../../scripts/index.js';
-import { type RecordedRun, recordedRun } from './record.js';
+import { type RecordedRun, recordedRun, within } from './record.js';
 
 /** What the recorder needs of the run's browser (RunBrowser has it). */
 export interface CuaRecordingBrowser {
@@ -24,12 +24,6 @@ export interface CuaRecordingBrowser {
 const TOTP = '{{totp}}';
 /** Keys that scroll the page when nothing is focused. */
 const SCROLL_KEYS = new Set(['PageDown', 'PageUp', 'ArrowDown', 'ArrowUp', 'Home', 'End', ' ']);
-
-const within = <T>(work: Promise<T>, ms: number): Promise<T | null> =>
-  Promise.race([
-    work.catch(() => null),
-    new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref()),
-  ]);
 
 type Target = Extract<TargetResult, { ok: true }>['target'];
 

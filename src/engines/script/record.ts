@@ -37,7 +37,8 @@ interface Pending {
   target?: { selector: string | null; element: { role: string; name: string } | null };
 }
 
-const within = <T>(work: Promise<T>, ms: number): Promise<T | null> =>
+/** `work`'s value, or null when it fails or takes longer than `ms`. */
+export const within = <T>(work: Promise<T>, ms: number): Promise<T | null> =>
   Promise.race([
     work.catch(() => null),
     new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref()),
@@ -338,13 +339,18 @@ export async function extractionRules(page: Page, output: unknown): Promise<Extr
           ? { number: l.value }
           : {},
   );
-  const found = await page.evaluate(findInPage, wanted);
-  const snapshot = ls.some((l) => l.list)
-    ? await page.evaluate(snapshotInPage, {
-        attrs: SNAPSHOT_ATTRS,
-        maxElements: SNAPSHOT_MAX_ELEMENTS,
-      })
-    : null;
+  // The leaf search reads every element's text: only when some leaf has a value to look for.
+  const [found, snapshot] = await Promise.all([
+    wanted.some((w) => w.text !== undefined || w.number !== undefined)
+      ? page.evaluate(findInPage, wanted)
+      : [],
+    ls.some((l) => l.list)
+      ? page.evaluate(snapshotInPage, {
+          attrs: SNAPSHOT_ATTRS,
+          maxElements: SNAPSHOT_MAX_ELEMENTS,
+        })
+      : null,
+  ]);
   const rules: ExtractionRule[] = [];
   for (const [i, l] of ls.entries()) {
     const f = found[i];

@@ -24,6 +24,7 @@ import {
   type ScriptStep,
   urlPattern,
 } from '../../scripts/index.js';
+import { CUA_ENGINE_NAMES } from '../cua/engines.js';
 import type { AgentBrowser, AgentModel, ModelRequest, PageObservation } from '../ports.js';
 import type { EngineServices } from '../services.js';
 import { agentBrowserFromRun } from '../shared/agent-browser.js';
@@ -62,7 +63,7 @@ export const STEP_SELECTOR_WAIT_MS = 3_000;
 /** How long a wait for a page state may take. */
 export const PAGE_WAIT_MS = 15_000;
 /** How long a click that downloads may take to save its file (the agent's `download` bound). */
-export const DOWNLOAD_WAIT_MS = 30_000;
+const DOWNLOAD_WAIT_MS = 30_000;
 
 const HEAL_SYSTEM = [
   'You repair one step of a recorded browser script. The step no longer finds its element, because the page changed.',
@@ -79,9 +80,6 @@ const HEAL_SCHEMA = {
   required: ['element_id', 'reason'],
   additionalProperties: false,
 };
-
-/** Engines that act by coordinates (their scripts were recorded by record-cua.ts). */
-const COORDINATE_ENGINES: readonly string[] = ['openai-cua', 'anthropic-cua', 'ui-tars'];
 
 class StepFailure extends Error {}
 
@@ -662,7 +660,9 @@ export class ScriptReplay {
     const reply = await this.callModel({
       // A computer-use engine's actor model may speak only its vendor's computer tool: its
       // scripts heal with the JSON-speaking model CUA runs already extract with.
-      role: COORDINATE_ENGINES.includes(this.input.body.engine) ? 'extractor' : 'actor',
+      role: (CUA_ENGINE_NAMES as readonly string[]).includes(this.input.body.engine)
+        ? 'extractor'
+        : 'actor',
       system: HEAL_SYSTEM,
       content: [
         {

@@ -5,16 +5,13 @@
  */
 import { retryAfterMs } from '../../core/index.js';
 import { signedJsonHeaders } from '../../credentials/index.js';
-import { checkUrl, type EgressPolicy, NetworkPolicyError, pinnedRequest } from '../../net/index.js';
+import { checkUrl, NetworkPolicyError, pinnedRequest } from '../../net/index.js';
+import { type EgressOptions, egressPolicy } from '../egress.js';
 
 export const RESPONSE_SNIPPET_BYTES = 2048;
 
-export interface SendOptions {
+export interface SendOptions extends EgressOptions {
   timeoutMs: number;
-  allowPrivateNetworks: boolean;
-  resolveHost?: (hostname: string) => Promise<string[]>;
-  /** The server's egress policy (allow-list included); else built from the two fields above. */
-  egress?: EgressPolicy;
   /** Aborts the attempt (shutdown). */
   signal?: AbortSignal;
 }
@@ -68,10 +65,7 @@ export async function sendWebhook(
     ok: false,
     aborted: false,
   };
-  const policy: EgressPolicy = options.egress ?? {
-    allowPrivateNetworks: options.allowPrivateNetworks,
-    ...(options.resolveHost ? { resolve: options.resolveHost } : {}),
-  };
+  const policy = egressPolicy(options);
   try {
     await checkUrl(url, policy);
   } catch (error) {
