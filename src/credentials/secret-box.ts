@@ -6,7 +6,7 @@ import {
   randomBytes,
   scryptSync,
 } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CredentialInputError, SecretDecryptionError } from './errors.js';
 
@@ -185,14 +185,20 @@ export async function loadSecretBox(options: LoadSecretBoxOptions): Promise<Load
   } catch (err) {
     if (!isCode(err, 'ENOENT')) throw err;
     const fresh = `${randomBytes(KEY_BYTES).toString('base64')}\n`;
+    // Written whole under a name of its own, then linked into place: link() fails if another
+    // process made the key file meanwhile (then we read theirs), and nobody ever reads a key
+    // file half written (a plain 'wx' write let a second process read it empty).
+    const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(draft, fresh, { mode: 0o600, flag: 'wx' });
     try {
-      // 'wx' fails if another process created it meanwhile; then we read theirs.
-      await writeFile(path, fresh, { mode: 0o600, flag: 'wx' });
+      await link(draft, path);
       keySource = 'generated';
       text = fresh;
-    } catch (writeErr) {
-      if (!isCode(writeErr, 'EEXIST')) throw writeErr;
+    } catch (linkErr) {
+      if (!isCode(linkErr, 'EEXIST')) throw linkErr;
       text = await readFile(path, 'utf8');
+    } finally {
+      await unlink(draft).catch(() => {});
     }
   }
   const mode = (await stat(path)).mode & 0o777;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,12 +28,17 @@ describe('loadSecretBox', () => {
     expect(second.box.open(sealed, 'ctx')).toBe('pw');
   });
 
-  it('two processes starting together end up with the same key', async () => {
-    const [a, b] = await Promise.all([
-      loadSecretBox({ dataDir: dir, env: {} }),
-      loadSecretBox({ dataDir: dir, env: {} }),
-    ]);
-    expect(a.box.keyId).toBe(b.box.keyId);
+  it('processes starting together end up with the same key, and none reads it half written', async () => {
+    // Twenty first starts of six processes each: one generates the key, the rest read it whole.
+    for (let round = 0; round < 20; round++) {
+      const dataDir = join(dir, `data-${round}`);
+      const loaded = await Promise.all(
+        Array.from({ length: 6 }, () => loadSecretBox({ dataDir, env: {} })),
+      );
+      expect(new Set(loaded.map((l) => l.box.keyId)).size).toBe(1);
+      expect(loaded.filter((l) => l.keySource === 'generated')).toHaveLength(1);
+      expect(await readdir(dataDir)).toEqual(['secret.key']);
+    }
   });
 
   it('tightens a key file readable by others and says so', async () => {
