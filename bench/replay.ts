@@ -5,7 +5,11 @@
  * its own `finished_at - started_at` (the worker's wall time, no polling in it). Video recording
  * is off for both kinds, so the numbers compare the work, not the encoder.
  *
- *   npm run bench:replay -- [rounds per row, default 5]
+ * Each row is measured twice: with a pause between runs (default 1000 ms), so that a run starts
+ * on an idle server as a scheduled task does (the previous run's background work, e.g. the next
+ * warm context, is done), and back to back (pause 0), as in a queue that is never empty.
+ *
+ *   npm run bench:replay -- [rounds per row, default 5] [pause ms, default 1000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +23,7 @@ import { startFakeModelServer } from '../test/support/fake-model-server.js';
 import { startFixtureServer } from '../test/support/fixture-server.js';
 
 const rounds = Number(process.argv[2] ?? 5);
+const pauseMs = Number(process.argv[3] ?? 1000);
 const site = await startFixtureServer();
 const fake = await startFakeModelServer();
 const dataDir = mkdtempSync(join(tmpdir(), 'wren-bench-replay-'));
@@ -111,6 +116,7 @@ async function run(
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -118,13 +124,20 @@ const median = (xs: number[]) => {
 
 await run('code'); // compiles the script (and warms Chromium up)
 const rows: string[] = [];
-for (const latency of [0, 800]) {
+for (const [latency, gapMs] of [
+  [0, pauseMs],
+  [800, pauseMs],
+  [0, 0],
+  [800, 0],
+] as const) {
   latencyMs = latency;
   const agent: number[] = [];
   const replay: number[] = [];
   let calls = 0;
   for (let i = 0; i < rounds; i++) {
+    await sleep(gapMs);
     agent.push((await run('agent')).ms);
+    await sleep(gapMs);
     const before = fake.requests.length;
     const r = await run('code');
     calls += fake.requests.length - before;
@@ -138,7 +151,7 @@ for (const latency of [0, 800]) {
   const a = median(agent);
   const c = median(replay);
   rows.push(
-    `| ${String(latency).padStart(4)} ms | ${String(rounds).padStart(6)} | ${String(a).padStart(8)} | ${String(c).padStart(9)} | ${(a / c).toFixed(1).padStart(6)}× | ${String(calls).padStart(12)} |`,
+    `| ${String(latency).padStart(4)} ms | ${String(gapMs).padStart(8)} ms | ${String(rounds).padStart(6)} | ${String(a).padStart(8)} | ${String(c).padStart(9)} | ${(a / c).toFixed(1).padStart(6)}× | ${String(calls).padStart(12)} |`,
   );
 }
 
@@ -155,8 +168,12 @@ if (process.env['BENCH_TIMELINE']) {
   );
 }
 console.log(`load average ${loadavg()[0]?.toFixed(1)}, ${rounds} rounds per row`);
-console.log('| model latency | rounds | agent ms | replay ms | faster | replay calls |');
-console.log('| ------------- | ------ | -------- | --------- | ------ | ------------ |');
+console.log(
+  '| model latency | pause between runs | rounds | agent ms | replay ms | faster | replay calls |',
+);
+console.log(
+  '| ------------- | ------------------ | ------ | -------- | --------- | ------ | ------------ |',
+);
 for (const r of rows) console.log(r);
 await server.close();
 await Promise.all([fake.close(), site.close()]);

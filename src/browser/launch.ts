@@ -104,9 +104,12 @@ export interface BrowserManagerOptions {
   /**
    * Keep one context ready for the next run (default on): a new context's first page costs a
    * renderer process, 150-600 ms, which a run then does not wait for. Only runs with the plain
-   * options (no proxy, user agent, locale, headers, stored state…) take it.
+   * options (no proxy, user agent, locale, headers, stored state…) take it. It is made once
+   * every run has been idle for `idleMs` (waiting for a model, or closed), or after `maxWaitMs`
+   * of runs that never pause (defaults 50 and 1000).
    */
   warmContext?: boolean;
+  spareTiming?: { idleMs?: number; maxWaitMs?: number };
 }
 
 /** A context made ahead for the next run with the same key, behind its own egress proxy. */
@@ -146,6 +149,9 @@ export class BrowserManager {
   /** The launch-level proxy: catches anything not made in a run's context. */
   private catchAll: Promise<EgressProxy> | null = null;
   private spare: Spare | null = null;
+  /** The options the next warm context is made with (those of the last run that took one). */
+  private refill: { key: string; options: RunBrowserOptions; since: number } | null = null;
+  private refillTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: BrowserManagerOptions = {}) {}
 
@@ -249,8 +255,8 @@ export class BrowserManager {
     }
     const key = this.options.warmContext === false ? null : spareKey(options);
     const warm = key ? await this.takeSpare(key) : null;
-    // The next run with these options finds its context ready.
-    if (key) this.makeSpare(key, options);
+    // The next run with these options finds its context ready: made once the browser is idle.
+    if (key) this.refill = { key, options, since: Date.now() };
     const policy = this.policyFor(options);
     const egress =
       warm?.egress ?? (await startEgressProxy({ policy, upstream: options.proxy ?? null }));
@@ -269,7 +275,41 @@ export class BrowserManager {
     egress.setListener((blocked) => run.noteBlocked(blocked));
     run.onClose(() => void egress.close());
     this.track(run);
+    const stopWatching = run.activity.onIdle(() => this.refillWhenIdle());
+    run.onClose(() => {
+      stopWatching();
+      this.refillWhenIdle();
+    });
+    this.refillWhenIdle();
     return run;
+  }
+
+  /**
+   * Makes the warm context once every open run has been idle for a moment: its renderer process
+   * then does not compete with a run's page loads and input (docs/decisions.md, "Warm contexts
+   * are made while the browser is idle"). Runs that never pause get it after `maxWaitMs`, as
+   * before. A run whose call ended, or that closed, asks again.
+   */
+  private refillWhenIdle(): void {
+    if (this.refillTimer) clearTimeout(this.refillTimer);
+    this.refillTimer = null;
+    const refill = this.refill;
+    if (this.closed || this.spare || !refill) return;
+    const idleMs = this.options.spareTiming?.idleMs ?? 50;
+    const maxWaitMs = this.options.spareTiming?.maxWaitMs ?? 1000;
+    const now = Date.now();
+    let idle = Number.POSITIVE_INFINITY;
+    for (const run of this.runs) idle = Math.min(idle, run.activity.idleFor(now));
+    const waited = now - refill.since;
+    if (idle >= idleMs || waited >= maxWaitMs) {
+      this.makeSpare(refill.key, refill.options);
+      return;
+    }
+    // A busy run (idle 0) also asks again when its call ends (onIdle).
+    const busy = [...this.runs].some((run) => run.activity.busy);
+    const next = Math.min(maxWaitMs - waited, busy ? Number.POSITIVE_INFINITY : idleMs - idle);
+    this.refillTimer = setTimeout(() => this.refillWhenIdle(), next);
+    this.refillTimer.unref();
   }
 
   /** The warm context for `key`, if one is ready (or being made) and still usable. */
@@ -323,6 +363,7 @@ export class BrowserManager {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.refillTimer) clearTimeout(this.refillTimer);
     const spare = this.spare;
     this.spare = null;
     const warm = await spare?.ready;

@@ -17,6 +17,7 @@ import type { ElementRegistry } from './observe/capture.js';
 import type { Observation, ObserveOptions } from './observe/observation.js';
 import type { PageSession } from './page-session.js';
 import type { RecorderOptions, Recording } from './recorder.js';
+import { Activity } from './run/activity.js';
 import { type BrowserProxy, installPageShims, playwrightProxy } from './run/context.js';
 import { CrashRecovery } from './run/crash-recovery.js';
 import { type DialogPolicy, Dialogs } from './run/dialogs.js';
@@ -114,6 +115,8 @@ export class RunBrowser {
   private readonly dialogs: Dialogs;
   private readonly sessions: PageSessions;
   private readonly camera: Camera;
+  /** Whether the run is using the browser now (BrowserManager makes warm contexts when not). */
+  readonly activity = new Activity();
   private computerImpl: PageComputer | null = null;
   private readonly closeHooks: (() => void)[] = [];
   private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
@@ -139,9 +142,10 @@ export class RunBrowser {
     this.downloads = new Downloads(path.join(options.runDir, 'downloads'), this.log, this.urls);
     this.dialogs = new Dialogs(this.log, options.dialogPolicy);
     this.sessions = new PageSessions(context);
+    // The video's frames are taken while the run is idle: they do not count as use.
     this.camera = new Camera(
       this.sessions,
-      () => this.page(),
+      () => this.workingTab(),
       () => this.health.closed,
     );
   }
@@ -359,6 +363,11 @@ export class RunBrowser {
 
   /** The tab the agent is working in. */
   page(): Page {
+    this.activity.touch();
+    return this.workingTab();
+  }
+
+  private workingTab(): Page {
     this.health.assertUsable();
     return this.tabList.page();
   }
@@ -390,19 +399,24 @@ export class RunBrowser {
   // --- observe and act
 
   goto(url: string): Promise<void> {
-    return this.camera.busyWith(async () => {
+    return this.busyWith(async () => {
       const target = await this.urls.check(url);
       await this.page().goto(target, { waitUntil: 'domcontentloaded' });
     });
   }
 
   observe(options: ObserveOptions = {}): Promise<Observation> {
-    return this.camera.busyWith(() => this.observer.observe(options));
+    return this.busyWith(() => this.observer.observe(options));
   }
 
   /** Runs one action; `options.settle` chooses how it waits for the page afterwards. */
   act(action: unknown, options: ExecuteOptions = {}): Promise<ActionResult> {
-    return this.camera.busyWith(() => executeAction(this, action, options));
+    return this.busyWith(() => executeAction(this, action, options));
+  }
+
+  /** Work on the page: no video frame is taken meanwhile, and the browser counts as in use. */
+  private busyWith<T>(work: () => Promise<T>): Promise<T> {
+    return this.activity.track(() => this.camera.busyWith(work));
   }
 
   /** The element registry behind observation ids. */
@@ -426,7 +440,7 @@ export class RunBrowser {
    * null for syntax only Playwright reads.
    */
   locate(selector: string, timeoutMs: number): Promise<Located> {
-    return this.observer.locate(selector, timeoutMs);
+    return this.activity.track(() => this.observer.locate(selector, timeoutMs));
   }
 
   selectorFor(id: number): Promise<StableSelector> {
@@ -455,12 +469,12 @@ export class RunBrowser {
 
   /** A JPEG of the working tab's viewport, for people (run timelines). */
   viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
-    return this.camera.viewportJpeg(quality, timeoutMs);
+    return this.activity.track(() => this.camera.viewportJpeg(quality, timeoutMs));
   }
 
   /** A PNG of the working tab's viewport (a run's final screenshot). */
   viewportPng(): Promise<Buffer> {
-    return this.camera.viewportPng();
+    return this.activity.track(() => this.camera.viewportPng());
   }
 
   /** The run's video; null when ffmpeg is missing (logged). */

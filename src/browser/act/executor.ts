@@ -230,18 +230,33 @@ async function settle(
   return { ...done, fresh, mutations: main };
 }
 
+/** The main frame's DOM mutation count, read without waiting for a frame; null on failure. */
+function mainFrameMutations(page: Page): Promise<number | null> {
+  return page
+    .evaluate(
+      () => (window as unknown as { __wrenObs?: { mutations: number } }).__wrenObs?.mutations ?? 0,
+    )
+    .catch(() => null);
+}
+
 /**
  * The `navigation` settle mode: one rendered frame (a navigation the input asked for has been
  * reported by then), and when one was, its commit and loaded document. Nothing else is waited
- * for; `quiet` says so unless the action navigated.
+ * for; `quiet` says so unless the action navigated. A value set in place (`valueOnly`: a fill, a
+ * native select) has no frame to wait for, as in the quiet mode: one round trip is the barrier
+ * (a change handler that navigates asked for it before the page answers).
  */
 async function settleNavigation(
   run: ExecutorHost,
   nav: NavigationWatch | null,
+  valueOnly: boolean,
 ): Promise<Settled | null> {
   let page = activePage(run);
   if (!page) return null;
-  const main = await untilNavigationRequested(nav, afterNextFrame(page, 1));
+  const main = await untilNavigationRequested(
+    nav,
+    valueOnly ? mainFrameMutations(page) : afterNextFrame(page, 1),
+  );
   const followed = await followNavigation(run, nav, page);
   if (followed === null) return null;
   const navigated = followed !== undefined;
@@ -360,7 +375,7 @@ export async function executeAction(
     error = { kind: kindOf(e), message: errorMessage(e) };
   }
   let settled = navigationOnly
-    ? await settleNavigation(run, nav)
+    ? await settleNavigation(run, nav, outcome.valueOnly === true)
     : await settle(run, requestMark, nav, outcome.valueOnly === true);
   if (!error && !navigationOnly && outcome.expectEffect && run.events.length === eventsBefore) {
     // New tabs attach a moment after the click that opened them; give quiet clicks a short grace.

@@ -755,4 +755,35 @@ describe("the 'navigation' settle mode (a replayed script's)", () => {
     expect(quiet.ok).toBe(true);
     expect(await run.page().locator('text=Later').count()).toBeGreaterThan(0);
   });
+
+  // A value set in place (fill, native select) waits for no frame in this mode (executor.ts,
+  // settleNavigation): a change handler that navigates must still be followed to its page.
+  it('follows the navigation a select or a filled field starts from its change handler', async () => {
+    const run = await h.openAt('index.html', { navigationTimeoutMs: 20_000 });
+    const base = h.server.url;
+    await run.page().setContent(`
+      <label>Go to <select onchange="location.href = this.value">
+        <option value="">Choose…</option><option value="${base}/api/slow?ms=700">Slow page</option>
+      </select></label>
+      <label>Jump <input oninput="if (this.value === 'go') location.href = '${base}/api/slow?ms=700&from=field'"></label>`);
+    let obs = await run.observe();
+    const picked = await run.act(
+      { type: 'select_option', id: idOf(obs, 'combobox', 'Go to'), label: 'Slow page' },
+      { settle: 'navigation' },
+    );
+    expect(picked.ok).toBe(true);
+    expect(picked.effects.urlAfter).toBe(`${base}/api/slow?ms=700`);
+    expect(await run.page().textContent('h1')).toBe('Slow page arrived');
+
+    await run.goto(`${base}/index.html`);
+    await run.page().setContent(`
+      <label>Jump <input oninput="if (this.value === 'go') location.href = '${base}/api/slow?ms=700&from=field'"></label>`);
+    obs = await run.observe();
+    const typed = await run.act(
+      { type: 'input_text', id: idOf(obs, 'textbox', 'Jump'), text: 'go' },
+      { settle: 'navigation' },
+    );
+    expect(typed.effects.urlAfter).toBe(`${base}/api/slow?ms=700&from=field`);
+    expect(await run.page().textContent('h1')).toBe('Slow page arrived');
+  });
 });

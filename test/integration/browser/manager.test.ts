@@ -48,6 +48,49 @@ describe('browser manager and run browser', () => {
     }
   });
 
+  // docs/decisions.md, "Warm contexts are made while the browser is idle": the next run's context
+  // is not made while a run is loading a page or acting, only once every run has paused (or
+  // closed), or after maxWaitMs of runs that never pause.
+  it('makes the next warm context while no run is using the browser', async () => {
+    const contextsWhile = async (busy: Promise<unknown>, browser: { contexts(): unknown[] }) => {
+      const seen = new Set<number>();
+      let done = false;
+      void busy.finally(() => {
+        done = true;
+      });
+      while (!done) {
+        seen.add(browser.contexts().length);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await busy;
+      return seen;
+    };
+    const dir = await mkdtemp(path.join(tmpdir(), 'wren-run-'));
+    const patient = new BrowserManager({ ...FIXTURES, spareTiming: { maxWaitMs: 10_000 } });
+    const hurried = new BrowserManager({ ...FIXTURES, spareTiming: { maxWaitMs: 200 } });
+    try {
+      const a = await patient.openRunBrowser({ runDir: path.join(dir, 'a') });
+      const browser = a.context.browser()!;
+      // A page that takes 800 ms: the run is busy all along, so no second context appears.
+      const seen = await contextsWhile(a.goto(`${h.server.url}/api/slow?ms=800`), browser);
+      expect([...seen]).toEqual([1]);
+      // Idle now (as while it waits for a model): the warm context follows.
+      await expect.poll(() => browser.contexts().length, { timeout: 5_000 }).toBe(2);
+      const warm = browser.contexts().find((c) => c !== a.context);
+      const b = await patient.openRunBrowser({ runDir: path.join(dir, 'b') });
+      expect(b.context).toBe(warm);
+
+      // A run that never pauses still gets the next context after maxWaitMs.
+      const c = await hurried.openRunBrowser({ runDir: path.join(dir, 'c') });
+      const other = c.context.browser()!;
+      const during = await contextsWhile(c.goto(`${h.server.url}/api/slow?ms=1500`), other);
+      expect(during).toContain(2);
+    } finally {
+      await Promise.all([patient.close(), hurried.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("keeps Playwright's disabled Chromium features: no flag of ours overrides them", async () => {
     const run = await h.open();
     await run.page().goto('chrome://version');
