@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { CDPSession, Page } from 'playwright-core';
+import { withTimeout } from './with-timeout.js';
 
 export type LiveKind = 'run' | 'session';
 
@@ -84,15 +85,6 @@ export function newestPage(pages: readonly Page[]): Page | null {
 }
 
 const CAPTURE_TIMEOUT_MS = 3000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface ScreencastOptions {
   /** JPEG quality, 0-100 (default 60). */
@@ -176,6 +168,7 @@ export function startScreencast(
       const first = await withTimeout(
         session.send('Page.captureScreenshot', { format: 'jpeg', quality: params.quality }),
         CAPTURE_TIMEOUT_MS,
+        'the first frame',
       );
       if (cdp === session && !stopped) onFrame(Buffer.from(first.data, 'base64'));
       await session.send('Page.startScreencast', params);

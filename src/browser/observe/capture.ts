@@ -4,6 +4,7 @@
  * frame-local ids into run-wide ids and frame-local boxes into main-viewport boxes.
  */
 import type { ElementHandle, Frame, Page } from 'playwright-core';
+import { withTimeout } from '../with-timeout.js';
 import { captureExpression } from './capture-script.js';
 import type { CaptureOptions, FrameCapture, RawElement, RawNode } from './types.js';
 
@@ -76,14 +77,6 @@ export interface PageCapture {
  * observation at all, so it gets longer on a busy machine before the step fails. */
 const FRAME_TIMEOUT_MS = 5_000;
 const MAIN_FRAME_TIMEOUT_MS = 20_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 export async function captureFrame(frame: Frame, opts: CaptureOptions): Promise<FrameCapture> {
   return JSON.parse((await frame.evaluate(captureExpression(opts))) as string) as FrameCapture;

@@ -5,6 +5,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { PageSession } from '../page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from '../recorder.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** One DevTools session per tab, opened once (null where there is no CDP). */
 export class PageSessions {
@@ -63,7 +64,7 @@ export class Camera {
     const page = this.page();
     this.screenshotsInFlight++;
     try {
-      return await withTimeout(this.jpeg(page, quality), timeoutMs);
+      return await withTimeout(this.jpeg(page, quality), timeoutMs, 'the screenshot');
     } finally {
       this.screenshotsInFlight--;
     }
@@ -76,7 +77,11 @@ export class Camera {
   async viewportPng(timeoutMs = 10_000): Promise<Buffer> {
     const page = this.page();
     const session = await this.sessions.get(page);
-    return withTimeout(session ? session.png() : page.screenshot({ type: 'png' }), timeoutMs);
+    return withTimeout(
+      session ? session.png() : page.screenshot({ type: 'png' }),
+      timeoutMs,
+      'the screenshot',
+    );
   }
 
   /**
@@ -99,15 +104,4 @@ export class Camera {
     if (!session) return page.screenshot({ type: 'jpeg', quality });
     return session.jpeg(quality);
   }
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the screenshot took longer than ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
