@@ -16,6 +16,9 @@ export interface NavigationMark {
   popups: number;
 }
 
+/** A screenshot's encoding; also what page.screenshot() takes. */
+export type ShotFormat = { type: 'jpeg'; quality: number } | { type: 'png' };
+
 export class PageSession {
   private requested = 0;
   private committed = 0;
@@ -135,17 +138,14 @@ export class PageSession {
     clearTimeout(timer);
   }
 
-  async jpeg(quality: number): Promise<Buffer> {
-    const { data } = await this.cdp.send('Page.captureScreenshot', {
-      format: 'jpeg',
-      quality,
-      optimizeForSpeed: true,
-    });
-    return Buffer.from(data, 'base64');
-  }
-
-  async png(): Promise<Buffer> {
-    const { data } = await this.cdp.send('Page.captureScreenshot', { format: 'png' });
+  /** The viewport, over the protocol: no script runs in the page. */
+  async screenshot(format: ShotFormat): Promise<Buffer> {
+    const { data } = await this.cdp.send(
+      'Page.captureScreenshot',
+      format.type === 'jpeg'
+        ? { format: 'jpeg', quality: format.quality, optimizeForSpeed: true }
+        : { format: 'png' },
+    );
     return Buffer.from(data, 'base64');
   }
 

@@ -3,7 +3,7 @@
  * taken only while the browser is idle. Also Wren's DevTools session per tab, which takes them.
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import { PageSession } from '../page-session.js';
+import { PageSession, type ShotFormat } from '../page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from '../recorder.js';
 import { withTimeout } from '../with-timeout.js';
 
@@ -60,28 +60,13 @@ export class Camera {
    * style, which effect checks would count as a DOM change) and needs fewer round trips. Falls
    * back to page.screenshot() where there is no CDP.
    */
-  async viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
-    const page = this.page();
-    this.screenshotsInFlight++;
-    try {
-      return await withTimeout(this.jpeg(page, quality), timeoutMs, 'the screenshot');
-    } finally {
-      this.screenshotsInFlight--;
-    }
+  viewportJpeg(quality = 75, timeoutMs = 10_000): Promise<Buffer> {
+    return this.viewport({ type: 'jpeg', quality }, timeoutMs);
   }
 
-  /**
-   * A PNG of the working tab's viewport (a run's final screenshot), over the DevTools protocol
-   * like viewportJpeg; page.screenshot() where there is no CDP.
-   */
-  async viewportPng(timeoutMs = 10_000): Promise<Buffer> {
-    const page = this.page();
-    const session = await this.sessions.get(page);
-    return withTimeout(
-      session ? session.png() : page.screenshot({ type: 'png' }),
-      timeoutMs,
-      'the screenshot',
-    );
+  /** A PNG of the working tab's viewport (a run's final screenshot), like viewportJpeg. */
+  viewportPng(timeoutMs = 10_000): Promise<Buffer> {
+    return this.viewport({ type: 'png' }, timeoutMs);
   }
 
   /**
@@ -99,9 +84,18 @@ export class Camera {
     );
   }
 
-  private async jpeg(page: Page, quality: number): Promise<Buffer> {
+  private async viewport(format: ShotFormat, timeoutMs: number): Promise<Buffer> {
+    const page = this.page();
+    this.screenshotsInFlight++;
+    try {
+      return await withTimeout(this.shot(page, format), timeoutMs, 'the screenshot');
+    } finally {
+      this.screenshotsInFlight--;
+    }
+  }
+
+  private async shot(page: Page, format: ShotFormat): Promise<Buffer> {
     const session = await this.sessions.get(page);
-    if (!session) return page.screenshot({ type: 'jpeg', quality });
-    return session.jpeg(quality);
+    return session ? session.screenshot(format) : page.screenshot(format);
   }
 }
