@@ -8,17 +8,38 @@
  * `<select>` (and the Enter that commits it) one choice of the option it chose. An action with no
  * element (canvas, nothing interactive, drags and held buttons or keys, a scroll not followed by an
  * action on an element) is recorded as having no script form: the run compiles no script.
+ * What an action caused is read when the next one starts (the page has settled then): a tab it
+ * opened that became the working tab (`tabOpened`), a download it started on its tab (`download`),
+ * as the DOM recorder marks them, so the replay follows the tab or waits for the file.
  */
 import type { Page } from 'playwright-core';
 import type { ComputerPrimitives, MouseButton, Point, TargetResult } from '../../browser/index.js';
 import type { TrajectoryEntry } from '../../scripts/index.js';
 import { type RecordedRun, recordedRun, within } from './record.js';
 
+/** A tab as the recorder sees it: its URL, and the downloads started in it. */
+export interface RecordedTab {
+  url(): string;
+  on(event: 'download', listener: () => void): unknown;
+  off(event: 'download', listener: () => void): unknown;
+}
+
 /** What the recorder needs of the run's browser (RunBrowser has it). */
 export interface CuaRecordingBrowser {
   elementAt(point: Point): Promise<TargetResult>;
   focusedElement(): Promise<TargetResult>;
-  page(): Pick<Page, 'url'>;
+  /** The working tab: a tab the page opens becomes it (the run's tab concern). */
+  page(): RecordedTab;
+  allPages(): readonly unknown[];
+}
+
+/** What the open entry's action may cause, watched from its start until the next action's. */
+interface Effects {
+  /** The working tab and the open tabs when the action started. */
+  tab: RecordedTab;
+  pages: readonly unknown[];
+  downloaded: boolean;
+  stop(): void;
 }
 
 const TOTP = '{{totp}}';
@@ -39,6 +60,8 @@ export class CuaTrajectoryRecorder {
   private moved: TargetResult | null = null;
   /** A choice typed into a `<select>`, committed by the next Enter. */
   private choosing: TrajectoryEntry | null = null;
+  /** What the open entry's action caused so far. */
+  private effects: Effects | null = null;
 
   constructor(private readonly browser: CuaRecordingBrowser) {}
 
@@ -67,21 +90,68 @@ export class CuaTrajectoryRecorder {
     });
   }
 
+  private tab(): RecordedTab | null {
+    try {
+      return this.browser.page();
+    } catch {
+      return null;
+    }
+  }
+
   private url(): string {
     try {
-      return this.browser.page().url();
+      return this.tab()?.url() ?? '';
     } catch {
       return '';
     }
   }
 
+  /** Watches, from now until the next action starts, for a tab opened or a download started. */
+  private watchEffects(): void {
+    this.effects?.stop();
+    this.effects = null;
+    const tab = this.tab();
+    if (!tab) return;
+    const effects: Effects = {
+      tab,
+      pages: this.browser.allPages(),
+      downloaded: false,
+      stop: () => tab.off('download', onDownload),
+    };
+    const onDownload = () => {
+      effects.downloaded = true;
+    };
+    tab.on('download', onDownload);
+    this.effects = effects;
+  }
+
   /** The previous action is over: the page it led to is the one the next action starts on. */
   private settle(): void {
-    if (!this.open) return;
+    const effects = this.effects;
+    this.effects = null;
+    effects?.stop();
+    const open = this.open;
+    if (!open) return;
     const url = this.url();
-    this.open.urlAfter = url;
-    this.open.navigated = url !== this.started.get(this.open);
+    open.urlAfter = url;
+    open.navigated = url !== this.started.get(open);
     this.open = null;
+    if (!effects) return;
+    const now = this.tab();
+    if (now && now !== effects.tab) {
+      // The run went on in another tab: one the action opened (a target=_blank link, a
+      // window.open), or the opener of a tab the action closed.
+      open.tabChanged = true;
+      if (!effects.pages.includes(now)) open.tabOpened = true;
+    }
+    if (effects.downloaded) {
+      // A click replays waiting for the file; other steps would not wait for it.
+      if (open.type === 'click') open.download = true;
+      else if (open.ok) {
+        open.type = 'other';
+        open.text = 'a download started by a key or typed text, not by a click';
+      }
+    }
   }
 
   private push(entry: Omit<TrajectoryEntry, 'ok' | 'navigated' | 'urlAfter'>): TrajectoryEntry {
@@ -90,6 +160,7 @@ export class CuaTrajectoryRecorder {
     this.started.set(full, this.url());
     this.open = full;
     this.choosing = null;
+    this.watchEffects();
     return full;
   }
 
@@ -99,6 +170,7 @@ export class CuaTrajectoryRecorder {
     this.entries[this.entries.length - 1] = merged;
     this.started.set(merged, this.started.get(entry) ?? '');
     this.open = merged;
+    this.watchEffects();
     return merged;
   }
 

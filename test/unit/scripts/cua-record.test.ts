@@ -1,7 +1,8 @@
 /**
  * docs/code-mode.md "Computer-use runs": which element a coordinate action is tied to
  * (pickTarget), and how a computer-use run's actions become script steps (CuaTrajectoryRecorder,
- * then compileScript), on a fake page: fields, a select, a checkbox label, a canvas, scrolls.
+ * then compileScript), on a fake page: fields, a select, a checkbox label, a canvas, scrolls, a
+ * link that opens a tab, a link that downloads.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -95,11 +96,30 @@ interface Region {
   found: TargetResult;
   /** Where a click here leads. */
   goes?: string;
+  /** A click here opens a tab at this URL, which becomes the working tab. */
+  opens?: string;
+  /** A click here starts a download in the tab. */
+  downloads?: true;
+}
+
+/** A tab: its URL and its download listeners. */
+class FakeTab {
+  readonly listeners = new Set<() => void>();
+  constructor(public at: string) {}
+  url = () => this.at;
+  on = (_event: 'download', listener: () => void) => this.listeners.add(listener);
+  off = (_event: 'download', listener: () => void) => this.listeners.delete(listener);
+  download(): void {
+    for (const l of this.listeners) l();
+  }
 }
 
 /** A page of regions: clicks focus fields and may navigate; typing fills the focused field. */
 class FakePage {
-  url = 'https://shop.test/signup';
+  readonly tabs = [new FakeTab('https://shop.test/signup')];
+  active = this.tabs[0] as FakeTab;
+  /** Enter starts a download (a form whose answer is a file). */
+  enterDownloads = false;
   focus: PointTarget | null = null;
   values = new Map<string, string>();
   readonly done: string[] = [];
@@ -126,7 +146,8 @@ class FakePage {
           },
         };
       },
-      page: () => ({ url: () => this.url }),
+      page: () => this.active,
+      allPages: () => [...this.tabs],
     };
   }
 
@@ -141,7 +162,12 @@ class FakePage {
           r?.found.ok && (r.found.target.takesText || r.found.target.select)
             ? r.found.target
             : null;
-        if (r?.goes) this.url = r.goes;
+        if (r?.goes) this.active.at = r.goes;
+        if (r?.downloads) this.active.download();
+        if (r?.opens) {
+          this.active = new FakeTab(r.opens);
+          this.tabs.push(this.active);
+        }
         await act(`click ${p.x},${p.y}`);
       },
       type: async (text: string) => {
@@ -154,6 +180,7 @@ class FakePage {
         const f = this.focus;
         const v = f ? this.values.get(f.selector) : undefined;
         if (f?.select && v?.startsWith('pending:')) this.values.set(f.selector, 'Pro');
+        if (this.enterDownloads && keys.join('+') === 'Enter') this.active.download();
         await act(`key ${keys.join('+')}`);
       },
       scroll: () => act('scroll'),
@@ -175,6 +202,8 @@ const PLAN = { x: 10, y: 100 };
 const TERMS = { x: 10, y: 130 };
 const PASSWORD = { x: 10, y: 160 };
 const CANVAS = { x: 300, y: 300 };
+const NEW_ORDER = { x: 10, y: 190 };
+const REPORT = { x: 10, y: 220 };
 
 function signUpPage(): FakePage {
   return new FakePage([
@@ -185,6 +214,12 @@ function signUpPage(): FakePage {
     { at: TERMS, found: ok(target('checkbox', 'I accept the terms')) },
     { at: PASSWORD, found: ok(target('textbox', 'Password')) },
     { at: CANVAS, found: { ok: false, reason: 'the point is on a canvas' } },
+    {
+      at: NEW_ORDER,
+      found: ok(target('link', 'Place a new order')),
+      opens: 'https://shop.test/order?new=1',
+    },
+    { at: REPORT, found: ok(target('link', 'Download report (CSV)')), downloads: true },
   ]);
 }
 
@@ -322,6 +357,83 @@ describe('CuaTrajectoryRecorder: coordinate actions as script steps', () => {
       ['press', 'role=textbox[name="Full name"]'],
       ['press', 'role=textbox[name="Full name"]'],
     ]);
+  });
+
+  it('a click that opens a tab the run goes on in replays following that tab', async () => {
+    const page = signUpPage();
+    const { recorded, compiled } = await recordRun(page, async (c) => {
+      await c.click(NEW_ORDER);
+      await c.click(NAME);
+      await c.type('Ada Lovelace');
+      await c.click(NEXT);
+    });
+    expect(page.tabs.map((t) => t.at)).toEqual([
+      'https://shop.test/signup',
+      'https://shop.test/signup-2?x=1',
+    ]);
+    expect(recorded.trajectory[0]).toMatchObject({
+      type: 'click',
+      tabChanged: true,
+      tabOpened: true,
+      urlAfter: 'https://shop.test/order?new=1',
+    });
+    if (!compiled.ok) throw new Error(compiled.reason);
+    expect(compiled.body.steps).toEqual([
+      {
+        kind: 'click',
+        selector: 'role=link[name="Place a new order"]',
+        intention: 'click the link "Place a new order"',
+        opensTab: true,
+      },
+      {
+        kind: 'wait_for_url',
+        urlPattern: 'https://shop.test/order',
+        intention: expect.any(String),
+      },
+      expect.objectContaining({ kind: 'fill', value: { param: 'full_name' } }),
+      expect.objectContaining({ kind: 'click', selector: 'role=button[name="Next"]' }),
+      {
+        kind: 'wait_for_url',
+        urlPattern: 'https://shop.test/signup-2',
+        intention: expect.any(String),
+      },
+    ]);
+    expect(compiled.body.steps.filter((s) => 'opensTab' in s)).toHaveLength(1);
+  });
+
+  it('a click that starts a download replays waiting for the file; its listener is removed', async () => {
+    const page = signUpPage();
+    const { compiled } = await recordRun(page, async (c) => {
+      await c.click(REPORT);
+      await c.click(TERMS);
+    });
+    if (!compiled.ok) throw new Error(compiled.reason);
+    expect(compiled.body.steps).toEqual([
+      {
+        kind: 'click',
+        selector: 'role=link[name="Download report (CSV)"]',
+        intention: 'click the link "Download report (CSV)"',
+        download: true,
+      },
+      {
+        kind: 'click',
+        selector: 'role=checkbox[name="I accept the terms"]',
+        intention: 'click the checkbox "I accept the terms"',
+      },
+    ]);
+    expect(page.active.listeners.size).toBe(0);
+  });
+
+  it('leaves the run uncompiled for a download started by a key (its step would not wait)', async () => {
+    const page = signUpPage();
+    page.enterDownloads = true;
+    const { compiled } = await recordRun(page, async (c) => {
+      await c.click(NAME);
+      await c.type('Ada Lovelace');
+      await c.keypress(['Enter']);
+    });
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.reason).toMatch(/download started by a key/);
   });
 
   const uncompiled: [string, (c: ComputerPrimitives) => Promise<void>, RegExp][] = [
