@@ -2,6 +2,7 @@
 
 import type { Page } from 'playwright-core';
 import type { ComputerPrimitives, MouseButton, Point } from './computer.js';
+import { retryAfterLoad } from './retry-after-load.js';
 
 export class PageComputer implements ComputerPrimitives {
   private cursor: Point = { x: 0, y: 0 };
@@ -12,16 +13,11 @@ export class PageComputer implements ComputerPrimitives {
     return this.run.page().viewportSize() ?? { width: 1280, height: 720 };
   }
 
-  async screenshot(): Promise<Buffer> {
-    try {
-      return await this.run.page().screenshot({ type: 'png' });
-    } catch {
-      // A key or click that submitted a form may still be navigating: let the new document
-      // load, then take it again (a second failure is a real one).
-      const page = this.run.page();
-      await page.waitForLoadState('domcontentloaded', { timeout: 10_000 }).catch(() => {});
-      return page.screenshot({ type: 'png' });
-    }
+  screenshot(): Promise<Buffer> {
+    return retryAfterLoad(
+      () => this.run.page(),
+      () => this.run.page().screenshot({ type: 'png' }),
+    );
   }
 
   async click(

@@ -5,6 +5,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { PageSession, type ShotFormat } from '../page-session.js';
 import { type RecorderOptions, type Recording, startRecording } from '../recorder.js';
+import { retryAfterLoad } from '../retry-after-load.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** One DevTools session per tab, opened once (null where there is no CDP). */
@@ -64,9 +65,12 @@ export class Camera {
     return this.viewport({ type: 'jpeg', quality }, timeoutMs);
   }
 
-  /** A PNG of the working tab's viewport (a run's final screenshot), like viewportJpeg. */
+  /**
+   * A PNG of the working tab's viewport (a run's final screenshot), like viewportJpeg; taken
+   * again once the page has loaded when the first try fails (the run may end mid-navigation).
+   */
   viewportPng(timeoutMs = 10_000): Promise<Buffer> {
-    return this.viewport({ type: 'png' }, timeoutMs);
+    return retryAfterLoad(this.page, () => this.viewport({ type: 'png' }, timeoutMs));
   }
 
   /**

@@ -84,15 +84,8 @@ export class RunArtifacts {
   private async finalScreenshot(): Promise<void> {
     if (!this.ctx.artifacts) return;
     try {
-      const png = await this.browser.viewportPng().catch(async () => {
-        // A key or click that submitted a form may still be navigating: let the new document
-        // load, then take it again (a second failure is a real one).
-        await this.browser
-          .page()
-          .waitForLoadState('domcontentloaded', { timeout: 10_000 })
-          .catch(() => {});
-        return this.browser.viewportPng();
-      });
+      // Taken again once a navigation the last action started has loaded (viewportPng).
+      const png = await this.browser.viewportPng();
       this.put({ type: 'screenshot_final', contentType: 'image/png', bytes: png });
     } catch (err) {
       this.warn('could not take a screenshot_final screenshot', err as Error);
