@@ -74,6 +74,7 @@ export {
   type RecordingResult,
   startRecording,
 } from './recorder.js';
+export { nextDownload } from './run/downloads.js';
 export {
   type AttachOptions,
   type DialogInfo,

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Download, Page } from 'playwright-core';
-import type { DownloadInfo, RunEvents } from './events.js';
+import { BrowserError } from '../errors.js';
+import type { DownloadInfo, RunBrowserEvent, RunEvents } from './events.js';
 import type { UrlPolicy } from './url-policy.js';
 
 /** A name the page or server suggested, as a plain file name (no folders, no odd characters). */
@@ -22,6 +23,49 @@ export function safeFilename(name: string): string {
 export function suggestedName(url: string, contentDisposition: string): string {
   const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(contentDisposition);
   return m?.[1] ? decodeURIComponent(m[1]) : path.basename(new URL(url).pathname) || 'download';
+}
+
+/**
+ * The next file the run saves from now on, for a step that starts a download (the agent's
+ * `download` action, a replayed click that downloads). Rejects with a BrowserError
+ * (`download_failed`, the saving error's own message) when that download fails or none is saved
+ * within `ms`, and with the signal's reason when `signal` aborts; the listener and the timer are
+ * let go either way.
+ */
+export function nextDownload(
+  events: { on(listener: (e: RunBrowserEvent) => void): () => void },
+  ms: number,
+  signal?: AbortSignal,
+): Promise<DownloadInfo> {
+  return new Promise<DownloadInfo>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const stop = () => {
+      clearTimeout(timer);
+      off();
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      stop();
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new BrowserError('download_failed', `no download was saved within ${ms / 1000} s`));
+    }, ms);
+    const off = events.on((e) => {
+      if (e.type === 'download') {
+        stop();
+        resolve(e.download);
+      } else if (e.type === 'download_failed') {
+        stop();
+        reject(new BrowserError('download_failed', e.error));
+      }
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** File names handed out in one folder: `name (2).ext` after `name.ext`. */

@@ -12,6 +12,7 @@ import type { Locator, Page } from 'playwright-core';
 import {
   type Action,
   errorMessage,
+  nextDownload,
   type RunBrowser,
   resolveSelector,
 } from '../../browser/index.js';
@@ -467,14 +468,21 @@ export class ScriptReplay {
     const opened = step.opensTab
       ? this.browser.context.waitForEvent('page', { timeout: PAGE_WAIT_MS })
       : null;
-    const saved = step.download ? this.nextDownload(DOWNLOAD_WAIT_MS) : null;
+    const cancel = new AbortController();
+    const saved = step.download
+      ? nextDownload(
+          this.browser,
+          DOWNLOAD_WAIT_MS,
+          AbortSignal.any([this.ctx.signal, cancel.signal]),
+        )
+      : null;
     opened?.catch(() => {});
-    saved?.done.catch(() => {});
+    saved?.catch(() => {});
     let result: T;
     try {
       result = await work();
     } catch (err) {
-      saved?.cancel();
+      cancel.abort();
       throw err;
     }
     if (opened) {
@@ -484,41 +492,8 @@ export class ScriptReplay {
       this.browser.setActivePage(tab);
       await tab.waitForLoadState('domcontentloaded', { timeout: PAGE_WAIT_MS }).catch(() => {});
     }
-    if (saved) await saved.done;
+    if (saved) await saved;
     return result;
-  }
-
-  /** The next file the run saves (the run's downloads concern), or a step failure. */
-  private nextDownload(ms: number): { done: Promise<void>; cancel: () => void } {
-    let cancel = () => {};
-    const done = new Promise<void>((resolve, reject) => {
-      const signal = this.ctx.signal;
-      const stop = () => {
-        clearTimeout(timer);
-        off();
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        stop();
-        reject(signal.reason);
-      };
-      cancel = () => {
-        stop();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        stop();
-        reject(new StepFailure(`no download was saved within ${ms / 1000} s`));
-      }, ms);
-      const off = this.browser.on((e) => {
-        if (e.type !== 'download' && e.type !== 'download_failed') return;
-        stop();
-        if (e.type === 'download') resolve();
-        else reject(new StepFailure(`the download failed: ${e.error}`));
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    return { done, cancel };
   }
 
   /** An action with no element of the script's own (tabs, drags): its failure fails the step. */

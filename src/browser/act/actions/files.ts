@@ -3,7 +3,7 @@ import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { BrowserError, errorMessage } from '../../errors.js';
-import type { DownloadInfo } from '../../run/events.js';
+import { nextDownload } from '../../run/downloads.js';
 import { ElementTarget } from '../target.js';
 import type { ActionHost, ActionOutcome } from '../types.js';
 import { clickWithLadder } from './click-ladder.js';
@@ -89,26 +89,6 @@ async function uploadFile(
     detail: isFileInput ? 'set files' : 'chose files in the file chooser',
     value: files.map((f) => path.basename(f)).join(', '),
   };
-}
-
-function nextDownload(run: ActionHost, ms: number) {
-  return new Promise<DownloadInfo>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new BrowserError('download_failed', `no download started within ${ms} ms`));
-    }, ms);
-    const off = run.on((e) => {
-      if (e.type === 'download') {
-        clearTimeout(timer);
-        off();
-        resolve(e.download);
-      } else if (e.type === 'download_failed') {
-        clearTimeout(timer);
-        off();
-        reject(new BrowserError('download_failed', e.error));
-      }
-    });
-  });
 }
 
 async function download(
