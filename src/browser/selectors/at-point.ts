@@ -9,8 +9,7 @@
 import type { ElementHandle, JSHandle, Page } from 'playwright-core';
 import type { Point } from '../computer.js';
 import { errorMessage } from '../errors.js';
-import { buildSelector } from './build.js';
-import { CANDIDATES_GLOBAL, type Candidate } from './candidates.js';
+import { buildSelectorWithCandidates } from './build.js';
 
 /** One element of the chain from the hit element up to the root, as `pickTarget` needs it. */
 export interface HitNode {
@@ -198,14 +197,8 @@ async function targetOf(page: Page, at: Point | null): Promise<TargetResult> {
       )
     ).asElement() as ElementHandle<Element> | null;
     if (!handle) return { ok: false, reason: 'its element is gone' };
-    const built = await buildSelector(handle);
-    const [info, candidates] = await Promise.all([
-      handle.evaluate(facts),
-      handle.evaluate((el, key) => {
-        const fn = (window as unknown as Record<string, unknown>)[key];
-        return typeof fn === 'function' ? (fn as (e: Element) => Candidate[])(el) : [];
-      }, CANDIDATES_GLOBAL),
-    ]);
+    const { built, candidates } = await buildSelectorWithCandidates(handle);
+    const info = await handle.evaluate(facts);
     const named = candidates.find((c) => c.strategy === 'role');
     const m = named ? /^role=([\w-]+)\[name=(".*")\]$/.exec(named.selector) : null;
     return {

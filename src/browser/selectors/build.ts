@@ -31,7 +31,19 @@ async function matchesOnly(
   }
 }
 
-async function buildInFrame(handle: ElementHandle<Element>): Promise<StableSelector> {
+/** A stable selector and every candidate the element offered (read once from the page). */
+export interface BuiltSelector {
+  built: StableSelector;
+  candidates: Candidate[];
+}
+
+/**
+ * buildSelector, with the candidates it read for the element in its own frame: the role + name
+ * one names the element, so a caller that needs both reads them once.
+ */
+export async function buildSelectorWithCandidates(
+  handle: ElementHandle<Element>,
+): Promise<BuiltSelector> {
   const frame = await handle.ownerFrame();
   if (!frame) throw new BrowserError('element_stale', 'element: it is no longer in a document');
   const read = (el: Element, key: string) => {
@@ -58,11 +70,14 @@ async function buildInFrame(handle: ElementHandle<Element>): Promise<StableSelec
     );
   }
   const parent = frame.parentFrame();
-  if (!parent) return inner;
+  if (!parent) return { built: inner, candidates };
   const frameElement = (await frame.frameElement()) as ElementHandle<Element>;
   try {
-    const outer = await buildInFrame(frameElement);
-    return { selector: inFrame(outer.selector, inner.selector), strategy: inner.strategy };
+    const { built: outer } = await buildSelectorWithCandidates(frameElement);
+    return {
+      built: { selector: inFrame(outer.selector, inner.selector), strategy: inner.strategy },
+      candidates,
+    };
   } finally {
     await frameElement.dispose().catch(() => {});
   }
@@ -72,6 +87,6 @@ async function buildInFrame(handle: ElementHandle<Element>): Promise<StableSelec
  * The most robust selector that finds `handle`'s element alone on its page right now; throws a
  * BrowserError (`element_not_found`/`element_stale`) when there is none.
  */
-export function buildSelector(handle: ElementHandle<Element>): Promise<StableSelector> {
-  return buildInFrame(handle);
+export async function buildSelector(handle: ElementHandle<Element>): Promise<StableSelector> {
+  return (await buildSelectorWithCandidates(handle)).built;
 }

@@ -173,3 +173,31 @@ describe('RunBrowser.locate (Wren’s in-page matcher)', () => {
     expect(await run.locate('role=button[name="Never"]', 200)).toEqual({ count: 0 });
   });
 });
+
+describe('the element at a point (RunBrowser.elementAt)', () => {
+  it('gives its stable selector with its role and name, also where the selector is not the role one', async () => {
+    const run = await h.openAt('selectors.html');
+    const page = run.page();
+    const centre = async (css: string) => {
+      const box = await page.locator(css).boundingBox();
+      if (!box) throw new Error(`no box for ${css}`);
+      return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    };
+    const display = await run.elementAt(await centre('#display'));
+    expect(display).toMatchObject({
+      ok: true,
+      target: {
+        selector: 'role=textbox[name="Display name"]',
+        role: 'textbox',
+        name: 'Display name',
+      },
+    });
+    // Alice's Delete shares its role and name with Bob's: a CSS selector, yet named by its role.
+    const alice = await run.elementAt(await centre('[data-testid=row-alice] button'));
+    if (!alice.ok) throw new Error(alice.reason);
+    expect(alice.target.selector.startsWith('role=')).toBe(false);
+    expect(alice.target).toMatchObject({ role: 'button', name: 'Delete', tag: 'button' });
+    await (await resolveSelector(page, alice.target.selector)).click();
+    await expect.poll(() => page.locator('#log').textContent()).toBe('deleted alice');
+  });
+});
