@@ -24,6 +24,8 @@ export class PageSession {
   private committed = 0;
   private stopped = 0;
   private popups = 0;
+  /** The main frame was asked to navigate and has neither committed nor stopped loading since. */
+  private inFlight = false;
   private readonly waiters = new Set<() => void>();
 
   private constructor(
@@ -34,17 +36,24 @@ export class PageSession {
     cdp.on('Page.frameRequestedNavigation', (e) => {
       if (e.disposition === 'newTab' || e.disposition === 'newWindow') this.bump('popups');
       else if (e.frameId === this.mainFrameId && e.disposition === 'currentTab') {
+        this.inFlight = true;
         this.bump('requested');
       }
     });
     // A requested navigation that never commits (a download, a 204, a cancelled submit).
     cdp.on('Page.frameStoppedLoading', (e) => {
-      if (e.frameId === this.mainFrameId) this.bump('stopped');
+      if (e.frameId === this.mainFrameId) {
+        this.inFlight = false;
+        this.bump('stopped');
+      }
     });
     // Commits are counted as Playwright sees them: once it has, its load states and page.url()
     // belong to the new document.
     const onNavigated = (f: Frame) => {
-      if (f === page.mainFrame()) this.bump('committed');
+      if (f === page.mainFrame()) {
+        this.inFlight = false;
+        this.bump('committed');
+      }
     };
     page.on('framenavigated', onNavigated);
     page.once('close', () => {
@@ -91,6 +100,24 @@ export class PageSession {
       this.stopped === mark.stopped &&
       !this.page.isClosed()
     );
+  }
+
+  /**
+   * Whether the main frame's latest navigation request has neither committed nor been dropped.
+   * Unlike navigationPending(), a load that ends before the request (the previous document's
+   * subresources) does not count as its end: the events are taken in the order they came.
+   */
+  navigationInFlight(): boolean {
+    return this.inFlight && !this.page.isClosed();
+  }
+
+  /** Waits (up to `timeoutMs`) until no navigation is in flight (navigationInFlight()). */
+  async navigationLanded(timeoutMs: number): Promise<void> {
+    if (timeoutMs <= 0) return;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    await this.until(() => !this.navigationInFlight(), timeout.signal);
+    clearTimeout(timer);
   }
 
   /** Whether the tab asked for a new tab or window since `mark`. */
