@@ -1,6 +1,6 @@
 /**
  * bench/replay: wall time of a code-mode replay (docs/code-mode.md) versus the agent run of the
- * same task, the fixture's two-page sign-up, with the fake model answering after 0 ms and after
+ * same task, the fixture's two-page sign-up, with the fake model answering after 0 ms, 100 ms and
  * 800 ms per call. A real server (SQLite), real Chromium, the fixture site; the time of a run is
  * its own `finished_at - started_at` (the worker's wall time, no polling in it). Video recording
  * is off for both kinds, so the numbers compare the work, not the encoder.
@@ -126,6 +126,7 @@ await run('code'); // compiles the script (and warms Chromium up)
 const rows: string[] = [];
 for (const [latency, gapMs] of [
   [0, pauseMs],
+  [100, pauseMs],
   [800, pauseMs],
   [0, 0],
   [800, 0],

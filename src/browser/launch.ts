@@ -152,6 +152,8 @@ export class BrowserManager {
   /** The options the next warm context is made with (those of the last run that took one). */
   private refill: { key: string; options: RunBrowserOptions; since: number } | null = null;
   private refillTimer: NodeJS.Timeout | null = null;
+  /** Runs between openRunBrowser's start and their registration in `runs`. */
+  private opening = 0;
 
   constructor(private readonly options: BrowserManagerOptions = {}) {}
 
@@ -254,33 +256,39 @@ export class BrowserManager {
       return run;
     }
     const key = this.options.warmContext === false ? null : spareKey(options);
-    const warm = key ? await this.takeSpare(key) : null;
-    // The next run with these options finds its context ready: made once the browser is idle.
-    if (key) this.refill = { key, options, since: Date.now() };
-    const policy = this.policyFor(options);
-    const egress =
-      warm?.egress ?? (await startEgressProxy({ policy, upstream: options.proxy ?? null }));
+    // A run being opened counts as busy: no spare is started beside it.
+    this.opening++;
     let run: RunBrowser;
     try {
-      run = await RunBrowser.open(
-        browser,
-        { ...options, egress: policy, proxy: { server: egress.url } },
-        warm ?? undefined,
-      );
-    } catch (e) {
-      await warm?.context.close().catch(() => {});
-      await egress.close();
-      throw e;
-    }
-    egress.setListener((blocked) => run.noteBlocked(blocked));
-    run.onClose(() => void egress.close());
-    this.track(run);
-    const stopWatching = run.activity.onIdle(() => this.refillWhenIdle());
-    run.onClose(() => {
-      stopWatching();
+      const warm = key ? await this.takeSpare(key) : null;
+      // The next run with these options finds its context ready: made once the browser is idle.
+      if (key) this.refill = { key, options, since: Date.now() };
+      const policy = this.policyFor(options);
+      const egress =
+        warm?.egress ?? (await startEgressProxy({ policy, upstream: options.proxy ?? null }));
+      try {
+        run = await RunBrowser.open(
+          browser,
+          { ...options, egress: policy, proxy: { server: egress.url } },
+          warm ?? undefined,
+        );
+      } catch (e) {
+        await warm?.context.close().catch(() => {});
+        await egress.close();
+        throw e;
+      }
+      egress.setListener((blocked) => run.noteBlocked(blocked));
+      run.onClose(() => void egress.close());
+      this.track(run);
+      const stopWatching = run.activity.onIdle(() => this.refillWhenIdle());
+      run.onClose(() => {
+        stopWatching();
+        this.refillWhenIdle();
+      });
+    } finally {
+      this.opening--;
       this.refillWhenIdle();
-    });
-    this.refillWhenIdle();
+    }
     return run;
   }
 
@@ -294,7 +302,9 @@ export class BrowserManager {
     if (this.refillTimer) clearTimeout(this.refillTimer);
     this.refillTimer = null;
     const refill = this.refill;
-    if (this.closed || this.spare || !refill) return;
+    if (this.closed || this.spare || !refill || this.opening > 0) return;
+    // Not the reason to start a browser: after a crash the next run launches one.
+    if (!this.browsers.has(refill.options.headless === false ? 'headful' : 'headless')) return;
     const idleMs = this.options.spareTiming?.idleMs ?? 50;
     const maxWaitMs = this.options.spareTiming?.maxWaitMs ?? 1000;
     const now = Date.now();

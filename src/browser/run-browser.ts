@@ -17,7 +17,7 @@ import type { ElementRegistry } from './observe/capture.js';
 import type { Observation, ObserveOptions } from './observe/observation.js';
 import type { PageSession } from './page-session.js';
 import type { RecorderOptions, Recording } from './recorder.js';
-import { Activity } from './run/activity.js';
+import { Activity, trackedCalls } from './run/activity.js';
 import { type BrowserProxy, installPageShims, playwrightProxy } from './run/context.js';
 import { CrashRecovery } from './run/crash-recovery.js';
 import { type DialogPolicy, Dialogs } from './run/dialogs.js';
@@ -117,7 +117,7 @@ export class RunBrowser {
   private readonly camera: Camera;
   /** Whether the run is using the browser now (BrowserManager makes warm contexts when not). */
   readonly activity = new Activity();
-  private computerImpl: PageComputer | null = null;
+  private computerImpl: ComputerPrimitives | null = null;
   private readonly closeHooks: (() => void)[] = [];
   private readonly beforeCloseHooks: (() => Promise<void>)[] = [];
   /** Listener removals, run when an attached run lets go of a context it does not own. */
@@ -452,12 +452,12 @@ export class RunBrowser {
    * selector; why there is none (canvas, frame, nothing interactive) otherwise.
    */
   elementAt(point: Point): Promise<TargetResult> {
-    return targetAtPoint(this.page(), point);
+    return this.activity.track(() => targetAtPoint(this.page(), point));
   }
 
   /** The focused element (where typing goes), with its stable selector. */
   focusedElement(): Promise<TargetResult> {
-    return focusedTarget(this.page());
+    return this.activity.track(() => focusedTarget(this.page()));
   }
 
   /** Runs `fn(element, arg)` in the element's frame, found by observation id (no handle). */
@@ -484,7 +484,7 @@ export class RunBrowser {
 
   /** Coordinate-level primitives on the working tab (computer-use engines). */
   computer(): ComputerPrimitives {
-    this.computerImpl ??= new PageComputer(this);
+    this.computerImpl ??= trackedCalls(this.activity, new PageComputer(this));
     return this.computerImpl;
   }
 }

@@ -188,10 +188,15 @@ export async function loadSecretBox(options: LoadSecretBoxOptions): Promise<Load
     // Written whole under a name of its own, then linked into place: link() fails if another
     // process made the key file meanwhile (then we read theirs), and nobody ever reads a key
     // file half written (a plain 'wx' write let a second process read it empty).
+    // File systems without hard links (FAT, some network mounts) get the plain exclusive write.
     const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    await writeFile(draft, fresh, { mode: 0o600, flag: 'wx' });
     try {
-      await link(draft, path);
+      await writeFile(draft, fresh, { mode: 0o600, flag: 'wx' });
+      await link(draft, path).catch(async (err: unknown) => {
+        if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].some((code) => isCode(err, code)))
+          throw err;
+        await writeFile(path, fresh, { mode: 0o600, flag: 'wx' });
+      });
       keySource = 'generated';
       text = fresh;
     } catch (linkErr) {

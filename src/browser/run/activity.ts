@@ -44,3 +44,20 @@ export class Activity {
     return () => this.idleListeners.delete(listener);
   }
 }
+
+/**
+ * `target` with every method call that returns a promise tracked as `activity` (the computer-use
+ * primitives: a click's page load and the screenshot after it are browser use).
+ */
+export function trackedCalls<T extends object>(activity: Activity, target: T): T {
+  return new Proxy(target, {
+    get(obj, key) {
+      const value: unknown = Reflect.get(obj, key, obj);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(obj, args);
+        return result instanceof Promise ? activity.track(() => result) : result;
+      };
+    },
+  });
+}

@@ -775,6 +775,21 @@ describe("the 'navigation' settle mode (a replayed script's)", () => {
     expect(picked.effects.urlAfter).toBe(`${base}/api/slow?ms=700`);
     expect(await run.page().textContent('h1')).toBe('Slow page arrived');
 
+    // A select whose handler submits its form (a task, not a location change).
+    await run.goto(`${base}/index.html`);
+    await run.page().setContent(`
+      <form action="${base}/api/slow" method="get"><input type="hidden" name="ms" value="600">
+        <label>Sort <select name="sort" onchange="this.form.submit()">
+          <option value="">Choose…</option><option value="new">Newest</option></select></label>
+      </form>`);
+    obs = await run.observe();
+    const sorted = await run.act(
+      { type: 'select_option', id: idOf(obs, 'combobox', 'Sort'), label: 'Newest' },
+      { settle: 'navigation' },
+    );
+    expect(sorted.effects.urlAfter).toBe(`${base}/api/slow?ms=600&sort=new`);
+    expect(await run.page().textContent('h1')).toBe('Slow page arrived');
+
     await run.goto(`${base}/index.html`);
     await run.page().setContent(`
       <label>Jump <input oninput="if (this.value === 'go') location.href = '${base}/api/slow?ms=700&from=field'"></label>`);

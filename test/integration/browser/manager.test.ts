@@ -79,6 +79,20 @@ describe('browser manager and run browser', () => {
       const warm = browser.contexts().find((c) => c !== a.context);
       const b = await patient.openRunBrowser({ runDir: path.join(dir, 'b') });
       expect(b.context).toBe(warm);
+      // Computer-use input counts as use too: a coordinate click on a link to a slow page, then
+      // the screenshot that waits for it, keep the next context from being made meanwhile.
+      const clickThrough = async () => {
+        const link = `<a href="${h.server.url}/api/slow?ms=800">Slow</a>`;
+        await b.goto(`data:text/html,${encodeURIComponent(link)}`);
+        const seen = await b.observe();
+        const box = seen.elements.get(idOf(seen, 'link', 'Slow'))!.box!;
+        const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+        await b.computer().click(at);
+        await b.computer().screenshot();
+      };
+      expect([...(await contextsWhile(clickThrough(), browser))]).toEqual([2]);
+      expect(await b.page().textContent('h1')).toBe('Slow page arrived');
+      await expect.poll(() => browser.contexts().length, { timeout: 5_000 }).toBe(3);
 
       // A run that never pauses still gets the next context after maxWaitMs.
       const c = await hurried.openRunBrowser({ runDir: path.join(dir, 'c') });

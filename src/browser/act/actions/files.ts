@@ -98,18 +98,18 @@ async function download(
   if ((a.id === undefined) === (a.url === undefined)) {
     throw new BrowserError('invalid_action', 'download: give either id or url');
   }
-  if (a.id !== undefined) {
-    const saved = nextDownload(run, 30_000);
-    saved.catch(() => {});
-    await clickWithLadder(run, ElementTarget.byId(run, a.id));
+  // The wait ends with the action: a click or fetch that failed leaves no listener or timer.
+  const stop = new AbortController();
+  const saved = nextDownload(run, 30_000, stop.signal);
+  saved.catch(() => {});
+  try {
+    if (a.id !== undefined) await clickWithLadder(run, ElementTarget.byId(run, a.id));
+    else await run.downloadUrl(a.url!);
     const d = await saved;
     return { detail: 'downloaded', download: d, value: d.filename };
+  } finally {
+    stop.abort();
   }
-  const saved = nextDownload(run, 30_000);
-  saved.catch(() => {});
-  await run.downloadUrl(a.url!);
-  const d = await saved;
-  return { detail: 'downloaded', download: d, value: d.filename };
 }
 
 export const fileActions = {
