@@ -10,8 +10,6 @@ import type { BrowserContext, CDPSession, Frame, Page } from 'playwright-core';
 /** Counters at one moment; compare with a later navigationSettled(). */
 export interface NavigationMark {
   requested: number;
-  committed: number;
-  stopped: number;
   /** Navigations the tab asked to open in a new tab or window (target=_blank links, forms). */
   popups: number;
 }
@@ -21,8 +19,6 @@ export type ShotFormat = { type: 'jpeg'; quality: number } | { type: 'png' };
 
 export class PageSession {
   private requested = 0;
-  private committed = 0;
-  private stopped = 0;
   private popups = 0;
   /** The main frame was asked to navigate and has neither committed nor stopped loading since. */
   private inFlight = false;
@@ -44,7 +40,7 @@ export class PageSession {
     cdp.on('Page.frameStoppedLoading', (e) => {
       if (e.frameId === this.mainFrameId) {
         this.inFlight = false;
-        this.bump('stopped');
+        this.wake();
       }
     });
     // Commits are counted as Playwright sees them: once it has, its load states and page.url()
@@ -52,7 +48,7 @@ export class PageSession {
     const onNavigated = (f: Frame) => {
       if (f === page.mainFrame()) {
         this.inFlight = false;
-        this.bump('committed');
+        this.wake();
       }
     };
     page.on('framenavigated', onNavigated);
@@ -74,7 +70,7 @@ export class PageSession {
     }
   }
 
-  private bump(counter: 'requested' | 'committed' | 'stopped' | 'popups'): void {
+  private bump(counter: 'requested' | 'popups'): void {
     this[counter]++;
     this.wake();
   }
@@ -86,20 +82,17 @@ export class PageSession {
   mark(): NavigationMark {
     return {
       requested: this.requested,
-      committed: this.committed,
-      stopped: this.stopped,
       popups: this.popups,
     };
   }
 
-  /** Whether the main frame was asked to navigate since `mark` and has not committed yet. */
+  /**
+   * Whether the main frame was asked to navigate since `mark` and that request has neither
+   * committed nor been dropped yet. Taken in event order (navigationInFlight()): the previous
+   * document's load ending after the mark, before the request, no longer counts as its end.
+   */
   navigationPending(mark: NavigationMark): boolean {
-    return (
-      this.requested > mark.requested &&
-      this.committed === mark.committed &&
-      this.stopped === mark.stopped &&
-      !this.page.isClosed()
-    );
+    return this.requested > mark.requested && this.navigationInFlight();
   }
 
   /**

@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BrowserManager } from '../../src/browser/index.js';
-import { type AgentHarness, startAgentHarness } from '../support/agent-harness.js';
+import {
+  type AgentHarness,
+  REFUSE_EVERY_CALL,
+  replayWithoutModel,
+  startAgentHarness,
+} from '../support/agent-harness.js';
 import { FIXTURES } from '../support/browser-harness.js';
 import { type FakeRequest, imageSize } from '../support/fake-model/parse.js';
 import { REPORT_CSV } from '../support/fixture-server.js';
@@ -20,7 +25,6 @@ import { REPORT_CSV } from '../support/fixture-server.js';
 type Point = { x: number; y: number };
 type Act = Record<string, unknown>;
 const VIEWPORT = { width: 1280, height: 720 };
-const REFUSE = { error: { status: 400, message: 'this test allows no model call' } };
 
 let h: AgentHarness;
 /** Centres of the elements the model clicks, in viewport CSS pixels, read off the real pages. */
@@ -70,7 +74,7 @@ beforeEach(() => {
 function byCoordinates(turns: ((click: (q: Point) => Act) => Act[])[], answer: string) {
   let turn = 0;
   return (req: FakeRequest) => {
-    if (req.tools.length === 0) return REFUSE; // no extraction or other call is expected
+    if (req.tools.length === 0) return REFUSE_EVERY_CALL; // no extraction or other call is expected
     // The GA tool declares no display: coordinates are in the screenshot's pixels.
     const shot = req.images.at(-1);
     const d = (shot && imageSize(shot.bytes)) || VIEWPORT;
@@ -83,20 +87,6 @@ function byCoordinates(turns: ((click: (q: Point) => Act) => Act[])[], answer: s
     const actions = turns[turn++];
     return actions ? { computerCalls: [{ actions: actions(click) }] } : { text: answer };
   };
-}
-
-/** Replays with the model refusing every call; returns the run. */
-async function replayWithoutModel(submit: () => Promise<string>) {
-  h.fake.reset();
-  h.site.clear();
-  h.fake.setPolicy(() => REFUSE);
-  const replay = await h.waitForRun(await submit());
-  expect(replay['failure_reason'] ?? null).toBeNull();
-  expect(replay['status']).toBe('completed');
-  expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
-  expect(h.fake.requests).toHaveLength(0);
-  expect(replay['usage']).toEqual({ input_tokens: 0, output_tokens: 0, cost_usd: 0 });
-  return replay;
 }
 
 const scriptOf = async (run: Record<string, unknown>) =>
@@ -152,7 +142,7 @@ describe('run with code: computer-use runs across tabs and downloads', () => {
     });
     expect(script.source).toContain('opensTab: true');
 
-    const replay = await replayWithoutModel(order);
+    const replay = await replayWithoutModel(h, order);
     expect(replay['output']).toEqual(first['output']);
     expect(h.site.submissions('order').map((s) => s.fields)).toEqual(ordered);
   });
@@ -179,7 +169,7 @@ describe('run with code: computer-use runs across tabs and downloads', () => {
       }),
     ]);
 
-    const replay = await replayWithoutModel(download);
+    const replay = await replayWithoutModel(h, download);
     expect(replay['output']).toEqual(first['output']);
     const files = replay['downloaded_files'] as {
       filename: string;

@@ -12,6 +12,7 @@ import {
   actorReply,
   idOf,
   pageOf,
+  replayWithoutModel,
   roleOf,
   startAgentHarness,
 } from '../support/agent-harness.js';
@@ -29,8 +30,6 @@ beforeEach(() => {
   h.site.clear();
 });
 
-const REFUSE = { error: { status: 400, message: 'this test allows no model call' } };
-
 interface ScriptView {
   steps: Record<string, unknown>[];
   source: string;
@@ -38,19 +37,6 @@ interface ScriptView {
 
 const scriptOf = async (run: Record<string, unknown>) =>
   (await h.wren.call('GET', `/v1/runs/${run['run_id']}/script`)).body as ScriptView;
-
-/** Replays with the model refusing every call; returns the run. */
-async function replayWithoutModel(submit: () => Promise<string>) {
-  h.fake.reset();
-  h.site.clear();
-  h.fake.setPolicy(() => REFUSE);
-  const replay = await h.waitForRun(await submit());
-  expect(replay['failure_reason'] ?? null).toBeNull();
-  expect(replay['status']).toBe('completed');
-  expect(replay['script_run']).toMatchObject({ ai_fallback_triggered: false });
-  expect(h.fake.requests).toHaveLength(0);
-  return replay;
-}
 
 describe('run with code: tabs and downloads', () => {
   it('compiles a click into a new tab, a form there and closing the tab, and replays it with no model call', async () => {
@@ -114,7 +100,7 @@ describe('run with code: tabs and downloads', () => {
     expect(script.source).toContain('opensTab: true');
     expect(script.source).toContain('await step.closeTab();');
 
-    const replay = await replayWithoutModel(order);
+    const replay = await replayWithoutModel(h, order);
     expect(replay['output']).toEqual(first['output']);
     expect(h.site.submissions('order').map((s) => s.fields)).toEqual([
       { customer: 'Ada Lovelace', quantity: '3' },
@@ -157,7 +143,7 @@ describe('run with code: tabs and downloads', () => {
       expect(script.steps[0]).toMatchObject({ download: true });
       expect(script.source).toContain('download: true');
 
-      const replay = await replayWithoutModel(download);
+      const replay = await replayWithoutModel(h, download);
       expect(replay['output']).toEqual(first['output']);
       expect(first['downloaded_files']).toMatchObject([{ filename: 'report.csv' }]);
       const files = replay['downloaded_files'] as {
@@ -220,7 +206,7 @@ describe('run with code: tabs and downloads', () => {
     expect(script.source).toContain('await page.goBack(');
     expect(script.source).toContain('await page.reload(');
 
-    const replay = await replayWithoutModel(browse);
+    const replay = await replayWithoutModel(h, browse);
     expect(replay['output']).toEqual(first['output']);
     const seen = h.site.requests().map((r) => r.path);
     expect(seen.filter((p) => p === '/agent/order-form.html')).toHaveLength(1);

@@ -76,6 +76,11 @@ export function verifierReply(done: boolean): FakeResponse {
   };
 }
 
+/** The fake model's answer where a test allows no model call (a code-mode replay's). */
+export const REFUSE_EVERY_CALL: FakeResponse = {
+  error: { status: 400, message: 'this test allows no model call' },
+};
+
 export interface AgentHarness {
   wren: TestWren;
   fake: FakeModelServer;
@@ -111,4 +116,29 @@ export async function startAgentHarness(
       await Promise.all([fake.close(), site.close()]);
     },
   };
+}
+
+/**
+ * A code-mode replay with the fake model refusing every call: it must complete without the AI
+ * fallback, with 0 calls and 0 usage (issue 21's replay bar). Returns the run.
+ */
+export async function replayWithoutModel(
+  h: AgentHarness,
+  submit: () => Promise<string>,
+): Promise<Record<string, unknown>> {
+  h.fake.reset();
+  h.site.clear();
+  h.fake.setPolicy(() => REFUSE_EVERY_CALL);
+  const replay = await h.waitForRun(await submit());
+  if (replay['failure_reason']) throw new Error(`replay failed: ${replay['failure_reason']}`);
+  if (replay['status'] !== 'completed') throw new Error(`replay ${replay['status']}`);
+  const scriptRun = replay['script_run'] as { ai_fallback_triggered?: unknown } | null;
+  if (scriptRun?.ai_fallback_triggered !== false)
+    throw new Error(`the replay used the model: ${JSON.stringify(scriptRun)}`);
+  if (h.fake.requests.length !== 0)
+    throw new Error(`the replay made ${h.fake.requests.length} model calls`);
+  const usage = replay['usage'] as Record<string, number> | undefined;
+  if (usage && (usage['input_tokens'] || usage['output_tokens'] || usage['cost_usd']))
+    throw new Error(`the replay was billed: ${JSON.stringify(usage)}`);
+  return replay;
 }
