@@ -368,6 +368,10 @@ export class CuaTrajectoryRecorder {
     if (choosing && combo === 'Enter') {
       this.settle();
       // The Enter that commits a choice typed into a <select>: the option it chose is the label.
+      // The select's step is open again while it runs: a page, tab or download that Enter
+      // leads to is that step's effect (a download leaves the run uncompiled, as for any key).
+      this.open = choosing;
+      this.watchEffects();
       await this.run(choosing, () => inner.keypress(keys));
       const now = await within(this.browser.focusedElement(), 5_000);
       if (now?.ok && now.target.selector === choosing.selector && now.target.choice)

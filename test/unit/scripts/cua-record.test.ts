@@ -436,6 +436,29 @@ describe('CuaTrajectoryRecorder: coordinate actions as script steps', () => {
     if (!compiled.ok) expect(compiled.reason).toMatch(/download started by a key/);
   });
 
+  it('also for the Enter that commits a choice typed into a select', async () => {
+    const page = signUpPage();
+    const { compiled: plain } = await recordRun(page, async (c) => {
+      await c.click(NEXT);
+      await c.click(PLAN);
+      await c.type('Pr');
+      await c.keypress(['Enter']);
+    });
+    if (!plain.ok) throw new Error(plain.reason);
+    expect(plain.body.steps.at(-1)).toMatchObject({ kind: 'select', labels: [{ param: 'plan' }] });
+
+    const downloading = signUpPage();
+    downloading.enterDownloads = true;
+    const { compiled } = await recordRun(downloading, async (c) => {
+      await c.click(NEXT);
+      await c.click(PLAN);
+      await c.type('Pr');
+      await c.keypress(['Enter']);
+    });
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.reason).toMatch(/download started by a key/);
+  });
+
   const uncompiled: [string, (c: ComputerPrimitives) => Promise<void>, RegExp][] = [
     ['a click on a canvas', (c) => c.click(CANVAS), /canvas/],
     ['a click on no interactive element', (c) => c.click({ x: 1, y: 1 }), /no interactive element/],
