@@ -57,6 +57,8 @@ export async function runScriptFile(
     server?: string;
     apiKey?: string;
     dataDir?: string;
+    /** Where the script's downloads are saved (default: the current folder). */
+    downloadDir?: string;
   },
 ): Promise<{ output: unknown; healed: ScriptRunLog['healed'] }> {
   const mod = await load(file);
@@ -80,7 +82,7 @@ export async function runScriptFile(
     const output = await mod.default({
       page,
       params: { ...params, $startUrl: options.startUrl ?? mod.startUrl ?? null },
-      step: scriptSteps(page, log),
+      step: scriptSteps(page, log, options.downloadDir ? { downloadDir: options.downloadDir } : {}),
     });
     return { output: output ?? null, healed: log.healed };
   } finally {

@@ -124,6 +124,7 @@ export function compileScript(input: CompileInput): CompileResult {
       'close_tab',
       'back',
       'reload',
+      'download',
     ].includes(e.type);
     if (e.type === 'other')
       return {
@@ -250,6 +251,17 @@ export function compileScript(input: CompileInput): CompileResult {
       case 'reload':
         steps.push({ kind: 'reload', intention: 'reload the page' });
         break;
+      case 'download': {
+        if (!e.url) return { ok: false, reason: `action ${i + 1} (download) has no URL` };
+        // From the prompt: a hole of the template, so another URL there downloads that file.
+        const url = params.value(e.url, 'download url');
+        steps.push({
+          kind: 'download',
+          url,
+          intention: `download ${'param' in url ? `the file at the ${url.param}` : url.literal}`,
+        });
+        break;
+      }
       case 'goto':
         steps.push({
           kind: 'goto',

@@ -58,6 +58,8 @@ function stepCode(s: ScriptStep): string {
       return `await step.switchTab(${q(s.urlPattern)}, ${q(s.title)});`;
     case 'close_tab':
       return 'await step.closeTab();';
+    case 'download':
+      return `await step.download(${value(s.url)}, ${why});`;
     case 'back':
       return "await page.goBack({ waitUntil: 'domcontentloaded' });";
     case 'reload':

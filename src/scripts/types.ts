@@ -47,6 +47,11 @@ export type ScriptStep =
   | { kind: 'switch_tab'; urlPattern: string; title: string; intention: string }
   /** Close the current tab. */
   | { kind: 'close_tab'; intention: string }
+  /**
+   * Fetch a URL with the run's cookies and save it as a download (the agent's `download` of a
+   * URL): a parameter when the prompt gave the URL.
+   */
+  | { kind: 'download'; url: ScriptValue; intention: string }
   /** The browser's back button, and reloading the page. */
   | { kind: 'back'; intention: string }
   | { kind: 'reload'; intention: string }
@@ -57,6 +62,7 @@ export type ScriptStep =
 export type ElementStep = Exclude<
   ScriptStep,
   | { kind: 'goto' }
+  | { kind: 'download' }
   | { kind: 'wait_for_url' }
   | { kind: 'drag' }
   | { kind: 'new_tab' }
@@ -164,6 +170,7 @@ export interface TrajectoryEntry {
     | 'close_tab'
     | 'back'
     | 'reload'
+    | 'download'
     | 'other';
   /** Stable selector built right before the action (null when none could be built). */
   selector: string | null;
@@ -173,6 +180,7 @@ export interface TrajectoryEntry {
   labels?: string[];
   checked?: boolean;
   keys?: string;
+  /** goto, new_tab, download: the URL (a download's with the observation's link aliases expanded). */
   url?: string;
   /** upload: the files as the run gave them. */
   files?: string[];

@@ -21,6 +21,7 @@ export {
   type ScriptContext,
   type ScriptRunLog,
   type ScriptSteps,
+  type ScriptStepsOptions,
   type StepOptions,
   scriptSteps,
 } from './script-runtime.js';

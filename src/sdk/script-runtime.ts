@@ -6,6 +6,7 @@
  * call), like the server's self-heal.
  */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { type ExtractionRule, readOutput, urlPattern } from '../scripts/index.js';
@@ -40,6 +41,11 @@ export interface ScriptSteps {
   /** Files: paths, or http(s) URLs (fetched first). */
   upload(selector: string, files: string[], o: StepOptions): Promise<void>;
   drag(selector: string, target: string, o: StepOptions): Promise<void>;
+  /**
+   * Fetch an http(s) URL with the page's cookies and save it into the download folder under the
+   * name the response gives (else the URL's last part).
+   */
+  download(url: string, o: StepOptions): Promise<void>;
   newTab(url: string | null): Promise<void>;
   switchTab(urlPattern: string, title: string): Promise<void>;
   closeTab(): Promise<void>;
@@ -80,7 +86,35 @@ async function single(page: AiPage, selector: string): Promise<Locator | null> {
   }
 }
 
-export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
+export interface ScriptStepsOptions {
+  /** Where downloads are saved (default: the current folder). */
+  downloadDir?: string;
+}
+
+/** The file name a download's response asks for, else the last part of the URL's path. */
+export function responseFilename(url: string, contentDisposition: string | undefined): string {
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(contentDisposition ?? '');
+  if (m?.[1]) {
+    try {
+      return decodeURIComponent(m[1]);
+    } catch {
+      return m[1];
+    }
+  }
+  const last = new URL(url).pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+export function scriptSteps(
+  page: AiPage,
+  log: ScriptRunLog,
+  options: ScriptStepsOptions = {},
+): ScriptSteps {
+  const downloadDir = options.downloadDir ?? process.cwd();
   const on = async (selector: string, o: StepOptions, act: (el: Locator) => Promise<void>) => {
     const el = await single(page, selector);
     if (el) {
@@ -110,7 +144,7 @@ export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
       );
       if (download) {
         const d = await download;
-        await d.saveAs(freeDownloadPath(process.cwd(), d.suggestedFilename()));
+        await d.saveAs(freeDownloadPath(downloadDir, d.suggestedFilename()));
       }
     },
     fill: (s, value, o) =>
@@ -155,6 +189,26 @@ export function scriptSteps(page: AiPage, log: ScriptRunLog): ScriptSteps {
       const to = await single(page, target);
       if (!to) throw new Error(`${o.intention}: ${target} finds no single element to drop onto`);
       await on(s, o, (el) => el.dragTo(to, { timeout }));
+    },
+    download: async (url, o) => {
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        throw new Error(`${o.intention}: ${url} is not a URL`);
+      }
+      // A file: or data: URL would read the machine's own files, not the site's.
+      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+        throw new Error(`${o.intention}: only http(s) URLs are downloaded, not ${target.protocol}`);
+      // The page's context: the session's cookies go with the request, as in the browser.
+      const res = await page.context().request.get(target.href, { timeout: 60_000 });
+      try {
+        if (!res.ok()) throw new Error(`${o.intention}: ${target.href}: HTTP ${res.status()}`);
+        const name = responseFilename(res.url(), res.headers()['content-disposition']);
+        await writeFile(freeDownloadPath(downloadDir, name), await res.body(), { flag: 'wx' });
+      } finally {
+        await res.dispose();
+      }
     },
     async newTab() {
       throw new Error(tabsOnServer);

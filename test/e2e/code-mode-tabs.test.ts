@@ -6,12 +6,17 @@
  * the same order and the replay's downloaded files hold the same bytes.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runScriptFile } from '../../src/cli/script-run.js';
 import {
   type AgentHarness,
   actorReply,
   idOf,
   pageOf,
+  REFUSE_EVERY_CALL,
   replayWithoutModel,
   roleOf,
   startAgentHarness,
@@ -130,7 +135,14 @@ describe('run with code: tabs and downloads', () => {
           case 'actor':
             if (clicked) return actorReply([{ type: 'complete', answer: 'downloaded' }]);
             clicked = true;
-            return actorReply([{ type: action, id: idOf(page, 'link "Download report (CSV)"') }]);
+            return actorReply([
+              {
+                type: action,
+                id: idOf(page, 'link "Download report (CSV)"'),
+                // The download's schema (strict) has a url too: null when the id is given.
+                ...(action === 'download' ? { url: null } : {}),
+              },
+            ]);
           default:
             return undefined;
         }
@@ -157,6 +169,107 @@ describe('run with code: tabs and downloads', () => {
       expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
     },
   );
+
+  it('compiles a download of a URL from the prompt, replays it with no model call, also with another URL and standalone', async () => {
+    const reportUrl = `${h.site.url}/api/download/report.csv`;
+    const exportUrl = `${h.site.url}/api/download/export.json`;
+    const download = (url: string) => () =>
+      h.submit({
+        engine: 'skyvern-1.0',
+        prompt: `Download ${url} for me.`,
+        url: `${h.site.url}/files.html`,
+        run_with: 'code',
+      });
+    let fetched = false;
+    h.fake.setPolicy((req) => {
+      switch (roleOf(req)) {
+        case 'verifier':
+          return { json: { evidence: 'downloaded', goal_achieved: fetched, missing: '' } };
+        case 'actor':
+          if (fetched) return actorReply([{ type: 'complete', answer: 'downloaded' }]);
+          fetched = true;
+          return actorReply([{ type: 'download', id: null, url: reportUrl }]);
+        default:
+          return undefined;
+      }
+    });
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const first = await h.waitForRun(await download(reportUrl)());
+    expect(first['failure_reason'] ?? null).toBeNull();
+    expect(first['status']).toBe('completed');
+    expect(first['downloaded_files']).toMatchObject([
+      { filename: 'report.csv', checksum: sha(REPORT_CSV) },
+    ]);
+    const script = (await h.wren.call('GET', `/v1/runs/${first['run_id']}/script`))
+      .body as ScriptView & { parameters: Record<string, unknown>[] };
+    expect(script.steps).toEqual([
+      {
+        kind: 'download',
+        url: { param: 'download_url' },
+        intention: 'download the file at the download_url',
+      },
+    ]);
+    expect(script.parameters).toMatchObject([{ name: 'download_url' }]);
+    expect(script.source).toContain(
+      "await step.download(params.download_url, { intention: 'download the file at the download_url' });",
+    );
+
+    const replay = await replayWithoutModel(h, download(reportUrl));
+    expect(replay['output']).toEqual(first['output']);
+    expect(h.site.requests().filter((r) => r.path === '/api/download/report.csv')).toHaveLength(1);
+    const files = replay['downloaded_files'] as {
+      filename: string;
+      checksum: string;
+      url: string;
+    }[];
+    expect(files).toHaveLength(1);
+    expect(files[0]?.filename).toBe('report.csv');
+    expect(files[0]?.checksum).toBe(sha(REPORT_CSV));
+    expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
+
+    // Another URL in the prompt fills the template's hole: that file, still no model call.
+    const other = await replayWithoutModel(h, download(exportUrl));
+    const exported = JSON.stringify({ exported: true, rows: 3 });
+    expect(other['downloaded_files']).toMatchObject([
+      { filename: 'export.json', checksum: sha(exported) },
+    ]);
+
+    // The TypeScript form on its own (`wren script run`, the CLI's code): the file is saved into
+    // the download folder with the same bytes, beside a file of that name that stays as it was.
+    h.fake.reset();
+    h.site.clear();
+    h.fake.setPolicy(() => REFUSE_EVERY_CALL);
+    const dir = mkdtempSync(join(tmpdir(), 'wren-script-dl-'));
+    try {
+      const file = join(dir, 'download.ts');
+      // A cookie the page sets (as a sign-in would) goes with the fetch: the page's context.
+      const goto = '  await page.goto(params.$startUrl ?? startUrl!);\n';
+      expect(script.source).toContain(goto);
+      writeFileSync(
+        file,
+        script.source.replace(
+          goto,
+          `${goto}  await page.evaluate(() => { document.cookie = 'probe=signed-in; path=/'; });\n`,
+        ),
+      );
+      writeFileSync(join(dir, 'report.csv'), 'mine');
+      const ran = await runScriptFile(file, {
+        params: {},
+        server: h.wren.url,
+        apiKey: h.wren.apiKey,
+        downloadDir: dir,
+      });
+      expect(ran.healed).toEqual([]);
+      expect(readFileSync(join(dir, 'report.csv'), 'utf8')).toBe('mine');
+      expect(readFileSync(join(dir, 'report (1).csv'), 'utf8')).toBe(REPORT_CSV);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(h.fake.requests).toHaveLength(0);
+    const standalone = h.site.requests().filter((r) => r.path === '/api/download/report.csv');
+    expect(standalone).toHaveLength(1);
+    expect(standalone[0]?.headers['cookie']).toContain('probe=signed-in');
+  });
 
   it('compiles back and reload and replays them with no model call', async () => {
     const browse = () =>

@@ -385,7 +385,10 @@ describe('skyvern-1.0 end to end', () => {
       if (roleOf(req) !== 'actor') return undefined;
       return req.lastUserText.includes('downloaded report.csv')
         ? actorReply([{ type: 'complete', answer: null }])
-        : actorReply([{ type: 'download', id: idOf(page, 'link "Download report (CSV)"') }]);
+        : actorReply([
+            // Strict structured output: the fields not used are null.
+            { type: 'download', id: idOf(page, 'link "Download report (CSV)"'), url: null },
+          ]);
     });
     const runId = await v1({ prompt: 'Download the CSV report.', url: `${h.site.url}/files.html` });
     const run = await h.waitForRun(runId);

@@ -33,6 +33,8 @@ interface Pending {
   tab?: unknown;
   /** The tabs open before the action (a tab not among them after it was opened by it). */
   pages?: readonly unknown[];
+  /** download of a URL: the URL as it ran (`@uN` link aliases of the observation expanded). */
+  url?: string;
   /** drag_and_drop: the drop target. */
   target?: { selector: string | null; element: { role: string; name: string } | null };
 }
@@ -91,8 +93,11 @@ function entryFields(
     case 'drag_and_drop':
       return { type: 'drag' };
     case 'download':
-      // A download by its link or button replays as a click that waits for the file.
-      return action.id === undefined ? { type: 'other' } : { type: 'click', download: true };
+      // A download by its link or button replays as a click that waits for the file; one of a
+      // URL as a step of its own (before() expands the observation's link aliases).
+      return action.id === undefined
+        ? { type: 'download', url: action.url ?? '' }
+        : { type: 'click', download: true };
     case 'new_tab':
       return { type: 'new_tab', ...(action.url ? { url: action.url } : {}) };
     case 'back':
@@ -121,8 +126,12 @@ export class TrajectoryRecorder {
 
   /** Call right before executing `action` (a click may navigate away from its element). */
   async before(action: Action): Promise<Pending> {
+    const obs = this.browser.latestObservation;
     return {
       ...(await this.targetsOf(action)),
+      ...(action.type === 'download' && action.url !== undefined
+        ? { url: obs ? obs.expandUrls(action.url) : action.url }
+        : {}),
       tab: this.activeTab(),
       pages: this.browser.allPages(),
     };
@@ -185,6 +194,7 @@ export class TrajectoryRecorder {
     }
     this.entries.push({
       ...fields,
+      ...(pending.url !== undefined ? { url: pending.url } : {}),
       ...(title ? { title } : {}),
       ...(tabChanged ? { tabChanged: true } : {}),
       ...(tabOpened ? { tabOpened: true } : {}),

@@ -390,6 +390,14 @@ export class ScriptReplay {
       case 'reload':
         await this.execute({ type: step.kind });
         return undefined;
+      case 'download':
+        // The agent's own action: the URL policy, the run's cookies, its downloads concern saving
+        // the file; it ends when the file is saved (30 s at most, else the step fails).
+        await this.execute({
+          type: 'download',
+          url: resolveValue(step.url, this.input.params, this.input.body.parameters),
+        });
+        return undefined;
       case 'enter_code': {
         const secrets = this.ctx.secrets;
         if (!secrets?.hasTotpSource)

@@ -24,7 +24,7 @@ export const V1_ACTIONS = {
   select_option: ['id', 'labels'],
   set_checked: ['id', 'checked'],
   upload_file: ['id', 'files'],
-  download: ['id'],
+  download: ['id', 'url'],
   hover: ['id'],
   scroll: ['id', 'direction'],
   keypress: ['keys'],
@@ -241,6 +241,14 @@ function normalize(type: string, raw: Record<string, unknown>): Record<string, u
       if (!url) return 'goto: "url" is missing';
       return { ...out, url };
     }
+    case 'download': {
+      // A link or button on the page, or a URL (e.g. one the prompt gives).
+      const url = text(raw.url);
+      if ((ref === null || ref === undefined) && !url)
+        return 'download: give "id" (a link or button) or "url"';
+      if (ref !== null && ref !== undefined) return { ...out, id: elementRef(ref) ?? ref };
+      return { ...out, url };
+    }
     case 'back':
     case 'reload':
       return out;
@@ -269,7 +277,10 @@ function parseOne(
   const fields = normalize(type, raw);
   if (typeof fields === 'string') return fields;
   const needsElement = (V1_ACTIONS as Record<string, readonly string[]>)[type]?.includes('id');
-  if ((needsElement || type === 'enter_verification_code') && type !== 'scroll') {
+  if (
+    (needsElement || type === 'enter_verification_code') &&
+    !['scroll', 'download'].includes(type)
+  ) {
     if (fields.id === undefined) return `${type}: "element" is missing`;
   }
   for (const key of ELEMENT_FIELDS) {

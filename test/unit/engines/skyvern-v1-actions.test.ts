@@ -69,6 +69,34 @@ describe('parseActorReply', () => {
     ]);
   });
 
+  it('download takes a link or button, or a URL (code mode compiles either)', () => {
+    const r = parseActorReply(
+      {
+        actions: [
+          { type: 'download', id: 12, url: null },
+          { type: 'download', id: null, url: 'https://files.test/report.csv' },
+        ],
+      },
+      ids,
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.actions).toEqual([
+      { type: 'download', id: 12 },
+      { type: 'download', url: 'https://files.test/report.csv' },
+    ]);
+    expect(parseActorReply({ actions: [{ type: 'download' }] }, ids).problems).toEqual([
+      'download: give "id" (a link or button) or "url"',
+    ]);
+    const validate = new Ajv({ strict: false }).compile(actorReplySchema({ errorCodes: false }));
+    expect(
+      validate({
+        page_state: 's',
+        progress: 'p',
+        actions: [{ type: 'download', id: null, url: 'https://files.test/report.csv' }],
+      }),
+    ).toBe(true);
+  });
+
   it("select_option takes several labels (a multi-select) and Skyvern's option shapes", () => {
     const parse = (action: Record<string, unknown>) =>
       parseActorReply({ actions: [{ type: 'select_option', element: '7', ...action }] }, ids)

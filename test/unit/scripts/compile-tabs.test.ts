@@ -107,6 +107,76 @@ describe('compiling tabs, downloads and history', () => {
     ]);
   });
 
+  it('compiles a download of a URL the prompt gave as a step with the URL as a parameter', () => {
+    const url = 'https://shop.example/exports/report.csv';
+    const r = compileScript({
+      engine: 'skyvern-1.0',
+      prompt: `Download ${url} for me.`,
+      startUrl: A,
+      schema: null,
+      output: null,
+      trajectory: [entry({ type: 'download', url, download: true })],
+      finalUrl: A,
+      extraction: null,
+    });
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.body.steps).toEqual([
+      {
+        kind: 'download',
+        url: { param: 'download_url' },
+        intention: 'download the file at the download_url',
+      },
+    ]);
+    expect(r.body.parameters).toEqual([
+      { name: 'download_url', example: url, secret: false, source: 'prompt' },
+    ]);
+    expect(r.signature.promptTemplate).toBe('Download {download_url} for me.');
+    const source = renderScript(r.body, {
+      scriptId: 's',
+      revision: 1,
+      runId: null,
+      promptTemplate: r.signature.promptTemplate,
+    });
+    expect(source).toContain(`  download_url: '${url}',`);
+    expect(source).toContain(
+      "await step.download(params.download_url, { intention: 'download the file at the download_url' });",
+    );
+  });
+
+  it('writes a download URL the prompt did not give as it is, and keeps a secret a placeholder', () => {
+    const url = `${A}/export.json`;
+    const body = compile([entry({ type: 'download', url })]);
+    expect(body.steps).toEqual([
+      { kind: 'download', url: { literal: url }, intention: `download ${url}` },
+    ]);
+    expect(body.parameters).toEqual([]);
+    const source = renderScript(body, {
+      scriptId: 's',
+      revision: 1,
+      runId: null,
+      promptTemplate: 'Do it.',
+    });
+    expect(source).toContain(`await step.download('${url}', { intention: 'download ${url}' });`);
+
+    const secret = compile([entry({ type: 'download', url: '{{secret:export_link}}' })]);
+    expect(secret.steps[0]).toMatchObject({ kind: 'download', url: { param: 'export_link' } });
+    expect(secret.parameters).toEqual([
+      { name: 'export_link', example: null, secret: true, placeholder: '{{secret:export_link}}' },
+    ]);
+    // A download the recorder saw with no URL cannot be repeated.
+    const r = compileScript({
+      engine: 'skyvern-1.0',
+      prompt: 'Do it.',
+      startUrl: A,
+      schema: null,
+      output: null,
+      trajectory: [entry({ type: 'download' })],
+      finalUrl: A,
+      extraction: null,
+    });
+    expect(r).toEqual({ ok: false, reason: 'action 1 (download) has no URL' });
+  });
+
   it('compiles back and reload, with a wait when the page changed', () => {
     const body = compile([
       entry({ type: 'click', selector: 'a', navigated: true, urlAfter: B }),
