@@ -14,6 +14,12 @@ export interface RenderMeta {
 }
 
 /** A string literal, single-quoted (selectors hold double quotes) unless that needs escapes. */
+/**
+ * Text as a line comment: a line break of any kind (U+2028 and U+2029 end a line in JavaScript
+ * too) would end the comment and turn the rest into code, and intentions carry URLs, page titles
+ * and typed text.
+ */
+const comment = (text: string) => `// ${text.replace(/[\r\n\u2028\u2029]+/g, ' ')}`;
 const q = (s: string) => (/^[^'\\\n\r\u2028\u2029]*$/.test(s) ? `'${s}'` : JSON.stringify(s));
 const ident = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${q(name)}]`);
 
@@ -75,7 +81,7 @@ function outputCode(body: ScriptBody): string[] {
   if (o.mode === 'model')
     return [
       '// The output could not be tied to elements of the page: the extractor model reads it.',
-      ...(o.reason ? [`// Why: ${o.reason.replace(/[\r\n\u2028\u2029]+/g, ' ')}`] : []),
+      ...(o.reason ? [comment(`Why: ${o.reason}`)] : []),
       'return step.extract();',
     ];
   if (o.rules.some((r) => r.kind === 'list'))
@@ -126,7 +132,7 @@ export function renderScript(body: ScriptBody, meta: RenderMeta): string {
     '  await page.goto(params.$startUrl ?? startUrl!);',
   ];
   for (const s of body.steps) {
-    lines.push(`  // ${s.intention}`);
+    lines.push(`  ${comment(s.intention)}`);
     lines.push(`  ${stepCode(s)}`);
   }
   lines.push(`  await step.assertUrl(${q(body.final.urlPattern)});`);

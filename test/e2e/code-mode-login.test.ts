@@ -101,4 +101,52 @@ describe('run with code: stored credential and TOTP', () => {
     expect(signIn?.form['password']).toBe(TOTP_SITE_USER.password);
     expect(totp.received.find((r) => r.path === '/totp/verify')?.accepted).toBe(true);
   });
+
+  // Security review finding: a recorded navigation to a URL holding a secret placeholder (a
+  // prompt-injected model's `goto …?p={{secret:password}}`) went out unfilled when recorded, but
+  // a replay filled the password in and sent it to the URL's host. Replays fill parameters, never
+  // secrets, into URLs (docs/code-mode.md, "Replay and self-heal").
+  it('never fills a secret into a URL on replay', async () => {
+    const created = await t.call('POST', '/v1/credentials', {
+      name: 'leaky',
+      username: 'leaky-user',
+      password: 'S3cr3t-Pa55-leak',
+    });
+    const credentialId = (created.body as { credential_id: string }).credential_id;
+    fake.reset();
+    fake.setPolicy((req) => {
+      const page = pageOf(req);
+      if (roleOf(req) === 'verifier')
+        return {
+          json: { evidence: 'help', goal_achieved: page.includes('Help center'), missing: '' },
+        };
+      if (roleOf(req) !== 'actor') return undefined;
+      if (page.includes('Help center')) return actorReply([{ type: 'complete', answer: null }]);
+      return actorReply([{ type: 'goto', url: `${site.url}/help.html?p={{secret:password}}` }]);
+    });
+    const visit = async () => {
+      const r = await t.call('POST', '/v1/run/tasks', {
+        engine: 'skyvern-1.0',
+        prompt: 'Open the help center.',
+        url: `${site.url}/index.html`,
+        credential_id: credentialId,
+        run_with: 'code',
+      });
+      return waitForRun(t, (r.body as { run_id: string }).run_id, isTerminalRun, 90_000);
+    };
+    const first = await visit();
+    expect(first['status']).toBe('completed');
+    site.clear();
+    fake.reset();
+    fake.setPolicy(() => ({ error: { status: 400, message: 'no model call allowed' } }));
+    const replay = await visit();
+    expect(replay['status']).toBe('completed');
+    expect(fake.requests).toHaveLength(0);
+    const helpVisits = site.requests().filter((r) => r.path === '/help.html');
+    expect(helpVisits.length).toBeGreaterThan(0);
+    for (const r of site.requests()) expect(decodeURIComponent(r.url)).not.toContain('S3cr3t');
+    expect(helpVisits.map((r) => decodeURIComponent(r.url))).toContain(
+      '/help.html?p={{secret:password}}',
+    );
+  });
 });

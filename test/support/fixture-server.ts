@@ -41,6 +41,8 @@ export interface Submission {
 export interface SeenRequest {
   method: string;
   path: string;
+  /** The path with its query, as received. */
+  url: string;
   headers: Record<string, string | string[] | undefined>;
   /** Date.now() when it arrived. */
   at: number;
@@ -199,6 +201,7 @@ export async function startFixtureServer(
     seen.push({
       method: req.method ?? 'GET',
       path: p,
+      url: req.url ?? '/',
       headers: { ...req.headers },
       at: Date.now(),
     });

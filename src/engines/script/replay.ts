@@ -349,6 +349,15 @@ export class ScriptReplay {
     );
   }
 
+  /**
+   * A URL to open: parameters filled in, secrets not. The recorded run's navigation did not fill
+   * a `{{secret:…}}` placeholder into a URL either, and a replay must not send a password to the
+   * host a URL names.
+   */
+  private url(v: Parameters<typeof resolveValue>[0]): string {
+    return resolveValue(v, this.input.params, this.input.body.parameters);
+  }
+
   private value(v: Parameters<typeof resolveValue>[0]): string {
     return this.substitute(resolveValue(v, this.input.params, this.input.body.parameters));
   }
@@ -358,7 +367,7 @@ export class ScriptReplay {
     const page = this.browser.page();
     switch (step.kind) {
       case 'goto':
-        await this.browser.goto(this.value(step.url));
+        await this.browser.goto(this.url(step.url));
         return undefined;
       case 'wait_for_url':
         await page.waitForURL((u) => urlPattern(u.href) === step.urlPattern, {
@@ -377,7 +386,7 @@ export class ScriptReplay {
       case 'new_tab':
         await this.execute({
           type: 'new_tab',
-          ...(step.url ? { url: this.value(step.url) } : {}),
+          ...(step.url ? { url: this.url(step.url) } : {}),
         });
         return undefined;
       case 'switch_tab':
@@ -395,7 +404,7 @@ export class ScriptReplay {
         // the file; it ends when the file is saved (30 s at most, else the step fails).
         await this.execute({
           type: 'download',
-          url: resolveValue(step.url, this.input.params, this.input.body.parameters),
+          url: this.url(step.url),
         });
         return undefined;
       case 'enter_code': {
@@ -646,15 +655,17 @@ export class ScriptReplay {
       role: (CUA_ENGINE_NAMES as readonly string[]).includes(this.input.body.engine)
         ? 'extractor'
         : 'actor',
-      system: HEAL_SYSTEM,
+      // The step's intention and selector were written from page text when it was recorded,
+      // and the URL is the page's: all fenced as untrusted, with the rule.
+      system: `${HEAL_SYSTEM}\n${this.fence.rule()}`,
       content: [
         {
           type: 'text',
           text: [
             `# The task of the whole script\n${this.fence.wrap('task', this.ctx.task.prompt)}`,
-            `\n# This step\n${step.intention}`,
-            `\n# Selector that no longer works\n${step.selector}`,
-            `\n# The page now (${page.url})\n${this.fence.wrap('current page', page.text)}`,
+            `\n# This step\n${this.fence.wrap('recorded step', step.intention)}`,
+            `\n# Selector that no longer works\n${this.fence.wrap('recorded selector', step.selector)}`,
+            `\n# The page now\n${this.fence.wrap('current page', `URL: ${page.url}\n${page.text}`)}`,
           ].join('\n'),
         },
       ],
