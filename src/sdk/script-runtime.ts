@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, isAbsolute, join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { type ExtractionRule, readOutput, urlPattern } from '../scripts/index.js';
 import type { AiPage } from './page.js';
@@ -130,6 +130,31 @@ export function scriptSteps(
     await act(page.locator(located));
   };
   const timeout = 5_000;
+  /**
+   * A file to upload: an http(s) URL fetched with the page's context (its cookies, as the
+   * browser would), or a path inside the current folder. A script comes from a run a page could
+   * steer: it must not pick the machine's own files (an absolute path, `..`, file:).
+   */
+  const uploadInput = async (f: string, intention: string) => {
+    if (/^https?:\/\//i.test(f)) {
+      const res = await page.context().request.get(f, { timeout: 60_000 });
+      try {
+        if (!res.ok()) throw new Error(`${intention}: ${f}: HTTP ${res.status()}`);
+        return {
+          name: responseFilename(res.url(), res.headers()['content-disposition']),
+          mimeType: res.headers()['content-type'] ?? 'application/octet-stream',
+          buffer: await res.body(),
+        };
+      } finally {
+        await res.dispose();
+      }
+    }
+    if (/^[a-z][a-z\d+.-]*:/i.test(f) || isAbsolute(f) || f.split(/[\\/]/).includes('..'))
+      throw new Error(
+        `${intention}: ${f}: a file to upload is an http(s) URL or a path inside the current folder`,
+      );
+    return f;
+  };
   const waitFor = (pattern: string) =>
     page.waitForURL((u) => urlPattern(u.href) === pattern, { timeout: PAGE_WAIT_MS });
   return {
@@ -168,23 +193,10 @@ export function scriptSteps(
         'this script enters a one-time code; run it on the server (run_with "code"), where the run has its 2FA source',
       );
     },
-    upload: (s, files, o) =>
-      on(s, o, async (el) => {
-        const inputs = await Promise.all(
-          files.map(async (f) => {
-            if (!/^https?:\/\//i.test(f)) return f;
-            const res = await fetch(f);
-            if (!res.ok) throw new Error(`${f}: HTTP ${res.status}`);
-            const name = decodeURIComponent(new URL(f).pathname.split('/').pop() || 'file');
-            return {
-              name,
-              mimeType: res.headers.get('content-type') ?? 'application/octet-stream',
-              buffer: Buffer.from(await res.arrayBuffer()),
-            };
-          }),
-        );
-        await el.setInputFiles(inputs as never, { timeout });
-      }),
+    upload: async (s, files, o) => {
+      const inputs = await Promise.all(files.map((f) => uploadInput(f, o.intention)));
+      await on(s, o, (el) => el.setInputFiles(inputs as never, { timeout }));
+    },
     drag: async (s, target, o) => {
       const to = await single(page, target);
       if (!to) throw new Error(`${o.intention}: ${target} finds no single element to drop onto`);

@@ -70,6 +70,21 @@ describe('step.download of a URL (standalone)', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("uploads only http(s) URLs and paths inside the current folder, never this machine's files", async () => {
+    const step = steps();
+    for (const file of [
+      '/etc/passwd',
+      '../secrets.txt',
+      'a/../../b',
+      'file:///etc/passwd',
+      'C:\\x',
+    ]) {
+      await expect(
+        step.upload('role=button[name="Attach"]', [file], { intention: 'attach it' }),
+      ).rejects.toThrow(`attach it: ${file}: a file to upload is an http(s) URL or a path inside`);
+    }
+  });
+
   it("names the file by the response's Content-Disposition, else the URL's last part", () => {
     expect(responseFilename('https://a.test/x', 'attachment; filename="report.csv"')).toBe(
       'report.csv',
