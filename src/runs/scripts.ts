@@ -283,7 +283,7 @@ export class ScriptService {
     if (!revision || !script)
       throw new ServiceError(
         404,
-        `Run ${run.id} has no script: scripts are compiled from completed skyvern-1.0/2.0 runs with run_with "code" (docs/code-mode.md)`,
+        `Run ${run.id} has no script: scripts are compiled from completed runs of the skyvern and computer-use engines with run_with "code" (docs/code-mode.md)`,
       );
     return { script, revision };
   }

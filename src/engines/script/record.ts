@@ -33,8 +33,13 @@ interface Pending {
   tab?: unknown;
   /** The tabs open before the action (a tab not among them after it was opened by it). */
   pages?: readonly unknown[];
-  /** download of a URL: the URL as it ran (`@uN` link aliases of the observation expanded). */
+  /**
+   * goto, new_tab, download of a URL: the URL as it ran (`@uN` link aliases of the observation
+   * expanded: a script replays without that observation).
+   */
   url?: string;
+  /** upload_file: the files as they ran (link aliases expanded the same way). */
+  files?: string[];
   /** drag_and_drop: the drop target. */
   target?: { selector: string | null; element: { role: string; name: string } | null };
 }
@@ -127,11 +132,16 @@ export class TrajectoryRecorder {
   /** Call right before executing `action` (a click may navigate away from its element). */
   async before(action: Action): Promise<Pending> {
     const obs = this.browser.latestObservation;
+    const expand = (url: string) => (obs ? obs.expandUrls(url) : url);
+    const url =
+      (action.type === 'goto' || action.type === 'new_tab' || action.type === 'download') &&
+      action.url !== undefined
+        ? expand(action.url)
+        : undefined;
     return {
       ...(await this.targetsOf(action)),
-      ...(action.type === 'download' && action.url !== undefined
-        ? { url: obs ? obs.expandUrls(action.url) : action.url }
-        : {}),
+      ...(url !== undefined ? { url } : {}),
+      ...(action.type === 'upload_file' ? { files: action.files.map(expand) } : {}),
       tab: this.activeTab(),
       pages: this.browser.allPages(),
     };
@@ -195,6 +205,7 @@ export class TrajectoryRecorder {
     this.entries.push({
       ...fields,
       ...(pending.url !== undefined ? { url: pending.url } : {}),
+      ...(pending.files !== undefined ? { files: pending.files } : {}),
       ...(title ? { title } : {}),
       ...(tabChanged ? { tabChanged: true } : {}),
       ...(tabOpened ? { tabOpened: true } : {}),
