@@ -6,7 +6,6 @@
  * replays with the model refusing every call: completed, the same output, 0 calls, the site
  * receives the same order, and the replay's download holds the same bytes.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BrowserManager } from '../../src/browser/index.js';
 import {
   type AgentHarness,
+  expectOneDownload,
   REFUSE_EVERY_CALL,
   replayWithoutModel,
   startAgentHarness,
@@ -171,14 +171,6 @@ describe('run with code: computer-use runs across tabs and downloads', () => {
 
     const replay = await replayWithoutModel(h, download);
     expect(replay['output']).toEqual(first['output']);
-    const files = replay['downloaded_files'] as {
-      filename: string;
-      checksum: string;
-      url: string;
-    }[];
-    expect(files).toHaveLength(1);
-    expect(files[0]?.filename).toBe('report.csv');
-    expect(files[0]?.checksum).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
-    expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
+    await expectOneDownload(replay, 'report.csv', REPORT_CSV);
   });
 });

@@ -14,6 +14,7 @@ import { runScriptFile } from '../../src/cli/script-run.js';
 import {
   type AgentHarness,
   actorReply,
+  expectOneDownload,
   idOf,
   pageOf,
   REFUSE_EVERY_CALL,
@@ -158,15 +159,7 @@ describe('run with code: tabs and downloads', () => {
       const replay = await replayWithoutModel(h, download);
       expect(replay['output']).toEqual(first['output']);
       expect(first['downloaded_files']).toMatchObject([{ filename: 'report.csv' }]);
-      const files = replay['downloaded_files'] as {
-        filename: string;
-        checksum: string;
-        url: string;
-      }[];
-      expect(files).toHaveLength(1);
-      expect(files[0]?.filename).toBe('report.csv');
-      expect(files[0]?.checksum).toBe(createHash('sha256').update(REPORT_CSV).digest('hex'));
-      expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
+      await expectOneDownload(replay, 'report.csv', REPORT_CSV);
     },
   );
 
@@ -217,15 +210,7 @@ describe('run with code: tabs and downloads', () => {
     const replay = await replayWithoutModel(h, download(reportUrl));
     expect(replay['output']).toEqual(first['output']);
     expect(h.site.requests().filter((r) => r.path === '/api/download/report.csv')).toHaveLength(1);
-    const files = replay['downloaded_files'] as {
-      filename: string;
-      checksum: string;
-      url: string;
-    }[];
-    expect(files).toHaveLength(1);
-    expect(files[0]?.filename).toBe('report.csv');
-    expect(files[0]?.checksum).toBe(sha(REPORT_CSV));
-    expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(REPORT_CSV);
+    await expectOneDownload(replay, 'report.csv', REPORT_CSV);
 
     // Another URL in the prompt fills the template's hole: that file, still no model call.
     const other = await replayWithoutModel(h, download(exportUrl));

@@ -3,6 +3,8 @@
  * on loopback, and the fake model server speaking a provider's real wire format. Tests script
  * the model with a policy that reads each request like a model would.
  */
+import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import type { FakeRequest } from './fake-model/parse.js';
 import type { FakeResponse } from './fake-model/replies.js';
 import { type FakeModelServer, startFakeModelServer } from './fake-model-server.js';
@@ -141,4 +143,17 @@ export async function replayWithoutModel(
   if (usage && (usage['input_tokens'] || usage['output_tokens'] || usage['cost_usd']))
     throw new Error(`the replay was billed: ${JSON.stringify(usage)}`);
   return replay;
+}
+
+/** The run downloaded exactly one file: `filename`, with `bytes` (its checksum and its URL's body). */
+export async function expectOneDownload(
+  run: Record<string, unknown>,
+  filename: string,
+  bytes: string,
+): Promise<void> {
+  const files = run['downloaded_files'] as { filename: string; checksum: string; url: string }[];
+  expect(files).toHaveLength(1);
+  expect(files[0]?.filename).toBe(filename);
+  expect(files[0]?.checksum).toBe(createHash('sha256').update(bytes).digest('hex'));
+  expect(await fetch(files[0]?.url ?? '').then((r) => r.text())).toBe(bytes);
 }
