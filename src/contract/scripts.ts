@@ -44,9 +44,15 @@ export const ScriptRevisionSchema = z
   .meta({ id: 'ScriptRevision' });
 
 export const ScriptParamsSchema = z.object({ script_id: z.string() });
+const REVISION_NUMBER = 'revision must be a revision number: a whole number from 1';
 export const ScriptRevisionParamsSchema = z.object({
   script_id: z.string(),
-  revision: z.coerce.number().int({ error: 'revision must be an integer' }).min(1),
+  // One message for every way a path segment is not a revision number (abc, 0, 1.5, 2^53+1).
+  revision: z.coerce
+    .number({ error: REVISION_NUMBER })
+    .int({ error: REVISION_NUMBER })
+    .min(1, { error: REVISION_NUMBER })
+    .max(1_000_000_000, { error: REVISION_NUMBER }),
 });
 export const ListScriptsQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),

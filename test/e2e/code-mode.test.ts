@@ -187,6 +187,15 @@ describe('run with code', () => {
     expect(revisions.map((r) => r.revision)).toEqual([2, 1]);
     expect(revisions[0]?.run_id).toBe(healed['run_id']);
     expect(revisions[0]?.source).toContain('role=button[name="Continue"]');
+    // A path segment that is no revision number is a 422 naming the field, whatever it is.
+    for (const bad of ['abc', '0', '1.5', '9007199254740993']) {
+      const res = await h.wren.call('GET', `/v1/scripts/${script.script_id}/revisions/${bad}`);
+      expect(res.status, bad).toBe(422);
+      expect((res.body as { detail: { loc: string[]; msg: string }[] }).detail[0]).toMatchObject({
+        loc: ['path', 'revision'],
+        msg: 'revision must be a revision number: a whole number from 1',
+      });
+    }
 
     // The next replay of the variant uses revision 2: no model call.
     h.fake.reset();
