@@ -126,7 +126,14 @@ describe('skyvern-1.0 end to end', () => {
           .filter((e) => e.kind === 'log')
           .map((e) => [e.summary, e.data]),
       );
-    if (count('screenshot_action') !== 6) expect.fail(`action screenshots: ${await warnings()}`);
+    // (Failed once in a loaded full run with no warning: say the count, the artifacts and the
+    // actions, so the next failure shows where the screenshots went.)
+    if (count('screenshot_action') !== 6)
+      expect.fail(
+        `${count('screenshot_action')} action screenshots; warnings ${await warnings()}; artifacts ${JSON.stringify(
+          artifacts.map((a) => [a.artifact_type, a.step_id]),
+        )}; actions ${JSON.stringify(timeline.map((t) => t.block.actions.map((x) => x.action)))}`,
+      );
     expect(count('screenshot_final')).toBe(1);
     expect(count('html_scrape')).toBeGreaterThanOrEqual(4);
     expect(count('llm_prompt')).toBe(count('llm_response'));
